@@ -1,0 +1,80 @@
+--- Requests through a core Session, answers as values or error values.
+--
+-- Shared by the Pinterest and OneUp clients: builds query strings, performs
+-- the request, and turns every outcome that is not a usable success into an
+-- error value (pinanalytics.errors) with secrets removed.
+local errors = require "pinanalytics.errors"
+
+local M = {}
+
+local function escape(s)
+  return (s:gsub("[^%w%-%._~,]", function(c) return string.format("%%%02X", c:byte()) end))
+end
+M.escape = escape
+
+--- Encodes an array of {name, value} pairs as "?a=1&b=2" ("" when empty).
+-- Values are strings or numbers; a name may repeat (pin_ids=1&pin_ids=2).
+function M.query(pairs_list)
+  local out = {}
+  for i = 1, #pairs_list do
+    local p = pairs_list[i]
+    out[#out + 1] = escape(p[1]) .. "=" .. escape(tostring(p[2]))
+  end
+  if #out == 0 then return "" end
+  return "?" .. table.concat(out, "&")
+end
+
+local function snippet(raw)
+  raw = raw:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "")
+  if #raw > 200 then raw = raw:sub(1, 200) .. "..." end
+  return raw
+end
+
+--- Performs one request.
+-- opts: method ("GET"), body (string), headers (array of "Name: value"),
+--       secrets (strings to redact from errors), endpoint (label for errors).
+-- Returns true, body, meta on a 2xx answer with a JSON (or empty: body nil)
+-- body, where meta is {status, headers, request_id}; otherwise false, err.
+function M.perform(session, target, opts)
+  opts = opts or {}
+  local method = opts.method or "GET"
+  local status, headers, body, decode_err, raw = session:request(method, target, opts.body, opts.headers)
+  local secrets = opts.secrets
+  if not status then
+    -- transport failure: headers is the kind, body the message
+    return false, errors.new({ kind = headers, message = body, curl_code = decode_err,
+      endpoint = opts.endpoint }, secrets)
+  end
+  local request_id = headers["x-pinterest-rid"]
+  local meta = { status = status, headers = headers, request_id = request_id }
+  if status >= 200 and status <= 299 then
+    if decode_err then
+      return false, errors.new({ kind = "invalid_json", status = status, request_id = request_id,
+        message = "the response body is not valid JSON: " .. decode_err, raw = raw,
+        endpoint = opts.endpoint }, secrets)
+    end
+    return true, body, meta
+  end
+  local fields = {
+    kind = errors.kind_for_status(status), status = status, request_id = request_id,
+    retry_after = errors.retry_after(headers), endpoint = opts.endpoint, headers = headers,
+  }
+  if type(body) == "table" then
+    fields.body = body
+    if type(body.code) == "number" then fields.code = body.code end
+    if type(body.message) == "string" then
+      fields.message = body.message
+    elseif type(body.message_detail) == "string" then
+      fields.message = body.message_detail
+    end
+  elseif raw then
+    fields.raw = raw
+    fields.message = "HTTP " .. status .. " with a body that is not JSON: " .. snippet(raw)
+  end
+  if not fields.message then
+    fields.message = "HTTP " .. status .. " (" .. errors.KINDS[fields.kind] .. ")"
+  end
+  return false, errors.new(fields, secrets)
+end
+
+return M

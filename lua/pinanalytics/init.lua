@@ -1,0 +1,25 @@
+--- pinanalytics: Pinterest analytics for Lua.
+--
+--   local pa = require "pinanalytics"
+--   local pin = pa.pinterest{ token = os.getenv("PINTEREST_ACCESS_TOKEN") }
+--   local res, err = pin:pin_analytics(pin_id, { start_date = ..., end_date = ...,
+--                                                metric_types = { "IMPRESSION" } })
+--
+-- pa.null is the value JSON null decodes to (a light userdata, the same as
+-- lua-cjson's cjson.null); pa.errors.KINDS lists every error kind.
+local core = require "pinanalytics.core"
+
+local M = {
+  _VERSION = core.version,
+  core = core,
+  null = core.null,
+  dates = require "pinanalytics.dates",
+  errors = require "pinanalytics.errors",
+}
+
+--- A Pinterest REST API v5 client (see pinanalytics.pinterest).
+function M.pinterest(opts)
+  return require("pinanalytics.pinterest").new(opts)
+end
+
+return M

@@ -1,0 +1,135 @@
+--- Shape checks for decoded answers.
+--
+-- An answer whose parts are not of the documented types is never passed on
+-- as data: the check names the JSON path of the first bad field (keys are
+-- visited in sorted order, so "first" is stable) and what was expected.
+-- Checks also normalise numbers: rates (*_RATE) and averages are floats even
+-- when the server wrote them as integers.
+local core = require "pinanalytics.core"
+local dates = require "pinanalytics.dates"
+
+local M = {}
+
+local null = core.null
+
+--- The JSON type of a decoded value: "null", "string", "number", "boolean",
+-- "array", "object", or "empty" for an empty table (JSON {} and [] decode
+-- alike).
+local function json_type(v)
+  local t = type(v)
+  if v == null then return "null" end
+  if t ~= "table" then return t end
+  if next(v) == nil then return "empty" end
+  local n = #v
+  if n > 0 then
+    local count = 0
+    for _ in pairs(v) do count = count + 1 end
+    if count == n then return "array" end
+  end
+  return "object"
+end
+M.json_type = json_type
+
+local function key_path(path, k)
+  if type(k) == "string" and k:match("^[%a_][%w_]*$") then
+    return path .. "." .. k
+  end
+  return path .. "[" .. string.format("%q", tostring(k)) .. "]"
+end
+M.key_path = key_path
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  return keys
+end
+M.sorted_keys = sorted_keys
+
+local function is_object(v)
+  local t = json_type(v)
+  return t == "object" or t == "empty"
+end
+
+local function is_array(v)
+  local t = json_type(v)
+  return t == "array" or t == "empty"
+end
+
+local function got(v)
+  return "got " .. json_type(v)
+end
+
+local FLOAT_METRICS = { VIDEO_AVG_WATCH_TIME = true }
+
+local function is_float_metric(name)
+  return FLOAT_METRICS[name] or (type(name) == "string" and name:sub(-5) == "_RATE")
+end
+M.is_rate = function(name) return type(name) == "string" and name:sub(-5) == "_RATE" end
+
+--- An object of metric name -> number; rates become floats.
+local function metrics_object(v, path)
+  if not is_object(v) then return false, path, "expected an object of metric -> number, " .. got(v) end
+  for _, k in ipairs(sorted_keys(v)) do
+    local x = v[k]
+    if type(k) ~= "string" then return false, key_path(path, k), "expected a metric name" end
+    if type(x) ~= "number" then return false, key_path(path, k), "expected a number, " .. got(x) end
+    if is_float_metric(k) then v[k] = x + 0.0 end
+  end
+  return true
+end
+M.metrics_object = metrics_object
+
+--- One entry of daily_metrics: {date, data_status, metrics}.
+local function daily_entry(v, path, status_map)
+  if not is_object(v) then return false, path, "expected an object {date, data_status, metrics}, " .. got(v) end
+  local p = path .. ".date"
+  if type(v.date) ~= "string" then return false, p, "expected a date string YYYY-MM-DD, " .. got(v.date) end
+  if not dates.parse(v.date) then return false, p, "expected a date YYYY-MM-DD, got " .. string.format("%q", v.date) end
+  p = path .. ".data_status"
+  if status_map then
+    if not is_object(v.data_status) then return false, p, "expected an object of metric -> status, " .. got(v.data_status) end
+  elseif type(v.data_status) ~= "string" then
+    return false, p, "expected a status string (READY, PROCESSING, ...), " .. got(v.data_status)
+  end
+  return metrics_object(v.metrics, path .. ".metrics")
+end
+
+--- {daily_metrics = [...], summary_metrics = {...}, lifetime_metrics = {...}}
+local function metrics_response(v, path)
+  if not is_object(v) then
+    return false, path, "expected an object {daily_metrics, summary_metrics, lifetime_metrics}, " .. got(v)
+  end
+  local d = v.daily_metrics
+  if d ~= nil then
+    local p = path .. ".daily_metrics"
+    if not is_array(d) then return false, p, "expected an array of days, " .. got(d) end
+    for i = 1, #d do
+      local ok, where, why = daily_entry(d[i], p .. "[" .. (i - 1) .. "]")
+      if not ok then return false, where, why end
+    end
+  end
+  for _, k in ipairs({ "summary_metrics", "lifetime_metrics" }) do
+    if v[k] ~= nil then
+      local ok, where, why = metrics_object(v[k], path .. "." .. k)
+      if not ok then return false, where, why end
+    end
+  end
+  return true
+end
+M.metrics_response = metrics_response
+
+--- GET /pins/{pin_id}/analytics and GET /user_account/analytics: an object
+-- keyed by split ("all" without a split) of metrics responses.
+function M.pin_analytics(body)
+  if not is_object(body) then
+    return false, "$", "expected an object keyed by split (\"all\" without a split), " .. got(body)
+  end
+  for _, k in ipairs(sorted_keys(body)) do
+    local ok, where, why = metrics_response(body[k], key_path("$", k))
+    if not ok then return false, where, why end
+  end
+  return true
+end
+
+return M
