@@ -192,7 +192,7 @@ function M.new(opts)
   end
   base = base:gsub("/+$", "")
   for _, k in ipairs({ "timeout", "connect_timeout", "max_body" }) do
-    if opts[k] ~= nil and not (opts[k] > 0) then
+    if opts[k] ~= nil and (opts[k] ~= opts[k] or opts[k] <= 0) then
       fail(fn, "option %s must be > 0, got %s", k, tostring(opts[k]))
     end
   end

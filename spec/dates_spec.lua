@@ -1,0 +1,50 @@
+local dates = require "pinanalytics.dates"
+
+describe("dates", function()
+  it("parses real calendar dates only", function()
+    assert.equal(0, dates.parse("1970-01-01"))
+    assert.is_number(dates.parse("2024-02-29"))
+    assert.is_nil(dates.parse("2025-02-29"))
+    assert.is_nil(dates.parse("1900-02-29"))
+    assert.is_number(dates.parse("2000-02-29"))
+    assert.is_nil(dates.parse("2026-04-31"))
+    assert.is_nil(dates.parse("2026-00-10"))
+    assert.is_nil(dates.parse("2026-1-10"))
+    assert.is_nil(dates.parse("2026-01-10T00:00"))
+    local n, why = dates.parse(20260110)
+    assert.is_nil(n)
+    assert.truthy(why:find("expected a string"))
+  end)
+
+  it("formats and round-trips day numbers", function()
+    for _, s in ipairs { "1970-01-01", "2000-02-29", "2024-12-31", "2026-11-23", "1969-12-31" } do
+      assert.equal(s, dates.format(dates.parse(s)))
+    end
+    assert.equal("1969-12-31", dates.format(-1))
+  end)
+
+  it("adds days across month, year and leap boundaries", function()
+    assert.equal("2024-03-01", dates.add_days("2024-02-28", 2))
+    assert.equal("2023-03-01", dates.add_days("2023-02-28", 1))
+    assert.equal("2027-01-01", dates.add_days("2026-12-31", 1))
+    assert.equal("2026-08-25", dates.add_days("2026-11-23", -90))
+    assert.equal(2, dates.diff("2024-02-28", "2024-03-01"))
+    assert.equal(366, dates.diff("2024-01-01", "2025-01-01"))
+  end)
+
+  it("knows weekdays (ISO: Monday = 1)", function()
+    assert.equal(1, dates.weekday("2026-11-23"))
+    assert.equal(4, dates.weekday("1970-01-01"))
+    assert.equal(7, dates.weekday("2024-12-29"))
+  end)
+
+  it("gives today in UTC, with an injectable clock", function()
+    assert.equal("2026-11-23", dates.today(function() return 1795392000 + 86399 end))
+    assert.equal("2026-11-24", dates.today(function() return 1795392000 + 86400 end))
+    assert.equal(os.date("!%Y-%m-%d"), dates.today())
+  end)
+
+  it("raises on an invalid date given to arithmetic", function()
+    assert.has_error(function() dates.add_days("2026-02-30", 1) end)
+  end)
+end)

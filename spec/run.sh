@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs every check of `make test` and ends with one line "N passed, N failed".
+# Each busted test counts once; the lint and build checks count once each.
+LUA=${LUA:-lua5.4}
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+check() { # name, command...
+  name=$1; shift
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1)); echo "ok - $name"
+  else
+    failed=$((failed + 1)); echo "not ok - $name"; sed 's/^/    /' "$log"
+  fi
+}
+
+check "luacheck: lua/ spec/ examples/ bench/ are clean" luacheck -q lua spec examples bench
+check "C core compiles warning-free against LuaJIT headers" make --no-print-directory check-luajit
+
+$LUA /usr/bin/busted -o TAP "$@" >"$log" 2>&1
+rc=$?
+cat "$log"
+ok=$(grep -c '^ok ' "$log")
+notok=$(grep -c '^not ok ' "$log")
+passed=$((passed + ok))
+failed=$((failed + notok))
+if [ "$rc" -ne 0 ] && [ "$notok" -eq 0 ]; then
+  echo "not ok - busted exited with status $rc"
+  failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
