@@ -101,11 +101,168 @@ function M.weekday(s)
   return (daynum(s) + 3) % 7 + 1
 end
 
+--- ISO 8601 week of a date: iso_year, week (1..53). 2020-12-31 is in 2020-W53,
+-- 2021-01-03 too; 2024-12-30 is in 2025-W01.
+function M.iso_week(s)
+  local n = daynum(s)
+  local thursday = n - ((n + 3) % 7 + 1) + 4
+  local y = civil_from_days(thursday)
+  return y, floor((thursday - days_from_civil(y, 1, 1)) / 7) + 1
+end
+
 --- Today's date in UTC. `clock`, when given, returns the current time as
 -- seconds since the epoch (like os.time()); it lets tests fix "today".
 function M.today(clock)
   local t = clock and clock() or os.time()
   return M.format(floor(t / 86400))
+end
+
+---------------------------------------------------------------- ranges
+
+local Range = {}
+Range.__index = Range
+Range.__name = "pinanalytics.Range"
+
+local function make_range(a, b)
+  return setmetatable({ start_date = M.format(a), end_date = M.format(b), _a = a, _b = b }, Range)
+end
+
+--- A range of UTC dates, both ends included: range("2026-10-01", "2026-10-31").
+-- Raises when a date is invalid or start_date is after end_date.
+function M.range(a, b)
+  local an, bn = daynum(a, "start_date"), daynum(b, "end_date")
+  if an > bn then
+    error(string.format("pinanalytics.dates.range: start_date %s is after end_date %s", M.format(an),
+      M.format(bn)), 2)
+  end
+  return make_range(an, bn)
+end
+
+--- True when x is a range made by M.range (or one of its methods).
+function M.is_range(x)
+  return getmetatable(x) == Range
+end
+
+function Range:__tostring()
+  return self.start_date .. ".." .. self.end_date
+end
+
+function Range.__eq(a, b)
+  return a._a == b._a and a._b == b._b
+end
+
+--- Number of days, both ends included.
+function Range:length()
+  return self._b - self._a + 1
+end
+
+--- Does the range contain the date?
+function Range:contains(d)
+  local n = daynum(d)
+  return n >= self._a and n <= self._b
+end
+
+--- for date in r:days() do ... end  (date strings, in order)
+function Range:days()
+  local n = self._a - 1
+  local last = self._b
+  return function()
+    n = n + 1
+    if n <= last then return M.format(n) end
+  end
+end
+
+-- Iterator over consecutive sub-ranges; next_end(n) gives the last day of the
+-- piece starting at day n (before clipping to the range).
+local function pieces(self, next_end)
+  local n = self._a
+  local last = self._b
+  return function()
+    if n > last then return nil end
+    local e = next_end(n)
+    if e > last then e = last end
+    local r = make_range(n, e)
+    n = e + 1
+    return r
+  end
+end
+
+--- for week in r:weeks() do ... end: ISO weeks, Monday to Sunday, the first
+-- and last clipped to the range.
+function Range:weeks()
+  return pieces(self, function(n) return n + (7 - ((n + 3) % 7 + 1)) end)
+end
+
+--- for month in r:months() do ... end: calendar months, clipped to the range.
+function Range:months()
+  return pieces(self, function(n)
+    local y, m = civil_from_days(n)
+    return days_from_civil(y, m, M.days_in_month(y, m))
+  end)
+end
+
+--- for w in r:windows(90) do ... end: sub-ranges of at most n days, in
+-- order, covering the range exactly.
+function Range:windows(n)
+  if type(n) ~= "number" or n < 1 or n ~= floor(n) then
+    error("pinanalytics.dates: windows(n) needs a whole number of days >= 1, got " .. tostring(n), 2)
+  end
+  return pieces(self, function(a) return a + n - 1 end)
+end
+
+--- The range of the same length that ends the day before this one starts.
+function Range:previous()
+  local len = self:length()
+  return make_range(self._a - len, self._a - 1)
+end
+
+--- The part of the range on or after `earliest` (a date); nil when nothing
+-- is left. Second value: the dropped part as a range, or nil.
+function Range:clip_start(earliest)
+  local e = daynum(earliest)
+  if e <= self._a then return self, nil end
+  if e > self._b then return nil, self end
+  return make_range(e, self._b), make_range(self._a, e - 1)
+end
+
+--- The n days that end yesterday (UTC).
+-- Yesterday, not today: today's UTC day is not over, so its numbers are
+-- partial (Pinterest marks it PROCESSING) and OneUp refuses end dates after
+-- yesterday. Pass { include_today = true } to end today instead.
+-- opts.clock: as for M.today.
+function M.last(n, opts)
+  if type(n) ~= "number" or n < 1 or n ~= floor(n) then
+    error("pinanalytics.dates.last: n must be a whole number of days >= 1, got " .. tostring(n), 2)
+  end
+  opts = opts or {}
+  local today = daynum(M.today(opts.clock))
+  local e = opts.include_today and today or today - 1
+  return make_range(e - n + 1, e)
+end
+
+M.PRESETS = { "last_7_days", "last_30_days", "last_90_days", "this_month", "last_month" }
+
+--- A named range:
+--   last_7_days, last_30_days, last_90_days  the N days ending yesterday (M.last)
+--   this_month   the 1st of this month to today (month to date; today partial)
+--   last_month   the whole previous calendar month
+function M.preset(name, opts)
+  opts = opts or {}
+  local days = type(name) == "string" and name:match("^last_(%d+)_days$")
+  if days and (days == "7" or days == "30" or days == "90") then
+    return M.last(tonumber(days), opts)
+  end
+  local today = daynum(M.today(opts.clock))
+  local y, m = civil_from_days(today)
+  if name == "this_month" then
+    return make_range(days_from_civil(y, m, 1), today)
+  elseif name == "last_month" then
+    local first = days_from_civil(y, m, 1)
+    local py, pm = civil_from_days(first - 1)
+    return make_range(days_from_civil(py, pm, 1), first - 1)
+  end
+  error(string.format("pinanalytics.dates.preset: unknown preset %s (allowed: %s)",
+    type(name) == "string" and string.format("%q", name) or tostring(name), table.concat(M.PRESETS, ", ")), 2)
 end
 
 return M

@@ -1,0 +1,131 @@
+--- Bookmark pagination.
+--
+-- Pinterest's list endpoints answer {items = [...], bookmark = "..." | null};
+-- the next page is asked for with ?bookmark=<that value>, and the list ends
+-- when the bookmark is null, absent or empty.
+--
+--   local pager = client:list_pins{ page_size = 250 }
+--   for pin in pager:items() do ... end          -- every item
+--   if pager.err then print(pager.err) end      -- set when a page failed
+--
+--   for items, n in pager:pages() do ... end    -- page by page
+--
+--   local all, err = pager:all{ limit = 1000 }  -- collected; on failure nil, err
+--                                               -- with err.items = what came before
+--
+-- A bookmark the server already gave is an error (kind "invalid_response"),
+-- never an endless loop. A pager can be iterated once; make a new one to
+-- start again.
+local core = require "pinanalytics.core"
+local errors = require "pinanalytics.errors"
+local schema = require "pinanalytics.schema"
+
+local M = {}
+
+local Pager = {}
+Pager.__index = Pager
+Pager.__name = "pinanalytics.Pager"
+
+--- fetch(bookmark_or_nil) must return true, page or false, err.
+-- opts.endpoint names the endpoint in errors; opts.secrets as for errors.new.
+function M.new(fetch, opts)
+  opts = opts or {}
+  return setmetatable({
+    fetch = fetch, endpoint = opts.endpoint, secrets = opts.secrets,
+    bookmark = nil, seen = {}, done = false, pages_fetched = 0, items_fetched = 0, err = nil,
+  }, Pager)
+end
+
+local function fail(self, fields)
+  fields.endpoint = fields.endpoint or self.endpoint
+  self.err = errors.new(fields, self.secrets)
+  self.done = true
+  return nil
+end
+
+--- Fetches the next page: its items array, or nil at the end or on error
+-- (then self.err is set).
+function Pager:next_page()
+  if self.done then return nil end
+  local ok, page = self.fetch(self.bookmark)
+  if not ok then
+    self.err = page
+    self.done = true
+    return nil
+  end
+  local n = self.pages_fetched + 1
+  local t = schema.json_type(page)
+  if t ~= "object" and t ~= "empty" then
+    return fail(self, { kind = "invalid_response", path = "$", body = page,
+      message = "page " .. n .. " is not an object {items, bookmark}, got " .. t })
+  end
+  local items = page.items
+  local it = schema.json_type(items)
+  if items == nil or (it ~= "array" and it ~= "empty") then
+    return fail(self, { kind = "invalid_response", path = "$.items", body = page,
+      message = "page " .. n .. " has no items array (got " .. it .. ")" })
+  end
+  local bm = page.bookmark
+  if bm == nil or bm == core.null or bm == "" then
+    self.done = true
+  elseif type(bm) ~= "string" then
+    return fail(self, { kind = "invalid_response", path = "$.bookmark", body = page,
+      message = "page " .. n .. " has a bookmark that is not a string (" .. schema.json_type(bm) .. ")" })
+  elseif self.seen[bm] then
+    -- the items of this page were already delivered once: stop before repeating them
+    return fail(self, { kind = "invalid_response", path = "$.bookmark",
+      message = "page " .. n .. " returned a bookmark already seen on page " .. self.seen[bm] ..
+        "; stopping instead of looping" })
+  else
+    self.seen[bm] = n
+    self.bookmark = bm
+  end
+  self.pages_fetched = n
+  self.items_fetched = self.items_fetched + #items
+  return items
+end
+
+--- for items, page_number in pager:pages() do ... end
+function Pager:pages()
+  return function()
+    local items = self:next_page()
+    if items then return items, self.pages_fetched end
+  end
+end
+
+--- for item in pager:items() do ... end
+function Pager:items()
+  local items, i = nil, 0
+  return function()
+    while true do
+      if items and i < #items then
+        i = i + 1
+        return items[i]
+      end
+      items = self:next_page()
+      i = 0
+      if not items then return nil end
+    end
+  end
+end
+
+--- Collects items: up to opts.limit (no more pages are fetched once it is
+-- reached). Returns the array, or nil, err with err.items = items so far.
+function Pager:all(opts)
+  local limit = opts and opts.limit
+  if limit ~= nil and (type(limit) ~= "number" or limit < 1) then
+    error("pinanalytics: pager:all{limit = N} needs a number >= 1, got " .. tostring(limit), 2)
+  end
+  local out = {}
+  for item in self:items() do
+    out[#out + 1] = item
+    if limit and #out >= limit then return out end
+  end
+  if self.err then
+    self.err.items = out
+    return nil, self.err
+  end
+  return out
+end
+
+return M
