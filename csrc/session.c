@@ -216,12 +216,13 @@ static const char *pa_optstring(lua_State *L, int t, const char *k, const char *
 /*
  * core.session{ base_url = ..., token = ..., user_agent = ..., timeout = s,
  *               connect_timeout = s, max_body = bytes, tls_verify = true,
- *               ca_file = path }
+ *               ca_file = path, username = ..., password = ... }
+ * token: sent as "Authorization: Bearer"; username/password: HTTP Basic.
  */
 int pa_session_new(lua_State *L)
 {
 	pa_session *s;
-	const char *base, *ua, *ca, *token;
+	const char *base, *ua, *ca, *token, *user, *pass;
 	double timeout, ctimeout, max_body;
 	int verify = 1;
 
@@ -232,6 +233,8 @@ int pa_session_new(lua_State *L)
 	token = pa_optstring(L, 1, "token", NULL);
 	ua = pa_optstring(L, 1, "user_agent", "pinanalytics/" PA_VERSION);
 	ca = pa_optstring(L, 1, "ca_file", NULL);
+	user = pa_optstring(L, 1, "username", NULL);
+	pass = pa_optstring(L, 1, "password", NULL);
 	timeout = pa_optnumber(L, 1, "timeout", 30.0, 0.001);
 	ctimeout = pa_optnumber(L, 1, "connect_timeout", 10.0, 0.001);
 	max_body = pa_optnumber(L, 1, "max_body", 64.0 * 1024 * 1024, 1.0);
@@ -282,6 +285,12 @@ int pa_session_new(lua_State *L)
 #endif
 	if (ca != NULL)
 		PA_SETOPT(L, s->easy, CURLOPT_CAINFO, ca);
+	if (user != NULL) {
+		/* HTTP Basic credentials (the OAuth token endpoint); libcurl builds the header */
+		PA_SETOPT(L, s->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		PA_SETOPT(L, s->easy, CURLOPT_USERNAME, user);
+		PA_SETOPT(L, s->easy, CURLOPT_PASSWORD, pass != NULL ? pass : "");
+	}
 	return 1;
 }
 

@@ -1,4 +1,4 @@
---- Pinterest REST API v5 client: organic analytics.
+--- Pinterest REST API v5 client: organic analytics and the lists that find pins.
 --
 --   local pin = require("pinanalytics").pinterest{ token = "..." }
 --   local res, err = pin:pin_analytics("813744226420795884", {
@@ -12,6 +12,7 @@ local core = require "pinanalytics.core"
 local dates = require "pinanalytics.dates"
 local errors = require "pinanalytics.errors"
 local http = require "pinanalytics.http"
+local paginate = require "pinanalytics.paginate"
 local schema = require "pinanalytics.schema"
 
 local M = {}
@@ -21,8 +22,10 @@ M.DEFAULT_BASE_URL = "https://api.pinterest.com/v5"
 --- How far back start_date may be, and how long a range may be (days).
 M.MAX_LOOKBACK_DAYS = 90
 M.MAX_RANGE_DAYS = 90
+--- Pins per GET /pins/analytics request.
+M.MULTI_PIN_MAX = 100
 
---- Metric types of GET /pins/{pin_id}/analytics: the standard list and the
+--- Metric types of the pin analytics endpoints: the standard list and the
 -- video list of the API's description (a request may mix them).
 M.PIN_METRICS_STANDARD = {
   "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "SAVE_RATE", "TOTAL_COMMENTS",
@@ -33,10 +36,37 @@ M.PIN_METRICS_VIDEO = {
   "VIDEO_10S_VIEW", "QUARTILE_95_PERCENT_VIEW", "VIDEO_V50_WATCH_TIME", "VIDEO_START",
   "VIDEO_AVG_WATCH_TIME", "TOTAL_COMMENTS", "TOTAL_REACTIONS",
 }
+M.ACCOUNT_METRICS = {
+  "ENGAGEMENT", "ENGAGEMENT_RATE", "IMPRESSION", "OUTBOUND_CLICK", "OUTBOUND_CLICK_RATE",
+  "PIN_CLICK", "PIN_CLICK_RATE", "SAVE", "SAVE_RATE",
+}
+M.TOP_VIDEO_METRICS = {
+  "IMPRESSION", "SAVE", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME",
+  "QUARTILE_95_PERCENT_VIEW", "VIDEO_10S_VIEW", "VIDEO_START", "OUTBOUND_CLICK",
+}
 M.APP_TYPES = { "ALL", "MOBILE", "TABLET", "WEB" }
 M.PIN_SPLIT_FIELDS = { "NO_SPLIT", "APP_TYPE" }
+M.ACCOUNT_SPLIT_FIELDS = { "NO_SPLIT", "APP_TYPE", "OWNED_CONTENT", "SOURCE", "PIN_FORMAT" }
+M.FROM_CLAIMED_CONTENT = { "OTHER", "CLAIMED", "BOTH" }
+M.PIN_FORMATS = {
+  "ALL", "ORGANIC_IMAGE", "ORGANIC_PRODUCT", "ORGANIC_VIDEO", "ADS_STANDARD", "ADS_PRODUCT", "ADS_VIDEO", "ADS_IDEA",
+}
+M.CONTENT_TYPES = { "ALL", "PAID", "ORGANIC" }
+M.SOURCES = { "ALL", "YOUR_PINS", "OTHER_PINS" }
+M.TOP_PINS_SORT = { "ENGAGEMENT", "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE" }
+M.TOP_VIDEO_PINS_SORT = {
+  "IMPRESSION", "SAVE", "OUTBOUND_CLICK", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME",
+  "QUARTILE_95_PERCENT_VIEW", "VIDEO_10S_VIEW", "VIDEO_START",
+}
+M.PIN_FILTERS = { "exclude_native", "exclude_repins", "has_been_promoted" }
+M.PIN_TYPES = { "PRIVATE" }
+M.CREATIVE_TYPES = {
+  "REGULAR", "VIDEO", "SHOPPING", "CAROUSEL", "MAX_VIDEO", "SHOP_THE_PIN", "COLLECTION", "IDEA", "SHOWCASE",
+  "QUIZ", "COLLAGE", "MAX_WIDTH_REGULAR_COLLECTION", "MAX_WIDTH_VIDEO_COLLECTION",
+}
+M.BOARD_PRIVACY = { "ALL", "PUBLIC", "PROTECTED", "SECRET", "PUBLIC_AND_SECRET" }
 
--- ordered union of the two metric lists
+-- ordered union of the two pin metric lists
 local PIN_METRICS = {}
 do
   local seen = {}
@@ -65,57 +95,103 @@ local function show(v)
   return tostring(v) .. " (" .. type(v) .. ")"
 end
 
+local function is_digits(v, maxlen)
+  return type(v) == "string" and v:match("^%d+$") ~= nil and (not maxlen or #v <= maxlen)
+end
+
 local function check_digits(fn, name, v, maxlen)
-  if type(v) ~= "string" or not v:match("^%d+$") or (maxlen and #v > maxlen) then
+  if not is_digits(v, maxlen) then
     fail(fn, "%s must be a string of digits%s, got %s", name,
       maxlen and (" (at most " .. maxlen .. ")") or "", show(v))
   end
   return v
 end
 
-local function check_enum(fn, name, v, allowed)
-  if v == nil then return nil end
-  if type(v) ~= "string" or not set_of(allowed)[v] then
-    fail(fn, "%s = %s is not allowed (allowed: %s)", name, show(v), table.concat(allowed, ", "))
+-- Parameter kinds. Each returns the wire value: a string, or an array of
+-- strings for a key sent once per value.
+local P = {}
+
+function P.enum(allowed)
+  return function(fn, name, v)
+    if type(v) ~= "string" or not set_of(allowed)[v] then
+      fail(fn, "%s = %s is not allowed (allowed: %s)", name, show(v), table.concat(allowed, ", "))
+    end
+    return v
   end
-  return v
 end
 
---- metric_types: a non-empty array of names (or one comma-separated string),
--- duplicates dropped, returned as the comma-separated wire value.
-local function check_metrics(fn, v, allowed, required)
-  if v == nil then
-    if required then
-      fail(fn, "metric_types is required (a non-empty array; allowed: %s)", table.concat(allowed, ", "))
-    end
-    return nil
-  end
-  local list = v
-  if type(v) == "string" then
-    list = {}
-    for m in v:gmatch("[^,]+") do list[#list + 1] = m end
-  elseif type(v) ~= "table" then
-    fail(fn, "metric_types must be an array of metric names, got %s", show(v))
-  end
-  if #list == 0 then
-    fail(fn, "metric_types must not be empty (allowed: %s)", table.concat(allowed, ", "))
-  end
-  local ok, seen, out = set_of(allowed), {}, {}
-  for i = 1, #list do
-    local m = list[i]
-    if not ok[m] then
-      fail(fn, "metric_types[%d] = %s is not allowed (allowed: %s)", i, show(m), table.concat(allowed, ", "))
-    end
-    if not seen[m] then seen[m] = true; out[#out + 1] = m end
-  end
-  return table.concat(out, ",")
+function P.digits(maxlen)
+  return function(fn, name, v) return check_digits(fn, name, v, maxlen) end
 end
 
---- start_date/end_date against Pinterest's rules; returns both strings.
+function P.int(min, max, allowed)
+  return function(fn, name, v)
+    if type(v) ~= "number" or v ~= math.floor(v) or v < min or v > max or (allowed and not set_of(allowed)[v]) then
+      fail(fn, "%s = %s is not allowed (allowed: %s)", name, show(v),
+        allowed and table.concat(allowed, ", ") or ("a whole number " .. min .. ".." .. max))
+    end
+    return string.format("%d", v)
+  end
+end
+
+function P.bool(fn, name, v)
+  if type(v) ~= "boolean" then fail(fn, "%s must be true or false, got %s", name, show(v)) end
+  return tostring(v)
+end
+
+--- An array of enum values (or one comma-separated string); duplicates
+-- dropped. sep = "," sends one comma-separated value, nil repeats the key.
+function P.list(allowed, sep)
+  local ok = set_of(allowed)
+  return function(fn, name, v)
+    local list = v
+    if type(v) == "string" then
+      list = {}
+      for m in v:gmatch("[^,]+") do list[#list + 1] = m end
+    elseif type(v) ~= "table" then
+      fail(fn, "%s must be an array of names, got %s", name, show(v))
+    end
+    if #list == 0 then
+      fail(fn, "%s must not be empty (allowed: %s)", name, table.concat(allowed, ", "))
+    end
+    local seen, out = {}, {}
+    for i = 1, #list do
+      local m = list[i]
+      if not ok[m] then
+        fail(fn, "%s[%d] = %s is not allowed (allowed: %s)", name, i, show(m), table.concat(allowed, ", "))
+      end
+      if not seen[m] then seen[m] = true; out[#out + 1] = m end
+    end
+    if sep then return table.concat(out, sep) end
+    return out
+  end
+end
+
+-- Parameters every dated endpoint takes besides its own.
+local DATED = { start_date = true, end_date = true, range = true, clamp = true }
+
+--- start_date/end_date (or range) against Pinterest's rules.
+-- Returns start, end (strings) and, when clamp = true cut the start, the
+-- dropped range.
 local function check_dates(self, fn, p)
   local s, e = p.start_date, p.end_date
-  if s == nil then fail(fn, "start_date is required (a UTC date YYYY-MM-DD)") end
-  if e == nil then fail(fn, "end_date is required (a UTC date YYYY-MM-DD)") end
+  if p.range ~= nil then
+    if s ~= nil or e ~= nil then
+      fail(fn, "give either range or start_date/end_date, not both")
+    end
+    local r = p.range
+    if type(r) == "string" then
+      local ok, made = pcall(dates.preset, r, { clock = self.clock })
+      if not ok then fail(fn, "range = %s is not a preset (allowed: %s, or pinanalytics.dates.range(a, b))",
+        show(r), table.concat(dates.PRESETS, ", ")) end
+      r = made
+    elseif not dates.is_range(r) then
+      fail(fn, "range must be a pinanalytics.dates range or a preset name, got %s", show(r))
+    end
+    s, e = r.start_date, r.end_date
+  end
+  if s == nil then fail(fn, "start_date is required (a UTC date YYYY-MM-DD), or give range") end
+  if e == nil then fail(fn, "end_date is required (a UTC date YYYY-MM-DD), or give range") end
   local sn, why = dates.parse(s)
   if not sn then fail(fn, "start_date = %s is not a valid date: %s (expected a real calendar date YYYY-MM-DD)", show(s), why) end
   local en
@@ -124,30 +200,154 @@ local function check_dates(self, fn, p)
   if sn > en then
     fail(fn, "start_date %s is after end_date %s (allowed: start_date <= end_date)", s, e)
   end
-  if en - sn > M.MAX_RANGE_DAYS then
-    fail(fn, "end_date %s is %d days after start_date %s (allowed: at most %d; split longer ranges)",
-      e, en - sn, s, M.MAX_RANGE_DAYS)
+  if p.clamp ~= nil and type(p.clamp) ~= "boolean" then
+    fail(fn, "clamp must be true or false, got %s", show(p.clamp))
   end
   local today = dates.parse(dates.today(self.clock))
-  if today - sn > M.MAX_LOOKBACK_DAYS then
-    fail(fn, "start_date %s is %d days before today (%s UTC) (allowed: at most %d; earliest allowed date: %s)",
-      s, today - sn, dates.format(today), M.MAX_LOOKBACK_DAYS, dates.format(today - M.MAX_LOOKBACK_DAYS))
+  local earliest = today - M.MAX_LOOKBACK_DAYS
+  local dropped
+  if sn < earliest then
+    if p.clamp and en >= earliest then
+      dropped = dates.range(sn, earliest - 1)
+      sn = earliest
+      s = dates.format(sn)
+    else
+      fail(fn, "start_date %s is %d days before today (%s UTC) (allowed: at most %d; earliest allowed date: %s%s)",
+        s, today - sn, dates.format(today), M.MAX_LOOKBACK_DAYS, dates.format(earliest),
+        p.clamp and "; clamp = true cannot help: the whole range is earlier" or "; or pass clamp = true")
+    end
   end
-  return s, e
+  if en - sn > M.MAX_RANGE_DAYS then
+    fail(fn, "end_date %s is %d days after start_date %s (allowed: at most %d; split longer ranges with range:windows(%d))",
+      e, en - sn, s, M.MAX_RANGE_DAYS, M.MAX_RANGE_DAYS, M.MAX_RANGE_DAYS + 1)
+  end
+  return s, e, dropped
 end
 
-local function check_params(fn, p, known)
-  if p == nil then fail(fn, "params is required (a table)") end
-  if type(p) ~= "table" then fail(fn, "params must be a table, got %s", show(p)) end
-  for k in pairs(p) do
-    if not known[k] then
+--- Checks params against an endpoint description and builds the query.
+-- ep.params: name -> checker; ep.order: query order; ep.required: names;
+-- ep.dated: takes the date parameters.
+local function build_query(self, fn, ep, params)
+  if params == nil then params = {} end
+  if type(params) ~= "table" then fail(fn, "params must be a table, got %s", show(params)) end
+  for k in pairs(params) do
+    if not ep.params[k] and not (ep.dated and DATED[k]) then
       local names = {}
-      for n in pairs(known) do names[#names + 1] = n end
+      for n in pairs(ep.params) do names[#names + 1] = n end
+      if ep.dated then for n in pairs(DATED) do names[#names + 1] = n end end
       table.sort(names)
       fail(fn, "unknown parameter %s (known: %s)", show(k), table.concat(names, ", "))
     end
   end
+  local q, info = {}, nil
+  if ep.dated then
+    local s, e, dropped = check_dates(self, fn, params)
+    q[1] = { "start_date", s }
+    q[2] = { "end_date", e }
+    if dropped then
+      info = { clamped = true, dropped = dropped, range = dates.range(s, e) }
+    end
+  end
+  for _, name in ipairs(ep.required or {}) do
+    if params[name] == nil then
+      fail(fn, "%s is required%s", name, ep.hint and ep.hint[name] and (" (" .. ep.hint[name] .. ")") or "")
+    end
+  end
+  for _, name in ipairs(ep.order) do
+    local v = params[name]
+    if v ~= nil then
+      local wire = ep.params[name](fn, name, v)
+      if type(wire) == "table" then
+        for _, x in ipairs(wire) do q[#q + 1] = { name, x } end
+      else
+        q[#q + 1] = { name, wire }
+      end
+    end
+  end
+  return q, info
 end
+
+---------------------------------------------------------------- endpoints
+
+local PIN_ANALYTICS = {
+  dated = true,
+  params = {
+    metric_types = P.list(PIN_METRICS, ","), app_types = P.enum(M.APP_TYPES),
+    split_field = P.enum(M.PIN_SPLIT_FIELDS), ad_account_id = P.digits(18),
+  },
+  order = { "metric_types", "app_types", "split_field", "ad_account_id" },
+  required = { "metric_types" },
+  hint = { metric_types = "a non-empty array; allowed: " .. table.concat(PIN_METRICS, ", ") },
+}
+
+local MULTI_PIN_ANALYTICS = {
+  dated = true,
+  params = {
+    metric_types = PIN_ANALYTICS.params.metric_types, app_types = PIN_ANALYTICS.params.app_types,
+    ad_account_id = PIN_ANALYTICS.params.ad_account_id,
+  },
+  order = { "metric_types", "app_types", "ad_account_id" },
+  required = { "metric_types" },
+  hint = PIN_ANALYTICS.hint,
+}
+
+local ACCOUNT_FILTERS = {
+  from_claimed_content = P.enum(M.FROM_CLAIMED_CONTENT), pin_format = P.enum(M.PIN_FORMATS),
+  app_types = P.enum(M.APP_TYPES), content_type = P.enum(M.CONTENT_TYPES), source = P.enum(M.SOURCES),
+  ad_account_id = P.digits(18),
+}
+
+local function with(base, extra)
+  local t = {}
+  for k, v in pairs(base) do t[k] = v end
+  for k, v in pairs(extra) do t[k] = v end
+  return t
+end
+
+local USER_ACCOUNT_ANALYTICS = {
+  dated = true,
+  params = with(ACCOUNT_FILTERS, {
+    metric_types = P.list(M.ACCOUNT_METRICS, ","), split_field = P.enum(M.ACCOUNT_SPLIT_FIELDS),
+  }),
+  order = { "from_claimed_content", "pin_format", "app_types", "content_type", "source", "metric_types",
+    "split_field", "ad_account_id" },
+}
+
+local function top_endpoint(sorts, metrics)
+  return {
+    dated = true,
+    params = with(ACCOUNT_FILTERS, {
+      sort_by = P.enum(sorts), metric_types = P.list(metrics, ","), num_of_pins = P.int(1, 50),
+      created_in_last_n_days = P.int(30, 30, { 30 }),
+    }),
+    order = { "sort_by", "from_claimed_content", "pin_format", "app_types", "content_type", "source",
+      "metric_types", "num_of_pins", "created_in_last_n_days", "ad_account_id" },
+    required = { "sort_by" },
+    hint = { sort_by = "allowed: " .. table.concat(sorts, ", ") },
+  }
+end
+local TOP_PINS = top_endpoint(M.TOP_PINS_SORT, M.ACCOUNT_METRICS)
+local TOP_VIDEO_PINS = top_endpoint(M.TOP_VIDEO_PINS_SORT, M.TOP_VIDEO_METRICS)
+
+local PAGE = { page_size = P.int(1, 250) }
+local LIST_PINS = {
+  params = with(PAGE, {
+    pin_filter = P.enum(M.PIN_FILTERS), pin_metrics = P.bool, include_protected_pins = P.bool,
+    pin_type = P.enum(M.PIN_TYPES), creative_types = P.list(M.CREATIVE_TYPES), ad_account_id = P.digits(18),
+  }),
+  order = { "pin_filter", "pin_metrics", "include_protected_pins", "pin_type", "creative_types",
+    "ad_account_id", "page_size" },
+}
+local LIST_BOARDS = {
+  params = with(PAGE, { ad_account_id = P.digits(18), privacy = P.enum(M.BOARD_PRIVACY) }),
+  order = { "ad_account_id", "privacy", "page_size" },
+}
+local LIST_BOARD_PINS = {
+  params = with(PAGE, {
+    creative_types = P.list(M.CREATIVE_TYPES), ad_account_id = P.digits(18), pin_metrics = P.bool,
+  }),
+  order = { "creative_types", "ad_account_id", "pin_metrics", "page_size" },
+}
 
 ---------------------------------------------------------------- the client
 
@@ -158,12 +358,14 @@ Client.__name = "pinanalytics.Pinterest"
 local CLIENT_OPTIONS = {
   token = "string", base_url = "string", timeout = "number", connect_timeout = "number",
   max_body = "number", tls_verify = "boolean", ca_file = "string", user_agent = "string",
-  clock = "function",
+  clock = "function", client_id = "string", client_secret = "string", refresh_token = "string",
+  on_token = "function",
 }
 
 --- pinanalytics.pinterest{ token = ..., base_url = ..., timeout = 30,
 --   connect_timeout = 10, max_body = 64 MiB, tls_verify = true, ca_file = nil,
---   user_agent = nil, clock = os.time }
+--   user_agent = nil, clock = os.time,
+--   client_id = ..., client_secret = ..., refresh_token = ..., on_token = fn }
 function M.new(opts)
   local fn = "new"
   if type(opts) ~= "table" then fail(fn, "options must be a table, got %s", show(opts)) end
@@ -176,15 +378,25 @@ function M.new(opts)
       fail(fn, "unknown option %s (known: %s)", show(k), table.concat(names, ", "))
     end
     if type(v) ~= want then
-      -- never echo a token value
+      -- never echo a credential's value
       fail(fn, "option %s must be a %s, got a %s", k, want, type(v))
     end
   end
-  if opts.token == nil or opts.token == "" then
-    fail(fn, "option token is required (an access token; for example os.getenv(\"PINTEREST_ACCESS_TOKEN\"))")
+  local refresh = opts.refresh_token ~= nil or opts.client_id ~= nil or opts.client_secret ~= nil
+  if refresh then
+    for _, k in ipairs({ "client_id", "client_secret", "refresh_token" }) do
+      if opts[k] == nil or opts[k] == "" then
+        fail(fn, "option %s is required to refresh tokens (give client_id, client_secret and refresh_token)", k)
+      end
+    end
+  elseif opts.token == nil or opts.token == "" then
+    fail(fn, "option token is required (an access token, for example os.getenv(\"PINTEREST_ACCESS_TOKEN\"); " ..
+      "or client_id, client_secret and refresh_token to obtain one)")
   end
-  if opts.token:find("[%c ]") then
-    fail(fn, "option token contains spaces or control characters")
+  for _, k in ipairs({ "token", "client_id", "client_secret", "refresh_token" }) do
+    if opts[k] and opts[k]:find("[%c ]") then
+      fail(fn, "option %s contains spaces or control characters", k)
+    end
   end
   local base = opts.base_url or M.DEFAULT_BASE_URL
   if not base:match("^https?://[^/]+") then
@@ -201,13 +413,27 @@ function M.new(opts)
   local self = setmetatable({
     base_url = base,
     clock = opts.clock,
-    secrets = { opts.token },
+    secrets = {},
+    multi_refused = false,
+    session_opts = {
+      base_url = base, user_agent = ua, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
+      max_body = opts.max_body, tls_verify = opts.tls_verify, ca_file = opts.ca_file,
+    },
   }, Client)
-  self.session = core.session {
-    base_url = base, token = opts.token, user_agent = ua, timeout = opts.timeout,
-    connect_timeout = opts.connect_timeout, max_body = opts.max_body,
-    tls_verify = opts.tls_verify, ca_file = opts.ca_file,
-  }
+  for _, k in ipairs({ "token", "client_secret", "refresh_token" }) do
+    if opts[k] then self.secrets[#self.secrets + 1] = opts[k] end
+  end
+  if refresh then
+    self.oauth = {
+      client_id = opts.client_id, client_secret = opts.client_secret, refresh_token = opts.refresh_token,
+      on_token = opts.on_token, expires_at = nil,
+    }
+  end
+  local so = {}
+  for k, v in pairs(self.session_opts) do so[k] = v end
+  so.token = opts.token
+  self.session = core.session(so)
+  self.has_token = opts.token ~= nil and opts.token ~= ""
   return self
 end
 
@@ -215,56 +441,275 @@ function Client:__tostring()
   return "pinanalytics.pinterest (" .. self.base_url .. ")"
 end
 
---- Releases the connection. Idempotent; the client is unusable afterwards.
+--- Releases the connections. Idempotent; the client is unusable afterwards.
 function Client:close()
   self.session:close()
+  if self.oauth_session then self.oauth_session:close() end
 end
 Client.__close = Client.close
 
---- GET base_url .. path with the query pairs; true, body, meta | false, err.
-function Client:_get(path, query, endpoint)
-  return http.perform(self.session, path .. http.query(query or {}), {
-    secrets = self.secrets, endpoint = "GET " .. (endpoint or path),
-  })
+function Client:_now()
+  return self.clock and self.clock() or os.time()
 end
 
-local PIN_ANALYTICS_PARAMS = set_of({
-  "start_date", "end_date", "metric_types", "app_types", "split_field", "ad_account_id",
-})
+--- Obtains a new access token with the refresh token (POST /oauth/token,
+-- HTTP Basic client credentials). Returns true, or nil, err of kind "auth".
+function Client:refresh()
+  local o = self.oauth
+  if not o then
+    fail("refresh", "this client has no client_id, client_secret and refresh_token to refresh with")
+  end
+  if not self.oauth_session then
+    local so = {}
+    for k, v in pairs(self.session_opts) do so[k] = v end
+    so.username, so.password = o.client_id, o.client_secret
+    self.oauth_session = core.session(so)
+  end
+  local body = "grant_type=refresh_token&refresh_token=" .. http.escape(o.refresh_token)
+  local ok, res, meta = http.perform(self.oauth_session, "/oauth/token", {
+    method = "POST", body = body, secrets = self.secrets, endpoint = "POST /oauth/token",
+    headers = { "Content-Type: application/x-www-form-urlencoded" },
+  })
+  if not ok then
+    local e = res
+    return nil, errors.new({
+      kind = "auth", status = e.status, code = e.code, request_id = e.request_id, endpoint = e.endpoint,
+      message = "token refresh failed: " .. tostring(e.message) .. " (" .. e.kind .. ")", cause = e,
+    }, self.secrets)
+  end
+  if type(res) ~= "table" or type(res.access_token) ~= "string" or res.access_token == "" then
+    return nil, errors.new({ kind = "auth", status = meta.status, request_id = meta.request_id,
+      endpoint = "POST /oauth/token", body = res,
+      message = "token refresh failed: the answer has no access_token" }, self.secrets)
+  end
+  local tokens = {
+    access_token = res.access_token, token_type = res.token_type, scope = res.scope,
+    expires_in = type(res.expires_in) == "number" and res.expires_in or nil,
+    refresh_token = type(res.refresh_token) == "string" and res.refresh_token or o.refresh_token,
+    refresh_token_expires_in = res.refresh_token_expires_in,
+    refresh_token_expires_at = res.refresh_token_expires_at,
+  }
+  self.secrets[#self.secrets + 1] = tokens.access_token
+  if tokens.refresh_token ~= o.refresh_token then
+    self.secrets[#self.secrets + 1] = tokens.refresh_token
+    o.refresh_token = tokens.refresh_token
+  end
+  -- refresh a minute early (or at a tenth of a short lifetime)
+  o.expires_at = tokens.expires_in and (self:_now() + tokens.expires_in - math.min(60, tokens.expires_in / 10)) or nil
+  self.session:set_token(tokens.access_token)
+  self.has_token = true
+  if o.on_token then o.on_token(tokens) end
+  return true
+end
+
+--- GET base_url .. path with the query pairs, refreshing the token when it
+-- is due or refused once. Returns true, body, meta | false, err.
+function Client:_get(path, query, endpoint)
+  local o = self.oauth
+  local refreshed = false
+  if o and (not self.has_token or (o.expires_at and self:_now() >= o.expires_at)) then
+    local ok, err = self:refresh()
+    if not ok then return false, err end
+    refreshed = true
+  end
+  local target = path .. http.query(query or {})
+  local opts = { secrets = self.secrets, endpoint = "GET " .. (endpoint or path) }
+  local ok, body, meta = http.perform(self.session, target, opts)
+  if not ok and body.kind == "auth" and o and not refreshed then
+    local rok, rerr = self:refresh()
+    if not rok then return false, rerr end
+    ok, body, meta = http.perform(self.session, target, opts)
+  end
+  return ok, body, meta
+end
+
+local function shape_error(self, meta, path, where, why, body)
+  return errors.new({
+    kind = "invalid_response", status = meta.status, request_id = meta.request_id,
+    endpoint = "GET " .. path, path = where, body = body,
+    message = "the answer does not have the documented shape: " .. where .. " " .. why,
+  }, self.secrets)
+end
+
+-- GET + shape check: body, info | nil, err
+function Client:_fetch(path, q, check, info)
+  local ok, body, meta = self:_get(path, q)
+  if not ok then return nil, body end
+  local good, where, why = check(body)
+  if not good then return nil, shape_error(self, meta, path, where, why, body) end
+  return body, nil, info
+end
 
 --- GET /pins/{pin_id}/analytics.
--- params: start_date, end_date (UTC YYYY-MM-DD, at most 90 days apart,
--- start_date at most 90 days back), metric_types (required), app_types,
--- split_field, ad_account_id.
--- Returns the answer as a table keyed by split ("all" without a split), each
--- {daily_metrics = {...}, summary_metrics = {...}, lifetime_metrics = {...}},
--- or nil, err.
+-- params: start_date + end_date, or range; metric_types (required);
+-- app_types, split_field, ad_account_id; clamp.
+-- Returns the answer keyed by split ("all" without a split), each
+-- {daily_metrics, summary_metrics, lifetime_metrics}; or nil, err. When
+-- clamp = true cut the start, a third value says what was dropped.
 function Client:pin_analytics(pin_id, params)
   local fn = "pin_analytics"
   check_digits(fn, "pin_id", pin_id)
-  check_params(fn, params, PIN_ANALYTICS_PARAMS)
-  local s, e = check_dates(self, fn, params)
-  local metrics = check_metrics(fn, params.metric_types, PIN_METRICS, true)
-  local q = { { "start_date", s }, { "end_date", e }, { "metric_types", metrics } }
-  local app = check_enum(fn, "app_types", params.app_types, M.APP_TYPES)
-  if app then q[#q + 1] = { "app_types", app } end
-  local split = check_enum(fn, "split_field", params.split_field, M.PIN_SPLIT_FIELDS)
-  if split then q[#q + 1] = { "split_field", split } end
-  if params.ad_account_id ~= nil then
-    q[#q + 1] = { "ad_account_id", check_digits(fn, "ad_account_id", params.ad_account_id, 18) }
+  if params == nil then fail(fn, "params is required (a table)") end
+  local q, info = build_query(self, fn, PIN_ANALYTICS, params)
+  return self:_fetch("/pins/" .. pin_id .. "/analytics", q, schema.pin_analytics, info)
+end
+
+--- Analytics of any number of pins: GET /pins/analytics in requests of at
+-- most 100 pins, or GET /pins/{id}/analytics per pin where the multi-pin
+-- endpoint (beta, not open to every app) is refused; the refusal is
+-- remembered for the client's lifetime.
+-- Returns results, errors: two tables keyed by pin id (every id is in one of
+-- them), results[id] shaped as pin_analytics returns it. A third value
+-- describes a clamp, as for pin_analytics.
+function Client:pins_analytics(pin_ids, params)
+  local fn = "pins_analytics"
+  if type(pin_ids) ~= "table" then fail(fn, "pin_ids must be an array of pin ids, got %s", show(pin_ids)) end
+  local ids, seen = {}, {}
+  for i = 1, #pin_ids do
+    local id = pin_ids[i]
+    if not is_digits(id) then fail(fn, "pin_ids[%d] must be a string of digits, got %s", i, show(id)) end
+    if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
   end
-  local path = "/pins/" .. pin_id .. "/analytics"
-  local ok, body, meta = self:_get(path, q)
+  if params == nil then fail(fn, "params is required (a table)") end
+  local q, info = build_query(self, fn, MULTI_PIN_ANALYTICS, params)
+  local results, errs = {}, {}
+
+  local single_q = q -- the per-pin endpoint takes the same query
+  local function one(id)
+    local res, err = self:_fetch("/pins/" .. id .. "/analytics", single_q, schema.pin_analytics)
+    if res then results[id] = res else errs[id] = err end
+  end
+
+  for first = 1, #ids, M.MULTI_PIN_MAX do
+    local chunk = {}
+    for i = first, math.min(first + M.MULTI_PIN_MAX - 1, #ids) do chunk[#chunk + 1] = ids[i] end
+    local fallback = self.multi_refused
+    if not fallback then
+      local mq = {}
+      for _, id in ipairs(chunk) do mq[#mq + 1] = { "pin_ids", id } end
+      for _, p in ipairs(q) do mq[#mq + 1] = p end
+      local ok, body, meta = self:_get("/pins/analytics", mq)
+      if ok then
+        local t = schema.json_type(body)
+        if t ~= "object" and t ~= "empty" then
+          local err = shape_error(self, meta, "/pins/analytics", "$",
+            "expected an object keyed by pin id, got " .. t, body)
+          for _, id in ipairs(chunk) do errs[id] = err end
+        else
+          for _, id in ipairs(chunk) do
+            local entry = body[id]
+            if entry == nil then
+              one(id) -- absent from the bulk answer: ask for it alone
+            else
+              local good, where, why = schema.pin_analytics(entry)
+              if good then
+                results[id] = entry
+              else
+                where = "$[\"" .. id .. "\"]" .. where:sub(2)
+                errs[id] = shape_error(self, meta, "/pins/analytics", where, why, entry)
+              end
+            end
+          end
+        end
+      elseif body.status == 403 or (body.status == 404 and body.code ~= 50) then
+        -- the endpoint itself is refused to this app: per pin from now on
+        self.multi_refused = true
+        fallback = true
+      elseif body.status == 404 then
+        fallback = true -- a pin of this chunk does not exist: find out which
+      else
+        for _, id in ipairs(chunk) do errs[id] = body end
+      end
+    end
+    if fallback then
+      for _, id in ipairs(chunk) do one(id) end
+    end
+  end
+  return results, errs, info
+end
+
+--- GET /user_account/analytics: the account's analytics.
+-- params: dates (start_date + end_date, or range; clamp), metric_types,
+-- split_field, from_claimed_content, pin_format, app_types, content_type,
+-- source, ad_account_id.
+function Client:user_account_analytics(params)
+  local q, info = build_query(self, "user_account_analytics", USER_ACCOUNT_ANALYTICS, params)
+  return self:_fetch("/user_account/analytics", q, schema.pin_analytics, info)
+end
+
+--- GET /user_account/analytics/top_pins: the top pins (at most 50) by sort_by.
+function Client:top_pins(params)
+  local q, info = build_query(self, "top_pins", TOP_PINS, params)
+  return self:_fetch("/user_account/analytics/top_pins", q, schema.top_pins, info)
+end
+
+--- GET /user_account/analytics/top_video_pins: the top video pins by sort_by.
+function Client:top_video_pins(params)
+  local q, info = build_query(self, "top_video_pins", TOP_VIDEO_PINS, params)
+  return self:_fetch("/user_account/analytics/top_video_pins", q, schema.top_pins, info)
+end
+
+-- A pager over a list endpoint.
+function Client:_pager(path, q)
+  return paginate.new(function(bookmark)
+    local pq = q
+    if bookmark then
+      pq = {}
+      for i, p in ipairs(q) do pq[i] = p end
+      pq[#pq + 1] = { "bookmark", bookmark }
+    end
+    return self:_get(path, pq)
+  end, { endpoint = "GET " .. path, secrets = self.secrets })
+end
+
+--- GET /pins: the token user's pins, as a pager (pinanalytics.paginate).
+-- params: page_size (1..250), pin_filter, pin_metrics, include_protected_pins,
+-- pin_type, creative_types, ad_account_id.
+function Client:list_pins(params)
+  return self:_pager("/pins", (build_query(self, "list_pins", LIST_PINS, params)))
+end
+
+--- GET /boards: the token user's boards, as a pager.
+-- params: page_size, privacy, ad_account_id.
+function Client:list_boards(params)
+  return self:_pager("/boards", (build_query(self, "list_boards", LIST_BOARDS, params)))
+end
+
+--- GET /boards/{board_id}/pins: a board's pins, as a pager.
+-- params: page_size, creative_types, pin_metrics, ad_account_id.
+function Client:list_board_pins(board_id, params)
+  check_digits("list_board_pins", "board_id", board_id)
+  return self:_pager("/boards/" .. board_id .. "/pins",
+    (build_query(self, "list_board_pins", LIST_BOARD_PINS, params)))
+end
+
+--- Any other GET endpoint: client:get("/user_account", { ad_account_id = "1" }).
+-- query values: strings, numbers, booleans, or arrays (the key repeats).
+-- Returns the decoded body (pa.null for an empty one), or nil, err (same
+-- session, errors, decoding).
+function Client:get(path, query)
+  local fn = "get"
+  if type(path) ~= "string" or not path:match("^/[%w%-%._~/{}:@!$&'()*+,;=%%]*$") then
+    fail(fn, "path must be a string starting with \"/\" without a query string, got %s", show(path))
+  end
+  if query ~= nil and type(query) ~= "table" then fail(fn, "query must be a table, got %s", show(query)) end
+  local q = {}
+  for _, k in ipairs(schema.sorted_keys(query or {})) do
+    local v = query[k]
+    if type(k) ~= "string" then fail(fn, "query keys must be strings, got %s", show(k)) end
+    local vals = type(v) == "table" and v or { v }
+    for i = 1, #vals do
+      local x = vals[i]
+      local t = type(x)
+      if t ~= "string" and t ~= "number" and t ~= "boolean" then
+        fail(fn, "query.%s must be a string, number, boolean or an array of them, got %s", k, show(x))
+      end
+      q[#q + 1] = { k, t == "number" and math.floor(x) == x and string.format("%d", x) or tostring(x) }
+    end
+  end
+  local ok, body = self:_get(path, q)
   if not ok then return nil, body end
-  local where, why
-  ok, where, why = schema.pin_analytics(body)
-  if not ok then
-    return nil, errors.new({
-      kind = "invalid_response", status = meta.status, request_id = meta.request_id,
-      endpoint = "GET " .. path, path = where, body = body,
-      message = "the answer does not have the documented shape: " .. where .. " " .. why,
-    }, self.secrets)
-  end
+  if body == nil then return core.null end -- an empty body
   return body
 end
 

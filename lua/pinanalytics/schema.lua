@@ -132,4 +132,48 @@ function M.pin_analytics(body)
   return true
 end
 
+--- GET /user_account/analytics/top_pins and /top_video_pins:
+-- {date_availability = {is_realtime, latest_available_timestamp},
+--  pins = [{pin_id, metrics, data_status = {metric = status}}], sort_by}
+function M.top_pins(body)
+  if not is_object(body) then
+    return false, "$", "expected an object {date_availability, pins, sort_by}, " .. got(body)
+  end
+  local da = body.date_availability
+  if da ~= nil then
+    if not is_object(da) then return false, "$.date_availability", "expected an object, " .. got(da) end
+    if da.is_realtime ~= nil and type(da.is_realtime) ~= "boolean" then
+      return false, "$.date_availability.is_realtime", "expected a boolean, " .. got(da.is_realtime)
+    end
+    local ts = da.latest_available_timestamp
+    if ts ~= nil and type(ts) ~= "number" then
+      return false, "$.date_availability.latest_available_timestamp", "expected a number, " .. got(ts)
+    end
+  end
+  if body.sort_by ~= nil and type(body.sort_by) ~= "string" then
+    return false, "$.sort_by", "expected a string, " .. got(body.sort_by)
+  end
+  local pins = body.pins
+  if pins == nil then return true end
+  if not is_array(pins) then return false, "$.pins", "expected an array of pins, " .. got(pins) end
+  for i = 1, #pins do
+    local p, path = pins[i], "$.pins[" .. (i - 1) .. "]"
+    if not is_object(p) then return false, path, "expected an object {pin_id, metrics, data_status}, " .. got(p) end
+    if type(p.pin_id) ~= "string" then return false, path .. ".pin_id", "expected a string, " .. got(p.pin_id) end
+    local ok, where, why = metrics_object(p.metrics, path .. ".metrics")
+    if not ok then return false, where, why end
+    if p.data_status ~= nil then
+      if not is_object(p.data_status) then
+        return false, path .. ".data_status", "expected an object of metric -> status, " .. got(p.data_status)
+      end
+      for _, k in ipairs(sorted_keys(p.data_status)) do
+        if type(p.data_status[k]) ~= "string" then
+          return false, key_path(path .. ".data_status", k), "expected a status string, " .. got(p.data_status[k])
+        end
+      end
+    end
+  end
+  return true
+end
+
 return M
