@@ -26,7 +26,8 @@ DEB_BUILD  := lua5.4:/usr/bin/lua5.4 liblua5.4-dev:/usr/include/lua5.4/lua.h \
               gcc:/usr/bin/gcc lua-cjson:/usr/lib/x86_64-linux-gnu/lua/5.4/cjson.so \
               nginx:/usr/sbin/nginx libnginx-mod-http-lua:/usr/lib/nginx/modules/ngx_http_lua_module.so
 DEB_TEST   := $(DEB_BUILD) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
-              libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h luarocks:/usr/bin/luarocks
+              libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h luarocks:/usr/bin/luarocks \
+              valgrind:/usr/bin/valgrind
 DEB_BENCH  := $(DEB_BUILD) lua-socket:/usr/share/lua/5.4/socket.lua lua-dkjson:/usr/share/lua/5.4/dkjson.lua \
               python3:/usr/bin/python3
 
@@ -79,8 +80,8 @@ bench: deps-bench
 	$(LUA) bench/run.lua
 
 memcheck: build
-	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-	  --suppressions=tools/valgrind.supp $(LUA) spec/helpers/memcheck.lua
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	  $(LUA) spec/helpers/memcheck.lua
 
 rock: deps-test
 	@sh tools/rock.sh

@@ -18,6 +18,7 @@ check() { # name, command...
 
 check "luacheck: lua/ spec/ examples/ bench/ are clean" luacheck -q lua spec examples bench
 check "C core compiles warning-free against LuaJIT headers" make --no-print-directory check-luajit
+check "valgrind: the C core's paths leak nothing and touch no bad memory" make --no-print-directory memcheck
 
 $LUA /usr/bin/busted -o TAP "$@" >"$log" 2>&1
 rc=$?
