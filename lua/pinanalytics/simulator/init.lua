@@ -1,0 +1,331 @@
+--- pinanalytics.simulator: a local fake of the Pinterest API v5, for tests,
+-- demos and benchmarks. Nothing it does touches the internet.
+--
+--   local simulator = require "pinanalytics.simulator"
+--   local sim = simulator.start{
+--     token = "sim-token",          -- the access token it accepts (default "sim-token")
+--     missing_pins = { "404404" },  -- pin ids that answer 404
+--     today = "2026-11-23",         -- its idea of today (UTC); default: the real date
+--     latency_ms = 0,               -- delay before every answer
+--   }
+--   sim.url, sim.pinterest_url (sim.url .. "/v5"), sim.port, sim.token, sim.prefix
+--   sim:configure{ ... }   -- change control options; takes effect at the next request
+--   sim:requests()         -- every request seen: {connection, connection_requests,
+--                          --   method, uri, path, args, status}; never a credential
+--   sim:clear_log()        -- forget the requests seen so far
+--   sim:stats()            -- {requests, inflight, peak_inflight, tokens_issued}
+--   sim:reset_stats()      -- zero the request count and the peak
+--   sim:stop()             -- stop nginx and remove its directory (idempotent; also on gc)
+--
+-- It runs nginx with its Lua module (Debian: nginx, libnginx-mod-http-lua;
+-- or OpenResty) on a loopback port picked at random, from a temporary
+-- directory holding its configuration, logs and control file. Set
+-- PINANALYTICS_NGINX to the nginx binary to use another one.
+--
+-- Control options (start and configure):
+--   token, missing_pins, today, latency_ms   as above
+--   echo_auth = true       a 401 message repeats the Authorization header (a bad server)
+--   override = { [path] = { status = 503, body = "...", headers = {...}, noauth = false } }
+--                          answer exactly that for a path (without query string)
+--   refuse_multi = 403|404 refuse GET /v5/pins/analytics (the beta endpoint)
+--   pins_count = 60, boards_count = 3          size of the account behind the list endpoints
+--   fail_page = n          page n of a list answers 500
+--   repeat_bookmark = true from page 2 on, lists give the bookmark of page 1 again
+--   client_id, client_secret, refresh_token    what POST /v5/oauth/token accepts
+--                          (defaults sim-client-id, sim-client-secret, sim-refresh-token)
+--   token_ttl = seconds    expires_in of issued tokens (default 2592000)
+--   rotate_refresh = true  the token endpoint issues a new refresh token each time
+--   refuse_refresh = true  the token endpoint refuses every refresh token
+--   accept_static_token = false   `token` is refused (as if expired)
+--   expire_tokens_before = epoch  tokens issued up to then are refused
+--                          (sim:expire_tokens() sets it to now)
+local M = {}
+
+local DEFAULTS = { token = "sim-token", latency_ms = 0 }
+
+---------------------------------------------------------------- small helpers
+
+local function sh_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function exec(cmd)
+  local ok, how, code = os.execute(cmd)
+  if type(ok) == "number" then return ok == 0 end -- Lua 5.1
+  return ok == true and how == "exit" and code == 0
+end
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local function write_file(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+local function file_exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+local function sleep(seconds)
+  os.execute("sleep " .. seconds)
+end
+
+--- A small JSON encoder for the control file (no dependency on cjson).
+local function encode(v)
+  local t = type(v)
+  if t == "nil" then return "null" end
+  if t == "boolean" then return tostring(v) end
+  if t == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then return "null" end
+    if v == math.floor(v) and math.abs(v) < 2 ^ 53 then return string.format("%d", v) end
+    return string.format("%.17g", v)
+  end
+  if t == "string" then
+    return '"' .. v:gsub('[%c"\\]', function(c)
+      local map = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+      return map[c] or string.format("\\u%04x", c:byte())
+    end) .. '"'
+  end
+  if t == "table" then
+    local n = #v
+    local count = 0
+    for _ in pairs(v) do count = count + 1 end
+    if count > 0 and count == n then
+      local out = {}
+      for i = 1, n do out[i] = encode(v[i]) end
+      return "[" .. table.concat(out, ",") .. "]"
+    end
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+    table.sort(keys)
+    local out = {}
+    for _, k in ipairs(keys) do
+      local x = v[k]
+      if x == nil then x = v[tonumber(k)] end
+      out[#out + 1] = encode(k) .. ":" .. encode(x)
+    end
+    return "{" .. table.concat(out, ",") .. "}"
+  end
+  error("pinanalytics.simulator: cannot encode a " .. t .. " in control options")
+end
+M.encode_json = encode
+
+local function find_nginx()
+  local env = os.getenv("PINANALYTICS_NGINX")
+  if env and env ~= "" then return env end
+  for _, p in ipairs({ "/usr/sbin/nginx", "/usr/local/openresty/nginx/sbin/nginx", "/usr/local/sbin/nginx" }) do
+    if file_exists(p) then return p end
+  end
+  local h = io.popen("command -v nginx 2>/dev/null")
+  local p = h and h:read("*l")
+  if h then h:close() end
+  if p and p ~= "" then return p end
+  return nil
+end
+
+-- The directory that holds pinanalytics/ (this file is pinanalytics/simulator/init.lua).
+local function lua_root()
+  local src = debug.getinfo(1, "S").source
+  local path = src:sub(1, 1) == "@" and src:sub(2) or src
+  local root = path:match("^(.*)/pinanalytics/simulator/init%.lua$")
+  if not root then
+    error("pinanalytics.simulator: cannot tell where its Lua files are (loaded from " .. path .. ")")
+  end
+  if root:sub(1, 1) ~= "/" then
+    local h = io.popen("pwd")
+    local cwd = h:read("*l")
+    h:close()
+    root = cwd .. "/" .. root
+  end
+  return root
+end
+
+local MODULES = {
+  "/usr/lib/nginx/modules/ndk_http_module.so",
+  "/usr/lib/nginx/modules/ngx_http_lua_module.so",
+}
+
+local function nginx_conf(prefix, port, root)
+  local loads = {}
+  for _, m in ipairs(MODULES) do
+    if file_exists(m) then loads[#loads + 1] = "load_module " .. m .. ";" end
+  end
+  return table.concat({
+    table.concat(loads, "\n"),
+    "worker_processes 1;",
+    "daemon on;",
+    "master_process on;",
+    "pid " .. prefix .. "/nginx.pid;",
+    "error_log " .. prefix .. "/logs/error.log warn;",
+    "events { worker_connections 1024; }",
+    "http {",
+    "  log_format sim '$connection $connection_requests $request_method \"$request_uri\" $status';",
+    "  access_log " .. prefix .. "/logs/access.log sim;",
+    "  client_body_temp_path " .. prefix .. "/tmp/body;",
+    "  proxy_temp_path " .. prefix .. "/tmp/proxy;",
+    "  fastcgi_temp_path " .. prefix .. "/tmp/fastcgi;",
+    "  uwsgi_temp_path " .. prefix .. "/tmp/uwsgi;",
+    "  scgi_temp_path " .. prefix .. "/tmp/scgi;",
+    "  keepalive_timeout 60s;",
+    "  keepalive_requests 100000;",
+    "  lua_package_path '" .. root .. "/?.lua;" .. root .. "/?/init.lua;;';",
+    "  lua_shared_dict sim 4m;",
+    "  server {",
+    "    listen 127.0.0.1:" .. port .. ";",
+    "    location / { content_by_lua_block { require('pinanalytics.simulator.server').handle() } }",
+    "  }",
+    "}",
+    "",
+  }, "\n")
+end
+
+---------------------------------------------------------------- the object
+
+local Sim = {}
+Sim.__index = Sim
+
+local function write_control(self)
+  local tmp = self.prefix .. "/control.json.tmp"
+  write_file(tmp, encode(self.control))
+  assert(os.rename(tmp, self.prefix .. "/control.json"))
+end
+
+--- Replaces control options (those not given keep their current values).
+function Sim:configure(opts)
+  for k, v in pairs(opts or {}) do self.control[k] = v end
+  if opts and opts.token then self.token = opts.token end
+  write_control(self)
+  return self
+end
+
+--- Refuses every token issued so far (and the static token).
+function Sim:expire_tokens()
+  return self:configure { expire_tokens_before = os.time() + 1 }
+end
+
+--- Every request seen since start or the last clear_log, in order.
+function Sim:requests()
+  local out = {}
+  local s = read_file(self.prefix .. "/logs/access.log") or ""
+  for line in s:gmatch("[^\n]+") do
+    local conn, creq, method, uri, status = line:match('^(%d+) (%d+) (%S+) "(.-)" (%d+)$')
+    if conn then
+      local path, args = uri:match("^([^?]*)%??(.*)$")
+      out[#out + 1] = {
+        connection = tonumber(conn), connection_requests = tonumber(creq), method = method,
+        uri = uri, path = path, args = args, status = tonumber(status),
+      }
+    end
+  end
+  return out
+end
+
+--- Forgets the requests seen so far.
+function Sim:clear_log()
+  write_file(self.prefix .. "/logs/access.log", "")
+end
+
+local function control_session(self)
+  if not self.session then
+    self.session = require("pinanalytics.core").session { base_url = self.url, timeout = 5 }
+  end
+  return self.session
+end
+
+--- {requests, inflight, peak_inflight, tokens_issued} from the server.
+function Sim:stats()
+  local status, _, body = control_session(self):request("GET", "/_sim/stats")
+  assert(status == 200, "pinanalytics.simulator: cannot read its stats")
+  return body
+end
+
+--- Zeroes the request count and the peak of requests in flight.
+function Sim:reset_stats()
+  local status, _, body = control_session(self):request("POST", "/_sim/stats", "")
+  assert(status == 200, "pinanalytics.simulator: cannot reset its stats")
+  return body
+end
+
+--- Stops nginx and removes the directory. Idempotent.
+function Sim:stop()
+  if self.stopped then return end
+  self.stopped = true
+  if self.session then self.session:close() end
+  local pid = (read_file(self.prefix .. "/nginx.pid") or ""):match("%d+")
+  if pid then
+    exec("kill -TERM " .. pid .. " 2>/dev/null")
+    for _ = 1, 100 do
+      if not exec("kill -0 " .. pid .. " 2>/dev/null") then break end
+      sleep(0.05)
+    end
+    exec("kill -KILL " .. pid .. " 2>/dev/null")
+  end
+  exec("rm -rf " .. sh_quote(self.prefix))
+end
+Sim.__gc = Sim.stop
+Sim.__close = Sim.stop
+
+---------------------------------------------------------------- start
+
+local seeded = false
+
+--- Starts a simulator; raises with a clear message when it cannot.
+function M.start(opts)
+  opts = opts or {}
+  local nginx = find_nginx()
+  if not nginx then
+    error("pinanalytics.simulator: nginx not found; install it with its Lua module " ..
+      "(Debian: apt-get install nginx libnginx-mod-http-lua) or set PINANALYTICS_NGINX", 2)
+  end
+  local prefix = os.tmpname()
+  os.remove(prefix)
+  assert(exec("mkdir -p " .. sh_quote(prefix .. "/logs") .. " " .. sh_quote(prefix .. "/tmp")),
+    "pinanalytics.simulator: cannot create " .. prefix)
+  if not seeded then
+    local seed = os.time() + math.floor(os.clock() * 1e6)
+    for c in prefix:gmatch("%d") do seed = seed * 3 + tonumber(c) end
+    math.randomseed(seed % 2147483647)
+    seeded = true
+  end
+  local self = setmetatable({ prefix = prefix, control = {}, stopped = false }, Sim)
+  for k, v in pairs(DEFAULTS) do self.control[k] = v end
+  for k, v in pairs(opts) do self.control[k] = v end
+  self.token = self.control.token
+  write_control(self)
+  local root = lua_root()
+  local last_err = ""
+  for _ = 1, 20 do
+    local port = math.random(20000, 59999)
+    write_file(prefix .. "/nginx.conf", nginx_conf(prefix, port, root))
+    write_file(prefix .. "/logs/error.log", "")
+    if exec(sh_quote(nginx) .. " -p " .. sh_quote(prefix .. "/") .. " -c " .. sh_quote(prefix .. "/nginx.conf") ..
+      " -e " .. sh_quote(prefix .. "/logs/error.log") .. " >" .. sh_quote(prefix .. "/logs/start.log") .. " 2>&1") then
+      for _ = 1, 100 do
+        if file_exists(prefix .. "/nginx.pid") then break end
+        sleep(0.02)
+      end
+      if file_exists(prefix .. "/nginx.pid") then
+        self.port = port
+        self.url = "http://127.0.0.1:" .. port
+        self.pinterest_url = self.url .. "/v5"
+        return self
+      end
+    end
+    last_err = (read_file(prefix .. "/logs/start.log") or "") .. (read_file(prefix .. "/logs/error.log") or "")
+    if not last_err:find("in use", 1, true) then break end
+  end
+  self.stopped = true
+  exec("rm -rf " .. sh_quote(prefix))
+  error("pinanalytics.simulator: nginx (" .. nginx .. ") did not start: " .. last_err:sub(-800), 2)
+end
+
+return M

@@ -1,0 +1,505 @@
+--- The simulator's request handler, run by nginx's Lua module (LuaJIT).
+--
+-- Every request goes through M.handle(): it reads the control options the
+-- wrapper wrote to <prefix>/control.json, applies faults (latency, overrides),
+-- checks the bearer token and dispatches to a route. Answers are JSON with an
+-- x-pinterest-rid header, errors {code, message} like the real API's.
+local cjson = require "cjson.safe"
+local data = require "pinanalytics.simulator.data"
+
+local M = {}
+
+local shared = ngx.shared.sim
+
+if cjson.encode_empty_table_as_object then cjson.encode_empty_table_as_object(true) end
+
+---------------------------------------------------------------- helpers
+
+local function control()
+  local f = io.open(ngx.config.prefix() .. "control.json", "rb")
+  if not f then return {} end
+  local s = f:read("*a")
+  f:close()
+  return cjson.decode(s) or {}
+end
+
+local function send(status, body, headers)
+  ngx.status = status
+  ngx.header["Content-Type"] = "application/json"
+  for k, v in pairs(headers or {}) do ngx.header[k] = v end
+  ngx.print(type(body) == "string" and body or cjson.encode(body))
+end
+
+local function fail(status, code, message, headers)
+  return send(status, { code = code, message = message }, headers)
+end
+
+local function set_of(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+local function one(v)
+  if type(v) == "table" then return v[#v] end
+  return v
+end
+
+local function today_of(ctl)
+  return ctl.today or os.date("!%Y-%m-%d", ngx.time())
+end
+
+local function split_csv(s)
+  local out = {}
+  for x in s:gmatch("[^,]+") do out[#out + 1] = x end
+  return out
+end
+
+---------------------------------------------------------------- validation
+
+local APP_TYPES = { "ALL", "MOBILE", "TABLET", "WEB" }
+local ACCOUNT_METRICS = {
+  "ENGAGEMENT", "ENGAGEMENT_RATE", "IMPRESSION", "OUTBOUND_CLICK", "OUTBOUND_CLICK_RATE", "PIN_CLICK",
+  "PIN_CLICK_RATE", "SAVE", "SAVE_RATE",
+}
+local TOP_VIDEO_METRICS = {
+  "IMPRESSION", "SAVE", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME",
+  "QUARTILE_95_PERCENT_VIEW", "VIDEO_10S_VIEW", "VIDEO_START", "OUTBOUND_CLICK",
+}
+local ENUMS = {
+  app_types = APP_TYPES,
+  from_claimed_content = { "OTHER", "CLAIMED", "BOTH" },
+  pin_format = { "ALL", "ORGANIC_IMAGE", "ORGANIC_PRODUCT", "ORGANIC_VIDEO", "ADS_STANDARD", "ADS_PRODUCT",
+    "ADS_VIDEO", "ADS_IDEA" },
+  content_type = { "ALL", "PAID", "ORGANIC" },
+  source = { "ALL", "YOUR_PINS", "OTHER_PINS" },
+}
+
+-- Raised (as a table) by the checks, answered as 400 by handle().
+local function bad(prefix, param, what)
+  error({ status = 400, code = 1, message = prefix .. ": " .. param .. " " .. what }, 0)
+end
+
+--- The date rules of every synchronous analytics endpoint.
+local function check_dates(prefix, args, today)
+  local s, e = one(args.start_date), one(args.end_date)
+  if not s then bad(prefix, "start_date", "is required") end
+  if not e then bad(prefix, "end_date", "is required") end
+  local sn, en = data.parse_date(s), data.parse_date(e)
+  if not sn then bad(prefix, "start_date", "must be a date YYYY-MM-DD, got " .. s) end
+  if not en then bad(prefix, "end_date", "must be a date YYYY-MM-DD, got " .. e) end
+  if sn > en then bad(prefix, "start_date", "must not be after end_date") end
+  if en - sn > 90 then bad(prefix, "end_date", "cannot be more than 90 days past start_date") end
+  if data.parse_date(today) - sn > 90 then
+    bad(prefix, "start_date", "is too far back. You can only get data from the last 90 days")
+  end
+  return s, e
+end
+
+local function check_enum(prefix, args, name, allowed, dflt)
+  local v = one(args[name])
+  if v == nil then return dflt end
+  if not set_of(allowed)[v] then bad(prefix, name, "must be one of " .. table.concat(allowed, ", ")) end
+  return v
+end
+
+local function check_metrics(prefix, args, allowed, required)
+  local v = one(args.metric_types)
+  if v == nil or v == "" then
+    if required then bad(prefix, "metric_types", "is required") end
+    return allowed
+  end
+  local ok, list = set_of(allowed), split_csv(v)
+  for _, m in ipairs(list) do
+    if not ok[m] then bad(prefix, "metric_types", "has an unknown metric " .. m) end
+  end
+  return list
+end
+
+local function check_ad_account(prefix, args)
+  local v = one(args.ad_account_id)
+  if v ~= nil and (not v:match("^%d+$") or #v > 18) then bad(prefix, "ad_account_id", "must be digits") end
+end
+
+---------------------------------------------------------------- the account
+
+local function pin_id_of(i) return "9000" .. string.format("%014d", i * 7919) end
+local function board_id_of(i) return "5000" .. string.format("%014d", i * 104729) end
+
+local function account_pins(ctl)
+  local n = tonumber(ctl.pins_count) or 60
+  local out = {}
+  for i = 1, n do out[i] = pin_id_of(i) end
+  return out
+end
+
+--- Account-level metrics of one day: pin metrics of the pseudo pin
+-- "account" (per split value) plus engagement and the click rates.
+local function account_daily(key, date, app, today)
+  local m = data.daily(key, date, app, today)
+  m.ENGAGEMENT = m.SAVE + m.PIN_CLICK + m.OUTBOUND_CLICK + m.TOTAL_REACTIONS + m.TOTAL_COMMENTS
+  local imp = m.IMPRESSION
+  m.ENGAGEMENT_RATE = imp > 0 and m.ENGAGEMENT / imp or 0
+  m.OUTBOUND_CLICK_RATE = imp > 0 and m.OUTBOUND_CLICK / imp or 0
+  m.PIN_CLICK_RATE = imp > 0 and m.PIN_CLICK / imp or 0
+  return m
+end
+M.account_daily = account_daily
+
+local ACCOUNT_COUNTS = { "ENGAGEMENT", "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE" }
+
+local function account_response(key, s, e, app, metrics, today)
+  local daily, sum = {}, {}
+  for _, k in ipairs(ACCOUNT_COUNTS) do sum[k] = 0 end
+  for n = data.parse_date(s), data.parse_date(e) do
+    local date = data.format_date(n)
+    local m = account_daily(key, date, app, today)
+    local pick = {}
+    for _, k in ipairs(metrics) do pick[k] = m[k] end
+    daily[#daily + 1] = { date = date, data_status = data.status(date, today), metrics = pick }
+    for _, k in ipairs(ACCOUNT_COUNTS) do sum[k] = sum[k] + m[k] end
+  end
+  local imp = sum.IMPRESSION
+  sum.ENGAGEMENT_RATE = imp > 0 and sum.ENGAGEMENT / imp or 0
+  sum.OUTBOUND_CLICK_RATE = imp > 0 and sum.OUTBOUND_CLICK / imp or 0
+  sum.PIN_CLICK_RATE = imp > 0 and sum.PIN_CLICK / imp or 0
+  sum.SAVE_RATE = imp > 0 and sum.SAVE / imp or 0
+  local summary = {}
+  for _, k in ipairs(metrics) do summary[k] = sum[k] end
+  return { daily_metrics = daily, summary_metrics = summary }
+end
+
+local SPLITS = {
+  APP_TYPE = { "MOBILE", "TABLET", "WEB" },
+  OWNED_CONTENT = { "OTHER", "CLAIMED" },
+  SOURCE = { "YOUR_PINS", "OTHER_PINS" },
+  PIN_FORMAT = { "ORGANIC_IMAGE", "ORGANIC_PRODUCT", "ORGANIC_VIDEO" },
+}
+
+---------------------------------------------------------------- routes
+
+local routes = {}
+M.routes = routes
+
+local function route(method, pattern, handler)
+  routes[#routes + 1] = { method = method, pattern = pattern, handler = handler }
+end
+
+local PIN_METRICS = data.PIN_METRICS
+
+local function pin_query(prefix, args, today)
+  local s, e = check_dates(prefix, args, today)
+  local metrics = check_metrics(prefix, args, PIN_METRICS, true)
+  local app = check_enum(prefix, args, "app_types", APP_TYPES, "ALL")
+  check_ad_account(prefix, args)
+  return { start_date = s, end_date = e, metric_types = metrics, app_types = app }
+end
+
+route("GET", "^/v5/pins/analytics$", function(ctl, args, today)
+  if ctl.refuse_multi then
+    local st = tonumber(ctl.refuse_multi)
+    if st == 403 then return fail(403, 7, "Not authorized to access this endpoint. It is not available to your app.") end
+    return fail(404, 404, "Not found.")
+  end
+  local prefix = "Invalid multi_pins analytics parameters"
+  local ids = args.pin_ids
+  if type(ids) == "string" then ids = { ids } end
+  if not ids or #ids == 0 then bad(prefix, "pin_ids", "is required") end
+  if #ids > 100 then bad(prefix, "pin_ids", "has more than 100 ids") end
+  for _, id in ipairs(ids) do
+    if not id:match("^%d+$") then bad(prefix, "pin_ids", "has an id that is not digits: " .. id) end
+  end
+  local q = pin_query(prefix, args, today)
+  local missing = set_of(ctl.missing_pins or {})
+  local out = {}
+  for _, id in ipairs(ids) do
+    if not missing[id] then out[id] = data.pin_analytics(id, q, today) end
+  end
+  return send(200, out)
+end)
+
+route("GET", "^/v5/pins/([^/]+)/analytics$", function(ctl, args, today, pin_id)
+  local prefix = "Invalid pins analytics parameters"
+  if not pin_id:match("^%d+$") then bad(prefix, "pin_id", "must be digits") end
+  local q = pin_query(prefix, args, today)
+  q.split_field = check_enum(prefix, args, "split_field", { "NO_SPLIT", "APP_TYPE" }, "NO_SPLIT")
+  if set_of(ctl.missing_pins or {})[pin_id] then return fail(404, 50, "Pin not found.") end
+  return send(200, data.pin_analytics(pin_id, q, today))
+end)
+
+route("GET", "^/v5/user_account/analytics$", function(_, args, today)
+  local prefix = "Invalid user account analytics parameters"
+  local s, e = check_dates(prefix, args, today)
+  local metrics = check_metrics(prefix, args, ACCOUNT_METRICS, false)
+  for name, allowed in pairs(ENUMS) do check_enum(prefix, args, name, allowed) end
+  local app = one(args.app_types) or "ALL"
+  local split = check_enum(prefix, args, "split_field",
+    { "NO_SPLIT", "APP_TYPE", "OWNED_CONTENT", "SOURCE", "PIN_FORMAT" }, "NO_SPLIT")
+  check_ad_account(prefix, args)
+  if split == "NO_SPLIT" then
+    return send(200, { all = account_response("account", s, e, app, metrics, today) })
+  end
+  local out = {}
+  for _, v in ipairs(SPLITS[split]) do
+    if split ~= "APP_TYPE" then
+      out[v] = account_response("account|" .. v, s, e, app, metrics, today)
+    elseif app == "ALL" or app == v then
+      out[v] = account_response("account", s, e, v, metrics, today)
+    end
+  end
+  return send(200, out)
+end)
+
+local function top(sorts, allowed_metrics, default_metrics)
+  return function(ctl, args, today)
+    local prefix = "Invalid top pins parameters"
+    local s, e = check_dates(prefix, args, today)
+    local sort_by = one(args.sort_by)
+    if not sort_by then bad(prefix, "sort_by", "is required") end
+    check_enum(prefix, args, "sort_by", sorts)
+    local metrics = check_metrics(prefix, args, allowed_metrics, false)
+    if one(args.metric_types) == nil then metrics = default_metrics end
+    for name, allowed in pairs(ENUMS) do check_enum(prefix, args, name, allowed) end
+    local n = tonumber(one(args.num_of_pins) or "10")
+    if not n or n < 1 or n > 50 or n ~= math.floor(n) then bad(prefix, "num_of_pins", "must be 1..50") end
+    local created = one(args.created_in_last_n_days)
+    if created ~= nil and created ~= "30" then bad(prefix, "created_in_last_n_days", "must be 30") end
+    check_ad_account(prefix, args)
+    local app = one(args.app_types) or "ALL"
+    local rows = {}
+    for _, id in ipairs(account_pins(ctl)) do
+      local sum = data.summary(id, s, e, app, today)
+      sum.ENGAGEMENT = sum.SAVE + sum.PIN_CLICK + sum.OUTBOUND_CLICK + sum.TOTAL_REACTIONS + sum.TOTAL_COMMENTS
+      local imp = sum.IMPRESSION
+      sum.ENGAGEMENT_RATE = imp > 0 and sum.ENGAGEMENT / imp or 0
+      sum.OUTBOUND_CLICK_RATE = imp > 0 and sum.OUTBOUND_CLICK / imp or 0
+      sum.PIN_CLICK_RATE = imp > 0 and sum.PIN_CLICK / imp or 0
+      rows[#rows + 1] = { id = id, sum = sum }
+    end
+    table.sort(rows, function(a, b)
+      if a.sum[sort_by] ~= b.sum[sort_by] then return a.sum[sort_by] > b.sum[sort_by] end
+      return a.id < b.id
+    end)
+    local pins = {}
+    local status = data.status(e, today)
+    for i = 1, math.min(n, #rows) do
+      local m, st = {}, {}
+      for _, k in ipairs(metrics) do m[k] = rows[i].sum[k]; st[k] = status end
+      pins[i] = { pin_id = rows[i].id, metrics = m, data_status = st }
+    end
+    local latest = (data.parse_date(today) - 2) * 86400 + 86399
+    return send(200, {
+      date_availability = { is_realtime = false, latest_available_timestamp = latest * 1000 },
+      pins = pins, sort_by = sort_by,
+    })
+  end
+end
+
+route("GET", "^/v5/user_account/analytics/top_pins$",
+  top({ "ENGAGEMENT", "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE" }, ACCOUNT_METRICS,
+    { "IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK", "ENGAGEMENT" }))
+route("GET", "^/v5/user_account/analytics/top_video_pins$",
+  top({ "IMPRESSION", "SAVE", "OUTBOUND_CLICK", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME",
+    "QUARTILE_95_PERCENT_VIEW", "VIDEO_10S_VIEW", "VIDEO_START" }, TOP_VIDEO_METRICS,
+    { "IMPRESSION", "VIDEO_START", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME" }))
+
+--- One page of a list: items[offset+1 .. offset+page_size] with a bookmark.
+local function page(ctl, args, items)
+  local size = tonumber(one(args.page_size) or "25")
+  if not size or size < 1 or size > 250 or size ~= math.floor(size) then
+    bad("Invalid list parameters", "page_size", "must be 1..250")
+  end
+  local bm = one(args.bookmark)
+  local offset = 0
+  if bm then
+    offset = tonumber(bm:match("^o(%d+)$") or "")
+    if not offset then bad("Invalid list parameters", "bookmark", "is not a bookmark this server gave") end
+  end
+  local number = math.floor(offset / size) + 1
+  if tonumber(ctl.fail_page) == number then
+    return fail(500, 2787, "Sorry! Something went wrong on our end.")
+  end
+  local out = {}
+  for i = offset + 1, math.min(offset + size, #items) do out[#out + 1] = items[i] end
+  local next_bm = cjson.null
+  if offset + size < #items then
+    next_bm = ctl.repeat_bookmark and number >= 2 and ("o" .. size) or ("o" .. (offset + size))
+  end
+  return send(200, { items = out, bookmark = next_bm })
+end
+
+local function pin_item(i, board, want_metrics, today)
+  local id = pin_id_of(i)
+  local item = {
+    id = id, title = "Simulated pin " .. i, board_id = board_id_of(board),
+    created_at = data.add_days(today, -(i % 200)) .. "T12:00:00", creative_type = "REGULAR",
+  }
+  if want_metrics then
+    local s = data.summary(id, data.add_days(today, -89), today, "ALL", today)
+    item.pin_metrics = { ["90d"] = { pin_click = s.PIN_CLICK, impression = s.IMPRESSION, clickthrough = s.OUTBOUND_CLICK } }
+  end
+  return item
+end
+
+local function list_check(args)
+  local prefix = "Invalid list parameters"
+  check_ad_account(prefix, args)
+  for _, b in ipairs({ "pin_metrics", "include_protected_pins" }) do
+    local v = one(args[b])
+    if v ~= nil and v ~= "true" and v ~= "false" then bad(prefix, b, "must be true or false") end
+  end
+  return one(args.pin_metrics) == "true"
+end
+
+local function boards_count(ctl) return tonumber(ctl.boards_count) or 3 end
+
+route("GET", "^/v5/pins$", function(ctl, args, today)
+  local want = list_check(args)
+  local items = {}
+  local nb = boards_count(ctl)
+  for i = 1, #account_pins(ctl) do items[i] = pin_item(i, (i - 1) % nb + 1, want, today) end
+  return page(ctl, args, items)
+end)
+
+route("GET", "^/v5/boards$", function(ctl, args)
+  list_check(args)
+  local items = {}
+  local n = #account_pins(ctl)
+  local nb = boards_count(ctl)
+  for b = 1, nb do
+    local count = 0
+    for i = 1, n do if (i - 1) % nb + 1 == b then count = count + 1 end end
+    items[b] = { id = board_id_of(b), name = "Simulated board " .. b, privacy = "PUBLIC", pin_count = count }
+  end
+  return page(ctl, args, items)
+end)
+
+route("GET", "^/v5/boards/([^/]+)/pins$", function(ctl, args, today, board_id)
+  if not board_id:match("^%d+$") then bad("Invalid list parameters", "board_id", "must be digits") end
+  local want = list_check(args)
+  local nb = boards_count(ctl)
+  local board
+  for b = 1, nb do if board_id_of(b) == board_id then board = b end end
+  if not board then return fail(404, 404, "Board not found.") end
+  local items = {}
+  for i = 1, #account_pins(ctl) do
+    if (i - 1) % nb + 1 == board then items[#items + 1] = pin_item(i, board, want, today) end
+  end
+  return page(ctl, args, items)
+end)
+
+---------------------------------------------------------------- OAuth
+
+local function oauth_token(ctl)
+  local auth = ngx.var.http_authorization or ""
+  local b64 = auth:match("^Basic%s+(.+)$")
+  local creds = b64 and ngx.decode_base64(b64)
+  local want = (ctl.client_id or "sim-client-id") .. ":" .. (ctl.client_secret or "sim-client-secret")
+  if creds ~= want then return fail(401, 2, "Authentication failed: bad client credentials.") end
+  ngx.req.read_body()
+  local form = ngx.req.get_post_args(20) or {}
+  if one(form.grant_type) ~= "refresh_token" then
+    return fail(400, 1, "Invalid grant_type: only refresh_token is supported here.")
+  end
+  local rt = one(form.refresh_token)
+  local valid = rt ~= nil and (rt == (ctl.refresh_token or "sim-refresh-token") or shared:get("rt:" .. rt))
+  if not valid or ctl.refuse_refresh then return fail(400, 1, "Invalid refresh_token.") end
+  local n = shared:incr("tokens_issued", 1, 0)
+  local ttl = tonumber(ctl.token_ttl) or 2592000
+  local at = "sim-at-" .. n .. "-" .. data.hash(rt .. n)
+  shared:set("tok:" .. at, ngx.now())
+  local body = {
+    access_token = at, token_type = "bearer", expires_in = ttl, response_type = "refresh_token",
+    scope = "boards:read,pins:read,user_accounts:read",
+  }
+  if ctl.rotate_refresh then
+    local new_rt = "sim-rt-" .. n .. "-" .. data.hash("rt" .. rt .. n)
+    shared:set("rt:" .. new_rt, true)
+    body.refresh_token = new_rt
+    body.refresh_token_expires_in = 31536000
+    body.refresh_token_expires_at = ngx.time() + 31536000
+  end
+  return send(200, body)
+end
+
+---------------------------------------------------------------- control routes
+
+local function stats_body()
+  return {
+    requests = shared:get("requests") or 0,
+    inflight = shared:get("inflight") or 0,
+    peak_inflight = shared:get("peak") or 0,
+    tokens_issued = shared:get("tokens_issued") or 0,
+  }
+end
+
+---------------------------------------------------------------- dispatch
+
+local function authorized(ctl)
+  local auth = ngx.var.http_authorization
+  local tok = auth and auth:match("^Bearer%s+(.+)$")
+  if not tok then return false end
+  local expired_before = tonumber(ctl.expire_tokens_before)
+  if tok == (ctl.token or "sim-token") then
+    return ctl.accept_static_token ~= false and not expired_before
+  end
+  local issued = shared:get("tok:" .. tok)
+  if not issued then return false end
+  if expired_before and issued <= expired_before then return false end
+  return true
+end
+
+local function dispatch(ctl)
+  local path = ngx.var.uri
+  local method = ngx.req.get_method()
+  if path == "/_sim/stats" then
+    if method == "POST" then
+      shared:set("requests", 0)
+      shared:set("peak", shared:get("inflight") or 0)
+    end
+    return send(200, stats_body())
+  end
+  local latency = tonumber(ctl.latency_ms)
+  if latency and latency > 0 then ngx.sleep(latency / 1000) end
+  local ov = ctl.override and ctl.override[path]
+  if ov and ov.noauth then return send(ov.status or 200, ov.body or "", ov.headers) end
+  if path == "/v5/oauth/token" and method == "POST" then return oauth_token(ctl) end
+  if path:sub(1, 4) == "/v5/" and not authorized(ctl) then
+    local msg = "Authentication failed."
+    if ctl.echo_auth then msg = "Authentication failed for " .. tostring(ngx.var.http_authorization) end
+    return fail(401, 2, msg)
+  end
+  if ov then return send(ov.status or 200, ov.body or "", ov.headers) end
+  local args = ngx.req.get_uri_args(1000)
+  local today = today_of(ctl)
+  for _, r in ipairs(routes) do
+    if r.method == method then
+      local caps = { path:match(r.pattern) }
+      if caps[1] ~= nil then
+        -- patterns without captures give the whole match
+        if not r.pattern:find("%(") then caps = {} end
+        return r.handler(ctl, args, today, caps[1])
+      end
+    end
+  end
+  return fail(404, 404, "Not found: " .. path)
+end
+
+function M.handle()
+  local ctl = control()
+  ngx.header["x-pinterest-rid"] = ngx.var.request_id
+  shared:incr("requests", 1, 0)
+  local now = shared:incr("inflight", 1, 0)
+  if now > (shared:get("peak") or 0) then shared:set("peak", now) end
+  local ok, err = pcall(dispatch, ctl)
+  shared:incr("inflight", -1, 0)
+  if not ok then
+    if type(err) == "table" and err.status then
+      return send(err.status, { code = err.code, message = err.message })
+    end
+    ngx.log(ngx.ERR, "simulator: ", tostring(err))
+    return send(500, { code = 2787, message = "Simulator error: " .. tostring(err) })
+  end
+end
+
+return M
