@@ -66,7 +66,7 @@ describe("paginate", function()
     assert.is_nil(items)
     assert.equal("invalid_response", err.kind)
     assert.truthy(err.message:find("page 3 returned a bookmark already seen on page 1", 1, true))
-    assert.same({ 1, 2 }, err.items)
+    assert.same({ 1, 2, 3 }, err.items)
     assert.equal("GET /pins", err.endpoint)
   end)
 

@@ -44,7 +44,8 @@ local function fail(self, fields)
 end
 
 --- Fetches the next page: its items array, or nil at the end or on error
--- (then self.err is set).
+-- (then self.err is set; a page whose bookmark repeats is still delivered,
+-- the error comes after it).
 function Pager:next_page()
   if self.done then return nil end
   local ok, page = self.fetch(self.bookmark)
@@ -72,8 +73,9 @@ function Pager:next_page()
     return fail(self, { kind = "invalid_response", path = "$.bookmark", body = page,
       message = "page " .. n .. " has a bookmark that is not a string (" .. schema.json_type(bm) .. ")" })
   elseif self.seen[bm] then
-    -- the items of this page were already delivered once: stop before repeating them
-    return fail(self, { kind = "invalid_response", path = "$.bookmark",
+    -- this page is new, but following its bookmark would fetch pages
+    -- already delivered: deliver it, then stop with an error
+    fail(self, { kind = "invalid_response", path = "$.bookmark",
       message = "page " .. n .. " returned a bookmark already seen on page " .. self.seen[bm] ..
         "; stopping instead of looping" })
   else

@@ -62,14 +62,17 @@ end
 local P = 2147483647 -- 2^31 - 1
 
 --- A hash of a string in 0 .. 2^31-2, identical on every Lua.
+-- Products stay below 2^48 and sums below 2^49, exact in doubles too.
 function M.hash(s)
   local h = 5381
   for i = 1, #s do
-    h = (h * 33 + s:byte(i)) % P
+    h = (h * 31 + s:byte(i)) % P
   end
-  -- extra mixing: a few rounds of a multiplicative congruential step
+  -- extra mixing: multiplicative congruential steps, each folding the high
+  -- bits back in (a non-linear step, so that keys sharing a prefix do not
+  -- give related numbers)
   for _ = 1, 3 do
-    h = (h * 48271) % P
+    h = (h * 48271 + floor(h / 65536) * 16807 + 12345) % P
   end
   return h
 end
@@ -111,7 +114,7 @@ function M.app_daily(pin_id, date, app, today)
   end
   local key = pin_id .. "|" .. date .. "|" .. app .. "|"
   local scale = APP_SCALE[app] or 1
-  local imp = rnd(key .. "imp", 4, 80) * scale
+  local imp = rnd(key .. "imp", 4 * scale, 80 * scale)
   m.IMPRESSION = imp
   m.SAVE = rnd(key .. "save", 0, floor(imp / 8))
   m.PIN_CLICK = rnd(key .. "click", 0, floor(imp / 5))

@@ -9,7 +9,9 @@
 --     latency_ms = 0,               -- delay before every answer
 --   }
 --   sim.url, sim.pinterest_url (sim.url .. "/v5"), sim.port, sim.token, sim.prefix
---   sim:configure{ ... }   -- change control options; takes effect at the next request
+--   sim:configure{ ... }   -- replace the control options: start's options not given keep
+--                          --   their start values, fault keys not given are off again;
+--                          --   takes effect at the next request (no reload)
 --   sim:requests()         -- every request seen: {connection, connection_requests,
 --                          --   method, uri, path, args, status}; never a credential
 --   sim:clear_log()        -- forget the requests seen so far
@@ -18,9 +20,26 @@
 --   sim:stop()             -- stop nginx and remove its directory (idempotent; also on gc)
 --
 -- It runs nginx with its Lua module (Debian: nginx, libnginx-mod-http-lua;
--- or OpenResty) on a loopback port picked at random, from a temporary
--- directory holding its configuration, logs and control file. Set
--- PINANALYTICS_NGINX to the nginx binary to use another one.
+-- or OpenResty) on a loopback port picked at random in 20000..59999, from a
+-- temporary directory (sim.prefix) holding its configuration, logs and
+-- control file. Set PINANALYTICS_NGINX to the nginx binary to use another
+-- one. start() raises when nginx is missing or does not start; the message
+-- says what to install and ends with nginx's own error log.
+--
+-- Every answer is JSON with an x-pinterest-rid header. Every /v5/ route
+-- wants "Authorization: Bearer <token>" (else 401 {"code":2,...}). Routes:
+--   GET /v5/pins/{pin_id}/analytics   start_date, end_date, metric_types,
+--       app_types, split_field, ad_account_id, validated like the real API
+--       (400 {"code":1,"message":"Invalid pins analytics parameters: ..."});
+--       data from pinanalytics.simulator.data, so a test can compute the
+--       numbers it must get: data.pin_analytics(pin_id, query, today).
+--   GET /v5/pins/analytics, /v5/user_account/analytics (and top_pins,
+--       top_video_pins), /v5/pins, /v5/boards, /v5/boards/{id}/pins,
+--       POST /v5/oauth/token
+--   anything else: 404 {"code":404,"message":"Not found: <path>"}
+--
+-- sim:requests() reads nginx's access log, which holds the request line and
+-- status only: never a header, so never a credential.
 --
 -- Control options (start and configure):
 --   token, missing_pins, today, latency_ms   as above
@@ -37,8 +56,8 @@
 --   rotate_refresh = true  the token endpoint issues a new refresh token each time
 --   refuse_refresh = true  the token endpoint refuses every refresh token
 --   accept_static_token = false   `token` is refused (as if expired)
---   expire_tokens_before = epoch  tokens issued up to then are refused
---                          (sim:expire_tokens() sets it to now)
+--   expire_tokens_seq = n  when n changes, every token issued so far is refused
+--                          (sim:expire_tokens() does it)
 local M = {}
 
 local DEFAULTS = { token = "sim-token", latency_ms = 0 }
@@ -207,9 +226,10 @@ function Sim:configure(opts)
   return self
 end
 
---- Refuses every token issued so far (and the static token).
+--- Refuses every token issued so far (and the static token) from the next
+-- request on; tokens the token endpoint issues afterwards are accepted.
 function Sim:expire_tokens()
-  return self:configure { expire_tokens_before = os.time() + 1 }
+  return self:configure { expire_tokens_seq = (self.control.expire_tokens_seq or 0) + 1 }
 end
 
 --- Every request seen since start or the last clear_log, in order.

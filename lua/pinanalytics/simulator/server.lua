@@ -439,7 +439,14 @@ local function authorized(ctl)
   local auth = ngx.var.http_authorization
   local tok = auth and auth:match("^Bearer%s+(.+)$")
   if not tok then return false end
-  local expired_before = tonumber(ctl.expire_tokens_before)
+  -- sim:expire_tokens() bumps expire_tokens_seq: every token issued before
+  -- the server first sees the new number is refused from then on
+  local seq = ctl.expire_tokens_seq
+  if seq and shared:get("expire_seq") ~= seq then
+    shared:set("expire_seq", seq)
+    shared:set("expired_before", ngx.now())
+  end
+  local expired_before = shared:get("expired_before")
   if tok == (ctl.token or "sim-token") then
     return ctl.accept_static_token ~= false and not expired_before
   end
