@@ -331,3 +331,23 @@ describe("endpoints", function()
     end)
   end)
 end)
+
+describe("the 90-day boundary with a fixed clock", function()
+  it("allows today-90 and refuses today-91, on a day after a leap day", function()
+    -- 2024-05-29 minus 90 days is 2024-02-29
+    local sim = H.start { today = "2024-05-29" }
+    local fixed = pa.dates.parse("2024-05-29") * 86400 + 86399 -- the last second of the day
+    local c = pa.pinterest { token = H.TOKEN, base_url = sim.pinterest_url, clock = function() return fixed end }
+    local res, err = c:pin_analytics("42", { start_date = "2024-02-29", end_date = "2024-03-02",
+      metric_types = { "IMPRESSION" } })
+    local ok, msg = pcall(c.pin_analytics, c, "42", { start_date = "2024-02-28", end_date = "2024-03-02",
+      metric_types = { "IMPRESSION" } })
+    c:close()
+    sim:stop()
+    assert.is_nil(err)
+    assert.equal("2024-02-29", res.all.daily_metrics[1].date)
+    assert.is_false(ok)
+    assert.truthy(msg:find("start_date 2024-02-28 is 91 days before today (2024-05-29 UTC)", 1, true), msg)
+    assert.truthy(msg:find("earliest allowed date: 2024-02-29", 1, true), msg)
+  end)
+end)

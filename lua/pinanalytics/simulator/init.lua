@@ -155,6 +155,7 @@ end
 local function lua_root()
   local src = debug.getinfo(1, "S").source
   local path = src:sub(1, 1) == "@" and src:sub(2) or src
+  if path:sub(1, 1) ~= "/" then path = "./" .. path end
   local root = path:match("^(.*)/pinanalytics/simulator/init%.lua$")
   if not root then
     error("pinanalytics.simulator: cannot tell where its Lua files are (loaded from " .. path .. ")")
@@ -218,18 +219,34 @@ local function write_control(self)
   assert(os.rename(tmp, self.prefix .. "/control.json"))
 end
 
---- Replaces control options (those not given keep their current values).
+local function merge(...)
+  local out = {}
+  for i = 1, select("#", ...) do
+    for k, v in pairs((select(i, ...))) do out[k] = v end
+  end
+  return out
+end
+
+--- Replaces the control options: the options given to start() that `opts`
+-- does not name keep their start values; fault keys it does not name are off.
 function Sim:configure(opts)
-  for k, v in pairs(opts or {}) do self.control[k] = v end
-  if opts and opts.token then self.token = opts.token end
+  local control = merge(DEFAULTS, self.start_options, opts or {})
+  control.expire_tokens_seq = self.expire_seq
+  encode(control) -- raises before anything changes when it cannot be encoded
+  self.control = control
+  self.token = control.token
   write_control(self)
   return self
 end
 
 --- Refuses every token issued so far (and the static token) from the next
 -- request on; tokens the token endpoint issues afterwards are accepted.
+-- The other control options stay as they are.
 function Sim:expire_tokens()
-  return self:configure { expire_tokens_seq = (self.control.expire_tokens_seq or 0) + 1 }
+  self.expire_seq = (self.expire_seq or 0) + 1
+  self.control.expire_tokens_seq = self.expire_seq
+  write_control(self)
+  return self
 end
 
 --- Every request seen since start or the last clear_log, in order.
@@ -296,35 +313,56 @@ Sim.__close = Sim.stop
 
 ---------------------------------------------------------------- start
 
-local seeded = false
+-- Ports come from a generator of this module's own (math.random is left
+-- alone: a caller's seeded sequence stays theirs). The seed mixes the clock,
+-- the CPU time and the temporary directory's name, so that processes started
+-- in the same second do not all try the same ports.
+local P = 2147483647
+local rng = 0
+
+local function random_port(prefix)
+  if rng == 0 then rng = (os.time() + math.floor(os.clock() * 1e6)) % P end
+  for i = 1, #prefix do rng = (rng * 31 + prefix:byte(i)) % P end
+  rng = (rng * 48271) % P
+  if rng == 0 then rng = 1 end
+  return 20000 + rng % 40000
+end
+
+local function stop_on_collect(self)
+  -- Lua 5.1 and LuaJIT do not run __gc for tables: tie the object's life to
+  -- a userdata whose __gc stops it (5.2+ use Sim.__gc directly).
+  local newproxy = rawget(_G, "newproxy")
+  if newproxy then
+    local proxy = newproxy(true)
+    getmetatable(proxy).__gc = function() self:stop() end
+    self.gc_proxy = proxy
+  end
+end
+
+local NEEDS = "it needs nginx with its Lua module (Debian: apt-get install nginx libnginx-mod-http-lua; " ..
+  "or OpenResty; PINANALYTICS_NGINX names the binary)"
 
 --- Starts a simulator; raises with a clear message when it cannot.
 function M.start(opts)
   opts = opts or {}
   local nginx = find_nginx()
   if not nginx then
-    error("pinanalytics.simulator: nginx not found; install it with its Lua module " ..
-      "(Debian: apt-get install nginx libnginx-mod-http-lua) or set PINANALYTICS_NGINX", 2)
+    error("pinanalytics.simulator: nginx not found: " .. NEEDS, 2)
   end
+  local start_options = merge(opts)
+  local control = merge(DEFAULTS, start_options)
+  encode(control) -- raises before anything is created when it cannot be encoded
   local prefix = os.tmpname()
   os.remove(prefix)
   assert(exec("mkdir -p " .. sh_quote(prefix .. "/logs") .. " " .. sh_quote(prefix .. "/tmp")),
     "pinanalytics.simulator: cannot create " .. prefix)
-  if not seeded then
-    local seed = os.time() + math.floor(os.clock() * 1e6)
-    for c in prefix:gmatch("%d") do seed = seed * 3 + tonumber(c) end
-    math.randomseed(seed % 2147483647)
-    seeded = true
-  end
-  local self = setmetatable({ prefix = prefix, control = {}, stopped = false }, Sim)
-  for k, v in pairs(DEFAULTS) do self.control[k] = v end
-  for k, v in pairs(opts) do self.control[k] = v end
-  self.token = self.control.token
+  local self = setmetatable({ prefix = prefix, control = control, start_options = start_options, stopped = true }, Sim)
+  self.token = control.token
   write_control(self)
   local root = lua_root()
   local last_err = ""
   for _ = 1, 20 do
-    local port = math.random(20000, 59999)
+    local port = random_port(prefix)
     write_file(prefix .. "/nginx.conf", nginx_conf(prefix, port, root))
     write_file(prefix .. "/logs/error.log", "")
     if exec(sh_quote(nginx) .. " -p " .. sh_quote(prefix .. "/") .. " -c " .. sh_quote(prefix .. "/nginx.conf") ..
@@ -337,15 +375,18 @@ function M.start(opts)
         self.port = port
         self.url = "http://127.0.0.1:" .. port
         self.pinterest_url = self.url .. "/v5"
+        self.stopped = false
+        stop_on_collect(self)
         return self
       end
     end
     last_err = (read_file(prefix .. "/logs/start.log") or "") .. (read_file(prefix .. "/logs/error.log") or "")
     if not last_err:find("in use", 1, true) then break end
   end
-  self.stopped = true
   exec("rm -rf " .. sh_quote(prefix))
-  error("pinanalytics.simulator: nginx (" .. nginx .. ") did not start: " .. last_err:sub(-800), 2)
+  if last_err == "" then last_err = "(nothing in its error log)" end
+  error("pinanalytics.simulator: nginx (" .. nginx .. ") did not start; " .. NEEDS ..
+    ". nginx's error log ends with:\n" .. last_err:sub(-800), 2)
 end
 
 return M

@@ -40,8 +40,10 @@ local function set_of(list)
   return s
 end
 
+-- One query value: the last of repeated keys; "" for a key without "=".
 local function one(v)
-  if type(v) == "table" then return v[#v] end
+  if type(v) == "table" then v = v[#v] end
+  if v == true then return "" end
   return v
 end
 
@@ -203,10 +205,12 @@ route("GET", "^/v5/pins/analytics$", function(ctl, args, today)
   end
   local prefix = "Invalid multi_pins analytics parameters"
   local ids = args.pin_ids
-  if type(ids) == "string" then ids = { ids } end
-  if not ids or #ids == 0 then bad(prefix, "pin_ids", "is required") end
+  if type(ids) ~= "table" then ids = { ids } end
+  if #ids == 0 then bad(prefix, "pin_ids", "is required") end
   if #ids > 100 then bad(prefix, "pin_ids", "has more than 100 ids") end
-  for _, id in ipairs(ids) do
+  for i, id in ipairs(ids) do
+    id = one(id)
+    ids[i] = id
     if not id:match("^%d+$") then bad(prefix, "pin_ids", "has an id that is not digits: " .. id) end
   end
   local q = pin_query(prefix, args, today)
@@ -407,7 +411,7 @@ local function oauth_token(ctl)
   local n = shared:incr("tokens_issued", 1, 0)
   local ttl = tonumber(ctl.token_ttl) or 2592000
   local at = "sim-at-" .. n .. "-" .. data.hash(rt .. n)
-  shared:set("tok:" .. at, ngx.now())
+  shared:set("tok:" .. at, n) -- its issue number, for expire_tokens_seq
   local body = {
     access_token = at, token_type = "bearer", expires_in = ttl, response_type = "refresh_token",
     scope = "boards:read,pins:read,user_accounts:read",
@@ -444,7 +448,7 @@ local function authorized(ctl)
   local seq = ctl.expire_tokens_seq
   if seq and shared:get("expire_seq") ~= seq then
     shared:set("expire_seq", seq)
-    shared:set("expired_before", ngx.now())
+    shared:set("expired_before", shared:get("tokens_issued") or 0)
   end
   local expired_before = shared:get("expired_before")
   if tok == (ctl.token or "sim-token") then
