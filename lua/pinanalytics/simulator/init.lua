@@ -38,8 +38,9 @@
 --       POST /v5/oauth/token
 --   anything else: 404 {"code":404,"message":"Not found: <path>"}
 --
--- sim:requests() reads nginx's access log, which holds the request line and
--- status only: never a header, so never a credential.
+-- sim:requests() reads the log the handler writes before each answer leaves
+-- (so a client holding its answer can already see it): the request line and
+-- status only, never a header, so never a credential.
 --
 -- Control options (start and configure):
 --   token, missing_pins, today, latency_ms   as above
@@ -188,8 +189,7 @@ local function nginx_conf(prefix, port, root)
     "error_log " .. prefix .. "/logs/error.log warn;",
     "events { worker_connections 1024; }",
     "http {",
-    "  log_format sim '$connection $connection_requests $request_method \"$request_uri\" $status';",
-    "  access_log " .. prefix .. "/logs/access.log sim;",
+    "  access_log off;",
     "  client_body_temp_path " .. prefix .. "/tmp/body;",
     "  proxy_temp_path " .. prefix .. "/tmp/proxy;",
     "  fastcgi_temp_path " .. prefix .. "/tmp/fastcgi;",
@@ -252,7 +252,7 @@ end
 --- Every request seen since start or the last clear_log, in order.
 function Sim:requests()
   local out = {}
-  local s = read_file(self.prefix .. "/logs/access.log") or ""
+  local s = read_file(self.prefix .. "/logs/requests.log") or ""
   for line in s:gmatch("[^\n]+") do
     local conn, creq, method, uri, status = line:match('^(%d+) (%d+) (%S+) "(.-)" (%d+)$')
     if conn then
@@ -268,7 +268,7 @@ end
 
 --- Forgets the requests seen so far.
 function Sim:clear_log()
-  write_file(self.prefix .. "/logs/access.log", "")
+  write_file(self.prefix .. "/logs/requests.log", "")
 end
 
 local function control_session(self)
@@ -354,8 +354,11 @@ function M.start(opts)
   encode(control) -- raises before anything is created when it cannot be encoded
   local prefix = os.tmpname()
   os.remove(prefix)
-  assert(exec("mkdir -p " .. sh_quote(prefix .. "/logs") .. " " .. sh_quote(prefix .. "/tmp")),
-    "pinanalytics.simulator: cannot create " .. prefix)
+  -- logs/ is writable by nginx's worker, which runs as another user when
+  -- the master is started by root
+  assert(exec("mkdir -p " .. sh_quote(prefix .. "/logs") .. " " .. sh_quote(prefix .. "/tmp") ..
+    " && chmod 0777 " .. sh_quote(prefix .. "/logs") .. " && : >" .. sh_quote(prefix .. "/logs/requests.log") ..
+    " && chmod 0666 " .. sh_quote(prefix .. "/logs/requests.log")), "pinanalytics.simulator: cannot create " .. prefix)
   local self = setmetatable({ prefix = prefix, control = control, start_options = start_options, stopped = true }, Sim)
   self.token = control.token
   write_control(self)

@@ -23,7 +23,19 @@ local function control()
   return cjson.decode(s) or {}
 end
 
+-- One line per answer in <prefix>/logs/requests.log, written before the
+-- answer leaves, so a client that has its answer can already read the line.
+-- Never a header: credentials stay out of it.
+local function log_request(status)
+  local f = io.open(ngx.config.prefix() .. "logs/requests.log", "a")
+  if not f then return end
+  f:write(ngx.var.connection, " ", ngx.var.connection_requests, " ", ngx.req.get_method(), ' "',
+    ngx.var.request_uri, '" ', status, "\n")
+  f:close()
+end
+
 local function send(status, body, headers)
+  log_request(status)
   ngx.status = status
   ngx.header["Content-Type"] = "application/json"
   for k, v in pairs(headers or {}) do ngx.header[k] = v end
