@@ -5,9 +5,14 @@
  *   core.version        "0.1.0"
  *   core.curl_version   libcurl's version string
  *   core.null           the JSON null sentinel (a NULL light userdata)
- *   core.session{...}   a Session userdata (session.c)
+ *   core.session{...}   a Session userdata: one blocking request at a time (session.c)
+ *   core.batch{...}     a Batch userdata: many requests in flight (batch.c)
+ *   core.now()          monotonic seconds; core.sleep(s)
  *   core.decode(text)   JSON text -> value | nil, message (json.c)
  */
+#include <errno.h>
+#include <time.h>
+
 #include <curl/curl.h>
 
 #include "pa.h"
@@ -18,8 +23,34 @@
 #define PA_EXPORT
 #endif
 
+/* core.now() -> seconds from a monotonic clock (for pacing and timeouts) */
+static int pa_now(lua_State *L)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+	return 1;
+}
+
+/* core.sleep(seconds): sleeps without busy-waiting (interrupted sleeps resume) */
+static int pa_sleep(lua_State *L)
+{
+	lua_Number s = luaL_checknumber(L, 1);
+	struct timespec ts, rem;
+	if (s <= 0)
+		return 0;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &rem) != 0 && errno == EINTR)
+		ts = rem;
+	return 0;
+}
+
 static const luaL_Reg pa_core_funcs[] = {
 	{ "session", pa_session_new },
+	{ "batch", pa_batch_new },
+	{ "now", pa_now },
+	{ "sleep", pa_sleep },
 	{ "decode", pa_json_decode_lua },
 	{ NULL, NULL },
 };
@@ -37,6 +68,7 @@ int luaopen_pinanalytics_core(lua_State *L)
 		curl_ready = 1;
 	}
 	pa_session_open(L);
+	pa_batch_open(L);
 	pa_newlib(L, pa_core_funcs);
 	pa_json_open(L); /* pushes cjson.null */
 	lua_setfield(L, -2, "null");

@@ -6,6 +6,8 @@
 #ifndef PA_H
 #define PA_H
 
+#include <curl/curl.h>
+
 #include "compat.h"
 
 #define PA_VERSION "0.1.0"
@@ -24,8 +26,46 @@ void pa_json_open(lua_State *L);
 int pa_json_decode(lua_State *L, const char *buf, size_t len);
 int pa_json_decode_lua(lua_State *L);
 
+/* xfer.c: one easy handle and its response buffers */
+typedef struct {
+	char *p;
+	size_t len, cap;
+} pa_buf;
+
+typedef struct {
+	CURL *easy;
+	pa_buf body, head;
+	size_t max_body;
+	int too_large, oom;
+	char errbuf[CURL_ERROR_SIZE];
+} pa_xfer;
+
+/* Options shared by core.session{} and core.batch{}; strings point into the
+ * options table and are copied by libcurl or by the caller. */
+typedef struct {
+	const char *base_url, *token, *user_agent, *ca_file, *username, *password;
+	double timeout, connect_timeout, max_body;
+	int tls_verify;
+} pa_config;
+
+void pa_config_read(lua_State *L, int t, const char *fn, pa_config *c);
+struct curl_slist *pa_slist_add(lua_State *L, struct curl_slist *list, const char *h);
+struct curl_slist *pa_default_headers(lua_State *L, const char *token);
+void pa_xfer_init(lua_State *L, pa_xfer *x, const pa_config *c);
+void pa_xfer_prepare(pa_xfer *x, const char *url, const char *method, const char *body, size_t blen,
+                     struct curl_slist *headers);
+/* Pushes status, headers, value[, decode_error, raw] or nil, kind, message, curl_code. */
+int pa_xfer_push_result(lua_State *L, pa_xfer *x, CURLcode rc);
+void pa_xfer_release(pa_xfer *x);
+char *pa_join_url(lua_State *L, char **buf, size_t *cap, const char *base, size_t blen, const char *target,
+                  size_t tlen);
+
 /* session.c */
 void pa_session_open(lua_State *L);
 int pa_session_new(lua_State *L);
+
+/* batch.c */
+void pa_batch_open(lua_State *L);
+int pa_batch_new(lua_State *L);
 
 #endif /* PA_H */

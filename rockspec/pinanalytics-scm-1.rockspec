@@ -26,7 +26,7 @@ build = {
   type = "builtin",
   modules = {
     ["pinanalytics.core"] = {
-      sources = { "csrc/core.c", "csrc/session.c", "csrc/json.c" },
+      sources = { "csrc/core.c", "csrc/xfer.c", "csrc/session.c", "csrc/batch.c", "csrc/json.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl" },
       incdirs = { "csrc", "$(CURL_INCDIR)" },

@@ -57,8 +57,8 @@
 --   rotate_refresh = true  the token endpoint issues a new refresh token each time
 --   refuse_refresh = true  the token endpoint refuses every refresh token
 --   accept_static_token = false   `token` is refused (as if expired)
---   expire_tokens_seq = n  when n changes, every token issued so far is refused
---                          (sim:expire_tokens() does it)
+-- sim:expire_tokens() refuses every token issued so far (and the static
+-- token) from the next request on, keeping the other control options.
 local M = {}
 
 local DEFAULTS = { token = "sim-token", latency_ms = 0 }

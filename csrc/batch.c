@@ -1,0 +1,340 @@
+/*
+ * batch.c - the Batch userdata: many requests in flight over libcurl's multi
+ * interface, under a concurrency cap, with connection reuse (and HTTP/2
+ * multiplexing where the server offers it).
+ *
+ *   local b = core.batch{ base_url = ..., token = ..., concurrency = 8, ... }
+ *   b:add(id, "GET", "/pins/1/analytics?...")   -- starts now; raises when full
+ *   local done = b:step(50)                      -- at most ~50 ms; finished requests
+ *   b:run()                                      -- until nothing is in flight
+ *
+ * step() never blocks longer than its timeout: it is the hook for event
+ * loops. No Lua code runs inside libcurl: finished transfers are turned into
+ * Lua values after curl_multi_perform()/curl_multi_poll() have returned.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pa.h"
+
+#define PA_BATCH_MT "pinanalytics.Batch"
+
+typedef struct {
+	pa_xfer x;
+	int busy;
+	lua_Integer id;
+	char *url;
+	size_t url_cap;
+	struct curl_slist *extra; /* per-request headers, or NULL */
+} pa_slot;
+
+typedef struct {
+	CURLM *multi;
+	pa_slot *slots;
+	int nslots;
+	int inflight;
+	struct curl_slist *headers;
+	struct curl_slist **retired; /* header lists replaced while requests used them */
+	int nretired;
+	char *base_url;
+	size_t base_len;
+	int has_token;
+} pa_batch;
+
+static pa_batch *pa_check_open(lua_State *L, int idx)
+{
+	pa_batch *b = luaL_checkudata(L, idx, PA_BATCH_MT);
+	if (b->multi == NULL)
+		luaL_error(L, "pinanalytics: attempt to use a closed batch");
+	return b;
+}
+
+static void pa_free_retired(pa_batch *b)
+{
+	int i;
+	for (i = 0; i < b->nretired; i++)
+		curl_slist_free_all(b->retired[i]);
+	free(b->retired);
+	b->retired = NULL;
+	b->nretired = 0;
+}
+
+static void pa_batch_release(pa_batch *b)
+{
+	int i;
+	if (b->slots != NULL) {
+		for (i = 0; i < b->nslots; i++) {
+			pa_slot *s = &b->slots[i];
+			if (s->busy && b->multi != NULL)
+				curl_multi_remove_handle(b->multi, s->x.easy);
+			pa_xfer_release(&s->x);
+			if (s->extra != NULL)
+				curl_slist_free_all(s->extra);
+			free(s->url);
+		}
+		free(b->slots);
+		b->slots = NULL;
+	}
+	if (b->multi != NULL) {
+		curl_multi_cleanup(b->multi);
+		b->multi = NULL;
+	}
+	if (b->headers != NULL) {
+		curl_slist_free_all(b->headers);
+		b->headers = NULL;
+	}
+	pa_free_retired(b);
+	free(b->base_url);
+	b->base_url = NULL;
+	b->inflight = 0;
+}
+
+/* core.batch{ concurrency = N, and the options of core.session } */
+int pa_batch_new(lua_State *L)
+{
+	pa_config c;
+	pa_batch *b;
+	lua_Integer n;
+	int i;
+	pa_config_read(L, 1, "pinanalytics.core.batch", &c);
+	lua_getfield(L, 1, "concurrency");
+	n = lua_isnil(L, -1) ? 8 : (lua_Integer)lua_tonumber(L, -1);
+	if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TNUMBER)
+		return luaL_error(L, "pinanalytics.core.batch: option 'concurrency' must be a number");
+	lua_pop(L, 1);
+	if (n < 1 || n > 1024)
+		return luaL_error(L, "pinanalytics.core.batch: option 'concurrency' must be 1..1024");
+
+	b = lua_newuserdata(L, sizeof *b);
+	memset(b, 0, sizeof *b);
+	pa_setmetatable(L, PA_BATCH_MT);
+	b->base_len = strlen(c.base_url);
+	b->base_url = malloc(b->base_len + 1);
+	b->slots = calloc((size_t)n, sizeof *b->slots);
+	if (b->base_url == NULL || b->slots == NULL)
+		return luaL_error(L, "pinanalytics: out of memory");
+	memcpy(b->base_url, c.base_url, b->base_len + 1);
+	b->nslots = (int)n;
+	b->multi = curl_multi_init();
+	if (b->multi == NULL)
+		return luaL_error(L, "pinanalytics: curl_multi_init failed");
+	curl_multi_setopt(b->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)n);
+	curl_multi_setopt(b->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)n);
+	curl_multi_setopt(b->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	b->headers = pa_default_headers(L, c.token);
+	b->has_token = c.token != NULL && c.token[0] != '\0';
+	for (i = 0; i < b->nslots; i++)
+		pa_xfer_init(L, &b->slots[i].x, &c);
+	return 1;
+}
+
+/* b:add(id, method, target [, body [, headers]]) -> true; raises when full */
+static int pa_batch_add(lua_State *L)
+{
+	pa_batch *b = pa_check_open(L, 1);
+	lua_Integer id = luaL_checkinteger(L, 2);
+	const char *method = luaL_checkstring(L, 3);
+	size_t tlen, blen = 0;
+	const char *target = luaL_checklstring(L, 4, &tlen);
+	const char *body = luaL_optlstring(L, 5, NULL, &blen);
+	pa_slot *s = NULL;
+	struct curl_slist *extra = NULL;
+	CURLMcode mc;
+	int i;
+
+	for (i = 0; i < b->nslots; i++) {
+		if (!b->slots[i].busy) {
+			s = &b->slots[i];
+			break;
+		}
+	}
+	if (s == NULL)
+		return luaL_error(L, "pinanalytics: batch is full (%d requests in flight)", b->inflight);
+	pa_join_url(L, &s->url, &s->url_cap, b->base_url, b->base_len, target, tlen);
+	if (!lua_isnoneornil(L, 6)) {
+		size_t j, n;
+		struct curl_slist *it;
+		luaL_checktype(L, 6, LUA_TTABLE);
+		n = lua_rawlen(L, 6);
+		for (j = 1; j <= n; j++) {
+			lua_rawgeti(L, 6, (int)j);
+			if (lua_type(L, -1) != LUA_TSTRING)
+				return luaL_error(L, "batch:add: headers[%d] must be a string", (int)j);
+			lua_pop(L, 1);
+		}
+		for (it = b->headers; it != NULL; it = it->next)
+			extra = pa_slist_add(L, extra, it->data);
+		for (j = 1; j <= n; j++) {
+			lua_rawgeti(L, 6, (int)j);
+			extra = pa_slist_add(L, extra, lua_tostring(L, -1));
+			lua_pop(L, 1);
+		}
+	}
+	pa_xfer_prepare(&s->x, s->url, method, body, blen, extra != NULL ? extra : b->headers);
+	mc = curl_multi_add_handle(b->multi, s->x.easy);
+	if (mc != CURLM_OK) {
+		if (extra != NULL)
+			curl_slist_free_all(extra);
+		return luaL_error(L, "pinanalytics: curl_multi_add_handle: %s", curl_multi_strerror(mc));
+	}
+	s->extra = extra;
+	s->busy = 1;
+	s->id = id;
+	b->inflight++;
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* Moves finished transfers into the array at the top of the stack. */
+static void pa_collect(lua_State *L, pa_batch *b)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(b->multi, &left)) != NULL) {
+		pa_xfer *x = NULL;
+		pa_slot *s;
+		int nret, top;
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		s = (pa_slot *)x; /* the xfer is the first member of its slot */
+		curl_multi_remove_handle(b->multi, msg->easy_handle);
+		s->busy = 0;
+		b->inflight--;
+		curl_easy_setopt(s->x.easy, CURLOPT_HTTPHEADER, b->headers);
+		if (s->extra != NULL) {
+			curl_slist_free_all(s->extra);
+			s->extra = NULL;
+		}
+		top = lua_gettop(L);
+		lua_createtable(L, 0, 6);
+		lua_pushinteger(L, s->id);
+		lua_setfield(L, top + 1, "id");
+		nret = pa_xfer_push_result(L, &s->x, msg->data.result);
+		if (lua_isnil(L, top + 2)) { /* nil, kind, message, curl_code */
+			lua_setfield(L, top + 1, "curl_code");
+			lua_setfield(L, top + 1, "message");
+			lua_setfield(L, top + 1, "kind");
+			lua_pop(L, 1);
+		} else {
+			static const char *names[] = { "status", "headers", "body", "decode_error", "raw" };
+			int i;
+			for (i = nret - 1; i >= 0; i--)
+				lua_setfield(L, top + 1, names[i]); /* the last pushed first */
+		}
+		lua_rawseti(L, top, (int)lua_rawlen(L, top) + 1);
+	}
+}
+
+/* b:step([timeout_ms]) -> array of finished requests (possibly empty) */
+static int pa_batch_step(lua_State *L)
+{
+	pa_batch *b = pa_check_open(L, 1);
+	lua_Integer timeout = luaL_optinteger(L, 2, 0);
+	int running = 0, numfds = 0;
+	CURLMcode mc;
+	if (timeout < 0)
+		timeout = 0;
+	lua_newtable(L);
+	mc = curl_multi_perform(b->multi, &running);
+	if (mc == CURLM_OK)
+		pa_collect(L, b);
+	if (mc == CURLM_OK && lua_rawlen(L, -1) == 0 && b->inflight > 0 && timeout > 0) {
+		mc = curl_multi_poll(b->multi, NULL, 0, (int)timeout, &numfds);
+		if (mc == CURLM_OK)
+			mc = curl_multi_perform(b->multi, &running);
+		if (mc == CURLM_OK)
+			pa_collect(L, b);
+	}
+	if (mc != CURLM_OK)
+		return luaL_error(L, "pinanalytics: libcurl multi error: %s", curl_multi_strerror(mc));
+	if (b->inflight == 0 && b->nretired > 0)
+		pa_free_retired(b);
+	return 1;
+}
+
+/* b:set_token(token | nil): requests added from now on carry it */
+static int pa_batch_set_token(lua_State *L)
+{
+	pa_batch *b = pa_check_open(L, 1);
+	const char *token = luaL_optstring(L, 2, NULL);
+	struct curl_slist *list = pa_default_headers(L, token);
+	if (b->inflight > 0) {
+		struct curl_slist **r = realloc(b->retired, (size_t)(b->nretired + 1) * sizeof *r);
+		if (r == NULL) {
+			curl_slist_free_all(list);
+			return luaL_error(L, "pinanalytics: out of memory");
+		}
+		b->retired = r;
+		b->retired[b->nretired++] = b->headers;
+	} else {
+		curl_slist_free_all(b->headers);
+	}
+	b->headers = list;
+	b->has_token = token != NULL && token[0] != '\0';
+	return 0;
+}
+
+static int pa_batch_inflight(lua_State *L)
+{
+	lua_pushinteger(L, pa_check_open(L, 1)->inflight);
+	return 1;
+}
+
+static int pa_batch_capacity(lua_State *L)
+{
+	lua_pushinteger(L, pa_check_open(L, 1)->nslots);
+	return 1;
+}
+
+static int pa_batch_close(lua_State *L)
+{
+	pa_batch_release(luaL_checkudata(L, 1, PA_BATCH_MT));
+	return 0;
+}
+
+static int pa_batch_is_closed(lua_State *L)
+{
+	lua_pushboolean(L, ((pa_batch *)luaL_checkudata(L, 1, PA_BATCH_MT))->multi == NULL);
+	return 1;
+}
+
+static int pa_batch_tostring(lua_State *L)
+{
+	pa_batch *b = luaL_checkudata(L, 1, PA_BATCH_MT);
+	if (b->multi == NULL)
+		lua_pushliteral(L, "pinanalytics.Batch (closed)");
+	else
+		lua_pushfstring(L, "pinanalytics.Batch (%d of %d in flight)", b->inflight, b->nslots);
+	return 1;
+}
+
+static const luaL_Reg pa_batch_methods[] = {
+	{ "add", pa_batch_add },
+	{ "step", pa_batch_step },
+	{ "set_token", pa_batch_set_token },
+	{ "inflight", pa_batch_inflight },
+	{ "capacity", pa_batch_capacity },
+	{ "close", pa_batch_close },
+	{ "is_closed", pa_batch_is_closed },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg pa_batch_meta[] = {
+	{ "__gc", pa_batch_close },
+	{ "__close", pa_batch_close },
+	{ "__tostring", pa_batch_tostring },
+	{ NULL, NULL },
+};
+
+void pa_batch_open(lua_State *L)
+{
+	if (luaL_newmetatable(L, PA_BATCH_MT)) {
+		pa_setfuncs(L, pa_batch_meta, 0);
+		pa_newlib(L, pa_batch_methods);
+		lua_setfield(L, -2, "__index");
+		lua_pushliteral(L, "locked");
+		lua_setfield(L, -2, "__metatable");
+	}
+	lua_pop(L, 1);
+}
