@@ -30,30 +30,19 @@ local function snippet(raw)
   return raw
 end
 
---- Performs one request.
--- opts: method ("GET"), body (string), headers (array of "Name: value"),
---       secrets (strings to redact from errors), endpoint (label for errors).
--- Returns true, body, meta on a 2xx answer with a JSON (or empty: body nil)
--- body, where meta is {status, headers, request_id}; otherwise false, err.
-function M.perform(session, target, opts)
-  opts = opts or {}
-  local method = opts.method or "GET"
-  local status, headers, body, decode_err, raw = session:request(method, target, opts.body, opts.headers)
+--- Turns an HTTP answer into true, body, meta (2xx with a JSON or empty
+-- body; meta = {status, headers, request_id}) or false, err.
+-- opts: secrets (strings to redact from errors), endpoint (label for errors).
+function M.result(status, headers, body, decode_err, raw, opts)
   local secrets = opts.secrets
-  if not status then
-    -- transport failure: headers is the kind, body the message
-    return false, errors.new({ kind = headers, message = body, curl_code = decode_err,
-      endpoint = opts.endpoint }, secrets)
-  end
   local request_id = headers["x-pinterest-rid"]
-  local meta = { status = status, headers = headers, request_id = request_id }
   if status >= 200 and status <= 299 then
     if decode_err then
       return false, errors.new({ kind = "invalid_json", status = status, request_id = request_id,
         message = "the response body is not valid JSON: " .. decode_err, raw = raw,
         endpoint = opts.endpoint }, secrets)
     end
-    return true, body, meta
+    return true, body, { status = status, headers = headers, request_id = request_id }
   end
   local fields = {
     kind = errors.kind_for_status(status), status = status, request_id = request_id,
@@ -75,6 +64,22 @@ function M.perform(session, target, opts)
     fields.message = "HTTP " .. status .. " (" .. errors.KINDS[fields.kind] .. ")"
   end
   return false, errors.new(fields, secrets)
+end
+
+--- Performs one request.
+-- opts: method ("GET"), body (string), headers (array of "Name: value"),
+--       secrets, endpoint (as for M.result).
+-- Returns true, body, meta | false, err (see M.result).
+function M.perform(session, target, opts)
+  opts = opts or {}
+  local status, headers, body, decode_err, raw = session:request(opts.method or "GET", target, opts.body,
+    opts.headers)
+  if not status then
+    -- no HTTP answer: headers is the kind, body the message
+    return false, errors.new({ kind = headers, message = body, curl_code = decode_err,
+      endpoint = opts.endpoint }, opts.secrets)
+  end
+  return M.result(status, headers, body, decode_err, raw, opts)
 end
 
 return M

@@ -12,6 +12,7 @@ local core = require "pinanalytics.core"
 local dates = require "pinanalytics.dates"
 local errors = require "pinanalytics.errors"
 local http = require "pinanalytics.http"
+local pacing = require "pinanalytics.pacing"
 local paginate = require "pinanalytics.paginate"
 local schema = require "pinanalytics.schema"
 
@@ -359,8 +360,12 @@ local CLIENT_OPTIONS = {
   token = "string", base_url = "string", timeout = "number", connect_timeout = "number",
   max_body = "number", tls_verify = "boolean", ca_file = "string", user_agent = "string",
   clock = "function", client_id = "string", client_secret = "string", refresh_token = "string",
-  on_token = "function",
+  on_token = "function", rate = "table", concurrency = "number", retries = "number", max_wait = "number",
+  on_progress = "function",
 }
+
+-- Rate-limit categories of the endpoints (the API description's x-ratelimit-category).
+local CATEGORY_ANALYTICS, CATEGORY_READ = "org_analytics", "org_read"
 
 --- pinanalytics.pinterest{ token = ..., base_url = ..., timeout = 30,
 --   connect_timeout = 10, max_body = 64 MiB, tls_verify = true, ca_file = nil,
@@ -408,13 +413,33 @@ function M.new(opts)
       fail(fn, "option %s must be > 0, got %s", k, tostring(opts[k]))
     end
   end
+  if opts.concurrency ~= nil and (opts.concurrency ~= math.floor(opts.concurrency) or opts.concurrency < 1
+      or opts.concurrency > 1024) then
+    fail(fn, "option concurrency must be a whole number 1..1024, got %s", tostring(opts.concurrency))
+  end
+  if opts.retries ~= nil and (opts.retries ~= math.floor(opts.retries) or opts.retries < 0) then
+    fail(fn, "option retries must be a whole number >= 0, got %s", tostring(opts.retries))
+  end
+  if opts.max_wait ~= nil and (opts.max_wait ~= opts.max_wait or opts.max_wait < 0) then
+    fail(fn, "option max_wait must be a number of seconds >= 0, got %s", tostring(opts.max_wait))
+  end
+  local buckets
+  if opts.rate then
+    local ok, made = pcall(pacing.buckets, opts.rate)
+    if not ok then fail(fn, "option %s", made) end
+    buckets = made
+  end
   local ua = "pinanalytics/" .. core.version .. " (" .. _VERSION .. ")"
   if opts.user_agent then ua = opts.user_agent .. " " .. ua end
   local self = setmetatable({
+    buckets = buckets,
+    concurrency = opts.concurrency or 8,
+    on_progress = opts.on_progress,
+    policy = { retries = opts.retries or pacing.DEFAULT_RETRIES, max_wait = opts.max_wait or pacing.DEFAULT_MAX_WAIT },
     base_url = base,
     clock = opts.clock,
     secrets = {},
-    multi_refused = false,
+    multi_refused = nil, -- unknown until GET /pins/analytics answers
     session_opts = {
       base_url = base, user_agent = ua, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
       max_body = opts.max_body, tls_verify = opts.tls_verify, ca_file = opts.ca_file,
@@ -423,6 +448,8 @@ function M.new(opts)
   for _, k in ipairs({ "token", "client_secret", "refresh_token" }) do
     if opts[k] then self.secrets[#self.secrets + 1] = opts[k] end
   end
+  self.policy.secrets = self.secrets
+  self.access_token = opts.token
   if refresh then
     self.oauth = {
       client_id = opts.client_id, client_secret = opts.client_secret, refresh_token = opts.refresh_token,
@@ -445,6 +472,7 @@ end
 function Client:close()
   self.session:close()
   if self.oauth_session then self.oauth_session:close() end
+  if self.batch then self.batch:close() end
 end
 Client.__close = Client.close
 
@@ -497,30 +525,101 @@ function Client:refresh()
   -- refresh a minute early (or at a tenth of a short lifetime)
   o.expires_at = tokens.expires_in and (self:_now() + tokens.expires_in - math.min(60, tokens.expires_in / 10)) or nil
   self.session:set_token(tokens.access_token)
+  if self.batch then self.batch:set_token(tokens.access_token) end
+  self.access_token = tokens.access_token
   self.has_token = true
   if o.on_token then o.on_token(tokens) end
   return true
 end
 
---- GET base_url .. path with the query pairs, refreshing the token when it
--- is due or refused once. Returns true, body, meta | false, err.
-function Client:_get(path, query, endpoint)
+-- Waits for the category's bucket (when the client is paced).
+function Client:_pace(category)
+  local bucket = self.buckets and self.buckets(category)
+  if not bucket then return end
+  local now = core.now()
+  local wait = bucket:delay(now)
+  if wait > 0 then
+    core.sleep(wait)
+    now = core.now()
+  end
+  bucket:take(now)
+end
+
+-- Refreshes the token first when it is due; true | false, err.
+function Client:_token_due()
   local o = self.oauth
-  local refreshed = false
   if o and (not self.has_token or (o.expires_at and self:_now() >= o.expires_at)) then
     local ok, err = self:refresh()
     if not ok then return false, err end
-    refreshed = true
+    return true, true
   end
+  return true, false
+end
+
+--- GET base_url .. path with the query pairs: paced by the category's
+-- bucket, retried by the client's policy, refreshing the token when it is
+-- due or refused once. Returns true, body, meta | false, err.
+function Client:_get(path, query, endpoint, category)
+  local ok, refreshed = self:_token_due()
+  if not ok then return false, refreshed end
   local target = path .. http.query(query or {})
   local opts = { secrets = self.secrets, endpoint = "GET " .. (endpoint or path) }
-  local ok, body, meta = http.perform(self.session, target, opts)
-  if not ok and body.kind == "auth" and o and not refreshed then
-    local rok, rerr = self:refresh()
-    if not rok then return false, rerr end
+  local attempt = 0
+  while true do
+    self:_pace(category or CATEGORY_ANALYTICS)
+    local body, meta
     ok, body, meta = http.perform(self.session, target, opts)
+    if ok then return true, body, meta end
+    if body.kind == "auth" and self.oauth and not refreshed then
+      refreshed = true
+      local rok, rerr = self:refresh()
+      if not rok then return false, rerr end
+    else
+      attempt = attempt + 1
+      local what, x = pacing.after_failure(body, attempt, self.policy)
+      if what == "retry" then
+        core.sleep(x)
+      elseif what == "quota" then
+        return false, x
+      else
+        return false, body
+      end
+    end
   end
-  return ok, body, meta
+end
+
+-- Runs GET jobs on the client's Batch (pacing, retries, token refresh), and
+-- reports progress. Returns the run and the errors raised by on_progress.
+function Client:_run(jobs, total)
+  local ok, err = self:_token_due()
+  if not ok then
+    for _, job in ipairs(jobs) do job.done(false, err) end
+    return { stopped = nil }, {}
+  end
+  if not self.batch then
+    local so = {}
+    for k, v in pairs(self.session_opts) do so[k] = v end
+    so.token = self.access_token
+    so.concurrency = self.concurrency
+    self.batch = core.batch(so)
+  end
+  local progress_errors = {}
+  local done, failed = 0, 0
+  local on_progress = self.on_progress
+  local ctx = {
+    batch = self.batch, buckets = self.buckets, policy = self.policy, secrets = self.secrets,
+    refresh = self.oauth and function() return self:refresh() end or nil,
+  }
+  if on_progress then
+    ctx.on_job_done = function(job, job_ok)
+      local n = job.pins or 1
+      done = done + n
+      if not job_ok then failed = failed + n end
+      local pok, perr = pcall(on_progress, done, total, failed)
+      if not pok then progress_errors[#progress_errors + 1] = tostring(perr) end
+    end
+  end
+  return pacing.run(ctx, jobs), progress_errors
 end
 
 local function shape_error(self, meta, path, where, why, body)
@@ -557,10 +656,13 @@ end
 --- Analytics of any number of pins: GET /pins/analytics in requests of at
 -- most 100 pins, or GET /pins/{id}/analytics per pin where the multi-pin
 -- endpoint (beta, not open to every app) is refused; the refusal is
--- remembered for the client's lifetime.
--- Returns results, errors: two tables keyed by pin id (every id is in one of
--- them), results[id] shaped as pin_analytics returns it. A third value
--- describes a clamp, as for pin_analytics.
+-- remembered for the client's lifetime. Requests run concurrently on the
+-- client's Batch, paced and retried (see the options rate, concurrency,
+-- retries, max_wait, on_progress).
+-- Returns results, errors, info: results and errors are keyed by pin id and
+-- every id is in exactly one of them; results[id] is shaped as pin_analytics
+-- returns it. info: { quota = err when a limit stopped the run,
+-- progress_errors = {...}, and clamped/dropped/range as for pin_analytics }.
 function Client:pins_analytics(pin_ids, params)
   local fn = "pins_analytics"
   if type(pin_ids) ~= "table" then fail(fn, "pin_ids must be an array of pin ids, got %s", show(pin_ids)) end
@@ -572,59 +674,108 @@ function Client:pins_analytics(pin_ids, params)
   end
   if params == nil then fail(fn, "params is required (a table)") end
   local q, info = build_query(self, fn, MULTI_PIN_ANALYTICS, params)
+  info = info or {}
   local results, errs = {}, {}
+  local single_query = http.query(q) -- the per-pin endpoint takes the same query
 
-  local single_q = q -- the per-pin endpoint takes the same query
-  local function one(id)
-    local res, err = self:_fetch("/pins/" .. id .. "/analytics", single_q, schema.pin_analytics)
-    if res then results[id] = res else errs[id] = err end
+  local function per_pin(id)
+    local path = "/pins/" .. id .. "/analytics"
+    return {
+      target = path .. single_query, category = CATEGORY_ANALYTICS, endpoint = "GET " .. path, pins = 1,
+      done = function(ok, body, meta)
+        if not ok then
+          errs[id] = body
+          return
+        end
+        local good, where, why = schema.pin_analytics(body)
+        if good then results[id] = body else errs[id] = shape_error(self, meta, path, where, why, body) end
+      end,
+    }
   end
 
-  for first = 1, #ids, M.MULTI_PIN_MAX do
-    local chunk = {}
-    for i = first, math.min(first + M.MULTI_PIN_MAX - 1, #ids) do chunk[#chunk + 1] = ids[i] end
-    local fallback = self.multi_refused
-    if not fallback then
-      local mq = {}
-      for _, id in ipairs(chunk) do mq[#mq + 1] = { "pin_ids", id } end
-      for _, p in ipairs(q) do mq[#mq + 1] = p end
-      local ok, body, meta = self:_get("/pins/analytics", mq)
+  local bulk
+  -- what comes after the first bulk request when the endpoint's support is
+  -- not known yet: the other chunks, in bulk or per pin
+  local rest = {}
+  local function release_rest(run, refused)
+    local chunks = rest
+    rest = {}
+    for _, chunk in ipairs(chunks) do
+      if refused then
+        for _, id in ipairs(chunk) do run.add(per_pin(id)) end
+      else
+        run.add(bulk(chunk))
+      end
+    end
+  end
+
+  function bulk(chunk)
+    local mq = {}
+    for _, id in ipairs(chunk) do mq[#mq + 1] = { "pin_ids", id } end
+    for _, p in ipairs(q) do mq[#mq + 1] = p end
+    local job = { target = "/pins/analytics" .. http.query(mq), category = CATEGORY_ANALYTICS,
+      endpoint = "GET /pins/analytics", pins = #chunk }
+    job.done = function(ok, body, meta, run)
+      local fallback = {}
+      if ok or not (body.status == 403 or (body.status == 404 and body.code ~= 50)) then
+        if self.multi_refused == nil then self.multi_refused = false end
+        release_rest(run, false)
+      end
       if ok then
         local t = schema.json_type(body)
         if t ~= "object" and t ~= "empty" then
-          local err = shape_error(self, meta, "/pins/analytics", "$",
-            "expected an object keyed by pin id, got " .. t, body)
+          local err = shape_error(self, meta, "/pins/analytics", "$", "expected an object keyed by pin id, got " .. t,
+            body)
           for _, id in ipairs(chunk) do errs[id] = err end
-        else
-          for _, id in ipairs(chunk) do
-            local entry = body[id]
-            if entry == nil then
-              one(id) -- absent from the bulk answer: ask for it alone
+          return
+        end
+        for _, id in ipairs(chunk) do
+          local entry = body[id]
+          if entry == nil then
+            fallback[#fallback + 1] = id -- absent from the bulk answer: ask for it alone
+          else
+            local good, where, why = schema.pin_analytics(entry)
+            if good then
+              results[id] = entry
             else
-              local good, where, why = schema.pin_analytics(entry)
-              if good then
-                results[id] = entry
-              else
-                where = "$[\"" .. id .. "\"]" .. where:sub(2)
-                errs[id] = shape_error(self, meta, "/pins/analytics", where, why, entry)
-              end
+              where = "$[\"" .. id .. "\"]" .. where:sub(2)
+              errs[id] = shape_error(self, meta, "/pins/analytics", where, why, entry)
             end
           end
         end
       elseif body.status == 403 or (body.status == 404 and body.code ~= 50) then
-        -- the endpoint itself is refused to this app: per pin from now on
-        self.multi_refused = true
-        fallback = true
+        self.multi_refused = true -- the endpoint itself is refused to this app
+        fallback = chunk
+        release_rest(run, true)
       elseif body.status == 404 then
-        fallback = true -- a pin of this chunk does not exist: find out which
+        fallback = chunk -- a pin of this chunk does not exist: find out which
       else
         for _, id in ipairs(chunk) do errs[id] = body end
+        return
+      end
+      job.pins = #chunk - #fallback -- the others are counted when their own requests finish
+      for _, id in ipairs(fallback) do run.add(per_pin(id)) end
+    end
+    return job
+  end
+
+  local jobs = {}
+  if self.multi_refused then
+    for _, id in ipairs(ids) do jobs[#jobs + 1] = per_pin(id) end
+  else
+    for first = 1, #ids, M.MULTI_PIN_MAX do
+      local chunk = {}
+      for i = first, math.min(first + M.MULTI_PIN_MAX - 1, #ids) do chunk[#chunk + 1] = ids[i] end
+      if self.multi_refused == nil and #jobs == 1 then
+        rest[#rest + 1] = chunk -- sent once the first answer tells whether the endpoint is open
+      else
+        jobs[#jobs + 1] = bulk(chunk)
       end
     end
-    if fallback then
-      for _, id in ipairs(chunk) do one(id) end
-    end
   end
+  local run, progress_errors = self:_run(jobs, #ids)
+  info.quota = run.stopped
+  info.progress_errors = progress_errors
   return results, errs, info
 end
 
@@ -658,7 +809,7 @@ function Client:_pager(path, q)
       for i, p in ipairs(q) do pq[i] = p end
       pq[#pq + 1] = { "bookmark", bookmark }
     end
-    return self:_get(path, pq)
+    return self:_get(path, pq, nil, CATEGORY_READ)
   end, { endpoint = "GET " .. path, secrets = self.secrets })
 end
 
@@ -707,7 +858,7 @@ function Client:get(path, query)
       q[#q + 1] = { k, t == "number" and math.floor(x) == x and string.format("%d", x) or tostring(x) }
     end
   end
-  local ok, body = self:_get(path, q)
+  local ok, body = self:_get(path, q, nil, path:find("analytics", 1, true) and CATEGORY_ANALYTICS or CATEGORY_READ)
   if not ok then return nil, body end
   if body == nil then return core.null end -- an empty body
   return body

@@ -22,7 +22,8 @@ function H.start(opts)
 end
 
 function H.client(sim, opts)
-  local o = { token = H.TOKEN, base_url = sim.pinterest_url, clock = H.clock, timeout = 10 }
+  -- no retries unless a spec asks: a failure is asserted at once
+  local o = { token = H.TOKEN, base_url = sim.pinterest_url, clock = H.clock, timeout = 10, retries = 0 }
   for k, v in pairs(opts or {}) do o[k] = v end
   return require("pinanalytics").pinterest(o)
 end

@@ -1,0 +1,275 @@
+--- Pacing, retries and bulk runs.
+--
+-- Pinterest shares rate-limit quota between operations of the same
+-- category (org_analytics, org_read, ...). A client keeps one token bucket
+-- per category, so everything it sends in that category is paced together.
+--
+-- A failed request is retried when it may succeed later: 429, 5xx, a reset
+-- or refused connection, a timeout, and Pinterest's transient error bodies
+-- ("Sorry! Something went wrong", code 12 or 2787, "Retry after N seconds").
+-- The wait honours Retry-After, then X-RateLimit-Reset, then "Retry after N
+-- seconds" in the message, else capped exponential backoff with jitter. A
+-- wait longer than max_wait ends the work with an error of kind "quota"
+-- that says when the limit resets.
+local core = require "pinanalytics.core"
+local errors = require "pinanalytics.errors"
+local http = require "pinanalytics.http"
+
+local M = {}
+
+M.BACKOFF_BASE = 0.5  -- seconds before the first retry (before jitter)
+M.BACKOFF_CAP = 30    -- the longest backoff between two tries
+M.DEFAULT_RETRIES = 5
+M.DEFAULT_MAX_WAIT = 300
+
+errors.KINDS.quota = "a rate limit or quota resets later than max_wait allows to wait"
+
+---------------------------------------------------------------- token bucket
+
+local Bucket = {}
+Bucket.__index = Bucket
+
+--- A token bucket: `per_second` tokens a second, at most `burst` saved up
+-- (default 1: requests are spread evenly, never sent in a clump).
+function M.bucket(per_second, burst)
+  return setmetatable({ rate = per_second, burst = burst or 1, tokens = burst or 1, t = core.now() }, Bucket)
+end
+
+local function refill(b, now)
+  local tokens = b.tokens + (now - b.t) * b.rate
+  b.tokens = tokens > b.burst and b.burst or tokens
+  b.t = now
+end
+
+--- Seconds until a token is available (0 when one is).
+function Bucket:delay(now)
+  refill(self, now)
+  if self.tokens >= 1 then return 0 end
+  return (1 - self.tokens) / self.rate
+end
+
+--- Takes a token (call when delay() is 0).
+function Bucket:take(now)
+  refill(self, now)
+  self.tokens = self.tokens - 1
+end
+
+--- Parses the client's `rate` option into a function category -> bucket|nil.
+--   rate = { per_second = N } or { per_minute = N }, optional burst = N,
+--   optional categories = { org_read = { per_second = N }, ... } overriding it.
+function M.buckets(rate)
+  local made = {}
+  local function per_second(r, what)
+    if type(r) ~= "table" then error(what .. " must be a table {per_second = N} or {per_minute = N}", 0) end
+    local ps = r.per_second or (r.per_minute and r.per_minute / 60)
+    if type(ps) ~= "number" or ps ~= ps or ps <= 0 then
+      error(what .. " needs per_second or per_minute, a number > 0", 0)
+    end
+    if r.burst ~= nil and (type(r.burst) ~= "number" or r.burst < 1) then
+      error(what .. ".burst must be a number >= 1", 0)
+    end
+    return ps, r.burst
+  end
+  local default_ps, default_burst
+  if rate.per_second or rate.per_minute then
+    default_ps, default_burst = per_second(rate, "rate")
+  end
+  local cats = {}
+  for name, r in pairs(rate.categories or {}) do
+    cats[name] = { per_second(r, "rate.categories." .. tostring(name)) }
+  end
+  return function(category)
+    local b = made[category]
+    if b then return b end
+    local c = cats[category]
+    if c then
+      b = M.bucket(c[1], c[2])
+    elseif default_ps then
+      b = M.bucket(default_ps, default_burst)
+    else
+      return nil
+    end
+    made[category] = b
+    return b
+  end
+end
+
+---------------------------------------------------------------- retry policy
+
+local TRANSIENT_CODES = { [12] = true, [2787] = true }
+
+--- Seconds the server asked to wait, from the error's headers and message.
+function M.server_wait(err, now_epoch)
+  if err.retry_after then return err.retry_after end
+  local h = err.headers or {}
+  local reset = tonumber(h["x-ratelimit-reset"])
+  if reset then
+    -- an epoch time or a number of seconds from now
+    if reset > 1e9 then reset = reset - (now_epoch or os.time()) end
+    if reset < 0 then reset = 0 end
+    return reset
+  end
+  local n = type(err.message) == "string" and err.message:match("[Rr]etry after (%d+) seconds")
+  return n and tonumber(n) or nil
+end
+
+--- Is this error worth another try?
+function M.retryable(err)
+  local k = err.kind
+  if k == "rate_limit" or k == "server" or k == "network" or k == "timeout" then return true end
+  if TRANSIENT_CODES[err.code] then return true end
+  local msg = type(err.message) == "string" and err.message:lower() or ""
+  if msg:find("something went wrong", 1, true) or msg:find("retry after %d+ seconds") then return true end
+  return false
+end
+
+--- Backoff before try number `attempt` (1 = the first retry): capped
+-- exponential with jitter, between half and all of the step.
+function M.backoff(attempt, rand)
+  local step = M.BACKOFF_BASE * 2 ^ (attempt - 1)
+  if step > M.BACKOFF_CAP then step = M.BACKOFF_CAP end
+  return step / 2 + (rand or math.random)() * step / 2
+end
+
+--- The error that ends work when a limit resets too late.
+function M.quota_error(cause, wait, max_wait, secrets)
+  local reset_at = os.time() + math.ceil(wait)
+  local h = math.floor(wait / 3600)
+  local m = math.floor((wait % 3600) / 60)
+  local s = math.ceil(wait % 60)
+  local span = h > 0 and string.format("%dh %02dm", h, m) or (m > 0 and string.format("%dm %02ds", m, s))
+    or string.format("%ds", s)
+  return errors.new({
+    kind = "quota", status = cause.status, code = cause.code, request_id = cause.request_id,
+    endpoint = cause.endpoint, retry_after = math.ceil(wait), reset_at = reset_at, cause = cause,
+    message = string.format("the rate limit resets in %s (at %s); stopped instead of waiting longer than " ..
+      "max_wait (%s s)", span, os.date("!%Y-%m-%dT%H:%M:%SZ", reset_at), tostring(max_wait)),
+  }, secrets)
+end
+
+--- Decides what to do after a failure: "retry", seconds | "give_up" | "quota", err.
+function M.after_failure(err, attempt, policy)
+  if not M.retryable(err) or attempt > policy.retries then return "give_up" end
+  local wait = M.server_wait(err)
+  if wait == nil then wait = M.backoff(attempt) end
+  if wait > policy.max_wait then
+    return "quota", M.quota_error(err, wait, policy.max_wait, policy.secrets)
+  end
+  return "retry", wait
+end
+
+---------------------------------------------------------------- bulk runs
+
+--- Runs jobs on a core Batch: each job is
+--   { target = "/path?query", category = "org_analytics", endpoint = "GET /path",
+--     done = function(ok, body_or_err, meta, run) }
+-- done() may add more jobs with run.add(job). Requests are paced by the
+-- category's bucket, retried by the policy; a quota error stops adding
+-- requests: what is in flight finishes, every job not started gets the
+-- quota error. Returns the run (fields: stopped = quota err or nil).
+-- ctx: { batch = core Batch, buckets = fn, policy = {...}, secrets = {...},
+--        refresh = fn() -> ok, err (or nil), on_job_done = fn(job, ok) }
+function M.run(ctx, jobs)
+  local run = { queue = {}, stopped = nil }
+  local batch = ctx.batch
+  local inflight = {}
+  local next_id = 0
+  local refreshed_at = -1
+
+  function run.add(job)
+    job.attempt = job.attempt or 0
+    job.not_before = job.not_before or 0
+    run.queue[#run.queue + 1] = job
+  end
+  for _, j in ipairs(jobs) do run.add(j) end
+
+  local function finish(job, ok, a, b)
+    job.done(ok, a, b, run)
+    if ctx.on_job_done then ctx.on_job_done(job, ok) end
+  end
+
+  local function handle(job, r)
+    local ok, body, meta
+    if r.status then
+      ok, body, meta = http.result(r.status, r.headers, r.body, r.decode_error, r.raw,
+        { secrets = ctx.secrets, endpoint = job.endpoint })
+    else
+      ok, body = false, errors.new({ kind = r.kind, message = r.message, curl_code = r.curl_code,
+        endpoint = job.endpoint }, ctx.secrets)
+    end
+    if ok then return finish(job, true, body, meta) end
+    local err = body
+    if err.kind == "auth" and ctx.refresh and not job.refreshed then
+      job.refreshed = true
+      if refreshed_at < (job.sent_at or 0) then
+        local rok, rerr = ctx.refresh()
+        if not rok then return finish(job, false, rerr) end
+        refreshed_at = core.now()
+      end
+      job.not_before = 0
+      run.queue[#run.queue + 1] = job
+      return
+    end
+    job.attempt = job.attempt + 1
+    local what, x = M.after_failure(err, job.attempt, ctx.policy)
+    if what == "retry" and not run.stopped then
+      job.not_before = core.now() + x
+      run.queue[#run.queue + 1] = job
+    elseif what == "quota" then
+      run.stopped = run.stopped or x
+      finish(job, false, x)
+    else
+      finish(job, false, err)
+    end
+  end
+
+  while true do
+    local now = core.now()
+    if run.stopped and #run.queue > 0 then
+      local q = run.queue
+      run.queue = {}
+      for _, job in ipairs(q) do finish(job, false, run.stopped) end
+    end
+    -- start what may start
+    local wake = math.huge
+    local i = 1
+    while i <= #run.queue and batch:inflight() < batch:capacity() do
+      local job = run.queue[i]
+      local wait = job.not_before - now
+      if wait <= 0 then
+        local bucket = ctx.buckets and ctx.buckets(job.category)
+        local bwait = bucket and bucket:delay(now) or 0
+        if bwait <= 0 then
+          if bucket then bucket:take(now) end
+          table.remove(run.queue, i)
+          next_id = next_id + 1
+          inflight[next_id] = job
+          job.sent_at = now
+          batch:add(next_id, "GET", job.target)
+        else
+          if bwait < wake then wake = bwait end
+          -- the bucket is shared: nothing else in this category may go either
+          i = i + 1
+        end
+      else
+        if wait < wake then wake = wait end
+        i = i + 1
+      end
+    end
+    if batch:inflight() == 0 and #run.queue == 0 then break end
+    if batch:inflight() == 0 then
+      if wake > 0 and wake < math.huge then core.sleep(wake) end
+    else
+      local ms = 50
+      if wake < math.huge then ms = math.max(1, math.min(50, math.ceil(wake * 1000))) end
+      for _, r in ipairs(batch:step(ms)) do
+        local job = inflight[r.id]
+        inflight[r.id] = nil
+        handle(job, r)
+      end
+    end
+  end
+  return run
+end
+
+return M
