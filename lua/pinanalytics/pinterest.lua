@@ -613,6 +613,7 @@ function Client:_run(jobs, total)
   if on_progress then
     ctx.on_job_done = function(job, job_ok)
       local n = job.pins or 1
+      if n == 0 then return end -- its pins are counted when their own requests finish
       done = done + n
       if not job_ok then failed = failed + n end
       local pok, perr = pcall(on_progress, done, total, failed)

@@ -57,6 +57,15 @@
 --   rotate_refresh = true  the token endpoint issues a new refresh token each time
 --   refuse_refresh = true  the token endpoint refuses every refresh token
 --   accept_static_token = false   `token` is refused (as if expired)
+--   rate_limit = { per_second = N (or per_minute), burst = N, retry_after = true, headers = true }
+--                          a token bucket per token and category (org_analytics,
+--                          org_read): beyond it 429 {"code":8} with Retry-After and
+--                          X-RateLimit-Limit/-Remaining/-Reset (retry_after = false
+--                          leaves Retry-After out, headers = false all of them)
+--   quota_reset_in = s     every analytics request answers 429 code 8, resetting in s seconds
+--   fail_first = { count = n, status = 503, body = nil, retry_after = nil }
+--                          the first n requests (since start or reset_stats) fail so
+--   sim:stats() also counts rate_limited answers
 -- sim:expire_tokens() refuses every token issued so far (and the static
 -- token) from the next request on, keeping the other control options.
 local M = {}

@@ -446,6 +446,7 @@ local function stats_body()
     inflight = shared:get("inflight") or 0,
     peak_inflight = shared:get("peak") or 0,
     tokens_issued = shared:get("tokens_issued") or 0,
+    rate_limited = shared:get("rate_limited") or 0,
   }
 end
 
@@ -472,12 +473,84 @@ local function authorized(ctl)
   return true
 end
 
+---------------------------------------------------------------- rate limits
+
+local RATE_LIMIT_MESSAGE = "This request exceeded a rate limit. This can happen if the client exceeds one\n" ..
+  "of the published rate limits or if multiple write operations are applied to\n" ..
+  "an object within a short time window."
+
+local function category_of(path)
+  if path:find("analytics", 1, true) then return "org_analytics" end
+  return "org_read"
+end
+
+--- Faults that come before the route: a quota that is used up, a rate
+-- limit per token and category (a token bucket), the first n answers failing.
+-- Returns true when it answered.
+local function limits(ctl, path)
+  local reset_in = tonumber(ctl.quota_reset_in)
+  if reset_in and category_of(path) == "org_analytics" then
+    fail(429, 8, RATE_LIMIT_MESSAGE, {
+      ["Retry-After"] = tostring(reset_in), ["X-RateLimit-Limit"] = "1000", ["X-RateLimit-Remaining"] = "0",
+      ["X-RateLimit-Reset"] = tostring(reset_in),
+    })
+    return true
+  end
+  local ff = ctl.fail_first
+  if type(ff) == "table" and tonumber(ff.count) then
+    local n = shared:incr("fail_first_seen", 1, 0)
+    if n <= tonumber(ff.count) then
+      local st = tonumber(ff.status) or 503
+      if ff.body then
+        send(st, ff.body)
+      else
+        fail(st, st == 429 and 8 or 2787, st == 429 and RATE_LIMIT_MESSAGE or "Sorry! Something went wrong on our end.",
+          ff.retry_after and { ["Retry-After"] = tostring(ff.retry_after) } or nil)
+      end
+      return true
+    end
+  end
+  local rl = ctl.rate_limit
+  if type(rl) ~= "table" then return false end
+  local rate = tonumber(rl.per_second) or (tonumber(rl.per_minute) and tonumber(rl.per_minute) / 60)
+  if not rate then return false end
+  local burst = tonumber(rl.burst) or math.max(1, rate)
+  local key = "rl:" .. (ngx.var.http_authorization or "") .. ":" .. category_of(path)
+  ngx.update_time()
+  local now = ngx.now()
+  -- no yield between get and set: one worker, so this is atomic
+  local tokens = shared:get(key .. ":tokens") or burst
+  local last = shared:get(key .. ":t") or now
+  tokens = math.min(burst, tokens + (now - last) * rate)
+  if tokens >= 1 then
+    shared:set(key .. ":tokens", tokens - 1)
+    shared:set(key .. ":t", now)
+    ngx.header["X-RateLimit-Limit"] = tostring(math.floor(rate + 0.5))
+    ngx.header["X-RateLimit-Remaining"] = tostring(math.floor(tokens - 1))
+    return false
+  end
+  shared:set(key .. ":tokens", tokens)
+  shared:set(key .. ":t", now)
+  shared:incr("rate_limited", 1, 0)
+  local wait = (1 - tokens) / rate
+  local headers = {
+    ["X-RateLimit-Limit"] = tostring(math.floor(rate + 0.5)), ["X-RateLimit-Remaining"] = "0",
+    ["X-RateLimit-Reset"] = tostring(math.ceil(wait)),
+  }
+  if rl.retry_after ~= false then headers["Retry-After"] = tostring(math.ceil(wait)) end
+  if rl.headers == false then headers = nil end
+  fail(429, 8, RATE_LIMIT_MESSAGE, headers)
+  return true
+end
+
 local function dispatch(ctl)
   local path = ngx.var.uri
   local method = ngx.req.get_method()
   if path == "/_sim/stats" then
     if method == "POST" then
       shared:set("requests", 0)
+      shared:set("rate_limited", 0)
+      shared:set("fail_first_seen", 0)
       shared:set("peak", shared:get("inflight") or 0)
     end
     return send(200, stats_body())
@@ -493,6 +566,7 @@ local function dispatch(ctl)
     return fail(401, 2, msg)
   end
   if ov then return send(ov.status or 200, ov.body or "", ov.headers) end
+  if path:sub(1, 4) == "/v5/" and limits(ctl, path) then return end
   local args = ngx.req.get_uri_args(1000)
   local today = today_of(ctl)
   for _, r in ipairs(routes) do
@@ -511,11 +585,15 @@ end
 function M.handle()
   local ctl = control()
   ngx.header["x-pinterest-rid"] = ngx.var.request_id
-  shared:incr("requests", 1, 0)
-  local now = shared:incr("inflight", 1, 0)
-  if now > (shared:get("peak") or 0) then shared:set("peak", now) end
+  -- the simulator's own control requests are not counted
+  local counted = ngx.var.uri:sub(1, 6) ~= "/_sim/"
+  if counted then
+    shared:incr("requests", 1, 0)
+    local now = shared:incr("inflight", 1, 0)
+    if now > (shared:get("peak") or 0) then shared:set("peak", now) end
+  end
   local ok, err = pcall(dispatch, ctl)
-  shared:incr("inflight", -1, 0)
+  if counted then shared:incr("inflight", -1, 0) end
   if not ok then
     if type(err) == "table" and err.status then
       return send(err.status, { code = err.code, message = err.message })
