@@ -101,7 +101,8 @@ describe("bulk", function()
   end)
 
   it("retries Pinterest's transient error bodies", function()
-    configure { fail_first = { count = 1, status = 400, body = '{"code":2787,"message":"Sorry! Something went wrong on our end."}' } }
+    local body = '{"code":2787,"message":"Sorry! Something went wrong on our end."}'
+    configure { fail_first = { count = 1, status = 400, body = body } }
     local c = H.client(sim, { retries = 2 })
     local res, err = c:pin_analytics("42", params())
     c:close()
