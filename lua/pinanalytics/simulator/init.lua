@@ -9,6 +9,10 @@
 --     latency_ms = 0,               -- delay before every answer
 --   }
 --   sim.url, sim.pinterest_url (sim.url .. "/v5"), sim.port, sim.token, sim.prefix
+--   simulator.start{ static_file = "/path/answer.json" } also serves that file,
+--   as is and straight from nginx (no Lua), at GET /v5/static/pins/{id}/analytics
+--   (benchmarks use it so that the server is not what they measure; point a
+--   client's base_url at sim.url .. "/v5/static").
 --   sim:configure{ ... }   -- replace the control options: start's options not given keep
 --                          --   their start values, fault keys not given are off again;
 --                          --   takes effect at the next request (no reload)
@@ -184,7 +188,7 @@ local MODULES = {
   "/usr/lib/nginx/modules/ngx_http_lua_module.so",
 }
 
-local function nginx_conf(prefix, port, root)
+local function nginx_conf(prefix, port, root, static_file)
   local loads = {}
   for _, m in ipairs(MODULES) do
     if file_exists(m) then loads[#loads + 1] = "load_module " .. m .. ";" end
@@ -211,6 +215,8 @@ local function nginx_conf(prefix, port, root)
     "  server {",
     "    listen 127.0.0.1:" .. port .. ";",
     "    location / { content_by_lua_block { require('pinanalytics.simulator.server').handle() } }",
+    static_file and ("    location ~ ^/v5/static/pins/[0-9]+/analytics$ { default_type application/json; " ..
+      "alias " .. static_file .. "; }") or "",
     "  }",
     "}",
     "",
@@ -375,7 +381,7 @@ function M.start(opts)
   local last_err = ""
   for _ = 1, 20 do
     local port = random_port(prefix)
-    write_file(prefix .. "/nginx.conf", nginx_conf(prefix, port, root))
+    write_file(prefix .. "/nginx.conf", nginx_conf(prefix, port, root, opts.static_file))
     write_file(prefix .. "/logs/error.log", "")
     if exec(sh_quote(nginx) .. " -p " .. sh_quote(prefix .. "/") .. " -c " .. sh_quote(prefix .. "/nginx.conf") ..
       " -e " .. sh_quote(prefix .. "/logs/error.log") .. " >" .. sh_quote(prefix .. "/logs/start.log") .. " 2>&1") then
