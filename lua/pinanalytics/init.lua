@@ -22,4 +22,9 @@ function M.pinterest(opts)
   return require("pinanalytics.pinterest").new(opts)
 end
 
+--- A OneUp analytics client (see pinanalytics.oneup).
+function M.oneup(opts)
+  return require("pinanalytics.oneup").new(opts)
+end
+
 return M

@@ -70,6 +70,11 @@
 --   fail_first = { count = n, status = 503, body = nil, retry_after = nil }
 --                          the first n requests (since start or reset_stats) fail so
 --   sim:stats() also counts rate_limited answers
+--   oneup_api_key = "sim-oneup-key"   the apiKey GET /api/pinterest/overview and
+--                          /api/pinterest/posts accept (OneUp's API; 401 otherwise,
+--                          422 {"message"} for bad parameters)
+--   oneup_fail = "text"    OneUp answers {"success": false, "message": text}
+-- OneUp's base_url is sim.url (no /v5).
 -- sim:expire_tokens() refuses every token issued so far (and the static
 -- token) from the next request on, keeping the other control options.
 local M = {}

@@ -404,6 +404,134 @@ route("GET", "^/v5/boards/([^/]+)/pins$", function(ctl, args, today, board_id)
   return page(ctl, args, items)
 end)
 
+---------------------------------------------------------------- OneUp
+
+local ONEUP_METRICS = {
+  { "posts", "Posts", "Total number of posts in this period" },
+  { "impressions", "Impressions", "Total number of times your pins were shown" },
+  { "saves", "Saves", "The number of times your pins were saved" },
+  { "comments", "Comments", "The number of comments on your pins" },
+  { "repins", "Repins", "The number of times your pins were repinned" },
+  { "clicks", "Clicks", "The number of clicks on your pins" },
+}
+
+local function oneup_fail(status, message)
+  return send(status, { message = message })
+end
+
+-- The period of a OneUp request: start, end (strings) or raises a 422.
+local function oneup_period(args, today)
+  local function bad422(msg) error({ status = 422, message = msg, oneup = true }, 0) end
+  if not one(args.social_network_id) or not one(args.social_network_id):match("^%d+$") then
+    bad422("The social network id field is required.")
+  end
+  local preset = one(args.preset)
+  local yesterday = data.parse_date(today) - 1
+  if preset then
+    local days = ({ last_7_days = 7, last_30_days = 30, last_90_days = 90 })[preset]
+    if not days then bad422("The selected preset is invalid.") end
+    return data.format_date(yesterday - days + 1), data.format_date(yesterday)
+  end
+  local s, e = one(args.start_date), one(args.end_date)
+  if not s then bad422("The start date field is required when preset is not present.") end
+  if not e then bad422("The end date field is required when preset is not present.") end
+  local sn, en = data.parse_date(s), data.parse_date(e)
+  if not sn then bad422("The start date does not match the format Y-m-d.") end
+  if not en then bad422("The end date does not match the format Y-m-d.") end
+  if en <= sn then bad422("The end date must be a date after start date.") end
+  if en > yesterday then bad422("The end date must be a date before or equal to yesterday.") end
+  return s, e
+end
+
+local function oneup_totals(id, s, e)
+  local sum = data.summary("oneup|" .. id, s, e, "ALL")
+  local days = data.parse_date(e) - data.parse_date(s) + 1
+  return {
+    posts = math.floor(days / 3) + data.hash(id .. s) % 4,
+    impressions = sum.IMPRESSION, saves = sum.SAVE, comments = sum.TOTAL_COMMENTS,
+    repins = sum.USER_FOLLOW + sum.PROFILE_VISIT, clicks = sum.PIN_CLICK + sum.OUTBOUND_CLICK,
+  }
+end
+
+local function pct_string(cur, last)
+  local v
+  if last == 0 then v = cur == 0 and 0 or 100 else v = (cur - last) / last * 100 end
+  local str = string.format("%.1f", v)
+  if str == "-0.0" then str = "0.0" end
+  if v >= 0 then str = "+" .. str end
+  return str .. "%"
+end
+
+local function oneup_metrics(id, s, e)
+  local len = data.parse_date(e) - data.parse_date(s) + 1
+  local ps, pe = data.add_days(s, -len), data.add_days(s, -1)
+  local cur, prev = oneup_totals(id, s, e), oneup_totals(id, ps, pe)
+  local out = {}
+  for _, m in ipairs(ONEUP_METRICS) do
+    out[#out + 1] = { key = m[1], name = m[2], description = m[3], value_current_period = cur[m[1]],
+      value_last_period = prev[m[1]], percentage_change = pct_string(cur[m[1]], prev[m[1]]) }
+  end
+  return out
+end
+
+local function oneup_posts(id, s, e)
+  local posts = {}
+  local n = 12
+  for i = 1, n do
+    local pid = id .. string.format("%04d", i)
+    local sum = data.summary("oneup-post|" .. pid, s, e, "ALL")
+    posts[i] = {
+      id = "pin_" .. pid, page_id = "pinterest_account_" .. id, format = "image", text = "Simulated pin " .. i,
+      permalink = "https://pinterest.com/pin/" .. pid, media_type = "IMAGE",
+      media_url = "https://example.com/pin" .. i .. ".jpg",
+      stats = { impressions = sum.IMPRESSION, saves = sum.SAVE, comments = sum.TOTAL_COMMENTS,
+        repins = sum.USER_FOLLOW, clicks = sum.PIN_CLICK + sum.OUTBOUND_CLICK },
+      timestamp = data.add_days(s, (i - 1) % (data.parse_date(e) - data.parse_date(s) + 1)) .. " 09:00:00",
+    }
+  end
+  return posts
+end
+
+local function oneup_route(kind)
+  return function(ctl, args, today)
+    if one(args.apiKey) ~= (ctl.oneup_api_key or "sim-oneup-key") then
+      return oneup_fail(401, "Please provide a valid API key")
+    end
+    if ctl.oneup_fail then return send(200, { success = false, message = ctl.oneup_fail }) end
+    local s, e = oneup_period(args, today)
+    local id = one(args.social_network_id)
+    local posts = oneup_posts(id, s, e)
+    if kind == "posts" then
+      return send(200, { success = true, data = { stats = oneup_metrics(id, s, e), posts = posts } })
+    end
+    local function ranked(field, desc)
+      local list = {}
+      for i, p in ipairs(posts) do list[i] = p end
+      table.sort(list, function(a, b)
+        local x, y = a.stats[field] or 0, b.stats[field] or 0
+        if x ~= y then if desc then return x > y end return x < y end
+        return a.id < b.id
+      end)
+      return { list[1], list[2], list[3] }
+    end
+    for _, p in ipairs(posts) do
+      p.stats.engagement = p.stats.saves + p.stats.comments + p.stats.repins + p.stats.clicks
+    end
+    local perf = {
+      most_engaging = ranked("engagement", true), least_engaging = ranked("engagement", false),
+      most_views = ranked("impressions", true), least_views = ranked("impressions", false),
+      most_repinned = ranked("repins", true), least_repinned = ranked("repins", false),
+    }
+    for _, p in ipairs(posts) do p.stats.engagement = nil end
+    return send(200, { success = true, data = {
+      metrics = oneup_metrics(id, s, e), total_followers = 1000 + data.hash(id) % 9000, post_performance = perf,
+    } })
+  end
+end
+
+route("GET", "^/api/pinterest/overview$", oneup_route("overview"))
+route("GET", "^/api/pinterest/posts$", oneup_route("posts"))
+
 ---------------------------------------------------------------- OAuth
 
 local function oauth_token(ctl)
@@ -596,6 +724,7 @@ function M.handle()
   if counted then shared:incr("inflight", -1, 0) end
   if not ok then
     if type(err) == "table" and err.status then
+      if err.oneup then return send(err.status, { message = err.message }) end
       return send(err.status, { code = err.code, message = err.message })
     end
     ngx.log(ngx.ERR, "simulator: ", tostring(err))

@@ -1,0 +1,314 @@
+--- OneUp's Pinterest analytics API (analyze.oneupapp.io).
+--
+--   local one = require("pinanalytics").oneup{ api_key = os.getenv("ONEUP_API_KEY") }
+--   local ov, err = one:overview{ social_network_id = 123, preset = "last_30_days" }
+--   local posts, err = one:posts{ social_network_id = 123, start_date = ..., end_date = ... }
+--
+-- The API key travels as the apiKey query parameter, as OneUp requires; it
+-- never appears in an error, a tostring or a report (errors never carry a
+-- URL's query, and every string of an error is scrubbed of it).
+-- Answers come as {success, data}: the data is returned, success = false is
+-- an error. Each metric keeps percentage_change as sent ("+25.0%") and gains
+-- percentage_change_value (that string as a number) and
+-- percentage_change_computed (from the two period values); a disagreement
+-- beyond the rounding of the string sets percentage_change_mismatch = true.
+local core = require "pinanalytics.core"
+local dates = require "pinanalytics.dates"
+local errors = require "pinanalytics.errors"
+local http = require "pinanalytics.http"
+local schema = require "pinanalytics.schema"
+
+local M = {}
+
+M.DEFAULT_BASE_URL = "https://analyze.oneupapp.io"
+M.PRESETS = { "last_7_days", "last_30_days", "last_90_days" }
+
+errors.KINDS.api = "the API answered success = false"
+
+local function fail(fn, fmt, ...)
+  error("pinanalytics.oneup:" .. fn .. ": " .. string.format(fmt, ...), 0)
+end
+
+local function show(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  return tostring(v) .. " (" .. type(v) .. ")"
+end
+
+---------------------------------------------------------------- percentages
+
+--- "+25.0%" -> 25.0, decimals; nil when it is not such a string.
+function M.parse_percentage(s)
+  if type(s) ~= "string" then return nil end
+  local sign, int, frac = s:match("^%s*([%+%-]?)(%d+)%.?(%d*)%s*%%%s*$")
+  if not int then return nil end
+  local v = tonumber(int .. (frac ~= "" and ("." .. frac) or ""))
+  if sign == "-" then v = -v end
+  return v + 0.0, #frac
+end
+
+--- OneUp's formula: ((current - last) / last) * 100; 100 when last is 0 and
+-- current is not, 0 when both are 0.
+function M.percentage_change(current, last)
+  if last == 0 then
+    if current == 0 then return 0.0 end
+    return 100.0
+  end
+  return (current - last) / last * 100
+end
+
+--- "+25.0%" style, with `decimals` digits after the point (default 1).
+function M.format_percentage(v, decimals)
+  decimals = decimals or 1
+  local s = string.format("%." .. decimals .. "f", v)
+  if s:match("^%-?0%.?0*$") then s = s:gsub("^%-", "") end -- no "-0.0%"
+  if s:sub(1, 1) ~= "-" then s = "+" .. s end
+  return s .. "%"
+end
+
+--- Adds the parsed and the computed change to one metric object.
+function M.enrich_metric(m)
+  local v, decimals = M.parse_percentage(m.percentage_change)
+  m.percentage_change_value = v
+  if type(m.value_current_period) == "number" and type(m.value_last_period) == "number" then
+    local c = M.percentage_change(m.value_current_period, m.value_last_period)
+    m.percentage_change_computed = c
+    if v ~= nil then
+      -- the string is rounded to `decimals` places
+      local tolerance = 0.5 * 10 ^ -(decimals or 0) + 1e-9
+      m.percentage_change_mismatch = math.abs(v - c) > tolerance
+    end
+  end
+  return m
+end
+
+---------------------------------------------------------------- shapes
+
+local function metric_list(list, path)
+  local t = schema.json_type(list)
+  if t ~= "array" and t ~= "empty" then return false, path, "expected an array of metrics, got " .. t end
+  for i = 1, #list do
+    local m, p = list[i], path .. "[" .. (i - 1) .. "]"
+    local mt = schema.json_type(m)
+    if mt ~= "object" then return false, p, "expected a metric object, got " .. mt end
+    if type(m.key) ~= "string" then return false, p .. ".key", "expected a string, got " .. schema.json_type(m.key) end
+    for _, k in ipairs({ "value_current_period", "value_last_period" }) do
+      if type(m[k]) ~= "number" then return false, p .. "." .. k, "expected a number, got " .. schema.json_type(m[k]) end
+    end
+    if m.percentage_change ~= nil and type(m.percentage_change) ~= "string" then
+      return false, p .. ".percentage_change", "expected a string like \"+25.0%\", got " ..
+        schema.json_type(m.percentage_change)
+    end
+  end
+  return true
+end
+
+local function check_overview(data)
+  local t = schema.json_type(data)
+  if t ~= "object" then return false, "$.data", "expected an object {metrics, ...}, got " .. t end
+  local ok, where, why = metric_list(data.metrics, "$.data.metrics")
+  if not ok then return false, where, why end
+  if data.total_followers ~= nil and type(data.total_followers) ~= "number" then
+    return false, "$.data.total_followers", "expected a number, got " .. schema.json_type(data.total_followers)
+  end
+  return true
+end
+
+local function check_posts(data)
+  local t = schema.json_type(data)
+  if t ~= "object" then return false, "$.data", "expected an object {stats, posts}, got " .. t end
+  if data.stats ~= nil then
+    local ok, where, why = metric_list(data.stats, "$.data.stats")
+    if not ok then return false, where, why end
+  end
+  local posts = data.posts
+  local pt = schema.json_type(posts)
+  if pt ~= "array" and pt ~= "empty" then return false, "$.data.posts", "expected an array of posts, got " .. pt end
+  for i = 1, #posts do
+    local p, path = posts[i], "$.data.posts[" .. (i - 1) .. "]"
+    if schema.json_type(p) ~= "object" then return false, path, "expected a post object" end
+    if p.stats ~= nil then
+      local ok, where, why = schema.metrics_object(p.stats, path .. ".stats")
+      if not ok then return false, where, why end
+    end
+    if p.timestamp ~= nil and type(p.timestamp) ~= "string" then
+      return false, path .. ".timestamp", "expected a string, got " .. schema.json_type(p.timestamp)
+    end
+  end
+  return true
+end
+
+---------------------------------------------------------------- the client
+
+local Client = {}
+Client.__index = Client
+Client.__name = "pinanalytics.OneUp"
+
+local OPTIONS = {
+  api_key = "string", base_url = "string", timeout = "number", connect_timeout = "number", max_body = "number",
+  tls_verify = "boolean", ca_file = "string", user_agent = "string", clock = "function",
+}
+
+--- pinanalytics.oneup{ api_key = ..., base_url = "https://analyze.oneupapp.io",
+--   timeout, connect_timeout, max_body, tls_verify, ca_file, user_agent, clock }
+function M.new(opts)
+  local fn = "new"
+  if type(opts) ~= "table" then fail(fn, "options must be a table, got %s", show(opts)) end
+  for k, v in pairs(opts) do
+    if not OPTIONS[k] then
+      local names = {}
+      for n in pairs(OPTIONS) do names[#names + 1] = n end
+      table.sort(names)
+      fail(fn, "unknown option %s (known: %s)", show(k), table.concat(names, ", "))
+    end
+    if type(v) ~= OPTIONS[k] then fail(fn, "option %s must be a %s, got a %s", k, OPTIONS[k], type(v)) end
+  end
+  if not opts.api_key or opts.api_key == "" then
+    fail(fn, "option api_key is required (for example os.getenv(\"ONEUP_API_KEY\"))")
+  end
+  local base = (opts.base_url or M.DEFAULT_BASE_URL):gsub("/+$", "")
+  if not base:match("^https?://[^/]+") then
+    fail(fn, "option base_url = %s must start with http:// or https://", show(base))
+  end
+  local ua = "pinanalytics/" .. core.version .. " (" .. _VERSION .. ")"
+  if opts.user_agent then ua = opts.user_agent .. " " .. ua end
+  local self = setmetatable({ base_url = base, clock = opts.clock, api_key = opts.api_key,
+    secrets = { opts.api_key } }, Client)
+  self.session = core.session {
+    base_url = base, user_agent = ua, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
+    max_body = opts.max_body, tls_verify = opts.tls_verify, ca_file = opts.ca_file,
+  }
+  return self
+end
+
+function Client:__tostring()
+  return "pinanalytics.oneup (" .. self.base_url .. ")"
+end
+
+function Client:close()
+  self.session:close()
+end
+Client.__close = Client.close
+
+local KNOWN = { social_network_id = true, preset = true, start_date = true, end_date = true, range = true,
+  timezone = true }
+
+-- Checks params; returns the query pairs (without the key) and the period.
+local function build(self, fn, p)
+  if type(p) ~= "table" then fail(fn, "params must be a table, got %s", show(p)) end
+  for k in pairs(p) do
+    if not KNOWN[k] then
+      fail(fn, "unknown parameter %s (known: end_date, preset, range, social_network_id, start_date, timezone)", show(k))
+    end
+  end
+  local id = p.social_network_id
+  if id == nil then fail(fn, "social_network_id is required") end
+  if not ((type(id) == "number" and id == math.floor(id) and id > 0) or (type(id) == "string" and id:match("^%d+$"))) then
+    fail(fn, "social_network_id must be a positive whole number or a string of digits, got %s", show(id))
+  end
+  local q = { { "social_network_id", type(id) == "number" and string.format("%d", id) or id } }
+  local given = (p.preset ~= nil and 1 or 0) + ((p.start_date ~= nil or p.end_date ~= nil) and 1 or 0) +
+    (p.range ~= nil and 1 or 0)
+  if given ~= 1 then
+    fail(fn, "give exactly one of preset (%s), start_date + end_date, or range", table.concat(M.PRESETS, ", "))
+  end
+  local s, e = p.start_date, p.end_date
+  if p.preset ~= nil then
+    local ok = false
+    for _, name in ipairs(M.PRESETS) do if p.preset == name then ok = true end end
+    if not ok then fail(fn, "preset = %s is not allowed (allowed: %s)", show(p.preset), table.concat(M.PRESETS, ", ")) end
+    q[#q + 1] = { "preset", p.preset }
+  else
+    if p.range ~= nil then
+      local r = p.range
+      if type(r) == "string" then
+        local ok, made = pcall(dates.preset, r, { clock = self.clock })
+        if not ok then fail(fn, "range = %s is not a preset or a range", show(r)) end
+        r = made
+      elseif not dates.is_range(r) then
+        fail(fn, "range must be a pinanalytics.dates range or a preset name, got %s", show(r))
+      end
+      s, e = r.start_date, r.end_date
+    end
+    if s == nil or e == nil then fail(fn, "start_date and end_date go together (YYYY-MM-DD)") end
+    local sn, why = dates.parse(s)
+    if not sn then fail(fn, "start_date = %s is not a valid date: %s", show(s), why) end
+    local en
+    en, why = dates.parse(e)
+    if not en then fail(fn, "end_date = %s is not a valid date: %s", show(e), why) end
+    if en <= sn then
+      fail(fn, "end_date %s must be after start_date %s (OneUp needs a range of at least one day)", e, s)
+    end
+    local yesterday = dates.parse(dates.today(self.clock)) - 1
+    if en > yesterday then
+      fail(fn, "end_date %s is after yesterday (%s UTC) (allowed: up to yesterday)", e, dates.format(yesterday))
+    end
+    q[#q + 1] = { "start_date", s }
+    q[#q + 1] = { "end_date", e }
+  end
+  if p.timezone ~= nil then
+    local tz = p.timezone
+    local good = type(tz) == "string" and tz:match("^%a") ~= nil and tz:sub(-1) ~= "/"
+    if good then
+      for part in (tz .. "/"):gmatch("([^/]*)/") do
+        if not part:match("^[%w_+%-]+$") then good = false end
+      end
+    end
+    if not good then
+      fail(fn, "timezone = %s is not a time zone name like \"Europe/Paris\" or \"UTC\"", show(p.timezone))
+    end
+    q[#q + 1] = { "timezone", p.timezone }
+  end
+  return q
+end
+
+function Client:_get(path, q, check)
+  local query = { { "apiKey", self.api_key } }
+  for _, p in ipairs(q) do query[#query + 1] = p end
+  local endpoint = "GET " .. path -- never the query: it holds the key
+  local ok, body, meta = http.perform(self.session, path .. http.query(query),
+    { secrets = self.secrets, endpoint = endpoint })
+  if not ok then return nil, body end
+  local t = schema.json_type(body)
+  if t ~= "object" then
+    return nil, errors.new({ kind = "invalid_response", status = meta.status, endpoint = endpoint, path = "$",
+      body = body, message = "expected an object {success, data}, got " .. t }, self.secrets)
+  end
+  if body.success ~= true then
+    local msg = type(body.message) == "string" and body.message or type(body.error) == "string" and body.error
+      or "the API answered success = false"
+    return nil, errors.new({ kind = "api", status = meta.status, endpoint = endpoint, body = body, message = msg },
+      self.secrets)
+  end
+  local good, where, why = check(body.data)
+  if not good then
+    return nil, errors.new({ kind = "invalid_response", status = meta.status, endpoint = endpoint, path = where,
+      body = body, message = "the answer does not have the documented shape: " .. where .. " " .. why }, self.secrets)
+  end
+  return body.data
+end
+
+--- GET /api/pinterest/overview: account metrics, this period against the
+-- previous one. params: social_network_id (required); preset, or
+-- start_date + end_date (end after start, not later than yesterday), or
+-- range; timezone. Returns data: {metrics = {...}, total_followers,
+-- post_performance}, each metric enriched (see the top of this file).
+function Client:overview(params)
+  local data, err = self:_get("/api/pinterest/overview", build(self, "overview", params), check_overview)
+  if not data then return nil, err end
+  for _, m in ipairs(data.metrics) do M.enrich_metric(m) end
+  return data
+end
+
+--- GET /api/pinterest/posts: per-post stats. Same params as overview.
+-- Returns data: {stats = {...metrics...}, posts = {...}}.
+function Client:posts(params)
+  local data, err = self:_get("/api/pinterest/posts", build(self, "posts", params), check_posts)
+  if not data then return nil, err end
+  for _, m in ipairs(data.stats or {}) do M.enrich_metric(m) end
+  return data
+end
+
+M.check_overview = check_overview
+M.check_posts = check_posts
+
+return M
