@@ -12,7 +12,7 @@ CC         ?= cc
 CFLAGS     ?= -O2 -g
 PA_CFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
               -Wall -Wextra -Werror -I$(LUA_INC) $(shell pkg-config --cflags libcurl 2>/dev/null)
-PA_LIBS     = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+PA_LIBS     = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lm
 
 BUILD      := build
 SO         := $(BUILD)/pinanalytics/core.so

@@ -49,6 +49,8 @@ static int pa_sleep(lua_State *L)
 static const luaL_Reg pa_core_funcs[] = {
 	{ "session", pa_session_new },
 	{ "batch", pa_batch_new },
+	{ "frame", pa_frame_new },
+	{ "frame_bytes", pa_frame_bytes },
 	{ "now", pa_now },
 	{ "sleep", pa_sleep },
 	{ "decode", pa_json_decode_lua },
@@ -69,6 +71,7 @@ int luaopen_pinanalytics_core(lua_State *L)
 	}
 	pa_session_open(L);
 	pa_batch_open(L);
+	pa_frame_open(L);
 	pa_newlib(L, pa_core_funcs);
 	pa_json_open(L); /* pushes cjson.null */
 	lua_setfield(L, -2, "null");

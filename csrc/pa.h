@@ -64,6 +64,11 @@ char *pa_join_url(lua_State *L, char **buf, size_t *cap, const char *base, size_
 void pa_session_open(lua_State *L);
 int pa_session_new(lua_State *L);
 
+/* frame.c */
+void pa_frame_open(lua_State *L);
+int pa_frame_new(lua_State *L);
+int pa_frame_bytes(lua_State *L);
+
 /* batch.c */
 void pa_batch_open(lua_State *L);
 int pa_batch_new(lua_State *L);

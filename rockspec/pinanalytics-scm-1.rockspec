@@ -26,9 +26,9 @@ build = {
   type = "builtin",
   modules = {
     ["pinanalytics.core"] = {
-      sources = { "csrc/core.c", "csrc/xfer.c", "csrc/session.c", "csrc/batch.c", "csrc/json.c" },
+      sources = { "csrc/core.c", "csrc/xfer.c", "csrc/session.c", "csrc/batch.c", "csrc/json.c", "csrc/frame.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl" },
+      libraries = { "curl", "m" },
       incdirs = { "csrc", "$(CURL_INCDIR)" },
       libdirs = { "$(CURL_LIBDIR)" },
     },

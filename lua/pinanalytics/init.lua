@@ -22,6 +22,11 @@ function M.pinterest(opts)
   return require("pinanalytics.pinterest").new(opts)
 end
 
+--- A MetricFrame (see pinanalytics.frame).
+function M.frame(x, opts)
+  return require("pinanalytics.frame").frame(x, opts)
+end
+
 --- A OneUp analytics client (see pinanalytics.oneup).
 function M.oneup(opts)
   return require("pinanalytics.oneup").new(opts)

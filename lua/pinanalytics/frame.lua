@@ -1,0 +1,97 @@
+--- MetricFrame: dates x series of numbers, held and aggregated in C.
+--
+--   local f = pa.frame(res.all)                  -- one split of an analytics answer
+--   local f = pa.frame(res)                      -- the same, when the answer has one split
+--   local f = pa.frame(results, { metric = "IMPRESSION" })  -- one metric across pins
+--   local f = pa.frame(results)                  -- every metric of every pin: "<pin id>/<METRIC>"
+--   local f = pa.frame(oneup_posts_data)         -- OneUp posts: stats summed per day
+--
+--   f:dates(), f:metrics(), f:get(date, metric), f:column(metric) (pa.null where missing),
+--   f:sum/mean/min/max(metric [, { ready_only = true }]), f:slice(range),
+--   f:resample("week" | "month"), f:merge(other), f:rows(), f:to_table(),
+--   f:status(date), f:not_ready(), #f, tostring(f)
+--
+-- A missing value is not zero. Rates (*_RATE) and VIDEO_AVG_WATCH_TIME are
+-- never summed or averaged plainly: sum, mean and resample recompute them from
+-- their parts (SAVE_RATE = SAVE / IMPRESSION, ...), which must be in the frame.
+-- Days whose data_status is not READY are flagged (f:not_ready()) and left
+-- out of aggregates with { ready_only = true }.
+local core = require "pinanalytics.core"
+local schema = require "pinanalytics.schema"
+
+local M = {}
+
+local function fail(fmt, ...)
+  error("pinanalytics.frame: " .. string.format(fmt, ...), 3)
+end
+
+local function daily_of(x, split, what)
+  if type(x) ~= "table" then fail("%s is not a table", what) end
+  if x.daily_metrics then return x.daily_metrics end
+  if split then
+    if x[split] == nil then fail("%s has no split %q", what, split) end
+    return daily_of(x[split], nil, what .. "." .. split)
+  end
+  if x.all then return x.all.daily_metrics or {} end
+  local keys = schema.sorted_keys(x)
+  if #keys == 1 and type(x[keys[1]]) == "table" and x[keys[1]].daily_metrics then
+    return x[keys[1]].daily_metrics
+  end
+  fail("%s has no daily_metrics (and no single split); pass { split = ... }", what)
+end
+
+-- OneUp posts -> daily_metrics with the stats of each day's posts summed
+local function posts_daily(posts)
+  local by_date, order = {}, {}
+  for i, p in ipairs(posts) do
+    if type(p) ~= "table" or type(p.timestamp) ~= "string" then fail("posts[%d] has no timestamp", i) end
+    local date = p.timestamp:sub(1, 10)
+    local day = by_date[date]
+    if not day then
+      day = { date = date, metrics = {} }
+      by_date[date] = day
+      order[#order + 1] = date
+    end
+    for k, v in pairs(p.stats or {}) do
+      if type(v) == "number" then day.metrics[k] = (day.metrics[k] or 0) + v end
+    end
+  end
+  local out = {}
+  for i, d in ipairs(order) do out[i] = by_date[d] end
+  return out
+end
+
+local function is_posts(x)
+  return type(x) == "table" and type(x[1]) == "table" and x[1].stats ~= nil
+end
+
+--- Builds a frame (see the top of this file). opts: metric (one metric
+-- across pins), split (which split of each answer; default "all").
+function M.frame(x, opts)
+  opts = opts or {}
+  if type(x) ~= "table" then fail("expected an analytics answer, results by pin or OneUp posts, got %s", type(x)) end
+  if type(x.posts) == "table" and (is_posts(x.posts) or #x.posts == 0) then
+    return core.frame({ { daily = posts_daily(x.posts) } })
+  end
+  if is_posts(x) then return core.frame({ { daily = posts_daily(x) } }) end
+  if x.daily_metrics or x.all or opts.split and x[opts.split] and x[opts.split].daily_metrics then
+    return core.frame({ { daily = daily_of(x, opts.split, "the answer") } })
+  end
+  -- results keyed by pin id
+  local sources = {}
+  for _, id in ipairs(schema.sorted_keys(x)) do
+    local daily = daily_of(x[id], opts.split, "results[" .. tostring(id) .. "]")
+    if opts.metric then
+      sources[#sources + 1] = { daily = daily, metric = opts.metric, name = tostring(id) }
+    else
+      sources[#sources + 1] = { daily = daily, prefix = tostring(id) .. "/" }
+    end
+  end
+  if #sources == 0 then
+    local ok = next(x) == nil
+    if not ok then fail("expected an analytics answer, results by pin or OneUp posts") end
+  end
+  return core.frame(sources)
+end
+
+return M
