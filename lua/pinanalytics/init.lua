@@ -15,6 +15,7 @@ local M = {
   null = core.null,
   dates = require "pinanalytics.dates",
   errors = require "pinanalytics.errors",
+  report = require "pinanalytics.report",
 }
 
 --- A Pinterest REST API v5 client (see pinanalytics.pinterest).
