@@ -80,7 +80,7 @@ bench: deps-bench
 	$(LUA) bench/run.lua
 
 memcheck: build
-	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	valgrind -q --error-exitcode=1 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite \
 	  $(LUA) spec/helpers/memcheck.lua
 
 rock: deps-test

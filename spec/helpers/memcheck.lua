@@ -34,9 +34,49 @@ local function sessions(url)
   collectgarbage()
 end
 
+local function batches(url)
+  local today = pa.dates.today()
+  for round = 1, 3 do
+    local b = core.batch { base_url = url, token = "t", concurrency = 4, timeout = 5 }
+    for i = 1, 4 do
+      b:add(i, "GET", "/pins/" .. i .. "/analytics?start_date=" .. today .. "&end_date=" .. today ..
+        "&metric_types=SAVE", nil, i % 2 == 0 and { "X-Extra: " .. i } or nil)
+    end
+    b:set_token("other") -- while requests are in flight
+    if round < 3 then
+      while b:inflight() > 0 do b:step(20) end
+    end
+    b:close() -- the last round closes with requests in flight
+  end
+end
+
+local function frames()
+  local data = require "pinanalytics.simulator.data"
+  local q = { start_date = "2026-09-01", end_date = "2026-10-20", metric_types = { "IMPRESSION", "SAVE", "SAVE_RATE" } }
+  local results = {}
+  for i = 1, 20 do results[tostring(i)] = data.pin_analytics(tostring(i), q, "2026-10-21") end
+  for _ = 1, 3 do
+    local f = pa.frame(results)
+    local w = f:resample("week")
+    local m = f:resample("month")
+    tostring(w)
+    f:slice("2026-09-10", "2026-09-20"):to_table()
+    pa.frame(results, { metric = "SAVE" }):merge(pa.frame(results, { metric = "SAVE" }))
+    for _ in f:rows() do end
+    pcall(f.get, f, "nope", "SAVE")
+    pcall(f.sum, pa.frame { daily_metrics = { { date = "2026-10-01", metrics = { SAVE_RATE = 1 } } } }, "SAVE_RATE")
+    pcall(pa.frame, { daily_metrics = { { date = "2026-02-30", metrics = {} } } })
+    m:sum("1/SAVE_RATE")
+  end
+end
+
 decode_cases()
+frames()
 local sim = require("pinanalytics.simulator").start {}
-local ok, err = pcall(sessions, sim.pinterest_url)
+local ok, err = pcall(function()
+  sessions(sim.pinterest_url)
+  batches(sim.pinterest_url)
+end)
 sim:stop()
 assert(ok, err)
 collectgarbage()
