@@ -34,7 +34,7 @@ DEB_BENCH  := $(DEB_BUILD) lua-socket:/usr/share/lua/5.4/socket.lua lua-dkjson:/
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all build deps deps-test deps-bench test demo bench lint rock clean check-luajit memcheck
+.PHONY: all build deps deps-test deps-bench test demo bench lint rock clean check-luajit memcheck asan
 
 all: build
 
@@ -82,6 +82,27 @@ bench: deps-bench
 memcheck: build
 	valgrind -q --error-exitcode=1 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite \
 	  $(LUA) spec/helpers/memcheck.lua
+
+# The C core built with AddressSanitizer and UndefinedBehaviorSanitizer, under
+# the memcheck workload and the specs that drive the C paths hardest.
+ASAN_SO    := $(BUILD)/asan/pinanalytics/core.so
+ASAN_OBJS  := $(patsubst csrc/%.c,$(BUILD)/asan/obj/%.o,$(SRCS))
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ASAN_ENV    = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so):$$($(CC) -print-file-name=libubsan.so)" \
+              ASAN_OPTIONS=detect_leaks=0 LUA_CPATH="$(CURDIR)/$(BUILD)/asan/?.so;;"
+
+$(BUILD)/asan/obj/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_FLAGS) $(PA_CFLAGS) -c $< -o $@
+
+$(ASAN_SO): $(ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_FLAGS) -shared -o $@ $(ASAN_OBJS) $(PA_LIBS)
+
+asan: $(ASAN_SO)
+	$(ASAN_ENV) $(LUA) spec/helpers/memcheck.lua
+	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(BUILD)/asan/?.so" -o TAP \
+	  spec/json_spec.lua spec/frame_spec.lua spec/session_spec.lua spec/bulk_spec.lua spec/pin_analytics_spec.lua
 
 rock: deps-test
 	@sh tools/rock.sh
