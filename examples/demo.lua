@@ -71,6 +71,18 @@ local function main()
       report(id, res, start_date, end_date)
     end
     print("Days that are not READY are still being processed by Pinterest; their numbers may change.")
+    print()
+
+    -- the whole account: the last 30 full days against the 30 before them
+    local current = pa.dates.last(30)
+    local cur, e1 = pin:user_account_analytics { range = current }
+    local prev, e2 = pin:user_account_analytics { range = current:previous() }
+    if not cur or not prev then error(tostring(e1 or e2), 0) end
+    local results = pin:pins_analytics(PINS, { range = current, metric_types = METRICS })
+    local ov = pa.report.overview(cur, prev, { pins = results })
+    print(string.format("Account, %s against %s", tostring(current), tostring(current:previous())))
+    print(pa.report.render("text", ov))
+    print("Most viewed of the three pins: " .. ov.post_performance.most_views[1].id)
     pin:close()
   end)
   sim:stop()
