@@ -2,6 +2,13 @@
 # Shows that the rockspec installs with LuaRocks' builtin backend into a
 # temporary tree, and that a fresh lua5.4 loads the module from that tree.
 set -e
+# every Lua module of the tree must be in the rockspec
+for f in $(find lua -name '*.lua' | sort); do
+  grep -q "\"$f\"" rockspec/pinanalytics-scm-1.rockspec || { echo "rockspec lacks $f" >&2; exit 1; }
+done
+for f in csrc/*.c; do
+  grep -q "\"$f\"" rockspec/pinanalytics-scm-1.rockspec || { echo "rockspec lacks $f" >&2; exit 1; }
+done
 tree=$(mktemp -d)
 src=$(mktemp -d)
 trap 'rm -rf "$tree" "$src"' EXIT
@@ -24,6 +31,8 @@ env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 lua5.4 -e "
   assert(package.searchpath('pinanalytics.core', package.cpath):find('$tree', 1, true), 'core not from the tree')
   assert(pa.core.decode('{\"n\":240}').n == 240)
   assert(math.type(pa.core.decode('240')) == 'integer')
+  assert(pa.frame({ daily_metrics = { { date = '2026-01-01', metrics = { SAVE = 1 } } } }):sum('SAVE') == 1)
+  assert(require('pinanalytics.simulator').start and pa.report.overview and pa.oneup)
   local c = pa.pinterest{ token = 'x', base_url = 'http://127.0.0.1:1/v5' }
   c:close()
   print('pinanalytics ' .. pa._VERSION .. ' loads from ' .. '$tree')
