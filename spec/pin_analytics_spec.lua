@@ -272,6 +272,21 @@ describe("pin_analytics", function()
     end)
   end)
 
+  describe("redirects", function()
+    it("are not followed, so the token never goes to another host", function()
+      sim:configure { override = { ["/v5/pins/777/analytics"] = { status = 302, body = "{}",
+        headers = { Location = "http://127.0.0.1:1/elsewhere" } } } }
+      sim:clear_log()
+      local res, err = pin:pin_analytics("777", params())
+      sim:configure { override = {} }
+      assert.is_nil(res)
+      assert.equal("http", err.kind)
+      assert.equal(302, err.status)
+      assert.equal(1, #sim:requests())
+      H.assert_no_secret(err)
+    end)
+  end)
+
   describe("transport failures", function()
     it("a port where nothing listens gives kind network", function()
       local c = H.client({ pinterest_url = "http://127.0.0.1:1/v5" })
