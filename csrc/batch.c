@@ -151,25 +151,8 @@ static int pa_batch_add(lua_State *L)
 	if (s == NULL)
 		return luaL_error(L, "pinanalytics: batch is full (%d requests in flight)", b->inflight);
 	pa_join_url(L, &s->url, &s->url_cap, b->base_url, b->base_len, target, tlen);
-	if (!lua_isnoneornil(L, 6)) {
-		size_t j, n;
-		struct curl_slist *it;
-		luaL_checktype(L, 6, LUA_TTABLE);
-		n = lua_rawlen(L, 6);
-		for (j = 1; j <= n; j++) {
-			lua_rawgeti(L, 6, (int)j);
-			if (lua_type(L, -1) != LUA_TSTRING)
-				return luaL_error(L, "batch:add: headers[%d] must be a string", (int)j);
-			lua_pop(L, 1);
-		}
-		for (it = b->headers; it != NULL; it = it->next)
-			extra = pa_slist_add(L, extra, it->data);
-		for (j = 1; j <= n; j++) {
-			lua_rawgeti(L, 6, (int)j);
-			extra = pa_slist_add(L, extra, lua_tostring(L, -1));
-			lua_pop(L, 1);
-		}
-	}
+	if (!lua_isnoneornil(L, 6))
+		extra = pa_headers_with(L, b->headers, 6, "batch:add");
 	pa_xfer_prepare(&s->x, s->url, method, body, blen, extra != NULL ? extra : b->headers);
 	mc = curl_multi_add_handle(b->multi, s->x.easy);
 	if (mc != CURLM_OK) {

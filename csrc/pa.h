@@ -51,6 +51,7 @@ typedef struct {
 void pa_config_read(lua_State *L, int t, const char *fn, pa_config *c);
 struct curl_slist *pa_slist_add(lua_State *L, struct curl_slist *list, const char *h);
 struct curl_slist *pa_default_headers(lua_State *L, const char *token);
+struct curl_slist *pa_headers_with(lua_State *L, struct curl_slist *base, int idx, const char *fn);
 void pa_xfer_init(lua_State *L, pa_xfer *x, const pa_config *c);
 void pa_xfer_prepare(pa_xfer *x, const char *url, const char *method, const char *body, size_t blen,
                      struct curl_slist *headers);

@@ -100,23 +100,7 @@ static int pa_session_request(lua_State *L)
 	/* everything that may raise comes before the per-request header list */
 	pa_join_url(L, &s->url, &s->url_cap, s->base_url, s->base_len, target, tlen);
 	if (!lua_isnoneornil(L, 5)) {
-		size_t i, n;
-		struct curl_slist *it;
-		luaL_checktype(L, 5, LUA_TTABLE);
-		n = lua_rawlen(L, 5);
-		for (i = 1; i <= n; i++) {
-			lua_rawgeti(L, 5, (int)i);
-			if (lua_type(L, -1) != LUA_TSTRING)
-				return luaL_error(L, "session:request: headers[%d] must be a string", (int)i);
-			lua_pop(L, 1);
-		}
-		for (it = s->headers; it != NULL; it = it->next)
-			extra = pa_slist_add(L, extra, it->data);
-		for (i = 1; i <= n; i++) {
-			lua_rawgeti(L, 5, (int)i);
-			extra = pa_slist_add(L, extra, lua_tostring(L, -1));
-			lua_pop(L, 1);
-		}
+		extra = pa_headers_with(L, s->headers, 5, "session:request");
 		list = extra;
 	}
 

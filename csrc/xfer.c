@@ -176,6 +176,33 @@ struct curl_slist *pa_default_headers(lua_State *L, const char *token)
 	return list;
 }
 
+/*
+ * The default list plus the "Name: value" strings of the array at idx, for
+ * one request. Every element is checked before anything is allocated, so an
+ * error leaks nothing.
+ */
+struct curl_slist *pa_headers_with(lua_State *L, struct curl_slist *base, int idx, const char *fn)
+{
+	size_t i, n;
+	struct curl_slist *it, *list = NULL;
+	luaL_checktype(L, idx, LUA_TTABLE);
+	n = lua_rawlen(L, idx);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, idx, (int)i);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "%s: headers[%d] must be a string", fn, (int)i);
+		lua_pop(L, 1);
+	}
+	for (it = base; it != NULL; it = it->next)
+		list = pa_slist_add(L, list, it->data);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, idx, (int)i);
+		list = pa_slist_add(L, list, lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	return list;
+}
+
 /* ---------------------------------------------------------------- transfers */
 
 #define PA_SETOPT(L, easy, opt, val)                                                   \

@@ -33,6 +33,7 @@ build = {
       libdirs = { "$(CURL_LIBDIR)" },
     },
     ["pinanalytics"] = "lua/pinanalytics/init.lua",
+    ["pinanalytics.check"] = "lua/pinanalytics/check.lua",
     ["pinanalytics.dates"] = "lua/pinanalytics/dates.lua",
     ["pinanalytics.errors"] = "lua/pinanalytics/errors.lua",
     ["pinanalytics.http"] = "lua/pinanalytics/http.lua",

@@ -12,6 +12,7 @@
 -- percentage_change_value (that string as a number) and
 -- percentage_change_computed (from the two period values); a disagreement
 -- beyond the rounding of the string sets percentage_change_mismatch = true.
+local check = require "pinanalytics.check"
 local core = require "pinanalytics.core"
 local dates = require "pinanalytics.dates"
 local errors = require "pinanalytics.errors"
@@ -25,14 +26,8 @@ M.PRESETS = { "last_7_days", "last_30_days", "last_90_days" }
 
 errors.KINDS.api = "the API answered success = false"
 
-local function fail(fn, fmt, ...)
-  error("pinanalytics.oneup:" .. fn .. ": " .. string.format(fmt, ...), 0)
-end
-
-local function show(v)
-  if type(v) == "string" then return string.format("%q", v) end
-  return tostring(v) .. " (" .. type(v) .. ")"
-end
+local fail = check.failer("pinanalytics.oneup")
+local show = check.show
 
 ---------------------------------------------------------------- percentages
 
@@ -152,25 +147,12 @@ local OPTIONS = {
 --   timeout, connect_timeout, max_body, tls_verify, ca_file, user_agent, clock }
 function M.new(opts)
   local fn = "new"
-  if type(opts) ~= "table" then fail(fn, "options must be a table, got %s", show(opts)) end
-  for k, v in pairs(opts) do
-    if not OPTIONS[k] then
-      local names = {}
-      for n in pairs(OPTIONS) do names[#names + 1] = n end
-      table.sort(names)
-      fail(fn, "unknown option %s (known: %s)", show(k), table.concat(names, ", "))
-    end
-    if type(v) ~= OPTIONS[k] then fail(fn, "option %s must be a %s, got a %s", k, OPTIONS[k], type(v)) end
-  end
+  check.options(fail, fn, opts, OPTIONS)
   if not opts.api_key or opts.api_key == "" then
     fail(fn, "option api_key is required (for example os.getenv(\"ONEUP_API_KEY\"))")
   end
-  local base = (opts.base_url or M.DEFAULT_BASE_URL):gsub("/+$", "")
-  if not base:match("^https?://[^/]+") then
-    fail(fn, "option base_url = %s must start with http:// or https://", show(base))
-  end
-  local ua = "pinanalytics/" .. core.version .. " (" .. _VERSION .. ")"
-  if opts.user_agent then ua = opts.user_agent .. " " .. ua end
+  local base = check.base_url(fail, fn, opts.base_url or M.DEFAULT_BASE_URL)
+  local ua = check.user_agent(core.version, opts.user_agent)
   local self = setmetatable({ base_url = base, clock = opts.clock, api_key = opts.api_key,
     secrets = { opts.api_key } }, Client)
   self.session = core.session {
@@ -261,7 +243,7 @@ local function build(self, fn, p)
   return q
 end
 
-function Client:_get(path, q, check)
+function Client:_get(path, q, shape_ok)
   local query = { { "apiKey", self.api_key } }
   for _, p in ipairs(q) do query[#query + 1] = p end
   local endpoint = "GET " .. path -- never the query: it holds the key
@@ -279,7 +261,7 @@ function Client:_get(path, q, check)
     return nil, errors.new({ kind = "api", status = meta.status, endpoint = endpoint, body = body, message = msg },
       self.secrets)
   end
-  local good, where, why = check(body.data)
+  local good, where, why = shape_ok(body.data)
   if not good then
     return nil, errors.new({ kind = "invalid_response", status = meta.status, endpoint = endpoint, path = where,
       body = body, message = "the answer does not have the documented shape: " .. where .. " " .. why }, self.secrets)

@@ -8,6 +8,7 @@
 -- Arguments are checked before anything is sent: a programmer error raises
 -- with a message naming the method, the parameter, the value given and what
 -- is allowed. Run-time failures return nil, err (pinanalytics.errors).
+local check = require "pinanalytics.check"
 local core = require "pinanalytics.core"
 local dates = require "pinanalytics.dates"
 local errors = require "pinanalytics.errors"
@@ -87,14 +88,8 @@ end
 
 ---------------------------------------------------------------- argument checks
 
-local function fail(fn, fmt, ...)
-  error("pinanalytics.pinterest:" .. fn .. ": " .. string.format(fmt, ...), 0)
-end
-
-local function show(v)
-  if type(v) == "string" then return string.format("%q", v) end
-  return tostring(v) .. " (" .. type(v) .. ")"
-end
+local fail = check.failer("pinanalytics.pinterest")
+local show = check.show
 
 local function is_digits(v, maxlen)
   return type(v) == "string" and v:match("^%d+$") ~= nil and (not maxlen or #v <= maxlen)
@@ -373,20 +368,7 @@ local CATEGORY_ANALYTICS, CATEGORY_READ = "org_analytics", "org_read"
 --   client_id = ..., client_secret = ..., refresh_token = ..., on_token = fn }
 function M.new(opts)
   local fn = "new"
-  if type(opts) ~= "table" then fail(fn, "options must be a table, got %s", show(opts)) end
-  for k, v in pairs(opts) do
-    local want = CLIENT_OPTIONS[k]
-    if not want then
-      local names = {}
-      for n in pairs(CLIENT_OPTIONS) do names[#names + 1] = n end
-      table.sort(names)
-      fail(fn, "unknown option %s (known: %s)", show(k), table.concat(names, ", "))
-    end
-    if type(v) ~= want then
-      -- never echo a credential's value
-      fail(fn, "option %s must be a %s, got a %s", k, want, type(v))
-    end
-  end
+  check.options(fail, fn, opts, CLIENT_OPTIONS)
   local refresh = opts.refresh_token ~= nil or opts.client_id ~= nil or opts.client_secret ~= nil
   if refresh then
     for _, k in ipairs({ "client_id", "client_secret", "refresh_token" }) do
@@ -403,11 +385,7 @@ function M.new(opts)
       fail(fn, "option %s contains spaces or control characters", k)
     end
   end
-  local base = opts.base_url or M.DEFAULT_BASE_URL
-  if not base:match("^https?://[^/]+") then
-    fail(fn, "option base_url = %s must start with http:// or https://", show(base))
-  end
-  base = base:gsub("/+$", "")
+  local base = check.base_url(fail, fn, opts.base_url or M.DEFAULT_BASE_URL)
   for _, k in ipairs({ "timeout", "connect_timeout", "max_body" }) do
     if opts[k] ~= nil and (opts[k] ~= opts[k] or opts[k] <= 0) then
       fail(fn, "option %s must be > 0, got %s", k, tostring(opts[k]))
@@ -429,8 +407,7 @@ function M.new(opts)
     if not ok then fail(fn, "option %s", made) end
     buckets = made
   end
-  local ua = "pinanalytics/" .. core.version .. " (" .. _VERSION .. ")"
-  if opts.user_agent then ua = opts.user_agent .. " " .. ua end
+  local ua = check.user_agent(core.version, opts.user_agent)
   local self = setmetatable({
     buckets = buckets,
     concurrency = opts.concurrency or 8,
@@ -632,10 +609,10 @@ local function shape_error(self, meta, path, where, why, body)
 end
 
 -- GET + shape check: body, info | nil, err
-function Client:_fetch(path, q, check, info)
+function Client:_fetch(path, q, shape_ok, info)
   local ok, body, meta = self:_get(path, q)
   if not ok then return nil, body end
-  local good, where, why = check(body)
+  local good, where, why = shape_ok(body)
   if not good then return nil, shape_error(self, meta, path, where, why, body) end
   return body, nil, info
 end
