@@ -1,312 +1,491 @@
--- make bench: measures pinanalytics against the alternatives in one run and
--- writes bench/RESULTS.md. Everything runs against the simulator on
--- 127.0.0.1. Run from the checkout with the paths `make bench` sets.
+-- make bench: measures pinanalytics against the alternatives and writes
+-- bench/RESULTS.md. Everything runs against the simulator (nginx) on
+-- 127.0.0.1; nothing touches the internet.
+--
+--   make bench
+--   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/?.so;;" lua5.4 bench/run.lua
+--
+-- Run from the checkout after `make build`. Sections:
+--   1. per-request overhead: one 90-day answer (~35 KB) from a static file,
+--      pinanalytics against a C ceiling, LuaSocket (+ lua-cjson, + dkjson)
+--      and python3's urllib + json
+--   2. bulk: 2,000 pins through the per-pin endpoint at a limit of 100
+--      requests/s, with pacing on and off, and one request at a time
+--   3. memory: peak RSS of a fresh process holding 2,000 pins x 90 days
+--   4. MetricFrame against decoded tables, bytes per value
 local pa = require "pinanalytics"
 local simulator = require "pinanalytics.simulator"
 local data = require "pinanalytics.simulator.data"
+local schema = require "pinanalytics.schema"
 local cjson = require "cjson"
 
 local core = pa.core
 local now = core.now
-local out = {}
+
+local BENCH = (arg and arg[0] or "bench/run.lua"):match("^(.*)/[^/]*$") or "."
+local LUA = "lua5.4"
+local RESULTS = BENCH .. "/RESULTS.md"
+
+local TODAY = pa.dates.today()
+local START90 = pa.dates.add_days(TODAY, -89) -- 90 days: today-89 .. today
+local ALL_METRICS = data.PIN_METRICS
+
+---------------------------------------------------------------- helpers
 
 local function say(fmt, ...)
-  local line = string.format(fmt, ...)
-  print(line)
+  io.stdout:write(string.format(fmt, ...), "\n")
   io.stdout:flush()
 end
 
-local function add(line) out[#out + 1] = line or "" end
-
-local function median(t)
-  local s = {}
-  for i, v in ipairs(t) do s[i] = v end
-  table.sort(s)
-  local n = #s
-  if n % 2 == 1 then return s[(n + 1) / 2] end
-  return (s[n / 2] + s[n / 2 + 1]) / 2
+local function quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
+-- Runs a shell command; returns its stdout, and whether it exited with 0.
 local function capture(cmd)
   local h = assert(io.popen(cmd))
   local s = h:read("a")
   local ok = h:close()
-  return s, ok
+  return s, ok == true
+end
+
+local function trim(s)
+  return ((s or ""):gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+local function median(list)
+  local s = {}
+  for i, v in ipairs(list) do s[i] = v end
+  table.sort(s)
+  local n = #s
+  if n % 2 == 1 then return s[(n + 1) // 2] end
+  return (s[n // 2] + s[n // 2 + 1]) / 2
+end
+
+local function count(t)
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  return n
+end
+
+local function loadavg()
+  local f = io.open("/proc/loadavg")
+  if not f then return "?" end
+  local s = f:read("l")
+  f:close()
+  return (s:match("^(%S+ %S+ %S+)"))
 end
 
 local function machine()
-  local cpu = (capture("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2") or ""):gsub("^%s+", ""):gsub("%s+$", "")
-  local cores = (capture("nproc") or ""):gsub("%s+", "")
-  local mem = (capture("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo") or "")
-  local uname = (capture("uname -srm") or ""):gsub("%s+$", "")
-  return string.format("%s; %s; %s cores; %s RAM; %s; %s", uname, cpu, cores, mem, _VERSION, core.curl_version)
+  local cpu = trim(capture("grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2"))
+  local mem = trim(capture("awk '/^MemTotal/ { printf \"%.1f GiB\", $2 / 1048576 }' /proc/meminfo"))
+  local py = trim(capture("python3 --version 2>&1"))
+  return {
+    uname = trim(capture("uname -srm")), cpu = cpu ~= "" and cpu or "unknown",
+    cores = trim(capture("nproc")), mem = mem,
+    software = string.format("%s, %s, lua-cjson %s, LuaSocket %s, dkjson %s, %s, nginx %s", _VERSION,
+      core.curl_version or "libcurl", cjson._VERSION or "?", require("socket")._VERSION:gsub("^LuaSocket ", ""),
+      require("dkjson").version:gsub("^dkjson ", ""), py,
+      trim(capture("nginx -v 2>&1")):match("nginx/(%S+)") or "?"),
+  }
 end
 
-local ALL_METRICS = data.PIN_METRICS
-local TODAY = pa.dates.today()
-local START90 = pa.dates.add_days(TODAY, -89)
+-- N timed calls of fn after `warm` untimed ones; returns the seconds.
+local function timed(fn, warm, n)
+  for _ = 1, warm do fn() end
+  local t0 = now()
+  for _ = 1, n do fn() end
+  return now() - t0
+end
 
----------------------------------------------------------------- 1. overhead
+---------------------------------------------------------------- 1. per-request overhead
+
+local OV_N, OV_WARM, OV_RUNS = 300, 20, 5
 
 local function bench_overhead()
   local pin_id = "813744226420795884"
-  local body = cjson.encode(data.pin_analytics(pin_id, {
-    start_date = START90, end_date = TODAY, metric_types = ALL_METRICS }, TODAY))
-  local file = os.tmpname()
+  local params = { start_date = START90, end_date = TODAY, metric_types = ALL_METRICS }
+  local body = cjson.encode(data.pin_analytics(pin_id, params, TODAY))
+  if #body < 25000 or #body > 50000 then
+    error(string.format("the static answer is %d bytes, expected about 35 KB", #body))
+  end
+  -- nginx's worker (another user when run as root) reads the file
+  local dir = trim(capture("mktemp -d /tmp/pa-bench.XXXXXX"))
+  assert(dir ~= "", "mktemp failed")
+  local file = dir .. "/pin_analytics_90d.json"
   local f = assert(io.open(file, "wb"))
   f:write(body)
   f:close()
+  os.execute("chmod 0755 " .. quote(dir) .. " && chmod 0644 " .. quote(file))
+
   local sim = simulator.start { static_file = file }
-  local results = {}
-  local ok, err = pcall(function()
+  local ok, res = pcall(function()
     local base = sim.url .. "/v5/static"
-    local query = "?start_date=" .. START90 .. "&end_date=" .. TODAY .. "&metric_types=" ..
-      table.concat(ALL_METRICS, ",")
-    local url = base .. "/pins/" .. pin_id .. "/analytics" .. query
-    local N, RUNS, WARM = 300, 5, 20
+    local target = "/pins/" .. pin_id .. "/analytics?start_date=" .. START90 .. "&end_date=" .. TODAY ..
+      "&metric_types=" .. table.concat(ALL_METRICS, ",")
+    local url = base .. target
 
-    local function run_lua(name, once)
-      for _ = 1, WARM do once() end
-      local rates = {}
-      for r = 1, RUNS do
-        local t0 = now()
-        for _ = 1, N do once() end
-        rates[r] = N / (now() - t0)
+    -- (a) the ceiling, compiled now
+    local exe = dir .. "/ceiling"
+    local cc_fmt = "cc -O2 %s -o %s $(pkg-config --cflags --libs libcurl) -I/usr/include/lua5.4 -llua5.4"
+    local cc_out, built = capture(string.format(cc_fmt, quote(BENCH .. "/ceiling.c"), quote(exe)) .. " 2>&1")
+    if not built then error("cannot build " .. BENCH .. "/ceiling.c:\n" .. cc_out, 0) end
+
+    local function subprocess(cmd)
+      return function(warm, n)
+        local s, good = capture(cmd .. " " .. warm .. " " .. n)
+        local secs, conns = s:match("^(%S+)%s*(%d*)")
+        secs = tonumber(secs)
+        if not good or not secs then error("failed: " .. cmd .. "\n" .. s, 0) end
+        return secs, tonumber(conns)
       end
-      results[name] = median(rates)
-      say("  %-34s %8.0f requests/s (median of %d x %d)", name, results[name], RUNS, N)
     end
 
-    local function run_cmd(name, cmd)
-      capture(cmd .. " " .. WARM)
-      local rates = {}
-      for r = 1, RUNS do
-        local s = capture(cmd .. " " .. N)
-        local secs = tonumber(s)
-        if not secs then error(name .. " failed: " .. tostring(s)) end
-        rates[r] = N / secs
-      end
-      results[name] = median(rates)
-      say("  %-34s %8.0f requests/s (median of %d x %d)", name, results[name], RUNS, N)
+    local client = pa.pinterest { token = sim.token, base_url = base }
+    local first = assert(client:pin_analytics(pin_id, params))
+    assert(#first.all.daily_metrics == 90, "the static answer does not have 90 days")
+    -- pinanalytics keeps one connection: its local port stays the same
+    local function local_port()
+      local got, info = pcall(function() return client.session:info() end)
+      return got and info.local_port or nil
+    end
+    local port0 = local_port()
+    local ports_same = port0 ~= nil
+
+    local http = require "socket.http"
+    local dkjson = require "dkjson"
+    local function luasocket_get()
+      local b, code = http.request(url)
+      if code ~= 200 then error("LuaSocket: " .. tostring(code), 0) end
+      return b
     end
 
-    -- (a) the ceiling: libcurl + lua-cjson from C
-    local exe = os.tmpname()
-    local cc = "cc -O2 bench/ceiling.c -o " .. exe .. " $(pkg-config --cflags --libs libcurl) " ..
-      "-I/usr/include/lua5.4 -llua5.4"
-    local _, built = capture(cc .. " 2>&1")
-    if not built then error("cannot build bench/ceiling.c (needs liblua5.4-dev, libcurl4-openssl-dev)") end
-    run_cmd("ceiling", exe .. " '" .. url .. "'")
-    os.remove(exe)
+    local contenders = {
+      { key = "ceiling", label = "(a) C: libcurl easy handle + lua-cjson via lua_pcall (the ceiling)",
+        conn = "1 (keep-alive)", run = subprocess(quote(exe) .. " " .. quote(url)) },
+      { key = "pinanalytics", label = "pinanalytics `c:pin_analytics(id, params)`", conn = "1 (keep-alive)",
+        run = function(warm, n)
+          local secs = timed(function()
+            local r, err = client:pin_analytics(pin_id, params)
+            if not r then error("pinanalytics: " .. tostring(err), 0) end
+          end, warm, n)
+          if local_port() ~= port0 then ports_same = false end
+          return secs
+        end },
+      { key = "luasocket_cjson", label = "(b) LuaSocket `socket.http.request` + lua-cjson",
+        conn = "1 per request", run = function(warm, n)
+          return timed(function() assert(type(cjson.decode(luasocket_get())) == "table") end, warm, n)
+        end },
+      { key = "luasocket_dkjson", label = "(c) LuaSocket `socket.http.request` + dkjson",
+        conn = "1 per request", run = function(warm, n)
+          return timed(function() assert(type(dkjson.decode(luasocket_get())) == "table") end, warm, n)
+        end },
+      { key = "python", label = "(d) python3 `urllib.request` + `json`", conn = "1 per request",
+        run = subprocess("python3 " .. quote(BENCH .. "/urllib_json.py") .. " " .. quote(url)) },
+    }
 
-    -- pinanalytics
-    local client = pa.pinterest { token = sim.token, base_url = base, retries = 0 }
-    local params = { start_date = START90, end_date = TODAY, metric_types = ALL_METRICS }
-    run_lua("pinanalytics", function() assert(client:pin_analytics(pin_id, params)) end)
+    -- rounds: every contender once per round, so that a slow spell of the
+    -- machine falls on all of them alike
+    for _, c in ipairs(contenders) do c.rates = {} end
+    local ceiling_conns = 0
+    for round = 1, OV_RUNS do
+      local line = {}
+      for _, c in ipairs(contenders) do
+        local secs, conns = c.run(OV_WARM, OV_N)
+        if c.key == "ceiling" then ceiling_conns = math.max(ceiling_conns, conns or 0) end
+        c.rates[round] = OV_N / secs
+        line[#line + 1] = string.format("%s %.0f/s", c.key, c.rates[round])
+      end
+      say("  round %d: %s", round, table.concat(line, ", "))
+    end
+
+    -- where pinanalytics's time goes, measured on the same body in this run
+    local function split(fn)
+      local ms = {}
+      for r = 1, OV_RUNS do ms[r] = timed(fn, OV_WARM, OV_N) / OV_N * 1000 end
+      return median(ms)
+    end
+    local prof = {}
+    local session = client.session
+    prof.session = split(function()
+      local status, _, decoded = session:request("GET", target)
+      assert(status == 200 and type(decoded) == "table")
+    end)
+    prof.pa_decode = split(function() core.decode(body) end)
+    prof.cjson_decode = split(function() cjson.decode(body) end)
+    local decoded = core.decode(body)
+    prof.schema = split(function() assert(schema.pin_analytics(decoded)) end)
     client:close()
 
-    -- (b), (c) LuaSocket
-    local http = require "socket.http"
-    run_lua("luasocket_cjson", function()
-      local b = assert(http.request(url))
-      assert(type(cjson.decode(b)) == "table")
-    end)
-    local dkjson = require "dkjson"
-    run_lua("luasocket_dkjson", function()
-      local b = assert(http.request(url))
-      assert(type(dkjson.decode(b)) == "table")
-    end)
-
-    -- (d) python3
-    run_cmd("python3", "python3 bench/urllib_json.py '" .. url .. "'")
-
-    -- where the time goes: the decode alone, in the same run
-    local t0 = now()
-    for _ = 1, N do core.decode(body) end
-    results.decode_ms = (now() - t0) / N * 1000
+    local out = { size = #body, url_path = "/v5/static" .. target, contenders = contenders, prof = prof,
+      ports_same = ports_same, ceiling_conns = ceiling_conns,
+      cc = string.format(cc_fmt, BENCH .. "/ceiling.c", "<tmp>/ceiling") }
+    for _, c in ipairs(contenders) do
+      c.rps = median(c.rates)
+      out[c.key] = c.rps
+    end
+    return out
   end)
   sim:stop()
-  os.remove(file)
-  if not ok then error(err, 0) end
-  results.size = #body
-  return results
+  os.execute("rm -rf " .. quote(dir))
+  if not ok then error(res, 0) end
+  return res
 end
 
 ---------------------------------------------------------------- 2. bulk
 
-local BULK_PINS, LIMIT = 2000, 100
-
-local function bulk_ids()
-  local ids = {}
-  for i = 1, BULK_PINS do ids[i] = tostring(4100000000 + i) end
-  return ids
-end
+local BULK_PINS, LIMIT, LATENCY_MS, BULK_RUNS = 2000, 100, 50, 3
 
 local function bench_bulk()
-  local sim = simulator.start { latency_ms = 50, rate_limit = { per_second = LIMIT, burst = LIMIT }, refuse_multi = 403 }
-  local r = {}
-  local ok, err = pcall(function()
-    local params = { start_date = pa.dates.add_days(TODAY, -6), end_date = TODAY, metric_types = { "IMPRESSION", "SAVE" } }
-    local ids = bulk_ids()
+  local sim = simulator.start {
+    latency_ms = LATENCY_MS, rate_limit = { per_second = LIMIT, burst = LIMIT }, refuse_multi = 403,
+  }
+  local ok, res = pcall(function()
+    local ids = {}
+    for i = 1, BULK_PINS do ids[i] = tostring(4100000000 + i) end
+    local params = { start_date = pa.dates.add_days(TODAY, -6), end_date = TODAY,
+      metric_types = { "IMPRESSION", "SAVE" } }
 
-    local function one_run(opts)
+    local function fresh()
       core.sleep(1.5) -- the server's bucket refills
       sim:reset_stats()
-      local c = pa.pinterest(opts)
-      local t0 = now()
-      local results, errs = c:pins_analytics(ids, params)
-      local secs = now() - t0
-      c:close()
-      local nr, ne = 0, 0
-      for _ in pairs(results) do nr = nr + 1 end
-      for _ in pairs(errs) do ne = ne + 1 end
-      return { secs = secs, r429 = sim:stats().rate_limited, lost = BULK_PINS - nr - ne, errors = ne }
     end
 
-    local function runs(name, opts, n)
-      local all = {}
-      for i = 1, n do
-        all[i] = one_run(opts)
-        say("  %-20s run %d: %.2f s, %d 429s, %d lost, %d in errors", name, i, all[i].secs, all[i].r429,
-          all[i].lost, all[i].errors)
-      end
-      local function med(k)
-        local t = {}
-        for i, x in ipairs(all) do t[i] = x[k] end
-        return median(t)
-      end
-      local worst_lost, worst_errors = 0, 0
-      for _, x in ipairs(all) do
-        worst_lost = math.max(worst_lost, x.lost)
-        worst_errors = math.max(worst_errors, x.errors)
-      end
-      r[name] = { secs = med("secs"), r429 = med("r429"), lost = worst_lost, errors = worst_errors, runs = n }
+    local function measured(secs, got, failed)
+      local st = sim:stats()
+      return { secs = secs, got = got, errors = failed, lost = BULK_PINS - got - failed,
+        r429 = st.rate_limited, requests = st.requests, peak = st.peak_inflight }
+    end
+
+    local function bulk_run(opts)
+      fresh()
+      local client = pa.pinterest(opts)
+      local t0 = now()
+      local results, errs = client:pins_analytics(ids, params)
+      local secs = now() - t0
+      client:close()
+      return measured(secs, count(results), count(errs))
     end
 
     local base = { token = sim.token, base_url = sim.pinterest_url, concurrency = 16, retries = 10 }
-    local paced = {}
+    local paced = { rate = { per_second = LIMIT } }
     for k, v in pairs(base) do paced[k] = v end
-    paced.rate = { per_second = LIMIT }
-    runs("pacing_on", paced, 3)
-    runs("pacing_off", base, 3)
 
-    -- sequential, one request at a time, as Pinterest's quickstart does
-    core.sleep(1.5)
-    sim:reset_stats()
-    local c = pa.pinterest { token = sim.token, base_url = sim.pinterest_url, retries = 0 }
+    local r = { pacing_on = {}, pacing_off = {} }
+    for i = 1, BULK_RUNS do -- alternate, so that both see the machine alike
+      for _, which in ipairs({ "pacing_on", "pacing_off" }) do
+        local x = bulk_run(which == "pacing_on" and paced or base)
+        r[which][i] = x
+        say("  %-10s run %d: %6.2f s, %4d 429s, %4d requests, %d lost, %d in errors", which, i, x.secs, x.r429,
+          x.requests, x.lost, x.errors)
+      end
+    end
+
+    -- one request at a time, as Pinterest's quickstart does it
+    fresh()
+    local client = pa.pinterest { token = sim.token, base_url = sim.pinterest_url, retries = 0 }
     local got, failed = 0, 0
     local t0 = now()
     for _, id in ipairs(ids) do
-      if c:pin_analytics(id, params) then got = got + 1 else failed = failed + 1 end
+      if client:pin_analytics(id, params) then got = got + 1 else failed = failed + 1 end
     end
     local secs = now() - t0
-    c:close()
-    r.sequential = { secs = secs, r429 = sim:stats().rate_limited, lost = BULK_PINS - got - failed, errors = failed,
-      runs = 1 }
-    say("  %-20s run 1: %.2f s, %d 429s, %d lost, %d in errors", "sequential", secs, r.sequential.r429,
-      r.sequential.lost, failed)
+    client:close()
+    r.sequential = { measured(secs, got, failed) }
+    local x = r.sequential[1]
+    say("  %-10s run 1: %6.2f s, %4d 429s, %4d requests, %d lost, %d in errors", "sequential", x.secs, x.r429,
+      x.requests, x.lost, x.errors)
+    return r
   end)
   sim:stop()
-  if not ok then error(err, 0) end
-  return r
+  if not ok then error(res, 0) end
+  for _, runs in pairs(res) do
+    for _, k in ipairs({ "secs", "r429", "requests", "lost", "errors", "peak" }) do
+      local list = {}
+      for i, x in ipairs(runs) do list[i] = x[k] end
+      runs[k] = median(list)
+    end
+    local worst = 0
+    for _, x in ipairs(runs) do worst = math.max(worst, x.lost) end
+    runs.worst_lost = worst
+  end
+  return res
 end
 
----------------------------------------------------------------- 3. memory
+---------------------------------------------------------------- 3, 4. memory (fresh processes)
 
-local function bench_memory()
-  local s = capture("lua5.4 bench/memory.lua")
-  local m = cjson.decode(s)
-  local f = cjson.decode((capture("lua5.4 bench/frame_memory.lua 2000")))
-  return m, f
+local function json_of(cmd)
+  local s, good = capture(cmd)
+  local okj, v = pcall(cjson.decode, s)
+  if not good or not okj or type(v) ~= "table" then error("failed: " .. cmd .. "\n" .. s, 0) end
+  return v
 end
 
----------------------------------------------------------------- report
+---------------------------------------------------------------- run
 
 local t_start = now()
-say("pinanalytics benchmarks (%s)", os.date("!%Y-%m-%d %H:%M UTC"))
-say("1. per-request overhead")
+local started = os.date("!%Y-%m-%d %H:%M UTC")
+local load_start = loadavg()
+local m = machine()
+say("pinanalytics benchmarks, %s, %s", started, m.uname)
+
+say("1. per-request overhead (%d rounds of %d requests after %d warm-up, every contender per round)",
+  OV_RUNS, OV_N, OV_WARM)
 local o = bench_overhead()
-say("2. bulk: %d pins, 50 ms latency, limit %d requests/s", BULK_PINS, LIMIT)
+say("2. bulk: %d pins, %d ms latency, server limit %d requests/s", BULK_PINS, LATENCY_MS, LIMIT)
 local b = bench_bulk()
 say("3. memory")
-local m, fm = bench_memory()
+local mem_cmd = LUA .. " " .. quote(BENCH .. "/memory.lua") .. " " .. BULK_PINS
+local mem = json_of(mem_cmd)
+say("  peak %.1f MiB, before fetching %.1f MiB", mem.hwm_after_kib / 1024, mem.hwm_before_kib / 1024)
+say("4. MetricFrame bytes per value")
+local frame_cmd = LUA .. " " .. quote(BENCH .. "/frame_memory.lua") .. " " .. BULK_PINS
+local fm = json_of(frame_cmd)
 local total = now() - t_start
 
-local ideal = BULK_PINS / LIMIT
+---------------------------------------------------------------- RESULTS.md
+
+local out = {}
+local function add(fmt, ...)
+  if fmt == nil then out[#out + 1] = "" return end
+  out[#out + 1] = select("#", ...) > 0 and string.format(fmt, ...) or fmt
+end
+
+local function verdict(met) return met and "**met**" or "**not met**" end
+
 add("# Benchmarks")
 add()
-add("Measured by `make bench` (which runs `lua5.4 bench/run.lua`) on " .. os.date("!%Y-%m-%d") ..
-  ", all in one run of " .. string.format("%.0f", total) .. " s, against the simulator on 127.0.0.1.")
+add("Measured on %s by `make bench`, which installs what is missing (lua-socket, lua-dkjson, python3), " ..
+  "builds `build/pinanalytics/core.so` and runs `lua5.4 bench/run.lua` from the checkout. The whole run took " ..
+  "%.0f s. Every server is the simulator (nginx) on 127.0.0.1; nothing goes over a network.", started, total)
 add()
-add("Machine: " .. machine() .. ".")
-add()
-add("## 1. Per-request overhead")
-add()
-add(string.format("One 90-day answer with all 15 pin metrics (%d bytes of JSON), served by nginx from a static " ..
-  "file (no Lua on the server), requested 300 times after 20 warm-up requests; each figure is the median " ..
-  "of 5 runs, all measured in this run.", o.size))
-add()
-add("| client | requests/s | ms/request | against (a) |")
-add("|---|---:|---:|---:|")
-local rows = {
-  { "(a) C: libcurl, one keep-alive handle, + lua-cjson decode (the ceiling)", "ceiling" },
-  { "pinanalytics `pin_analytics` (validation, request, decode, shape check)", "pinanalytics" },
-  { "(b) LuaSocket `http.request` + lua-cjson", "luasocket_cjson" },
-  { "(c) LuaSocket `http.request` + dkjson", "luasocket_dkjson" },
-  { "(d) python3 `urllib.request` + `json`", "python3" },
-}
-for _, row in ipairs(rows) do
-  local v = o[row[2]]
-  add(string.format("| %s | %.0f | %.3f | %.2f |", row[1], v, 1000 / v, v / o.ceiling))
-end
-add()
-add(string.format("LuaSocket and urllib open a new connection for every request (neither keeps connections " ..
-  "alive); pinanalytics and (a) reuse one. lua-cjson's decode of this body alone takes %.3f ms here.", o.decode_ms))
-local ratio = o.pinanalytics / o.ceiling
-add()
-add(string.format("Target: pinanalytics at least 0.9 of (a). Measured: %.2f. %s", ratio,
-  ratio >= 0.9 and "Met." or "Not met."))
-add()
-add("## 2. Bulk: 2,000 pins at a limit of 100 requests/s")
-add()
-add(string.format("The per-pin endpoint (the multi-pin endpoint refused, so every pin is its own request; one " ..
-  "refused probe comes first), 50 ms of server latency, a server rate limit of %d requests/s per token " ..
-  "(token bucket, burst %d) answering 429 with Retry-After beyond it. Ideal time: %d / %d = %.0f s. " ..
-  "Pacing on and off: median of 3 runs (lost and in-errors: the worst run); sequential: 1 run.",
-  LIMIT, LIMIT, BULK_PINS, LIMIT, ideal))
-add()
-add("| client | wall time | against ideal | 429s seen | pins lost | pins in errors |")
-add("|---|---:|---:|---:|---:|---:|")
-local brow = {
-  { "pinanalytics, pacing on (`rate = {per_second = 100}`, concurrency 16)", "pacing_on" },
-  { "pinanalytics, pacing off (concurrency 16, retries on 429)", "pacing_off" },
-  { "sequential: one request at a time (`pin_analytics` in a loop)", "sequential" },
-}
-for _, row in ipairs(brow) do
-  local x = b[row[2]]
-  add(string.format("| %s | %.2f s | %.3f | %d | %d | %d |", row[1], x.secs, x.secs / ideal, x.r429, x.lost, x.errors))
-end
-local on = b.pacing_on
-add()
-add(string.format("Target: pacing on at most 1.05 x ideal, zero 429s, zero lost. Measured: %.3f x, %d 429s, " ..
-  "%d lost. %s", on.secs / ideal, on.r429, on.lost,
-  (on.secs / ideal <= 1.05 and on.r429 == 0 and on.lost == 0) and "Met." or "Not met."))
-add()
-add("## 3. Memory")
-add()
-add(string.format("Peak RSS (VmHWM) of a fresh `lua5.4 bench/memory.lua` process that fetches %d pins x %d days " ..
-  "(all 15 metrics) with `pins_analytics` (the multi-pin endpoint, %d requests) and keeps every answer: " ..
-  "**%.1f MiB** (%.1f MiB before fetching; the answers hold %.1f MiB of Lua heap, %.1f KiB a pin).",
-  m.pins, m.days, m.requests, m.peak_kib / 1024, m.baseline_kib / 1024, m.lua_heap_kib / 1024,
-  m.lua_heap_kib / m.pins))
-add()
-add(string.format("MetricFrame against decoded Lua tables, %d pins x %d days x %d metrics (%d values): " ..
-  "**%.1f bytes a value** in a frame, %.1f bytes a value as decoded tables (%.1f times less). Target: at most 12. %s",
-  fm.pins, fm.days, fm.metrics, fm.values, fm.frame_bytes_per_value, fm.lua_tables_bytes_per_value, fm.ratio,
-  fm.frame_bytes_per_value <= 12 and "Met." or "Not met."))
+add("- Machine: `%s`, %s, %s cores, %s RAM; load average %s at the start, %s at the end.", m.uname, m.cpu,
+  m.cores, m.mem, load_start, loadavg())
+add("- Software: %s.", m.software)
+add("- Commands run by `bench/run.lua`, besides its own Lua code: `%s`; `<tmp>/ceiling URL 20 300`; " ..
+  "`python3 bench/urllib_json.py URL 20 300`; `%s`; `%s`.", o.cc, mem_cmd, frame_cmd)
 add()
 
-local f = assert(io.open("bench/RESULTS.md", "wb"))
+-- 1
+add("## 1. Per-request overhead")
+add()
+add("One answer of `GET %s...` (90 days x all 15 pin metrics, %d bytes of JSON) served by nginx from a static " ..
+  "file, with no Lua on the server. Each run is %d requests after %d warm-up requests; each contender ran %d " ..
+  "times, in rounds (every contender once per round). Figures are the median of the %d runs; the ratios divide " ..
+  "medians measured in this run.", o.url_path:match("^([^?]*)"), o.size, OV_N, OV_WARM, OV_RUNS, OV_RUNS)
+add()
+add("| client | connections | requests/s | ms/request | against (a) | slowest..fastest run (req/s) |")
+add("|---|---|---:|---:|---:|---|")
+for _, c in ipairs(o.contenders) do
+  local lo, hi = math.huge, 0
+  for _, v in ipairs(c.rates) do lo, hi = math.min(lo, v), math.max(hi, v) end
+  add("| %s | %s | %.0f | %.3f | %.2f | %.0f..%.0f |", c.label, c.conn, c.rps, 1000 / c.rps, c.rps / o.ceiling,
+    lo, hi)
+end
+add()
+add("LuaSocket's `http.request` sends `Connection: close` and cannot keep a connection alive, and urllib.request " ..
+  "does the same, so (b), (c) and (d) pay for a new TCP connection on every request; that is part of what is " ..
+  "compared. (a) opened %d connections during its timed requests; pinanalytics's local port was %s.",
+  o.ceiling_conns, o.ports_same and "the same before and after every run (one connection throughout)" or
+  "not the same through all runs (it reconnected)")
+add()
+local ratio = o.pinanalytics / o.ceiling
+add("Target: pinanalytics at least 0.9 x (a). Measured: %.0f against %.0f requests/s, **%.2f x**: %s.",
+  o.pinanalytics, o.ceiling, ratio, verdict(ratio >= 0.9))
+add()
+local p = o.prof
+local full_ms = 1000 / o.pinanalytics
+local transfer = p.session - p.pa_decode
+add("Where pinanalytics's time goes (ms per request, each the median of %d x %d calls in this run, on the same " ..
+  "body; the first two rows call the client's internal Session object and `pinanalytics.schema` directly):",
+  OV_RUNS, OV_N)
+add()
+add("| part | ms/request | share of the full call |")
+add("|---|---:|---:|")
+local function prow(name, ms) add("| %s | %.3f | %.0f%% |", name, ms, ms / full_ms * 100) end
+prow("transfer in C (the Session's request minus the decode below)", transfer)
+prow("decode in C (`pa.core.decode`: lua-cjson plus integer/float fix-up)", p.pa_decode)
+prow("shape check (`pinanalytics.schema.pin_analytics` on the decoded answer)", p.schema)
+prow("the rest (argument checks, query building, result handling in Lua)", full_ms - p.session - p.schema)
+prow("**full `c:pin_analytics` call**", full_ms)
+add()
+add("For comparison, plain `cjson.decode` of the same body takes %.3f ms here, and (a) spends %.3f ms a request " ..
+  "in all.", p.cjson_decode, 1000 / o.ceiling)
+add()
+
+-- 2
+local ideal = BULK_PINS / LIMIT
+add("## 2. Bulk: %d pins at a limit of %d requests/s", BULK_PINS, LIMIT)
+add()
+add("The simulator with `latency_ms = %d`, `rate_limit = { per_second = %d, burst = %d }` (a token bucket; beyond " ..
+  "it 429 with Retry-After) and `refuse_multi = 403`, so `pins_analytics` makes one refused `GET /pins/analytics` " ..
+  "probe and then one `GET /pins/{id}/analytics` per pin. Dates: the last 7 days (%s..%s), metric_types " ..
+  "IMPRESSION, SAVE. Ideal time: %d / %d = %.0f s. Pacing on and off: %d runs each, alternating, a fresh client " ..
+  "per run, 1.5 s between runs for the server's bucket to refill; figures are medians of the %d runs. " ..
+  "429s and requests are what the server counted (`sim:stats()` after `sim:reset_stats()`).",
+  LATENCY_MS, LIMIT, LIMIT, pa.dates.add_days(TODAY, -6), TODAY, BULK_PINS, LIMIT, ideal, BULK_RUNS, BULK_RUNS)
+add()
+add("| client | runs | wall time | against ideal | 429s | requests | pins lost | pins in errors |")
+add("|---|---:|---:|---:|---:|---:|---:|---:|")
+local brows = {
+  { "pacing_on", "pinanalytics, pacing on: `rate = { per_second = 100 }, concurrency = 16, retries = 10`" },
+  { "pacing_off", "pinanalytics, pacing off: `concurrency = 16, retries = 10`" },
+  { "sequential", "sequential: `c:pin_analytics` in a loop on one client, `retries = 0`" },
+}
+for _, row in ipairs(brows) do
+  local x = b[row[1]]
+  add("| %s | %d | %.2f s | %.3f | %d | %d | %d | %d |", row[2], #x, x.secs, x.secs / ideal, x.r429, x.requests,
+    x.lost, x.errors)
+end
+add()
+for _, row in ipairs(brows) do
+  local runs = {}
+  for i, x in ipairs(b[row[1]]) do runs[i] = string.format("%.2f s (%d 429s)", x.secs, x.r429) end
+  add("- %s, every run: %s.", row[1]:gsub("_", " "), table.concat(runs, ", "))
+end
+local seq = b.sequential
+add("- The sequential client made %d requests in %.1f s: %.1f pins/s, %.1f ms a pin (%d ms of it the simulator's " ..
+  "latency).", seq.requests, seq.secs, BULK_PINS / seq.secs, seq.secs / BULK_PINS * 1000, LATENCY_MS)
+add()
+local on = b.pacing_on
+local met = on.secs / ideal <= 1.05 and on.r429 == 0 and on.worst_lost == 0
+add("Target: pacing on at most 1.05 x ideal, zero 429s, zero pins lost. Measured: %.3f x (%.2f s), %d 429s, " ..
+  "%d lost (in the worst run): %s.", on.secs / ideal, on.secs, on.r429, on.worst_lost, verdict(met))
+add()
+
+-- 3
+add("## 3. Memory")
+add()
+add("A fresh process (`%s`) starts the simulator (no latency, no rate limit, the multi-pin endpoint open) and " ..
+  "fetches %d pins x %d days x %d metrics with `pins_analytics` (default concurrency, %d requests in %.1f s), " ..
+  "keeping every result. Sizes from `/proc/self/status`; one run.", mem_cmd:gsub("'", ""), mem.pins, mem.days,
+  mem.metrics, mem.requests, mem.seconds)
+add()
+add("| | |")
+add("|---|---:|")
+add("| VmHWM before fetching (baseline) | %.1f MiB |", mem.hwm_before_kib / 1024)
+add("| **VmHWM after fetching (peak RSS)** | **%.1f MiB** |", mem.hwm_after_kib / 1024)
+add("| VmRSS after fetching, results held, after a full GC | %.1f MiB |", mem.rss_after_kib / 1024)
+add("| Lua heap held by the results | %.1f MiB, %.1f KiB a pin |", mem.results_heap_kib / 1024,
+  mem.results_heap_kib / mem.pins)
+add("| resident growth (VmRSS after - before) | %.1f MiB, %.1f KiB a pin |",
+  (mem.rss_after_kib - mem.rss_before_kib) / 1024, (mem.rss_after_kib - mem.rss_before_kib) / mem.pins)
+add()
+add("A pin's answer is about %.1f KiB of JSON (section 1), so the decoded tables take about %.1f times that.",
+  o.size / 1024, mem.results_heap_kib * 1024 / mem.pins / o.size)
+add()
+
+-- 4
+add("## 4. MetricFrame against decoded tables")
+add()
+add("`%s`: %d pins x %d days x %d metrics (%d values) decoded into Lua tables, then into one MetricFrame; one run. " ..
+  "%.1f bytes a value in the frame (its C arrays plus the names it keeps in Lua), %.1f as decoded tables " ..
+  "(%.1f times more). Target: at most 12 bytes a value: %s.", frame_cmd:gsub("'", ""), fm.pins, fm.days,
+  fm.metrics, fm.values, fm.frame_bytes_per_value, fm.lua_tables_bytes_per_value, fm.ratio,
+  verdict(fm.frame_bytes_per_value <= 12))
+add()
+
+local f = assert(io.open(RESULTS, "wb"))
 f:write(table.concat(out, "\n"))
 f:close()
-say("wrote bench/RESULTS.md (%.0f s)", total)
+say("wrote %s in %.0f s", RESULTS, total)

@@ -29,10 +29,13 @@ errors.KINDS.quota = "a rate limit or quota resets later than max_wait allows to
 local Bucket = {}
 Bucket.__index = Bucket
 
---- A token bucket: `per_second` tokens a second, at most `burst` saved up
--- (default 1: requests are spread evenly, never sent in a clump).
+--- A token bucket: `per_second` tokens a second, at most `burst` saved up.
+-- The default burst is a twentieth of a second's worth (at least 1): enough
+-- to make up for a loop that wakes a little late, never a clump a server
+-- would notice.
 function M.bucket(per_second, burst)
-  return setmetatable({ rate = per_second, burst = burst or 1, tokens = burst or 1, t = core.now() }, Bucket)
+  burst = burst or math.max(1, per_second / 20)
+  return setmetatable({ rate = per_second, burst = burst, tokens = burst, t = core.now() }, Bucket)
 end
 
 local function refill(b, now)
@@ -170,22 +173,48 @@ end
 -- ctx: { batch = core Batch, buckets = fn, policy = {...}, secrets = {...},
 --        refresh = fn() -> ok, err (or nil), on_job_done = fn(job, ok) }
 function M.run(ctx, jobs)
-  local run = { queue = {}, stopped = nil }
+  local run = { stopped = nil }
   local batch = ctx.batch
   local inflight = {}
   local next_id = 0
   local refreshed_at = -1
+  -- ready jobs: one FIFO per category (head index, no shifting); jobs
+  -- waiting for a retry time: a small list
+  local ready, order, delayed = {}, {}, {}
+  local pending = 0
+
+  local function enqueue(job)
+    local q = ready[job.category or ""]
+    if not q then
+      q = { head = 1, tail = 0 }
+      ready[job.category or ""] = q
+      order[#order + 1] = job.category or ""
+    end
+    q.tail = q.tail + 1
+    q[q.tail] = job
+  end
 
   function run.add(job)
     job.attempt = job.attempt or 0
-    job.not_before = job.not_before or 0
-    run.queue[#run.queue + 1] = job
+    pending = pending + 1
+    if job.not_before and job.not_before > core.now() then
+      delayed[#delayed + 1] = job
+    else
+      enqueue(job)
+    end
   end
   for _, j in ipairs(jobs) do run.add(j) end
 
   local function finish(job, ok, a, b)
+    pending = pending - 1
     job.done(ok, a, b, run)
     if ctx.on_job_done then ctx.on_job_done(job, ok) end
+  end
+
+  local function again(job, at)
+    pending = pending - 1 -- run.add counts it again
+    job.not_before = at
+    run.add(job)
   end
 
   local function handle(job, r)
@@ -206,15 +235,12 @@ function M.run(ctx, jobs)
         if not rok then return finish(job, false, rerr) end
         refreshed_at = core.now()
       end
-      job.not_before = 0
-      run.queue[#run.queue + 1] = job
-      return
+      return again(job, 0)
     end
     job.attempt = job.attempt + 1
     local what, x = M.after_failure(err, job.attempt, ctx.policy)
     if what == "retry" and not run.stopped then
-      job.not_before = core.now() + x
-      run.queue[#run.queue + 1] = job
+      again(job, core.now() + x)
     elseif what == "quota" then
       run.stopped = run.stopped or x
       finish(job, false, x)
@@ -223,40 +249,59 @@ function M.run(ctx, jobs)
     end
   end
 
-  while true do
-    local now = core.now()
-    if run.stopped and #run.queue > 0 then
-      local q = run.queue
-      run.queue = {}
-      for _, job in ipairs(q) do finish(job, false, run.stopped) end
-    end
-    -- start what may start
-    local wake = math.huge
-    local i = 1
-    while i <= #run.queue and batch:inflight() < batch:capacity() do
-      local job = run.queue[i]
-      local wait = job.not_before - now
-      if wait <= 0 then
-        local bucket = ctx.buckets and ctx.buckets(job.category)
-        local bwait = bucket and bucket:delay(now) or 0
-        if bwait <= 0 then
-          if bucket then bucket:take(now) end
-          table.remove(run.queue, i)
-          next_id = next_id + 1
-          inflight[next_id] = job
-          job.sent_at = now
-          batch:add(next_id, "GET", job.target)
-        else
-          if bwait < wake then wake = bwait end
-          -- the bucket is shared: nothing else in this category may go either
-          i = i + 1
-        end
-      else
-        if wait < wake then wake = wait end
-        i = i + 1
+  local function drain_stopped()
+    for _, cat in ipairs(order) do
+      local q = ready[cat]
+      while q.head <= q.tail do
+        local job = q[q.head]
+        q[q.head] = nil
+        q.head = q.head + 1
+        finish(job, false, run.stopped)
       end
     end
-    if batch:inflight() == 0 and #run.queue == 0 then break end
+    local d = delayed
+    delayed = {}
+    for _, job in ipairs(d) do finish(job, false, run.stopped) end
+  end
+
+  while true do
+    if run.stopped then drain_stopped() end
+    local now = core.now()
+    local wake = math.huge
+    -- retries whose time has come
+    if #delayed > 0 then
+      local keep = {}
+      for _, job in ipairs(delayed) do
+        if job.not_before <= now then enqueue(job) else
+          keep[#keep + 1] = job
+          if job.not_before - now < wake then wake = job.not_before - now end
+        end
+      end
+      delayed = keep
+    end
+    -- start what may start, category by category
+    for _, cat in ipairs(order) do
+      local q = ready[cat]
+      local bucket = ctx.buckets and ctx.buckets(cat ~= "" and cat or nil)
+      while q.head <= q.tail and batch:inflight() < batch:capacity() do
+        if bucket then
+          local bwait = bucket:delay(now)
+          if bwait > 0 then
+            if bwait < wake then wake = bwait end
+            break
+          end
+          bucket:take(now)
+        end
+        local job = q[q.head]
+        q[q.head] = nil
+        q.head = q.head + 1
+        next_id = next_id + 1
+        inflight[next_id] = job
+        job.sent_at = now
+        batch:add(next_id, "GET", job.target)
+      end
+    end
+    if pending == 0 then break end
     if batch:inflight() == 0 then
       if wake > 0 and wake < math.huge then core.sleep(wake) end
     else

@@ -46,14 +46,14 @@ local function sorted_keys(t)
 end
 M.sorted_keys = sorted_keys
 
+-- Fast shape tests: cjson decodes a JSON array to keys 1..n and an object
+-- to string keys, so [1] tells them apart (an empty table is either).
 local function is_object(v)
-  local t = json_type(v)
-  return t == "object" or t == "empty"
+  return type(v) == "table" and v ~= null and v[1] == nil
 end
 
 local function is_array(v)
-  local t = json_type(v)
-  return t == "array" or t == "empty"
+  return type(v) == "table" and (v[1] ~= nil or next(v) == nil)
 end
 
 local function got(v)
@@ -62,19 +62,51 @@ end
 
 local FLOAT_METRICS = { VIDEO_AVG_WATCH_TIME = true }
 
+-- name -> true/false, remembered: the same few names come in every answer
+local float_cache, n_cached = {}, 0
+
 local function is_float_metric(name)
-  return FLOAT_METRICS[name] or (type(name) == "string" and name:sub(-5) == "_RATE")
+  local f = float_cache[name]
+  if f == nil then
+    f = FLOAT_METRICS[name] or (type(name) == "string" and name:sub(-5) == "_RATE") or false
+    if n_cached > 1000 then float_cache, n_cached = {}, 0 end -- a server inventing names
+    float_cache[name] = f
+    n_cached = n_cached + 1
+  end
+  return f
 end
 M.is_rate = function(name) return type(name) == "string" and name:sub(-5) == "_RATE" end
 
---- An object of metric name -> number; rates become floats.
+-- Valid date strings seen so far (answers repeat the same few hundred).
+local valid_dates, n_valid = {}, 0
+
+local function valid_date(s)
+  if valid_dates[s] then return true end
+  if not dates.parse(s) then return false end
+  if n_valid > 10000 then valid_dates, n_valid = {}, 0 end
+  valid_dates[s] = true
+  n_valid = n_valid + 1
+  return true
+end
+
+--- An object of metric name -> number; rates become floats. The common case
+-- (all good) is one pass in any order; only a bad object is walked again in
+-- sorted order, to name its first bad field.
 local function metrics_object(v, path)
   if not is_object(v) then return false, path, "expected an object of metric -> number, " .. got(v) end
+  local bad = false
+  for k, x in pairs(v) do
+    if type(k) ~= "string" or type(x) ~= "number" then
+      bad = true
+      break
+    end
+    if is_float_metric(k) then v[k] = x + 0.0 end
+  end
+  if not bad then return true end
   for _, k in ipairs(sorted_keys(v)) do
     local x = v[k]
     if type(k) ~= "string" then return false, key_path(path, k), "expected a metric name" end
     if type(x) ~= "number" then return false, key_path(path, k), "expected a number, " .. got(x) end
-    if is_float_metric(k) then v[k] = x + 0.0 end
   end
   return true
 end
@@ -85,7 +117,7 @@ local function daily_entry(v, path, status_map)
   if not is_object(v) then return false, path, "expected an object {date, data_status, metrics}, " .. got(v) end
   local p = path .. ".date"
   if type(v.date) ~= "string" then return false, p, "expected a date string YYYY-MM-DD, " .. got(v.date) end
-  if not dates.parse(v.date) then return false, p, "expected a date YYYY-MM-DD, got " .. string.format("%q", v.date) end
+  if not valid_date(v.date) then return false, p, "expected a date YYYY-MM-DD, got " .. string.format("%q", v.date) end
   p = path .. ".data_status"
   if status_map then
     if not is_object(v.data_status) then return false, p, "expected an object of metric -> status, " .. got(v.data_status) end
@@ -105,8 +137,10 @@ local function metrics_response(v, path)
     local p = path .. ".daily_metrics"
     if not is_array(d) then return false, p, "expected an array of days, " .. got(d) end
     for i = 1, #d do
-      local ok, where, why = daily_entry(d[i], p .. "[" .. (i - 1) .. "]")
-      if not ok then return false, where, why end
+      local e = d[i]
+      -- the path is only built when it is needed
+      local ok, where, why = daily_entry(e, "", nil)
+      if not ok then return false, p .. "[" .. (i - 1) .. "]" .. where, why end
     end
   end
   for _, k in ipairs({ "summary_metrics", "lifetime_metrics" }) do
@@ -125,7 +159,10 @@ function M.pin_analytics(body)
   if not is_object(body) then
     return false, "$", "expected an object keyed by split (\"all\" without a split), " .. got(body)
   end
-  for _, k in ipairs(sorted_keys(body)) do
+  local keys = {}
+  for k in pairs(body) do keys[#keys + 1] = k end
+  if #keys > 1 then table.sort(keys, function(a, b) return tostring(a) < tostring(b) end) end
+  for _, k in ipairs(keys) do
     local ok, where, why = metrics_response(body[k], key_path("$", k))
     if not ok then return false, where, why end
   end
