@@ -29,7 +29,7 @@ end
 
 local sim = simulator.start {}
 local ok, out = pcall(function()
-  local client = pa.pinterest { token = sim.token, base_url = sim.pinterest_url }
+  local client = pa.pinterest { token = sim.token, base_url = sim.pinterest_url, concurrency = 8 }
   local ids = {}
   for i = 1, PINS do ids[i] = tostring(5200000000 + i) end
   local today = pa.dates.today()

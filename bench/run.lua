@@ -79,7 +79,7 @@ end
 local function machine()
   local cpu = trim(capture("grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2"))
   local mem = trim(capture("awk '/^MemTotal/ { printf \"%.1f GiB\", $2 / 1048576 }' /proc/meminfo"))
-  local py = trim(capture("python3 --version 2>&1"))
+  local py = trim(capture("python3 --version 2>&1")) .. " (" .. trim(capture("command -v python3")) .. ")"
   return {
     uname = trim(capture("uname -srm")), cpu = cpu ~= "" and cpu or "unknown",
     cores = trim(capture("nproc")), mem = mem,
@@ -88,6 +88,33 @@ local function machine()
       require("dkjson").version:gsub("^dkjson ", ""), py,
       trim(capture("nginx -v 2>&1")):match("nginx/(%S+)") or "?"),
   }
+end
+
+-- TCP connections this machine has opened so far (ActiveOpens in
+-- /proc/net/snmp). Machine-wide: the difference across a run counts that
+-- run's connections, plus any other program's in the meantime.
+local function tcp_opens()
+  local f = io.open("/proc/net/snmp")
+  if not f then return 0 end
+  local names, values
+  for line in f:lines() do
+    if line:match("^Tcp:") then
+      if names then values = line else names = line end
+    end
+  end
+  f:close()
+  if not values then return 0 end
+  local i, col = 0, nil
+  for w in names:gmatch("%S+") do
+    if w == "ActiveOpens" then col = i end
+    i = i + 1
+  end
+  i = 0
+  for w in values:gmatch("%S+") do
+    if i == col then return tonumber(w) end
+    i = i + 1
+  end
+  return 0
 end
 
 -- N timed calls of fn after `warm` untimed ones; returns the seconds.
@@ -101,6 +128,7 @@ end
 ---------------------------------------------------------------- 1. per-request overhead
 
 local OV_N, OV_WARM, OV_RUNS = 300, 20, 5
+local PROF_N, PROF_BLOCK = 1000, 100 -- the split of pinanalytics's time: calls a run, calls a turn
 
 local function bench_overhead()
   local pin_id = "813744226420795884"
@@ -162,9 +190,8 @@ local function bench_overhead()
 
     local contenders = {
       { key = "ceiling", label = "(a) C: libcurl easy handle + lua-cjson via lua_pcall (the ceiling)",
-        conn = "1 (keep-alive)", run = subprocess(quote(exe) .. " " .. quote(url)) },
-      { key = "pinanalytics", label = "pinanalytics `c:pin_analytics(id, params)`", conn = "1 (keep-alive)",
-        run = function(warm, n)
+        run = subprocess(quote(exe) .. " " .. quote(url)) },
+      { key = "pinanalytics", label = "pinanalytics `c:pin_analytics(id, params)`", run = function(warm, n)
           local secs = timed(function()
             local r, err = client:pin_analytics(pin_id, params)
             if not r then error("pinanalytics: " .. tostring(err), 0) end
@@ -172,26 +199,26 @@ local function bench_overhead()
           if local_port() ~= port0 then ports_same = false end
           return secs
         end },
-      { key = "luasocket_cjson", label = "(b) LuaSocket `socket.http.request` + lua-cjson",
-        conn = "1 per request", run = function(warm, n)
+      { key = "luasocket_cjson", label = "(b) LuaSocket `socket.http.request` + lua-cjson", run = function(warm, n)
           return timed(function() assert(type(cjson.decode(luasocket_get())) == "table") end, warm, n)
         end },
-      { key = "luasocket_dkjson", label = "(c) LuaSocket `socket.http.request` + dkjson",
-        conn = "1 per request", run = function(warm, n)
+      { key = "luasocket_dkjson", label = "(c) LuaSocket `socket.http.request` + dkjson", run = function(warm, n)
           return timed(function() assert(type(dkjson.decode(luasocket_get())) == "table") end, warm, n)
         end },
-      { key = "python", label = "(d) python3 `urllib.request` + `json`", conn = "1 per request",
+      { key = "python", label = "(d) python3 `urllib.request` + `json`",
         run = subprocess("python3 " .. quote(BENCH .. "/urllib_json.py") .. " " .. quote(url)) },
     }
 
     -- rounds: every contender once per round, so that a slow spell of the
     -- machine falls on all of them alike
-    for _, c in ipairs(contenders) do c.rates = {} end
+    for _, c in ipairs(contenders) do c.rates, c.opened = {}, 0 end
     local ceiling_conns = 0
     for round = 1, OV_RUNS do
       local line = {}
       for _, c in ipairs(contenders) do
+        local opens = tcp_opens()
         local secs, conns = c.run(OV_WARM, OV_N)
+        c.opened = c.opened + tcp_opens() - opens
         if c.key == "ceiling" then ceiling_conns = math.max(ceiling_conns, conns or 0) end
         c.rates[round] = OV_N / secs
         line[#line + 1] = string.format("%s %.0f/s", c.key, c.rates[round])
@@ -199,22 +226,41 @@ local function bench_overhead()
       say("  round %d: %s", round, table.concat(line, ", "))
     end
 
-    -- where pinanalytics's time goes, measured on the same body in this run
-    local function split(fn)
-      local ms = {}
-      for r = 1, OV_RUNS do ms[r] = timed(fn, OV_WARM, OV_N) / OV_N * 1000 end
-      return median(ms)
+    -- Where pinanalytics's time goes: the same request cut short at each
+    -- stage (the client's Session alone, then with the shape check, then
+    -- the full call) and the decoders alone, in rounds like the above.
+    local session = client.session
+    local stages = {
+      session = function()
+        local status, _, decoded = session:request("GET", target)
+        assert(status == 200 and type(decoded) == "table")
+      end,
+      session_schema = function()
+        local status, _, decoded = session:request("GET", target)
+        assert(status == 200 and schema.pin_analytics(decoded))
+      end,
+      full = function() assert(client:pin_analytics(pin_id, params)) end,
+      pa_decode = function() core.decode(body) end,
+      cjson_decode = function() cjson.decode(body) end,
+    }
+    local order = { "session", "session_schema", "full", "pa_decode", "cjson_decode" }
+    local ms = {}
+    for _, k in ipairs(order) do ms[k] = {} end
+    -- the stages take turns in blocks of PROF_BLOCK calls, so that a slow
+    -- spell of the machine falls on all of them alike
+    for round = 1, OV_RUNS do
+      local sum = {}
+      for _, k in ipairs(order) do
+        sum[k] = 0
+        timed(stages[k], OV_WARM, 0)
+      end
+      for _ = 1, PROF_N // PROF_BLOCK do
+        for _, k in ipairs(order) do sum[k] = sum[k] + timed(stages[k], 0, PROF_BLOCK) end
+      end
+      for _, k in ipairs(order) do ms[k][round] = sum[k] / PROF_N * 1000 end
     end
     local prof = {}
-    local session = client.session
-    prof.session = split(function()
-      local status, _, decoded = session:request("GET", target)
-      assert(status == 200 and type(decoded) == "table")
-    end)
-    prof.pa_decode = split(function() core.decode(body) end)
-    prof.cjson_decode = split(function() cjson.decode(body) end)
-    local decoded = core.decode(body)
-    prof.schema = split(function() assert(schema.pin_analytics(decoded)) end)
+    for _, k in ipairs(order) do prof[k] = median(ms[k]) end
     client:close()
 
     local out = { size = #body, url_path = "/v5/static" .. target, contenders = contenders, prof = prof,
@@ -335,12 +381,12 @@ local o = bench_overhead()
 say("2. bulk: %d pins, %d ms latency, server limit %d requests/s", BULK_PINS, LATENCY_MS, LIMIT)
 local b = bench_bulk()
 say("3. memory")
-local mem_cmd = LUA .. " " .. quote(BENCH .. "/memory.lua") .. " " .. BULK_PINS
-local mem = json_of(mem_cmd)
+local mem_cmd = LUA .. " " .. BENCH .. "/memory.lua " .. BULK_PINS
+local mem = json_of(LUA .. " " .. quote(BENCH .. "/memory.lua") .. " " .. BULK_PINS)
 say("  peak %.1f MiB, before fetching %.1f MiB", mem.hwm_after_kib / 1024, mem.hwm_before_kib / 1024)
 say("4. MetricFrame bytes per value")
-local frame_cmd = LUA .. " " .. quote(BENCH .. "/frame_memory.lua") .. " " .. BULK_PINS
-local fm = json_of(frame_cmd)
+local frame_cmd = LUA .. " " .. BENCH .. "/frame_memory.lua " .. BULK_PINS
+local fm = json_of(LUA .. " " .. quote(BENCH .. "/frame_memory.lua") .. " " .. BULK_PINS)
 local total = now() - t_start
 
 ---------------------------------------------------------------- RESULTS.md
@@ -374,43 +420,46 @@ add("One answer of `GET %s...` (90 days x all 15 pin metrics, %d bytes of JSON) 
   "times, in rounds (every contender once per round). Figures are the median of the %d runs; the ratios divide " ..
   "medians measured in this run.", o.url_path:match("^([^?]*)"), o.size, OV_N, OV_WARM, OV_RUNS, OV_RUNS)
 add()
-add("| client | connections | requests/s | ms/request | against (a) | slowest..fastest run (req/s) |")
-add("|---|---|---:|---:|---:|---|")
+add("| client | connections a request | requests/s | ms/request | against (a) | slowest..fastest run (req/s) |")
+add("|---|---:|---:|---:|---:|---|")
 for _, c in ipairs(o.contenders) do
   local lo, hi = math.huge, 0
   for _, v in ipairs(c.rates) do lo, hi = math.min(lo, v), math.max(hi, v) end
-  add("| %s | %s | %.0f | %.3f | %.2f | %.0f..%.0f |", c.label, c.conn, c.rps, 1000 / c.rps, c.rps / o.ceiling,
-    lo, hi)
+  add("| %s | %.2f | %.0f | %.3f | %.2f | %.0f..%.0f |", c.label, c.opened / (OV_RUNS * (OV_N + OV_WARM)), c.rps,
+    1000 / c.rps, c.rps / o.ceiling, lo, hi)
 end
 add()
-add("LuaSocket's `http.request` sends `Connection: close` and cannot keep a connection alive, and urllib.request " ..
-  "does the same, so (b), (c) and (d) pay for a new TCP connection on every request; that is part of what is " ..
-  "compared. (a) opened %d connections during its timed requests; pinanalytics's local port was %s.",
-  o.ceiling_conns, o.ports_same and "the same before and after every run (one connection throughout)" or
-  "not the same through all runs (it reconnected)")
+add("Connections a request: TCP connections opened during the runs (warm-up included; ActiveOpens in " ..
+  "/proc/net/snmp), divided by the requests. LuaSocket's `http.request` sends `Connection: close` " ..
+  "and cannot keep a connection alive, and urllib.request does the same, so (b), (c) and (d) pay for a new TCP " ..
+  "connection on every request; that is part of what is compared. (a) and pinanalytics keep one connection: " ..
+  "libcurl reported %d new connections during (a)'s timed requests, and pinanalytics's local port was %s.",
+  o.ceiling_conns, o.ports_same and "the same after every run" or "not the same after every run (it reconnected)")
 add()
 local ratio = o.pinanalytics / o.ceiling
 add("Target: pinanalytics at least 0.9 x (a). Measured: %.0f against %.0f requests/s, **%.2f x**: %s.",
   o.pinanalytics, o.ceiling, ratio, verdict(ratio >= 0.9))
 add()
 local p = o.prof
-local full_ms = 1000 / o.pinanalytics
-local transfer = p.session - p.pa_decode
-add("Where pinanalytics's time goes (ms per request, each the median of %d x %d calls in this run, on the same " ..
-  "body; the first two rows call the client's internal Session object and `pinanalytics.schema` directly):",
-  OV_RUNS, OV_N)
+add("Where pinanalytics's time goes, measured in this run on the same body and connection: the same request cut " ..
+  "short at each stage (the client's internal Session object alone: transfer and decode in C; then with " ..
+  "`pinanalytics.schema`'s shape check; then the full call), and the decoder alone; each the median of %d runs of " ..
+  "%d calls, the stages taking turns in blocks of %d calls. A part is the difference between two stages, so it " ..
+  "carries their noise.", OV_RUNS, PROF_N, PROF_BLOCK)
 add()
-add("| part | ms/request | share of the full call |")
+add("| part | ms/request | share |")
 add("|---|---:|---:|")
-local function prow(name, ms) add("| %s | %.3f | %.0f%% |", name, ms, ms / full_ms * 100) end
-prow("transfer in C (the Session's request minus the decode below)", transfer)
-prow("decode in C (`pa.core.decode`: lua-cjson plus integer/float fix-up)", p.pa_decode)
-prow("shape check (`pinanalytics.schema.pin_analytics` on the decoded answer)", p.schema)
-prow("the rest (argument checks, query building, result handling in Lua)", full_ms - p.session - p.schema)
-prow("**full `c:pin_analytics` call**", full_ms)
+local function prow(name, ms)
+  add("| %s | %.3f | %.0f%%%s |", name, ms, ms / p.full * 100, ms < 0 and " (within the noise)" or "")
+end
+prow("transfer in C (libcurl, headers, buffers)", p.session - p.pa_decode)
+prow("decode in C (`pa.core.decode`: lua-cjson plus the integer/float fix-up)", p.pa_decode)
+prow("shape check (`pinanalytics.schema.pin_analytics`)", p.session_schema - p.session)
+prow("argument checks, query building, result handling in Lua", p.full - p.session_schema)
+prow("**full `c:pin_analytics` call** (measured here, apart from the table above)", p.full)
 add()
-add("For comparison, plain `cjson.decode` of the same body takes %.3f ms here, and (a) spends %.3f ms a request " ..
-  "in all.", p.cjson_decode, 1000 / o.ceiling)
+add("For comparison: plain `cjson.decode` of the same body took %.3f ms, and (a) %.3f ms for the whole request.",
+  p.cjson_decode, 1000 / o.ceiling)
 add()
 
 -- 2
@@ -444,6 +493,10 @@ for _, row in ipairs(brows) do
   add("- %s, every run: %s.", row[1]:gsub("_", " "), table.concat(runs, ", "))
 end
 local seq = b.sequential
+add("- The server's bucket starts full (%d requests), so the least any client can take is about %.0f s plus the " ..
+  "latency; pacing off gets there by sending requests that are refused and retried after the Retry-After the server sends. " ..
+  "Requests include the refused probe of the multi-pin endpoint (none for the sequential client, which calls " ..
+  "the per-pin endpoint directly).", LIMIT, (BULK_PINS - LIMIT) / LIMIT)
 add("- The sequential client made %d requests in %.1f s: %.1f pins/s, %.1f ms a pin (%d ms of it the simulator's " ..
   "latency).", seq.requests, seq.secs, BULK_PINS / seq.secs, seq.secs / BULK_PINS * 1000, LATENCY_MS)
 add()
@@ -457,8 +510,8 @@ add()
 add("## 3. Memory")
 add()
 add("A fresh process (`%s`) starts the simulator (no latency, no rate limit, the multi-pin endpoint open) and " ..
-  "fetches %d pins x %d days x %d metrics with `pins_analytics` (default concurrency, %d requests in %.1f s), " ..
-  "keeping every result. Sizes from `/proc/self/status`; one run.", mem_cmd:gsub("'", ""), mem.pins, mem.days,
+  "fetches %d pins x %d days x %d metrics with `pins_analytics` (`concurrency = 8`, %d requests in %.1f s), " ..
+  "keeping every result. Sizes from `/proc/self/status`; one run.", mem_cmd, mem.pins, mem.days,
   mem.metrics, mem.requests, mem.seconds)
 add()
 add("| | |")
@@ -480,7 +533,7 @@ add("## 4. MetricFrame against decoded tables")
 add()
 add("`%s`: %d pins x %d days x %d metrics (%d values) decoded into Lua tables, then into one MetricFrame; one run. " ..
   "%.1f bytes a value in the frame (its C arrays plus the names it keeps in Lua), %.1f as decoded tables " ..
-  "(%.1f times more). Target: at most 12 bytes a value: %s.", frame_cmd:gsub("'", ""), fm.pins, fm.days,
+  "(%.1f times more). Target: at most 12 bytes a value: %s.", frame_cmd, fm.pins, fm.days,
   fm.metrics, fm.values, fm.frame_bytes_per_value, fm.lua_tables_bytes_per_value, fm.ratio,
   verdict(fm.frame_bytes_per_value <= 12))
 add()
