@@ -51,6 +51,7 @@ static const luaL_Reg pa_core_funcs[] = {
 	{ "batch", pa_batch_new },
 	{ "frame", pa_frame_new },
 	{ "frame_bytes", pa_frame_bytes },
+	{ "check_analytics", pa_check_analytics },
 	{ "now", pa_now },
 	{ "sleep", pa_sleep },
 	{ "decode", pa_json_decode_lua },

@@ -74,7 +74,7 @@ static void pa_civil_from_days(int32_t z, int *y, int *m, int *d)
 		*y += 1;
 }
 
-static int pa_parse_date(const char *s, size_t len, int32_t *out)
+int pa_parse_date(const char *s, size_t len, int32_t *out)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, m, d, i, max;

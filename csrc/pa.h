@@ -66,9 +66,14 @@ void pa_session_open(lua_State *L);
 int pa_session_new(lua_State *L);
 
 /* frame.c */
+#include <stdint.h>
+int pa_parse_date(const char *s, size_t len, int32_t *out);
 void pa_frame_open(lua_State *L);
 int pa_frame_new(lua_State *L);
 int pa_frame_bytes(lua_State *L);
+
+/* check.c */
+int pa_check_analytics(lua_State *L);
 
 /* batch.c */
 void pa_batch_open(lua_State *L);

@@ -26,7 +26,7 @@ build = {
   type = "builtin",
   modules = {
     ["pinanalytics.core"] = {
-      sources = { "csrc/core.c", "csrc/xfer.c", "csrc/session.c", "csrc/batch.c", "csrc/json.c", "csrc/frame.c" },
+      sources = { "csrc/core.c", "csrc/xfer.c", "csrc/session.c", "csrc/batch.c", "csrc/json.c", "csrc/frame.c", "csrc/check.c" },
       defines = { "_POSIX_C_SOURCE=200809L" },
       libraries = { "curl", "m" },
       incdirs = { "csrc", "$(CURL_INCDIR)" },

@@ -108,8 +108,9 @@ end
 local P = {}
 
 function P.enum(allowed)
+  local ok = set_of(allowed)
   return function(fn, name, v)
-    if type(v) ~= "string" or not set_of(allowed)[v] then
+    if type(v) ~= "string" or not ok[v] then
       fail(fn, "%s = %s is not allowed (allowed: %s)", name, show(v), table.concat(allowed, ", "))
     end
     return v

@@ -9,7 +9,8 @@
 --     latency_ms = 0,               -- delay before every answer
 --   }
 --   sim.url, sim.pinterest_url (sim.url .. "/v5"), sim.port, sim.token, sim.prefix
---   simulator.start{ static_file = "/path/answer.json" } also serves that file,
+--   simulator.start{ static_file = "/path/answer.json" } also serves that file
+--   (it must be readable by nginx's worker, which may run as another user: mode 0644),
 --   as is and straight from nginx (no Lua), at GET /v5/static/pins/{id}/analytics
 --   (benchmarks use it so that the server is not what they measure; point a
 --   client's base_url at sim.url .. "/v5/static").
