@@ -242,6 +242,20 @@ end
 
 M.PRESETS = { "last_7_days", "last_30_days", "last_90_days", "this_month", "last_month" }
 
+--- What a `range =` parameter may be: a range, or a preset name.
+-- Returns the range, or nil and why not.
+function M.resolve(r, opts)
+  if M.is_range(r) then return r end
+  if type(r) == "string" then
+    local ok, made = pcall(M.preset, r, opts)
+    if ok then return made end
+    return nil, string.format("range = %q is not a preset (allowed: %s, or pinanalytics.dates.range(a, b))", r,
+      table.concat(M.PRESETS, ", "))
+  end
+  return nil, "range must be a pinanalytics.dates range or a preset name, got " .. tostring(r) ..
+    " (" .. type(r) .. ")"
+end
+
 --- A named range:
 --   last_7_days, last_30_days, last_90_days  the N days ending yesterday (M.last)
 --   this_month   the 1st of this month to today (month to date; today partial)

@@ -25,6 +25,8 @@ M.KINDS = {
   http = "any other HTTP status that is not a success",
   invalid_json = "the body is not valid JSON",
   invalid_response = "the JSON does not have the documented shape",
+  quota = "a rate limit or quota resets later than max_wait allows to wait",
+  api = "the API answered success = false (OneUp)",
 }
 
 local Error = {}

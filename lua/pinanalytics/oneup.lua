@@ -24,8 +24,6 @@ local M = {}
 M.DEFAULT_BASE_URL = "https://analyze.oneupapp.io"
 M.PRESETS = { "last_7_days", "last_30_days", "last_90_days" }
 
-errors.KINDS.api = "the API answered success = false"
-
 local fail = check.failer("pinanalytics.oneup")
 local show = check.show
 
@@ -201,14 +199,8 @@ local function build(self, fn, p)
     q[#q + 1] = { "preset", p.preset }
   else
     if p.range ~= nil then
-      local r = p.range
-      if type(r) == "string" then
-        local ok, made = pcall(dates.preset, r, { clock = self.clock })
-        if not ok then fail(fn, "range = %s is not a preset or a range", show(r)) end
-        r = made
-      elseif not dates.is_range(r) then
-        fail(fn, "range must be a pinanalytics.dates range or a preset name, got %s", show(r))
-      end
+      local r, why = dates.resolve(p.range, { clock = self.clock })
+      if not r then fail(fn, "%s", why) end
       s, e = r.start_date, r.end_date
     end
     if s == nil or e == nil then fail(fn, "start_date and end_date go together (YYYY-MM-DD)") end

@@ -22,8 +22,6 @@ M.BACKOFF_CAP = 30    -- the longest backoff between two tries
 M.DEFAULT_RETRIES = 5
 M.DEFAULT_MAX_WAIT = 300
 
-errors.KINDS.quota = "a rate limit or quota resets later than max_wait allows to wait"
-
 ---------------------------------------------------------------- token bucket
 
 local Bucket = {}

@@ -176,15 +176,8 @@ local function check_dates(self, fn, p)
     if s ~= nil or e ~= nil then
       fail(fn, "give either range or start_date/end_date, not both")
     end
-    local r = p.range
-    if type(r) == "string" then
-      local ok, made = pcall(dates.preset, r, { clock = self.clock })
-      if not ok then fail(fn, "range = %s is not a preset (allowed: %s, or pinanalytics.dates.range(a, b))",
-        show(r), table.concat(dates.PRESETS, ", ")) end
-      r = made
-    elseif not dates.is_range(r) then
-      fail(fn, "range must be a pinanalytics.dates range or a preset name, got %s", show(r))
-    end
+    local r, why = dates.resolve(p.range, { clock = self.clock })
+    if not r then fail(fn, "%s", why) end
     s, e = r.start_date, r.end_date
   end
   if s == nil then fail(fn, "start_date is required (a UTC date YYYY-MM-DD), or give range") end
