@@ -45,3 +45,27 @@ describe("schema.pin_analytics", function()
     end
   end)
 end)
+
+describe("schema.top_pins", function()
+  it("accepts the documented shape and names a bad field", function()
+    local good = assert(core.decode([[{"date_availability":{"is_realtime":false,"latest_available_timestamp":1649116799000},
+      "pins":[{"pin_id":"642396334344813594","metrics":{"SAVE":3,"SAVE_RATE":0},"data_status":{"SAVE":"READY"}}],
+      "sort_by":"SAVE"}]]))
+    assert.is_true(schema.top_pins(good))
+    if math.type then assert.equal("float", math.type(good.pins[1].metrics.SAVE_RATE)) end
+    local cases = {
+      { '{"pins":[{"pin_id":642396334344813594,"metrics":{}}]}', "$.pins[0].pin_id", "expected a string" },
+      { '{"pins":[{"pin_id":"1","metrics":{},"data_status":"READY"}]}', "$.pins[0].data_status", "metric -> status" },
+      { '{"pins":[{"pin_id":"1","metrics":{},"data_status":{"SAVE":1}}]}', "$.pins[0].data_status.SAVE",
+        "expected a status string" },
+      { '{"date_availability":{"is_realtime":"no"}}', "$.date_availability.is_realtime", "expected a boolean" },
+      { '{"pins":{"a":1}}', "$.pins", "expected an array of pins" },
+    }
+    for _, c in ipairs(cases) do
+      local ok, path, why = schema.top_pins(assert(core.decode(c[1])))
+      assert.is_false(ok, c[1])
+      assert.equal(c[2], path, c[1])
+      assert.truthy(why:find(c[3], 1, true), why)
+    end
+  end)
+end)
