@@ -128,7 +128,11 @@ int pa_batch_new(lua_State *L)
 	return 1;
 }
 
-/* b:add(id, method, target [, body [, headers]]) -> true; raises when full */
+/*
+ * b:add(id, method, target [, body [, headers [, shape]]]) -> true; raises
+ * when full. shape as for session:request; the finished request then has
+ * shape_ok.
+ */
 static int pa_batch_add(lua_State *L)
 {
 	pa_batch *b = pa_check_open(L, 1);
@@ -140,7 +144,7 @@ static int pa_batch_add(lua_State *L)
 	pa_slot *s = NULL;
 	struct curl_slist *extra = NULL;
 	CURLMcode mc;
-	int i;
+	int i, shape = pa_check_shape(L, 7);
 
 	for (i = 0; i < b->nslots; i++) {
 		if (!b->slots[i].busy) {
@@ -154,6 +158,7 @@ static int pa_batch_add(lua_State *L)
 	if (!lua_isnoneornil(L, 6))
 		extra = pa_headers_with(L, b->headers, 6, "batch:add");
 	pa_xfer_prepare(&s->x, s->url, method, body, blen, extra != NULL ? extra : b->headers);
+	s->x.shape = shape;
 	mc = curl_multi_add_handle(b->multi, s->x.easy);
 	if (mc != CURLM_OK) {
 		if (extra != NULL)
@@ -204,6 +209,10 @@ static void pa_collect(lua_State *L, pa_batch *b)
 			int i;
 			for (i = nret - 1; i >= 0; i--)
 				lua_setfield(L, top + 1, names[i]); /* the last pushed first */
+			if (s->x.shape != PA_SHAPE_NONE) {
+				lua_pushboolean(L, s->x.shape_ok);
+				lua_setfield(L, top + 1, "shape_ok");
+			}
 		}
 		lua_rawseti(L, top, (int)lua_rawlen(L, top) + 1);
 	}

@@ -5,15 +5,22 @@
  * When it says no, the Lua checker (pinanalytics.schema) walks the answer
  * again to name the first bad field; well-formed answers never pay for that.
  */
+#include <math.h>
 #include <string.h>
 
 #include "pa.h"
 
-static int pa_is_float_name(const char *k, size_t n)
+#if PA_HAVE_INTEGERS
+/* Is the metric named k[0..n) a rate (a float whatever its literal)? */
+static int pa_is_rate_name(const char *k, size_t n)
 {
-	return (n >= 5 && memcmp(k + n - 5, "_RATE", 5) == 0) ||
-	       (n == 20 && memcmp(k, "VIDEO_AVG_WATCH_TIME", 20) == 0);
+	if (n >= 5 && k[n - 5] == '_' && k[n - 4] == 'R' && k[n - 3] == 'A' && k[n - 2] == 'T' &&
+	    k[n - 1] == 'E')
+		return 1;
+	return n == 20 && memcmp(k, "VIDEO_AVG_WATCH_TIME", 20) == 0;
 }
+#endif
+
 
 static int pa_is_object(lua_State *L, int idx)
 {
@@ -42,7 +49,7 @@ static int pa_metrics_ok(lua_State *L, int idx)
 		}
 		k = lua_tolstring(L, -2, &n);
 #if PA_HAVE_INTEGERS
-		if (lua_isinteger(L, -1) && pa_is_float_name(k, n)) {
+		if (lua_isinteger(L, -1) && pa_is_rate_name(k, n)) {
 			lua_Number v = (lua_Number)lua_tointeger(L, -1);
 			lua_pop(L, 1);
 			lua_pushvalue(L, -1);
@@ -53,7 +60,6 @@ static int pa_metrics_ok(lua_State *L, int idx)
 #else
 		(void)k;
 		(void)n;
-		(void)pa_is_float_name;
 #endif
 		lua_pop(L, 1);
 	}
@@ -143,5 +149,198 @@ int pa_check_analytics(lua_State *L)
 		lua_pop(L, 1);
 	}
 	lua_pushboolean(L, ok);
+	return 1;
+}
+
+/* ------------------------------------------------ typing while checking */
+
+/*
+ * The strict walk behind decoding with the "analytics" shape: the answer
+ * comes straight from lua-cjson (every number a double), and the walk both
+ * checks it and gives the numbers their types from the schema, not from how
+ * the literal was written: a count becomes an integer (5.3+), a rate a float.
+ * It accepts only the documented fields; anything else (an unknown field, a
+ * wrong type, a count too large for a double to hold exactly) makes it say
+ * no, and the caller decodes the text again the general way. Returns 1 when
+ * the whole answer is in the documented shape.
+ */
+
+#define PA_EXACT_LIMIT 9007199254740992.0 /* 2^53 */
+
+static int pa_key_is(const char *k, size_t n, const char *lit, size_t litn)
+{
+	return n == litn && memcmp(k, lit, n) == 0;
+}
+
+/*
+ * metric name -> number, typed in place. Only integral values need a look
+ * at the name: a count that cjson gave as a double becomes an integer, a
+ * rate stays (or becomes) a float.
+ */
+static int pa_metrics_typed(lua_State *L, int idx)
+{
+	idx = pa_absindex(L, idx);
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		if (lua_type(L, -1) != LUA_TNUMBER || lua_type(L, -2) != LUA_TSTRING) {
+			lua_pop(L, 2);
+			return 0;
+		}
+#if PA_HAVE_INTEGERS
+		if (lua_isinteger(L, -1)) {
+			/* a decoder that makes integers itself: only rates need a change */
+			size_t n;
+			const char *k = lua_tolstring(L, -2, &n);
+			if (pa_is_rate_name(k, n)) {
+				lua_Number v = (lua_Number)lua_tointeger(L, -1);
+				lua_pop(L, 1);
+				lua_pushvalue(L, -1);
+				lua_pushnumber(L, v);
+				lua_rawset(L, idx);
+				continue;
+			}
+		} else {
+			lua_Number d = lua_tonumber(L, -1);
+			if (d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT) {
+				lua_Integer i = (lua_Integer)d;
+				if ((lua_Number)i == d) {
+					size_t n;
+					const char *k = lua_tolstring(L, -2, &n);
+					if (!pa_is_rate_name(k, n)) {
+						lua_pop(L, 1);
+						lua_pushvalue(L, -1);
+						lua_pushinteger(L, i);
+						lua_rawset(L, idx);
+						continue;
+					}
+				}
+			} else if (d == floor(d)) {
+				lua_pop(L, 2);
+				return 0; /* the literal may hold more digits than a double */
+			}
+		}
+#endif
+		lua_pop(L, 1);
+	}
+	return 1;
+}
+
+/* one element of daily_metrics: exactly date, data_status and metrics */
+static int pa_day_typed(lua_State *L, int idx)
+{
+	int seen = 0;
+	idx = pa_absindex(L, idx);
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		size_t n, vlen;
+		const char *k, *v;
+		int ok = 0;
+		if (lua_type(L, -2) == LUA_TSTRING) {
+			k = lua_tolstring(L, -2, &n);
+			if (pa_key_is(k, n, "metrics", 7)) {
+				ok = !(seen & 1) && pa_metrics_typed(L, -1);
+				seen |= 1;
+			} else if (lua_type(L, -1) == LUA_TSTRING) {
+				v = lua_tolstring(L, -1, &vlen);
+				if (pa_key_is(k, n, "date", 4)) {
+					int32_t day;
+					ok = !(seen & 2) && pa_parse_date(v, vlen, &day);
+					seen |= 2;
+				} else if (pa_key_is(k, n, "data_status", 11)) {
+					ok = !(seen & 4);
+					seen |= 4;
+				}
+			}
+		}
+		lua_pop(L, 1);
+		if (!ok) {
+			lua_pop(L, 1);
+			return 0;
+		}
+	}
+	return seen == 7;
+}
+
+/* one split: daily_metrics, summary_metrics, lifetime_metrics, each optional */
+static int pa_response_typed(lua_State *L, int idx)
+{
+	idx = pa_absindex(L, idx);
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		size_t n;
+		const char *k;
+		int ok = 0;
+		if (lua_type(L, -2) == LUA_TSTRING) {
+			k = lua_tolstring(L, -2, &n);
+			if (pa_key_is(k, n, "daily_metrics", 13)) {
+				if (lua_type(L, -1) == LUA_TTABLE) {
+					int d = lua_gettop(L);
+					size_t i, len = lua_rawlen(L, d);
+					ok = 1;
+					for (i = 1; ok && i <= len; i++) {
+						lua_rawgeti(L, d, (int)i);
+						ok = pa_day_typed(L, -1);
+						lua_pop(L, 1);
+					}
+					/* an empty array, not an object with keys */
+					if (ok && len == 0) {
+						lua_pushnil(L);
+						if (lua_next(L, d) != 0) {
+							lua_pop(L, 2);
+							ok = 0;
+						}
+					}
+				}
+			} else if (pa_key_is(k, n, "summary_metrics", 15) ||
+			           pa_key_is(k, n, "lifetime_metrics", 16)) {
+				ok = pa_metrics_typed(L, -1);
+			}
+		}
+		lua_pop(L, 1);
+		if (!ok) {
+			lua_pop(L, 1);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int pa_analytics_typed(lua_State *L, int idx)
+{
+	idx = pa_absindex(L, idx);
+	luaL_checkstack(L, 8, "checking an analytics answer");
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING || !pa_response_typed(L, -1)) {
+			lua_pop(L, 2);
+			return 0;
+		}
+		lua_pop(L, 1);
+	}
+	return 1;
+}
+
+/* pin id -> analytics answer (GET /pins/analytics) */
+int pa_pins_analytics_typed(lua_State *L, int idx)
+{
+	idx = pa_absindex(L, idx);
+	if (lua_type(L, idx) != LUA_TTABLE)
+		return 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING || !pa_analytics_typed(L, -1)) {
+			lua_pop(L, 2);
+			return 0;
+		}
+		lua_pop(L, 1);
+	}
 	return 1;
 }

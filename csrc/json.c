@@ -286,13 +286,57 @@ int pa_json_decode(lua_State *L, const char *buf, size_t len)
 	return 1;
 }
 
-/* core.decode(text) -> value | nil, message */
+/*
+ * Decoding with a known shape: PA_SHAPE_ANALYTICS (one analytics answer,
+ * keyed by split) or PA_SHAPE_PINS_ANALYTICS (such answers keyed by pin id).
+ * The text goes to cjson as it is (no scan, no marker strings), and one walk
+ * (check.c) checks the answer against the schema while giving every number
+ * its type from the schema. An answer that walk does not accept is decoded
+ * again the general way, so the caller gets exactly what pa_json_decode
+ * gives and checks it itself; *shape_ok says which happened.
+ */
+int pa_json_decode_as(lua_State *L, const char *buf, size_t len, int shape, int *shape_ok)
+{
+	*shape_ok = 0;
+	if (shape != PA_SHAPE_NONE) {
+		pa_rawgetp(L, LUA_REGISTRYINDEX, &pa_json_decode_key);
+		lua_pushlstring(L, buf, len);
+		if (lua_pcall(L, 1, 1, 0) != LUA_OK)
+			return 0; /* not JSON: the general way would say the same */
+		if (shape == PA_SHAPE_ANALYTICS ? pa_analytics_typed(L, -1) : pa_pins_analytics_typed(L, -1)) {
+			*shape_ok = 1;
+			return 1;
+		}
+		lua_pop(L, 1);
+	}
+	return pa_json_decode(L, buf, len);
+}
+
+/* The shape named by the string at idx (none/nil: PA_SHAPE_NONE); raises on an unknown name. */
+int pa_check_shape(lua_State *L, int idx)
+{
+	static const char *const names[] = { "none", "analytics", "pins_analytics", NULL };
+	if (lua_isnoneornil(L, idx))
+		return PA_SHAPE_NONE;
+	return luaL_checkoption(L, idx, NULL, names);
+}
+
+/*
+ * core.decode(text [, shape]) -> value | nil, message
+ * With shape "analytics" or "pins_analytics": value, shape_ok | nil, message
+ * (see pa_json_decode_as).
+ */
 int pa_json_decode_lua(lua_State *L)
 {
 	size_t len;
 	const char *s = luaL_checklstring(L, 1, &len);
-	if (pa_json_decode(L, s, len))
-		return 1;
+	int shape = pa_check_shape(L, 2), shape_ok;
+	if (pa_json_decode_as(L, s, len, shape, &shape_ok)) {
+		if (shape == PA_SHAPE_NONE)
+			return 1;
+		lua_pushboolean(L, shape_ok);
+		return 2;
+	}
 	lua_pushnil(L);
 	lua_insert(L, -2);
 	return 2;

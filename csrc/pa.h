@@ -25,6 +25,12 @@ void pa_json_open(lua_State *L);
  */
 int pa_json_decode(lua_State *L, const char *buf, size_t len);
 int pa_json_decode_lua(lua_State *L);
+/* Shapes a body can be decoded as (see pa_json_decode_as). */
+#define PA_SHAPE_NONE 0
+#define PA_SHAPE_ANALYTICS 1
+#define PA_SHAPE_PINS_ANALYTICS 2
+int pa_json_decode_as(lua_State *L, const char *buf, size_t len, int shape, int *shape_ok);
+int pa_check_shape(lua_State *L, int idx);
 
 /* xfer.c: one easy handle and its response buffers */
 typedef struct {
@@ -37,6 +43,7 @@ typedef struct {
 	pa_buf body, head;
 	size_t max_body;
 	int too_large, oom;
+	int shape, shape_ok; /* how to decode the answer (PA_SHAPE_*); whether it had that shape */
 	char errbuf[CURL_ERROR_SIZE];
 } pa_xfer;
 
@@ -74,6 +81,8 @@ int pa_frame_bytes(lua_State *L);
 
 /* check.c */
 int pa_check_analytics(lua_State *L);
+int pa_analytics_typed(lua_State *L, int idx);
+int pa_pins_analytics_typed(lua_State *L, int idx);
 
 /* batch.c */
 void pa_batch_open(lua_State *L);

@@ -75,15 +75,18 @@ int pa_session_new(lua_State *L)
 }
 
 /*
- * session:request(method, target [, body [, headers]])
+ * session:request(method, target [, body [, headers [, shape]]])
  *   target  path and query appended to base_url ("/pins/1/analytics?...")
  *   body    request body string (POST/PUT/PATCH)
  *   headers array of extra "Name: value" lines for this request
+ *   shape   "analytics": the answer is expected to be an analytics answer,
+ *           checked and typed while decoding (see pa_json_decode_as)
  *
- * -> status, headers, value, decode_error, raw
+ * -> status, headers, value, decode_error, raw [, shape_ok]
  *      value        the decoded JSON body (nil when the body is empty or not JSON)
  *      decode_error why the body could not be decoded (nil otherwise)
  *      raw          the body text when it could not be decoded (nothing is lost)
+ *      shape_ok     with a shape: true when the value has it (already checked)
  * -> nil, kind, message, curl_code   when no HTTP answer arrived
  *      kind is "network", "timeout", "tls" or "too_large"
  */
@@ -95,6 +98,7 @@ static int pa_session_request(lua_State *L)
 	const char *target = luaL_checklstring(L, 3, &tlen);
 	const char *body = luaL_optlstring(L, 4, NULL, &blen);
 	struct curl_slist *extra = NULL, *list = s->headers;
+	int shape = pa_check_shape(L, 6), nret;
 	CURLcode rc;
 
 	/* everything that may raise comes before the per-request header list */
@@ -105,12 +109,18 @@ static int pa_session_request(lua_State *L)
 	}
 
 	pa_xfer_prepare(&s->x, s->url, method, body, blen, list);
+	s->x.shape = shape;
 	rc = curl_easy_perform(s->x.easy);
 	/* the per-request list must not outlive this call */
 	curl_easy_setopt(s->x.easy, CURLOPT_HTTPHEADER, s->headers);
 	if (extra != NULL)
 		curl_slist_free_all(extra);
-	return pa_xfer_push_result(L, &s->x, rc);
+	nret = pa_xfer_push_result(L, &s->x, rc);
+	if (shape == PA_SHAPE_NONE || lua_isnil(L, -nret))
+		return nret;
+	lua_settop(L, lua_gettop(L) + 5 - nret);
+	lua_pushboolean(L, s->x.shape_ok);
+	return 6;
 }
 
 /* session:set_token(token | nil): replaces the bearer token */

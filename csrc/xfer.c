@@ -257,6 +257,7 @@ void pa_xfer_prepare(pa_xfer *x, const char *url, const char *method, const char
 	x->body.len = 0;
 	x->head.len = 0;
 	x->too_large = x->oom = 0;
+	x->shape_ok = 0;
 	x->errbuf[0] = '\0';
 	curl_easy_setopt(x->easy, CURLOPT_URL, url);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
@@ -373,7 +374,9 @@ int pa_xfer_push_result(lua_State *L, pa_xfer *x, CURLcode rc)
 		lua_pushnil(L);
 		return 3;
 	}
-	if (pa_json_decode(L, x->body.p, x->body.len))
+	/* an error answer is not what the shape describes: decode it the general way */
+	if (pa_json_decode_as(L, x->body.p, x->body.len, status >= 200 && status <= 299 ? x->shape : PA_SHAPE_NONE,
+	                      &x->shape_ok))
 		return 3;
 	/* stack: status, headers, message */
 	lua_pushnil(L);

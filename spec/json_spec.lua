@@ -97,4 +97,107 @@ describe("core.decode", function()
     assert.is_nil(v)
     assert.truthy(msg:find("marker", 1, true))
   end)
+
+  describe("with the analytics shape", function()
+    local function day(date, metrics)
+      return '{"date":"' .. date .. '","data_status":"READY","metrics":' .. metrics .. '}'
+    end
+    local function answer(days, summary)
+      return '{"all":{"daily_metrics":[' .. table.concat(days, ",") .. '],"summary_metrics":' .. summary .. '}}'
+    end
+
+    it("types numbers by the schema: counts integers, rates floats, whatever the literal", function()
+      local text = answer({
+        day("2026-11-01", '{"IMPRESSION":240,"SAVE":5.0,"SAVE_RATE":0,"VIDEO_AVG_WATCH_TIME":3,"OUTBOUND_CLICK_RATE":0.25}'),
+        day("2026-11-02", '{"IMPRESSION":-0.0,"PIN_CLICK":7.5}'),
+      }, '{"IMPRESSION":240,"SAVE_RATE":1}')
+      local v, shape_ok = core.decode(text, "analytics")
+      assert.is_true(shape_ok)
+      local d1, d2 = v.all.daily_metrics[1].metrics, v.all.daily_metrics[2].metrics
+      assert.equal(240, d1.IMPRESSION)
+      assert.equal(5, d1.SAVE)
+      assert.equal(0, d1.SAVE_RATE)
+      assert.equal(3, d1.VIDEO_AVG_WATCH_TIME)
+      assert.equal(0.25, d1.OUTBOUND_CLICK_RATE)
+      assert.equal(7.5, d2.PIN_CLICK)
+      assert.equal("2026-11-02", v.all.daily_metrics[2].date)
+      if has_integers then
+        assert.equal("integer", itype(d1.IMPRESSION))
+        assert.equal("integer", itype(d1.SAVE))
+        assert.equal("float", itype(d1.SAVE_RATE))
+        assert.equal("float", itype(d1.VIDEO_AVG_WATCH_TIME))
+        assert.equal("integer", itype(d2.IMPRESSION))
+        assert.equal("float", itype(d2.PIN_CLICK)) -- not integral: left as it is
+        assert.equal("integer", itype(v.all.summary_metrics.IMPRESSION))
+        assert.equal("float", itype(v.all.summary_metrics.SAVE_RATE))
+      end
+    end)
+
+    it("gives the same values as the general decoder for a well-formed answer", function()
+      local text = answer({ day("2026-11-01", '{"IMPRESSION":12,"SAVE_RATE":0.5}') }, '{"IMPRESSION":12}')
+      local shaped = assert(core.decode(text, "analytics"))
+      local general = assert(core.decode(text))
+      assert.same(general, shaped)
+    end)
+
+    it("says no and decodes the general way when the answer is not in the shape", function()
+      local cases = {
+        -- an unknown field: its numbers follow the literal, as without a shape
+        { '{"all":{"daily_metrics":[],"extra":{"n":1.0,"m":2}}}', function(v)
+          assert.equal(1, v.all.extra.n)
+          assert.equal(2, v.all.extra.m)
+          if has_integers then
+            assert.equal("float", itype(v.all.extra.n))
+            assert.equal("integer", itype(v.all.extra.m))
+          end
+        end },
+        { answer({ day("2026-11-01", '{"IMPRESSION":"12"}') }, '{}'), function(v)
+          assert.equal("12", v.all.daily_metrics[1].metrics.IMPRESSION)
+        end },
+        { answer({ '{"date":"2026-02-30","data_status":"READY","metrics":{}}' }, '{}'), function(v)
+          assert.equal("2026-02-30", v.all.daily_metrics[1].date)
+        end },
+        { answer({ '{"date":"2026-11-01","metrics":{}}' }, '{}'), function(v)
+          assert.is_nil(v.all.daily_metrics[1].data_status)
+        end },
+        { '{"all":{"daily_metrics":{"x":1}}}', function(v) assert.equal(1, v.all.daily_metrics.x) end },
+        { '[1,2]', function(v) assert.same({ 1, 2 }, v) end },
+      }
+      for i, c in ipairs(cases) do
+        local v, shape_ok = core.decode(c[1], "analytics")
+        assert.is_table(v, "case " .. i)
+        assert.is_false(shape_ok, "case " .. i)
+        c[2](v)
+      end
+    end)
+
+    it("leaves a count too long for a double to the exact general decoder", function()
+      local v, shape_ok = core.decode(answer({}, '{"IMPRESSION":12345678901234567}'), "analytics")
+      assert.is_false(shape_ok)
+      if has_integers then
+        assert.equal(12345678901234567, v.all.summary_metrics.IMPRESSION)
+        assert.equal("integer", itype(v.all.summary_metrics.IMPRESSION))
+      end
+    end)
+
+    it("decodes pin id -> answer with the pins_analytics shape", function()
+      local one = answer({ day("2026-11-01", '{"SAVE":3}') }, '{"SAVE":3}')
+      local v, shape_ok = core.decode('{"111":' .. one .. ',"222":' .. one .. '}', "pins_analytics")
+      assert.is_true(shape_ok)
+      assert.equal(3, v["222"].all.daily_metrics[1].metrics.SAVE)
+      if has_integers then assert.equal("integer", itype(v["111"].all.summary_metrics.SAVE)) end
+      local _, not_ok = core.decode('{"111":{"all":7}}', "pins_analytics")
+      assert.is_false(not_ok)
+    end)
+
+    it("returns nil and cjson's message for text that is not JSON", function()
+      local v, msg = core.decode('{"all":', "analytics")
+      assert.is_nil(v)
+      assert.is_string(msg)
+    end)
+
+    it("refuses a shape it does not know", function()
+      assert.has_error(function() core.decode("{}", "pins") end)
+    end)
+  end)
 end)

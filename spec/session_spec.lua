@@ -28,6 +28,33 @@ describe("core.session", function()
     s:close()
   end)
 
+  it("checks and types an analytics answer while decoding when asked to", function()
+    local s = core.session { base_url = sim.pinterest_url, token = H.TOKEN }
+    local target = "/pins/404404/analytics?start_date=" .. H.day(-1) .. "&end_date=" .. H.day(0) ..
+      "&metric_types=SAVE,SAVE_RATE"
+    local status, headers, body, decode_err, raw, shape_ok = s:request("GET", target, nil, nil, "analytics")
+    assert.equal(200, status)
+    assert.is_table(headers)
+    assert.is_nil(decode_err)
+    assert.is_nil(raw)
+    assert.is_true(shape_ok)
+    local m = body.all.daily_metrics[1].metrics
+    assert.is_number(m.SAVE)
+    if math.type then
+      assert.equal("integer", math.type(m.SAVE))
+      assert.equal("float", math.type(m.SAVE_RATE))
+    end
+    -- an error answer is decoded the general way, and is not in the shape
+    local st, _, err_body, _, _, err_ok = s:request("GET", "/pins/404404/analytics", nil, nil, "analytics")
+    assert.equal(400, st)
+    assert.is_table(err_body)
+    assert.is_false(err_ok)
+    -- without a shape, five results at most, as before
+    assert.equal(3, select("#", s:request("GET", target)))
+    assert.has_error(function() s:request("GET", target, nil, nil, "nope") end)
+    s:close()
+  end)
+
   it("sends the bearer token only as a header, and can replace it", function()
     local s = core.session { base_url = sim.pinterest_url, token = "not-the-token" }
     local status = s:request("GET", "/pins/1/analytics")

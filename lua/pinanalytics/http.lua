@@ -33,7 +33,7 @@ end
 --- Turns an HTTP answer into true, body, meta (2xx with a JSON or empty
 -- body; meta = {status, headers, request_id}) or false, err.
 -- opts: secrets (strings to redact from errors), endpoint (label for errors).
-function M.result(status, headers, body, decode_err, raw, opts)
+function M.result(status, headers, body, decode_err, raw, opts, shape_ok)
   local secrets = opts.secrets
   local request_id = headers["x-pinterest-rid"]
   if status >= 200 and status <= 299 then
@@ -42,7 +42,7 @@ function M.result(status, headers, body, decode_err, raw, opts)
         message = "the response body is not valid JSON: " .. decode_err, raw = raw,
         endpoint = opts.endpoint }, secrets)
     end
-    return true, body, { status = status, headers = headers, request_id = request_id }
+    return true, body, { status = status, headers = headers, request_id = request_id, shape_ok = shape_ok }
   end
   local fields = {
     kind = errors.kind_for_status(status), status = status, request_id = request_id,
@@ -68,18 +68,20 @@ end
 
 --- Performs one request.
 -- opts: method ("GET"), body (string), headers (array of "Name: value"),
---       secrets, endpoint (as for M.result).
+--       shape ("analytics": checked and typed while decoding; meta.shape_ok
+--       is then true when the answer has that shape), secrets, endpoint (as
+--       for M.result).
 -- Returns true, body, meta | false, err (see M.result).
 function M.perform(session, target, opts)
   opts = opts or {}
-  local status, headers, body, decode_err, raw = session:request(opts.method or "GET", target, opts.body,
-    opts.headers)
+  local status, headers, body, decode_err, raw, shape_ok = session:request(opts.method or "GET", target,
+    opts.body, opts.headers, opts.shape)
   if not status then
     -- no HTTP answer: headers is the kind, body the message
     return false, errors.new({ kind = headers, message = body, curl_code = decode_err,
       endpoint = opts.endpoint }, opts.secrets)
   end
-  return M.result(status, headers, body, decode_err, raw, opts)
+  return M.result(status, headers, body, decode_err, raw, opts, shape_ok)
 end
 
 return M

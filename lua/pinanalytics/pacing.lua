@@ -219,7 +219,7 @@ function M.run(ctx, jobs)
     local ok, body, meta
     if r.status then
       ok, body, meta = http.result(r.status, r.headers, r.body, r.decode_error, r.raw,
-        { secrets = ctx.secrets, endpoint = job.endpoint })
+        { secrets = ctx.secrets, endpoint = job.endpoint }, r.shape_ok)
     else
       ok, body = false, errors.new({ kind = r.kind, message = r.message, curl_code = r.curl_code,
         endpoint = job.endpoint }, ctx.secrets)
@@ -296,7 +296,7 @@ function M.run(ctx, jobs)
         next_id = next_id + 1
         inflight[next_id] = job
         job.sent_at = now
-        batch:add(next_id, "GET", job.target)
+        batch:add(next_id, "GET", job.target, nil, nil, job.shape)
       end
     end
     if pending == 0 then break end

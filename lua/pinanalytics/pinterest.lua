@@ -530,11 +530,11 @@ end
 --- GET base_url .. path with the query pairs: paced by the category's
 -- bucket, retried by the client's policy, refreshing the token when it is
 -- due or refused once. Returns true, body, meta | false, err.
-function Client:_get(path, query, endpoint, category)
+function Client:_get(path, query, endpoint, category, shape)
   local ok, refreshed = self:_token_due()
   if not ok then return false, refreshed end
   local target = path .. http.query(query or {})
-  local opts = { secrets = self.secrets, endpoint = "GET " .. (endpoint or path) }
+  local opts = { secrets = self.secrets, endpoint = "GET " .. (endpoint or path), shape = shape }
   local attempt = 0
   while true do
     self:_pace(category or CATEGORY_ANALYTICS)
@@ -602,10 +602,12 @@ local function shape_error(self, meta, path, where, why, body)
   }, self.secrets)
 end
 
--- GET + shape check: body, info | nil, err
-function Client:_fetch(path, q, shape_ok, info)
-  local ok, body, meta = self:_get(path, q)
+-- GET + shape check: body, info | nil, err. shape: what the C core checks
+-- while decoding ("analytics"), when it applies; shape_ok checks the rest.
+function Client:_fetch(path, q, shape_ok, info, shape)
+  local ok, body, meta = self:_get(path, q, nil, nil, shape)
   if not ok then return nil, body end
+  if meta.shape_ok then return body, nil, info end
   local good, where, why = shape_ok(body)
   if not good then return nil, shape_error(self, meta, path, where, why, body) end
   return body, nil, info
@@ -622,7 +624,7 @@ function Client:pin_analytics(pin_id, params)
   check_digits(fn, "pin_id", pin_id)
   if params == nil then fail(fn, "params is required (a table)") end
   local q, info = build_query(self, fn, PIN_ANALYTICS, params)
-  return self:_fetch("/pins/" .. pin_id .. "/analytics", q, schema.pin_analytics, info)
+  return self:_fetch("/pins/" .. pin_id .. "/analytics", q, schema.pin_analytics, info, "analytics")
 end
 
 --- Analytics of any number of pins: GET /pins/analytics in requests of at
@@ -654,9 +656,14 @@ function Client:pins_analytics(pin_ids, params)
     local path = "/pins/" .. id .. "/analytics"
     return {
       target = path .. single_query, category = CATEGORY_ANALYTICS, endpoint = "GET " .. path, pins = 1,
+      shape = "analytics",
       done = function(ok, body, meta)
         if not ok then
           errs[id] = body
+          return
+        end
+        if meta.shape_ok then
+          results[id] = body
           return
         end
         local good, where, why = schema.pin_analytics(body)
@@ -686,7 +693,7 @@ function Client:pins_analytics(pin_ids, params)
     for _, id in ipairs(chunk) do mq[#mq + 1] = { "pin_ids", id } end
     for _, p in ipairs(q) do mq[#mq + 1] = p end
     local job = { target = "/pins/analytics" .. http.query(mq), category = CATEGORY_ANALYTICS,
-      endpoint = "GET /pins/analytics", pins = #chunk }
+      endpoint = "GET /pins/analytics", pins = #chunk, shape = "pins_analytics" }
     job.done = function(ok, body, meta, run)
       local fallback = {}
       if ok or not (body.status == 403 or (body.status == 404 and body.code ~= 50)) then
@@ -705,6 +712,8 @@ function Client:pins_analytics(pin_ids, params)
           local entry = body[id]
           if entry == nil then
             fallback[#fallback + 1] = id -- absent from the bulk answer: ask for it alone
+          elseif meta.shape_ok then
+            results[id] = entry
           else
             local good, where, why = schema.pin_analytics(entry)
             if good then
@@ -757,7 +766,7 @@ end
 -- source, ad_account_id.
 function Client:user_account_analytics(params)
   local q, info = build_query(self, "user_account_analytics", USER_ACCOUNT_ANALYTICS, params)
-  return self:_fetch("/user_account/analytics", q, schema.pin_analytics, info)
+  return self:_fetch("/user_account/analytics", q, schema.pin_analytics, info, "analytics")
 end
 
 --- GET /user_account/analytics/top_pins: the top pins (at most 50) by sort_by.
