@@ -68,13 +68,27 @@ static int pa_is_num_char(char c)
 	       c == 'E';
 }
 
-/* Is the float literal s[0..len) integral (1.0, 2e3, -0.0)? */
+/*
+ * Is the float literal s[0..len) integral (1.0, 2e3, -0.0)? Without an
+ * exponent it is when every digit after the point is 0; with one, strtod
+ * decides.
+ */
 static int pa_float_literal_is_integral(const char *s, size_t len)
 {
 	char small[64];
 	char *tmp = small;
+	const char *dot = memchr(s, '.', len);
 	double d;
 	int integral;
+	if (memchr(s, 'e', len) == NULL && memchr(s, 'E', len) == NULL) {
+		size_t i;
+		if (dot == NULL)
+			return 1;
+		for (i = (size_t)(dot - s) + 1; i < len; i++)
+			if (s[i] != '0')
+				return 0;
+		return 1;
+	}
 	if (len >= sizeof small) {
 		tmp = malloc(len + 1);
 		if (tmp == NULL)
@@ -90,6 +104,24 @@ static int pa_float_literal_is_integral(const char *s, size_t len)
 	return integral;
 }
 
+/* The index just past the closing quote of the string opening at s[i]. */
+static size_t pa_skip_string(const char *s, size_t len, size_t i)
+{
+	size_t p = i + 1;
+	for (;;) {
+		const char *q = p < len ? memchr(s + p, '"', len - p) : NULL;
+		size_t at, bs = 0;
+		if (q == NULL)
+			return len; /* unterminated: cjson reports it */
+		at = (size_t)(q - s);
+		while (at - bs > i + 1 && s[at - bs - 1] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return at + 1;
+		p = at + 1; /* an escaped quote */
+	}
+}
+
 /*
  * One pass over the text, outside strings, collecting the number literals
  * that need a marker. Malformed text is left for cjson to report.
@@ -101,13 +133,7 @@ static int pa_scan_numbers(const char *s, size_t len, pa_marks *marks)
 	while (i < len) {
 		char c = s[i];
 		if (c == '"') {
-			i++;
-			while (i < len && s[i] != '"') {
-				if (s[i] == '\\')
-					i++;
-				i++;
-			}
-			i++;
+			i = pa_skip_string(s, len, i);
 		} else if (c == '-' || (c >= '0' && c <= '9')) {
 			size_t start = i, digits = 0;
 			int is_float = 0;
