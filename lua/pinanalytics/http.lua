@@ -14,11 +14,18 @@ M.escape = escape
 
 --- Encodes an array of {name, value} pairs as "?a=1&b=2" ("" when empty).
 -- Values are strings or numbers; a name may repeat (pin_ids=1&pin_ids=2).
+-- A pair {name, value, true} is sent as it is: its name and value are
+-- known to hold only characters that need no escaping (checked values:
+-- dates, digits, enum names).
 function M.query(pairs_list)
   local out = {}
   for i = 1, #pairs_list do
     local p = pairs_list[i]
-    out[#out + 1] = escape(p[1]) .. "=" .. escape(tostring(p[2]))
+    if p[3] then
+      out[i] = p[1] .. "=" .. p[2]
+    else
+      out[i] = escape(p[1]) .. "=" .. escape(tostring(p[2]))
+    end
   end
   if #out == 0 then return "" end
   return "?" .. table.concat(out, "&")

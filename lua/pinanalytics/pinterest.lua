@@ -86,6 +86,14 @@ local function set_of(list)
   return s
 end
 
+-- Enum values go into query strings unescaped (see build_query): each must be a plain name.
+local function url_safe_set(list)
+  for _, v in ipairs(list) do
+    if not v:match("^[%w_]+$") then error("pinanalytics.pinterest: enum value " .. v .. " needs escaping", 2) end
+  end
+  return set_of(list)
+end
+
 ---------------------------------------------------------------- argument checks
 
 local fail = check.failer("pinanalytics.pinterest")
@@ -108,7 +116,7 @@ end
 local P = {}
 
 function P.enum(allowed)
-  local ok = set_of(allowed)
+  local ok = url_safe_set(allowed)
   return function(fn, name, v)
     if type(v) ~= "string" or not ok[v] then
       fail(fn, "%s = %s is not allowed (allowed: %s)", name, show(v), table.concat(allowed, ", "))
@@ -139,7 +147,7 @@ end
 --- An array of enum values (or one comma-separated string); duplicates
 -- dropped. sep = "," sends one comma-separated value, nil repeats the key.
 function P.list(allowed, sep)
-  local ok = set_of(allowed)
+  local ok = url_safe_set(allowed)
   return function(fn, name, v)
     local list = v
     if type(v) == "string" then
@@ -232,8 +240,10 @@ local function build_query(self, fn, ep, params)
   local q, info = {}, nil
   if ep.dated then
     local s, e, dropped = check_dates(self, fn, params)
-    q[1] = { "start_date", s }
-    q[2] = { "end_date", e }
+    -- every value below is checked (dates, digits, whole numbers, booleans,
+    -- enum names joined by ","): nothing in them needs escaping (the third field)
+    q[1] = { "start_date", s, true }
+    q[2] = { "end_date", e, true }
     if dropped then
       info = { clamped = true, dropped = dropped, range = dates.range(s, e) }
     end
@@ -248,9 +258,9 @@ local function build_query(self, fn, ep, params)
     if v ~= nil then
       local wire = ep.params[name](fn, name, v)
       if type(wire) == "table" then
-        for _, x in ipairs(wire) do q[#q + 1] = { name, x } end
+        for _, x in ipairs(wire) do q[#q + 1] = { name, x, true } end
       else
-        q[#q + 1] = { name, wire }
+        q[#q + 1] = { name, wire, true }
       end
     end
   end
