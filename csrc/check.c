@@ -162,7 +162,9 @@ int pa_check_analytics(lua_State *L)
  * It accepts only the documented fields; anything else (an unknown field, a
  * wrong type, a count too large for a double to hold exactly) makes it say
  * no, and the caller decodes the text again the general way. Returns 1 when
- * the whole answer is in the documented shape.
+ * the whole answer is in the documented shape. Only for values straight from
+ * lua-cjson: it relies on a table's keys being all strings (an object) or all
+ * integers (an array).
  */
 
 #define PA_EXACT_LIMIT 9007199254740992.0 /* 2^53 */
@@ -183,8 +185,16 @@ static int pa_metrics_typed(lua_State *L, int idx)
 	if (lua_type(L, idx) != LUA_TTABLE)
 		return 0;
 	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		if (lua_type(L, -1) != LUA_TNUMBER || lua_type(L, -2) != LUA_TSTRING) {
+	if (lua_next(L, idx) == 0)
+		return 1;
+	/* lua-cjson makes a JSON object's keys strings and an array's integers,
+	 * never both in one table: the first key tells for all */
+	if (lua_type(L, -2) != LUA_TSTRING) {
+		lua_pop(L, 2);
+		return 0;
+	}
+	do {
+		if (lua_type(L, -1) != LUA_TNUMBER) {
 			lua_pop(L, 2);
 			return 0;
 		}
@@ -223,7 +233,7 @@ static int pa_metrics_typed(lua_State *L, int idx)
 		}
 #endif
 		lua_pop(L, 1);
-	}
+	} while (lua_next(L, idx) != 0);
 	return 1;
 }
 
