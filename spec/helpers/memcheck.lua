@@ -9,8 +9,18 @@ local function decode_cases()
     "240", "1.0", '"s"', "[", "{\"a\":", "<html>", string.rep("[", 70) .. string.rep("]", 70),
     '{"a":"\\u0000pa:f:1","b":1.0}', "[" .. string.rep("1.0,", 5000) .. "1]",
   }
+  local day = '{"date":"2026-11-01","data_status":"READY","metrics":{"IMPRESSION":240,"SAVE_RATE":0,"SAVE":2.5}}'
+  local shaped = {
+    '{"all":{"daily_metrics":[' .. day .. ',' .. day .. '],"summary_metrics":{"IMPRESSION":480}}}',
+    '{"all":{"daily_metrics":[' .. day .. '],"extra":1}}', '{"all":{"summary_metrics":{"A":12345678901234567}}}',
+    '{"all":{"daily_metrics":{"x":1}}}', '{"all":{"daily_metrics":[[1]]}}', '[1]', '{"all":', "7",
+  }
   for _ = 1, 20 do
     for _, c in ipairs(cases) do core.decode(c) end
+    for _, c in ipairs(shaped) do
+      core.decode(c, "analytics")
+      core.decode('{"1":' .. c .. '}', "pins_analytics")
+    end
   end
 end
 
@@ -18,7 +28,7 @@ local function sessions(url)
   for i = 1, 20 do
     local s = core.session { base_url = url, token = "t" .. i, timeout = 5 }
     s:request("GET", "/pins/1/analytics?start_date=" .. pa.dates.add_days(pa.dates.today(), -3) ..
-      "&end_date=" .. pa.dates.today() .. "&metric_types=IMPRESSION,SAVE_RATE")
+      "&end_date=" .. pa.dates.today() .. "&metric_types=IMPRESSION,SAVE_RATE", nil, nil, i % 3 == 0 and "analytics" or nil)
     s:set_token("other")
     s:request("GET", "/pins/1/analytics")
     s:request("POST", "/nothing", "a=b", { "Content-Type: application/x-www-form-urlencoded" })
@@ -40,7 +50,7 @@ local function batches(url)
     local b = core.batch { base_url = url, token = "t", concurrency = 4, timeout = 5 }
     for i = 1, 4 do
       b:add(i, "GET", "/pins/" .. i .. "/analytics?start_date=" .. today .. "&end_date=" .. today ..
-        "&metric_types=SAVE", nil, i % 2 == 0 and { "X-Extra: " .. i } or nil)
+        "&metric_types=SAVE", nil, i % 2 == 0 and { "X-Extra: " .. i } or nil, i % 3 == 0 and "analytics" or nil)
     end
     b:set_token("other") -- while requests are in flight
     if round < 3 then
