@@ -1,7 +1,8 @@
 /*
  * check.c - the fast path of the shape check of an analytics answer
  * (PinAnalyticsResponse / AnalyticsResponse): one walk in C that says
- * whether every part has its documented type, and makes rates floats.
+ * whether every part has its documented type, makes rates floats and counts
+ * written with a fraction (240.0) integers.
  * When it says no, the Lua checker (pinanalytics.schema) walks the answer
  * again to name the first bad field; well-formed answers never pay for that.
  */
@@ -9,6 +10,8 @@
 #include <string.h>
 
 #include "pa.h"
+
+#define PA_EXACT_LIMIT 9007199254740992.0 /* 2^53: doubles hold every integer below */
 
 #if PA_HAVE_INTEGERS
 /* Is the metric named k[0..n) a rate (a float whatever its literal)? */
@@ -56,6 +59,17 @@ static int pa_metrics_ok(lua_State *L, int idx)
 			lua_pushnumber(L, v);
 			lua_rawset(L, idx);
 			continue;
+		}
+		if (!lua_isinteger(L, -1) && !pa_is_rate_name(k, n)) {
+			/* a count written as 240.0 */
+			lua_Number d = lua_tonumber(L, -1);
+			if (d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT && d == floor(d)) {
+				lua_pop(L, 1);
+				lua_pushvalue(L, -1);
+				lua_pushinteger(L, (lua_Integer)d);
+				lua_rawset(L, idx);
+				continue;
+			}
 		}
 #else
 		(void)k;
@@ -166,8 +180,6 @@ int pa_check_analytics(lua_State *L)
  * lua-cjson: it relies on a table's keys being all strings (an object) or all
  * integers (an array).
  */
-
-#define PA_EXACT_LIMIT 9007199254740992.0 /* 2^53 */
 
 static int pa_key_is(const char *k, size_t n, const char *lit, size_t litn)
 {

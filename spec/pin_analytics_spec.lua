@@ -312,6 +312,46 @@ describe("pin_analytics", function()
     end)
   end)
 
+  describe("number types", function()
+    local function serve(id, text)
+      sim:configure { override = { ["/v5/pins/" .. id .. "/analytics"] = {
+        status = 200, body = text, headers = { ["Content-Type"] = "application/json" } } } }
+    end
+    local day = '{"date":"2026-11-01","data_status":"READY","metrics":{"IMPRESSION":240.0,"SAVE":3,' ..
+      '"SAVE_RATE":0,"VIDEO_AVG_WATCH_TIME":12,"OUTBOUND_CLICK":1.5}'
+
+    it("come from the schema: counts integers, rates floats, whatever the literal", function()
+      serve("444", '{"all":{"daily_metrics":[' .. day .. '}],"summary_metrics":{"IMPRESSION":240.0,"SAVE_RATE":0}}}')
+      local res = assert(pin:pin_analytics("444", params()))
+      sim:configure { override = {} }
+      local m = res.all.daily_metrics[1].metrics
+      assert.same({ 240, 3, 0, 12, 1.5 }, { m.IMPRESSION, m.SAVE, m.SAVE_RATE, m.VIDEO_AVG_WATCH_TIME, m.OUTBOUND_CLICK })
+      if math.type then
+        assert.same({ "integer", "integer", "float", "float", "float" }, { math.type(m.IMPRESSION),
+          math.type(m.SAVE), math.type(m.SAVE_RATE), math.type(m.VIDEO_AVG_WATCH_TIME), math.type(m.OUTBOUND_CLICK) })
+        assert.equal("integer", math.type(res.all.summary_metrics.IMPRESSION))
+        assert.equal("float", math.type(res.all.summary_metrics.SAVE_RATE))
+      end
+    end)
+
+    it("an answer with a field the schema does not name is still returned, checked field by field", function()
+      serve("555", '{"all":{"daily_metrics":[' .. day .. ',"note":"new"}],"summary_metrics":{"SAVE":3}}}')
+      local res, err = pin:pin_analytics("555", params())
+      sim:configure { override = {} }
+      assert.is_table(res, tostring(err))
+      local d = res.all.daily_metrics[1]
+      assert.equal("new", d.note)
+      assert.equal(3, d.metrics.SAVE)
+      if math.type then
+        -- the same types as on the fast path
+        assert.equal("integer", math.type(d.metrics.SAVE))
+        assert.equal("integer", math.type(d.metrics.IMPRESSION))
+        assert.equal("float", math.type(d.metrics.SAVE_RATE))
+        assert.equal("float", math.type(d.metrics.VIDEO_AVG_WATCH_TIME))
+      end
+    end)
+  end)
+
   describe("answers of the wrong shape", function()
     it("the seed's sample response is invalid_response naming the bad field, body kept", function()
       local fixture = H.read_file("spec/fixtures/seed_pin_analytics.json")
