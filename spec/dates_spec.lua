@@ -42,6 +42,8 @@ describe("dates", function()
     assert.equal("2026-11-23", dates.today(function() return 1795392000 + 86399 end))
     assert.equal("2026-11-24", dates.today(function() return 1795392000 + 86400 end))
     assert.equal(os.date("!%Y-%m-%d"), dates.today())
+    assert.equal(dates.parse("2026-11-23"), dates.today_number(function() return 1795392000 + 86399 end))
+    assert.equal(dates.parse(dates.today()), dates.today_number())
   end)
 
   it("raises on an invalid date given to arithmetic", function()

@@ -113,8 +113,13 @@ end
 --- Today's date in UTC. `clock`, when given, returns the current time as
 -- seconds since the epoch (like os.time()); it lets tests fix "today".
 function M.today(clock)
+  return M.format(M.today_number(clock))
+end
+
+--- Today (UTC) as a day number, as parse gives it.
+function M.today_number(clock)
   local t = clock and clock() or os.time()
-  return M.format(floor(t / 86400))
+  return floor(t / 86400)
 end
 
 ---------------------------------------------------------------- ranges

@@ -212,7 +212,7 @@ local function build(self, fn, p)
     if en <= sn then
       fail(fn, "end_date %s must be after start_date %s (OneUp needs a range of at least one day)", e, s)
     end
-    local yesterday = dates.parse(dates.today(self.clock)) - 1
+    local yesterday = dates.today_number(self.clock) - 1
     if en > yesterday then
       fail(fn, "end_date %s is after yesterday (%s UTC) (allowed: up to yesterday)", e, dates.format(yesterday))
     end

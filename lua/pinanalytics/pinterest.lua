@@ -201,7 +201,7 @@ local function check_dates(self, fn, p)
   if p.clamp ~= nil and type(p.clamp) ~= "boolean" then
     fail(fn, "clamp must be true or false, got %s", show(p.clamp))
   end
-  local today = dates.parse(dates.today(self.clock))
+  local today = dates.today_number(self.clock)
   local earliest = today - M.MAX_LOOKBACK_DAYS
   local dropped
   if sn < earliest then
