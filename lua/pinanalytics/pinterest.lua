@@ -159,13 +159,22 @@ function P.list(allowed, sep)
     if #list == 0 then
       fail(fn, "%s must not be empty (allowed: %s)", name, table.concat(allowed, ", "))
     end
-    local seen, out = {}, {}
+    local seen, dups = {}, false
     for i = 1, #list do
       local m = list[i]
       if not ok[m] then
         fail(fn, "%s[%d] = %s is not allowed (allowed: %s)", name, i, show(m), table.concat(allowed, ", "))
       end
-      if not seen[m] then seen[m] = true; out[#out + 1] = m end
+      if seen[m] then dups = true else seen[m] = true end
+    end
+    local out = list
+    if dups or sep == nil then
+      -- a fresh array (the caller's is never kept), duplicates dropped
+      out, seen = {}, {}
+      for i = 1, #list do
+        local m = list[i]
+        if not seen[m] then seen[m] = true; out[#out + 1] = m end
+      end
     end
     if sep then return table.concat(out, sep) end
     return out
