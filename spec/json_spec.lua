@@ -171,9 +171,12 @@ describe("core.decode", function()
       end
     end)
 
-    it("leaves a count too long for a double to the exact general decoder", function()
+    it("decodes a count too long for a double exactly", function()
       local v, shape_ok = core.decode(answer({}, '{"IMPRESSION":12345678901234567}'), "analytics")
-      assert.is_false(shape_ok)
+      -- lua-cjson 2.1.0 gives a double: the walk leaves it to the exact
+      -- general decoder; lua-cjson 2.1.0.14+ gives the integer itself
+      local cjson_integers = has_integers and itype(require("cjson").decode("[1]")[1]) == "integer"
+      assert.equal(cjson_integers, shape_ok)
       if has_integers then
         assert.equal(12345678901234567, v.all.summary_metrics.IMPRESSION)
         assert.equal("integer", itype(v.all.summary_metrics.IMPRESSION))
