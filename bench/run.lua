@@ -475,6 +475,13 @@ prow("shape check and number typing in C (`core.decode(body, \"analytics\")` min
 prow("argument checks, query building, result handling in Lua", p.full - p.session)
 prow("**full `c:pin_analytics` call** (measured here, apart from the table above)", p.full)
 add()
+if math.type and math.type(cjson.decode("[1]")[1]) == "float" then
+  add("This lua-cjson (%s) decodes every number as a double, so the row \"shape check and number typing\" " ..
+    "includes rewriting every count of the answer as an integer, one table write each (counts are integers, " ..
+    "rates floats); lua-cjson 2.1.0.14 and later decode integer literals as integers themselves, and the walk then " ..
+    "only checks. (a) keeps the doubles.", cjson._VERSION or "?")
+  add()
+end
 add("For comparison: (a) took %.3f ms for the whole request; pinanalytics's general decoder (`core.decode(body)`: " ..
   "a pre-scan of the text, lua-cjson, a walk that makes integer literals integers; used for answers that are not " ..
   "analytics, and for analytics answers outside the documented shape) took %.3f ms on this body.",
