@@ -25,6 +25,39 @@ static int pa_is_rate_name(const char *k, size_t n)
 #endif
 
 
+#if PA_HAVE_INTEGERS
+/*
+ * In a lua_next loop over the table at idx (absolute), with the key and its
+ * value on top: replaces the value in the table, leaving the key for the
+ * next step.
+ */
+static void pa_replace_number(lua_State *L, int idx, lua_Number v)
+{
+	lua_pop(L, 1);
+	lua_pushvalue(L, -1);
+	lua_pushnumber(L, v);
+	lua_rawset(L, idx);
+}
+
+static void pa_replace_integer(lua_State *L, int idx, lua_Integer v)
+{
+	lua_pop(L, 1);
+	lua_pushvalue(L, -1);
+	lua_pushinteger(L, v);
+	lua_rawset(L, idx);
+}
+#endif
+
+/* Has the table at idx (absolute) no entry at all? */
+static int pa_is_empty(lua_State *L, int idx)
+{
+	lua_pushnil(L);
+	if (lua_next(L, idx) == 0)
+		return 1;
+	lua_pop(L, 2);
+	return 0;
+}
+
 static int pa_is_object(lua_State *L, int idx)
 {
 	int obj;
@@ -54,20 +87,14 @@ static int pa_metrics_ok(lua_State *L, int idx)
 #if PA_HAVE_INTEGERS
 		if (lua_isinteger(L, -1) && pa_is_rate_name(k, n)) {
 			lua_Number v = (lua_Number)lua_tointeger(L, -1);
-			lua_pop(L, 1);
-			lua_pushvalue(L, -1);
-			lua_pushnumber(L, v);
-			lua_rawset(L, idx);
+			pa_replace_number(L, idx, v);
 			continue;
 		}
 		if (!lua_isinteger(L, -1) && !pa_is_rate_name(k, n)) {
 			/* a count written as 240.0 */
 			lua_Number d = lua_tonumber(L, -1);
 			if (d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT && d == floor(d)) {
-				lua_pop(L, 1);
-				lua_pushvalue(L, -1);
-				lua_pushinteger(L, (lua_Integer)d);
-				lua_rawset(L, idx);
+				pa_replace_integer(L, idx, (lua_Integer)d);
 				continue;
 			}
 		}
@@ -121,13 +148,8 @@ static int pa_response_ok(lua_State *L, int idx)
 			lua_pop(L, 1);
 		}
 		/* entries past the array part (a sparse "array") are not days */
-		if (ok && n == 0) {
-			lua_pushnil(L);
-			if (lua_next(L, d) != 0) {
-				lua_pop(L, 2);
-				ok = 0;
-			}
-		}
+		if (ok && n == 0 && !pa_is_empty(L, d))
+			ok = 0;
 	}
 	lua_pop(L, 1);
 	if (ok) {
@@ -217,10 +239,7 @@ static int pa_metrics_typed(lua_State *L, int idx)
 			const char *k = lua_tolstring(L, -2, &n);
 			if (pa_is_rate_name(k, n)) {
 				lua_Number v = (lua_Number)lua_tointeger(L, -1);
-				lua_pop(L, 1);
-				lua_pushvalue(L, -1);
-				lua_pushnumber(L, v);
-				lua_rawset(L, idx);
+				pa_replace_number(L, idx, v);
 				continue;
 			}
 		} else {
@@ -231,10 +250,7 @@ static int pa_metrics_typed(lua_State *L, int idx)
 					size_t n;
 					const char *k = lua_tolstring(L, -2, &n);
 					if (!pa_is_rate_name(k, n)) {
-						lua_pop(L, 1);
-						lua_pushvalue(L, -1);
-						lua_pushinteger(L, i);
-						lua_rawset(L, idx);
+						pa_replace_integer(L, idx, i);
 						continue;
 					}
 				}
@@ -311,13 +327,8 @@ static int pa_response_typed(lua_State *L, int idx)
 						lua_pop(L, 1);
 					}
 					/* an empty array, not an object with keys */
-					if (ok && len == 0) {
-						lua_pushnil(L);
-						if (lua_next(L, d) != 0) {
-							lua_pop(L, 2);
-							ok = 0;
-						}
-					}
+					if (ok && len == 0 && !pa_is_empty(L, d))
+						ok = 0;
 				}
 			} else if (pa_key_is(k, n, "summary_metrics", 15) ||
 			           pa_key_is(k, n, "lifetime_metrics", 16)) {
@@ -333,15 +344,15 @@ static int pa_response_typed(lua_State *L, int idx)
 	return 1;
 }
 
-int pa_analytics_typed(lua_State *L, int idx)
+/* An object whose every value passes each(); 1 when it is one. */
+static int pa_object_of(lua_State *L, int idx, int (*each)(lua_State *, int))
 {
 	idx = pa_absindex(L, idx);
-	luaL_checkstack(L, 8, "checking an analytics answer");
 	if (lua_type(L, idx) != LUA_TTABLE)
 		return 0;
 	lua_pushnil(L);
 	while (lua_next(L, idx) != 0) {
-		if (lua_type(L, -2) != LUA_TSTRING || !pa_response_typed(L, -1)) {
+		if (lua_type(L, -2) != LUA_TSTRING || !each(L, -1)) {
 			lua_pop(L, 2);
 			return 0;
 		}
@@ -350,19 +361,15 @@ int pa_analytics_typed(lua_State *L, int idx)
 	return 1;
 }
 
+/* split -> response (GET /pins/{id}/analytics, GET /user_account/analytics) */
+int pa_analytics_typed(lua_State *L, int idx)
+{
+	luaL_checkstack(L, 8, "checking an analytics answer");
+	return pa_object_of(L, idx, pa_response_typed);
+}
+
 /* pin id -> analytics answer (GET /pins/analytics) */
 int pa_pins_analytics_typed(lua_State *L, int idx)
 {
-	idx = pa_absindex(L, idx);
-	if (lua_type(L, idx) != LUA_TTABLE)
-		return 0;
-	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		if (lua_type(L, -2) != LUA_TSTRING || !pa_analytics_typed(L, -1)) {
-			lua_pop(L, 2);
-			return 0;
-		}
-		lua_pop(L, 1);
-	}
-	return 1;
+	return pa_object_of(L, idx, pa_analytics_typed);
 }
