@@ -286,6 +286,26 @@ describe("endpoints", function()
     end)
   end)
 
+  describe("query strings", function()
+    it("escape what needs it and send checked values as they are", function()
+      local http = require "pinanalytics.http"
+      assert.equal("", http.query({}))
+      assert.equal("?q=a%20b%26c%3D%2F&n=12&list=A,B_C", http.query({ { "q", "a b&c=/" }, { "n", 12 },
+        { "list", "A,B_C" } }))
+      assert.equal("?start_date=2026-11-01&metric_types=IMPRESSION,SAVE", http.query({
+        { "start_date", "2026-11-01", true }, { "metric_types", "IMPRESSION,SAVE", true } }))
+    end)
+
+    it("are what the client sends for checked parameters", function()
+      sim:clear_log()
+      assert(pin:pin_analytics("555", { start_date = H.day(-1), end_date = H.day(0),
+        metric_types = { "SAVE", "IMPRESSION", "SAVE" } }))
+      local req = sim:requests()[1]
+      assert.equal("/v5/pins/555/analytics?start_date=" .. H.day(-1) .. "&end_date=" .. H.day(0) ..
+        "&metric_types=SAVE,IMPRESSION", req.uri)
+    end)
+  end)
+
   describe("ranges", function()
     local M = { "IMPRESSION" }
 
