@@ -24,29 +24,55 @@ static int pa_is_rate_name(const char *k, size_t n)
 }
 #endif
 
-
-#if PA_HAVE_INTEGERS
 /*
- * In a lua_next loop over the table at idx (absolute), with the key and its
- * value on top: replaces the value in the table, leaving the key for the
- * next step.
+ * In a lua_next loop over the metrics table at idx (absolute), with a string
+ * key and its number on top: gives the number its type by the metric's name,
+ * a count an integer and a rate a float. Returns 1 when it replaced the
+ * value in the table (only the key is left on top), 0 when the value stays
+ * (key and value on top), -1 when the value is an integral double too large
+ * to be exact (it stays).
  */
-static void pa_replace_number(lua_State *L, int idx, lua_Number v)
+static int pa_type_metric(lua_State *L, int idx)
 {
-	lua_pop(L, 1);
-	lua_pushvalue(L, -1);
-	lua_pushnumber(L, v);
-	lua_rawset(L, idx);
-}
-
-static void pa_replace_integer(lua_State *L, int idx, lua_Integer v)
-{
-	lua_pop(L, 1);
-	lua_pushvalue(L, -1);
-	lua_pushinteger(L, v);
-	lua_rawset(L, idx);
-}
+#if PA_HAVE_INTEGERS
+	size_t n;
+	const char *k;
+	if (lua_isinteger(L, -1)) {
+		lua_Number v;
+		k = lua_tolstring(L, -2, &n);
+		if (!pa_is_rate_name(k, n))
+			return 0;
+		/* a rate written without a fraction */
+		v = (lua_Number)lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_pushnumber(L, v);
+		lua_rawset(L, idx);
+		return 1;
+	} else {
+		lua_Number d = lua_tonumber(L, -1);
+		lua_Integer i;
+		if (!(d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT))
+			return d == floor(d) ? -1 : 0;
+		i = (lua_Integer)d;
+		if ((lua_Number)i != d)
+			return 0;
+		k = lua_tolstring(L, -2, &n);
+		if (pa_is_rate_name(k, n))
+			return 0;
+		/* a count as lua-cjson 2.1.0 gives it (a double), or written as 240.0 */
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_pushinteger(L, i);
+		lua_rawset(L, idx);
+		return 1;
+	}
+#else
+	(void)L;
+	(void)idx;
+	return 0;
 #endif
+}
 
 /* Has the table at idx (absolute) no entry at all? */
 static int pa_is_empty(lua_State *L, int idx)
@@ -69,7 +95,7 @@ static int pa_is_object(lua_State *L, int idx)
 	return obj;
 }
 
-/* metric name -> number; rates become floats */
+/* metric name -> number, each typed by pa_type_metric */
 static int pa_metrics_ok(lua_State *L, int idx)
 {
 	idx = pa_absindex(L, idx);
@@ -77,32 +103,13 @@ static int pa_metrics_ok(lua_State *L, int idx)
 		return 0;
 	lua_pushnil(L);
 	while (lua_next(L, idx) != 0) {
-		size_t n;
-		const char *k;
 		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER) {
 			lua_pop(L, 2);
 			return 0;
 		}
-		k = lua_tolstring(L, -2, &n);
-#if PA_HAVE_INTEGERS
-		if (lua_isinteger(L, -1) && pa_is_rate_name(k, n)) {
-			lua_Number v = (lua_Number)lua_tointeger(L, -1);
-			pa_replace_number(L, idx, v);
-			continue;
-		}
-		if (!lua_isinteger(L, -1) && !pa_is_rate_name(k, n)) {
-			/* a count written as 240.0 */
-			lua_Number d = lua_tonumber(L, -1);
-			if (d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT && d == floor(d)) {
-				pa_replace_integer(L, idx, (lua_Integer)d);
-				continue;
-			}
-		}
-#else
-		(void)k;
-		(void)n;
-#endif
-		lua_pop(L, 1);
+		/* a count too large to be exact stays as it is: the general decoder made it */
+		if (pa_type_metric(L, idx) != 1)
+			lua_pop(L, 1);
 	}
 	return 1;
 }
@@ -228,39 +235,18 @@ static int pa_metrics_typed(lua_State *L, int idx)
 		return 0;
 	}
 	do {
+		int typed;
 		if (lua_type(L, -1) != LUA_TNUMBER) {
 			lua_pop(L, 2);
 			return 0;
 		}
-#if PA_HAVE_INTEGERS
-		if (lua_isinteger(L, -1)) {
-			/* a decoder that makes integers itself: only rates need a change */
-			size_t n;
-			const char *k = lua_tolstring(L, -2, &n);
-			if (pa_is_rate_name(k, n)) {
-				lua_Number v = (lua_Number)lua_tointeger(L, -1);
-				pa_replace_number(L, idx, v);
-				continue;
-			}
-		} else {
-			lua_Number d = lua_tonumber(L, -1);
-			if (d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT) {
-				lua_Integer i = (lua_Integer)d;
-				if ((lua_Number)i == d) {
-					size_t n;
-					const char *k = lua_tolstring(L, -2, &n);
-					if (!pa_is_rate_name(k, n)) {
-						pa_replace_integer(L, idx, i);
-						continue;
-					}
-				}
-			} else if (d == floor(d)) {
-				lua_pop(L, 2);
-				return 0; /* the literal may hold more digits than a double */
-			}
+		typed = pa_type_metric(L, idx);
+		if (typed < 0) {
+			lua_pop(L, 2);
+			return 0; /* the literal may hold more digits than a double: the general decoder */
 		}
-#endif
-		lua_pop(L, 1);
+		if (typed == 0)
+			lua_pop(L, 1);
 	} while (lua_next(L, idx) != 0);
 	return 1;
 }

@@ -119,6 +119,33 @@ describe("endpoints", function()
       assert.equal("server", errs["2"].kind)
     end)
 
+    it("keeps the good pins of a bulk answer, typed, and names the bad one's field", function()
+      local good = '{"all":{"daily_metrics":[{"date":"' .. H.day(0) .. '","data_status":"READY",' ..
+        '"metrics":{"SAVE":3.0,"SAVE_RATE":0}}],"summary_metrics":{"SAVE":3}}}'
+      local bad = '{"all":{"daily_metrics":[{"date":"nope","data_status":"READY","metrics":{}}]}}'
+      sim:configure { override = { ["/v5/pins/analytics"] = { status = 200, body = '{"1":' .. good .. ',"2":' ..
+        bad .. '}', headers = { ["Content-Type"] = "application/json" } } } }
+      local results, errs = pin:pins_analytics({ "1", "2" }, dated { metric_types = METRICS })
+      -- and a bulk answer entirely in the shape
+      sim:configure { override = { ["/v5/pins/analytics"] = { status = 200, body = '{"1":' .. good .. '}',
+        headers = { ["Content-Type"] = "application/json" } } } }
+      local all_good = pin:pins_analytics({ "1" }, dated { metric_types = METRICS })
+      sim:configure { override = {} }
+      assert.equal(3, results["1"].all.daily_metrics[1].metrics.SAVE)
+      assert.equal("invalid_response", errs["2"].kind)
+      assert.equal('$["2"].all.daily_metrics[0].date', errs["2"].path)
+      assert.is_nil(results["2"])
+      assert.is_nil(errs["1"])
+      for _, r in ipairs { results["1"], all_good["1"] } do
+        local m = r.all.daily_metrics[1].metrics
+        assert.equal(3, m.SAVE)
+        if math.type then
+          assert.equal("integer", math.type(m.SAVE))
+          assert.equal("float", math.type(m.SAVE_RATE))
+        end
+      end
+    end)
+
     it("checks its arguments", function()
       assert.has_error(function() pin:pins_analytics({ "1", "x2" }, dated { metric_types = METRICS }) end,
         'pinanalytics.pinterest:pins_analytics: pin_ids[2] must be a string of digits, got "x2"')

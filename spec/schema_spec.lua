@@ -2,6 +2,16 @@ local core = require "pinanalytics.core"
 local schema = require "pinanalytics.schema"
 local H = require "helpers.sim"
 
+-- Each case {json, path, words}: the check says no at that path, with those words.
+local function rejects(check, cases)
+  for _, c in ipairs(cases) do
+    local ok, path, why = check(assert(core.decode(c[1])))
+    assert.is_false(ok, c[1])
+    assert.equal(c[2], path, c[1])
+    assert.truthy(why:find(c[3], 1, true), why)
+  end
+end
+
 describe("schema.pin_analytics", function()
   it("rejects the seed's sample response at its first bad field", function()
     local body = assert(core.decode(H.read_file("spec/fixtures/seed_pin_analytics.json")))
@@ -37,12 +47,7 @@ describe("schema.pin_analytics", function()
       { '{"all":{"summary_metrics":{"SAVE":null}}}', "$.all.summary_metrics.SAVE", "expected a number, got null" },
       { '{"odd key":{"lifetime_metrics":[1]}}', '$["odd key"].lifetime_metrics', "expected an object of metric" },
     }
-    for _, c in ipairs(cases) do
-      local ok, path, why = schema.pin_analytics(assert(core.decode(c[1])))
-      assert.is_false(ok, c[1])
-      assert.equal(c[2], path, c[1])
-      assert.truthy(why:find(c[3], 1, true), why)
-    end
+    rejects(schema.pin_analytics, cases)
   end)
 end)
 
@@ -61,11 +66,6 @@ describe("schema.top_pins", function()
       { '{"date_availability":{"is_realtime":"no"}}', "$.date_availability.is_realtime", "expected a boolean" },
       { '{"pins":{"a":1}}', "$.pins", "expected an array of pins" },
     }
-    for _, c in ipairs(cases) do
-      local ok, path, why = schema.top_pins(assert(core.decode(c[1])))
-      assert.is_false(ok, c[1])
-      assert.equal(c[2], path, c[1])
-      assert.truthy(why:find(c[3], 1, true), why)
-    end
+    rejects(schema.top_pins, cases)
   end)
 end)
