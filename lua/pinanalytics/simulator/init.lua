@@ -52,6 +52,10 @@
 --   echo_auth = true       a 401 message repeats the Authorization header (a bad server)
 --   override = { [path] = { status = 503, body = "...", headers = {...}, noauth = false } }
 --                          answer exactly that for a path (without query string)
+--   override = { [path] = { raw = "HTTP/1.1 200 OK\r\n...", raw_delay_ms = n, hold_ms = n } }
+--                          send exactly these bytes on the connection (raw may be an
+--                          array of strings sent raw_delay_ms apart), keep it open
+--                          hold_ms, then close it: any broken or hostile answer
 --   refuse_multi = 403|404 refuse GET /v5/pins/analytics (the beta endpoint)
 --   pins_count = 60, boards_count = 3          size of the account behind the list endpoints
 --   fail_page = n          page n of a list answers 500

@@ -42,6 +42,23 @@ local function send(status, body, headers)
   ngx.print(type(body) == "string" and body or cjson.encode(body))
 end
 
+-- Sends exact bytes on the raw connection (a broken or hostile server):
+-- ov.raw is a string or an array of strings sent one after another,
+-- ov.raw_delay_ms apart; ov.hold_ms keeps the connection open afterwards.
+-- The connection is then closed without anything else.
+local function send_raw(ov)
+  log_request(0)
+  local sock, err = ngx.req.socket(true)
+  if not sock then error("simulator: no raw socket: " .. tostring(err)) end
+  local chunks = type(ov.raw) == "table" and ov.raw or { ov.raw }
+  for i, chunk in ipairs(chunks) do
+    if i > 1 and tonumber(ov.raw_delay_ms) then ngx.sleep(ov.raw_delay_ms / 1000) end
+    if not sock:send(chunk) then break end
+  end
+  if tonumber(ov.hold_ms) then ngx.sleep(ov.hold_ms / 1000) end
+  return ngx.exit(444)
+end
+
 local function fail(status, code, message, headers)
   return send(status, { code = code, message = message }, headers)
 end
@@ -686,6 +703,7 @@ local function dispatch(ctl)
   local latency = tonumber(ctl.latency_ms)
   if latency and latency > 0 then ngx.sleep(latency / 1000) end
   local ov = ctl.override and ctl.override[path]
+  if ov and ov.raw then return send_raw(ov) end
   if ov and ov.noauth then return send(ov.status or 200, ov.body or "", ov.headers) end
   if path == "/v5/oauth/token" and method == "POST" then return oauth_token(ctl) end
   if path:sub(1, 4) == "/v5/" and not authorized(ctl) then
