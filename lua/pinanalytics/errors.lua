@@ -117,13 +117,31 @@ function M.kind_for_status(status)
   return "http"
 end
 
---- Seconds to wait from Retry-After (delta seconds; an HTTP date is not parsed).
+--- The longest wait a server can ask for: one week. A server-given wait is
+-- clamped to 0..MAX_SERVER_WAIT before it is used or formatted, so that no
+-- header value (1e309, 0x7fffffffffffffff, twenty nines) can overflow a date
+-- or a timer.
+M.MAX_SERVER_WAIT = 7 * 86400
+
+--- A wait in seconds clamped to 0..MAX_SERVER_WAIT (NaN counts as the maximum).
+function M.clamp_wait(n)
+  if n ~= n or n > M.MAX_SERVER_WAIT then return M.MAX_SERVER_WAIT end
+  if n < 0 then return 0 end
+  return n
+end
+
+--- A plain decimal number of seconds ("12", "2.5") as a number, unclamped;
+-- nil for anything else (hex, exponents, signs, "inf", "nan").
+function M.decimal(s)
+  if type(s) ~= "string" then return nil end
+  return tonumber(s:match("^%s*(%d+%.?%d*)%s*$"))
+end
+
+--- Seconds to wait from Retry-After (delta seconds; an HTTP date is not
+-- parsed), clamped to 0..MAX_SERVER_WAIT.
 function M.retry_after(headers)
-  local v = headers and headers["retry-after"]
-  if v then
-    local n = tonumber(v:match("^%s*(%d+%.?%d*)%s*$"))
-    if n then return n end
-  end
+  local n = M.decimal(headers and headers["retry-after"])
+  if n then return M.clamp_wait(n) end
   return nil
 end
 

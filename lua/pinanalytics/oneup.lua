@@ -139,6 +139,7 @@ Client.__name = "pinanalytics.OneUp"
 local OPTIONS = {
   api_key = "string", base_url = "string", timeout = "number", connect_timeout = "number", max_body = "number",
   tls_verify = "boolean", ca_file = "string", user_agent = "string", clock = "function",
+  allow_plain_http = "boolean",
 }
 
 --- pinanalytics.oneup{ api_key = ..., base_url = "https://analyze.oneupapp.io",
@@ -149,13 +150,14 @@ function M.new(opts)
   if not opts.api_key or opts.api_key == "" then
     fail(fn, "option api_key is required (for example os.getenv(\"ONEUP_API_KEY\"))")
   end
-  local base = check.base_url(fail, fn, opts.base_url or M.DEFAULT_BASE_URL)
-  local ua = check.user_agent(core.version, opts.user_agent)
+  local base = check.base_url(fail, fn, opts.base_url or M.DEFAULT_BASE_URL, opts.allow_plain_http)
+  local ua = check.user_agent(fail, fn, core.version, opts.user_agent)
   local self = setmetatable({ base_url = base, clock = opts.clock, api_key = opts.api_key,
     secrets = { opts.api_key } }, Client)
   self.session = core.session {
     base_url = base, user_agent = ua, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
     max_body = opts.max_body, tls_verify = opts.tls_verify, ca_file = opts.ca_file,
+    allow_plain_http = opts.allow_plain_http,
   }
   return self
 end

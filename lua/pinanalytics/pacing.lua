@@ -21,6 +21,7 @@ M.BACKOFF_BASE = 0.5  -- seconds before the first retry (before jitter)
 M.BACKOFF_CAP = 30    -- the longest backoff between two tries
 M.DEFAULT_RETRIES = 5
 M.DEFAULT_MAX_WAIT = 300
+M.MAX_SERVER_WAIT = errors.MAX_SERVER_WAIT -- the longest wait a server can ask for
 
 ---------------------------------------------------------------- token bucket
 
@@ -99,19 +100,20 @@ end
 
 local TRANSIENT_CODES = { [12] = true, [2787] = true }
 
---- Seconds the server asked to wait, from the error's headers and message.
+--- Seconds the server asked to wait, from the error's headers and message,
+-- clamped to 0..MAX_SERVER_WAIT; nil when it did not say (or not as a plain
+-- decimal number).
 function M.server_wait(err, now_epoch)
-  if err.retry_after then return err.retry_after end
+  if err.retry_after then return errors.clamp_wait(err.retry_after) end
   local h = err.headers or {}
-  local reset = tonumber(h["x-ratelimit-reset"])
+  local reset = errors.decimal(h["x-ratelimit-reset"])
   if reset then
     -- an epoch time or a number of seconds from now
     if reset > 1e9 then reset = reset - (now_epoch or os.time()) end
-    if reset < 0 then reset = 0 end
-    return reset
+    return errors.clamp_wait(reset)
   end
   local n = type(err.message) == "string" and err.message:match("[Rr]etry after (%d+) seconds")
-  return n and tonumber(n) or nil
+  return n and errors.clamp_wait(tonumber(n)) or nil
 end
 
 --- Is this error worth another try?
@@ -134,6 +136,7 @@ end
 
 --- The error that ends work when a limit resets too late.
 function M.quota_error(cause, wait, max_wait, secrets)
+  wait = errors.clamp_wait(wait)
   local reset_at = os.time() + math.ceil(wait)
   local h = math.floor(wait / 3600)
   local m = math.floor((wait % 3600) / 60)

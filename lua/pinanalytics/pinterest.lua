@@ -369,7 +369,7 @@ local CLIENT_OPTIONS = {
   max_body = "number", tls_verify = "boolean", ca_file = "string", user_agent = "string",
   clock = "function", client_id = "string", client_secret = "string", refresh_token = "string",
   on_token = "function", rate = "table", concurrency = "number", retries = "number", max_wait = "number",
-  on_progress = "function",
+  on_progress = "function", allow_plain_http = "boolean",
 }
 
 -- Rate-limit categories of the endpoints (the API description's x-ratelimit-category).
@@ -398,7 +398,7 @@ function M.new(opts)
       fail(fn, "option %s contains spaces or control characters", k)
     end
   end
-  local base = check.base_url(fail, fn, opts.base_url or M.DEFAULT_BASE_URL)
+  local base = check.base_url(fail, fn, opts.base_url or M.DEFAULT_BASE_URL, opts.allow_plain_http)
   for _, k in ipairs({ "timeout", "connect_timeout", "max_body" }) do
     if opts[k] ~= nil and (opts[k] ~= opts[k] or opts[k] <= 0) then
       fail(fn, "option %s must be > 0, got %s", k, tostring(opts[k]))
@@ -420,7 +420,7 @@ function M.new(opts)
     if not ok then fail(fn, "option %s", made) end
     buckets = made
   end
-  local ua = check.user_agent(core.version, opts.user_agent)
+  local ua = check.user_agent(fail, fn, core.version, opts.user_agent)
   local self = setmetatable({
     buckets = buckets,
     concurrency = opts.concurrency or 8,
@@ -433,6 +433,7 @@ function M.new(opts)
     session_opts = {
       base_url = base, user_agent = ua, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
       max_body = opts.max_body, tls_verify = opts.tls_verify, ca_file = opts.ca_file,
+      allow_plain_http = opts.allow_plain_http,
     },
   }, Client)
   for _, k in ipairs({ "token", "client_secret", "refresh_token" }) do
@@ -499,6 +500,16 @@ function Client:refresh()
     return nil, errors.new({ kind = "auth", status = meta.status, request_id = meta.request_id,
       endpoint = "POST /oauth/token", body = res,
       message = "token refresh failed: the answer has no access_token" }, self.secrets)
+  end
+  -- a token from the server is checked like one given at construction: it
+  -- becomes a header line
+  for _, k in ipairs({ "access_token", "refresh_token" }) do
+    if type(res[k]) == "string" and res[k]:find("[%c ]") then
+      return nil, errors.new({ kind = "auth", status = meta.status, request_id = meta.request_id,
+        endpoint = "POST /oauth/token",
+        message = "token refresh failed: the " .. k .. " in the answer contains spaces or control characters" },
+        self.secrets)
+    end
   end
   local tokens = {
     access_token = res.access_token, token_type = res.token_type, scope = res.scope,
