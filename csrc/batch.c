@@ -267,6 +267,40 @@ static int pa_batch_set_token(lua_State *L)
 	return 0;
 }
 
+/*
+ * b:cancel() -> n: removes every request in flight from the multi handle and
+ * frees its slot; step() never returns their answers. A run that ends in an
+ * error calls it, so that nothing it left behind can be collected later for
+ * a request of another run. 0 when nothing is in flight, and on a closed
+ * batch (closing removed everything already).
+ */
+static int pa_batch_cancel(lua_State *L)
+{
+	pa_batch *b = luaL_checkudata(L, 1, PA_BATCH_MT);
+	int i, n = 0;
+	if (b->multi != NULL) {
+		for (i = 0; i < b->nslots; i++) {
+			pa_slot *s = &b->slots[i];
+			if (!s->busy)
+				continue;
+			/* an unfinished transfer's connection is closed, not reused */
+			curl_multi_remove_handle(b->multi, s->x.easy);
+			s->busy = 0;
+			curl_easy_setopt(s->x.easy, CURLOPT_HTTPHEADER, b->headers);
+			if (s->extra != NULL) {
+				curl_slist_free_all(s->extra);
+				s->extra = NULL;
+			}
+			n++;
+		}
+		b->inflight -= n;
+		if (b->inflight == 0 && b->nretired > 0)
+			pa_free_retired(b);
+	}
+	lua_pushinteger(L, n);
+	return 1;
+}
+
 static int pa_batch_inflight(lua_State *L)
 {
 	lua_pushinteger(L, pa_check_open(L, 1)->inflight);
@@ -305,6 +339,7 @@ static const luaL_Reg pa_batch_methods[] = {
 	{ "add", pa_batch_add },
 	{ "step", pa_batch_step },
 	{ "set_token", pa_batch_set_token },
+	{ "cancel", pa_batch_cancel },
 	{ "inflight", pa_batch_inflight },
 	{ "capacity", pa_batch_capacity },
 	{ "close", pa_batch_close },

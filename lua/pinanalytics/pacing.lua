@@ -164,20 +164,21 @@ end
 
 ---------------------------------------------------------------- bulk runs
 
---- Runs jobs on a core Batch: each job is
---   { target = "/path?query", category = "org_analytics", endpoint = "GET /path",
---     done = function(ok, body_or_err, meta, run) }
--- done() may add more jobs with run.add(job). Requests are paced by the
--- category's bucket, retried by the policy; a quota error stops adding
--- requests: what is in flight finishes, every job not started gets the
--- quota error. Returns the run (fields: stopped = quota err or nil).
--- ctx: { batch = core Batch, buckets = fn, policy = {...}, secrets = {...},
---        refresh = fn() -> ok, err (or nil), on_job_done = fn(job, ok) }
-function M.run(ctx, jobs)
-  local run = { stopped = nil }
+-- Per Batch (weak keys: an entry goes with its Batch): the last request id
+-- handed out, never reset, so that an answer left over from an earlier run
+-- can never be taken for a request of a later one; and whether a run is in
+-- progress on it (a run owns its Batch until it returns).
+local last_id = setmetatable({}, { __mode = "k" })
+local running = setmetatable({}, { __mode = "k" })
+
+--- Is a run in progress on this Batch?
+function M.in_progress(batch)
+  return running[batch] ~= nil
+end
+
+local function run_jobs(ctx, jobs, run)
   local batch = ctx.batch
-  local inflight = {}
-  local next_id = 0
+  local inflight, nflight = {}, 0 -- this run's requests on the Batch, by id
   local refreshed_at = -1
   -- ready jobs: one FIFO per category (head index, no shifting); jobs
   -- waiting for a retry time: a small list
@@ -296,24 +297,74 @@ function M.run(ctx, jobs)
         local job = q[q.head]
         q[q.head] = nil
         q.head = q.head + 1
-        next_id = next_id + 1
-        inflight[next_id] = job
+        local id = (last_id[batch] or 0) + 1
+        last_id[batch] = id
         job.sent_at = now
-        batch:add(next_id, "GET", job.target, nil, nil, job.shape)
+        batch:add(id, "GET", job.target, nil, nil, job.shape)
+        inflight[id] = job
+        nflight = nflight + 1
       end
     end
     if pending == 0 then break end
-    if batch:inflight() == 0 then
-      if wake > 0 and wake < math.huge then core.sleep(wake) end
+    local on_batch = batch:inflight()
+    if on_batch < nflight then
+      -- a callback cancelled them or closed the Batch: their answers will never come
+      error(string.format("pinanalytics.pacing.run: %d requests of this run are no longer on its Batch " ..
+        "(cancelled or closed from a callback?)", nflight - on_batch), 0)
+    end
+    if on_batch == 0 then
+      if wake == math.huge then
+        error(string.format("pinanalytics.pacing.run: internal error: %d jobs are neither queued nor in flight",
+          pending), 0)
+      end
+      if wake > 0 then core.sleep(wake) end
     else
       local ms = 50
       if wake < math.huge then ms = math.max(1, math.min(50, math.ceil(wake * 1000))) end
       for _, r in ipairs(batch:step(ms)) do
         local job = inflight[r.id]
-        inflight[r.id] = nil
-        handle(job, r)
+        if job then
+          inflight[r.id] = nil
+          nflight = nflight - 1
+          handle(job, r)
+        else
+          run.dropped = run.dropped + 1 -- not one of this run's requests: never given to a job
+        end
       end
     end
+  end
+  return run
+end
+
+--- Runs jobs on a core Batch: each job is
+--   { target = "/path?query", category = "org_analytics", endpoint = "GET /path",
+--     done = function(ok, body_or_err, meta, run) }
+-- done() may add more jobs with run.add(job). Requests are paced by the
+-- category's bucket, retried by the policy; a quota error stops adding
+-- requests: what is in flight finishes, every job not started gets the
+-- quota error. Returns the run (fields: stopped = quota err or nil,
+-- dropped = answers on the Batch that were not this run's, never used).
+-- ctx: { batch = core Batch, buckets = fn, policy = {...}, secrets = {...},
+--        refresh = fn() -> ok, err (or nil), on_job_done = fn(job, ok) }
+-- One run at a time on a Batch: a run started while another is in progress
+-- on it (from one of its callbacks) raises. An error that escapes a run (from
+-- done(), on_job_done or refresh) cancels every request on the Batch before
+-- it propagates, so no answer of this run can be collected by a later one.
+function M.run(ctx, jobs)
+  local batch = ctx.batch
+  if running[batch] then
+    error("pinanalytics.pacing.run: a bulk run is already in progress on this Batch " ..
+      "(a run cannot start from a callback of another)", 0)
+  end
+  running[batch] = true
+  local run = { stopped = nil, dropped = 0 }
+  local ok, err = pcall(run_jobs, ctx, jobs, run)
+  running[batch] = nil
+  if not ok then
+    -- the error is what the caller must see, whatever happens here: a
+    -- closed Batch has nothing in flight
+    pcall(function() batch:cancel() end)
+    error(err, 0)
   end
   return run
 end

@@ -591,7 +591,15 @@ end
 
 -- Runs GET jobs on the client's Batch (pacing, retries, token refresh), and
 -- reports progress. Returns the run and the errors raised by on_progress.
-function Client:_run(jobs, total)
+-- fn: the public method, for the error that refuses a second run while one
+-- is in progress (a call from on_progress or on_token): the Batch belongs
+-- to the run until it returns. An error escaping the run (on_token raising,
+-- say) propagates after the run has cancelled what it had in flight.
+function Client:_run(fn, jobs, total)
+  if self.batch and pacing.in_progress(self.batch) then
+    fail(fn, "a bulk run is already in progress on this client (a call from its on_progress or on_token hook?); " ..
+      "call %s again after that run returns (pin_analytics may be called from on_progress)", fn)
+  end
   local ok, err = self:_token_due()
   if not ok then
     for _, job in ipairs(jobs) do job.done(false, err) end
@@ -667,6 +675,11 @@ end
 -- every id is in exactly one of them; results[id] is shaped as pin_analytics
 -- returns it. info: { quota = err when a limit stopped the run,
 -- progress_errors = {...}, and clamped/dropped/range as for pin_analytics }.
+-- One bulk run at a time on a client: called again from on_progress or
+-- on_token while a run is in progress, it raises (from on_progress, that
+-- error lands in info.progress_errors); pin_analytics, which does not use
+-- the Batch, may be called from on_progress. An error that escapes the run
+-- (on_token raising) propagates once what was in flight is cancelled.
 function Client:pins_analytics(pin_ids, params)
   local fn = "pins_analytics"
   if type(pin_ids) ~= "table" then fail(fn, "pin_ids must be an array of pin ids, got %s", show(pin_ids)) end
@@ -784,7 +797,7 @@ function Client:pins_analytics(pin_ids, params)
       end
     end
   end
-  local run, progress_errors = self:_run(jobs, #ids)
+  local run, progress_errors = self:_run(fn, jobs, #ids)
   info.quota = run.stopped
   info.progress_errors = progress_errors
   return results, errs, info
