@@ -18,7 +18,9 @@
 --                          --   their start values, fault keys not given are off again;
 --                          --   takes effect at the next request (no reload)
 --   sim:requests()         -- every request seen: {connection, connection_requests,
---                          --   method, uri, path, args, status}; never a credential
+--                          --   method, uri, path, args, status, auth}; never a
+--                          --   credential (auth: whether it carried an
+--                          --   Authorization header; OneUp's apiKey shows as [REDACTED])
 --   sim:clear_log()        -- forget the requests seen so far
 --   sim:stats()            -- {requests, inflight, peak_inflight, tokens_issued}
 --   sim:reset_stats()      -- zero the request count and the peak
@@ -44,8 +46,9 @@
 --   anything else: 404 {"code":404,"message":"Not found: <path>"}
 --
 -- sim:requests() reads the log the handler writes before each answer leaves
--- (so a client holding its answer can already see it): the request line and
--- status only, never a header, so never a credential.
+-- (so a client holding its answer can already see it): the request line,
+-- the status and whether an Authorization header came, never a header's
+-- value, so never a credential (OneUp's apiKey query value is replaced).
 --
 -- Control options (start and configure):
 --   token, missing_pins, today, latency_ms   as above
@@ -56,6 +59,15 @@
 --                          send exactly these bytes on the connection (raw may be an
 --                          array of strings sent raw_delay_ms apart), keep it open
 --                          hold_ms, then close it: any broken or hostile answer
+--                          (status 0 in sim:requests())
+--   override[path].times = n   only the first n requests of that path (counted
+--                          from the configure call that set it) get the override;
+--                          later ones are answered as usual: a fault a retry gets past
+--   override[path].echo = true   "{authorization}", "{credentials}", "{query}" and
+--                          "{body}" in its body and header values become the request's
+--                          Authorization header, the user:password of its HTTP Basic
+--                          credentials, its query string and its body (a server that
+--                          echoes credentials); in raw bytes all but "{body}"
 --   refuse_multi = 403|404 refuse GET /v5/pins/analytics (the beta endpoint)
 --   pins_count = 60, boards_count = 3          size of the account behind the list endpoints
 --   fail_page = n          page n of a list answers 500
@@ -257,6 +269,9 @@ end
 function Sim:configure(opts)
   local control = merge(DEFAULTS, self.start_options, opts or {})
   control.expire_tokens_seq = self.expire_seq
+  -- each configuration counts override times afresh
+  self.configure_seq = (self.configure_seq or 0) + 1
+  control.configure_seq = self.configure_seq
   encode(control) -- raises before anything changes when it cannot be encoded
   self.control = control
   self.token = control.token
@@ -279,12 +294,12 @@ function Sim:requests()
   local out = {}
   local s = read_file(self.prefix .. "/logs/requests.log") or ""
   for line in s:gmatch("[^\n]+") do
-    local conn, creq, method, uri, status = line:match('^(%d+) (%d+) (%S+) "(.-)" (%d+)$')
+    local conn, creq, method, uri, status, auth = line:match('^(%d+) (%d+) (%S+) "(.-)" (%d+) ([01])$')
     if conn then
       local path, args = uri:match("^([^?]*)%??(.*)$")
       out[#out + 1] = {
         connection = tonumber(conn), connection_requests = tonumber(creq), method = method,
-        uri = uri, path = path, args = args, status = tonumber(status),
+        uri = uri, path = path, args = args, status = tonumber(status), auth = auth == "1",
       }
     end
   end

@@ -23,23 +23,55 @@ local function control()
   return cjson.decode(s) or {}
 end
 
+-- The request line's target as the log shows it: OneUp's apiKey (which
+-- OneUp wants in the query) replaced, so that the log holds no credential.
+local function logged_uri()
+  local uri = ngx.var.request_uri
+  if uri:sub(1, 5) == "/api/" then
+    uri = uri:gsub("([?&][Aa][Pp][Ii][Kk][Ee][Yy]=)[^&]*", "%1[REDACTED]")
+  end
+  return uri
+end
+
 -- One line per answer in <prefix>/logs/requests.log, written before the
 -- answer leaves, so a client that has its answer can already read the line.
--- Never a header: credentials stay out of it.
+-- Never a header: credentials stay out of it; the last field only says
+-- whether the request carried an Authorization header (1) or not (0).
 local function log_request(status)
   local f = io.open(ngx.config.prefix() .. "logs/requests.log", "a")
   if not f then return end
   f:write(ngx.var.connection, " ", ngx.var.connection_requests, " ", ngx.req.get_method(), ' "',
-    ngx.var.request_uri, '" ', status, "\n")
+    logged_uri(), '" ', status, " ", ngx.var.http_authorization and "1" or "0", "\n")
   f:close()
 end
 
-local function send(status, body, headers)
+-- A bad server that repeats what it was sent: with ov.echo, "{authorization}"
+-- in a body or header value becomes the request's Authorization header,
+-- "{credentials}" the user:password decoded from HTTP Basic, "{query}" its
+-- query string and "{body}" its body (not in raw answers).
+local ECHO = {
+  authorization = function() return ngx.var.http_authorization or "" end,
+  credentials = function()
+    local b64 = (ngx.var.http_authorization or ""):match("^Basic%s+(%S+)")
+    return b64 and ngx.decode_base64(b64) or ""
+  end,
+  query = function() return ngx.var.args or "" end,
+  body = function()
+    local ok = pcall(ngx.req.read_body)
+    return ok and ngx.req.get_body_data() or ""
+  end,
+}
+local function echoed(ov, s)
+  if not ov or not ov.echo or type(s) ~= "string" then return s end
+  return (s:gsub("{(%a+)}", function(name) return ECHO[name] and ECHO[name]() end))
+end
+
+local function send(status, body, headers, ov)
   log_request(status)
   ngx.status = status
   ngx.header["Content-Type"] = "application/json"
-  for k, v in pairs(headers or {}) do ngx.header[k] = v end
-  ngx.print(type(body) == "string" and body or cjson.encode(body))
+  for k, v in pairs(headers or {}) do ngx.header[k] = echoed(ov, v) end
+  ngx.print(type(body) == "string" and echoed(ov, body) or cjson.encode(body))
 end
 
 -- Sends exact bytes on the raw connection (a broken or hostile server):
@@ -53,7 +85,7 @@ local function send_raw(ov)
   local chunks = type(ov.raw) == "table" and ov.raw or { ov.raw }
   for i, chunk in ipairs(chunks) do
     if i > 1 and tonumber(ov.raw_delay_ms) then ngx.sleep(ov.raw_delay_ms / 1000) end
-    if not sock:send(chunk) then break end
+    if not sock:send(echoed(ov, chunk)) then break end
   end
   if tonumber(ov.hold_ms) then ngx.sleep(ov.hold_ms / 1000) end
   return ngx.exit(444)
@@ -688,6 +720,16 @@ local function limits(ctl, path)
   return true
 end
 
+-- Whether this request gets the override ov of path: always, or with
+-- ov.times = n only the first n requests of that path since the
+-- configure() call that set it (counted here, in the shared dict).
+local function taken(ctl, path, ov)
+  local times = tonumber(ov.times)
+  if not times then return true end
+  local n = shared:incr("override_seen:" .. tostring(ctl.configure_seq or 0) .. ":" .. path, 1, 0)
+  return n <= times
+end
+
 local function dispatch(ctl)
   local path = ngx.var.uri
   local method = ngx.req.get_method()
@@ -703,15 +745,22 @@ local function dispatch(ctl)
   local latency = tonumber(ctl.latency_ms)
   if latency and latency > 0 then ngx.sleep(latency / 1000) end
   local ov = ctl.override and ctl.override[path]
-  if ov and ov.raw then return send_raw(ov) end
-  if ov and ov.noauth then return send(ov.status or 200, ov.body or "", ov.headers) end
+  if ov and (ov.raw or ov.noauth) then
+    if not taken(ctl, path, ov) then
+      ov = nil -- its times are used up: the path answers as usual
+    elseif ov.raw then
+      return send_raw(ov)
+    else
+      return send(ov.status or 200, ov.body or "", ov.headers, ov)
+    end
+  end
   if path == "/v5/oauth/token" and method == "POST" then return oauth_token(ctl) end
   if path:sub(1, 4) == "/v5/" and not authorized(ctl) then
     local msg = "Authentication failed."
     if ctl.echo_auth then msg = "Authentication failed for " .. tostring(ngx.var.http_authorization) end
     return fail(401, 2, msg)
   end
-  if ov then return send(ov.status or 200, ov.body or "", ov.headers) end
+  if ov and taken(ctl, path, ov) then return send(ov.status or 200, ov.body or "", ov.headers, ov) end
   if path:sub(1, 4) == "/v5/" and limits(ctl, path) then return end
   local args = ngx.req.get_uri_args(1000)
   local today = today_of(ctl)
