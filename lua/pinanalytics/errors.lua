@@ -94,7 +94,8 @@ function M.new(fields, secrets)
   local e = setmetatable({}, Error)
   local has_secrets = secrets and #secrets > 0
   for k, v in pairs(fields) do
-    if has_secrets then v = redact_deep(v, secrets, {}) end
+    -- the kind is the library's own word: a short secret must not mangle it
+    if has_secrets and k ~= "kind" then v = redact_deep(v, secrets, {}) end
     e[k] = v
   end
   if e.message == nil then e.message = M.KINDS[e.kind] or e.kind end

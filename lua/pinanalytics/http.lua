@@ -12,6 +12,33 @@ local function escape(s)
 end
 M.escape = escape
 
+local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+--- Base64 (RFC 4648, with padding): the form HTTP Basic credentials travel in.
+function M.base64(s)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = s:byte(i, i + 2)
+    local n = a * 65536 + (b or 0) * 256 + (c or 0)
+    local q = { math.floor(n / 262144) % 64, math.floor(n / 4096) % 64, math.floor(n / 64) % 64, n % 64 }
+    local chars = {}
+    for j = 1, 4 do chars[j] = B64:sub(q[j] + 1, q[j] + 1) end
+    if not b then chars[3] = "=" end
+    if not c then chars[4] = "=" end
+    out[#out + 1] = table.concat(chars)
+  end
+  return table.concat(out)
+end
+
+--- Adds a secret to the list errors are scrubbed with, in every form it
+-- travels in: as it is and URL-escaped (a query value, a form body).
+function M.add_secret(list, s)
+  if type(s) ~= "string" or s == "" then return end
+  list[#list + 1] = s
+  local e = escape(s)
+  if e ~= s then list[#list + 1] = e end
+end
+
 --- Encodes an array of {name, value} pairs as "?a=1&b=2" ("" when empty).
 -- Values are strings or numbers; a name may repeat (pin_ids=1&pin_ids=2).
 -- A pair {name, value, true} is sent as it is: its name and value are
@@ -65,7 +92,8 @@ function M.result(status, headers, body, decode_err, raw, opts, shape_ok)
     end
   elseif raw then
     fields.raw = raw
-    fields.message = "HTTP " .. status .. " with a body that is not JSON: " .. snippet(raw)
+    -- scrubbed before it is cut: a cut must not leave half a secret behind
+    fields.message = "HTTP " .. status .. " with a body that is not JSON: " .. snippet(errors.redact(raw, secrets))
   end
   if not fields.message then
     fields.message = "HTTP " .. status .. " (" .. errors.KINDS[fields.kind] .. ")"

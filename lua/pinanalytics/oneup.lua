@@ -152,8 +152,9 @@ function M.new(opts)
   end
   local base = check.base_url(fail, fn, opts.base_url or M.DEFAULT_BASE_URL, opts.allow_plain_http)
   local ua = check.user_agent(fail, fn, core.version, opts.user_agent)
-  local self = setmetatable({ base_url = base, clock = opts.clock, api_key = opts.api_key,
-    secrets = { opts.api_key } }, Client)
+  local self = setmetatable({ base_url = base, clock = opts.clock, api_key = opts.api_key, secrets = {} },
+    Client)
+  http.add_secret(self.secrets, opts.api_key)
   self.session = core.session {
     base_url = base, user_agent = ua, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
     max_body = opts.max_body, tls_verify = opts.tls_verify, ca_file = opts.ca_file,

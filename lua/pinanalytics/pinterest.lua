@@ -437,7 +437,11 @@ function M.new(opts)
     },
   }, Client)
   for _, k in ipairs({ "token", "client_secret", "refresh_token" }) do
-    if opts[k] then self.secrets[#self.secrets + 1] = opts[k] end
+    http.add_secret(self.secrets, opts[k])
+  end
+  if refresh then
+    -- the client credentials travel as HTTP Basic: base64 of id:secret
+    self.secrets[#self.secrets + 1] = http.base64(opts.client_id .. ":" .. opts.client_secret)
   end
   self.policy.secrets = self.secrets
   self.access_token = opts.token
@@ -518,9 +522,9 @@ function Client:refresh()
     refresh_token_expires_in = res.refresh_token_expires_in,
     refresh_token_expires_at = res.refresh_token_expires_at,
   }
-  self.secrets[#self.secrets + 1] = tokens.access_token
+  http.add_secret(self.secrets, tokens.access_token)
   if tokens.refresh_token ~= o.refresh_token then
-    self.secrets[#self.secrets + 1] = tokens.refresh_token
+    http.add_secret(self.secrets, tokens.refresh_token)
     o.refresh_token = tokens.refresh_token
   end
   -- refresh a minute early (or at a tenth of a short lifetime)
