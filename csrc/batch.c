@@ -196,6 +196,7 @@ static int pa_batch_add(lua_State *L)
 	if (!lua_isnil(L, 6))
 		extra = pa_headers_with(L, b->headers, 6, "batch:add");
 	rc = pa_xfer_prepare(&s->x, s->url, method, body, blen, extra != NULL ? extra : b->headers);
+	pa_url_trim(&s->url, &s->url_cap);
 	if (rc != CURLE_OK) {
 		curl_easy_setopt(s->x.easy, CURLOPT_HTTPHEADER, b->headers);
 		if (extra != NULL)

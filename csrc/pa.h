@@ -94,6 +94,7 @@ int pa_xfer_push_result(lua_State *L, pa_xfer *x, CURLcode rc);
 void pa_xfer_release(pa_xfer *x);
 char *pa_join_url(lua_State *L, char **buf, size_t *cap, const char *base, size_t blen, const char *target,
                   size_t tlen);
+void pa_url_trim(char **buf, size_t *cap);
 
 /* session.c */
 void pa_session_open(lua_State *L);

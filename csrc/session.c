@@ -105,6 +105,7 @@ static int pa_session_perform(lua_State *L, void *arg)
 	int nret;
 	pa_join_url(L, &s->url, &s->url_cap, s->base_url, s->base_len, r->target, r->tlen);
 	rc = pa_xfer_prepare(&s->x, s->url, r->method, r->body, r->blen, r->list);
+	pa_url_trim(&s->url, &s->url_cap);
 	if (rc != CURLE_OK)
 		return luaL_error(L, "session:request: libcurl refused the request: %s", curl_easy_strerror(rc));
 	s->x.shape = r->shape;

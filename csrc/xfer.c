@@ -7,7 +7,6 @@
  * callbacks only append to C buffers, and the Lua values are built after
  * libcurl has returned. A Lua error therefore never crosses a libcurl frame.
  */
-#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,16 +146,36 @@ static size_t pa_header_cb(char *data, size_t size, size_t nmemb, void *ud)
 
 /* ---------------------------------------------------------- checks */
 
+/* ASCII only, whatever the locale the host program set */
 static int pa_is_ctl(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f;
 }
 
+static int pa_is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int pa_is_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || pa_is_digit(c);
+}
+
+static int pa_is_xdigit(unsigned char c)
+{
+	return pa_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static char pa_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 /* RFC 9110 token characters (header names) */
 static int pa_is_tchar(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	return pa_is_alnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* The bearer token: no control character (CR, LF, NUL...) and no space. */
@@ -235,7 +254,7 @@ static int pa_is_loopback(const char *h, size_t n)
 	size_t i;
 	int part = 0, digits = 0, value = 0, first = -1;
 	if (n == sizeof lh - 1) {
-		for (i = 0; i < n && tolower((unsigned char)h[i]) == lh[i]; i++)
+		for (i = 0; i < n && pa_lower(h[i]) == lh[i]; i++)
 			;
 		if (i == n)
 			return 1;
@@ -252,7 +271,7 @@ static int pa_is_loopback(const char *h, size_t n)
 				first = value;
 			part++;
 			digits = value = 0;
-		} else if (h[i] >= '0' && h[i] <= '9') {
+		} else if (pa_is_digit((unsigned char)h[i])) {
 			if (digits == 1 && value == 0)
 				return 0; /* a leading zero */
 			if (++digits > 3)
@@ -288,13 +307,13 @@ static void pa_check_base_url(lua_State *L, const char *fn, const pa_config *c)
 		luaL_error(L, "%s: option 'base_url' must start with http:// or https://", fn);
 	p = h;
 	if (p < e && *p == '[') {
-		while (++p < e && (isxdigit((unsigned char)*p) || *p == ':' || *p == '.'))
+		while (++p < e && (pa_is_xdigit((unsigned char)*p) || *p == ':' || *p == '.'))
 			;
 		if (p >= e || *p != ']' || p - h < 3)
 			goto bad;
 		p++;
 	} else {
-		while (p < e && (isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_'))
+		while (p < e && (pa_is_alnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_'))
 			p++;
 	}
 	hl = (size_t)(p - h);
@@ -303,7 +322,7 @@ static void pa_check_base_url(lua_State *L, const char *fn, const pa_config *c)
 	if (p < e && *p == ':') {
 		long port = 0;
 		int digits = 0;
-		while (++p < e && *p >= '0' && *p <= '9' && digits < 6)
+		while (++p < e && pa_is_digit((unsigned char)*p) && digits < 6)
 			port = port * 10 + (*p - '0'), digits++;
 		if (digits == 0 || port < 1 || port > 65535)
 			goto bad;
@@ -793,7 +812,7 @@ static void pa_push_headers(lua_State *L, pa_buf *head)
 		if (colon != NULL && colon > p && !pa_is_ws(p[0])) {
 			char *v = colon + 1, *ve = line_end, *q;
 			for (q = p; q < colon; q++)
-				*q = (char)tolower((unsigned char)*q);
+				*q = pa_lower(*q);
 			while (v < ve && pa_is_ws(*v))
 				v++;
 			while (ve > v && (ve[-1] == '\r' || pa_is_ws(ve[-1])))
@@ -861,6 +880,8 @@ int pa_xfer_push_result(lua_State *L, pa_xfer *x, CURLcode rc)
 	return nret;
 }
 
+/* base + target into *buf (a scratch buffer of the handle; libcurl copies
+ * the URL, so a large one is freed by pa_url_trim once the options are set). */
 char *pa_join_url(lua_State *L, char **buf, size_t *cap, const char *base, size_t blen, const char *target,
                   size_t tlen)
 {
@@ -880,4 +901,13 @@ char *pa_join_url(lua_State *L, char **buf, size_t *cap, const char *base, size_
 	memcpy(*buf + blen, target, tlen);
 	(*buf)[blen + tlen] = '\0';
 	return *buf;
+}
+
+void pa_url_trim(char **buf, size_t *cap)
+{
+	if (*cap > PA_KEEP_BUF_BYTES) {
+		free(*buf);
+		*buf = NULL;
+		*cap = 0;
+	}
 }

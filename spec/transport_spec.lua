@@ -197,6 +197,19 @@ describe("the transport", function()
     b:close()
   end)
 
+  it("answers HEAD without waiting for a body that never comes", function()
+    sim:configure { override = { ["/v5/h"] = { status = 200, body = '{"a":1}' } } }
+    local s = core.session { base_url = sim.pinterest_url, token = H.TOKEN, timeout = 5 }
+    local status, headers, body = s:request("HEAD", "/h")
+    assert.equal(200, status)
+    assert.equal("application/json", headers["content-type"])
+    assert.is_nil(body)
+    local st2, _, body2 = s:request("GET", "/h") -- the same connection, a normal request again
+    assert.equal(200, st2)
+    assert.same({ a = 1 }, body2)
+    s:close()
+  end)
+
   it("refuses a target that does not start with /", function()
     local s = core.session { base_url = "http://127.0.0.1:1", token = H.TOKEN }
     local b = core.batch { base_url = "http://127.0.0.1:1", token = H.TOKEN }
