@@ -63,26 +63,42 @@ static void pa_buf_trim(pa_buf *b)
 
 /* ------------------------------------------------------------ use guard */
 
-static const char pa_guard_key = 0;
+static const char pa_guard_key = 0;    /* registry: the trampoline */
+static const char pa_guard_active = 0; /* registry: the call it may run next, or false */
 
 typedef struct {
 	int (*fn)(lua_State *L, void *arg);
 	void *arg;
 } pa_guard_call;
 
+/* Runs the call pa_guard_run has just announced, and only that one: the
+ * trampoline can be reached from Lua through debug.getregistry(), and must
+ * not follow any other pointer. */
 static int pa_guard_trampoline(lua_State *L)
 {
 	pa_guard_call *c = lua_touserdata(L, 1);
+	int ok;
+	pa_rawgetp(L, LUA_REGISTRYINDEX, &pa_guard_active);
+	ok = lua_type(L, 1) == LUA_TLIGHTUSERDATA && c != NULL && lua_touserdata(L, -1) == (void *)c;
+	lua_pop(L, 1);
+	if (!ok)
+		return luaL_error(L, "pinanalytics: internal function");
+	lua_pushboolean(L, 0);
+	pa_rawsetp(L, LUA_REGISTRYINDEX, &pa_guard_active);
 	return c->fn(L, c->arg);
 }
 
 /* The trampoline is kept in the registry: pushing it again later allocates
  * nothing (on Lua 5.1 and LuaJIT lua_pushcfunction makes a closure), so
- * nothing can run between the caller's last check and u->busy = 1. */
+ * nothing can run between the caller's last check and u->busy = 1. The
+ * announced call has a registry slot already, so setting it allocates
+ * nothing either. */
 void pa_guard_open(lua_State *L)
 {
 	lua_pushcfunction(L, pa_guard_trampoline);
 	pa_rawsetp(L, LUA_REGISTRYINDEX, &pa_guard_key);
+	lua_pushboolean(L, 0);
+	pa_rawsetp(L, LUA_REGISTRYINDEX, &pa_guard_active);
 }
 
 int pa_guard_run(lua_State *L, pa_use *u, int (*fn)(lua_State *L, void *arg), void *arg)
@@ -93,6 +109,8 @@ int pa_guard_run(lua_State *L, pa_use *u, int (*fn)(lua_State *L, void *arg), vo
 	c.arg = arg;
 	pa_rawgetp(L, LUA_REGISTRYINDEX, &pa_guard_key);
 	lua_pushlightuserdata(L, &c);
+	lua_pushvalue(L, -1);
+	pa_rawsetp(L, LUA_REGISTRYINDEX, &pa_guard_active);
 	u->busy = 1;
 	status = lua_pcall(L, 1, LUA_MULTRET, 0);
 	u->busy = 0;

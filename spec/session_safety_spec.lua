@@ -209,4 +209,21 @@ describe("a busy handle", function()
     assert.equal(0, b:inflight())
     b:close()
   end)
+
+  -- the trampoline that runs a busy call is reachable with debug.getregistry():
+  -- called with any other light userdata it raises instead of following it
+  it("the internal trampoline refuses calls it did not expect", function()
+    local refused = 0
+    for k, v in pairs(debug.getregistry()) do
+      if type(v) == "function" and type(k) == "userdata" then
+        local n = 0
+        for _, a in ipairs({ core.null, k }) do
+          local ok, err = pcall(v, a)
+          if not ok and tostring(err):find("pinanalytics: internal function", 1, true) then n = n + 1 end
+        end
+        if n == 2 then refused = refused + 1 end
+      end
+    end
+    assert.equal(1, refused)
+  end)
 end)
