@@ -16,8 +16,11 @@
 #include "pa.h"
 
 #define PA_MAX_HEADER_BYTES (256 * 1024)
-/* A body buffer larger than this is given back after each request. */
-#define PA_KEEP_BUF_BYTES (1024 * 1024)
+/* Buffers larger than these are given back after each request: a Batch has
+ * one pair per slot (up to 1024), and one large answer must not keep its
+ * memory for the handle's lifetime. Usual answers stay well below. */
+#define PA_KEEP_BODY_BYTES (256 * 1024)
+#define PA_KEEP_HEAD_BYTES (64 * 1024)
 /* libcurl refuses a single header line longer than this (CURL_MAX_HTTP_HEADER) */
 #define PA_CURL_MAX_HEADER_LINE "100 KiB"
 #define PA_MAX_TIMEOUT 2147483.0 /* seconds: the milliseconds fit a 32-bit long */
@@ -54,10 +57,9 @@ static void pa_buf_free(pa_buf *b)
 	b->len = b->cap = 0;
 }
 
-/* One large answer must not keep its memory for the handle's lifetime. */
-static void pa_buf_trim(pa_buf *b)
+static void pa_buf_trim(pa_buf *b, size_t keep)
 {
-	if (b->cap > PA_KEEP_BUF_BYTES)
+	if (b->cap > keep)
 		pa_buf_free(b);
 }
 
@@ -639,7 +641,9 @@ CURLcode pa_xfer_prepare(pa_xfer *x, const char *url, const char *method, const 
 	} while (0)
 	x->body.len = 0;
 	x->head.len = 0;
-	pa_buf_trim(&x->body); /* a large buffer left by a call that raised */
+	/* large buffers left by a call that raised */
+	pa_buf_trim(&x->body, PA_KEEP_BODY_BYTES);
+	pa_buf_trim(&x->head, PA_KEEP_HEAD_BYTES);
 	x->too_large = x->oom = x->head_too_large = 0;
 	x->head_state = x->body_started = 0;
 	x->shape_ok = 0;
@@ -893,13 +897,13 @@ int pa_xfer_push_result(lua_State *L, pa_xfer *x, CURLcode rc)
 			nret = 5;
 		}
 	}
-	pa_buf_trim(&x->body);
-	pa_buf_trim(&x->head);
+	pa_buf_trim(&x->body, PA_KEEP_BODY_BYTES);
+	pa_buf_trim(&x->head, PA_KEEP_HEAD_BYTES);
 	return nret;
 }
 
 /* base + target into *buf (a scratch buffer of the handle; libcurl copies
- * the URL, so a large one is freed by pa_url_trim once the options are set). */
+ * the URL, so a large one is freed by pa_url_trim once the options are set) */
 char *pa_join_url(lua_State *L, char **buf, size_t *cap, const char *base, size_t blen, const char *target,
                   size_t tlen)
 {
@@ -923,7 +927,7 @@ char *pa_join_url(lua_State *L, char **buf, size_t *cap, const char *base, size_
 
 void pa_url_trim(char **buf, size_t *cap)
 {
-	if (*cap > PA_KEEP_BUF_BYTES) {
+	if (*cap > PA_KEEP_HEAD_BYTES) {
 		free(*buf);
 		*buf = NULL;
 		*cap = 0;
