@@ -99,10 +99,16 @@ $(ASAN_SO): $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_FLAGS) -shared -o $@ $(ASAN_OBJS) $(PA_LIBS)
 
+# the specs that drive the C paths hardest
+ASAN_SPECS := spec/json_spec.lua spec/frame_spec.lua spec/session_spec.lua spec/bulk_spec.lua \
+              spec/pin_analytics_spec.lua \
+              spec/bulk_safety_spec.lua \
+              spec/session_safety_spec.lua spec/transport_spec.lua
+
 asan: $(ASAN_SO)
 	$(ASAN_ENV) $(LUA) spec/helpers/memcheck.lua
 	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(BUILD)/asan/?.so" -o TAP \
-	  spec/json_spec.lua spec/frame_spec.lua spec/session_spec.lua spec/bulk_spec.lua spec/bulk_safety_spec.lua spec/pin_analytics_spec.lua
+	  $(ASAN_SPECS)
 
 rock: deps-test
 	@sh tools/rock.sh

@@ -32,15 +32,26 @@ static int pa_now(lua_State *L)
 	return 1;
 }
 
-/* core.sleep(seconds): sleeps without busy-waiting (interrupted sleeps resume) */
+/*
+ * core.sleep(seconds): sleeps without busy-waiting (interrupted sleeps
+ * resume). seconds: at most 2147483647; a negative wait is over already.
+ * NaN or infinity cannot be kept: they raise.
+ */
 static int pa_sleep(lua_State *L)
 {
 	lua_Number s = luaL_checknumber(L, 1);
 	struct timespec ts, rem;
+	if (s != s || s > 2147483647.0) {
+		lua_pushnumber(L, s);
+		return luaL_error(L, "pinanalytics.core.sleep: seconds must be a number in 0..2147483647, got %s",
+		                  lua_tostring(L, -1));
+	}
 	if (s <= 0)
 		return 0;
 	ts.tv_sec = (time_t)s;
 	ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec > 999999999L)
+		ts.tv_nsec = 999999999L;
 	while (nanosleep(&ts, &rem) != 0 && errno == EINTR)
 		ts = rem;
 	return 0;
@@ -70,6 +81,7 @@ int luaopen_pinanalytics_core(lua_State *L)
 			                  curl_easy_strerror(rc));
 		curl_ready = 1;
 	}
+	pa_guard_open(L);
 	pa_session_open(L);
 	pa_batch_open(L);
 	pa_frame_open(L);

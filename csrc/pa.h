@@ -43,30 +43,58 @@ typedef struct {
 	pa_buf body, head;
 	size_t max_body;
 	int too_large, oom;
+	int head_too_large; /* the header block passed PA_MAX_HEADER_BYTES */
+	int head_state;     /* where the header callback is: see pa_header_cb */
+	int body_started;   /* the write callback has been called */
 	int shape, shape_ok; /* how to decode the answer (PA_SHAPE_*); whether it had that shape */
 	char errbuf[CURL_ERROR_SIZE];
 } pa_xfer;
 
-/* Options shared by core.session{} and core.batch{}; strings point into the
- * options table and are copied by libcurl or by the caller. */
+/* Options shared by core.session{} and core.batch{}. The strings stay on the
+ * Lua stack of the constructor (pa_config_read pushes them), so that nothing
+ * a finalizer does to the options table can free them; libcurl or the
+ * caller copies them. */
 typedef struct {
 	const char *base_url, *token, *user_agent, *ca_file, *username, *password;
+	size_t base_len;
 	double timeout, connect_timeout, max_body;
-	int tls_verify;
+	int tls_verify, allow_plain_http;
+	int concurrency; /* core.batch only */
 } pa_config;
 
-void pa_config_read(lua_State *L, int t, const char *fn, pa_config *c);
+/*
+ * A handle's use: busy while one of its calls runs (any allocation in it may
+ * run a finalizer, which may try to use or close the handle); closing when a
+ * close came meanwhile, to be done when the call returns.
+ */
+typedef struct {
+	int busy, closing;
+} pa_use;
+
+void pa_guard_open(lua_State *L);
+/* Runs fn(L, arg) under lua_pcall with u->busy set; returns lua_pcall's
+ * status (fn's results or the error are on the stack). */
+int pa_guard_run(lua_State *L, pa_use *u, int (*fn)(lua_State *L, void *arg), void *arg);
+
+/* with_concurrency: core.batch{} (the option 'concurrency' is known) */
+void pa_config_read(lua_State *L, int t, const char *fn, int with_concurrency, pa_config *c);
+const char *pa_check_method(lua_State *L, int idx, const char *fn);
+const char *pa_check_target(lua_State *L, int idx, size_t *len, const char *fn);
+const char *pa_check_token_arg(lua_State *L, int idx, const char *fn);
 struct curl_slist *pa_slist_add(lua_State *L, struct curl_slist *list, const char *h);
 struct curl_slist *pa_default_headers(lua_State *L, const char *token);
 struct curl_slist *pa_headers_with(lua_State *L, struct curl_slist *base, int idx, const char *fn);
 void pa_xfer_init(lua_State *L, pa_xfer *x, const pa_config *c);
-void pa_xfer_prepare(pa_xfer *x, const char *url, const char *method, const char *body, size_t blen,
-                     struct curl_slist *headers);
-/* Pushes status, headers, value[, decode_error, raw] or nil, kind, message, curl_code. */
+/* Sets up the next transfer; a libcurl error code when an option was refused. */
+CURLcode pa_xfer_prepare(pa_xfer *x, const char *url, const char *method, const char *body, size_t blen,
+                         struct curl_slist *headers);
+/* Pushes status, headers, value[, decode_error, raw] or nil, kind, message, curl_code;
+ * then gives back a large body buffer. */
 int pa_xfer_push_result(lua_State *L, pa_xfer *x, CURLcode rc);
 void pa_xfer_release(pa_xfer *x);
 char *pa_join_url(lua_State *L, char **buf, size_t *cap, const char *base, size_t blen, const char *target,
                   size_t tlen);
+void pa_url_trim(char **buf, size_t *cap);
 
 /* session.c */
 void pa_session_open(lua_State *L);

@@ -12,6 +12,7 @@
 
 typedef struct {
 	pa_xfer x;
+	pa_use use;
 	struct curl_slist *headers; /* defaults: Accept, Authorization, Expect */
 	char *base_url;
 	size_t base_len;
@@ -20,11 +21,20 @@ typedef struct {
 	int has_token;
 } pa_session;
 
+/*
+ * The session at idx, open and not in the middle of a call. Methods check
+ * their arguments first and call this last: converting an argument may
+ * allocate, an allocation may run a finalizer, and a finalizer may close the
+ * session.
+ */
 static pa_session *pa_check_open(lua_State *L, int idx)
 {
 	pa_session *s = luaL_checkudata(L, idx, PA_SESSION_MT);
-	if (s->x.easy == NULL)
+	if (s->x.easy == NULL || s->use.closing)
 		luaL_error(L, "pinanalytics: attempt to use a closed session");
+	if (s->use.busy)
+		luaL_error(L, "pinanalytics: session is busy: its request has not returned yet "
+		              "(a finalizer cannot use the session meanwhile)");
 	return s;
 }
 
@@ -37,6 +47,7 @@ static void pa_set_token(lua_State *L, pa_session *s, const char *token)
 	s->has_token = token != NULL && token[0] != '\0';
 }
 
+/* Idempotent. Never while a call runs (see pa_session_close). */
 static void pa_session_release(pa_session *s)
 {
 	pa_xfer_release(&s->x);
@@ -53,18 +64,21 @@ static void pa_session_release(pa_session *s)
 /*
  * core.session{ base_url = ..., token = ..., user_agent = ..., timeout = s,
  *               connect_timeout = s, max_body = bytes, tls_verify = true,
- *               ca_file = path, username = ..., password = ... }
+ *               ca_file = path, username = ..., password = ...,
+ *               allow_plain_http = false }
  * token: sent as "Authorization: Bearer"; username/password: HTTP Basic.
+ * base_url: https://, or http:// to a loopback host (127.0.0.0/8, [::1],
+ * localhost) unless allow_plain_http = true.
  */
 int pa_session_new(lua_State *L)
 {
 	pa_config c;
 	pa_session *s;
-	pa_config_read(L, 1, "pinanalytics.core.session", &c);
+	pa_config_read(L, 1, "pinanalytics.core.session", 0, &c);
 	s = lua_newuserdata(L, sizeof *s);
 	memset(s, 0, sizeof *s);
 	pa_setmetatable(L, PA_SESSION_MT);
-	s->base_len = strlen(c.base_url);
+	s->base_len = c.base_len;
 	s->base_url = malloc(s->base_len + 1);
 	if (s->base_url == NULL)
 		return luaL_error(L, "pinanalytics: out of memory");
@@ -74,11 +88,45 @@ int pa_session_new(lua_State *L)
 	return 1;
 }
 
+typedef struct {
+	pa_session *s;
+	const char *method, *target, *body;
+	size_t tlen, blen;
+	struct curl_slist *list; /* the headers of this request */
+	int shape;
+} pa_request;
+
+/* The part of session:request that runs with the session busy. */
+static int pa_session_perform(lua_State *L, void *arg)
+{
+	pa_request *r = arg;
+	pa_session *s = r->s;
+	CURLcode rc;
+	int nret;
+	pa_join_url(L, &s->url, &s->url_cap, s->base_url, s->base_len, r->target, r->tlen);
+	rc = pa_xfer_prepare(&s->x, s->url, r->method, r->body, r->blen, r->list);
+	pa_url_trim(&s->url, &s->url_cap);
+	if (rc != CURLE_OK)
+		return luaL_error(L, "session:request: libcurl refused the request: %s", curl_easy_strerror(rc));
+	s->x.shape = r->shape;
+	rc = curl_easy_perform(s->x.easy);
+	/* the per-request list must not outlive this call */
+	curl_easy_setopt(s->x.easy, CURLOPT_HTTPHEADER, s->headers);
+	nret = pa_xfer_push_result(L, &s->x, rc);
+	if (r->shape == PA_SHAPE_NONE || lua_isnil(L, -nret))
+		return nret;
+	lua_settop(L, lua_gettop(L) + 5 - nret);
+	lua_pushboolean(L, s->x.shape_ok);
+	return 6;
+}
+
 /*
  * session:request(method, target [, body [, headers [, shape]]])
- *   target  path and query appended to base_url ("/pins/1/analytics?...")
+ *   method  letters only ("GET", "POST", ...)
+ *   target  path and query appended to base_url ("/pins/1/analytics?..."):
+ *           starts with "/", no space or control character
  *   body    request body string (POST/PUT/PATCH)
- *   headers array of extra "Name: value" lines for this request
+ *   headers array of extra "Name: value" lines for this request (at most 64)
  *   shape   "analytics": the answer is expected to be an analytics answer,
  *           checked and typed while decoding (see pa_json_decode_as)
  *
@@ -87,47 +135,53 @@ int pa_session_new(lua_State *L)
  *      decode_error why the body could not be decoded (nil otherwise)
  *      raw          the body text when it could not be decoded (nothing is lost)
  *      shape_ok     with a shape: true when the value has it (already checked)
- * -> nil, kind, message, curl_code   when no HTTP answer arrived
- *      kind is "network", "timeout", "tls" or "too_large"
+ * -> nil, kind, message, curl_code   when no usable HTTP answer arrived
+ *      kind is "network", "timeout", "tls", "too_large" or "invalid_response"
+ *
+ * While it runs the session is busy: a finalizer that runs meanwhile may
+ * close it (the close waits until the request returns) but not use it.
  */
 static int pa_session_request(lua_State *L)
 {
-	pa_session *s = pa_check_open(L, 1);
-	const char *method = luaL_checkstring(L, 2);
-	size_t tlen, blen = 0;
-	const char *target = luaL_checklstring(L, 3, &tlen);
-	const char *body = luaL_optlstring(L, 4, NULL, &blen);
-	struct curl_slist *extra = NULL, *list = s->headers;
-	int shape = pa_check_shape(L, 6), nret;
-	CURLcode rc;
-
-	/* everything that may raise comes before the per-request header list */
-	pa_join_url(L, &s->url, &s->url_cap, s->base_url, s->base_len, target, tlen);
-	if (!lua_isnoneornil(L, 5)) {
+	pa_request r;
+	pa_session *s;
+	struct curl_slist *extra = NULL;
+	int base, status;
+	luaL_checkudata(L, 1, PA_SESSION_MT);
+	r.method = pa_check_method(L, 2, "session:request");
+	r.target = pa_check_target(L, 3, &r.tlen, "session:request");
+	r.blen = 0;
+	r.body = luaL_optlstring(L, 4, NULL, &r.blen);
+	r.shape = pa_check_shape(L, 6);
+	lua_settop(L, 6);
+	s = pa_check_open(L, 1);
+	/* from here on nothing runs Lua code before the session is busy */
+	if (!lua_isnil(L, 5))
 		extra = pa_headers_with(L, s->headers, 5, "session:request");
-		list = extra;
-	}
-
-	pa_xfer_prepare(&s->x, s->url, method, body, blen, list);
-	s->x.shape = shape;
-	rc = curl_easy_perform(s->x.easy);
-	/* the per-request list must not outlive this call */
-	curl_easy_setopt(s->x.easy, CURLOPT_HTTPHEADER, s->headers);
+	r.s = s;
+	r.list = extra != NULL ? extra : s->headers;
+	base = lua_gettop(L);
+	status = pa_guard_run(L, &s->use, pa_session_perform, &r);
+	if (s->x.easy != NULL)
+		curl_easy_setopt(s->x.easy, CURLOPT_HTTPHEADER, s->headers);
 	if (extra != NULL)
 		curl_slist_free_all(extra);
-	nret = pa_xfer_push_result(L, &s->x, rc);
-	if (shape == PA_SHAPE_NONE || lua_isnil(L, -nret))
-		return nret;
-	lua_settop(L, lua_gettop(L) + 5 - nret);
-	lua_pushboolean(L, s->x.shape_ok);
-	return 6;
+	if (s->use.closing)
+		pa_session_release(s);
+	if (status != LUA_OK)
+		return lua_error(L);
+	return lua_gettop(L) - base;
 }
 
 /* session:set_token(token | nil): replaces the bearer token */
 static int pa_session_set_token(lua_State *L)
 {
-	pa_session *s = pa_check_open(L, 1);
-	pa_set_token(L, s, luaL_optstring(L, 2, NULL));
+	pa_session *s;
+	const char *token;
+	luaL_checkudata(L, 1, PA_SESSION_MT);
+	token = pa_check_token_arg(L, 2, "session:set_token");
+	s = pa_check_open(L, 1);
+	pa_set_token(L, s, token);
 	curl_easy_setopt(s->x.easy, CURLOPT_HTTPHEADER, s->headers);
 	return 0;
 }
@@ -138,6 +192,7 @@ static int pa_session_info(lua_State *L)
 	pa_session *s = pa_check_open(L, 1);
 	long connects = 0, port = 0;
 	double total = 0;
+	int has_token = s->has_token; /* read before anything allocates */
 	curl_easy_getinfo(s->x.easy, CURLINFO_NUM_CONNECTS, &connects);
 	curl_easy_getinfo(s->x.easy, CURLINFO_LOCAL_PORT, &port);
 	curl_easy_getinfo(s->x.easy, CURLINFO_TOTAL_TIME, &total);
@@ -148,28 +203,35 @@ static int pa_session_info(lua_State *L)
 	lua_setfield(L, -2, "local_port");
 	lua_pushnumber(L, total);
 	lua_setfield(L, -2, "total_time");
-	lua_pushboolean(L, s->has_token);
+	lua_pushboolean(L, has_token);
 	lua_setfield(L, -2, "has_token");
 	return 1;
 }
 
+/* close, __close and __gc: while a request runs, the close waits for its
+ * end (its buffers are in use). __gc cannot run then (the session is on the
+ * stack), but would wait too. */
 static int pa_session_close(lua_State *L)
 {
-	pa_session_release(luaL_checkudata(L, 1, PA_SESSION_MT));
+	pa_session *s = luaL_checkudata(L, 1, PA_SESSION_MT);
+	if (s->use.busy)
+		s->use.closing = 1;
+	else
+		pa_session_release(s);
 	return 0;
 }
 
 static int pa_session_is_closed(lua_State *L)
 {
 	pa_session *s = luaL_checkudata(L, 1, PA_SESSION_MT);
-	lua_pushboolean(L, s->x.easy == NULL);
+	lua_pushboolean(L, s->x.easy == NULL || s->use.closing);
 	return 1;
 }
 
 static int pa_session_tostring(lua_State *L)
 {
 	pa_session *s = luaL_checkudata(L, 1, PA_SESSION_MT);
-	lua_pushfstring(L, "pinanalytics.Session (%s)", s->x.easy ? "open" : "closed");
+	lua_pushfstring(L, "pinanalytics.Session (%s)", s->x.easy && !s->use.closing ? "open" : "closed");
 	return 1;
 }
 

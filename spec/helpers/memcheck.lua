@@ -80,12 +80,102 @@ local function frames()
   end
 end
 
+-- Hostile answers (raw bytes), large bodies and refused input.
+local function hostile(sim)
+  local ok_head = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+  local answers = {
+    ok_head .. string.rep("X-Fill: " .. string.rep("a", 1000) .. "\r\n", 300) .. "\r\n{}",
+    "HTTP/1.1 200 OK\r\nX-Endless: " .. string.rep("a", 200000),
+    ok_head .. string.rep("N", 300) .. ": v\r\nX-F: a\r\n  b\r\n\tc\r\n" .. string.rep("X-R: 1\r\n", 2000) ..
+      " \r\nX-G: 1\r\n\r\n{}",
+    "HTTP/1.1 100 Continue\r\nX-E: 1\r\n\r\n" .. ok_head .. "\r\n{}",
+    "HTTP/1.1 99999 OK\r\nContent-Length: 2\r\n\r\n{}",
+    ok_head .. "X-Nul: a\0b\r\n\r\n{}",
+    "HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n{}",
+    "HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n" .. string.rep("x", 2000000),
+  }
+  for i, a in ipairs(answers) do
+    sim:configure { override = { ["/v5/x"] = { raw = a } } }
+    local s = core.session { base_url = sim.url, timeout = 5, max_body = i == 7 and 1000 or 4000000 }
+    s:request("GET", "/v5/x")
+    s:request("HEAD", "/v5/x")
+    s:close()
+    local b = core.batch { base_url = sim.url, timeout = 5, concurrency = 2 }
+    b:add(i, "GET", "/v5/x", nil, { "X-A: 1" })
+    while b:inflight() > 0 do b:step(20) end
+    b:close()
+  end
+  sim:configure { override = {} }
+  local s = core.session { base_url = sim.url, token = "t" }
+  local b = core.batch { base_url = sim.url, token = "t", concurrency = 1 }
+  for _, f in ipairs({
+    function() s:request("GET", "@x") end,
+    function() s:request("GET /", "/x") end,
+    function() s:request("GET", "/x", nil, { "X: 1", "Y: \r\n" }) end,
+    function() s:request("GET", "/x?" .. string.rep("q", 9000000)) end,
+    function() s:set_token("a\r\nb") end,
+    function() b:add(1.5, "GET", "/x") end,
+    function() b:add(1, "GET", "/x", nil, { "X: 1", "Y:\0" }) end,
+    function() b:set_token("a b") end,
+    function() b:step(0 / 0) end,
+    function() core.session { base_url = "http://example.com" } end,
+    function() core.session { base_url = "http://u:p@127.0.0.1" } end,
+    function() core.session { base_url = sim.url, timeout = 0 / 0 } end,
+    function() core.session { base_url = sim.url, nope = 1 } end,
+    function() core.batch { base_url = sim.url, concurrency = 1.5 } end,
+    function() core.sleep(0 / 0) end,
+  }) do
+    assert(not pcall(f))
+  end
+  s:close()
+  b:close()
+end
+
+-- Finalizers that close or use a handle while it builds its results: the
+-- close waits, the use is refused, and the handle is released once.
+local function finalizers(sim)
+  if _VERSION ~= "Lua 5.4" then return end
+  local lines = { "HTTP/1.1 200 OK", "Content-Length: 2" }
+  for i = 1, 2000 do lines[#lines + 1] = "X-H" .. i .. ": " .. string.rep("v", 30) end
+  sim:configure { override = { ["/v5/x"] = { raw = table.concat(lines, "\r\n") .. "\r\n\r\n{}" } } }
+  for round = 1, 4 do
+    local s = core.session { base_url = sim.url, timeout = 5 }
+    local b = core.batch { base_url = sim.url, timeout = 5, concurrency = 1 }
+    b:add(1, "GET", "/v5/x")
+    local stop, n = false, 0
+    local mt = {}
+    mt.__gc = function()
+      if stop then return end
+      n = n + 1
+      pcall(s.request, s, "GET", "/v5/x")
+      pcall(b.add, b, 2, "GET", "/v5/x")
+      if n == 3 * round then s:close(); b:close() end
+      setmetatable({}, mt)
+    end
+    collectgarbage()
+    collectgarbage("generational", 1, 1000)
+    collectgarbage("step", 0)
+    setmetatable({}, mt)
+    for _ = 1, 3 do
+      if not s:is_closed() then s:request("GET", "/v5/x") end
+    end
+    while not b:is_closed() and b:inflight() > 0 do b:step(20) end
+    stop = true
+    collectgarbage("incremental")
+    s:close()
+    b:close()
+  end
+  sim:configure { override = {} }
+end
+
 decode_cases()
 frames()
 local sim = require("pinanalytics.simulator").start {}
 local ok, err = pcall(function()
   sessions(sim.pinterest_url)
   batches(sim.pinterest_url)
+  hostile(sim)
+  finalizers(sim)
 end)
 sim:stop()
 assert(ok, err)
