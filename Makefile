@@ -102,7 +102,7 @@ $(ASAN_SO): $(ASAN_OBJS)
 asan: $(ASAN_SO)
 	$(ASAN_ENV) $(LUA) spec/helpers/memcheck.lua
 	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(BUILD)/asan/?.so" -o TAP \
-	  spec/json_spec.lua spec/frame_spec.lua spec/session_spec.lua spec/bulk_spec.lua spec/pin_analytics_spec.lua
+	  spec/json_spec.lua spec/frame_spec.lua spec/frame_safety_spec.lua spec/session_spec.lua spec/bulk_spec.lua spec/pin_analytics_spec.lua
 
 rock: deps-test
 	@sh tools/rock.sh
