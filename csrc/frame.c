@@ -238,6 +238,8 @@ static pa_frame *pa_frame_alloc(lua_State *L, int ndates, int nseries, int names
 		luaL_error(L, "pinanalytics.frame: %d dates x %d series is more than %d values", ndates, nseries,
 		           PA_FRAME_MAX_VALUES);
 	n = (size_t)ndates * (size_t)nseries;
+	if (n > (size_t)-1 / sizeof *f->values) /* only where size_t has 32 bits */
+		luaL_error(L, "pinanalytics.frame: out of memory for %d dates x %d series", ndates, nseries);
 	f = lua_newuserdata(L, sizeof *f);
 	memset(f, 0, sizeof *f);
 	f->names_ref = f->index_ref = LUA_NOREF;
@@ -614,7 +616,7 @@ int pa_frame_new(lua_State *L)
 					}
 				}
 			}
-			/* recs may have moved while growing: index it again */
+			/* rec is not kept across the reads above: index the record again */
 			((pa_rec *)recs.p)[recs.n - 1].end = vvals.n;
 		}
 	}

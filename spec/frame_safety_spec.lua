@@ -64,6 +64,12 @@ describe("MetricFrame input", function()
     assert.equal("pinanalytics.frame: sources must be a table, got number", err_of(core.frame, 5))
     assert.equal("pinanalytics.frame: source 1 is not a table (got number)", err_of(core.frame, { 5 }))
     assert.equal("pinanalytics.frame: opts must be a table, got string", err_of(pa.frame, results(1), "SAVE"))
+    assert.equal("pinanalytics.frame: opts.split must be a string, got table", err_of(pa.frame, results(1), { split = {} }))
+    local by_table = results(1)
+    by_table[{}] = by_table["701"]
+    assert.equal("pinanalytics.frame: results has a key of type table", err_of(pa.frame, by_table))
+    assert.equal("pinanalytics.frame: posts[2].stats is not an object",
+      err_of(pa.frame, { { timestamp = "2025-05-01 09:00:00", stats = {} }, { timestamp = "2025-05-01", stats = 5 } }))
   end)
 
   it("never lets a day's fields change between reads: a date from __index is no date", function()

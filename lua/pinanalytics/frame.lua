@@ -34,7 +34,7 @@ end
 local function sorted_keys(t, what)
   local keys = {}
   for k in next, t do
-    if type(k) ~= "string" and type(k) ~= "number" then fail("%s has a %s key, not a pin id", what, type(k)) end
+    if type(k) ~= "string" and type(k) ~= "number" then fail("%s has a key of type %s", what, type(k)) end
     keys[#keys + 1] = k
   end
   sort(keys, function(a, b) return tostring(a) < tostring(b) end)
