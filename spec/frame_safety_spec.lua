@@ -110,6 +110,37 @@ describe("MetricFrame input", function()
     assert.equal(0, t.calls)
   end)
 
+  it("stays whole when finalizers change the input while it is read", function()
+    local daily, junk = {}, { "x", 5, true, { date = "2026-13-01" }, { date = "2026-10-01", metrics = { S = 1 } } }
+    for i = 1, 200 do daily[i] = day(pa.dates.add_days("2026-01-01", i), { S = i, T = i }) end
+    local pause = collectgarbage("setpause", 0) -- a cycle at every allocation: finalizers run inside the C code
+    local n, made, failed = 0, 0, 0
+    local ok, err = pcall(function()
+      for _ = 1, 200 do
+        for _ = 1, 20 do
+          setmetatable({}, { __gc = function()
+            n = n + 1
+            local d = daily[n % #daily + 1]
+            if n % 3 == 0 then daily[n % #daily + 1] = junk[n % #junk + 1]
+            elseif type(d) == "table" and type(d.metrics) == "table" then d.metrics["k" .. n] = n; d.metrics.S = nil end
+          end })
+        end
+        local okf, f = pcall(core.frame, { { daily = daily, prefix = "p/" } })
+        if okf then
+          made = made + 1
+          assert(#f <= 201 and #f:metrics() >= 1)
+          for date, values in f:rows() do assert(pa.dates.parse(date) and type(values) == "table") end
+        else
+          failed = failed + 1
+          assert(tostring(f):find("pinanalytics.frame: ", 1, true) or tostring(f):find("next", 1, true), f)
+        end
+      end
+    end)
+    collectgarbage("setpause", pause)
+    assert(ok, err)
+    assert.is_true(n > 0 and made + failed == 200)
+  end)
+
   it("sorts series names in C: a replaced table.sort is never called", function()
     local sort, calls = table.sort, 0
     local function hostile(t)
