@@ -111,34 +111,53 @@ describe("MetricFrame input", function()
   end)
 
   it("stays whole when finalizers change the input while it is read", function()
-    local daily, junk = {}, { "x", 5, true, { date = "2026-13-01" }, { date = "2026-10-01", metrics = { S = 1 } } }
-    for i = 1, 200 do daily[i] = day(pa.dates.add_days("2026-01-01", i), { S = i, T = i }) end
-    local pause = collectgarbage("setpause", 0) -- a cycle at every allocation: finalizers run inside the C code
-    local n, made, failed = 0, 0, 0
+    local days, junk = {}, { "x", 5, true, { date = "2026-13-01" }, { date = "2026-10-01", metrics = { S = 1 } } }
+    for i = 1, 2000 do days[i] = day(pa.dates.add_days("2020-01-01", i), { S = i, T = i, U = i, V = i, W = i }) end
+    local allowed = {}
+    for _, k in ipairs({ "S", "T", "U", "V", "W", "k0", "k1", "k2", "k3", "k4" }) do allowed["p/" .. k] = true end
+    -- the incremental collector, a cycle after every allocation, and enough
+    -- allocation in each call (its scratch arrays) that finalizers run inside it
+    local mode = _VERSION == "Lua 5.4" and collectgarbage("incremental") or nil
+    collectgarbage()
+    local pause, stepmul = collectgarbage("setpause", 0), collectgarbage("setstepmul", 1000)
+    local n, during, made, failed, inside, daily = 0, 0, 0, 0, false, nil
+    local function mutate()
+      n = n + 1
+      if inside then during = during + 1 end
+      local d = days[n % #days + 1]
+      if n % 3 == 0 then daily[n * 7 % #daily + 1] = junk[n % #junk + 1]
+      elseif n % 3 == 1 then d.metrics["k" .. n % 5] = n; d.metrics.S = nil
+      else d.metrics.T = (n % 2 == 0) and "7" or 0 / 0 end
+    end
     local ok, err = pcall(function()
       for _ = 1, 200 do
-        for _ = 1, 20 do
-          setmetatable({}, { __gc = function()
-            n = n + 1
-            local d = daily[n % #daily + 1]
-            if n % 3 == 0 then daily[n % #daily + 1] = junk[n % #junk + 1]
-            elseif type(d) == "table" and type(d.metrics) == "table" then d.metrics["k" .. n] = n; d.metrics.S = nil end
-          end })
-        end
+        daily = {}
+        for i = 1, #days do daily[i] = days[i] end
+        for _ = 1, 20 do setmetatable({}, { __gc = mutate }) end
+        inside = true
         local okf, f = pcall(core.frame, { { daily = daily, prefix = "p/" } })
+        inside = false
         if okf then
           made = made + 1
-          assert(#f <= 201 and #f:metrics() >= 1)
-          for date, values in f:rows() do assert(pa.dates.parse(date) and type(values) == "table") end
+          assert(#f <= 2000, #f)
+          for _, m in ipairs(f:metrics()) do assert(allowed[m], m) end
+          for date, values in f:rows() do
+            assert(pa.dates.parse(date))
+            for _, v in pairs(values) do assert(type(v) == "number" and v == v) end
+          end
         else
           failed = failed + 1
           assert(tostring(f):find("pinanalytics.frame: ", 1, true) or tostring(f):find("next", 1, true), f)
         end
       end
     end)
+    inside = false
     collectgarbage("setpause", pause)
+    collectgarbage("setstepmul", stepmul)
+    if mode then collectgarbage(mode) end
     assert(ok, err)
-    assert.is_true(n > 0 and made + failed == 200)
+    assert.equal(200, made + failed)
+    assert.is_true(during > 0, "no finalizer ran inside core.frame")
   end)
 
   it("sorts series names in C: a replaced table.sort is never called", function()
