@@ -101,7 +101,7 @@ $(ASAN_SO): $(ASAN_OBJS)
 
 # the specs that drive the C paths hardest
 ASAN_SPECS := spec/json_spec.lua spec/frame_spec.lua spec/session_spec.lua spec/bulk_spec.lua \
-              spec/pin_analytics_spec.lua \
+              spec/pin_analytics_spec.lua spec/frame_safety_spec.lua \
               spec/bulk_safety_spec.lua \
               spec/session_safety_spec.lua spec/transport_spec.lua
 

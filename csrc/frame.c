@@ -9,9 +9,19 @@
  * Rates are never summed or averaged plainly: an aggregate of a rate is
  * recomputed from its parts (X_RATE = X / IMPRESSION, VIDEO_AVG_WATCH_TIME =
  * VIDEO_V50_WATCH_TIME / VIDEO_START), summed over the same days.
+ *
+ * Input is read once, with raw access only: no metamethod and no global
+ * function (table.sort) runs while a frame is built, so nothing can change
+ * the input between two reads. Every date and index is checked. Scratch
+ * memory is Lua userdata (the GC owns it), so a raise frees it; only a
+ * frame's own arrays are malloc'd, and its __gc frees them. A frame whose
+ * __gc has run (another finalizer can still reach it) is closed: every use
+ * raises.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +47,7 @@ static const char *const pa_status_names[] = {
 typedef struct {
 	int ndates, nseries;
 	int32_t *dates;
-	double *values;
+	double *values; /* NULL once closed (after __gc) */
 	uint8_t *status;
 	int names_ref; /* registry: array of series names */
 	int index_ref; /* registry: name -> series index (1-based) */
@@ -115,21 +125,11 @@ static void pa_push_date(lua_State *L, int32_t n)
 	lua_pushlstring(L, buf, 10);
 }
 
-static int32_t pa_check_date(lua_State *L, int idx)
-{
-	size_t len;
-	const char *s = luaL_checklstring(L, idx, &len);
-	int32_t n;
-	if (!pa_parse_date(s, len, &n))
-		luaL_error(L, "pinanalytics.frame: %s is not a date YYYY-MM-DD", s);
-	return n;
-}
-
-static uint8_t pa_status_code(const char *s)
+static uint8_t pa_status_code(const char *s, size_t len)
 {
 	int i;
 	for (i = 0; i < PA_NSTATUS - 1; i++)
-		if (strcmp(s, pa_status_names[i]) == 0)
+		if (strlen(pa_status_names[i]) == len && memcmp(s, pa_status_names[i], len) == 0)
 			return (uint8_t)(i + 1);
 	return (uint8_t)PA_UNKNOWN;
 }
@@ -137,88 +137,184 @@ static uint8_t pa_status_code(const char *s)
 /* a day counts as final when it is READY or carries no status at all */
 #define PA_FINAL(code) ((code) == 0 || (code) == PA_READY)
 
-/* ---------------------------------------------------------------- lifecycle */
+/* ---------------------------------------------------------------- messages */
 
-static pa_frame *pa_check_frame(lua_State *L, int idx)
+/*
+ * Pushes a caller's string as it may appear in a message: at most 40 bytes,
+ * bytes that are not printable as \ddd, "..." when cut.
+ */
+static const char *pa_push_shown(lua_State *L, const char *s, size_t len)
 {
-	return luaL_checkudata(L, idx, PA_FRAME_MT);
+	luaL_Buffer b;
+	size_t i, n = len > 40 ? 40 : len;
+	luaL_buffinit(L, &b);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 32 && c < 127) {
+			luaL_addchar(&b, (char)c);
+		} else {
+			char esc[8];
+			snprintf(esc, sizeof esc, "\\%u", (unsigned)c);
+			luaL_addstring(&b, esc);
+		}
+	}
+	if (n < len)
+		luaL_addstring(&b, "...");
+	luaL_pushresult(&b);
+	return lua_tostring(L, -1);
 }
 
-static int pa_frame_gc(lua_State *L)
+/* A date argument (a string YYYY-MM-DD) of method fn. */
+static int32_t pa_arg_date(lua_State *L, int idx, const char *fn, const char *what)
 {
-	pa_frame *f = pa_check_frame(L, 1);
+	size_t len;
+	const char *s;
+	int32_t n;
+	if (lua_type(L, idx) != LUA_TSTRING)
+		luaL_error(L, "pinanalytics.frame: %s: %s must be a string YYYY-MM-DD, got %s", fn, what,
+		           luaL_typename(L, idx));
+	s = lua_tolstring(L, idx, &len);
+	if (!pa_parse_date(s, len, &n))
+		luaL_error(L, "pinanalytics.frame: %s: %s \"%s\" is not a date YYYY-MM-DD", fn, what,
+		           pa_push_shown(L, s, len));
+	return n;
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+/* The frame at idx; raises when it is not a frame or is closed. */
+static pa_frame *pa_check_frame(lua_State *L, int idx)
+{
+	pa_frame *f = luaL_checkudata(L, idx, PA_FRAME_MT);
+	if (f->values == NULL)
+		luaL_error(L, "pinanalytics.frame: attempt to use a closed frame");
+	return f;
+}
+
+/* Frees a frame's arrays and names; idempotent. The frame is closed after. */
+static void pa_frame_close(lua_State *L, pa_frame *f)
+{
 	free(f->dates);
 	free(f->values);
 	free(f->status);
 	f->dates = NULL;
 	f->values = NULL;
 	f->status = NULL;
+	f->ndates = f->nseries = 0;
 	if (f->names_ref != LUA_NOREF) {
 		luaL_unref(L, LUA_REGISTRYINDEX, f->names_ref);
-		luaL_unref(L, LUA_REGISTRYINDEX, f->index_ref);
-		f->names_ref = f->index_ref = LUA_NOREF;
+		f->names_ref = LUA_NOREF;
 	}
+	if (f->index_ref != LUA_NOREF) {
+		luaL_unref(L, LUA_REGISTRYINDEX, f->index_ref);
+		f->index_ref = LUA_NOREF;
+	}
+}
+
+static int pa_frame_gc(lua_State *L)
+{
+	pa_frame_close(L, luaL_checkudata(L, 1, PA_FRAME_MT));
 	return 0;
 }
 
+/* At most this many values in one frame (8 GiB of them): more is refused
+ * before anything is allocated, and ndates * nseries cannot overflow. */
+#define PA_FRAME_MAX_VALUES (1 << 30)
+
 /*
- * Creates an empty frame; names (an array of strings) is at names_idx.
- * Values start missing, statuses absent.
+ * Pushes a new frame of ndates x nseries, values missing, statuses absent.
+ * names_idx holds its series names in order; index_idx their index (name ->
+ * 1-based position), or 0 to build it. Both tables are private to frames
+ * (never handed to user code) and may be shared: a frame is immutable.
  */
-static pa_frame *pa_frame_alloc(lua_State *L, int ndates, int names_idx)
+static pa_frame *pa_frame_alloc(lua_State *L, int ndates, int nseries, int names_idx, int index_idx)
 {
 	pa_frame *f;
-	int nseries = (int)lua_rawlen(L, names_idx), i;
-	size_t n;
+	size_t n, i;
 	names_idx = pa_absindex(L, names_idx);
+	if (index_idx != 0)
+		index_idx = pa_absindex(L, index_idx);
+	if (nseries > 0 && ndates > PA_FRAME_MAX_VALUES / nseries)
+		luaL_error(L, "pinanalytics.frame: %d dates x %d series is more than %d values", ndates, nseries,
+		           PA_FRAME_MAX_VALUES);
+	n = (size_t)ndates * (size_t)nseries;
+	if (n > (size_t)-1 / sizeof *f->values) /* only where size_t has 32 bits */
+		luaL_error(L, "pinanalytics.frame: out of memory for %d dates x %d series", ndates, nseries);
 	f = lua_newuserdata(L, sizeof *f);
 	memset(f, 0, sizeof *f);
 	f->names_ref = f->index_ref = LUA_NOREF;
 	pa_setmetatable(L, PA_FRAME_MT);
-	f->ndates = ndates;
-	f->nseries = nseries;
-	n = (size_t)ndates * (size_t)nseries;
+	/* from here a raise leaves a closed frame to the GC, which frees it */
 	f->dates = malloc(sizeof *f->dates * (size_t)(ndates ? ndates : 1));
 	f->status = calloc((size_t)(ndates ? ndates : 1), 1);
 	f->values = malloc(sizeof *f->values * (n ? n : 1));
-	if (f->dates == NULL || f->status == NULL || f->values == NULL)
+	if (f->dates == NULL || f->status == NULL || f->values == NULL) {
+		pa_frame_close(L, f);
 		luaL_error(L, "pinanalytics.frame: out of memory for %d dates x %d series", ndates, nseries);
-	for (i = 0; (size_t)i < n; i++)
+	}
+	f->ndates = ndates;
+	f->nseries = nseries;
+	for (i = 0; i < n; i++)
 		f->values[i] = NAN;
-	/* names: a copy of the array, and its index */
-	lua_createtable(L, nseries, 0);
-	lua_createtable(L, 0, nseries);
-	for (i = 1; i <= nseries; i++) {
-		lua_rawgeti(L, names_idx, i);
-		lua_pushvalue(L, -1);
-		lua_rawseti(L, -4, i);
-		lua_pushinteger(L, i);
-		lua_rawset(L, -3);
+	if (index_idx == 0) {
+		int j;
+		lua_createtable(L, 0, nseries);
+		for (j = 1; j <= nseries; j++) {
+			lua_rawgeti(L, names_idx, j);
+			lua_pushinteger(L, j);
+			lua_rawset(L, -3);
+		}
+	} else {
+		lua_pushvalue(L, index_idx);
 	}
 	f->index_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pushvalue(L, names_idx);
 	f->names_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	return f;
 }
 
-/* Series index (0-based) of a name, or -1. */
-static int pa_series(lua_State *L, pa_frame *f, const char *name)
+static void pa_push_names(lua_State *L, const pa_frame *f)
 {
-	int i;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, f->index_ref);
-	lua_getfield(L, -1, name);
-	i = lua_isnil(L, -1) ? -1 : (int)lua_tointeger(L, -1) - 1;
-	lua_pop(L, 2);
-	return i;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, f->names_ref);
 }
 
-static int pa_date_index(pa_frame *f, int32_t day)
+/* Series index (0-based) of the name (a string) at idx, or -1. */
+static int pa_series(lua_State *L, const pa_frame *f, int idx)
 {
-	int lo = 0, hi = f->ndates - 1;
+	lua_Integer i = 0;
+	idx = pa_absindex(L, idx);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, f->index_ref);
+	lua_pushvalue(L, idx);
+	lua_rawget(L, -2);
+	if (lua_type(L, -1) == LUA_TNUMBER)
+		i = lua_tointeger(L, -1);
+	lua_pop(L, 2);
+	return (i >= 1 && i <= f->nseries) ? (int)(i - 1) : -1;
+}
+
+/* A series name argument of method fn: its index (0-based); raises when absent. */
+static int pa_arg_series(lua_State *L, const pa_frame *f, int idx, const char *fn)
+{
+	int s;
+	if (lua_type(L, idx) != LUA_TSTRING)
+		luaL_error(L, "pinanalytics.frame: %s: series name must be a string, got %s", fn, luaL_typename(L, idx));
+	s = pa_series(L, f, idx);
+	if (s < 0) {
+		size_t len;
+		const char *name = lua_tolstring(L, idx, &len);
+		luaL_error(L, "pinanalytics.frame: no series %s in this frame", pa_push_shown(L, name, len));
+	}
+	return s;
+}
+
+static int pa_date_index(const int32_t *dates, int ndates, int32_t day)
+{
+	int lo = 0, hi = ndates - 1;
 	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		if (f->dates[mid] == day)
+		int mid = lo + (hi - lo) / 2;
+		if (dates[mid] == day)
 			return mid;
-		if (f->dates[mid] < day)
+		if (dates[mid] < day)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
@@ -232,255 +328,326 @@ static int pa_cmp_i32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts n dates and drops repeats; returns how many are left. */
+static size_t pa_unique_dates(int32_t *d, size_t n)
+{
+	size_t i, k = 0;
+	qsort(d, n, sizeof *d, pa_cmp_i32);
+	for (i = 0; i < n; i++)
+		if (k == 0 || d[k - 1] != d[i])
+			d[k++] = d[i];
+	return k;
+}
+
+/* ------------------------------------------------------------ series names */
+
+/*
+ * Series names are collected while reading into two tables the C code makes
+ * and never hands out: byid (id + 1 -> name) and ids (name -> id), and are
+ * sorted in C at the end, never through a function a caller can replace.
+ */
+
+/* The id of the name (a string) on top of the stack, which is popped; a new
+ * name gets the next id. */
+static int pa_name_id(lua_State *L, int byid, int ids, int *n)
+{
+	int id;
+	lua_pushvalue(L, -1);
+	lua_rawget(L, ids);
+	if (lua_type(L, -1) == LUA_TNUMBER) {
+		id = (int)lua_tointeger(L, -1);
+		lua_pop(L, 2);
+		return id;
+	}
+	lua_pop(L, 1);
+	if (*n == INT_MAX)
+		luaL_error(L, "pinanalytics.frame: too many series");
+	id = (*n)++;
+	lua_pushvalue(L, -1);
+	lua_rawseti(L, byid, id + 1);
+	lua_pushinteger(L, id);
+	lua_rawset(L, ids);
+	return id;
+}
+
+typedef struct {
+	const char *s;
+	size_t len;
+	int id;
+} pa_name;
+
+/* Byte order (memcmp), the shorter first on a common prefix: Lua's own
+ * string order in the C locale, embedded NULs included. */
+static int pa_cmp_name(const void *a, const void *b)
+{
+	const pa_name *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/*
+ * Sorts the n names of byid. Pushes rank (a userdata of n ints: rank[id] =
+ * position, 0-based) and the array of names in order; returns rank.
+ */
+static int *pa_sort_names(lua_State *L, int byid, int n)
+{
+	pa_name *order = lua_newuserdata(L, sizeof *order * (size_t)(n ? n : 1));
+	int *rank, i;
+	for (i = 0; i < n; i++) {
+		lua_rawgeti(L, byid, i + 1);
+		order[i].s = lua_tolstring(L, -1, &order[i].len); /* kept alive by byid */
+		order[i].id = i;
+		lua_pop(L, 1);
+	}
+	qsort(order, (size_t)n, sizeof *order, pa_cmp_name);
+	rank = lua_newuserdata(L, sizeof *rank * (size_t)(n ? n : 1));
+	lua_createtable(L, n, 0);
+	for (i = 0; i < n; i++) {
+		rank[order[i].id] = i;
+		lua_rawgeti(L, byid, order[i].id + 1);
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_remove(L, -3); /* order */
+	return rank;
+}
+
 /* ------------------------------------------------------------ construction */
+
+/*
+ * A growable scratch array: a userdata at a fixed stack slot, replaced by
+ * one twice its size when full. The GC owns (and counts) every one of them.
+ */
+typedef struct {
+	void *p;
+	size_t n, cap, size;
+	int slot;
+} pa_vec;
+
+static void pa_vec_init(lua_State *L, pa_vec *v, size_t size)
+{
+	v->n = 0;
+	v->cap = 64;
+	v->size = size;
+	v->p = lua_newuserdata(L, v->cap * size);
+	v->slot = lua_gettop(L);
+}
+
+static void *pa_vec_push(lua_State *L, pa_vec *v)
+{
+	if (v->n == v->cap) {
+		void *p;
+		if (v->cap > ((size_t)-1 / 2) / v->size)
+			luaL_error(L, "pinanalytics.frame: out of memory");
+		p = lua_newuserdata(L, v->cap * 2 * v->size);
+		memcpy(p, v->p, v->n * v->size);
+		lua_replace(L, v->slot);
+		v->p = p;
+		v->cap *= 2;
+	}
+	return (char *)v->p + v->size * v->n++;
+}
+
+/* one day of one source as read: its values are vals[previous end .. end) */
+typedef struct {
+	size_t end;
+	int32_t day;
+	uint8_t status;
+} pa_rec;
+
+/* lua_rawlen of sources (s = 0) or of source s's daily_metrics, as an int:
+ * a table of a few keys can have a border past INT_MAX */
+static int pa_rawlen(lua_State *L, int idx, int s)
+{
+	size_t n = lua_rawlen(L, idx);
+	if (n > INT_MAX) {
+		if (s == 0)
+			luaL_error(L, "pinanalytics.frame: sources is too long");
+		luaL_error(L, "pinanalytics.frame: source %d: daily_metrics is too long", s);
+	}
+	return (int)n;
+}
+
+static void pa_rawfield(lua_State *L, int idx, const char *k)
+{
+	lua_pushstring(L, k);
+	lua_rawget(L, idx);
+}
+
+/* Takes the number at idx as a value of series id (a NaN is a missing value). */
+static void pa_take_value(lua_State *L, int idx, int id, pa_vec *ids, pa_vec *vals, int s, int d, int key)
+{
+	double v = (double)lua_tonumber(L, idx);
+	size_t len;
+	const char *k;
+	if (isnan(v))
+		return;
+	if (isinf(v)) {
+		k = lua_tolstring(L, key, &len);
+		luaL_error(L, "pinanalytics.frame: source %d: daily_metrics[%d].metrics.%s is not a finite number", s, d,
+		           pa_push_shown(L, k, len));
+	}
+	*(int *)pa_vec_push(L, ids) = id;
+	*(double *)pa_vec_push(L, vals) = v;
+}
 
 /*
  * core.frame(sources) where sources is an array of
  *   { daily = <daily_metrics array>, prefix = "pin/" | nil, metric = "IMPRESSION" | nil, name = "pin" }
  * With metric, the source gives one series called name; otherwise one
  * series per metric key, called prefix .. key. Series are sorted by name.
+ *
+ * One pass reads every source into scratch arrays (day records, series
+ * ids, values); the frame is built from those. A key whose values are not
+ * numbers still makes a series (with no value); a NaN is a missing value;
+ * an infinite one is refused. Where sources give one series the same day,
+ * the later one wins.
  */
 int pa_frame_new(lua_State *L)
 {
-	int nsrc, s, ndates = 0, i;
-	int32_t *days = NULL, dmin = INT32_MAX, dmax = INT32_MIN;
-	int *dindex = NULL;
-	size_t ndays_total = 0, cap = 0;
+	enum { SOURCES = 1, BYID, IDS, RECS, VIDS, VVALS, SRC, METRIC, PREFIX, NAME, DAILY, KEYS, DAY };
+	int nsrc, s, nseries = 0, ndates;
+	size_t r, k, start;
+	pa_vec recs, vids, vvals;
+	int32_t *days;
+	int *rank;
 	pa_frame *f;
-	int t_keysets, t_names, t_index;
 
-	luaL_checktype(L, 1, LUA_TTABLE);
-	nsrc = (int)lua_rawlen(L, 1);
-	lua_settop(L, 1);
-	lua_newtable(L); /* 2: per-source key sets */
-	t_keysets = 2;
-	lua_newtable(L); /* 3: name set -> true */
-	t_names = 3;
+	if (lua_type(L, SOURCES) != LUA_TTABLE)
+		return luaL_error(L, "pinanalytics.frame: sources must be a table, got %s", luaL_typename(L, SOURCES));
+	lua_settop(L, SOURCES);
+	luaL_checkstack(L, 40, "pinanalytics.frame");
+	nsrc = pa_rawlen(L, SOURCES, 0);
+	lua_newtable(L); /* BYID */
+	lua_newtable(L); /* IDS */
+	pa_vec_init(L, &recs, sizeof(pa_rec));
+	pa_vec_init(L, &vids, sizeof(int));
+	pa_vec_init(L, &vvals, sizeof(double));
 
-	/* pass 1: dates and series names */
 	for (s = 1; s <= nsrc; s++) {
-		int nd, d;
-		const char *metric, *prefix;
-		lua_rawgeti(L, 1, s); /* 4: source */
-		if (lua_type(L, 4) != LUA_TTABLE) {
-			free(days);
-			return luaL_error(L, "pinanalytics.frame: source %d is not a table", s);
+		int nd, d, single = -1;
+		lua_settop(L, VVALS);
+		lua_rawgeti(L, SOURCES, s);
+		if (lua_type(L, SRC) != LUA_TTABLE)
+			return luaL_error(L, "pinanalytics.frame: source %d is not a table (got %s)", s, luaL_typename(L, SRC));
+		pa_rawfield(L, SRC, "metric");
+		pa_rawfield(L, SRC, "prefix");
+		pa_rawfield(L, SRC, "name");
+		pa_rawfield(L, SRC, "daily");
+		if (!lua_isnil(L, METRIC) && lua_type(L, METRIC) != LUA_TSTRING)
+			return luaL_error(L, "pinanalytics.frame: source %d: metric must be a string, got %s", s,
+			                  luaL_typename(L, METRIC));
+		if (!lua_isnil(L, PREFIX) && lua_type(L, PREFIX) != LUA_TSTRING)
+			return luaL_error(L, "pinanalytics.frame: source %d: prefix must be a string, got %s", s,
+			                  luaL_typename(L, PREFIX));
+		if ((!lua_isnil(L, METRIC) || !lua_isnil(L, NAME)) && lua_type(L, NAME) != LUA_TSTRING)
+			return luaL_error(L, "pinanalytics.frame: source %d: name must be a string, got %s", s,
+			                  luaL_typename(L, NAME));
+		if (lua_type(L, DAILY) != LUA_TTABLE)
+			return luaL_error(L, "pinanalytics.frame: source %d: daily must be an array of days, got %s", s,
+			                  luaL_typename(L, DAILY));
+		lua_newtable(L); /* KEYS: this source's metric key -> series id */
+		if (!lua_isnil(L, METRIC)) {
+			lua_pushvalue(L, NAME);
+			single = pa_name_id(L, BYID, IDS, &nseries); /* the series exists even with no value */
 		}
-		lua_getfield(L, 4, "metric"); /* 5 */
-		metric = lua_tostring(L, 5);
-		lua_getfield(L, 4, "prefix"); /* 6 */
-		prefix = lua_tostring(L, 6);
-		lua_getfield(L, 4, "daily"); /* 7 */
-		if (lua_type(L, 7) != LUA_TTABLE) {
-			free(days);
-			return luaL_error(L, "pinanalytics.frame: source %d has no daily_metrics array", s);
-		}
-		nd = (int)lua_rawlen(L, 7);
-		lua_newtable(L); /* 8: this source's keys */
+		nd = pa_rawlen(L, DAILY, s);
 		for (d = 1; d <= nd; d++) {
 			size_t len;
-			const char *ds;
+			const char *str;
+			pa_rec *rec;
 			int32_t day;
-			lua_rawgeti(L, 7, d); /* 9: day */
-			if (lua_type(L, 9) != LUA_TTABLE) {
-				free(days);
-				return luaL_error(L, "pinanalytics.frame: daily_metrics[%d] is not an object", d);
+			lua_settop(L, KEYS);
+			lua_rawgeti(L, DAILY, d); /* DAY */
+			if (lua_type(L, DAY) != LUA_TTABLE)
+				return luaL_error(L, "pinanalytics.frame: source %d: daily_metrics[%d] is not an object (got %s)", s,
+				                  d, luaL_typename(L, DAY));
+			pa_rawfield(L, DAY, "date");
+			str = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+			if (str == NULL || !pa_parse_date(str, len, &day))
+				return luaL_error(L, "pinanalytics.frame: source %d: daily_metrics[%d].date is not a date YYYY-MM-DD",
+				                  s, d);
+			rec = pa_vec_push(L, &recs);
+			rec->day = day;
+			rec->status = 0;
+			pa_rawfield(L, DAY, "data_status");
+			if (lua_type(L, -1) == LUA_TSTRING) {
+				str = lua_tolstring(L, -1, &len);
+				rec->status = pa_status_code(str, len);
 			}
-			lua_getfield(L, 9, "date");
-			ds = lua_tolstring(L, -1, &len);
-			if (ds == NULL || !pa_parse_date(ds, len, &day)) {
-				free(days);
-				return luaL_error(L, "pinanalytics.frame: daily_metrics[%d].date is not a date YYYY-MM-DD", d);
-			}
-			lua_pop(L, 1);
-			if (ndays_total == cap) {
-				size_t ncap = cap ? cap * 2 : 256;
-				int32_t *nd2 = realloc(days, ncap * sizeof *nd2);
-				if (nd2 == NULL) {
-					free(days);
-					return luaL_error(L, "pinanalytics.frame: out of memory");
-				}
-				days = nd2;
-				cap = ncap;
-			}
-			days[ndays_total++] = day;
-			if (day < dmin)
-				dmin = day;
-			if (day > dmax)
-				dmax = day;
-			if (metric == NULL) {
-				lua_getfield(L, 9, "metrics");
-				if (lua_type(L, -1) == LUA_TTABLE) {
+			lua_settop(L, DAY);
+			pa_rawfield(L, DAY, "metrics");
+			if (lua_type(L, -1) == LUA_TTABLE) {
+				int metrics = lua_gettop(L);
+				if (single >= 0) {
+					lua_pushvalue(L, METRIC);
+					lua_rawget(L, metrics);
+					if (lua_type(L, -1) == LUA_TNUMBER)
+						pa_take_value(L, -1, single, &vids, &vvals, s, d, METRIC);
+				} else {
+					/* lua_next is raw; a key is never converted (only strings are used) */
 					lua_pushnil(L);
-					while (lua_next(L, -2) != 0) {
-						lua_pop(L, 1);
-						if (lua_type(L, -1) == LUA_TSTRING) {
-							lua_pushvalue(L, -1);
-							lua_pushboolean(L, 1);
-							lua_rawset(L, 8);
+					while (lua_next(L, metrics) != 0) {
+						int key = lua_gettop(L) - 1, id;
+						if (lua_type(L, key) == LUA_TSTRING) {
+							lua_pushvalue(L, key);
+							lua_rawget(L, KEYS);
+							if (lua_type(L, -1) == LUA_TNUMBER) {
+								id = (int)lua_tointeger(L, -1);
+							} else {
+								if (lua_isnil(L, PREFIX)) {
+									lua_pushvalue(L, key);
+								} else {
+									lua_pushvalue(L, PREFIX);
+									lua_pushvalue(L, key);
+									lua_concat(L, 2); /* two strings: no metamethod */
+								}
+								id = pa_name_id(L, BYID, IDS, &nseries);
+								lua_pushvalue(L, key);
+								lua_pushinteger(L, id);
+								lua_rawset(L, KEYS);
+							}
+							lua_settop(L, key + 1);
+							if (lua_type(L, key + 1) == LUA_TNUMBER)
+								pa_take_value(L, key + 1, id, &vids, &vvals, s, d, key);
 						}
+						lua_settop(L, key);
 					}
 				}
-				lua_pop(L, 1);
 			}
-			lua_pop(L, 1);
+			/* rec is not kept across the reads above: index the record again */
+			((pa_rec *)recs.p)[recs.n - 1].end = vvals.n;
 		}
-		/* keyset for this source: key -> series name */
-		lua_newtable(L); /* 9: key -> name */
-		if (metric != NULL) {
-			lua_getfield(L, 4, "name");
-			if (lua_type(L, -1) != LUA_TSTRING) {
-				free(days);
-				return luaL_error(L, "pinanalytics.frame: source %d has a metric but no name", s);
-			}
-			lua_pushvalue(L, 5);
-			lua_pushvalue(L, -2);
-			lua_rawset(L, 9);
-			lua_pushboolean(L, 1);
-			lua_rawset(L, t_names);
-		} else {
-			lua_pushnil(L);
-			while (lua_next(L, 8) != 0) {
-				lua_pop(L, 1);
-				lua_pushvalue(L, -1); /* key */
-				if (prefix != NULL) {
-					lua_pushvalue(L, 6);
-					lua_pushvalue(L, -2);
-					lua_concat(L, 2);
-				} else {
-					lua_pushvalue(L, -1);
-				}
-				/* stack: key, key, name */
-				lua_pushvalue(L, -1);
-				lua_pushboolean(L, 1);
-				lua_rawset(L, t_names);
-				lua_rawset(L, 9);
-			}
-		}
-		lua_rawseti(L, t_keysets, s);
-		lua_settop(L, 3);
 	}
+	lua_settop(L, VVALS);
 
-	/* distinct sorted dates */
-	if (ndays_total > 0) {
-		size_t j, k = 0;
-		qsort(days, ndays_total, sizeof *days, pa_cmp_i32);
-		for (j = 0; j < ndays_total; j++)
-			if (k == 0 || days[k - 1] != days[j])
-				days[k++] = days[j];
-		ndates = (int)k;
-		if ((int64_t)dmax - dmin > 10000000) {
-			free(days);
-			return luaL_error(L, "pinanalytics.frame: dates span more than 10 million days");
-		}
-		dindex = malloc(sizeof *dindex * (size_t)(dmax - dmin + 1));
-		if (dindex == NULL) {
-			free(days);
-			return luaL_error(L, "pinanalytics.frame: out of memory");
-		}
-		for (i = 0; i < ndates; i++)
-			dindex[days[i] - dmin] = i;
-	}
+	/* distinct sorted dates (at most ~3.65 million: years 0000-9999) */
+	days = lua_newuserdata(L, sizeof *days * (recs.n ? recs.n : 1));
+	for (r = 0; r < recs.n; r++)
+		days[r] = ((const pa_rec *)recs.p)[r].day;
+	ndates = (int)pa_unique_dates(days, recs.n);
 
-	/* sorted names */
-	lua_newtable(L); /* 4: names array */
-	lua_pushnil(L);
-	i = 0;
-	while (lua_next(L, t_names) != 0) {
-		lua_pop(L, 1);
-		lua_pushvalue(L, -1);
-		lua_rawseti(L, 4, ++i);
-	}
-	lua_getglobal(L, "table");
-	lua_getfield(L, -1, "sort");
-	lua_remove(L, -2);
-	lua_pushvalue(L, 4);
-	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-		free(days);
-		free(dindex);
-		return lua_error(L);
-	}
-
-	f = pa_frame_alloc(L, ndates, 4); /* 5: the frame */
+	rank = pa_sort_names(L, BYID, nseries); /* pushes rank, names */
+	f = pa_frame_alloc(L, ndates, nseries, -1, 0);
 	if (ndates > 0)
 		memcpy(f->dates, days, sizeof *days * (size_t)ndates);
-	free(days);
-	days = NULL;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, f->index_ref); /* 6 */
-	t_index = 6;
-
-	/* pass 2: values and statuses */
-	for (s = 1; s <= nsrc; s++) {
-		int nd, d;
-		int single;
-		lua_settop(L, 6);
-		lua_rawgeti(L, 1, s);           /* 7: source */
-		lua_getfield(L, 7, "daily");    /* 8 */
-		lua_rawgeti(L, t_keysets, s);   /* 9: key -> name */
-		lua_getfield(L, 7, "metric");   /* 10 */
-		single = !lua_isnil(L, 10);
-		/* key -> series index, for this source */
-		lua_newtable(L); /* 11 */
-		lua_pushnil(L);
-		while (lua_next(L, 9) != 0) {
-			lua_rawget(L, t_index); /* name -> index */
-			lua_pushvalue(L, -2);
-			lua_insert(L, -2);
-			lua_rawset(L, 11);
-		}
-		nd = (int)lua_rawlen(L, 8);
-		for (d = 1; d <= nd; d++) {
-			size_t len;
-			const char *ds;
-			int32_t day;
-			int di;
-			lua_rawgeti(L, 8, d); /* 12 */
-			lua_getfield(L, 12, "date");
-			ds = lua_tolstring(L, -1, &len);
-			pa_parse_date(ds, len, &day);
-			lua_pop(L, 1);
-			di = dindex[day - dmin];
-			lua_getfield(L, 12, "data_status");
-			if (lua_type(L, -1) == LUA_TSTRING) {
-				uint8_t code = pa_status_code(lua_tostring(L, -1));
-				/* several sources on one day: the status that is not final wins */
-				if (f->status[di] == 0 || (PA_FINAL(f->status[di]) && !PA_FINAL(code)))
-					f->status[di] = code;
+	start = 0;
+	for (r = 0; r < recs.n; r++) {
+		const pa_rec *rec = (const pa_rec *)recs.p + r;
+		int di = pa_date_index(f->dates, ndates, rec->day);
+		if (di >= 0) { /* always: every day is in dates */
+			/* several sources on one day: the status that is not final wins */
+			if (f->status[di] == 0 || (PA_FINAL(f->status[di]) && !PA_FINAL(rec->status)))
+				f->status[di] = rec->status;
+			for (k = start; k < rec->end; k++) {
+				int id = ((const int *)vids.p)[k];
+				if (id >= 0 && id < nseries)
+					f->values[(size_t)rank[id] * (size_t)ndates + (size_t)di] = ((const double *)vvals.p)[k];
 			}
-			lua_pop(L, 1);
-			lua_getfield(L, 12, "metrics"); /* 13 */
-			if (lua_type(L, 13) == LUA_TTABLE) {
-				if (single) {
-					lua_pushvalue(L, 10);
-					lua_rawget(L, 13);
-					if (lua_type(L, -1) == LUA_TNUMBER) {
-						lua_pushvalue(L, 10);
-						lua_rawget(L, 11);
-						f->values[(size_t)(lua_tointeger(L, -1) - 1) * (size_t)ndates + (size_t)di] =
-						    (double)lua_tonumber(L, -2);
-						lua_pop(L, 1);
-					}
-					lua_pop(L, 1);
-				} else {
-					lua_pushnil(L);
-					while (lua_next(L, 13) != 0) {
-						if (lua_type(L, -1) == LUA_TNUMBER) {
-							lua_pushvalue(L, -2);
-							lua_rawget(L, 11);
-							if (lua_isnumber(L, -1))
-								f->values[(size_t)(lua_tointeger(L, -1) - 1) * (size_t)ndates +
-								          (size_t)di] = (double)lua_tonumber(L, -2);
-							lua_pop(L, 1);
-						}
-						lua_pop(L, 1);
-					}
-				}
-			}
-			lua_settop(L, 11);
 		}
+		start = rec->end;
 	}
-	free(dindex);
-	lua_settop(L, 5);
 	return 1;
 }
 
@@ -509,22 +676,13 @@ static int pa_frame_metrics(lua_State *L)
 	pa_frame *f = pa_check_frame(L, 1);
 	int i;
 	lua_createtable(L, f->nseries, 0);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, f->names_ref);
+	pa_push_names(L, f);
 	for (i = 1; i <= f->nseries; i++) {
 		lua_rawgeti(L, -1, i);
 		lua_rawseti(L, -3, i);
 	}
 	lua_pop(L, 1);
 	return 1;
-}
-
-static int pa_check_series(lua_State *L, pa_frame *f, int idx)
-{
-	const char *name = luaL_checkstring(L, idx);
-	int s = pa_series(L, f, name);
-	if (s < 0)
-		luaL_error(L, "pinanalytics.frame: no series %s in this frame", name);
-	return s;
 }
 
 /* Pushes a value: a number (an integer when integral, on 5.3+) or nil. */
@@ -552,68 +710,74 @@ static void pa_push_series_value(lua_State *L, double v, int is_ratio)
 		pa_push_value(L, v);
 }
 
-/* Does the name (after any "prefix/") end in _RATE or is it an average? */
-static int pa_is_ratio(const char *name)
+/* Where the base name starts: after the last "/" (a "prefix/"), or 0. */
+static size_t pa_base(const char *name, size_t n)
 {
-	size_t n = strlen(name);
-	const char *base = strrchr(name, '/');
-	base = base ? base + 1 : name;
-	return (n >= 5 && strcmp(name + n - 5, "_RATE") == 0) || strcmp(base, "VIDEO_AVG_WATCH_TIME") == 0;
+	while (n > 0 && name[n - 1] != '/')
+		n--;
+	return n;
+}
+
+/* Does the name end in _RATE, or is its base name an average? */
+static int pa_is_ratio(const char *name, size_t n)
+{
+	size_t b = pa_base(name, n);
+	return (n >= 5 && memcmp(name + n - 5, "_RATE", 5) == 0) ||
+	       (n - b == 20 && memcmp(name + b, "VIDEO_AVG_WATCH_TIME", 20) == 0);
+}
+
+/* pa_is_ratio of the series name at idx */
+static int pa_is_ratio_at(lua_State *L, int idx)
+{
+	size_t n;
+	const char *name = lua_tolstring(L, idx, &n);
+	return pa_is_ratio(name, n);
+}
+
+/* Index of the series named a[0..alen) .. b, or -1. */
+static int pa_series_of(lua_State *L, const pa_frame *f, const char *a, size_t alen, const char *b)
+{
+	luaL_Buffer buf;
+	int s;
+	luaL_buffinit(L, &buf);
+	luaL_addlstring(&buf, a, alen);
+	luaL_addstring(&buf, b);
+	luaL_pushresult(&buf);
+	s = pa_series(L, f, -1);
+	lua_pop(L, 1);
+	return s;
 }
 
 /*
  * The parts of a ratio series: numerator and denominator series indices, or
  * -1 when the frame lacks them.
  */
-static void pa_ratio_parts(lua_State *L, pa_frame *f, const char *name, int *num, int *den)
+static void pa_ratio_parts(lua_State *L, const pa_frame *f, const char *name, size_t n, int *num, int *den)
 {
-	const char *base = strrchr(name, '/');
-	size_t plen = base ? (size_t)(base + 1 - name) : 0;
-	const char *b = name + plen;
-	size_t blen = strlen(b);
-	luaL_Buffer buf;
+	size_t plen = pa_base(name, n), blen = n - plen;
 	*num = *den = -1;
-	if (strcmp(b, "VIDEO_AVG_WATCH_TIME") == 0) {
-		luaL_buffinit(L, &buf);
-		luaL_addlstring(&buf, name, plen);
-		luaL_addstring(&buf, "VIDEO_V50_WATCH_TIME");
-		luaL_pushresult(&buf);
-		*num = pa_series(L, f, lua_tostring(L, -1));
-		lua_pop(L, 1);
-		luaL_buffinit(L, &buf);
-		luaL_addlstring(&buf, name, plen);
-		luaL_addstring(&buf, "VIDEO_START");
-		luaL_pushresult(&buf);
-		*den = pa_series(L, f, lua_tostring(L, -1));
-		lua_pop(L, 1);
+	if (blen == 20 && memcmp(name + plen, "VIDEO_AVG_WATCH_TIME", 20) == 0) {
+		*num = pa_series_of(L, f, name, plen, "VIDEO_V50_WATCH_TIME");
+		*den = pa_series_of(L, f, name, plen, "VIDEO_START");
 		return;
 	}
 	if (blen < 5)
 		return;
-	luaL_buffinit(L, &buf);
-	luaL_addlstring(&buf, name, plen + blen - 5);
-	luaL_pushresult(&buf);
-	*num = pa_series(L, f, lua_tostring(L, -1));
-	lua_pop(L, 1);
-	luaL_buffinit(L, &buf);
-	luaL_addlstring(&buf, name, plen);
-	luaL_addstring(&buf, "IMPRESSION");
-	luaL_pushresult(&buf);
-	*den = pa_series(L, f, lua_tostring(L, -1));
-	lua_pop(L, 1);
+	*num = pa_series_of(L, f, name, n - 5, "");
+	*den = pa_series_of(L, f, name, plen, "IMPRESSION");
 }
 
 static int pa_frame_get(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
-	int32_t day = pa_check_date(L, 2);
-	int s = pa_check_series(L, f, 3);
-	int di = pa_date_index(f, day);
+	int32_t day = pa_arg_date(L, 2, "get", "date");
+	int s = pa_arg_series(L, f, 3, "get");
+	int di = pa_date_index(f->dates, f->ndates, day);
 	if (di < 0) {
 		lua_pushnil(L);
 		return 1;
 	}
-	pa_push_series_value(L, f->values[(size_t)s * (size_t)f->ndates + (size_t)di], pa_is_ratio(lua_tostring(L, 3)));
+	pa_push_series_value(L, f->values[(size_t)s * (size_t)f->ndates + (size_t)di], pa_is_ratio_at(L, 3));
 	return 1;
 }
 
@@ -621,8 +785,8 @@ static int pa_frame_get(lua_State *L)
 static int pa_frame_column(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
-	int s = pa_check_series(L, f, 2), i;
-	int ratio = pa_is_ratio(lua_tostring(L, 2));
+	int s = pa_arg_series(L, f, 2, "column"), i;
+	int ratio = pa_is_ratio_at(L, 2);
 	const double *col = f->values + (size_t)s * (size_t)f->ndates;
 	lua_createtable(L, f->ndates, 0);
 	for (i = 0; i < f->ndates; i++) {
@@ -638,7 +802,7 @@ static int pa_frame_column(lua_State *L)
 static int pa_frame_status(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
-	int di = pa_date_index(f, pa_check_date(L, 2));
+	int di = pa_date_index(f->dates, f->ndates, pa_arg_date(L, 2, "status", "date"));
 	if (di < 0 || f->status[di] == 0)
 		lua_pushnil(L);
 	else
@@ -663,38 +827,43 @@ static int pa_frame_not_ready(lua_State *L)
 
 /* ---------------------------------------------------------------- aggregation */
 
-static int pa_ready_only(lua_State *L, int idx)
+/* the options of an aggregate: nil, or a table read raw */
+static int pa_ready_only(lua_State *L, int idx, const char *fn)
 {
-	int r = 0;
-	if (lua_type(L, idx) == LUA_TTABLE) {
-		lua_getfield(L, idx, "ready_only");
-		r = lua_toboolean(L, -1);
-		lua_pop(L, 1);
-	}
+	int r;
+	if (lua_isnoneornil(L, idx))
+		return 0;
+	if (lua_type(L, idx) != LUA_TTABLE)
+		luaL_error(L, "pinanalytics.frame: %s: options must be a table, got %s", fn, luaL_typename(L, idx));
+	pa_rawfield(L, idx, "ready_only");
+	r = lua_toboolean(L, -1);
+	lua_pop(L, 1);
 	return r;
 }
 
 enum { PA_SUM, PA_MEAN, PA_MIN, PA_MAX };
+static const char *const pa_agg_names[] = { "sum", "mean", "min", "max" };
 
 static int pa_aggregate(lua_State *L, int op)
 {
 	pa_frame *f = pa_check_frame(L, 1);
-	const char *name = luaL_checkstring(L, 2);
-	int s = pa_check_series(L, f, 2);
-	int ready_only = pa_ready_only(L, 3);
+	int s = pa_arg_series(L, f, 2, pa_agg_names[op]);
+	int ready_only = pa_ready_only(L, 3, pa_agg_names[op]);
 	int i, n = 0;
+	size_t len;
+	const char *name = lua_tolstring(L, 2, &len);
 	double acc = 0;
 	const double *col = f->values + (size_t)s * (size_t)f->ndates;
 
-	if ((op == PA_SUM || op == PA_MEAN) && pa_is_ratio(name)) {
+	if ((op == PA_SUM || op == PA_MEAN) && pa_is_ratio(name, len)) {
 		int num, den;
 		double a = 0, b = 0;
 		const double *cn, *cd;
-		pa_ratio_parts(L, f, name, &num, &den);
+		pa_ratio_parts(L, f, name, len, &num, &den);
 		if (num < 0 || den < 0)
 			return luaL_error(L, "pinanalytics.frame: cannot aggregate %s: a rate is recomputed from its "
 			                     "parts, and this frame lacks them",
-			                  name);
+			                  pa_push_shown(L, name, len));
 		cn = f->values + (size_t)num * (size_t)f->ndates;
 		cd = f->values + (size_t)den * (size_t)f->ndates;
 		for (i = 0; i < f->ndates; i++) {
@@ -734,7 +903,7 @@ static int pa_aggregate(lua_State *L, int op)
 	if (op == PA_MEAN)
 		lua_pushnumber(L, (lua_Number)(acc / n));
 	else
-		pa_push_series_value(L, acc, pa_is_ratio(name));
+		pa_push_series_value(L, acc, pa_is_ratio(name, len));
 	return 1;
 }
 
@@ -745,9 +914,16 @@ static int pa_frame_max(lua_State *L) { return pa_aggregate(L, PA_MAX); }
 
 /* ---------------------------------------------------------------- new frames */
 
-static void pa_push_names(lua_State *L, pa_frame *f)
+/* Pushes a new frame with the series (names and index) of f. */
+static pa_frame *pa_frame_like(lua_State *L, const pa_frame *f, int ndates)
 {
-	lua_rawgeti(L, LUA_REGISTRYINDEX, f->names_ref);
+	pa_frame *g;
+	pa_push_names(L, f);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, f->index_ref);
+	g = pa_frame_alloc(L, ndates, f->nseries, -2, -1);
+	lua_replace(L, -3);
+	lua_pop(L, 1);
+	return g;
 }
 
 /* frame:slice(range) or frame:slice(start_date, end_date) */
@@ -755,27 +931,24 @@ static int pa_frame_slice(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
 	int32_t a, b;
-	int i, j, lo = -1, n = 0;
+	int i, j, lo = 0, n = 0;
 	pa_frame *g;
 	if (lua_type(L, 2) == LUA_TTABLE) {
-		lua_getfield(L, 2, "start_date");
-		lua_getfield(L, 2, "end_date");
-		a = pa_check_date(L, -2);
-		b = pa_check_date(L, -1);
-		lua_pop(L, 2);
+		lua_settop(L, 2);
+		pa_rawfield(L, 2, "start_date");
+		pa_rawfield(L, 2, "end_date");
+		a = pa_arg_date(L, 3, "slice", "start_date");
+		b = pa_arg_date(L, 4, "slice", "end_date");
 	} else {
-		a = pa_check_date(L, 2);
-		b = pa_check_date(L, 3);
+		a = pa_arg_date(L, 2, "slice", "start_date");
+		b = pa_arg_date(L, 3, "slice", "end_date");
 	}
-	for (i = 0; i < f->ndates; i++) {
-		if (f->dates[i] >= a && f->dates[i] <= b) {
-			if (lo < 0)
-				lo = i;
-			n++;
-		}
-	}
-	pa_push_names(L, f);
-	g = pa_frame_alloc(L, n, -1);
+	/* dates are sorted: the slice is one run lo .. lo + n - 1 */
+	while (lo < f->ndates && f->dates[lo] < a)
+		lo++;
+	while (lo + n < f->ndates && f->dates[lo + n] <= b)
+		n++;
+	g = pa_frame_like(L, f, n);
 	for (i = 0; i < n; i++) {
 		g->dates[i] = f->dates[lo + i];
 		g->status[i] = f->status[lo + i];
@@ -811,17 +984,16 @@ static int pa_frame_resample(lua_State *L)
 	int *period;
 	pa_frame *g;
 
-	period = malloc(sizeof *period * (size_t)(f->ndates ? f->ndates : 1));
-	if (period == NULL)
-		return luaL_error(L, "pinanalytics.frame: out of memory");
+	lua_settop(L, 2);
+	period = lua_newuserdata(L, sizeof *period * (size_t)(f->ndates ? f->ndates : 1)); /* 3 */
 	for (i = 0; i < f->ndates; i++) {
 		if (i == 0 || pa_period_start(f->dates[i], monthly) != pa_period_start(f->dates[i - 1], monthly))
 			n++;
 		period[i] = n - 1;
 	}
-	pa_push_names(L, f);
-	names = lua_gettop(L);
-	g = pa_frame_alloc(L, n, names);
+	pa_push_names(L, f); /* 4 */
+	names = 4;
+	g = pa_frame_like(L, f, n);
 	for (i = 0; i < f->ndates; i++) {
 		int p = period[i];
 		if (i == 0 || period[i - 1] != p)
@@ -841,12 +1013,13 @@ static int pa_frame_resample(lua_State *L)
 	}
 	/* then ratios recomputed from the summed parts */
 	for (j = 0; j < f->nseries; j++) {
+		size_t len;
 		const char *name;
 		int num, den, p;
 		lua_rawgeti(L, names, j + 1);
-		name = lua_tostring(L, -1);
-		if (pa_is_ratio(name)) {
-			pa_ratio_parts(L, f, name, &num, &den);
+		name = lua_tolstring(L, -1, &len);
+		if (pa_is_ratio(name, len)) {
+			pa_ratio_parts(L, f, name, len, &num, &den);
 			for (p = 0; p < n; p++) {
 				double *dst = &g->values[(size_t)j * (size_t)n + (size_t)p];
 				if (num < 0 || den < 0) {
@@ -860,96 +1033,82 @@ static int pa_frame_resample(lua_State *L)
 		}
 		lua_pop(L, 1);
 	}
-	free(period);
 	return 1;
 }
 
 /* frame:merge(other): the union of dates and series; a value both give must agree */
 static int pa_frame_merge(lua_State *L)
 {
-	pa_frame *a = pa_check_frame(L, 1);
-	pa_frame *b = pa_check_frame(L, 2);
-	int i, j, n = 0, k = 0, names, idx;
+	enum { A = 1, B, DAYS, BYID, IDS, MAPA, MAPB, DMAPA, DMAPB };
+	pa_frame *src[2], *g;
+	int *map[2], *dmap[2], *rank;
+	int i, j, k, n, nseries = 0;
 	int32_t *days;
-	pa_frame *g;
-	const pa_frame *src[2];
+	size_t total;
 
-	days = malloc(sizeof *days * (size_t)(a->ndates + b->ndates + 1));
-	if (days == NULL)
-		return luaL_error(L, "pinanalytics.frame: out of memory");
-	memcpy(days, a->dates, sizeof *days * (size_t)a->ndates);
-	memcpy(days + a->ndates, b->dates, sizeof *days * (size_t)b->ndates);
-	qsort(days, (size_t)(a->ndates + b->ndates), sizeof *days, pa_cmp_i32);
-	for (i = 0; i < a->ndates + b->ndates; i++)
-		if (k == 0 || days[k - 1] != days[i])
-			days[k++] = days[i];
-	n = k;
-	/* names: union, sorted */
-	lua_newtable(L);
-	idx = lua_gettop(L);
-	lua_newtable(L);
-	names = lua_gettop(L);
-	k = 0;
-	for (j = 0; j < 2; j++) {
-		pa_frame *f = j == 0 ? a : b;
-		pa_push_names(L, f);
-		for (i = 1; i <= f->nseries; i++) {
-			lua_rawgeti(L, -1, i);
-			lua_pushvalue(L, -1);
-			lua_rawget(L, idx);
-			if (lua_isnil(L, -1)) {
-				lua_pop(L, 1);
-				lua_pushvalue(L, -1);
-				lua_pushboolean(L, 1);
-				lua_rawset(L, idx);
-				lua_rawseti(L, names, ++k);
-			} else {
-				lua_pop(L, 2);
-			}
+	src[0] = pa_check_frame(L, A);
+	src[1] = pa_check_frame(L, B);
+	lua_settop(L, B);
+	total = (size_t)src[0]->ndates + (size_t)src[1]->ndates;
+	days = lua_newuserdata(L, sizeof *days * (total ? total : 1)); /* DAYS */
+	if (src[0]->ndates > 0)
+		memcpy(days, src[0]->dates, sizeof *days * (size_t)src[0]->ndates);
+	if (src[1]->ndates > 0)
+		memcpy(days + src[0]->ndates, src[1]->dates, sizeof *days * (size_t)src[1]->ndates);
+	n = (int)pa_unique_dates(days, total); /* both are dates of frames: at most ~3.65 million */
+	/* names: the union, each source's series mapped to its id in it */
+	lua_newtable(L); /* BYID */
+	lua_newtable(L); /* IDS */
+	for (k = 0; k < 2; k++) {
+		map[k] = lua_newuserdata(L, sizeof *map[k] * (size_t)(src[k]->nseries ? src[k]->nseries : 1));
+	}
+	for (k = 0; k < 2; k++) {
+		pa_push_names(L, src[k]);
+		for (j = 0; j < src[k]->nseries; j++) {
+			lua_rawgeti(L, -1, j + 1);
+			map[k][j] = pa_name_id(L, BYID, IDS, &nseries);
 		}
 		lua_pop(L, 1);
 	}
-	lua_getglobal(L, "table");
-	lua_getfield(L, -1, "sort");
-	lua_remove(L, -2);
-	lua_pushvalue(L, names);
-	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-		free(days);
-		return lua_error(L);
-	}
-	g = pa_frame_alloc(L, n, names);
-	memcpy(g->dates, days, sizeof *days * (size_t)n);
-	free(days);
-	src[0] = a;
-	src[1] = b;
+	/* where each source's dates go in the merged frame */
 	for (k = 0; k < 2; k++) {
-		pa_frame *f = (pa_frame *)src[k];
+		dmap[k] = lua_newuserdata(L, sizeof *dmap[k] * (size_t)(src[k]->ndates ? src[k]->ndates : 1));
+		for (i = 0; i < src[k]->ndates; i++)
+			dmap[k][i] = pa_date_index(days, n, src[k]->dates[i]);
+	}
+	rank = pa_sort_names(L, BYID, nseries); /* pushes rank, names */
+	g = pa_frame_alloc(L, n, nseries, -1, 0);
+	if (n > 0)
+		memcpy(g->dates, days, sizeof *days * (size_t)n);
+	for (k = 0; k < 2; k++) {
+		const pa_frame *f = src[k];
 		for (i = 0; i < f->ndates; i++) {
-			int di = pa_date_index(g, f->dates[i]);
+			int di = dmap[k][i];
 			if (g->status[di] == 0 || (PA_FINAL(g->status[di]) && !PA_FINAL(f->status[i])))
 				g->status[di] = f->status[i];
 		}
-		pa_push_names(L, f);
-		for (j = 1; j <= f->nseries; j++) {
-			int gs;
-			lua_rawgeti(L, -1, j);
-			gs = pa_series(L, g, lua_tostring(L, -1));
+		for (j = 0; j < f->nseries; j++) {
+			int gs = rank[map[k][j]];
 			for (i = 0; i < f->ndates; i++) {
-				double v = f->values[(size_t)(j - 1) * (size_t)f->ndates + (size_t)i];
-				double *dst = &g->values[(size_t)gs * (size_t)n + (size_t)pa_date_index(g, f->dates[i])];
+				double v = f->values[(size_t)j * (size_t)f->ndates + (size_t)i];
+				double *dst = &g->values[(size_t)gs * (size_t)n + (size_t)dmap[k][i]];
 				if (isnan(v))
 					continue;
 				if (!isnan(*dst) && *dst != v) {
-					lua_pushfstring(L, "pinanalytics.frame: merge: %s differs on ", lua_tostring(L, -1));
+					size_t len;
+					const char *name;
+					pa_frame_close(L, g); /* now, rather than at the next GC cycle */
+					pa_push_names(L, f);
+					lua_rawgeti(L, -1, j + 1);
+					name = lua_tolstring(L, -1, &len);
+					lua_pushfstring(L, "pinanalytics.frame: merge: %s differs on ", pa_push_shown(L, name, len));
 					pa_push_date(L, f->dates[i]);
 					lua_concat(L, 2);
 					return lua_error(L);
 				}
 				*dst = v;
 			}
-			lua_pop(L, 1);
 		}
-		lua_pop(L, 1);
 	}
 	return 1;
 }
@@ -959,6 +1118,7 @@ static int pa_frame_to_table(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
 	int i, j;
+	lua_settop(L, 1);
 	lua_createtable(L, 0, 3);
 	pa_frame_dates(L);
 	lua_setfield(L, -2, "dates");
@@ -992,7 +1152,7 @@ static int pa_frame_rows_iter(lua_State *L)
 	pa_frame *f = pa_check_frame(L, lua_upvalueindex(1));
 	lua_Integer i = lua_tointeger(L, lua_upvalueindex(2));
 	int j;
-	if (i >= f->ndates)
+	if (i < 0 || i >= f->ndates)
 		return 0;
 	lua_pushinteger(L, i + 1);
 	lua_replace(L, lua_upvalueindex(2));
@@ -1004,7 +1164,7 @@ static int pa_frame_rows_iter(lua_State *L)
 		if (isnan(v))
 			continue;
 		lua_rawgeti(L, -1, j + 1);
-		pa_push_series_value(L, v, pa_is_ratio(lua_tostring(L, -1)));
+		pa_push_series_value(L, v, pa_is_ratio_at(L, -1));
 		lua_rawset(L, -4);
 	}
 	lua_pop(L, 1);
@@ -1024,75 +1184,89 @@ static int pa_frame_rows(lua_State *L)
 	return 1;
 }
 
-/* an aligned table: date, status, then one column per series */
+/* A value as a cell: "-" when missing; rates with 4 decimals. buf holds any
+ * double ("%.4f" of DBL_MAX is 316 characters). Returns its length. */
+static size_t pa_format(char *buf, size_t size, double v, int ratio)
+{
+	int n;
+	if (isnan(v))
+		n = snprintf(buf, size, "-");
+	else if (ratio)
+		n = snprintf(buf, size, "%.4f", v);
+	else
+		n = snprintf(buf, size, "%.15g", v);
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+static void pa_add_padded(luaL_Buffer *b, const char *s, size_t len, size_t width, int right)
+{
+	size_t pad = width > len ? width - len : 0;
+	if (!right)
+		luaL_addlstring(b, s, len);
+	while (pad-- > 0)
+		luaL_addchar(b, ' ');
+	if (right)
+		luaL_addlstring(b, s, len);
+}
+
+/* an aligned table: date, status, then one column per series; no cell is cut */
 static int pa_frame_tostring(lua_State *L)
 {
+	typedef struct {
+		const char *name;
+		size_t len, width;
+		int ratio;
+	} pa_col;
 	pa_frame *f = pa_check_frame(L, 1);
 	luaL_Buffer b;
-	int i, j, nidx, *width, *ratio;
-	const char **names;
-	char cell[96];
-	pa_push_names(L, f);
-	nidx = lua_gettop(L);
-	width = malloc(sizeof *width * (size_t)(f->nseries + 1));
-	ratio = malloc(sizeof *ratio * (size_t)(f->nseries + 1));
-	names = malloc(sizeof *names * (size_t)(f->nseries + 1));
-	if (width == NULL || ratio == NULL || names == NULL) {
-		free(width);
-		free(ratio);
-		free(names);
-		return luaL_error(L, "pinanalytics.frame: out of memory");
-	}
+	int i, j;
+	size_t swidth = 10; /* the status column: as wide as its longest status */
+	pa_col *col;
+	char num[400];
+
+	lua_settop(L, 1);
+	pa_push_names(L, f); /* 2: keeps the names col[] points to alive */
+	col = lua_newuserdata(L, sizeof *col * (size_t)(f->nseries ? f->nseries : 1)); /* 3 */
+	for (i = 0; i < f->ndates; i++)
+		if (f->status[i] != 0 && strlen(pa_status_names[f->status[i] - 1]) > swidth)
+			swidth = strlen(pa_status_names[f->status[i] - 1]);
 	for (j = 0; j < f->nseries; j++) {
-		const double *col = f->values + (size_t)j * (size_t)f->ndates;
-		lua_rawgeti(L, nidx, j + 1);
-		names[j] = lua_tostring(L, -1); /* kept alive by the names table */
+		const double *v = f->values + (size_t)j * (size_t)f->ndates;
+		lua_rawgeti(L, 2, j + 1);
+		col[j].name = lua_tolstring(L, -1, &col[j].len);
 		lua_pop(L, 1);
-		width[j] = (int)strlen(names[j]);
-		ratio[j] = pa_is_ratio(names[j]);
+		col[j].width = col[j].len;
+		col[j].ratio = pa_is_ratio(col[j].name, col[j].len);
 		for (i = 0; i < f->ndates; i++) {
-			int w = isnan(col[i]) ? 1
-			        : ratio[j] ? snprintf(cell, sizeof cell, "%.4f", col[i])
-			                   : snprintf(cell, sizeof cell, "%.15g", col[i]);
-			if (w > width[j])
-				width[j] = w;
+			size_t w = pa_format(num, sizeof num, v[i], col[j].ratio);
+			if (w > col[j].width)
+				col[j].width = w;
 		}
 	}
 	/* only C strings go into the buffer: nothing else touches the stack */
 	luaL_buffinit(L, &b);
-	snprintf(cell, sizeof cell, "%-10s  %-10s", "date", "status");
-	luaL_addstring(&b, cell);
+	pa_add_padded(&b, "date", 4, 10, 0);
+	luaL_addstring(&b, "  ");
+	pa_add_padded(&b, "status", 6, swidth, 0);
 	for (j = 0; j < f->nseries; j++) {
-		int pad = width[j] - (int)strlen(names[j]);
 		luaL_addstring(&b, "  ");
-		while (pad-- > 0)
-			luaL_addchar(&b, ' ');
-		luaL_addstring(&b, names[j]);
+		pa_add_padded(&b, col[j].name, col[j].len, col[j].width, 1);
 	}
 	luaL_addchar(&b, '\n');
 	for (i = 0; i < f->ndates; i++) {
 		int y, m, d;
+		const char *st = f->status[i] ? pa_status_names[f->status[i] - 1] : "";
 		pa_civil_from_days(f->dates[i], &y, &m, &d);
-		snprintf(cell, sizeof cell, "%04d-%02d-%02d  %-10.10s", y, m, d,
-		         f->status[i] ? pa_status_names[f->status[i] - 1] : "");
-		luaL_addstring(&b, cell);
+		snprintf(num, sizeof num, "%04d-%02d-%02d  ", y, m, d);
+		luaL_addstring(&b, num);
+		pa_add_padded(&b, st, strlen(st), swidth, 0);
 		for (j = 0; j < f->nseries; j++) {
-			double v = f->values[(size_t)j * (size_t)f->ndates + (size_t)i];
-			char num[48];
-			if (isnan(v))
-				snprintf(num, sizeof num, "-");
-			else if (ratio[j])
-				snprintf(num, sizeof num, "%.4f", v);
-			else
-				snprintf(num, sizeof num, "%.15g", v);
-			snprintf(cell, sizeof cell, "  %*s", width[j], num);
-			luaL_addstring(&b, cell);
+			size_t w = pa_format(num, sizeof num, f->values[(size_t)j * (size_t)f->ndates + (size_t)i], col[j].ratio);
+			luaL_addstring(&b, "  ");
+			pa_add_padded(&b, num, w, col[j].width, 1);
 		}
 		luaL_addchar(&b, '\n');
 	}
-	free(width);
-	free(ratio);
-	free(names);
 	luaL_pushresult(&b);
 	return 1;
 }
@@ -1123,7 +1297,7 @@ static const luaL_Reg pa_frame_meta[] = {
 	{ NULL, NULL },
 };
 
-/* core.frame_info(f) -> bytes held in C for the frame (for benchmarks) */
+/* core.frame_bytes(f) -> bytes held in C for the frame, values (for benchmarks) */
 int pa_frame_bytes(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);

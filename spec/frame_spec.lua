@@ -143,6 +143,19 @@ describe("pa.frame", function()
     assert.equal(results["702"].all.summary_metrics.SAVE, m:sum("702"))
   end)
 
+  it("keeps slices and resamples whole after the frame they came from is collected", function()
+    local f = pa.frame(res.all)
+    local s, w = f:slice("2026-09-07", "2026-09-13"), f:resample("week")
+    local save = f:get("2026-09-08", "SAVE")
+    f = nil -- luacheck: ignore
+    collectgarbage()
+    collectgarbage()
+    assert.equal(7, #s)
+    assert.equal(save, s:get("2026-09-08", "SAVE"))
+    assert.same(s:metrics(), w:metrics())
+    assert.equal(s:sum("SAVE"), w:get("2026-09-07", "SAVE"))
+  end)
+
   it("builds from OneUp posts, stats summed per day", function()
     local posts = assert(core.decode(H.read_file("spec/fixtures/oneup_posts.json"))).data
     local f = pa.frame(posts)

@@ -16,13 +16,29 @@
 -- their parts (SAVE_RATE = SAVE / IMPRESSION, ...), which must be in the frame.
 -- Days whose data_status is not READY are flagged (f:not_ready()) and left
 -- out of aggregates with { ready_only = true }.
+--
+-- What reaches core.frame is checked again there (read raw, once); this
+-- layer checks the options and keeps its own order of pins: table.sort is
+-- taken when the module loads, so replacing it later changes nothing here.
 local core = require "pinanalytics.core"
-local schema = require "pinanalytics.schema"
 
 local M = {}
 
+local sort = table.sort
+
 local function fail(fmt, ...)
   error("pinanalytics.frame: " .. string.format(fmt, ...), 3)
+end
+
+-- the keys of t (pin ids or split names: strings or numbers), sorted
+local function sorted_keys(t, what)
+  local keys = {}
+  for k in next, t do
+    if type(k) ~= "string" and type(k) ~= "number" then fail("%s has a key of type %s", what, type(k)) end
+    keys[#keys + 1] = k
+  end
+  sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  return keys
 end
 
 local function daily_of(x, split, what)
@@ -33,7 +49,7 @@ local function daily_of(x, split, what)
     return daily_of(x[split], nil, what .. "." .. split)
   end
   if x.all then return x.all.daily_metrics or {} end
-  local keys = schema.sorted_keys(x)
+  local keys = sorted_keys(x, what)
   if #keys == 1 and type(x[keys[1]]) == "table" and x[keys[1]].daily_metrics then
     return x[keys[1]].daily_metrics
   end
@@ -52,7 +68,8 @@ local function posts_daily(posts)
       by_date[date] = day
       order[#order + 1] = date
     end
-    for k, v in pairs(p.stats or {}) do
+    if p.stats ~= nil and type(p.stats) ~= "table" then fail("posts[%d].stats is not an object", i) end
+    for k, v in next, p.stats or {} do
       if type(v) == "number" then day.metrics[k] = (day.metrics[k] or 0) + v end
     end
   end
@@ -68,7 +85,11 @@ end
 --- Builds a frame (see the top of this file). opts: metric (one metric
 -- across pins), split (which split of each answer; default "all").
 function M.frame(x, opts)
-  opts = opts or {}
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then fail("opts must be a table, got %s", type(opts)) end
+  for _, k in ipairs({ "metric", "split" }) do
+    if opts[k] ~= nil and type(opts[k]) ~= "string" then fail("opts.%s must be a string, got %s", k, type(opts[k])) end
+  end
   if type(x) ~= "table" then fail("expected an analytics answer, results by pin or OneUp posts, got %s", type(x)) end
   if type(x.posts) == "table" and (is_posts(x.posts) or #x.posts == 0) then
     return core.frame({ { daily = posts_daily(x.posts) } })
@@ -79,7 +100,7 @@ function M.frame(x, opts)
   end
   -- results keyed by pin id
   local sources = {}
-  for _, id in ipairs(schema.sorted_keys(x)) do
+  for _, id in ipairs(sorted_keys(x, "results")) do
     local daily = daily_of(x[id], opts.split, "results[" .. tostring(id) .. "]")
     if opts.metric then
       sources[#sources + 1] = { daily = daily, metric = opts.metric, name = tostring(id) }

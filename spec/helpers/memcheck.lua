@@ -60,6 +60,49 @@ local function batches(url)
   end
 end
 
+-- input that is wrong, changes under the reader, or outlives its frame
+local function hostile_frames()
+  local function day(date, metrics) return { date = date, data_status = "READY", metrics = metrics } end
+  local ok_days = { day("2026-10-01", { SAVE = 1, [1] = 5 }), day("2026-10-02", { SAVE = 2, IMPRESSION = 4 }) }
+  local moving = setmetatable({ metrics = { SAVE = 1 } }, { __index = function() return "2099-01-01" end })
+  local raising = setmetatable({ metrics = {} }, { __index = function() error("no") end })
+  local many = {}
+  for i = 1, 300 do many[i] = day(pa.dates.add_days("1990-01-01", i), { ["m" .. i] = i }) end
+  local cases = {
+    { { daily = ok_days, metric = 1, name = "x" } }, { { daily = ok_days, prefix = {} } },
+    { { daily = { ok_days[1], moving } } }, { { daily = { ok_days[1], raising } } },
+    { { daily = { io.stdout } } }, { { daily = { day("2026-10-01", { SAVE = math.huge }) } } },
+    { { daily = many }, { daily = many, prefix = "p/" } }, -- sparse: 300 dates x 600 series
+    { { daily = { ok_days[1], nil, ok_days[2] } } }, 5, { 5 },
+  }
+  for _ = 1, 3 do
+    for _, c in ipairs(cases) do pcall(core.frame, c) end
+  end
+  local sort = table.sort
+  table.sort = function(t) for i = 1, #t do t[i] = nil end end -- luacheck: ignore
+  local f = core.frame({ { daily = ok_days, prefix = "a/" }, { daily = { day("2026-10-03", { ["x\0y"] = 1 }) } } })
+  local g = f:merge(core.frame({ { daily = ok_days, metric = "SAVE", name = string.rep("n", 300) } }))
+  table.sort = sort -- luacheck: ignore
+  tostring(g)
+  pcall(f.merge, f, core.frame({ { daily = { day("2026-10-02", { SAVE = 9 }) }, prefix = "a/" } }))
+  pcall(f.get, f, string.rep("9", 5000), "a/SAVE")
+  pcall(f.slice, f, setmetatable({}, { __index = function() return "2026-10-01" end }))
+  f:sum("a/SAVE", setmetatable({}, { __index = function() return true end }))
+  -- a frame handed back by another finalizer after its own __gc (5.2+)
+  local revived
+  do
+    local holder = setmetatable({}, { __gc = function(h) revived = h end })
+    holder.f = core.frame({ { daily = ok_days } })
+  end
+  collectgarbage()
+  collectgarbage()
+  if revived then
+    for _, use in ipairs({ "dates", "to_table", "rows", "resample" }) do pcall(revived.f[use], revived.f, "week") end
+    pcall(tostring, revived.f)
+    pcall(f.merge, f, revived.f)
+  end
+end
+
 local function frames()
   local data = require "pinanalytics.simulator.data"
   local q = { start_date = "2026-09-01", end_date = "2026-10-20", metric_types = { "IMPRESSION", "SAVE", "SAVE_RATE" } }
@@ -78,6 +121,7 @@ local function frames()
     pcall(pa.frame, { daily_metrics = { { date = "2026-02-30", metrics = {} } } })
     m:sum("1/SAVE_RATE")
   end
+  hostile_frames()
 end
 
 -- Hostile answers (raw bytes), large bodies and refused input.
