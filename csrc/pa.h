@@ -45,6 +45,7 @@ typedef struct {
 	int too_large, oom;
 	int head_too_large; /* the header block passed PA_MAX_HEADER_BYTES */
 	int head_state;     /* where the header callback is: see pa_header_cb */
+	int head_cut;       /* libcurl said OK, but the header block never ended */
 	int body_started;   /* the write callback has been called */
 	int shape, shape_ok; /* how to decode the answer (PA_SHAPE_*); whether it had that shape */
 	char errbuf[CURL_ERROR_SIZE];

@@ -645,7 +645,7 @@ CURLcode pa_xfer_prepare(pa_xfer *x, const char *url, const char *method, const 
 	pa_buf_trim(&x->body, PA_KEEP_BODY_BYTES);
 	pa_buf_trim(&x->head, PA_KEEP_HEAD_BYTES);
 	x->too_large = x->oom = x->head_too_large = 0;
-	x->head_state = x->body_started = 0;
+	x->head_state = x->body_started = x->head_cut = 0;
 	x->shape_ok = 0;
 	x->errbuf[0] = '\0';
 	PA_TRY(CURLOPT_URL, url);
@@ -721,7 +721,6 @@ static const char *pa_error_kind(const pa_xfer *x, CURLcode rc)
 	 * asking again would get the same answer */
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_BAD_CONTENT_ENCODING:
 		return "invalid_response";
 	default:
 		return "network";
@@ -736,6 +735,10 @@ static void pa_push_error_message(lua_State *L, const pa_xfer *x, CURLcode rc)
 		lua_pushfstring(L, "response larger than max_body (%s bytes)", n);
 	} else if (x->head_too_large) {
 		lua_pushliteral(L, "response headers larger than 256 KiB (the limit for a header block)");
+	} else if (rc == CURLE_BAD_CONTENT_ENCODING) {
+		/* a body cut or damaged on the way decodes like this: worth another try */
+		lua_pushfstring(L, "the response body's content encoding (gzip/deflate) is corrupt: %s",
+		                x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
 	} else if (pa_header_line_too_long(x, rc)) {
 		lua_pushliteral(L, "a response header line exceeded libcurl's limit (" PA_CURL_MAX_HEADER_LINE ")");
 	} else {
@@ -875,6 +878,17 @@ int pa_xfer_push_result(lua_State *L, pa_xfer *x, CURLcode rc)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 		if (status < 100 || status > 999) /* libcurl reads three digits; never trust it blindly */
 			rc = CURLE_WEIRD_SERVER_REPLY;
+		/* the connection closed inside the header block: libcurl may take
+		 * what came as a whole answer with no body */
+		else if (x->head_state != 2)
+			x->head_cut = 1;
+	}
+	if (x->head_cut) {
+		lua_pushnil(L);
+		lua_pushliteral(L, "network");
+		lua_pushliteral(L, "the connection closed before the end of the response headers");
+		lua_pushinteger(L, (lua_Integer)CURLE_RECV_ERROR);
+		return 4;
 	}
 	if (rc != CURLE_OK) {
 		lua_pushnil(L);
