@@ -19,33 +19,45 @@ dependencies = {
   "lua >= 5.1",
   "lua-cjson",
 }
+-- Only the library is looked for. LuaRocks looks for a header in
+-- $(prefix)/include alone, but Debian and Ubuntu keep curl/curl.h under the
+-- multiarch directory (/usr/include/x86_64-linux-gnu), which the compiler
+-- searches by itself and LuaRocks never does; the library it does find in
+-- lib/<multiarch>. CURL_INCDIR is then the include/ of the prefix where
+-- libcurl was found, as before; CURL_DIR or CURL_INCDIR still override it.
 external_dependencies = {
-  CURL = { header = "curl/curl.h", library = "curl" },
+  CURL = { library = "curl" },
 }
+-- The C core is compiled and linked in one compiler run into build/rock/
+-- and copied into the tree from there, so a `luarocks make` in a checkout
+-- leaves it as it was: the builtin backend would leave csrc/*.o and a
+-- pinanalytics/core.so beside the sources (a stale copy that a LUA_CPATH
+-- starting with ./?.so, as `luarocks path` gives, loads first). The sources
+-- are csrc/*.c, as for `make build`; LIBFLAG is -shared, or macOS's -bundle.
 build = {
-  type = "builtin",
-  modules = {
-    ["pinanalytics.core"] = {
-      sources = { "csrc/core.c", "csrc/xfer.c", "csrc/session.c", "csrc/batch.c", "csrc/json.c", "csrc/frame.c", "csrc/check.c" },
-      defines = { "_POSIX_C_SOURCE=200809L" },
-      libraries = { "curl", "m" },
-      incdirs = { "csrc", "$(CURL_INCDIR)" },
-      libdirs = { "$(CURL_LIBDIR)" },
+  type = "command",
+  build_command = [[rm -rf build/rock && mkdir -p build/rock && ]]
+    .. [[$(CC) $(CFLAGS) $(LIBFLAG) -D_POSIX_C_SOURCE=200809L -Icsrc "-I$(LUA_INCDIR)" "-I$(CURL_INCDIR)" ]]
+    .. [[-o build/rock/core.so csrc/*.c "-L$(CURL_LIBDIR)" -lcurl -lm]],
+  install_command = [[mkdir -p "$(LIBDIR)/pinanalytics" && cp build/rock/core.so "$(LIBDIR)/pinanalytics/core.so" ]]
+    .. [[&& rm -rf build/rock && { rmdir build 2>/dev/null || true; }]],
+  install = {
+    lua = {
+      ["pinanalytics.init"] = "lua/pinanalytics/init.lua",
+      ["pinanalytics.check"] = "lua/pinanalytics/check.lua",
+      ["pinanalytics.dates"] = "lua/pinanalytics/dates.lua",
+      ["pinanalytics.errors"] = "lua/pinanalytics/errors.lua",
+      ["pinanalytics.http"] = "lua/pinanalytics/http.lua",
+      ["pinanalytics.pinterest"] = "lua/pinanalytics/pinterest.lua",
+      ["pinanalytics.oneup"] = "lua/pinanalytics/oneup.lua",
+      ["pinanalytics.pacing"] = "lua/pinanalytics/pacing.lua",
+      ["pinanalytics.frame"] = "lua/pinanalytics/frame.lua",
+      ["pinanalytics.report"] = "lua/pinanalytics/report.lua",
+      ["pinanalytics.paginate"] = "lua/pinanalytics/paginate.lua",
+      ["pinanalytics.schema"] = "lua/pinanalytics/schema.lua",
+      ["pinanalytics.simulator.init"] = "lua/pinanalytics/simulator/init.lua",
+      ["pinanalytics.simulator.server"] = "lua/pinanalytics/simulator/server.lua",
+      ["pinanalytics.simulator.data"] = "lua/pinanalytics/simulator/data.lua",
     },
-    ["pinanalytics"] = "lua/pinanalytics/init.lua",
-    ["pinanalytics.check"] = "lua/pinanalytics/check.lua",
-    ["pinanalytics.dates"] = "lua/pinanalytics/dates.lua",
-    ["pinanalytics.errors"] = "lua/pinanalytics/errors.lua",
-    ["pinanalytics.http"] = "lua/pinanalytics/http.lua",
-    ["pinanalytics.pinterest"] = "lua/pinanalytics/pinterest.lua",
-    ["pinanalytics.oneup"] = "lua/pinanalytics/oneup.lua",
-    ["pinanalytics.pacing"] = "lua/pinanalytics/pacing.lua",
-    ["pinanalytics.frame"] = "lua/pinanalytics/frame.lua",
-    ["pinanalytics.report"] = "lua/pinanalytics/report.lua",
-    ["pinanalytics.paginate"] = "lua/pinanalytics/paginate.lua",
-    ["pinanalytics.schema"] = "lua/pinanalytics/schema.lua",
-    ["pinanalytics.simulator"] = "lua/pinanalytics/simulator/init.lua",
-    ["pinanalytics.simulator.server"] = "lua/pinanalytics/simulator/server.lua",
-    ["pinanalytics.simulator.data"] = "lua/pinanalytics/simulator/data.lua",
   },
 }
