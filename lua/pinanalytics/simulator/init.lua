@@ -41,8 +41,14 @@
 --       data from pinanalytics.simulator.data, so a test can compute the
 --       numbers it must get: data.pin_analytics(pin_id, query, today).
 --   GET /v5/pins/analytics, /v5/user_account/analytics (and top_pins,
---       top_video_pins), /v5/pins, /v5/boards, /v5/boards/{id}/pins,
---       POST /v5/oauth/token
+--       top_video_pins), /v5/user_account (the official schema's Account),
+--       /v5/pins, /v5/boards, /v5/boards/{id}/pins, POST /v5/oauth/token,
+--       OneUp's GET /api/pinterest/overview and /api/pinterest/posts; the
+--       data module computes these answers too: data.user_account_analytics(q,
+--       today), data.user_account(today, o), data.oneup_totals(id, s, e),
+--       data.oneup_posts(id, s, e). The account's figures for a day are its
+--       pins' (those /v5/pins lists) plus other people's pins of its content;
+--       OneUp's totals are its posts' plus older content's.
 --   anything else: 404 {"code":404,"message":"Not found: <path>"}
 --
 -- sim:requests() reads the log the handler writes before each answer leaves
@@ -69,7 +75,9 @@
 --                          credentials, its query string and its body (a server that
 --                          echoes credentials); in raw bytes all but "{body}"
 --   refuse_multi = 403|404 refuse GET /v5/pins/analytics (the beta endpoint)
---   pins_count = 60, boards_count = 3          size of the account behind the list endpoints
+--   pins_count = 60, boards_count = 3          size of the account behind the list endpoints,
+--                          GET /v5/user_account and its analytics (whose figures are its
+--                          pins' summed, plus other people's pins of its content)
 --   fail_page = n          page n of a list answers 500
 --   repeat_bookmark = true from page 2 on, lists give the bookmark of page 1 again
 --   client_id, client_secret, refresh_token    what POST /v5/oauth/token accepts
