@@ -690,8 +690,53 @@ local function dispatch(ctl)
   return fail(404, 404, "Not found: " .. path)
 end
 
-function M.handle()
-  local ctl = control()
+-- Credentials never leave in what the simulator says about itself: OneUp's
+-- apiKey (a query value, so in nginx's own log lines that name the request)
+-- and anything shaped like an Authorization header value.
+local function scrub(s)
+  s = s:gsub("([Aa][Pp][Ii][Kk][Ee][Yy]=)[^&%s\"]*", "%1[REDACTED]")
+  s = s:gsub("([Bb][Ee][Aa][Rr][Ee][Rr]%s+)[^%s\",]+", "%1[REDACTED]")
+  s = s:gsub("([Bb][Aa][Ss][Ii][Cc]%s+)[^%s\",]+", "%1[REDACTED]")
+  return s
+end
+
+-- The last lines of nginx's error log (at most 8, 2000 bytes), or nil.
+local function error_log_tail()
+  local f = io.open(ngx.config.prefix() .. "logs/error.log", "rb")
+  if not f then return nil end
+  local size = f:seek("end")
+  f:seek("set", math.max(0, size - 2000))
+  local s = f:read("*a") or ""
+  f:close()
+  local lines = {}
+  for line in s:gmatch("[^\n]+") do lines[#lines + 1] = line end
+  if size > 2000 then table.remove(lines, 1) end -- cut: not a whole line
+  while #lines > 8 do table.remove(lines, 1) end
+  if #lines == 0 then return nil end
+  return scrub(table.concat(lines, "\n"))
+end
+
+-- A Lua error of the handler: a 500 whose message has the error and the
+-- end of nginx's error log before it (what nginx itself said), so that the
+-- client's error says why; then one line in that log (written here, not
+-- with ngx.log, whose line would name the request with its query string,
+-- and so OneUp's apiKey).
+local function crashed(err)
+  local text = ngx.req.get_method() .. " " .. ngx.var.uri .. ": " .. scrub(tostring(err))
+  local log = ngx.config.prefix() .. "logs/error.log"
+  local tail = error_log_tail()
+  local f = io.open(log, "ab")
+  if f then
+    f:write(os.date("!%Y/%m/%d %H:%M:%S"), " [error] simulator: ", (text:gsub("\n", " ")), "\n")
+    f:close()
+  end
+  if ngx.headers_sent then return end
+  ngx.header["x-pinterest-rid"] = ngx.var.request_id
+  return send(500, { code = 2787, message = "Simulator error at " .. text .. "\n(this error is also in " .. log ..
+    (tail and ", which ended with:\n" .. tail .. ")" or ", which was empty before)") })
+end
+
+local function handle(ctl)
   ngx.header["x-pinterest-rid"] = ngx.var.request_id
   -- the simulator's own control requests are not counted
   local counted = ngx.var.uri:sub(1, 6) ~= "/_sim/"
@@ -707,9 +752,13 @@ function M.handle()
       if err.oneup then return send(err.status, { message = err.message }) end
       return send(err.status, { code = err.code, message = err.message })
     end
-    ngx.log(ngx.ERR, "simulator: ", tostring(err))
-    return send(500, { code = 2787, message = "Simulator error: " .. tostring(err) })
+    error(err, 0)
   end
+end
+
+function M.handle()
+  local ok, err = pcall(function() handle(control()) end)
+  if not ok then return crashed(err) end
 end
 
 return M
