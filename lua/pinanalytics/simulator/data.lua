@@ -212,4 +212,238 @@ function M.pin_analytics(pin_id, q, today)
   return { all = M.metrics_response(pin_id, q, today, app) }
 end
 
+---------------------------------------------------------------- the account
+
+-- The account behind GET /v5/user_account and the list endpoints: pins_count
+-- pins (default 60) on boards_count boards (default 3), pin i on board
+-- (i - 1) % boards_count + 1.
+M.PINS_COUNT = 60
+M.BOARDS_COUNT = 3
+
+function M.pin_id_of(i) return "9000" .. string.format("%014d", i * 7919) end
+function M.board_id_of(i) return "5000" .. string.format("%014d", i * 104729) end
+
+--- The ids of the account's pins, in the order /v5/pins lists them.
+function M.account_pins(pins_count)
+  local out = {}
+  for i = 1, pins_count or M.PINS_COUNT do out[i] = M.pin_id_of(i) end
+  return out
+end
+
+-- What the account's figures are made of, like a real account's: its own
+-- pins (every pin /v5/pins lists, their own figures summed) and other
+-- people's pins of its content, one pseudo pin per organic format. Each part
+-- has its value for the three split dimensions, so that a filter or a split
+-- takes whole parts and the splits of a total add up to it.
+local PARTS = {
+  { key = "pins", source = "YOUR_PINS", owned = "CLAIMED", format = "ORGANIC_IMAGE" },
+  { key = "account|other|ORGANIC_IMAGE", source = "OTHER_PINS", owned = "OTHER", format = "ORGANIC_IMAGE" },
+  { key = "account|other|ORGANIC_PRODUCT", source = "OTHER_PINS", owned = "OTHER", format = "ORGANIC_PRODUCT" },
+  { key = "account|other|ORGANIC_VIDEO", source = "OTHER_PINS", owned = "OTHER", format = "ORGANIC_VIDEO" },
+}
+M.ACCOUNT_SPLITS = {
+  APP_TYPE = { "MOBILE", "TABLET", "WEB" },
+  OWNED_CONTENT = { "OTHER", "CLAIMED" },
+  SOURCE = { "YOUR_PINS", "OTHER_PINS" },
+  PIN_FORMAT = { "ORGANIC_IMAGE", "ORGANIC_PRODUCT", "ORGANIC_VIDEO" },
+}
+-- the pin counts an account metric is made of (ENGAGEMENT is their sum but IMPRESSION)
+local PARTS_COUNTS = { "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "TOTAL_COMMENTS", "TOTAL_REACTIONS" }
+M.ACCOUNT_COUNTS = { "ENGAGEMENT", "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE" }
+M.ACCOUNT_METRICS = {
+  "ENGAGEMENT", "ENGAGEMENT_RATE", "IMPRESSION", "OUTBOUND_CLICK", "OUTBOUND_CLICK_RATE", "PIN_CLICK",
+  "PIN_CLICK_RATE", "SAVE", "SAVE_RATE",
+}
+
+-- The own pins' sum for one day is the costly part (pins_count pins, three
+-- apps each): kept, a bounded number of days (the server asks for the same
+-- days again and again).
+local pins_cache, pins_cached = {}, 0
+
+local function pins_daily(date, app, today, n)
+  local future = today and M.parse_date(date) > M.parse_date(today)
+  local key = n .. "|" .. date .. "|" .. app
+  local hit = not future and pins_cache[key]
+  if hit then return hit end
+  local m = {}
+  for _, k in ipairs(PARTS_COUNTS) do m[k] = 0 end
+  if not future then
+    for i = 1, n do
+      local d = M.daily(M.pin_id_of(i), date, app)
+      for _, k in ipairs(PARTS_COUNTS) do m[k] = m[k] + d[k] end
+    end
+    if pins_cached >= 5000 then pins_cache, pins_cached = {}, 0 end
+    pins_cache[key], pins_cached = m, pins_cached + 1
+  end
+  return m
+end
+
+local function rates(m)
+  local imp = m.IMPRESSION
+  m.ENGAGEMENT_RATE = imp > 0 and m.ENGAGEMENT / imp or 0
+  m.OUTBOUND_CLICK_RATE = imp > 0 and m.OUTBOUND_CLICK / imp or 0
+  m.PIN_CLICK_RATE = imp > 0 and m.PIN_CLICK / imp or 0
+  m.SAVE_RATE = imp > 0 and m.SAVE / imp or 0
+  return m
+end
+
+local function wanted(part, o)
+  if o.content_type == "PAID" then return false end -- the account runs no ads
+  return (o.source == nil or o.source == "ALL" or o.source == part.source)
+    and (o.from_claimed_content == nil or o.from_claimed_content == "BOTH" or o.from_claimed_content == part.owned)
+    and (o.pin_format == nil or o.pin_format == "ALL" or o.pin_format == part.format)
+end
+
+--- The account's metrics for one day (GET /v5/user_account/analytics):
+-- counts (ENGAGEMENT = saves + pin clicks + outbound clicks + reactions +
+-- comments) and the rates computed from them. o (all optional):
+-- app_types ("ALL"), today (days after it are zeros), pins_count, and the
+-- filters source, from_claimed_content, pin_format, content_type.
+function M.account_daily(date, o)
+  o = o or {}
+  local app = o.app_types or "ALL"
+  local m = {}
+  for _, k in ipairs(PARTS_COUNTS) do m[k] = 0 end
+  for _, part in ipairs(PARTS) do
+    if wanted(part, o) then
+      local d
+      if part.key == "pins" then
+        d = pins_daily(date, app, o.today, o.pins_count or M.PINS_COUNT)
+      else
+        d = M.daily(part.key, date, app, o.today)
+      end
+      for _, k in ipairs(PARTS_COUNTS) do m[k] = m[k] + d[k] end
+    end
+  end
+  m.ENGAGEMENT = m.SAVE + m.PIN_CLICK + m.OUTBOUND_CLICK + m.TOTAL_REACTIONS + m.TOTAL_COMMENTS
+  m.TOTAL_COMMENTS, m.TOTAL_REACTIONS = nil, nil
+  return rates(m)
+end
+
+local function account_group(q, o, today)
+  local daily, sum = {}, {}
+  for _, k in ipairs(M.ACCOUNT_COUNTS) do sum[k] = 0 end
+  o.today = today
+  for n = M.parse_date(q.start_date), M.parse_date(q.end_date) do
+    local date = M.format_date(n)
+    local m = M.account_daily(date, o)
+    daily[#daily + 1] = { date = date, data_status = M.status(date, today), metrics = pick(m, q.metric_types) }
+    for _, k in ipairs(M.ACCOUNT_COUNTS) do sum[k] = sum[k] + m[k] end
+  end
+  return { daily_metrics = daily, summary_metrics = pick(rates(sum), q.metric_types) }
+end
+
+--- The 200 answer of GET /v5/user_account/analytics for a validated query
+-- q = {start_date, end_date, metric_types (default: all), app_types,
+-- split_field, source, from_claimed_content, pin_format, content_type,
+-- pins_count}.
+function M.user_account_analytics(q, today)
+  q = {
+    start_date = q.start_date, end_date = q.end_date, metric_types = q.metric_types or M.ACCOUNT_METRICS,
+    app_types = q.app_types or "ALL", split_field = q.split_field or "NO_SPLIT", source = q.source,
+    from_claimed_content = q.from_claimed_content, pin_format = q.pin_format, content_type = q.content_type,
+    pins_count = q.pins_count,
+  }
+  local function opts(extra)
+    local o = { app_types = q.app_types, pins_count = q.pins_count, source = q.source,
+      from_claimed_content = q.from_claimed_content, pin_format = q.pin_format, content_type = q.content_type }
+    for k, v in pairs(extra or {}) do o[k] = v end
+    return o
+  end
+  if q.split_field == "NO_SPLIT" then return { all = account_group(q, opts(), today) } end
+  local dim = ({ SOURCE = "source", OWNED_CONTENT = "from_claimed_content", PIN_FORMAT = "pin_format" })[q.split_field]
+  local out = {}
+  for _, v in ipairs(M.ACCOUNT_SPLITS[q.split_field]) do
+    if q.split_field == "APP_TYPE" then
+      if q.app_types == "ALL" or q.app_types == v then out[v] = account_group(q, opts { app_types = v }, today) end
+    elseif q[dim] == nil or q[dim] == "ALL" or q[dim] == "BOTH" or q[dim] == v then
+      out[v] = account_group(q, opts { [dim] = v }, today)
+    end
+  end
+  return out
+end
+
+--- The 200 answer of GET /v5/user_account (the official schema's Account).
+-- monthly_views: the account's impressions over the 30 days before today.
+function M.user_account(today, o)
+  o = o or {}
+  local n = o.pins_count or M.PINS_COUNT
+  local views = 0
+  for k = 1, 30 do
+    views = views + M.account_daily(M.add_days(today, -k), { pins_count = n, today = today }).IMPRESSION
+  end
+  return {
+    id = "7000" .. string.format("%014d", M.hash("account|id") % 100000000),
+    username = "simulated_account", account_type = "BUSINESS", business_name = "Simulated Business",
+    about = "A simulated Pinterest business account.", website_url = "https://example.com",
+    profile_image = "https://i.pinimg.com/600x600_R/sim/account.jpg",
+    board_count = o.boards_count or M.BOARDS_COUNT, pin_count = n,
+    follower_count = 1000 + M.hash("account|followers") % 9000,
+    following_count = 10 + M.hash("account|following") % 400,
+    monthly_views = views,
+  }
+end
+
+---------------------------------------------------------------- OneUp
+
+-- A OneUp account (social_network_id) publishes one or two posts a day.
+-- A post's figures in a period count from the day it was published; the
+-- account's figures are its posts' plus those of everything it published
+-- before (the pseudo post "oneup|<id>"), so its posts never add up to more.
+M.ONEUP_STATS = { "impressions", "saves", "comments", "repins", "clicks" }
+
+-- One post's figures over s..e (five hashes a day: OneUp's figures are
+-- asked for 90 days of posts at a time).
+local function oneup_stats(key, s, e)
+  local t = { impressions = 0, saves = 0, comments = 0, repins = 0, clicks = 0 }
+  for n = M.parse_date(s), M.parse_date(e) do
+    local k = key .. "|" .. n .. "|"
+    local imp = rnd(k .. "imp", 20, 600)
+    t.impressions = t.impressions + imp
+    t.saves = t.saves + rnd(k .. "save", 0, floor(imp / 8))
+    t.comments = t.comments + rnd(k .. "comments", 0, 2)
+    t.repins = t.repins + rnd(k .. "repins", 0, 3)
+    t.clicks = t.clicks + rnd(k .. "clicks", 0, floor(imp / 5))
+  end
+  return t
+end
+
+--- The posts published from s to e (dates), with their figures up to e, in
+-- order of publication.
+function M.oneup_posts(id, s, e)
+  id = tostring(id)
+  local posts = {}
+  for n = M.parse_date(s), M.parse_date(e) do
+    local date = M.format_date(n)
+    for k = 1, 1 + M.hash("oneup|" .. id .. "|" .. date .. "|posts") % 2 do
+      local pid = id .. date:gsub("%-", "") .. k
+      local i = #posts + 1
+      posts[i] = {
+        id = "pin_" .. pid, page_id = "pinterest_account_" .. id, format = "image", text = "Simulated pin " .. pid,
+        permalink = "https://pinterest.com/pin/" .. pid, media_type = "IMAGE",
+        media_url = "https://example.com/pin" .. pid .. ".jpg",
+        stats = oneup_stats("oneup-post|" .. pid, date, e),
+        timestamp = date .. string.format(" %02d:00:00", 6 + 5 * k),
+      }
+    end
+  end
+  return posts
+end
+
+--- The account's figures for s..e: posts published and the metrics.
+function M.oneup_totals(id, s, e)
+  id = tostring(id)
+  local t = oneup_stats("oneup|" .. id, s, e)
+  local posts = M.oneup_posts(id, s, e)
+  for _, p in ipairs(posts) do
+    for _, k in ipairs(M.ONEUP_STATS) do t[k] = t[k] + p.stats[k] end
+  end
+  t.posts = #posts
+  return t
+end
+
+function M.oneup_followers(id)
+  return 1000 + M.hash(tostring(id)) % 9000
+end
+
 return M

@@ -9,8 +9,7 @@
 --     latency_ms = 0,               -- delay before every answer
 --   }
 --   sim.url, sim.pinterest_url (sim.url .. "/v5"), sim.port, sim.token, sim.prefix
---   simulator.start{ static_file = "/path/answer.json" } also serves that file
---   (it must be readable by nginx's worker, which may run as another user: mode 0644),
+--   simulator.start{ static_file = "/path/answer.json" } also serves that file,
 --   as is and straight from nginx (no Lua), at GET /v5/static/pins/{id}/analytics
 --   (benchmarks use it so that the server is not what they measure; point a
 --   client's base_url at sim.url .. "/v5/static").
@@ -28,10 +27,21 @@
 --
 -- It runs nginx with its Lua module (Debian: nginx, libnginx-mod-http-lua;
 -- or OpenResty) on a loopback port picked at random in 20000..59999, from a
--- temporary directory (sim.prefix) holding its configuration, logs and
--- control file. Set PINANALYTICS_NGINX to the nginx binary to use another
--- one. start() raises when nginx is missing or does not start; the message
--- says what to install and ends with nginx's own error log.
+-- private temporary directory (sim.prefix, mode 0700) holding its
+-- configuration, logs and control file. Set PINANALYTICS_NGINX to the nginx
+-- binary to use another one. start() raises when nginx is missing or does
+-- not start; the message says what to install and ends with nginx's own
+-- error log.
+--
+-- Wherever it is started from: nginx runs as the user who starts it (root
+-- included: see user_directive), loads the handler from the same files as the
+-- caller, and gets none of the caller's LUA_PATH/LUA_CPATH (another Lua's
+-- modules would not load in its LuaJIT). It never outlives the process
+-- that started it: a watchdog stops it and removes sim.prefix when that
+-- process ends, however it ends (os.exit, an error, a signal, SIGKILL).
+-- When the handler itself fails, the answer is a 500 {"code":2787} whose
+-- message has the Lua error and the last lines of nginx's error log
+-- (sim.prefix .. "/logs/error.log"), with credentials removed.
 --
 -- Every answer is JSON with an x-pinterest-rid header. Every /v5/ route
 -- wants "Authorization: Bearer <token>" (else 401 {"code":2,...}). Routes:
@@ -41,8 +51,14 @@
 --       data from pinanalytics.simulator.data, so a test can compute the
 --       numbers it must get: data.pin_analytics(pin_id, query, today).
 --   GET /v5/pins/analytics, /v5/user_account/analytics (and top_pins,
---       top_video_pins), /v5/pins, /v5/boards, /v5/boards/{id}/pins,
---       POST /v5/oauth/token
+--       top_video_pins), /v5/user_account (the official schema's Account),
+--       /v5/pins, /v5/boards, /v5/boards/{id}/pins, POST /v5/oauth/token,
+--       OneUp's GET /api/pinterest/overview and /api/pinterest/posts; the
+--       data module computes these answers too: data.user_account_analytics(q,
+--       today), data.user_account(today, o), data.oneup_totals(id, s, e),
+--       data.oneup_posts(id, s, e). The account's figures for a day are its
+--       pins' (those /v5/pins lists) plus other people's pins of its content;
+--       OneUp's totals are its posts' plus older content's.
 --   anything else: 404 {"code":404,"message":"Not found: <path>"}
 --
 -- sim:requests() reads the log the handler writes before each answer leaves
@@ -69,7 +85,9 @@
 --                          credentials, its query string and its body (a server that
 --                          echoes credentials); in raw bytes all but "{body}"
 --   refuse_multi = 403|404 refuse GET /v5/pins/analytics (the beta endpoint)
---   pins_count = 60, boards_count = 3          size of the account behind the list endpoints
+--   pins_count = 60, boards_count = 3          size of the account behind the list endpoints,
+--                          GET /v5/user_account and its analytics (whose figures are its
+--                          pins' summed, plus other people's pins of its content)
 --   fail_page = n          page n of a list answers 500
 --   repeat_bookmark = true from page 2 on, lists give the bookmark of page 1 again
 --   client_id, client_secret, refresh_token    what POST /v5/oauth/token accepts
@@ -91,6 +109,8 @@
 --                          /api/pinterest/posts accept (OneUp's API; 401 otherwise,
 --                          422 {"message"} for bad parameters)
 --   oneup_fail = "text"    OneUp answers {"success": false, "message": text}
+--   crash = true           the handler raises a Lua error on every request but /_sim/ ones
+--                          (a failure of the simulator itself: 500, see above)
 -- OneUp's base_url is sim.url (no /v5).
 -- sim:expire_tokens() refuses every token issued so far (and the static
 -- token) from the next request on, keeping the other control options.
@@ -202,7 +222,10 @@ local function lua_root()
     h:close()
     root = cwd .. "/" .. root
   end
-  return root
+  -- "/a/./b" -> "/a/b": the paths in nginx's log and in errors stay plain
+  local n
+  repeat root, n = root:gsub("/%./", "/") until n == 0
+  return (root:gsub("/%.$", ""))
 end
 
 local MODULES = {
@@ -210,13 +233,40 @@ local MODULES = {
   "/usr/lib/nginx/modules/ngx_http_lua_module.so",
 }
 
-local function nginx_conf(prefix, port, root, static_file)
+-- "user <name> <group>;" when this process runs as root, else "".
+--
+-- Started by root, nginx runs its workers as another user (nobody,
+-- www-data), who cannot read what root keeps private: a clone under /root
+-- or under a home directory (both 0700 on Debian 12), this prefix (0700).
+-- Every answer was then a 500. So the workers run as the user who started
+-- nginx, root included, as they do for every other user (nginx changes user
+-- only when started by root). The other way, copying the Lua files into the
+-- prefix and opening it to the workers' user, would also have to open the
+-- control file (replaced on every configure), the request log, the error
+-- log (read for a 500's message) and any static_file to that user, each
+-- with a mode kept right whatever the umask, and so to every local user; a
+-- failure there shows only as a 500 again. A root worker here listens on
+-- 127.0.0.1 only, runs only the handler's routes and touches only its own
+-- prefix (and static_file, which the caller named).
+local function user_directive()
+  local h = io.popen("id -u; id -un; id -gn")
+  if not h then return "" end
+  local uid, user, group = h:read("*l"), h:read("*l"), h:read("*l")
+  h:close()
+  if uid ~= "0" or not user or not group then return "" end
+  local ok = "^[%w_.][%w_.%-]*$"
+  if not user:match(ok) or not group:match(ok) then return "" end
+  return "user " .. user .. " " .. group .. ";"
+end
+
+local function nginx_conf(prefix, port, root, static_file, user)
   local loads = {}
   for _, m in ipairs(MODULES) do
     if file_exists(m) then loads[#loads + 1] = "load_module " .. m .. ";" end
   end
   return table.concat({
     table.concat(loads, "\n"),
+    user,
     "worker_processes 1;",
     "daemon on;",
     "master_process on;",
@@ -232,8 +282,14 @@ local function nginx_conf(prefix, port, root, static_file)
     "  scgi_temp_path " .. prefix .. "/tmp/scgi;",
     "  keepalive_timeout 60s;",
     "  keepalive_requests 100000;",
+    -- ";;": the default paths of nginx's own LuaJIT (for cjson), never the
+    -- caller's: nginx starts without LUA_PATH/LUA_CPATH (see start_nginx)
     "  lua_package_path '" .. root .. "/?.lua;" .. root .. "/?/init.lua;;';",
     "  lua_shared_dict sim 4m;",
+    -- loaded once by the master: a handler that cannot load (a missing or
+    -- broken module) stops nginx from starting, with the reason in its log,
+    -- instead of failing every answer
+    "  init_by_lua_block { require('pinanalytics.simulator.server') }",
     "  server {",
     "    listen 127.0.0.1:" .. port .. ";",
     "    location / { content_by_lua_block { require('pinanalytics.simulator.server').handle() } }",
@@ -332,11 +388,24 @@ function Sim:reset_stats()
   return body
 end
 
---- Stops nginx and removes the directory. Idempotent.
+-- Whether pid is still the watchdog of this prefix (its command line names
+-- the prefix): a pid is only signalled while it is known to be ours.
+local function is_watchdog(pid, prefix)
+  local f = io.open("/proc/" .. pid .. "/cmdline", "rb")
+  if not f then return not file_exists("/proc/self/stat") end -- no /proc: trust the pid
+  local s = f:read("*a") or ""
+  f:close()
+  return s:find(prefix, 1, true) ~= nil
+end
+
+--- Stops nginx and its watchdog and removes the directory. Idempotent.
 function Sim:stop()
   if self.stopped then return end
   self.stopped = true
   if self.session then self.session:close() end
+  if self.watchdog and is_watchdog(self.watchdog, self.prefix) then
+    exec("kill -KILL " .. self.watchdog .. " 2>/dev/null")
+  end
   local pid = (read_file(self.prefix .. "/nginx.pid") or ""):match("%d+")
   if pid then
     exec("kill -TERM " .. pid .. " 2>/dev/null")
@@ -368,6 +437,95 @@ local function random_port(prefix)
   return 20000 + rng % 40000
 end
 
+-- This process's pid and start time (in clock ticks since boot, field 22 of
+-- /proc/<pid>/stat, so that a new process given the same pid is not taken
+-- for it); without /proc, the pid from the shell and no start time.
+local function process_identity()
+  local f = io.open("/proc/self/stat", "rb")
+  if f then
+    local line = f:read("*l") or ""
+    f:close()
+    local pid, rest = line:match("^(%d+) .*%) (.*)$")
+    if pid then
+      local fields = {}
+      for x in rest:gmatch("%S+") do fields[#fields + 1] = x end
+      return pid, fields[20]
+    end
+  end
+  local h = io.popen("echo $PPID") -- the shell's parent: this process
+  local pid = h and h:read("*l")
+  if h then h:close() end
+  return pid and pid:match("^%d+$") and pid
+end
+
+-- The watchdog: a shell in its own session (so that a signal to this
+-- process's group does not reach it) that ignores the signals which end
+-- this process, polls this process five times a second and, once it is
+-- gone (or a zombie, or its pid belongs to a newer process), stops nginx
+-- and removes the prefix. It ends on its own when nginx is gone;
+-- Sim:stop() kills it first. Without it, a script that ends with os.exit(1)
+-- (which skips finalizers), a signal or SIGKILL would leave nginx running.
+local WATCHDOG = [[
+trap '' HUP INT QUIT TERM
+alive() {
+  if [ -r /proc/$p/stat ]; then
+    read -r s < /proc/$p/stat || return 1
+    s=${s##*") "}
+    set -- $s
+    [ "$1" != Z ] && [ "$1" != X ] && { [ -z "$t" ] || [ "${20}" = "$t" ]; }
+  elif [ -r /proc/self/stat ]; then
+    return 1
+  else
+    kill -0 $p 2>/dev/null
+  fi
+}
+while alive && kill -0 $n 2>/dev/null; do sleep 0.2; done
+alive && exit 0
+kill -TERM $n 2>/dev/null
+i=0
+while kill -0 $n 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL $n 2>/dev/null
+rm -rf "$d"
+]]
+
+local function start_watchdog(prefix, nginx_pid)
+  local pid, start = process_identity()
+  if not pid then return nil end
+  local script = "p=" .. pid .. " t=" .. (start or "") .. " n=" .. nginx_pid .. " d=" .. sh_quote(prefix) ..
+    "\n" .. WATCHDOG
+  local h = io.popen("if command -v setsid >/dev/null 2>&1; then s=setsid; else s=nohup; fi; " ..
+    "$s sh -c " .. sh_quote(script) .. " </dev/null >/dev/null 2>&1 & echo $!")
+  local wpid = h and h:read("*l")
+  if h then h:close() end
+  return wpid and wpid:match("^%d+$")
+end
+
+-- A private directory for nginx's prefix (mktemp -d: created 0700, a name
+-- no one else holds), under TMPDIR when its path is plain, else /tmp.
+local function private_dir()
+  local tmp = os.getenv("TMPDIR")
+  if not tmp or not tmp:match("^/[%w/._%-]*$") then tmp = "/tmp" end
+  local h = io.popen("mktemp -d " .. sh_quote(tmp:gsub("/+$", "") .. "/pinanalytics-sim.XXXXXX") .. " 2>/dev/null")
+  local dir = h and h:read("*l")
+  if h then h:close() end
+  if not dir or dir == "" then return nil end
+  return dir
+end
+
+-- The variables through which another Lua's modules would reach nginx's
+-- LuaJIT (after `eval "$(luarocks --lua-version=5.4 path)"`, its cjson.so,
+-- which LuaJIT cannot load): nginx starts without them.
+local LUA_ENV = { "LUA_PATH", "LUA_CPATH", "LUA_INIT" }
+for _, v in ipairs({ "5_1", "5_2", "5_3", "5_4", "5_5" }) do
+  for _, name in ipairs({ "LUA_PATH_", "LUA_CPATH_", "LUA_INIT_" }) do LUA_ENV[#LUA_ENV + 1] = name .. v end
+end
+
+local function start_nginx(nginx, prefix)
+  return exec("unset " .. table.concat(LUA_ENV, " ") .. "; exec " .. sh_quote(nginx) .. " -p " ..
+    sh_quote(prefix .. "/") .. " -c " .. sh_quote(prefix .. "/nginx.conf") .. " -e " ..
+    sh_quote(prefix .. "/logs/error.log") .. " >" .. sh_quote(prefix .. "/logs/start.log") .. " 2>&1")
+end
+
 local function stop_on_collect(self)
   -- Lua 5.1 and LuaJIT do not run __gc for tables: tie the object's life to
   -- a userdata whose __gc stops it (5.2+ use Sim.__gc directly).
@@ -392,33 +550,35 @@ function M.start(opts)
   local start_options = merge(opts)
   local control = merge(DEFAULTS, start_options)
   encode(control) -- raises before anything is created when it cannot be encoded
-  local prefix = os.tmpname()
-  os.remove(prefix)
-  -- logs/ is writable by nginx's worker, which runs as another user when
-  -- the master is started by root
-  assert(exec("mkdir -p " .. sh_quote(prefix .. "/logs") .. " " .. sh_quote(prefix .. "/tmp") ..
-    " && chmod 0777 " .. sh_quote(prefix .. "/logs") .. " && : >" .. sh_quote(prefix .. "/logs/requests.log") ..
-    " && chmod 0666 " .. sh_quote(prefix .. "/logs/requests.log")), "pinanalytics.simulator: cannot create " .. prefix)
+  local prefix = private_dir()
+  if not prefix or not exec("mkdir " .. sh_quote(prefix .. "/logs") .. " " .. sh_quote(prefix .. "/tmp")) then
+    error("pinanalytics.simulator: cannot create a temporary directory (mktemp -d under " ..
+      (os.getenv("TMPDIR") or "/tmp") .. ")", 2)
+  end
+  write_file(prefix .. "/logs/requests.log", "")
   local self = setmetatable({ prefix = prefix, control = control, start_options = start_options, stopped = true }, Sim)
   self.token = control.token
   write_control(self)
   local root = lua_root()
+  local user = user_directive()
   local last_err = ""
   for _ = 1, 20 do
     local port = random_port(prefix)
-    write_file(prefix .. "/nginx.conf", nginx_conf(prefix, port, root, opts.static_file))
+    write_file(prefix .. "/nginx.conf", nginx_conf(prefix, port, root, opts.static_file, user))
     write_file(prefix .. "/logs/error.log", "")
-    if exec(sh_quote(nginx) .. " -p " .. sh_quote(prefix .. "/") .. " -c " .. sh_quote(prefix .. "/nginx.conf") ..
-      " -e " .. sh_quote(prefix .. "/logs/error.log") .. " >" .. sh_quote(prefix .. "/logs/start.log") .. " 2>&1") then
+    if start_nginx(nginx, prefix) then
+      local pid
       for _ = 1, 100 do
-        if file_exists(prefix .. "/nginx.pid") then break end
+        pid = (read_file(prefix .. "/nginx.pid") or ""):match("%d+")
+        if pid then break end
         sleep(0.02)
       end
-      if file_exists(prefix .. "/nginx.pid") then
+      if pid then
         self.port = port
         self.url = "http://127.0.0.1:" .. port
         self.pinterest_url = self.url .. "/v5"
         self.stopped = false
+        self.watchdog = start_watchdog(prefix, pid)
         stop_on_collect(self)
         return self
       end

@@ -121,10 +121,7 @@ end
 ---------------------------------------------------------------- validation
 
 local APP_TYPES = { "ALL", "MOBILE", "TABLET", "WEB" }
-local ACCOUNT_METRICS = {
-  "ENGAGEMENT", "ENGAGEMENT_RATE", "IMPRESSION", "OUTBOUND_CLICK", "OUTBOUND_CLICK_RATE", "PIN_CLICK",
-  "PIN_CLICK_RATE", "SAVE", "SAVE_RATE",
-}
+local ACCOUNT_METRICS = data.ACCOUNT_METRICS
 local TOP_VIDEO_METRICS = {
   "IMPRESSION", "SAVE", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME",
   "QUARTILE_95_PERCENT_VIEW", "VIDEO_10S_VIEW", "VIDEO_START", "OUTBOUND_CLICK",
@@ -186,58 +183,8 @@ end
 
 ---------------------------------------------------------------- the account
 
-local function pin_id_of(i) return "9000" .. string.format("%014d", i * 7919) end
-local function board_id_of(i) return "5000" .. string.format("%014d", i * 104729) end
-
-local function account_pins(ctl)
-  local n = tonumber(ctl.pins_count) or 60
-  local out = {}
-  for i = 1, n do out[i] = pin_id_of(i) end
-  return out
-end
-
---- Account-level metrics of one day: pin metrics of the pseudo pin
--- "account" (per split value) plus engagement and the click rates.
-local function account_daily(key, date, app, today)
-  local m = data.daily(key, date, app, today)
-  m.ENGAGEMENT = m.SAVE + m.PIN_CLICK + m.OUTBOUND_CLICK + m.TOTAL_REACTIONS + m.TOTAL_COMMENTS
-  local imp = m.IMPRESSION
-  m.ENGAGEMENT_RATE = imp > 0 and m.ENGAGEMENT / imp or 0
-  m.OUTBOUND_CLICK_RATE = imp > 0 and m.OUTBOUND_CLICK / imp or 0
-  m.PIN_CLICK_RATE = imp > 0 and m.PIN_CLICK / imp or 0
-  return m
-end
-M.account_daily = account_daily
-
-local ACCOUNT_COUNTS = { "ENGAGEMENT", "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE" }
-
-local function account_response(key, s, e, app, metrics, today)
-  local daily, sum = {}, {}
-  for _, k in ipairs(ACCOUNT_COUNTS) do sum[k] = 0 end
-  for n = data.parse_date(s), data.parse_date(e) do
-    local date = data.format_date(n)
-    local m = account_daily(key, date, app, today)
-    local pick = {}
-    for _, k in ipairs(metrics) do pick[k] = m[k] end
-    daily[#daily + 1] = { date = date, data_status = data.status(date, today), metrics = pick }
-    for _, k in ipairs(ACCOUNT_COUNTS) do sum[k] = sum[k] + m[k] end
-  end
-  local imp = sum.IMPRESSION
-  sum.ENGAGEMENT_RATE = imp > 0 and sum.ENGAGEMENT / imp or 0
-  sum.OUTBOUND_CLICK_RATE = imp > 0 and sum.OUTBOUND_CLICK / imp or 0
-  sum.PIN_CLICK_RATE = imp > 0 and sum.PIN_CLICK / imp or 0
-  sum.SAVE_RATE = imp > 0 and sum.SAVE / imp or 0
-  local summary = {}
-  for _, k in ipairs(metrics) do summary[k] = sum[k] end
-  return { daily_metrics = daily, summary_metrics = summary }
-end
-
-local SPLITS = {
-  APP_TYPE = { "MOBILE", "TABLET", "WEB" },
-  OWNED_CONTENT = { "OTHER", "CLAIMED" },
-  SOURCE = { "YOUR_PINS", "OTHER_PINS" },
-  PIN_FORMAT = { "ORGANIC_IMAGE", "ORGANIC_PRODUCT", "ORGANIC_VIDEO" },
-}
+local function pins_count(ctl) return tonumber(ctl.pins_count) or data.PINS_COUNT end
+local function boards_count(ctl) return tonumber(ctl.boards_count) or data.BOARDS_COUNT end
 
 ---------------------------------------------------------------- routes
 
@@ -292,27 +239,21 @@ route("GET", "^/v5/pins/([^/]+)/analytics$", function(ctl, args, today, pin_id)
   return send(200, data.pin_analytics(pin_id, q, today))
 end)
 
-route("GET", "^/v5/user_account/analytics$", function(_, args, today)
+route("GET", "^/v5/user_account/analytics$", function(ctl, args, today)
   local prefix = "Invalid user account analytics parameters"
   local s, e = check_dates(prefix, args, today)
-  local metrics = check_metrics(prefix, args, ACCOUNT_METRICS, false)
-  for name, allowed in pairs(ENUMS) do check_enum(prefix, args, name, allowed) end
-  local app = one(args.app_types) or "ALL"
-  local split = check_enum(prefix, args, "split_field",
+  local q = { start_date = s, end_date = e, metric_types = check_metrics(prefix, args, ACCOUNT_METRICS, false),
+    pins_count = pins_count(ctl) }
+  for name, allowed in pairs(ENUMS) do q[name] = check_enum(prefix, args, name, allowed) end
+  q.split_field = check_enum(prefix, args, "split_field",
     { "NO_SPLIT", "APP_TYPE", "OWNED_CONTENT", "SOURCE", "PIN_FORMAT" }, "NO_SPLIT")
   check_ad_account(prefix, args)
-  if split == "NO_SPLIT" then
-    return send(200, { all = account_response("account", s, e, app, metrics, today) })
-  end
-  local out = {}
-  for _, v in ipairs(SPLITS[split]) do
-    if split ~= "APP_TYPE" then
-      out[v] = account_response("account|" .. v, s, e, app, metrics, today)
-    elseif app == "ALL" or app == v then
-      out[v] = account_response("account", s, e, v, metrics, today)
-    end
-  end
-  return send(200, out)
+  return send(200, data.user_account_analytics(q, today))
+end)
+
+route("GET", "^/v5/user_account$", function(ctl, args, today)
+  check_ad_account("Invalid user account parameters", args)
+  return send(200, data.user_account(today, { pins_count = pins_count(ctl), boards_count = boards_count(ctl) }))
 end)
 
 local function top(sorts, allowed_metrics, default_metrics)
@@ -332,7 +273,7 @@ local function top(sorts, allowed_metrics, default_metrics)
     check_ad_account(prefix, args)
     local app = one(args.app_types) or "ALL"
     local rows = {}
-    for _, id in ipairs(account_pins(ctl)) do
+    for _, id in ipairs(data.account_pins(pins_count(ctl))) do
       local sum = data.summary(id, s, e, app, today)
       sum.ENGAGEMENT = sum.SAVE + sum.PIN_CLICK + sum.OUTBOUND_CLICK + sum.TOTAL_REACTIONS + sum.TOTAL_COMMENTS
       local imp = sum.IMPRESSION
@@ -394,9 +335,9 @@ local function page(ctl, args, items)
 end
 
 local function pin_item(i, board, want_metrics, today)
-  local id = pin_id_of(i)
+  local id = data.pin_id_of(i)
   local item = {
-    id = id, title = "Simulated pin " .. i, board_id = board_id_of(board),
+    id = id, title = "Simulated pin " .. i, board_id = data.board_id_of(board),
     created_at = data.add_days(today, -(i % 200)) .. "T12:00:00", creative_type = "REGULAR",
   }
   if want_metrics then
@@ -416,25 +357,23 @@ local function list_check(args)
   return one(args.pin_metrics) == "true"
 end
 
-local function boards_count(ctl) return tonumber(ctl.boards_count) or 3 end
-
 route("GET", "^/v5/pins$", function(ctl, args, today)
   local want = list_check(args)
   local items = {}
   local nb = boards_count(ctl)
-  for i = 1, #account_pins(ctl) do items[i] = pin_item(i, (i - 1) % nb + 1, want, today) end
+  for i = 1, pins_count(ctl) do items[i] = pin_item(i, (i - 1) % nb + 1, want, today) end
   return page(ctl, args, items)
 end)
 
 route("GET", "^/v5/boards$", function(ctl, args)
   list_check(args)
   local items = {}
-  local n = #account_pins(ctl)
+  local n = pins_count(ctl)
   local nb = boards_count(ctl)
   for b = 1, nb do
     local count = 0
     for i = 1, n do if (i - 1) % nb + 1 == b then count = count + 1 end end
-    items[b] = { id = board_id_of(b), name = "Simulated board " .. b, privacy = "PUBLIC", pin_count = count }
+    items[b] = { id = data.board_id_of(b), name = "Simulated board " .. b, privacy = "PUBLIC", pin_count = count }
   end
   return page(ctl, args, items)
 end)
@@ -444,10 +383,10 @@ route("GET", "^/v5/boards/([^/]+)/pins$", function(ctl, args, today, board_id)
   local want = list_check(args)
   local nb = boards_count(ctl)
   local board
-  for b = 1, nb do if board_id_of(b) == board_id then board = b end end
+  for b = 1, nb do if data.board_id_of(b) == board_id then board = b end end
   if not board then return fail(404, 404, "Board not found.") end
   local items = {}
-  for i = 1, #account_pins(ctl) do
+  for i = 1, pins_count(ctl) do
     if (i - 1) % nb + 1 == board then items[#items + 1] = pin_item(i, board, want, today) end
   end
   return page(ctl, args, items)
@@ -492,16 +431,6 @@ local function oneup_period(args, today)
   return s, e
 end
 
-local function oneup_totals(id, s, e)
-  local sum = data.summary("oneup|" .. id, s, e, "ALL")
-  local days = data.parse_date(e) - data.parse_date(s) + 1
-  return {
-    posts = math.floor(days / 3) + data.hash(id .. s) % 4,
-    impressions = sum.IMPRESSION, saves = sum.SAVE, comments = sum.TOTAL_COMMENTS,
-    repins = sum.USER_FOLLOW + sum.PROFILE_VISIT, clicks = sum.PIN_CLICK + sum.OUTBOUND_CLICK,
-  }
-end
-
 local function pct_string(cur, last)
   local v
   if last == 0 then v = cur == 0 and 0 or 100 else v = (cur - last) / last * 100 end
@@ -514,31 +443,13 @@ end
 local function oneup_metrics(id, s, e)
   local len = data.parse_date(e) - data.parse_date(s) + 1
   local ps, pe = data.add_days(s, -len), data.add_days(s, -1)
-  local cur, prev = oneup_totals(id, s, e), oneup_totals(id, ps, pe)
+  local cur, prev = data.oneup_totals(id, s, e), data.oneup_totals(id, ps, pe)
   local out = {}
   for _, m in ipairs(ONEUP_METRICS) do
     out[#out + 1] = { key = m[1], name = m[2], description = m[3], value_current_period = cur[m[1]],
       value_last_period = prev[m[1]], percentage_change = pct_string(cur[m[1]], prev[m[1]]) }
   end
   return out
-end
-
-local function oneup_posts(id, s, e)
-  local posts = {}
-  local n = 12
-  for i = 1, n do
-    local pid = id .. string.format("%04d", i)
-    local sum = data.summary("oneup-post|" .. pid, s, e, "ALL")
-    posts[i] = {
-      id = "pin_" .. pid, page_id = "pinterest_account_" .. id, format = "image", text = "Simulated pin " .. i,
-      permalink = "https://pinterest.com/pin/" .. pid, media_type = "IMAGE",
-      media_url = "https://example.com/pin" .. i .. ".jpg",
-      stats = { impressions = sum.IMPRESSION, saves = sum.SAVE, comments = sum.TOTAL_COMMENTS,
-        repins = sum.USER_FOLLOW, clicks = sum.PIN_CLICK + sum.OUTBOUND_CLICK },
-      timestamp = data.add_days(s, (i - 1) % (data.parse_date(e) - data.parse_date(s) + 1)) .. " 09:00:00",
-    }
-  end
-  return posts
 end
 
 local function oneup_route(kind)
@@ -549,7 +460,7 @@ local function oneup_route(kind)
     if ctl.oneup_fail then return send(200, { success = false, message = ctl.oneup_fail }) end
     local s, e = oneup_period(args, today)
     local id = one(args.social_network_id)
-    local posts = oneup_posts(id, s, e)
+    local posts = data.oneup_posts(id, s, e)
     if kind == "posts" then
       return send(200, { success = true, data = { stats = oneup_metrics(id, s, e), posts = posts } })
     end
@@ -573,7 +484,7 @@ local function oneup_route(kind)
     }
     for _, p in ipairs(posts) do p.stats.engagement = nil end
     return send(200, { success = true, data = {
-      metrics = oneup_metrics(id, s, e), total_followers = 1000 + data.hash(id) % 9000, post_performance = perf,
+      metrics = oneup_metrics(id, s, e), total_followers = data.oneup_followers(id), post_performance = perf,
     } })
   end
 end
@@ -742,6 +653,8 @@ local function dispatch(ctl)
     end
     return send(200, stats_body())
   end
+  -- a failure of the simulator itself, for tests of what its user then sees
+  if ctl.crash then error("crash = true: the simulator fails on purpose (control option crash)") end
   local latency = tonumber(ctl.latency_ms)
   if latency and latency > 0 then ngx.sleep(latency / 1000) end
   local ov = ctl.override and ctl.override[path]
@@ -777,8 +690,53 @@ local function dispatch(ctl)
   return fail(404, 404, "Not found: " .. path)
 end
 
-function M.handle()
-  local ctl = control()
+-- Credentials never leave in what the simulator says about itself: OneUp's
+-- apiKey (a query value, so in nginx's own log lines that name the request)
+-- and anything shaped like an Authorization header value.
+local function scrub(s)
+  s = s:gsub("([Aa][Pp][Ii][Kk][Ee][Yy]=)[^&%s\"]*", "%1[REDACTED]")
+  s = s:gsub("([Bb][Ee][Aa][Rr][Ee][Rr]%s+)[^%s\",]+", "%1[REDACTED]")
+  s = s:gsub("([Bb][Aa][Ss][Ii][Cc]%s+)[^%s\",]+", "%1[REDACTED]")
+  return s
+end
+
+-- The last lines of nginx's error log (at most 8, 2000 bytes), or nil.
+local function error_log_tail()
+  local f = io.open(ngx.config.prefix() .. "logs/error.log", "rb")
+  if not f then return nil end
+  local size = f:seek("end")
+  f:seek("set", math.max(0, size - 2000))
+  local s = f:read("*a") or ""
+  f:close()
+  local lines = {}
+  for line in s:gmatch("[^\n]+") do lines[#lines + 1] = line end
+  if size > 2000 then table.remove(lines, 1) end -- cut: not a whole line
+  while #lines > 8 do table.remove(lines, 1) end
+  if #lines == 0 then return nil end
+  return scrub(table.concat(lines, "\n"))
+end
+
+-- A Lua error of the handler: a 500 whose message has the error and the
+-- end of nginx's error log before it (what nginx itself said), so that the
+-- client's error says why; then one line in that log (written here, not
+-- with ngx.log, whose line would name the request with its query string,
+-- and so OneUp's apiKey).
+local function crashed(err)
+  local text = ngx.req.get_method() .. " " .. ngx.var.uri .. ": " .. scrub(tostring(err))
+  local log = ngx.config.prefix() .. "logs/error.log"
+  local tail = error_log_tail()
+  local f = io.open(log, "ab")
+  if f then
+    f:write(os.date("!%Y/%m/%d %H:%M:%S"), " [error] simulator: ", (text:gsub("\n", " ")), "\n")
+    f:close()
+  end
+  if ngx.headers_sent then return end
+  ngx.header["x-pinterest-rid"] = ngx.var.request_id
+  return send(500, { code = 2787, message = "Simulator error at " .. text .. "\n(this error is also in " .. log ..
+    (tail and ", which ended with:\n" .. tail .. ")" or ", which was empty before)") })
+end
+
+local function handle(ctl)
   ngx.header["x-pinterest-rid"] = ngx.var.request_id
   -- the simulator's own control requests are not counted
   local counted = ngx.var.uri:sub(1, 6) ~= "/_sim/"
@@ -794,9 +752,13 @@ function M.handle()
       if err.oneup then return send(err.status, { message = err.message }) end
       return send(err.status, { code = err.code, message = err.message })
     end
-    ngx.log(ngx.ERR, "simulator: ", tostring(err))
-    return send(500, { code = 2787, message = "Simulator error: " .. tostring(err) })
+    error(err, 0)
   end
+end
+
+function M.handle()
+  local ok, err = pcall(function() handle(control()) end)
+  if not ok then return crashed(err) end
 end
 
 return M
