@@ -170,8 +170,9 @@ describe("endpoints", function()
       assert.equal(10, #all.daily_metrics)
       local imp, eng = 0, 0
       for _, d in ipairs(all.daily_metrics) do
-        local m = data.daily("account", d.date)
-        local want_eng = m.SAVE + m.PIN_CLICK + m.OUTBOUND_CLICK + m.TOTAL_REACTIONS + m.TOTAL_COMMENTS
+        -- source = "YOUR_PINS": the account's own pins only
+        local m = data.account_daily(d.date, { today = H.TODAY, source = "YOUR_PINS" })
+        local want_eng = m.ENGAGEMENT
         assert.equal(m.IMPRESSION, d.metrics.IMPRESSION)
         assert.equal(want_eng, d.metrics.ENGAGEMENT)
         imp, eng = imp + m.IMPRESSION, eng + want_eng
