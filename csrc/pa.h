@@ -62,6 +62,11 @@ struct curl_slist *pa_headers_with(lua_State *L, struct curl_slist *base, int id
 void pa_xfer_init(lua_State *L, pa_xfer *x, const pa_config *c);
 void pa_xfer_prepare(pa_xfer *x, const char *url, const char *method, const char *body, size_t blen,
                      struct curl_slist *headers);
+/*
+ * Pushes a table {lower-case name = value} parsed from a raw header block.
+ * Not static so that fuzz/headers.c can feed it arbitrary bytes.
+ */
+void pa_push_headers(lua_State *L, const pa_buf *head);
 /* Pushes status, headers, value[, decode_error, raw] or nil, kind, message, curl_code. */
 int pa_xfer_push_result(lua_State *L, pa_xfer *x, CURLcode rc);
 void pa_xfer_release(pa_xfer *x);

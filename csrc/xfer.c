@@ -314,7 +314,7 @@ static const char *pa_error_kind(const pa_xfer *x, CURLcode rc)
 }
 
 /* Parses the raw header block into a table {lower-case name = value}. */
-static void pa_push_headers(lua_State *L, const pa_buf *head)
+void pa_push_headers(lua_State *L, const pa_buf *head)
 {
 	const char *p = head->p, *end = head->p + head->len;
 	char name[128];
