@@ -125,7 +125,8 @@ test-asan: deps-test $(ASAN_SO)
 # each for FUZZ_SECONDS on its committed corpus fuzz/corpus/<target>/ (read
 # only; what a run adds goes to build/fuzz/corpus/<target>/) and fails on a
 # finding, whose input is left as build/fuzz/<target>-crash-* (or leak-,
-# timeout-, oom-); rerun it with build/fuzz/<target> FILE. `make fuzz-merge`
+# timeout-, oom-); rerun it with build/fuzz/<target> FILE. Dictionaries:
+# fuzz/<target>.dict, else fuzz/json.dict. `make fuzz-merge`
 # adds what the runs found to the committed corpora, minimised.
 .PHONY: fuzz fuzz-merge deps-fuzz
 FUZZ_CC      ?= clang-14
@@ -151,8 +152,8 @@ $(FUZZ_BINS): $(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(HDRS) $(FUZZ_OBJS)
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@failed=""; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(BUILD)/fuzz/corpus/$$t; \
-	  if $(BUILD)/fuzz/$$t $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/$$t- \
+	  mkdir -p $(BUILD)/fuzz/corpus/$$t; dict=fuzz/json.dict; [ ! -f fuzz/$$t.dict ] || dict=fuzz/$$t.dict; \
+	  if $(BUILD)/fuzz/$$t $(FUZZ_RUN) -dict=$$dict -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/$$t- \
 	      $(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1; then \
 	    echo "fuzz $$t: no finding in $(FUZZ_SECONDS) s;" \
 	      $$(grep -h '^stat::number_of_executed_units\|^stat::average_exec_per_sec' $(BUILD)/fuzz/$$t.log | \
