@@ -104,6 +104,13 @@ asan: $(ASAN_SO)
 	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(BUILD)/asan/?.so" -o TAP \
 	  spec/json_spec.lua spec/frame_spec.lua spec/session_spec.lua spec/bulk_spec.lua spec/pin_analytics_spec.lua
 
+# The soak benchmark alone (bench/run.lua runs it last): 100,000 requests on
+# one client and 100,000 through batches; writes section 5 of bench/RESULTS.md.
+.PHONY: soak
+soak: deps-bench
+	@$(MAKE) --no-print-directory build
+	$(LUA) bench/soak.lua
+
 # The whole busted suite (every spec file, as `make test` runs it) with the
 # C core built with ASan + UBSan; ends "N passed, N failed" like `make test`.
 # The simulator's nginx is started through a wrapper that drops the sanitizer
