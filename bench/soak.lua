@@ -4,9 +4,10 @@
 --
 --   - resident size (/proc/self/statm) after the first 10,000 requests of a
 --     part and at its end, each after a full collection: within 5 %;
---   - open file descriptors (/proc/<pid>/fd): the same after the first
---     10,000 requests and at the end of each part, and the same after
---     client:close() as before the client was made.
+--   - open file descriptors (/proc/<pid>/fd): the same after client:close()
+--     as before the client was made, and within each part no more at the
+--     end than after the first 10,000 requests (fewer is no leak: nginx
+--     closes a connection after 100,000 requests on it, keepalive_requests).
 --
 -- nginx serves one answer from a static file (no Lua on the server), so the
 -- client is what is exercised. Part 1 calls c:pin_analytics(id, params) in
@@ -51,6 +52,13 @@ local function capture(cmd)
 end
 
 local PAGE = tonumber(capture("getconf PAGESIZE")) or 4096
+local function loadavg()
+  local lf = io.open("/proc/loadavg")
+  local s = lf and lf:read("l") or "?"
+  if lf then lf:close() end
+  return (s:match("^(%S+ %S+ %S+)")) or s
+end
+local load_start = loadavg()
 local PID = assert(io.open("/proc/self/stat")):read("a"):match("^(%d+)")
 
 -- Resident size in KiB, after a full collection (garbage is not a leak).
@@ -105,7 +113,7 @@ local function part(name, calls, per_call, step)
   p.rss_end, p.fds_end = rss_kib(), fds()
   p.growth = (p.rss_end - p.rss_first) / p.rss_first
   p.rss_ok = math.abs(p.growth) <= RSS_TOLERANCE
-  p.fds_ok = p.fds_end == p.fds_first
+  p.fds_ok = p.fds_end <= p.fds_first
   return p
 end
 
@@ -173,8 +181,10 @@ add("`%s bench/soak.lua` (in its own process; `make soak` runs it alone), %s. Th
   "(`retries = 0`) makes %d `c:pin_analytics(id, params)` calls in a loop, then %d `c:pins_analytics(ids, params)` " ..
   "calls of %d pins each (one `GET /pins/{id}/analytics` a pin on the client's Batch, concurrency 8; the multi-pin " ..
   "endpoint is refused once, then remembered), keeping no result. Every answer is checked (7 days, no error). " ..
-  "Resident size from `/proc/self/statm` after a full collection; open file descriptors from `/proc/<pid>/fd`.",
-  "lua5.4", os.date("!%Y-%m-%d %H:%M UTC"), #data.PIN_METRICS, #body, N, N // PINS_A_CALL, PINS_A_CALL)
+  "Resident size from `/proc/self/statm` after a full collection; open file descriptors from `/proc/<pid>/fd`. " ..
+  "Load average %s at the start, %s at the end.",
+  "lua5.4", os.date("!%Y-%m-%d %H:%M UTC"), #data.PIN_METRICS, #body, N, N // PINS_A_CALL, PINS_A_CALL,
+  load_start, loadavg())
 add()
 add("| part | requests | time | requests/s | RSS after %d | RSS at the end | change | open fds after %d / at the end |",
   FIRST, FIRST)
@@ -189,8 +199,10 @@ add("- Open file descriptors: %d before the client was made, %d after `client:cl
   res.fds_after)
 add()
 add("Targets: RSS at the end within 5 %% of RSS after the first %d requests, in each part: **%s**. The same " ..
-  "open file descriptors at the end as after the first %d requests, and after closing the client as before " ..
-  "making it: **%s**.", FIRST, rss_ok and "met" or "not met", FIRST, fds_ok and "met" or "not met")
+  "open file descriptors after closing the client as before making it, and in each part no more at the end than " ..
+  "after the first %d requests: **%s**. (nginx closes a connection after %d requests on it, its " ..
+  "`keepalive_requests`; a count that falls at the end of the first part is that connection.)",
+  FIRST, rss_ok and "met" or "not met", FIRST, fds_ok and "met" or "not met", 100000)
 add()
 local section = table.concat(out, "\n")
 
