@@ -110,6 +110,81 @@ asan: $(ASAN_SO)
 	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(BUILD)/asan/?.so" -o TAP \
 	  $(ASAN_SPECS)
 
+# The soak benchmark alone (bench/run.lua runs it last): 100,000 requests on
+# one client and 100,000 through batches; writes section 5 of bench/RESULTS.md.
+.PHONY: soak
+soak: deps-bench
+	@$(MAKE) --no-print-directory build
+	$(LUA) bench/soak.lua
+
+# The whole busted suite (every spec file, as `make test` runs it) with the
+# C core built with ASan + UBSan; ends "N passed, N failed" like `make test`.
+# The simulator's nginx is started through a wrapper that drops the sanitizer
+# runtime from its environment: only the Lua process is instrumented.
+.PHONY: test-asan
+test-asan: deps-test $(ASAN_SO)
+	@printf '#!/bin/sh\nunset LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS\nexec \047%s\047 "$$@"\n' \
+	  "$${PINANALYTICS_NGINX:-$$([ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx || command -v nginx)}" >$(BUILD)/asan/nginx
+	@chmod 0755 $(BUILD)/asan/nginx
+	@log=$$(mktemp); \
+	PINANALYTICS_NGINX="$(CURDIR)/$(BUILD)/asan/nginx" $(ASAN_ENV) \
+	  $(LUA) /usr/bin/busted --cpath="$(BUILD)/asan/?.so" -o TAP >$$log 2>&1; rc=$$?; \
+	cat $$log; ok=$$(grep -c '^ok ' $$log); notok=$$(grep -c '^not ok ' $$log); rm -f $$log; \
+	if [ $$rc -ne 0 ] && [ $$notok -eq 0 ]; then echo "not ok - busted exited with status $$rc"; notok=1; fi; \
+	echo "$$ok passed, $$notok failed"; [ $$notok -eq 0 ]
+
+# libFuzzer targets, one program each (fuzz/*.c), with the C core built by
+# clang with -fsanitize=fuzzer-no-link,address,undefined. `make fuzz` runs
+# each for FUZZ_SECONDS on its committed corpus fuzz/corpus/<target>/ (read
+# only; what a run adds goes to build/fuzz/corpus/<target>/) and fails on a
+# finding, whose input is left as build/fuzz/<target>-crash-* (or leak-,
+# timeout-, oom-); rerun it with build/fuzz/<target> FILE. Dictionaries:
+# fuzz/<target>.dict, else fuzz/json.dict. `make fuzz-merge`
+# adds what the runs found to the committed corpora, minimised.
+.PHONY: fuzz fuzz-merge deps-fuzz
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 15
+FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
+FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+FUZZ_OBJS    := $(patsubst csrc/%.c,$(BUILD)/fuzz/obj/%.o,$(SRCS))
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_RUN     := -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+DEB_FUZZ     := $(DEB_BUILD) clang-14:/usr/bin/clang-14 \
+                libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+
+deps-fuzz:
+	@sh tools/deps.sh $(DEB_FUZZ)
+
+$(BUILD)/fuzz/obj/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PA_CFLAGS) -c $< -o $@
+
+$(FUZZ_BINS): $(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(HDRS) $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PA_CFLAGS) -o $@ $< $(FUZZ_OBJS) -llua5.4 $(PA_LIBS)
+
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus/$$t; dict=fuzz/json.dict; [ ! -f fuzz/$$t.dict ] || dict=fuzz/$$t.dict; \
+	  if $(BUILD)/fuzz/$$t $(FUZZ_RUN) -dict=$$dict -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/$$t- \
+	      $(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1; then \
+	    echo "fuzz $$t: no finding in $(FUZZ_SECONDS) s;" \
+	      $$(grep -h '^stat::number_of_executed_units\|^stat::average_exec_per_sec' $(BUILD)/fuzz/$$t.log | \
+	         sed 's/^stat::number_of_executed_units: */runs /; s/^stat::average_exec_per_sec: */exec\/s /'); \
+	  else \
+	    tail -n 60 $(BUILD)/fuzz/$$t.log; echo "fuzz $$t: FINDING (log: $(BUILD)/fuzz/$$t.log)"; \
+	    failed="$$failed $$t"; \
+	  fi; \
+	done; [ -z "$$failed" ] || { echo "fuzz: findings in$$failed"; exit 1; }
+
+fuzz-merge: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/merged/$$t && rm -f $(BUILD)/fuzz/merged/$$t/* && \
+	  $(BUILD)/fuzz/$$t $(FUZZ_RUN) -merge=1 $(BUILD)/fuzz/merged/$$t fuzz/corpus/$$t $(BUILD)/fuzz/corpus/$$t \
+	    >$(BUILD)/fuzz/$$t-merge.log 2>&1 && rm -f fuzz/corpus/$$t/* && cp $(BUILD)/fuzz/merged/$$t/* fuzz/corpus/$$t/ && \
+	  echo "fuzz-merge $$t: $$(ls fuzz/corpus/$$t | wc -l) inputs" || { tail -n 30 $(BUILD)/fuzz/$$t-merge.log; exit 1; }; \
+	done
+
 rock: deps-test
 	@sh tools/rock.sh
 

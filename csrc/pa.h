@@ -91,6 +91,9 @@ CURLcode pa_xfer_prepare(pa_xfer *x, const char *url, const char *method, const 
                          struct curl_slist *headers);
 /* Pushes status, headers, value[, decode_error, raw] or nil, kind, message, curl_code;
  * then gives back a large body buffer. */
+/* Pushes a table {lower-case name = value} parsed from a raw header block
+ * (the names are lower-cased in place). Not static: a fuzz target feeds it. */
+void pa_push_headers(lua_State *L, pa_buf *head);
 int pa_xfer_push_result(lua_State *L, pa_xfer *x, CURLcode rc);
 void pa_xfer_release(pa_xfer *x);
 char *pa_join_url(lua_State *L, char **buf, size_t *cap, const char *base, size_t blen, const char *target,

@@ -817,9 +817,9 @@ static int pa_is_ws(char c)
  * are joined with ", ". The block is rewritten in place (lower-case names,
  * folded lines moved up): it is scratch, and this keeps the work linear.
  */
-static void pa_push_headers(lua_State *L, pa_buf *head)
+void pa_push_headers(lua_State *L, pa_buf *head)
 {
-	char *p = head->p, *end = head->p + head->len;
+	char *p = head->p, *end = p != NULL ? p + head->len : NULL;
 	int t, rep = 0;
 	luaL_checkstack(L, 10, "pinanalytics: headers");
 	lua_newtable(L);
