@@ -326,6 +326,139 @@ describe("shapes", function()
   end)
 end)
 
+-- The clients pass each endpoint's shape, and a field the walk refuses comes
+-- back as an error naming it.
+describe("the clients", function()
+  local pa = require "pinanalytics"
+  local KEY = "oneup-key-typing"
+  local sim
+
+  setup(function()
+    sim = H.start { oneup_api_key = KEY, client_id = "app", client_secret = "app-secret", refresh_token = "rt-1" }
+  end)
+  teardown(function() if sim then sim:stop() end end)
+
+  -- a session whose requests record their shape
+  local function spy(real, shapes)
+    return setmetatable({}, { __index = function(_, k)
+      return function(_, ...)
+        if k == "request" then shapes[#shapes + 1] = select(5, ...) or "none" end
+        return real[k](real, ...)
+      end
+    end })
+  end
+
+  local function serve(path, body)
+    sim:configure { override = { [path] = { status = 200, body = body, noauth = true,
+      headers = { ["Content-Type"] = "application/json" } } } }
+  end
+
+  local function dated(over)
+    local p = { start_date = H.day(-9), end_date = H.day(0) }
+    for k, v in pairs(over or {}) do p[k] = v end
+    return p
+  end
+
+  it("Pinterest: each endpoint decodes with its shape, and numbers come typed", function()
+    local c = H.client(sim)
+    local shapes = {}
+    c.session = spy(c.session, shapes)
+    local top = assert(c:top_pins(dated { sort_by = "SAVE", metric_types = { "SAVE", "SAVE_RATE" } }))
+    assert(c:top_video_pins(dated { sort_by = "IMPRESSION" }))
+    local pins = assert(c:list_pins({ pin_metrics = true, page_size = 250 }):all())
+    local boards = assert(c:list_boards():all())
+    local board_pins = assert(c:list_board_pins(boards[1].id, { pin_metrics = true }):all())
+    assert(c:pin_analytics("42", dated { metric_types = { "SAVE" } }))
+    assert(c:user_account_analytics(dated {}))
+    assert(c:get("/user_account/analytics/top_pins", { start_date = H.day(-9), end_date = H.day(0), sort_by = "SAVE" }))
+    c:close()
+    assert.same({ "top_pins", "top_pins", "pins_list", "boards_list", "pins_list", "analytics", "analytics", "none" },
+      shapes)
+    if has_integers then
+      local p = top.pins[1]
+      assert.same({ "integer", "float", "integer", "string" }, types { p.metrics.SAVE, p.metrics.SAVE_RATE,
+        top.date_availability.latest_available_timestamp, p.pin_id })
+      assert.same({ "string", "integer", "integer" }, types { pins[1].id, pins[1].pin_metrics["90d"].impression,
+        board_pins[1].pin_metrics["90d"].pin_click })
+      assert.same({ "string", "integer" }, types { boards[1].id, boards[1].pin_count })
+    end
+  end)
+
+  it("Pinterest: a field the walk refuses is invalid_response naming it", function()
+    local c = H.client(sim)
+    serve("/v5/boards", '{"items":[{"id":"1","pin_count":5},{"id":"2","pin_count":"5"}],"bookmark":null}')
+    local items, err = c:list_boards():all()
+    assert.is_nil(items)
+    assert.equal("invalid_response", err.kind)
+    assert.equal("$.items[1].pin_count", err.path)
+    serve("/v5/pins", '{"items":[{"id":"1","pin_metrics":{"90d":{"impression":12345678901234567}}}]}')
+    items, err = c:list_pins():all()
+    assert.is_nil(items)
+    assert.equal('$.items[0].pin_metrics["90d"].impression', err.path)
+    assert.truthy(err.message:find("2^53", 1, true), err.message)
+    serve("/v5/user_account/analytics/top_pins", '{"pins":[{"pin_id":"1","metrics":{"SAVE":1e16}}]}')
+    local res
+    res, err = c:top_pins(dated { sort_by = "SAVE" })
+    assert.is_nil(res)
+    assert.equal("invalid_response", err.kind)
+    assert.equal("$.pins[0].metrics.SAVE", err.path)
+    -- a page the pager itself refuses is still named by the pager
+    serve("/v5/pins", '{"items":{"a":1}}')
+    items, err = c:list_pins():all()
+    assert.is_nil(items)
+    assert.equal("$.items", err.path)
+    sim:configure { override = {} }
+    c:close()
+  end)
+
+  it("OneUp: overview and posts decode with their shapes", function()
+    local one = pa.oneup { api_key = KEY, base_url = sim.url, clock = H.clock }
+    local shapes = {}
+    one.session = spy(one.session, shapes)
+    local ov = assert(one:overview { social_network_id = 123, preset = "last_30_days" })
+    local posts = assert(one:posts { social_network_id = 123, preset = "last_30_days" })
+    assert.same({ "oneup_overview", "oneup_posts" }, shapes)
+    if has_integers then
+      assert.same({ "integer", "integer", "integer", "integer" }, types { ov.metrics[1].value_current_period,
+        ov.total_followers, posts.posts[1].stats.impressions, posts.stats[2].value_last_period })
+    end
+    serve("/api/pinterest/posts", '{"success":true,"data":{"posts":[{},{"stats":{"saves":1e300}}]}}')
+    local res, err = one:posts { social_network_id = 123, preset = "last_30_days" }
+    sim:configure { override = {} }
+    assert.is_nil(res)
+    assert.equal("invalid_response", err.kind)
+    assert.equal("$.data.posts[1].stats.saves", err.path)
+    one:close()
+  end)
+
+  it("token refresh decodes with its shape and names a bad field", function()
+    local got = {}
+    local c = H.client(sim, { token = nil, client_id = "app", client_secret = "app-secret", refresh_token = "rt-1",
+      on_token = function(t) got[#got + 1] = t end })
+    assert(c:refresh())
+    local shapes = {}
+    c.oauth_session = spy(c.oauth_session, shapes)
+    serve("/v5/oauth/token", '{"access_token":"at-2","token_type":"bearer","expires_in":3600.0,"scope":"pins:read",' ..
+      '"refresh_token":"rt-2","refresh_token_expires_in":31536000.0,"refresh_token_expires_at":1767225600}')
+    assert(c:refresh())
+    assert.same({ "oauth_token" }, shapes)
+    assert.equal(3600, got[2].expires_in)
+    assert.equal(31536000, got[2].refresh_token_expires_in)
+    if has_integers then
+      assert.same({ "integer", "integer" }, types { got[2].expires_in, got[2].refresh_token_expires_in })
+    end
+    serve("/v5/oauth/token", '{"access_token":"at-3","expires_in":"3600"}')
+    local ok, err = c:refresh()
+    sim:configure { override = {} }
+    assert.is_nil(ok)
+    assert.equal("auth", err.kind)
+    assert.equal("$.expires_in", err.path)
+    assert.is_nil(err.body)
+    H.assert_no_secret(err, "at-3")
+    c:close()
+  end)
+end)
+
 describe("the spec fixtures", function()
   -- the numbers below were counted with the decoder these replace
   local cases = {
