@@ -288,6 +288,12 @@ int pa_json_decode_as(lua_State *L, const char *buf, size_t len, int shape, int 
 	return pa_decode_top(L, shape, shape_ok);
 }
 
+int pa_json_decode(lua_State *L, const char *buf, size_t len)
+{
+	int shape_ok;
+	return pa_json_decode_as(L, buf, len, PA_SHAPE_NONE, &shape_ok);
+}
+
 /*
  * core.decode(text [, shape]) -> value | nil, message
  * With a shape: value, shape_ok | nil, message (see pa_json_decode_as).

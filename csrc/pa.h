@@ -36,6 +36,8 @@ int pa_json_decode_lua(lua_State *L);
  * Raises only for memory errors.
  */
 int pa_json_decode_as(lua_State *L, const char *buf, size_t len, int shape, int *shape_ok);
+/* The same without a shape: numbers typed by the general rule. */
+int pa_json_decode(lua_State *L, const char *buf, size_t len);
 int pa_check_shape(lua_State *L, int idx);
 
 /* What the general rule for numbers needs to know about the text (json.c). */
