@@ -4,6 +4,7 @@
 --
 --   make bench
 --   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/?.so;;" lua5.4 bench/run.lua
+--   ... lua5.4 bench/run.lua overhead    section 1 alone, its text printed
 --
 -- Run from the checkout after `make build`. Sections:
 --   1. per-request overhead: one 90-day answer (~35 KB) from a static file,
@@ -374,7 +375,92 @@ local function json_of(cmd)
   return v
 end
 
+---------------------------------------------------------------- RESULTS.md text
+
+local out = {}
+local function add(fmt, ...)
+  if fmt == nil then out[#out + 1] = "" return end
+  out[#out + 1] = select("#", ...) > 0 and string.format(fmt, ...) or fmt
+end
+
+local function verdict(met) return met and "**met**" or "**not met**" end
+
+-- Section 1 of RESULTS.md from bench_overhead()'s figures.
+local function overhead_section(o)
+  add("## 1. Per-request overhead")
+  add()
+  add("One answer of `GET %s...` (90 days x all 15 pin metrics, %d bytes of JSON) served by nginx from a static " ..
+    "file, with no Lua on the server. Each run is %d requests after %d warm-up requests; each contender ran %d " ..
+    "times, in rounds (every contender once per round, (a) first). Requests/s are the median of the %d runs. " ..
+    "\"Against (a)\" is the median over the rounds of the contender's rate divided by (a)'s in the same round, " ..
+    "so that a slow spell of this virtual machine, which moves every rate, weighs on a round's contenders alike " ..
+    "(in this run (a)'s own rate went from %.0f to %.0f requests/s between rounds).",
+    o.url_path:match("^([^?]*)"), o.size, OV_N, OV_WARM, OV_RUNS, OV_RUNS,
+    math.min(table.unpack(o.contenders[1].rates)), math.max(table.unpack(o.contenders[1].rates)))
+  add()
+  add("| client | connections a request | requests/s | ms/request | against (a) | slowest..fastest run (req/s) |")
+  add("|---|---:|---:|---:|---:|---|")
+  for _, c in ipairs(o.contenders) do
+    local lo, hi = math.huge, 0
+    for _, v in ipairs(c.rates) do lo, hi = math.min(lo, v), math.max(hi, v) end
+    add("| %s | %.2f | %.0f | %.3f | %.2f | %.0f..%.0f |", c.label, c.opened / (OV_RUNS * (OV_N + OV_WARM)), c.rps,
+      1000 / c.rps, c.ratio, lo, hi)
+  end
+  add()
+  add("Connections a request: TCP connections opened during the runs (warm-up included; ActiveOpens in " ..
+    "/proc/net/snmp), divided by the requests. LuaSocket's `http.request` sends `Connection: close` " ..
+    "and cannot keep a connection alive, and urllib.request does the same, so (b), (c) and (d) pay for a new TCP " ..
+    "connection on every request; that is part of what is compared. (a) and pinanalytics keep one connection: " ..
+    "libcurl reported %d new connections during (a)'s timed requests, and pinanalytics's local port was %s.",
+    o.ceiling_conns, o.ports_same and "the same after every run" or "not the same after every run (it reconnected)")
+  add()
+  local pa_c
+  for _, c in ipairs(o.contenders) do if c.key == "pinanalytics" then pa_c = c end end
+  local ratio = pa_c.ratio
+  local rs = {}
+  for i, r in ipairs(pa_c.ratios) do rs[i] = string.format("%.2f", r) end
+  add("Target: pinanalytics at least 0.9 x (a). Measured: **%.2f x** (median of the rounds' ratios: %s; the " ..
+    "medians of the rates, %.0f against %.0f requests/s, give %.2f): %s.", ratio, table.concat(rs, ", "),
+    o.pinanalytics, o.ceiling, o.pinanalytics / o.ceiling, verdict(ratio >= 0.9))
+  add()
+  local p = o.prof
+  add("Where pinanalytics's time goes, measured in this run on the same body and connection: the same request cut " ..
+    "short at each stage (the client's internal Session object alone, decoding with the analytics shape as the " ..
+    "client does: transfer, decode, shape check and number typing in C; then the full call), and the decoders " ..
+    "alone; each the median of %d runs of %d calls, the stages taking turns in blocks of %d calls. A part is the " ..
+    "difference between two stages, so it carries their noise.", PROF_RUNS, PROF_N, PROF_BLOCK)
+  add()
+  add("| part | ms/request | share |")
+  add("|---|---:|---:|")
+  local function prow(name, ms)
+    add("| %s | %.3f | %.0f%%%s |", name, ms, ms / p.full * 100, ms < 0 and " (within the noise)" or "")
+  end
+  prow("transfer in C (libcurl, headers, buffers)", p.session - p.pa_decode_shaped)
+  prow("lua-cjson's decode (`cjson.decode` of the body, measured alone)", p.cjson_decode)
+  prow("shape check and number typing in C (`core.decode(body, \"analytics\")` minus `cjson.decode`)",
+    p.pa_decode_shaped - p.cjson_decode)
+  prow("argument checks, query building, result handling in Lua", p.full - p.session)
+  prow("**full `c:pin_analytics` call** (measured here, apart from the table above)", p.full)
+  add()
+  if math.type and math.type(cjson.decode("[1]")[1]) == "float" then
+    add("This lua-cjson (%s) decodes every number as a double, so the row \"shape check and number typing\" " ..
+      "includes rewriting every count of the answer as an integer, one table write each (counts are integers, " ..
+      "rates floats); lua-cjson 2.1.0.14 and later decode integer literals as integers themselves, and the walk then " ..
+      "only checks. (a) keeps the doubles.", cjson._VERSION or "?")
+    add()
+  end
+  add("For comparison: (a) took %.3f ms for the whole request; pinanalytics's general decoder (`core.decode(body)`: " ..
+    "lua-cjson, then a walk that makes every whole number below 2^53 an integer; used for answers without a shape " ..
+    "(`client:get`), and for answers outside their documented shape) took %.3f ms on this body.",
+    1000 / o.ceiling, p.pa_decode)
+  add()
+end
+
 ---------------------------------------------------------------- run
+
+-- `lua5.4 bench/run.lua overhead` measures section 1 alone and prints its
+-- text (for RESULTS.md) instead of writing the whole file.
+local ONLY_OVERHEAD = arg and arg[1] == "overhead"
 
 local t_start = now()
 local started = os.date("!%Y-%m-%d %H:%M UTC")
@@ -385,6 +471,14 @@ say("pinanalytics benchmarks, %s, %s", started, m.uname)
 say("1. per-request overhead (%d rounds of %d requests after %d warm-up, every contender per round)",
   OV_RUNS, OV_N, OV_WARM)
 local o = bench_overhead()
+if ONLY_OVERHEAD then
+  overhead_section(o)
+  io.stdout:write(string.format("\nMeasured on %s by `lua5.4 bench/run.lua overhead` (this section alone, %.0f s); " ..
+    "machine `%s`, %s, %s cores; load average %s at the start, %s at the end.\n\n", started, now() - t_start, m.uname,
+    m.cpu, m.cores, load_start, loadavg()))
+  io.stdout:write(table.concat(out, "\n"), "\n")
+  os.exit(0)
+end
 say("2. bulk: %d pins, %d ms latency, server limit %d requests/s", BULK_PINS, LATENCY_MS, LIMIT)
 local b = bench_bulk()
 say("3. memory")
@@ -397,14 +491,6 @@ local fm = json_of(LUA .. " " .. quote(BENCH .. "/frame_memory.lua") .. " " .. B
 local total = now() - t_start
 
 ---------------------------------------------------------------- RESULTS.md
-
-local out = {}
-local function add(fmt, ...)
-  if fmt == nil then out[#out + 1] = "" return end
-  out[#out + 1] = select("#", ...) > 0 and string.format(fmt, ...) or fmt
-end
-
-local function verdict(met) return met and "**met**" or "**not met**" end
 
 add("# Benchmarks")
 add()
@@ -420,73 +506,7 @@ add("- Commands run by `bench/run.lua`, besides its own Lua code: `%s`; `<tmp>/c
 add()
 
 -- 1
-add("## 1. Per-request overhead")
-add()
-add("One answer of `GET %s...` (90 days x all 15 pin metrics, %d bytes of JSON) served by nginx from a static " ..
-  "file, with no Lua on the server. Each run is %d requests after %d warm-up requests; each contender ran %d " ..
-  "times, in rounds (every contender once per round, (a) first). Requests/s are the median of the %d runs. " ..
-  "\"Against (a)\" is the median over the rounds of the contender's rate divided by (a)'s in the same round, " ..
-  "so that a slow spell of this virtual machine, which moves every rate, weighs on a round's contenders alike " ..
-  "(in this run (a)'s own rate went from %.0f to %.0f requests/s between rounds).",
-  o.url_path:match("^([^?]*)"), o.size, OV_N, OV_WARM, OV_RUNS, OV_RUNS,
-  math.min(table.unpack(o.contenders[1].rates)), math.max(table.unpack(o.contenders[1].rates)))
-add()
-add("| client | connections a request | requests/s | ms/request | against (a) | slowest..fastest run (req/s) |")
-add("|---|---:|---:|---:|---:|---|")
-for _, c in ipairs(o.contenders) do
-  local lo, hi = math.huge, 0
-  for _, v in ipairs(c.rates) do lo, hi = math.min(lo, v), math.max(hi, v) end
-  add("| %s | %.2f | %.0f | %.3f | %.2f | %.0f..%.0f |", c.label, c.opened / (OV_RUNS * (OV_N + OV_WARM)), c.rps,
-    1000 / c.rps, c.ratio, lo, hi)
-end
-add()
-add("Connections a request: TCP connections opened during the runs (warm-up included; ActiveOpens in " ..
-  "/proc/net/snmp), divided by the requests. LuaSocket's `http.request` sends `Connection: close` " ..
-  "and cannot keep a connection alive, and urllib.request does the same, so (b), (c) and (d) pay for a new TCP " ..
-  "connection on every request; that is part of what is compared. (a) and pinanalytics keep one connection: " ..
-  "libcurl reported %d new connections during (a)'s timed requests, and pinanalytics's local port was %s.",
-  o.ceiling_conns, o.ports_same and "the same after every run" or "not the same after every run (it reconnected)")
-add()
-local pa_c
-for _, c in ipairs(o.contenders) do if c.key == "pinanalytics" then pa_c = c end end
-local ratio = pa_c.ratio
-local rs = {}
-for i, r in ipairs(pa_c.ratios) do rs[i] = string.format("%.2f", r) end
-add("Target: pinanalytics at least 0.9 x (a). Measured: **%.2f x** (median of the rounds' ratios: %s; the " ..
-  "medians of the rates, %.0f against %.0f requests/s, give %.2f): %s.", ratio, table.concat(rs, ", "),
-  o.pinanalytics, o.ceiling, o.pinanalytics / o.ceiling, verdict(ratio >= 0.9))
-add()
-local p = o.prof
-add("Where pinanalytics's time goes, measured in this run on the same body and connection: the same request cut " ..
-  "short at each stage (the client's internal Session object alone, decoding with the analytics shape as the " ..
-  "client does: transfer, decode, shape check and number typing in C; then the full call), and the decoders " ..
-  "alone; each the median of %d runs of %d calls, the stages taking turns in blocks of %d calls. A part is the " ..
-  "difference between two stages, so it carries their noise.", PROF_RUNS, PROF_N, PROF_BLOCK)
-add()
-add("| part | ms/request | share |")
-add("|---|---:|---:|")
-local function prow(name, ms)
-  add("| %s | %.3f | %.0f%%%s |", name, ms, ms / p.full * 100, ms < 0 and " (within the noise)" or "")
-end
-prow("transfer in C (libcurl, headers, buffers)", p.session - p.pa_decode_shaped)
-prow("lua-cjson's decode (`cjson.decode` of the body, measured alone)", p.cjson_decode)
-prow("shape check and number typing in C (`core.decode(body, \"analytics\")` minus `cjson.decode`)",
-  p.pa_decode_shaped - p.cjson_decode)
-prow("argument checks, query building, result handling in Lua", p.full - p.session)
-prow("**full `c:pin_analytics` call** (measured here, apart from the table above)", p.full)
-add()
-if math.type and math.type(cjson.decode("[1]")[1]) == "float" then
-  add("This lua-cjson (%s) decodes every number as a double, so the row \"shape check and number typing\" " ..
-    "includes rewriting every count of the answer as an integer, one table write each (counts are integers, " ..
-    "rates floats); lua-cjson 2.1.0.14 and later decode integer literals as integers themselves, and the walk then " ..
-    "only checks. (a) keeps the doubles.", cjson._VERSION or "?")
-  add()
-end
-add("For comparison: (a) took %.3f ms for the whole request; pinanalytics's general decoder (`core.decode(body)`: " ..
-  "a pre-scan of the text, lua-cjson, a walk that makes integer literals integers; used for answers that are not " ..
-  "analytics, and for analytics answers outside the documented shape) took %.3f ms on this body.",
-  1000 / o.ceiling, p.pa_decode)
-add()
+overhead_section(o)
 
 -- 2
 local ideal = BULK_PINS / LIMIT

@@ -1,89 +1,321 @@
 /*
- * check.c - the fast path of the shape check of an analytics answer
- * (PinAnalyticsResponse / AnalyticsResponse): one walk in C that says
- * whether every part has its documented type, makes rates floats and counts
- * written with a fraction (240.0) integers.
- * When it says no, the Lua checker (pinanalytics.schema) walks the answer
- * again to name the first bad field; well-formed answers never pay for that.
+ * check.c - the documented shapes of the answers pinanalytics knows, and one
+ * walk that checks a decoded answer against its shape while giving each
+ * number the type the schema says.
+ *
+ * A shape is a small static table (below): each field is a count, a number,
+ * a metric, a string, a boolean, a date, an object of named fields, an array
+ * of one type or a map (string keys) of one type. What the walk does with a
+ * number:
+ *
+ *   count   a whole number with |v| < 2^53 becomes an integer (5.3+); one
+ *           with a fraction stays the float the server sent; anything from
+ *           2^53 on (a double that large may already be rounded, so it
+ *           cannot be trusted as a count) makes the walk say no
+ *   number  the general rule of json.c (the API says only "a number")
+ *   metric  by its name (the map key): a rate, always a float, when the
+ *           name ends in _RATE or _rate or is VIDEO_AVG_WATCH_TIME; a count
+ *           otherwise
+ *
+ * A field the shape does not name is typed by the general rule and is never
+ * a reason to say no. The walk says no when a named field has the wrong JSON
+ * type, a required field is missing, or a count is out of range; the caller
+ * then types the whole value by the general rule, and the Lua checkers
+ * (pinanalytics.schema, oneup.lua, paginate.lua) name the field. Those
+ * checkers refuse everything the walk refuses.
+ *
+ * The same walk, without the general rule, is core.check_analytics(value)
+ * for values that come from users: raw access only, no allocation once it
+ * has started (so no finalizer runs), and a depth fixed by the schema.
  */
-#include <math.h>
+#include <limits.h>
 #include <string.h>
 
 #include "pa.h"
 
 #define PA_EXACT_LIMIT 9007199254740992.0 /* 2^53: doubles hold every integer below */
 
-#if PA_HAVE_INTEGERS
-/* Is the metric named k[0..n) a rate (a float whatever its literal)? */
+/* ------------------------------------------------------------ the shapes */
+
+enum {
+	PA_K_COUNT, /* see above */
+	PA_K_NUMBER,
+	PA_K_METRIC,
+	PA_K_STRING,
+	PA_K_BOOL,
+	PA_K_DATE,   /* a string YYYY-MM-DD that is a real date */
+	PA_K_OBJECT, /* fields */
+	PA_K_ARRAY,  /* of */
+	PA_K_MAP     /* string -> of */
+};
+
+#define PA_REQ 1  /* the field must be present */
+#define PA_NULL 2 /* the field may be null */
+
+typedef struct pa_type pa_type;
+
+typedef struct {
+	const char *name;
+	size_t len;
+	const pa_type *type;
+	int flags;
+} pa_field;
+
+struct pa_type {
+	int kind;
+	const pa_type *of;      /* PA_K_ARRAY, PA_K_MAP */
+	const pa_field *fields; /* PA_K_OBJECT: ends with a NULL name */
+};
+
+#define PA_FIELD(name, type, flags) { name, sizeof(name) - 1, type, flags }
+#define PA_END { NULL, 0, NULL, 0 }
+
+static const pa_type pa_count = { PA_K_COUNT, NULL, NULL };
+static const pa_type pa_number = { PA_K_NUMBER, NULL, NULL };
+static const pa_type pa_metric = { PA_K_METRIC, NULL, NULL };
+static const pa_type pa_string = { PA_K_STRING, NULL, NULL };
+static const pa_type pa_bool = { PA_K_BOOL, NULL, NULL };
+static const pa_type pa_date = { PA_K_DATE, NULL, NULL };
+static const pa_type pa_metrics = { PA_K_MAP, &pa_metric, NULL }; /* metric name -> value */
+static const pa_type pa_strings = { PA_K_MAP, &pa_string, NULL };
+
+/* GET /pins/{id}/analytics, GET /user_account/analytics: split -> response */
+static const pa_field pa_day_fields[] = {
+	PA_FIELD("date", &pa_date, PA_REQ),
+	PA_FIELD("data_status", &pa_string, PA_REQ),
+	PA_FIELD("metrics", &pa_metrics, PA_REQ),
+	PA_END,
+};
+static const pa_type pa_day = { PA_K_OBJECT, NULL, pa_day_fields };
+static const pa_type pa_days = { PA_K_ARRAY, &pa_day, NULL };
+static const pa_field pa_response_fields[] = {
+	PA_FIELD("daily_metrics", &pa_days, 0),
+	PA_FIELD("summary_metrics", &pa_metrics, 0),
+	PA_FIELD("lifetime_metrics", &pa_metrics, 0),
+	PA_END,
+};
+static const pa_type pa_response = { PA_K_OBJECT, NULL, pa_response_fields };
+static const pa_type pa_analytics = { PA_K_MAP, &pa_response, NULL };
+/* GET /pins/analytics: pin id -> analytics answer */
+static const pa_type pa_pins_analytics = { PA_K_MAP, &pa_analytics, NULL };
+
+/* GET /user_account/analytics/top_pins and top_video_pins */
+static const pa_field pa_availability_fields[] = {
+	PA_FIELD("is_realtime", &pa_bool, 0),
+	PA_FIELD("latest_available_timestamp", &pa_number, 0), /* "number" in the API: ms since 1970 */
+	PA_END,
+};
+static const pa_type pa_availability = { PA_K_OBJECT, NULL, pa_availability_fields };
+static const pa_field pa_top_pin_fields[] = {
+	PA_FIELD("pin_id", &pa_string, PA_REQ),
+	PA_FIELD("metrics", &pa_metrics, PA_REQ),
+	PA_FIELD("data_status", &pa_strings, 0),
+	PA_END,
+};
+static const pa_type pa_top_pin = { PA_K_OBJECT, NULL, pa_top_pin_fields };
+static const pa_type pa_top_pin_list = { PA_K_ARRAY, &pa_top_pin, NULL };
+static const pa_field pa_top_pins_fields[] = {
+	PA_FIELD("date_availability", &pa_availability, 0),
+	PA_FIELD("pins", &pa_top_pin_list, 0),
+	PA_FIELD("sort_by", &pa_string, 0),
+	PA_END,
+};
+static const pa_type pa_top_pins = { PA_K_OBJECT, NULL, pa_top_pins_fields };
+
+/* GET /pins, GET /boards/{id}/pins: {items = [Pin], bookmark}. pin_metrics
+ * is "an object" in the API; its example is interval -> metric -> count. */
+static const pa_type pa_pin_metrics = { PA_K_MAP, &pa_metrics, NULL };
+static const pa_field pa_pin_fields[] = {
+	PA_FIELD("id", &pa_string, 0),
+	PA_FIELD("board_id", &pa_string, 0),
+	PA_FIELD("board_section_id", &pa_string, PA_NULL),
+	PA_FIELD("parent_pin_id", &pa_string, PA_NULL),
+	PA_FIELD("pin_metrics", &pa_pin_metrics, PA_NULL),
+	PA_END,
+};
+static const pa_type pa_pin = { PA_K_OBJECT, NULL, pa_pin_fields };
+static const pa_type pa_pin_list = { PA_K_ARRAY, &pa_pin, NULL };
+static const pa_field pa_pins_page_fields[] = {
+	PA_FIELD("items", &pa_pin_list, PA_REQ),
+	PA_FIELD("bookmark", &pa_string, PA_NULL),
+	PA_END,
+};
+static const pa_type pa_pins_page = { PA_K_OBJECT, NULL, pa_pins_page_fields };
+
+/* GET /boards: {items = [Board], bookmark} */
+static const pa_field pa_board_fields[] = {
+	PA_FIELD("id", &pa_string, 0),
+	PA_FIELD("pin_count", &pa_count, 0),
+	PA_FIELD("follower_count", &pa_count, 0),
+	PA_FIELD("collaborator_count", &pa_count, 0),
+	PA_END,
+};
+static const pa_type pa_board = { PA_K_OBJECT, NULL, pa_board_fields };
+static const pa_type pa_board_list = { PA_K_ARRAY, &pa_board, NULL };
+static const pa_field pa_boards_page_fields[] = {
+	PA_FIELD("items", &pa_board_list, PA_REQ),
+	PA_FIELD("bookmark", &pa_string, PA_NULL),
+	PA_END,
+};
+static const pa_type pa_boards_page = { PA_K_OBJECT, NULL, pa_boards_page_fields };
+
+/* OneUp: {success, data}. OneUp publishes no schema: the values of its
+ * metrics are numbers (the general rule); a post's stats are metrics. */
+static const pa_field pa_oneup_metric_fields[] = {
+	PA_FIELD("key", &pa_string, PA_REQ),
+	PA_FIELD("value_current_period", &pa_number, PA_REQ),
+	PA_FIELD("value_last_period", &pa_number, PA_REQ),
+	PA_FIELD("percentage_change", &pa_string, 0),
+	PA_END,
+};
+static const pa_type pa_oneup_metric = { PA_K_OBJECT, NULL, pa_oneup_metric_fields };
+static const pa_type pa_oneup_metric_list = { PA_K_ARRAY, &pa_oneup_metric, NULL };
+static const pa_field pa_overview_data_fields[] = {
+	PA_FIELD("metrics", &pa_oneup_metric_list, PA_REQ),
+	PA_FIELD("total_followers", &pa_number, 0),
+	PA_END,
+};
+static const pa_type pa_overview_data = { PA_K_OBJECT, NULL, pa_overview_data_fields };
+static const pa_field pa_overview_fields[] = {
+	PA_FIELD("success", &pa_bool, 0),
+	PA_FIELD("data", &pa_overview_data, PA_REQ),
+	PA_END,
+};
+static const pa_type pa_oneup_overview = { PA_K_OBJECT, NULL, pa_overview_fields };
+static const pa_field pa_post_fields[] = {
+	PA_FIELD("stats", &pa_metrics, 0),
+	PA_FIELD("timestamp", &pa_string, 0),
+	PA_END,
+};
+static const pa_type pa_post = { PA_K_OBJECT, NULL, pa_post_fields };
+static const pa_type pa_post_list = { PA_K_ARRAY, &pa_post, NULL };
+static const pa_field pa_posts_data_fields[] = {
+	PA_FIELD("stats", &pa_oneup_metric_list, 0),
+	PA_FIELD("posts", &pa_post_list, PA_REQ),
+	PA_END,
+};
+static const pa_type pa_posts_data = { PA_K_OBJECT, NULL, pa_posts_data_fields };
+static const pa_field pa_posts_fields[] = {
+	PA_FIELD("success", &pa_bool, 0),
+	PA_FIELD("data", &pa_posts_data, PA_REQ),
+	PA_END,
+};
+static const pa_type pa_oneup_posts = { PA_K_OBJECT, NULL, pa_posts_fields };
+
+/* POST /oauth/token (the refresh answer; only access_token is sure to come) */
+static const pa_field pa_token_fields[] = {
+	PA_FIELD("access_token", &pa_string, 0),
+	PA_FIELD("token_type", &pa_string, PA_NULL),
+	PA_FIELD("scope", &pa_string, PA_NULL),
+	PA_FIELD("response_type", &pa_string, PA_NULL),
+	PA_FIELD("refresh_token", &pa_string, PA_NULL),
+	PA_FIELD("expires_in", &pa_count, PA_NULL),
+	PA_FIELD("refresh_token_expires_in", &pa_count, PA_NULL),
+	PA_FIELD("refresh_token_expires_at", &pa_count, PA_NULL),
+	PA_END,
+};
+static const pa_type pa_oauth_token = { PA_K_OBJECT, NULL, pa_token_fields };
+
+/* Shape names, in the order of the PA_SHAPE_* numbers. */
+static const char *const pa_shape_names[] = {
+	"none", "analytics", "pins_analytics", "top_pins", "pins_list", "boards_list",
+	"oneup_overview", "oneup_posts", "oauth_token", NULL,
+};
+static const pa_type *const pa_shape_types[] = {
+	NULL, &pa_analytics, &pa_pins_analytics, &pa_top_pins, &pa_pins_page, &pa_boards_page,
+	&pa_oneup_overview, &pa_oneup_posts, &pa_oauth_token,
+};
+
+/* The shape named by the string at idx (none/nil: PA_SHAPE_NONE); raises on an unknown name. */
+int pa_check_shape(lua_State *L, int idx)
+{
+	if (lua_isnoneornil(L, idx))
+		return PA_SHAPE_NONE;
+	return luaL_checkoption(L, idx, NULL, pa_shape_names);
+}
+
+/* -------------------------------------------------------------- the walk */
+
+typedef struct {
+	lua_State *L;
+	pa_json_ctx *general; /* the general rule for what the shape does not name; NULL: leave it */
+	int trusted;          /* tables straight from lua-cjson (see pa_is_string_key) */
+	pa_num v;             /* the new value when a number is retyped */
+} pa_walker;
+
+static int pa_walk(pa_walker *w, const pa_type *t);
+
 static int pa_is_rate_name(const char *k, size_t n)
 {
-	if (n >= 5 && k[n - 5] == '_' && k[n - 4] == 'R' && k[n - 3] == 'A' && k[n - 2] == 'T' &&
-	    k[n - 1] == 'E')
+	if (n >= 5 && k[n - 5] == '_' &&
+	    (memcmp(k + n - 4, "RATE", 4) == 0 || memcmp(k + n - 4, "rate", 4) == 0))
 		return 1;
 	return n == 20 && memcmp(k, "VIDEO_AVG_WATCH_TIME", 20) == 0;
 }
-#endif
 
-/*
- * In a lua_next loop over the metrics table at idx (absolute), with a string
- * key and its number on top: gives the number its type by the metric's name,
- * a count an integer and a rate a float. Returns 1 when it replaced the
- * value in the table (only the key is left on top), 0 when the value stays
- * (key and value on top), -1 when the value is an integral double too large
- * to be exact (it stays).
- */
-static int pa_type_metric(lua_State *L, int idx)
+/* The number on top as a count. */
+static int pa_as_count(lua_State *L, pa_num *v)
 {
+	lua_Number d;
 #if PA_HAVE_INTEGERS
-	size_t n;
-	const char *k;
 	if (lua_isinteger(L, -1)) {
-		lua_Number v;
-		k = lua_tolstring(L, -2, &n);
-		if (!pa_is_rate_name(k, n))
-			return 0;
-		/* a rate written without a fraction */
-		v = (lua_Number)lua_tointeger(L, -1);
-		lua_pop(L, 1);
-		lua_pushvalue(L, -1);
-		lua_pushnumber(L, v);
-		lua_rawset(L, idx);
-		return 1;
-	} else {
-		lua_Number d = lua_tonumber(L, -1);
-		lua_Integer i;
-		if (!(d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT))
-			return d == floor(d) ? -1 : 0;
-		i = (lua_Integer)d;
-		if ((lua_Number)i != d)
-			return 0;
-		k = lua_tolstring(L, -2, &n);
-		if (pa_is_rate_name(k, n))
-			return 0;
-		/* a count as lua-cjson 2.1.0 gives it (a double), or written as 240.0 */
-		lua_pop(L, 1);
-		lua_pushvalue(L, -1);
-		lua_pushinteger(L, i);
-		lua_rawset(L, idx);
-		return 1;
+		lua_Integer i = lua_tointeger(L, -1);
+		return (i > -((lua_Integer)1 << 53) && i < ((lua_Integer)1 << 53)) ? PA_SAME : PA_NO;
+	}
+#endif
+	d = lua_tonumber(L, -1);
+	if (!(d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT)) /* NaN too */
+		return PA_NO;
+#if PA_HAVE_INTEGERS
+	if (pa_is_whole(d)) {
+		v->i = (lua_Integer)d;
+		return PA_INT;
 	}
 #else
-	(void)L;
-	(void)idx;
-	return 0;
+	(void)v;
 #endif
+	return PA_SAME;
 }
 
-/* Has the table at idx (absolute) no entry at all? */
-static int pa_is_empty(lua_State *L, int idx)
+/*
+ * The number on top as a metric, the key below it its name. The hot path
+ * of the analytics answers (one call a value): one look at the number, and
+ * at the name only when the number is whole.
+ */
+static int pa_as_metric(lua_State *L, pa_num *v)
 {
-	lua_pushnil(L);
-	if (lua_next(L, idx) == 0)
-		return 1;
-	lua_pop(L, 2);
-	return 0;
+	size_t n;
+	const char *k;
+	lua_Number d;
+#if PA_HAVE_INTEGERS
+	if (lua_isinteger(L, -1)) {
+		k = lua_tolstring(L, -2, &n);
+		if (!pa_is_rate_name(k, n))
+			return pa_as_count(L, v);
+		v->d = (lua_Number)lua_tointeger(L, -1); /* a rate written without a fraction */
+		return PA_FLOAT;
+	}
+#endif
+	d = lua_tonumber(L, -1);
+	if (d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT) {
+		if (!pa_is_whole(d))
+			return PA_SAME; /* a fraction is a float whatever the name */
+		k = lua_tolstring(L, -2, &n);
+		if (pa_is_rate_name(k, n))
+			return PA_SAME;
+#if PA_HAVE_INTEGERS
+		v->i = (lua_Integer)d; /* a count as lua-cjson 2.1.0 gives it (a double), or written 240.0 */
+		return PA_INT;
+#else
+		(void)v;
+		return PA_SAME;
+#endif
+	}
+	k = lua_tolstring(L, -2, &n);
+	return pa_is_rate_name(k, n) ? PA_SAME : PA_NO; /* a count that large cannot be trusted */
 }
 
+/* A table that is not a non-empty array: what lua-cjson makes of a JSON object. */
 static int pa_is_object(lua_State *L, int idx)
 {
 	int obj;
@@ -95,267 +327,195 @@ static int pa_is_object(lua_State *L, int idx)
 	return obj;
 }
 
-/* metric name -> number, each typed by pa_type_metric */
-static int pa_metrics_ok(lua_State *L, int idx)
+static int pa_is_empty(lua_State *L, int idx)
 {
-	idx = pa_absindex(L, idx);
-	if (!pa_is_object(L, idx))
-		return 0;
-	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TNUMBER) {
-			lua_pop(L, 2);
-			return 0;
-		}
-		/* a count too large to be exact stays as it is: the general decoder made it */
-		if (pa_type_metric(L, idx) != 1)
-			lua_pop(L, 1);
-	}
-	return 1;
-}
-
-static int pa_response_ok(lua_State *L, int idx)
-{
-	int ok = 1;
-	idx = pa_absindex(L, idx);
-	if (!pa_is_object(L, idx))
-		return 0;
-	lua_getfield(L, idx, "daily_metrics");
-	if (!lua_isnil(L, -1)) {
-		int d = lua_gettop(L);
-		size_t i, n;
-		if (lua_type(L, d) != LUA_TTABLE) {
-			lua_pop(L, 1);
-			return 0;
-		}
-		n = lua_rawlen(L, d);
-		for (i = 1; ok && i <= n; i++) {
-			size_t len;
-			const char *date;
-			int32_t day;
-			lua_rawgeti(L, d, (int)i);
-			if (!pa_is_object(L, -1)) {
-				ok = 0;
-			} else {
-				lua_getfield(L, -1, "date");
-				date = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-				ok = date != NULL && pa_parse_date(date, len, &day);
-				lua_pop(L, 1);
-				if (ok) {
-					lua_getfield(L, -1, "data_status");
-					ok = lua_type(L, -1) == LUA_TSTRING;
-					lua_pop(L, 1);
-				}
-				if (ok) {
-					lua_getfield(L, -1, "metrics");
-					ok = pa_metrics_ok(L, -1);
-					lua_pop(L, 1);
-				}
-			}
-			lua_pop(L, 1);
-		}
-		/* entries past the array part (a sparse "array") are not days */
-		if (ok && n == 0 && !pa_is_empty(L, d))
-			ok = 0;
-	}
-	lua_pop(L, 1);
-	if (ok) {
-		lua_getfield(L, idx, "summary_metrics");
-		ok = lua_isnil(L, -1) || pa_metrics_ok(L, -1);
-		lua_pop(L, 1);
-	}
-	if (ok) {
-		lua_getfield(L, idx, "lifetime_metrics");
-		ok = lua_isnil(L, -1) || pa_metrics_ok(L, -1);
-		lua_pop(L, 1);
-	}
-	return ok;
-}
-
-/* core.check_analytics(body) -> true when every part has its documented type */
-int pa_check_analytics(lua_State *L)
-{
-	int ok = 1;
-	luaL_checkany(L, 1);
-	lua_settop(L, 1);
-	if (!pa_is_object(L, 1)) {
-		lua_pushboolean(L, 0);
-		return 1;
-	}
-	lua_pushnil(L);
-	while (lua_next(L, 1) != 0) {
-		if (!pa_response_ok(L, -1)) {
-			lua_pop(L, 2);
-			ok = 0;
-			break;
-		}
-		lua_pop(L, 1);
-	}
-	lua_pushboolean(L, ok);
-	return 1;
-}
-
-/* ------------------------------------------------ typing while checking */
-
-/*
- * The strict walk behind decoding with the "analytics" shape: the answer
- * comes straight from lua-cjson (every number a double), and the walk both
- * checks it and gives the numbers their types from the schema, not from how
- * the literal was written: a count becomes an integer (5.3+), a rate a float.
- * It accepts only the documented fields; anything else (an unknown field, a
- * wrong type, a count too large for a double to hold exactly) makes it say
- * no, and the caller decodes the text again the general way. Returns 1 when
- * the whole answer is in the documented shape. Only for values straight from
- * lua-cjson: it relies on a table's keys being all strings (an object) or all
- * integers (an array).
- */
-
-static int pa_key_is(const char *k, size_t n, const char *lit, size_t litn)
-{
-	return n == litn && memcmp(k, lit, n) == 0;
-}
-
-/*
- * metric name -> number, typed in place. Only integral values need a look
- * at the name: a count that cjson gave as a double becomes an integer, a
- * rate stays (or becomes) a float.
- */
-static int pa_metrics_typed(lua_State *L, int idx)
-{
-	idx = pa_absindex(L, idx);
-	if (lua_type(L, idx) != LUA_TTABLE)
-		return 0;
 	lua_pushnil(L);
 	if (lua_next(L, idx) == 0)
 		return 1;
-	/* lua-cjson makes a JSON object's keys strings and an array's integers,
-	 * never both in one table: the first key tells for all */
-	if (lua_type(L, -2) != LUA_TSTRING) {
-		lua_pop(L, 2);
-		return 0;
-	}
-	do {
-		int typed;
-		if (lua_type(L, -1) != LUA_TNUMBER) {
-			lua_pop(L, 2);
-			return 0;
-		}
-		typed = pa_type_metric(L, idx);
-		if (typed < 0) {
-			lua_pop(L, 2);
-			return 0; /* the literal may hold more digits than a double: the general decoder */
-		}
-		if (typed == 0)
-			lua_pop(L, 1);
-	} while (lua_next(L, idx) != 0);
-	return 1;
+	lua_pop(L, 2);
+	return 0;
 }
 
-/* one element of daily_metrics: exactly date, data_status and metrics */
-static int pa_day_typed(lua_State *L, int idx)
+static int pa_is_null(lua_State *L, int idx)
 {
-	int seen = 0;
-	idx = pa_absindex(L, idx);
-	if (lua_type(L, idx) != LUA_TTABLE)
-		return 0;
-	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		size_t n, vlen;
-		const char *k, *v;
-		int ok = 0;
-		if (lua_type(L, -2) == LUA_TSTRING) {
-			k = lua_tolstring(L, -2, &n);
-			if (pa_key_is(k, n, "metrics", 7)) {
-				ok = !(seen & 1) && pa_metrics_typed(L, -1);
-				seen |= 1;
-			} else if (lua_type(L, -1) == LUA_TSTRING) {
-				v = lua_tolstring(L, -1, &vlen);
-				if (pa_key_is(k, n, "date", 4)) {
-					int32_t day;
-					ok = !(seen & 2) && pa_parse_date(v, vlen, &day);
-					seen |= 2;
-				} else if (pa_key_is(k, n, "data_status", 11)) {
-					ok = !(seen & 4);
-					seen |= 4;
-				}
-			}
-		}
-		lua_pop(L, 1);
-		if (!ok) {
-			lua_pop(L, 1);
-			return 0;
-		}
-	}
-	return seen == 7;
+	return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
 }
 
-/* one split: daily_metrics, summary_metrics, lifetime_metrics, each optional */
-static int pa_response_typed(lua_State *L, int idx)
+/*
+ * In a lua_next loop: is the key on top (below its value) a string? lua-cjson
+ * makes a JSON object's keys all strings and an array's all integers, so
+ * in a table straight from it the first key tells for all; a table from a
+ * user has each key looked at.
+ */
+static int pa_is_string_key(const pa_walker *w, int first)
 {
-	idx = pa_absindex(L, idx);
-	if (lua_type(L, idx) != LUA_TTABLE)
+	return (w->trusted && !first) || lua_type(w->L, -2) == LUA_TSTRING;
+}
+
+static const pa_field *pa_field_named(const pa_field *f, const char *k, size_t n)
+{
+	for (; f->name != NULL; f++)
+		if (f->len == n && memcmp(f->name, k, n) == 0)
+			return f;
+	return NULL;
+}
+
+static int pa_walk_object(pa_walker *w, const pa_type *t, int tab)
+{
+	lua_State *L = w->L;
+	unsigned long seen = 0, required = 0;
+	const pa_field *f;
+	int first;
+	if (!w->trusted && !pa_is_object(L, tab))
 		return 0;
+	for (f = t->fields; f->name != NULL; f++)
+		if (f->flags & PA_REQ)
+			required |= 1UL << (f - t->fields);
 	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		size_t n;
-		const char *k;
-		int ok = 0;
-		if (lua_type(L, -2) == LUA_TSTRING) {
-			k = lua_tolstring(L, -2, &n);
-			if (pa_key_is(k, n, "daily_metrics", 13)) {
-				if (lua_type(L, -1) == LUA_TTABLE) {
-					int d = lua_gettop(L);
-					size_t i, len = lua_rawlen(L, d);
-					ok = 1;
-					for (i = 1; ok && i <= len; i++) {
-						lua_rawgeti(L, d, (int)i);
-						ok = pa_day_typed(L, -1);
-						lua_pop(L, 1);
-					}
-					/* an empty array, not an object with keys */
-					if (ok && len == 0 && !pa_is_empty(L, d))
-						ok = 0;
-				}
-			} else if (pa_key_is(k, n, "summary_metrics", 15) ||
-			           pa_key_is(k, n, "lifetime_metrics", 16)) {
-				ok = pa_metrics_typed(L, -1);
-			}
+	for (first = 1; lua_next(L, tab) != 0; first = 0) {
+		int r = PA_SAME;
+		f = NULL;
+		if (pa_is_string_key(w, first)) {
+			size_t n;
+			const char *k = lua_tolstring(L, -2, &n);
+			f = pa_field_named(t->fields, k, n);
+		} else if (w->trusted) {
+			lua_pop(L, 2);
+			return 0; /* an array */
 		}
-		lua_pop(L, 1);
-		if (!ok) {
-			lua_pop(L, 1);
+		if (f != NULL) {
+			seen |= 1UL << (f - t->fields);
+			if (!((f->flags & PA_NULL) && pa_is_null(L, -1)))
+				r = pa_walk(w, f->type);
+		} else if (w->general != NULL) {
+			r = pa_json_general(L, w->general, &w->v);
+		}
+		if (!pa_settle_next(L, tab, r, &w->v))
 			return 0;
+	}
+	return (seen & required) == required;
+}
+
+static int pa_walk_array(pa_walker *w, const pa_type *t, int tab)
+{
+	lua_State *L = w->L;
+	size_t i, n = lua_rawlen(L, tab);
+	if (n == 0)
+		return pa_is_empty(L, tab);
+	if (n > INT_MAX)
+		return 0;
+	for (i = 1; i <= n; i++) {
+		int r;
+		lua_rawgeti(L, tab, (int)i);
+		r = pa_walk(w, t->of);
+		lua_pop(L, 1);
+		if (r == PA_NO)
+			return 0;
+		if (r != PA_SAME) {
+			pa_push_num(L, r, &w->v);
+			lua_rawseti(L, tab, (int)i);
 		}
 	}
 	return 1;
 }
 
-/* An object whose every value passes each(); 1 when it is one. */
-static int pa_object_of(lua_State *L, int idx, int (*each)(lua_State *, int))
+static int pa_walk_map(pa_walker *w, const pa_type *t, int tab)
 {
-	idx = pa_absindex(L, idx);
-	if (lua_type(L, idx) != LUA_TTABLE)
+	lua_State *L = w->L;
+	int first;
+	if (!w->trusted && !pa_is_object(L, tab))
 		return 0;
 	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		if (lua_type(L, -2) != LUA_TSTRING || !each(L, -1)) {
-			lua_pop(L, 2);
+	for (first = 1; lua_next(L, tab) != 0; first = 0) {
+		int r;
+		if (!pa_is_string_key(w, first))
+			r = PA_NO;
+		else if (t->of->kind == PA_K_METRIC) /* the common case, without the dispatch */
+			r = lua_type(L, -1) == LUA_TNUMBER ? pa_as_metric(L, &w->v) : PA_NO;
+		else
+			r = pa_walk(w, t->of);
+		if (!pa_settle_next(L, tab, r, &w->v))
 			return 0;
-		}
-		lua_pop(L, 1);
 	}
 	return 1;
 }
 
-/* split -> response (GET /pins/{id}/analytics, GET /user_account/analytics) */
-int pa_analytics_typed(lua_State *L, int idx)
+/* Checks and types the value on top as t. */
+static int pa_walk(pa_walker *w, const pa_type *t)
 {
-	luaL_checkstack(L, 8, "checking an analytics answer");
-	return pa_object_of(L, idx, pa_response_typed);
+	lua_State *L = w->L;
+	int vt = lua_type(L, -1);
+	switch (t->kind) {
+	case PA_K_COUNT:
+		return vt == LUA_TNUMBER ? pa_as_count(L, &w->v) : PA_NO;
+	case PA_K_NUMBER:
+		if (vt != LUA_TNUMBER)
+			return PA_NO;
+		return w->general != NULL ? pa_json_general(L, w->general, &w->v) : PA_SAME;
+	case PA_K_METRIC: /* only in a map (pa_walk_map): its key is the name */
+		return PA_NO;
+	case PA_K_STRING:
+		return vt == LUA_TSTRING ? PA_SAME : PA_NO;
+	case PA_K_BOOL:
+		return vt == LUA_TBOOLEAN ? PA_SAME : PA_NO;
+	case PA_K_DATE: {
+		size_t len;
+		const char *s;
+		int32_t day;
+		if (vt != LUA_TSTRING)
+			return PA_NO;
+		s = lua_tolstring(L, -1, &len);
+		return pa_parse_date(s, len, &day) ? PA_SAME : PA_NO;
+	}
+	case PA_K_OBJECT:
+		return vt == LUA_TTABLE && pa_walk_object(w, t, lua_gettop(L)) ? PA_SAME : PA_NO;
+	case PA_K_ARRAY:
+		return vt == LUA_TTABLE && pa_walk_array(w, t, lua_gettop(L)) ? PA_SAME : PA_NO;
+	case PA_K_MAP:
+		return vt == LUA_TTABLE && pa_walk_map(w, t, lua_gettop(L)) ? PA_SAME : PA_NO;
+	default:
+		return PA_NO;
+	}
 }
 
-/* pin id -> analytics answer (GET /pins/analytics) */
-int pa_pins_analytics_typed(lua_State *L, int idx)
+/*
+ * Checks and types the decoded value on top as the shape (not
+ * PA_SHAPE_NONE); 1 when it has the shape. What the shape does not name
+ * is typed by the general rule (g). When it says no, part of the value may
+ * be typed already: the caller types it all by the general rule, which
+ * gives the same as typing it so from the start (the walk changes only the
+ * subtype of whole numbers below 2^53). The caller reserved
+ * PA_WALK_STACK slots.
+ */
+int pa_shape_typed(lua_State *L, int shape, pa_json_ctx *g)
 {
-	return pa_object_of(L, idx, pa_analytics_typed);
+	pa_walker w;
+	w.L = L;
+	w.general = g;
+	w.trusted = 1;
+	return pa_walk(&w, pa_shape_types[shape]) != PA_NO;
+}
+
+/*
+ * core.check_analytics(value) -> true when value is an analytics answer in
+ * the documented shape (the "analytics" shape). Types its numbers in place
+ * as the shape says (counts integers, rates floats) and leaves what the
+ * shape does not name alone. For values from users: raw access only, and
+ * nothing is allocated once the walk has started, so neither a metamethod
+ * nor a finalizer runs.
+ */
+int pa_check_analytics(lua_State *L)
+{
+	pa_walker w;
+	int ok;
+	luaL_checkany(L, 1);
+	lua_settop(L, 1);
+	luaL_checkstack(L, PA_WALK_STACK, "checking an analytics answer");
+	w.L = L;
+	w.general = NULL;
+	w.trusted = 0;
+	lua_pushvalue(L, 1);
+	ok = pa_walk(&w, &pa_analytics) != PA_NO;
+	lua_pushboolean(L, ok);
+	return 1;
 }

@@ -3,25 +3,38 @@
  *
  * The instance comes from cjson.new(), so the caller's own cjson settings
  * (cjson.decode_max_depth, cjson.decode_invalid_numbers ...) never change how
- * pinanalytics decodes, and ours never change theirs.
+ * pinanalytics decodes, and ours never change theirs. The text goes to it as
+ * it is: what lua-cjson refuses is refused, with lua-cjson's message, and a
+ * string is never turned into a number.
  *
- * lua-cjson 2.1.0 decodes every number as a double, so on Lua 5.3+ a count
- * would come out as 240.0; newer versions return integers for integer
- * literals. To give the same answer with either, the text is scanned once
- * before decoding, and after decoding the values are fixed up:
+ * What a number becomes:
  *
- *   - an integer literal decodes to a Lua integer (5.3+);
- *   - a literal with a fraction or exponent stays a float, even when its
- *     value is integral ("1.0", "2e3"): such literals are passed to cjson as
- *     marker strings and turned back into floats afterwards;
- *   - an integer literal too long to survive a double (16+ digits) is passed
- *     as a marker string too and converted exactly on 5.3+.
+ *   - With a shape (an answer of an endpoint the library knows: "analytics",
+ *     "top_pins", "pins_list", ...), the schema decides field by field
+ *     (check.c): counts are integers, rates floats, IDs strings; a field the
+ *     schema does not name follows the general rule below.
+ *
+ *   - Without one (client:get, core.decode(text)), the general rule: a
+ *     number whose value is a whole number with |v| < 2^53 becomes an
+ *     integer on Lua 5.3+ (1.0 and 2e3 too); every other number is a float
+ *     (0.5, 1e300, 2^53 and beyond: a double that large may already be
+ *     rounded). On Lua 5.1/LuaJIT every number is a double.
+ *
+ * lua-cjson 2.1.0 gives every number as a double, and a literal with more
+ * digits than a double holds may come out as a whole number
+ * (5.0000000000000001 -> 5.0). The general rule judges the literal, not the
+ * double: when the text has a literal that is not a whole number but may
+ * have been rounded to one (found by one scan of the text, made only when
+ * the rule meets a whole number), that whole number stays a float wherever
+ * it appears in that text, because the decoded value cannot tell which
+ * literal it came from.
  *
  * JSON null decodes to cjson's null sentinel (a NULL light userdata),
  * exported as pinanalytics.core.null.
+ *
+ * Nothing here allocates outside Lua: a memory error raised at any point
+ * (and re-raised when it happens inside lua-cjson) loses nothing.
  */
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,78 +43,15 @@
 /* Registry key of the private cjson decode function. */
 static const char pa_json_decode_key = 'd';
 
-/* Marker strings: NUL byte, "pa:", kind letter, ':', the literal text. */
-#define PA_MARK_PREFIX "\\u0000pa:"
-#define PA_MARK_PREFIX_LEN 9 /* strlen(PA_MARK_PREFIX) */
-#define PA_MARK_DECODED_LEN 6 /* "\0pa:X:" once decoded */
+#define PA_EXACT_LIMIT 9007199254740992.0 /* 2^53 */
 
-typedef struct {
-	size_t start, len;
-	char kind; /* 'f': integral float literal, 'i': long integer literal */
-} pa_mark;
+/* ------------------------------------------- literals rounded to a whole number */
 
-typedef struct {
-	pa_mark *v;
-	size_t n, cap;
-} pa_marks;
+#if PA_HAVE_INTEGERS /* without integers every number stays a double: nothing to tell */
 
-static int pa_marks_push(pa_marks *m, size_t start, size_t len, char kind)
+static int pa_is_digit(char c)
 {
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		pa_mark *v = realloc(m->v, cap * sizeof *v);
-		if (v == NULL)
-			return 0;
-		m->v = v;
-		m->cap = cap;
-	}
-	m->v[m->n].start = start;
-	m->v[m->n].len = len;
-	m->v[m->n].kind = kind;
-	m->n++;
-	return 1;
-}
-
-static int pa_is_num_char(char c)
-{
-	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' ||
-	       c == 'E';
-}
-
-/*
- * Is the float literal s[0..len) integral (1.0, 2e3, -0.0)? Without an
- * exponent it is when every digit after the point is 0; with one, strtod
- * decides.
- */
-static int pa_float_literal_is_integral(const char *s, size_t len)
-{
-	char small[64];
-	char *tmp = small;
-	const char *dot = memchr(s, '.', len);
-	double d;
-	int integral;
-	if (memchr(s, 'e', len) == NULL && memchr(s, 'E', len) == NULL) {
-		size_t i;
-		if (dot == NULL)
-			return 1;
-		for (i = (size_t)(dot - s) + 1; i < len; i++)
-			if (s[i] != '0')
-				return 0;
-		return 1;
-	}
-	if (len >= sizeof small) {
-		tmp = malloc(len + 1);
-		if (tmp == NULL)
-			return 1; /* be safe: keep it a float through a marker */
-	}
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	errno = 0;
-	d = strtod(tmp, NULL);
-	integral = isfinite(d) && d == floor(d);
-	if (tmp != small)
-		free(tmp);
-	return integral;
+	return c >= '0' && c <= '9';
 }
 
 /* The index just past the closing quote of the string opening at s[i]. */
@@ -112,7 +62,7 @@ static size_t pa_skip_string(const char *s, size_t len, size_t i)
 		const char *q = p < len ? memchr(s + p, '"', len - p) : NULL;
 		size_t at, bs = 0;
 		if (q == NULL)
-			return len; /* unterminated: cjson reports it */
+			return len;
 		at = (size_t)(q - s);
 		while (at - bs > i + 1 && s[at - bs - 1] == '\\')
 			bs++;
@@ -123,241 +73,238 @@ static size_t pa_skip_string(const char *s, size_t len, size_t i)
 }
 
 /*
- * One pass over the text, outside strings, collecting the number literals
- * that need a marker. Malformed text is left for cjson to report.
- * Returns 0 on allocation failure.
+ * The number literal at s[*i] (-?digits[.digits][(e|E)[+-]digits]); moves
+ * *i past it. When the literal is not a whole number but a double may round
+ * it to one, stores that whole number in *out and returns 1.
+ *
+ * With k significant digits before the point, a value whose fraction
+ * starts with z zeros (or nines) is within 10^-(z+1) of a whole number,
+ * and a double near it is spaced about 2.2e-16 * 10^k apart: it can round
+ * to that whole number only when k + z >= 15. Below 1, only a value so
+ * small that it underflows (300 zeros or more) rounds to 0.
  */
-static int pa_scan_numbers(const char *s, size_t len, pa_marks *marks)
+static int pa_rounded_literal(const char *s, size_t len, size_t *i, lua_Number *out)
 {
-	size_t i = 0;
+	size_t p = *i, int_at, int_len, frac_at = 0, frac_len = 0, n, j;
+	long long exp = 0, point, f0;
+	int neg = 0, exp_neg = 0, k = 0;
+	char first;
+	lua_Number whole = 0;
+
+	if (s[p] == '-') {
+		neg = 1;
+		p++;
+	}
+	int_at = p;
+	while (p < len && pa_is_digit(s[p]))
+		p++;
+	int_len = p - int_at;
+	if (p < len && s[p] == '.') {
+		frac_at = ++p;
+		while (p < len && pa_is_digit(s[p]))
+			p++;
+		frac_len = p - frac_at;
+	}
+	if (p < len && (s[p] == 'e' || s[p] == 'E')) {
+		p++;
+		if (p < len && (s[p] == '+' || s[p] == '-'))
+			exp_neg = s[p++] == '-';
+		for (; p < len && pa_is_digit(s[p]); p++)
+			if (exp < 100000000)
+				exp = exp * 10 + (s[p] - '0');
+		if (exp_neg)
+			exp = -exp;
+	}
+	*i = p;
+	if (frac_len == 0 && exp >= 0)
+		return 0; /* an integer literal */
+
+	/* the digits int||frac, with the point after the first `point` of them */
+#define PA_DIGIT(x) ((size_t)(x) < int_len ? s[int_at + (x)] : s[frac_at + (x) - int_len])
+	n = int_len + frac_len;
+	point = (long long)int_len + exp;
+	if (point >= (long long)n)
+		return 0; /* a whole number */
+	f0 = point > 0 ? point : 0;
+	for (j = 0; j < (size_t)f0; j++) {
+		char d = PA_DIGIT(j);
+		if (k == 0 && d == '0')
+			continue;
+		if (++k > 16)
+			return 0; /* 10^16 and beyond: a float by the rule anyway */
+		whole = whole * 10 + (d - '0');
+	}
+	/* the fraction: -point implicit zeros, then the digits from f0 */
+	first = point < 0 ? '0' : PA_DIGIT(f0);
+	if (first != '0' && first != '9')
+		return 0;
+	{
+		long long run = point < 0 ? -point : 0;
+		for (j = (size_t)f0; j < n && PA_DIGIT(j) == first; j++)
+			run++;
+		if (j == n && first == '0')
+			return 0; /* only zeros after the point: a whole number */
+		if (first == '0' ? (k > 0 ? k + run < 15 : run < 300) : k + run < 15)
+			return 0;
+		if (first == '9')
+			whole += 1;
+	}
+#undef PA_DIGIT
+	*out = neg ? -whole : whole;
+	return 1;
+}
+
+/* One pass over the text outside strings: the whole numbers that literals
+ * may have been rounded to, stored in out (when not NULL); returns how many. */
+static size_t pa_scan_rounded(const char *s, size_t len, lua_Number *out)
+{
+	size_t i = 0, n = 0;
 	while (i < len) {
 		char c = s[i];
 		if (c == '"') {
 			i = pa_skip_string(s, len, i);
-		} else if (c == '-' || (c >= '0' && c <= '9')) {
-			size_t start = i, digits = 0;
-			int is_float = 0;
-			while (i < len && pa_is_num_char(s[i])) {
-				if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
-					is_float = 1;
-				else if (s[i] >= '0' && s[i] <= '9')
-					digits++;
-				i++;
-			}
-			if (is_float) {
-				if (pa_float_literal_is_integral(s + start, i - start) &&
-				    !pa_marks_push(marks, start, i - start, 'f'))
-					return 0;
-			} else if (digits > 15) {
-				if (!pa_marks_push(marks, start, i - start, 'i'))
-					return 0;
+		} else if (c == '-' || pa_is_digit(c)) {
+			lua_Number v;
+			if (pa_rounded_literal(s, len, &i, &v)) {
+				if (out != NULL)
+					out[n] = v;
+				n++;
 			}
 		} else {
 			i++;
 		}
 	}
-	return 1;
+	return n;
 }
 
-/* Builds the text with every marked literal replaced by a marker string. */
-static char *pa_rewrite(const char *s, size_t len, const pa_marks *marks, size_t *outlen)
+static int pa_cmp_number(const void *a, const void *b)
 {
-	size_t extra = marks->n * (PA_MARK_PREFIX_LEN + 4);
-	char *out = malloc(len + extra + 1);
-	size_t i, pos = 0, o = 0;
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < marks->n; i++) {
-		const pa_mark *m = &marks->v[i];
-		memcpy(out + o, s + pos, m->start - pos);
-		o += m->start - pos;
-		out[o++] = '"';
-		memcpy(out + o, PA_MARK_PREFIX, PA_MARK_PREFIX_LEN);
-		o += PA_MARK_PREFIX_LEN;
-		out[o++] = m->kind;
-		out[o++] = ':';
-		memcpy(out + o, s + m->start, m->len);
-		o += m->len;
-		out[o++] = '"';
-		pos = m->start + m->len;
+	lua_Number x = *(const lua_Number *)a, y = *(const lua_Number *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Is the whole number d one that a literal of the text may have been rounded to? */
+static int pa_is_rounded(lua_State *L, pa_json_ctx *c, lua_Number d)
+{
+	if (!c->scanned) {
+		size_t n = pa_scan_rounded(c->text, c->len, NULL);
+		c->scanned = 1;
+		if (n > 0) {
+			/* owned by the GC (held in the reserved slot): a raise loses nothing */
+			lua_Number *v = lua_newuserdata(L, n * sizeof *v);
+			lua_replace(L, c->slot);
+			pa_scan_rounded(c->text, c->len, v);
+			qsort(v, n, sizeof *v, pa_cmp_number);
+			c->rounded = v;
+			c->n = n;
+		}
 	}
-	memcpy(out + o, s + pos, len - pos);
-	o += len - pos;
-	out[o] = '\0';
-	*outlen = o;
-	return out;
+	return c->n > 0 && bsearch(&d, c->rounded, c->n, sizeof d, pa_cmp_number) != NULL;
 }
-
-/* Replaces a marker string at the top of the stack with its number. */
-static void pa_unmark(lua_State *L, const char *str, size_t len)
-{
-	char kind = str[4];
-	const char *lit = str + PA_MARK_DECODED_LEN;
-	(void)len;
-	lua_pop(L, 1);
-#if PA_HAVE_INTEGERS
-	if (kind == 'i' && lua_stringtonumber(L, lit) != 0)
-		return;
 #endif
-	(void)kind;
-	lua_pushnumber(L, (lua_Number)strtod(lit, NULL));
-}
 
-static int pa_is_marker(const char *s, size_t len)
+/* ------------------------------------------------------------ the general rule */
+
+/*
+ * The general rule for the value on top (a table: everything in it, in
+ * place); PA_SAME, or PA_INT/PA_FLOAT with the new value in *out. Depth is
+ * bounded by lua-cjson's (PA_JSON_MAX_DEPTH); the caller reserved
+ * PA_WALK_STACK slots.
+ */
+int pa_json_general(lua_State *L, pa_json_ctx *c, pa_num *out)
 {
-	return len > PA_MARK_DECODED_LEN && s[0] == '\0' && s[1] == 'p' && s[2] == 'a' &&
-	       s[3] == ':' && (s[4] == 'f' || s[4] == 'i') && s[5] == ':';
+	int t = lua_type(L, -1);
+	if (t == LUA_TTABLE) {
+		int tab = lua_gettop(L);
+		lua_pushnil(L);
+		while (lua_next(L, tab) != 0)
+			pa_settle_next(L, tab, pa_json_general(L, c, out), out);
+		return PA_SAME;
+	}
+#if PA_HAVE_INTEGERS
+	if (t == LUA_TNUMBER) {
+		lua_Number d = lua_tonumber(L, -1);
+		int whole = d > -PA_EXACT_LIMIT && d < PA_EXACT_LIMIT && pa_is_whole(d) && !pa_is_rounded(L, c, d);
+		if (lua_isinteger(L, -1) ? whole : !whole)
+			return PA_SAME;
+		if (whole) {
+			out->i = (lua_Integer)d;
+			return PA_INT;
+		}
+		out->d = d; /* an integer from 2^53 on */
+		return PA_FLOAT;
+	}
+#else
+	(void)c;
+	(void)out;
+#endif
+	return PA_SAME;
 }
 
 /*
- * Walks the decoded value at idx: integral doubles become integers (5.3+),
- * marker strings become numbers. Counts the markers converted.
+ * Decodes the text on top of the stack, replacing it with the value (1) or
+ * lua-cjson's message (0). With a shape, *shape_ok says whether the value
+ * has it (then typed by the schema; otherwise by the general rule).
+ * Raises only for memory errors.
  */
-static void pa_fixup(lua_State *L, int idx, int depth, size_t *converted)
+static int pa_decode_top(lua_State *L, int shape, int *shape_ok)
 {
-	idx = pa_absindex(L, idx);
-	luaL_checkstack(L, 4, "JSON document too deeply nested");
-	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		int t = lua_type(L, -1);
-		if (t == LUA_TTABLE) {
-			if (depth < PA_JSON_MAX_DEPTH + 1)
-				pa_fixup(L, -1, depth + 1, converted);
-		}
-#if PA_HAVE_INTEGERS
-		else if (t == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-			lua_Number d = lua_tonumber(L, -1);
-			if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+	int text = lua_gettop(L), rc;
+	pa_json_ctx c;
+	*shape_ok = 0;
+	luaL_checkstack(L, PA_WALK_STACK, "decoding JSON");
+	c.text = lua_tolstring(L, text, &c.len);
+	c.slot = text + 1;
+	c.scanned = 0;
+	c.n = 0;
+	c.rounded = NULL;
+	lua_pushnil(L); /* the slot: what pa_is_rounded finds, once it looked */
+	pa_rawgetp(L, LUA_REGISTRYINDEX, &pa_json_decode_key);
+	lua_pushvalue(L, text);
+	rc = lua_pcall(L, 1, 1, 0);
+	if (rc == LUA_ERRMEM)
+		lua_error(L); /* not a property of the text */
+	if (rc == LUA_OK) {
+		if (shape != PA_SHAPE_NONE)
+			*shape_ok = pa_shape_typed(L, shape, &c);
+		if (!*shape_ok) {
+			pa_num v;
+			int r = pa_json_general(L, &c, &v);
+			if (r != PA_SAME) { /* a number at the top level */
 				lua_pop(L, 1);
-				lua_pushvalue(L, -1);
-				lua_pushinteger(L, (lua_Integer)d);
-				lua_rawset(L, idx);
-				continue;
+				pa_push_num(L, r, &v);
 			}
 		}
-#endif
-		else if (t == LUA_TSTRING && *converted != (size_t)-1) {
-			size_t len;
-			const char *s = lua_tolstring(L, -1, &len);
-			if (pa_is_marker(s, len)) {
-				pa_unmark(L, s, len);
-				lua_pushvalue(L, -2);
-				lua_insert(L, -2);
-				lua_rawset(L, idx);
-				(*converted)++;
-				continue;
-			}
-		}
-		lua_pop(L, 1);
 	}
+	/* else: cjson's message, e.g. "Expected value but found invalid token at character 1" */
+	lua_replace(L, text);
+	lua_settop(L, text);
+	return rc == LUA_OK;
+}
+
+int pa_json_decode_as(lua_State *L, const char *buf, size_t len, int shape, int *shape_ok)
+{
+	lua_pushlstring(L, buf, len);
+	return pa_decode_top(L, shape, shape_ok);
 }
 
 int pa_json_decode(lua_State *L, const char *buf, size_t len)
 {
-	pa_marks marks = { NULL, 0, 0 };
-	char *rewritten = NULL;
-	size_t converted = 0;
-	int top = lua_gettop(L);
-
-	if (!pa_scan_numbers(buf, len, &marks)) {
-		free(marks.v);
-		lua_pushliteral(L, "out of memory while scanning JSON");
-		return 0;
-	}
-	pa_rawgetp(L, LUA_REGISTRYINDEX, &pa_json_decode_key);
-	if (marks.n > 0) {
-		size_t newlen;
-		rewritten = pa_rewrite(buf, len, &marks, &newlen);
-		if (rewritten == NULL) {
-			free(marks.v);
-			lua_settop(L, top);
-			lua_pushliteral(L, "out of memory while scanning JSON");
-			return 0;
-		}
-		lua_pushlstring(L, rewritten, newlen);
-		free(rewritten);
-	} else {
-		lua_pushlstring(L, buf, len);
-	}
-	if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-		free(marks.v);
-		/* cjson's message, e.g. "Expected value but found invalid token at character 1" */
-		return 0;
-	}
-	if (marks.n == 0)
-		converted = (size_t)-1; /* no markers: leave every string alone */
-	if (lua_type(L, -1) == LUA_TTABLE) {
-		pa_fixup(L, -1, 1, &converted);
-	} else if (marks.n > 0 && lua_type(L, -1) == LUA_TSTRING) {
-		size_t slen;
-		const char *s = lua_tolstring(L, -1, &slen);
-		if (pa_is_marker(s, slen)) {
-			pa_unmark(L, s, slen);
-			converted++;
-		}
-	} else if (PA_HAVE_INTEGERS && lua_type(L, -1) == LUA_TNUMBER) {
-		lua_Number d = lua_tonumber(L, -1);
-		if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-			lua_pop(L, 1);
-			lua_pushinteger(L, (lua_Integer)d);
-		}
-	}
-	if (marks.n > 0 && converted != marks.n) {
-		free(marks.v);
-		lua_settop(L, top);
-		lua_pushliteral(L, "JSON text contains strings that imitate internal number markers");
-		return 0;
-	}
-	free(marks.v);
-	return 1;
-}
-
-/*
- * Decoding with a known shape: PA_SHAPE_ANALYTICS (one analytics answer,
- * keyed by split) or PA_SHAPE_PINS_ANALYTICS (such answers keyed by pin id).
- * The text goes to cjson as it is (no scan, no marker strings), and one walk
- * (check.c) checks the answer against the schema while giving every number
- * its type from the schema. An answer that walk does not accept is decoded
- * again the general way, so the caller gets exactly what pa_json_decode
- * gives and checks it itself; *shape_ok says which happened.
- */
-int pa_json_decode_as(lua_State *L, const char *buf, size_t len, int shape, int *shape_ok)
-{
-	*shape_ok = 0;
-	if (shape != PA_SHAPE_NONE) {
-		pa_rawgetp(L, LUA_REGISTRYINDEX, &pa_json_decode_key);
-		lua_pushlstring(L, buf, len);
-		if (lua_pcall(L, 1, 1, 0) != LUA_OK)
-			return 0; /* not JSON: the general way would say the same */
-		if (shape == PA_SHAPE_ANALYTICS ? pa_analytics_typed(L, -1) : pa_pins_analytics_typed(L, -1)) {
-			*shape_ok = 1;
-			return 1;
-		}
-		lua_pop(L, 1);
-	}
-	return pa_json_decode(L, buf, len);
-}
-
-/* The shape named by the string at idx (none/nil: PA_SHAPE_NONE); raises on an unknown name. */
-int pa_check_shape(lua_State *L, int idx)
-{
-	static const char *const names[] = { "none", "analytics", "pins_analytics", NULL };
-	if (lua_isnoneornil(L, idx))
-		return PA_SHAPE_NONE;
-	return luaL_checkoption(L, idx, NULL, names);
+	int shape_ok;
+	return pa_json_decode_as(L, buf, len, PA_SHAPE_NONE, &shape_ok);
 }
 
 /*
  * core.decode(text [, shape]) -> value | nil, message
- * With shape "analytics" or "pins_analytics": value, shape_ok | nil, message
- * (see pa_json_decode_as).
+ * With a shape: value, shape_ok | nil, message (see pa_json_decode_as).
  */
 int pa_json_decode_lua(lua_State *L)
 {
-	size_t len;
-	const char *s = luaL_checklstring(L, 1, &len);
-	int shape = pa_check_shape(L, 2), shape_ok;
-	if (pa_json_decode_as(L, s, len, shape, &shape_ok)) {
+	int shape, shape_ok;
+	luaL_checklstring(L, 1, NULL);
+	shape = pa_check_shape(L, 2);
+	lua_pushvalue(L, 1); /* the caller's string itself: no copy of the text */
+	if (pa_decode_top(L, shape, &shape_ok)) {
 		if (shape == PA_SHAPE_NONE)
 			return 1;
 		lua_pushboolean(L, shape_ok);

@@ -17,20 +17,95 @@
 
 /* json.c */
 void pa_json_open(lua_State *L);
-/*
- * Decodes buf[0..len) with the private lua-cjson instance and applies the
- * number fix-ups (integers stay integers, integral floats stay floats).
- * On success pushes the value and returns 1; on failure pushes an error
- * message and returns 0. Never raises, except for memory errors.
- */
-int pa_json_decode(lua_State *L, const char *buf, size_t len);
 int pa_json_decode_lua(lua_State *L);
-/* Shapes a body can be decoded as (see pa_json_decode_as). */
+/* Shapes a body can be decoded as (names: pa_check_shape in check.c). */
 #define PA_SHAPE_NONE 0
-#define PA_SHAPE_ANALYTICS 1
-#define PA_SHAPE_PINS_ANALYTICS 2
+#define PA_SHAPE_ANALYTICS 1      /* GET /pins/{id}/analytics, GET /user_account/analytics */
+#define PA_SHAPE_PINS_ANALYTICS 2 /* GET /pins/analytics */
+#define PA_SHAPE_TOP_PINS 3       /* GET /user_account/analytics/top_pins, top_video_pins */
+#define PA_SHAPE_PINS_LIST 4      /* GET /pins, GET /boards/{id}/pins */
+#define PA_SHAPE_BOARDS_LIST 5    /* GET /boards */
+#define PA_SHAPE_ONEUP_OVERVIEW 6 /* OneUp GET /api/pinterest/overview */
+#define PA_SHAPE_ONEUP_POSTS 7    /* OneUp GET /api/pinterest/posts */
+#define PA_SHAPE_OAUTH_TOKEN 8    /* POST /oauth/token */
+/*
+ * Decodes buf[0..len) with the private lua-cjson instance. On success pushes
+ * the value and returns 1; *shape_ok says whether it has the shape (then its
+ * numbers are typed by the schema, otherwise by the general rule: see the
+ * top of json.c). On failure pushes lua-cjson's message and returns 0.
+ * Raises only for memory errors.
+ */
 int pa_json_decode_as(lua_State *L, const char *buf, size_t len, int shape, int *shape_ok);
+/* The same without a shape: numbers typed by the general rule. */
+int pa_json_decode(lua_State *L, const char *buf, size_t len);
 int pa_check_shape(lua_State *L, int idx);
+
+/* What the general rule for numbers needs to know about the text (json.c). */
+typedef struct {
+	const char *text;         /* the JSON text the value came from (held on the stack) */
+	size_t len;
+	int slot;                 /* stack slot that holds `rounded` once made */
+	int scanned;              /* has the text been scanned for rounded literals? */
+	size_t n;                 /* whole numbers that literals may have been rounded to */
+	const lua_Number *rounded;
+} pa_json_ctx;
+/* Stack slots a decode or a shape walk may use (lua-cjson's depth limit). */
+#define PA_WALK_STACK (3 * PA_JSON_MAX_DEPTH + 32)
+
+/* What typing a value does: say no, leave it, or make it the integer or the
+ * float in a pa_num. Numbers are replaced by their container, in place. */
+#define PA_NO (-1)
+#define PA_SAME 0
+#define PA_INT 1
+#define PA_FLOAT 2
+typedef union {
+	lua_Integer i;
+	lua_Number d;
+} pa_num;
+/* Types the value on top by the general rule (a table: everything in it, in place). */
+int pa_json_general(lua_State *L, pa_json_ctx *c, pa_num *out);
+
+/* Is d, with |d| < 2^53, a whole number? (A cast back and forth costs less
+ * than floor(), a call into libm; lua_Integer holds every such d.) */
+static inline int pa_is_whole(lua_Number d)
+{
+#if PA_HAVE_INTEGERS
+	return (lua_Number)(lua_Integer)d == d;
+#else
+	return d == (lua_Number)(long long)d;
+#endif
+}
+
+/* Pushes the new value of a retyped number (r: PA_INT or PA_FLOAT). */
+static inline void pa_push_num(lua_State *L, int r, const pa_num *v)
+{
+#if PA_HAVE_INTEGERS
+	if (r == PA_INT) {
+		lua_pushinteger(L, v->i);
+		return;
+	}
+#else
+	(void)r;
+#endif
+	lua_pushnumber(L, v->d);
+}
+
+/* In a lua_next loop over the table at tab (absolute), key and value on top:
+ * applies r. Returns 0 with both popped on PA_NO, else 1 with the key left. */
+static inline int pa_settle_next(lua_State *L, int tab, int r, const pa_num *v)
+{
+	if (r == PA_NO) {
+		lua_pop(L, 2);
+		return 0;
+	}
+	lua_pop(L, 1);
+	if (r != PA_SAME) {
+		lua_pushvalue(L, -1);
+		pa_push_num(L, r, v);
+		lua_rawset(L, tab); /* an existing key: allowed while traversing */
+	}
+	return 1;
+}
 
 /* xfer.c: one easy handle and its response buffers */
 typedef struct {
@@ -113,8 +188,7 @@ int pa_frame_bytes(lua_State *L);
 
 /* check.c */
 int pa_check_analytics(lua_State *L);
-int pa_analytics_typed(lua_State *L, int idx);
-int pa_pins_analytics_typed(lua_State *L, int idx);
+int pa_shape_typed(lua_State *L, int shape, pa_json_ctx *g);
 
 /* batch.c */
 void pa_batch_open(lua_State *L);

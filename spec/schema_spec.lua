@@ -69,3 +69,74 @@ describe("schema.top_pins", function()
     rejects(schema.top_pins, cases)
   end)
 end)
+
+describe("counts and rates", function()
+  it("a count is a number below 2^53 in magnitude, an integer when whole; a rate a float", function()
+    local m = { IMPRESSION = 240.0, PIN_CLICK = 7.5, SAVE_RATE = 0, save_rate = 1, VIDEO_AVG_WATCH_TIME = 3 }
+    assert.is_true(schema.metrics_object(m, "$"))
+    assert.same({ 240, 7.5, 0, 1, 3 }, { m.IMPRESSION, m.PIN_CLICK, m.SAVE_RATE, m.save_rate, m.VIDEO_AVG_WATCH_TIME })
+    if math.type then
+      assert.same({ "integer", "float", "float", "float", "float" }, { math.type(m.IMPRESSION), math.type(m.PIN_CLICK),
+        math.type(m.SAVE_RATE), math.type(m.save_rate), math.type(m.VIDEO_AVG_WATCH_TIME) })
+    end
+    rejects(function(v) return schema.metrics_object(v, "$") end, {
+      { '{"SAVE":9007199254740992}', "$.SAVE", "expected a count below 2^53 in magnitude" },
+      { '{"A":1,"SAVE":-1e300}', "$.SAVE", "got -1e+300" },
+    })
+    -- a rate that large is still a rate
+    assert.is_true(schema.metrics_object({ SAVE_RATE = 1e300 }, "$"))
+  end)
+end)
+
+describe("schema.pins_list and schema.boards_list", function()
+  it("accept the documented pages and type their counts", function()
+    local page = assert(core.decode('{"items":[{"id":"1","board_id":"2","board_section_id":null,' ..
+      '"pin_metrics":{"90d":{"impression":2.0,"save_rate":0}}},{"id":"3","pin_metrics":null}],"bookmark":"b"}'))
+    assert.is_true(schema.pins_list(page))
+    local boards = assert(core.decode('{"items":[{"id":"1","pin_count":5,"follower_count":0,"owner":{}}]}'))
+    assert.is_true(schema.boards_list(boards))
+    if math.type then
+      assert.equal("integer", math.type(page.items[1].pin_metrics["90d"].impression))
+      assert.equal("float", math.type(page.items[1].pin_metrics["90d"].save_rate))
+      assert.equal("integer", math.type(boards.items[1].pin_count))
+    end
+  end)
+
+  it("leave a page without an items array to the pager", function()
+    for _, text in ipairs({ '[1]', '{"items":{"a":1}}', '{"bookmark":1}', '{}' }) do
+      assert.is_true(schema.pins_list(assert(core.decode(text))), text)
+    end
+  end)
+
+  it("name each kind of bad field", function()
+    rejects(schema.pins_list, {
+      { '{"items":[{"id":1}]}', "$.items[0].id", "expected a string, got number" },
+      { '{"items":[{"id":"1","board_section_id":7}]}', "$.items[0].board_section_id", "expected a string" },
+      { '{"items":[{"id":"1","parent_pin_id":[]}]}', "$.items[0].parent_pin_id", "expected a string, got empty" },
+      { '{"items":[{"id":"1","pin_metrics":"x"}]}', "$.items[0].pin_metrics", "interval -> metrics" },
+      { '{"items":[{"id":"1","pin_metrics":{"90d":[1]}}]}', '$.items[0].pin_metrics["90d"]', "metric -> number" },
+      { '{"items":[1,"x"]}', "$.items[0]", "expected a pin object, got number" },
+    })
+    rejects(schema.boards_list, {
+      { '{"items":[{"id":"1","pin_count":null}]}', "$.items[0].pin_count", "expected a number (a count), got null" },
+      { '{"items":[{"collaborator_count":1e20}]}', "$.items[0].collaborator_count", "below 2^53" },
+    })
+  end)
+end)
+
+describe("schema.oauth_token", function()
+  it("accepts the documented answer, types its counts, names a bad field", function()
+    local t = assert(core.decode('{"access_token":"a","token_type":"bearer","expires_in":3600.0,"scope":"s",' ..
+      '"refresh_token":null,"refresh_token_expires_in":31536000,"refresh_token_expires_at":1.7e9}'))
+    assert.is_true(schema.oauth_token(t))
+    if math.type then
+      assert.same({ "integer", "integer" }, { math.type(t.expires_in), math.type(t.refresh_token_expires_at) })
+    end
+    rejects(schema.oauth_token, {
+      { '[1]', "$", "expected an object {access_token" },
+      { '{"access_token":null}', "$.access_token", "expected a string, got null" },
+      { '{"expires_in":"3600"}', "$.expires_in", "expected a number (a count), got string" },
+      { '{"token_type":1}', "$.token_type", "expected a string" },
+    })
+  end)
+end)

@@ -491,7 +491,7 @@ function Client:refresh()
   local body = "grant_type=refresh_token&refresh_token=" .. http.escape(o.refresh_token)
   local ok, res, meta = http.perform(self.oauth_session, "/oauth/token", {
     method = "POST", body = body, secrets = self.secrets, endpoint = "POST /oauth/token",
-    headers = { "Content-Type: application/x-www-form-urlencoded" },
+    headers = { "Content-Type: application/x-www-form-urlencoded" }, shape = "oauth_token",
   })
   if not ok then
     local e = res
@@ -502,8 +502,18 @@ function Client:refresh()
   end
   if type(res) ~= "table" or type(res.access_token) ~= "string" or res.access_token == "" then
     return nil, errors.new({ kind = "auth", status = meta.status, request_id = meta.request_id,
-      endpoint = "POST /oauth/token", body = res,
+      endpoint = "POST /oauth/token", -- not the body: it may hold a new refresh token
       message = "token refresh failed: the answer has no access_token" }, self.secrets)
+  end
+  if not meta.shape_ok then
+    -- not the body: it holds the new tokens
+    local good, where, why = schema.oauth_token(res)
+    if not good then
+      return nil, errors.new({ kind = "auth", status = meta.status, request_id = meta.request_id,
+        endpoint = "POST /oauth/token", path = where,
+        message = "token refresh failed: the answer does not have the documented shape: " .. where .. " " .. why },
+        self.secrets)
+    end
   end
   -- a token from the server is checked like one given at construction: it
   -- becomes a header line
@@ -644,8 +654,9 @@ local function shape_error(self, meta, path, where, why, body)
   }, self.secrets)
 end
 
--- GET + shape check: body, info | nil, err. shape: what the C core checks
--- while decoding ("analytics"), when it applies; shape_ok checks the rest.
+-- GET + shape check: body, info | nil, err. shape: the shape the C core
+-- checks and types while decoding ("analytics", "top_pins"); when the answer
+-- does not have it, shape_ok (pinanalytics.schema) names the bad field.
 function Client:_fetch(path, q, shape_ok, info, shape)
   local ok, body, meta = self:_get(path, q, nil, nil, shape)
   if not ok then return nil, body end
@@ -819,17 +830,19 @@ end
 --- GET /user_account/analytics/top_pins: the top pins (at most 50) by sort_by.
 function Client:top_pins(params)
   local q, info = build_query(self, "top_pins", TOP_PINS, params)
-  return self:_fetch("/user_account/analytics/top_pins", q, schema.top_pins, info)
+  return self:_fetch("/user_account/analytics/top_pins", q, schema.top_pins, info, "top_pins")
 end
 
 --- GET /user_account/analytics/top_video_pins: the top video pins by sort_by.
 function Client:top_video_pins(params)
   local q, info = build_query(self, "top_video_pins", TOP_VIDEO_PINS, params)
-  return self:_fetch("/user_account/analytics/top_video_pins", q, schema.top_pins, info)
+  return self:_fetch("/user_account/analytics/top_video_pins", q, schema.top_pins, info, "top_pins")
 end
 
--- A pager over a list endpoint.
-function Client:_pager(path, q)
+-- A pager over a list endpoint; shape: "pins_list" or "boards_list", and
+-- shape_ok the schema function that names a bad item when the C walk says no
+-- (the pager itself checks items and bookmark).
+function Client:_pager(path, q, shape, shape_ok)
   return paginate.new(function(bookmark)
     local pq = q
     if bookmark then
@@ -837,7 +850,12 @@ function Client:_pager(path, q)
       for i, p in ipairs(q) do pq[i] = p end
       pq[#pq + 1] = { "bookmark", bookmark }
     end
-    return self:_get(path, pq, nil, CATEGORY_READ)
+    local ok, body, meta = self:_get(path, pq, nil, CATEGORY_READ, shape)
+    if ok and not meta.shape_ok then
+      local good, where, why = shape_ok(body)
+      if not good then return false, shape_error(self, meta, path, where, why, body) end
+    end
+    return ok, body, meta
   end, { endpoint = "GET " .. path, secrets = self.secrets })
 end
 
@@ -845,13 +863,14 @@ end
 -- params: page_size (1..250), pin_filter, pin_metrics, include_protected_pins,
 -- pin_type, creative_types, ad_account_id.
 function Client:list_pins(params)
-  return self:_pager("/pins", (build_query(self, "list_pins", LIST_PINS, params)))
+  return self:_pager("/pins", (build_query(self, "list_pins", LIST_PINS, params)), "pins_list", schema.pins_list)
 end
 
 --- GET /boards: the token user's boards, as a pager.
 -- params: page_size, privacy, ad_account_id.
 function Client:list_boards(params)
-  return self:_pager("/boards", (build_query(self, "list_boards", LIST_BOARDS, params)))
+  return self:_pager("/boards", (build_query(self, "list_boards", LIST_BOARDS, params)), "boards_list",
+    schema.boards_list)
 end
 
 --- GET /boards/{board_id}/pins: a board's pins, as a pager.
@@ -859,7 +878,7 @@ end
 function Client:list_board_pins(board_id, params)
   check_digits("list_board_pins", "board_id", board_id)
   return self:_pager("/boards/" .. board_id .. "/pins",
-    (build_query(self, "list_board_pins", LIST_BOARD_PINS, params)))
+    (build_query(self, "list_board_pins", LIST_BOARD_PINS, params)), "pins_list", schema.pins_list)
 end
 
 --- Any other GET endpoint: client:get("/user_account", { ad_account_id = "1" }).

@@ -3,8 +3,12 @@
 -- An answer whose parts are not of the documented types is never passed on
 -- as data: the check names the JSON path of the first bad field (keys are
 -- visited in sorted order, so "first" is stable) and what was expected.
--- Checks also normalise numbers: rates (*_RATE) and averages are floats even
--- when the server wrote them as integers.
+-- These are the Lua half of check.c: the C walk checks and types an answer
+-- while it is decoded, and when it says no these checks run on the answer
+-- (then typed by the general rule) to name the field. They refuse everything
+-- the walk refuses and type numbers as it does: a count is a number with
+-- |v| < 2^53, an integer on 5.3+ when whole (one with a fraction stays a
+-- float); a rate (*_RATE, *_rate, VIDEO_AVG_WATCH_TIME) is a float.
 local core = require "pinanalytics.core"
 local dates = require "pinanalytics.dates"
 
@@ -62,13 +66,16 @@ end
 
 local FLOAT_METRICS = { VIDEO_AVG_WATCH_TIME = true }
 
+local floor, tointeger = math.floor, math.tointeger
+local LIMIT = 2 ^ 53 -- doubles hold every integer below; a count from there on may be rounded
+
 -- name -> true/false, remembered: the same few names come in every answer
 local float_cache, n_cached = {}, 0
 
 local function is_float_metric(name)
   local f = float_cache[name]
   if f == nil then
-    f = FLOAT_METRICS[name] or (type(name) == "string" and name:sub(-5) == "_RATE") or false
+    f = FLOAT_METRICS[name] or (type(name) == "string" and (name:sub(-5) == "_RATE" or name:sub(-5) == "_rate")) or false
     if n_cached > 1000 then float_cache, n_cached = {}, 0 end -- a server inventing names
     float_cache[name] = f
     n_cached = n_cached + 1
@@ -89,9 +96,21 @@ local function valid_date(s)
   return true
 end
 
---- An object of metric name -> number; rates become floats. The common case
--- (all good) is one pass in any order; only a bad object is walked again in
--- sorted order, to name its first bad field.
+--- A count: the value to keep (an integer on 5.3+ when whole), or nil, why.
+local function count(x)
+  if type(x) ~= "number" then return nil, "expected a number (a count), " .. got(x) end
+  if not (x > -LIMIT and x < LIMIT) then
+    return nil, "expected a count below 2^53 in magnitude (larger ones cannot be held exactly), got " .. tostring(x)
+  end
+  if tointeger and x == floor(x) then return tointeger(x) end
+  return x
+end
+M.count = count
+
+--- An object of metric name -> number; rates become floats, counts are
+-- checked as counts. The common case (all good) is one pass in any order;
+-- only a bad object is walked again in sorted order, to name its first bad
+-- field.
 local function metrics_object(v, path)
   if not is_object(v) then return false, path, "expected an object of metric -> number, " .. got(v) end
   local bad = false
@@ -100,13 +119,26 @@ local function metrics_object(v, path)
       bad = true
       break
     end
-    if is_float_metric(k) then v[k] = x + 0.0 end
+    if is_float_metric(k) then
+      v[k] = x + 0.0
+    else
+      local c = count(x)
+      if c == nil then
+        bad = true
+        break
+      end
+      v[k] = c
+    end
   end
   if not bad then return true end
   for _, k in ipairs(sorted_keys(v)) do
     local x = v[k]
     if type(k) ~= "string" then return false, key_path(path, k), "expected a metric name" end
     if type(x) ~= "number" then return false, key_path(path, k), "expected a number, " .. got(x) end
+    if not is_float_metric(k) then
+      local c, why = count(x)
+      if c == nil then return false, key_path(path, k), why end
+    end
   end
   return true
 end
@@ -214,6 +246,84 @@ function M.top_pins(body)
     end
   end
   return true
+end
+
+--- Optional fields of an object: list of { name, kind [, null = true] },
+-- kind "string", "count" or a function(value, path) -> ok, where, why.
+-- Counts are replaced by their typed value.
+local function check_fields(v, path, list)
+  for _, f in ipairs(list) do
+    local name, kind = f[1], f[2]
+    local x = v[name]
+    if x ~= nil and not (f.null and x == null) then
+      local p = path .. "." .. name
+      if kind == "string" then
+        if type(x) ~= "string" then return false, p, "expected a string, " .. got(x) end
+      elseif kind == "count" then
+        local c, why = count(x)
+        if c == nil then return false, p, why end
+        v[name] = c
+      else
+        local ok, where, why = kind(x, p)
+        if not ok then return false, where, why end
+      end
+    end
+  end
+  return true
+end
+
+-- Pin.pin_metrics: interval ("90d", "lifetime_metrics") -> metrics
+local function pin_metrics(v, path)
+  if not is_object(v) then return false, path, "expected an object of interval -> metrics, " .. got(v) end
+  for _, k in ipairs(sorted_keys(v)) do
+    if type(k) ~= "string" then return false, key_path(path, k), "expected an interval name" end
+    local ok, where, why = metrics_object(v[k], key_path(path, k))
+    if not ok then return false, where, why end
+  end
+  return true
+end
+
+local PIN_FIELDS = {
+  { "id", "string" }, { "board_id", "string" }, { "board_section_id", "string", null = true },
+  { "parent_pin_id", "string", null = true }, { "pin_metrics", pin_metrics, null = true },
+}
+local BOARD_FIELDS = {
+  { "id", "string" }, { "pin_count", "count" }, { "follower_count", "count" }, { "collaborator_count", "count" },
+}
+
+-- A page of a list endpoint, {items = [...], bookmark}: checks the items.
+-- A page without an items array or with a bookmark that is not a string is
+-- left to the pager (pinanalytics.paginate), which names it.
+local function list_of(fields, what)
+  return function(page)
+    if not is_object(page) or not is_array(page.items) then return true end
+    local items = page.items
+    for i = 1, #items do
+      local item, path = items[i], "$.items[" .. (i - 1) .. "]"
+      if not is_object(item) then return false, path, "expected " .. what .. " object, " .. got(item) end
+      local ok, where, why = check_fields(item, path, fields)
+      if not ok then return false, where, why end
+    end
+    return true
+  end
+end
+
+--- GET /pins and GET /boards/{board_id}/pins: a page of Pins.
+M.pins_list = list_of(PIN_FIELDS, "a pin")
+--- GET /boards: a page of Boards.
+M.boards_list = list_of(BOARD_FIELDS, "a board")
+
+local TOKEN_FIELDS = {
+  { "access_token", "string" }, { "expires_in", "count", null = true }, { "refresh_token", "string", null = true },
+  { "refresh_token_expires_at", "count", null = true }, { "refresh_token_expires_in", "count", null = true },
+  { "response_type", "string", null = true }, { "scope", "string", null = true },
+  { "token_type", "string", null = true },
+}
+
+--- POST /oauth/token: {access_token, expires_in, refresh_token, ...}.
+function M.oauth_token(body)
+  if not is_object(body) then return false, "$", "expected an object {access_token, expires_in, ...}, " .. got(body) end
+  return check_fields(body, "$", TOKEN_FIELDS)
 end
 
 return M
