@@ -10,7 +10,7 @@
  */
 #define PA_FUZZ_LUA \
 	"local core = require 'pinanalytics.core'\n" \
-	"local SHAPES = { 'analytics', 'pins_analytics', 'list', 'pins', 'boards', 'board_sections',\n" \
+	"local SHAPES = { 'analytics', 'pins_analytics', 'pins_list', 'boards_list', 'board_sections',\n" \
 	"  'top_pins', 'top_video_pins', 'user_account', 'user_account_analytics', 'oneup_overview',\n" \
 	"  'oneup_posts', 'oneup', 'token', 'oauth_token' }\n" \
 	"local shapes = { false }\n" \
