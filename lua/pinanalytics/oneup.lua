@@ -255,7 +255,8 @@ function Client:_get(path, q, shape, shape_ok)
   local t = schema.json_type(body)
   if t ~= "object" then
     return nil, errors.new({ kind = "invalid_response", status = meta.status, endpoint = endpoint, path = "$",
-      body = body, message = "expected an object {success, data}, got " .. t }, self.secrets)
+      body = body, message = "expected an object {success, data}, got " .. (body == nil and "an empty body" or t) },
+      self.secrets)
   end
   if body.success ~= true then
     local msg = type(body.message) == "string" and body.message or type(body.error) == "string" and body.error

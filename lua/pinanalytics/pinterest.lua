@@ -647,6 +647,7 @@ function Client:_run(fn, jobs, total)
 end
 
 local function shape_error(self, meta, path, where, why, body)
+  if where == "$" and body == nil then why = "expected a JSON body, got an empty body" end
   return errors.new({
     kind = "invalid_response", status = meta.status, request_id = meta.request_id,
     endpoint = "GET " .. path, path = where, body = body,

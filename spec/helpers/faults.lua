@@ -51,11 +51,6 @@ F.cases = {
     name = "the connection closes in the middle of the headers", kind = "network", transient = true,
     says = "headers",
     fault = function() return { raw = "HTTP/1.1 200 OK\r\nContent-Type: applica" } end,
-    known = function(err) return err.kind == "invalid_response" end,
-    why = "a header block without its closing empty line is taken as a complete 200 with an empty body " ..
-      "(invalid_response, not retried); fix in csrc/xfer.c pa_xfer_push_result (used by session and batch): " ..
-      "when libcurl returns CURLE_OK but the header block does not end with an empty line, return kind " ..
-      "network \"connection closed before the end of the headers\"",
   },
   {
     name = "the connection closes in the middle of the body", kind = "network", says = "transfer closed",
@@ -79,10 +74,6 @@ F.cases = {
   {
     name = "an empty 200 body", kind = "invalid_response", says = "empty", status = 200,
     fault = function() return { status = 200, body = "" } end,
-    known = function(err) return err.kind == "invalid_response" and err.message:find("got nil", 1, true) ~= nil end,
-    why = "an empty body is reported as \"... got nil\", which does not say the body was empty; fix in " ..
-      "lua/pinanalytics/schema.lua json_type (nil -> \"an empty body\") or where pinterest.lua/oneup.lua " ..
-      "build the shape error (Client:_fetch, the bulk job's done, oneup Client:_get)",
   },
   {
     name = "200 with a JSON array where an object belongs", kind = "invalid_response", says = "got array",
@@ -99,11 +90,6 @@ F.cases = {
   {
     name = "a body over max_body (Content-Length says so)", kind = "too_large", says = "max_body",
     client = { max_body = F.MAX_BODY },
-    known = function(err) return err.kind == "too_large" and err.message == "Maximum file size exceeded" end,
-    why = "when Content-Length is over max_body libcurl stops before the body (CURLE_FILESIZE_EXCEEDED) " ..
-      "and the message is libcurl's \"Maximum file size exceeded\", which names neither max_body nor the " ..
-      "size; fix in csrc/xfer.c pa_xfer_push_result: give the max_body message for " ..
-      "rc == CURLE_FILESIZE_EXCEEDED as for x->too_large",
     fault = function()
       return { raw = HDR .. "Content-Length: " .. 4 * F.MAX_BODY .. "\r\n\r\n" .. string.rep(" ", 4 * F.MAX_BODY) }
     end,
