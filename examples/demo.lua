@@ -3,7 +3,10 @@
 --   make demo          (or: lua5.4 examples/demo.lua with the module on the paths)
 --
 -- Starts the simulator on a loopback port, fetches the last 30 days of
--- analytics for three pins, prints one table per pin, stops the simulator.
+-- analytics for three pins, prints one table per pin, then the account's
+-- last 30 days against the 30 before, and stops the simulator. "The last 30
+-- days" is pa.dates.last(30) throughout: the 30 full UTC days ending
+-- yesterday (today is not over, so its numbers are partial).
 local pa = require "pinanalytics"
 local simulator = require "pinanalytics.simulator"
 
@@ -60,21 +63,17 @@ local function main()
   local sim = simulator.start {}
   local ok, err = pcall(function()
     local pin = pa.pinterest { token = sim.token, base_url = sim.pinterest_url }
-    local end_date = pa.dates.today()
-    local start_date = pa.dates.add_days(end_date, -29)
+    local current = pa.dates.last(30)
     print(string.format("pinanalytics %s demo: simulator at %s\n", pa._VERSION, sim.url))
     for _, id in ipairs(PINS) do
-      local res, e = pin:pin_analytics(id, {
-        start_date = start_date, end_date = end_date, metric_types = METRICS,
-      })
+      local res, e = pin:pin_analytics(id, { range = current, metric_types = METRICS })
       if not res then error(tostring(e), 0) end
-      report(id, res, start_date, end_date)
+      report(id, res, current.start_date, current.end_date)
     end
     print("Days that are not READY are still being processed by Pinterest; their numbers may change.")
     print()
 
-    -- the whole account: the last 30 full days against the 30 before them
-    local current = pa.dates.last(30)
+    -- the whole account: the same 30 days against the 30 before them
     local cur, e1 = pin:user_account_analytics { range = current }
     local prev, e2 = pin:user_account_analytics { range = current:previous() }
     if not cur or not prev then error(tostring(e1 or e2), 0) end

@@ -206,8 +206,10 @@ function Range:months()
   end)
 end
 
---- for w in r:windows(90) do ... end: sub-ranges of at most n days, in
--- order, covering the range exactly.
+--- for w in r:windows(91) do ... end: sub-ranges of at most n days, in
+-- order, covering the range exactly. 91 is the most one Pinterest request
+-- may span (end_date at most 90 days after start_date, both ends included:
+-- pinanalytics.pinterest.MAX_WINDOW_DAYS).
 function Range:windows(n)
   if type(n) ~= "number" or n < 1 or n ~= floor(n) then
     error("pinanalytics.dates: windows(n) needs a whole number of days >= 1, got " .. tostring(n), 2)

@@ -2,6 +2,9 @@
 --
 --   local f = pa.frame(res.all)                  -- one split of an analytics answer
 --   local f = pa.frame(res)                      -- the same, when the answer has one split
+--   local f = pa.frame(split_res)                -- split_field = "APP_TYPE": a series per split
+--                                                --   and metric, "<split>/<METRIC>" ("WEB/SAVE")
+--   local f = pa.frame(split_res, { split = "WEB" })  -- one split of it
 --   local f = pa.frame(results, { metric = "IMPRESSION" })  -- one metric across pins
 --   local f = pa.frame(results)                  -- every metric of every pin: "<pin id>/<METRIC>"
 --   local f = pa.frame(oneup_posts_data)         -- OneUp posts: stats summed per day
@@ -25,6 +28,28 @@ local core = require "pinanalytics.core"
 local M = {}
 
 local sort = table.sort
+
+-- frame:resample(period) is checked here before the C method runs: C's
+-- own check says only "bad argument #2 to '?' (invalid option 'day')". The
+-- methods are the C metatable's __index table, which its "locked"
+-- __metatable hides from getmetatable but not from debug.getmetatable;
+-- without the debug library the C check stands alone.
+do
+  local getmt = type(debug) == "table" and debug.getmetatable
+  local mt = getmt and getmt(core.frame({}))
+  local methods = type(mt) == "table" and mt.__index
+  local c_resample = type(methods) == "table" and methods.resample
+  if c_resample then
+    methods.resample = function(f, period)
+      if period ~= "week" and period ~= "month" then
+        error(string.format("pinanalytics.frame: f:resample(period): period = %s is not allowed (allowed: %s%s)",
+          type(period) == "string" and string.format("%q", period) or tostring(period) .. " (" .. type(period) .. ")",
+          "\"week\", \"month\"", period == "day" and "; the frame is already by day" or ""), 2)
+      end
+      return c_resample(f, period)
+    end
+  end
+end
 
 local function fail(fmt, ...)
   error("pinanalytics.frame: " .. string.format(fmt, ...), 3)

@@ -173,6 +173,7 @@ function Client:__tostring()
 end
 
 function Client:close()
+  self.closed = true
   self.session:close()
 end
 Client.__close = Client.close
@@ -243,6 +244,18 @@ local function build(self, fn, p)
   return q
 end
 
+-- OneUp's paths start at the host: a 404 when base_url has a path (the
+-- Pinterest simulator's sim.pinterest_url, say) is the base_url's fault, not
+-- the data's; the error says so. Returns err.
+function Client:_hint(err)
+  if type(err) == "table" and err.status == 404 and self.base_url:match("^https?://[^/]*/") and err.hint == nil then
+    err.hint = string.format("base_url %q has a path: OneUp's paths start at the host (%s; the simulator's is " ..
+      "sim.url)", self.base_url, M.DEFAULT_BASE_URL)
+    err.message = tostring(err.message) .. "; " .. err.hint
+  end
+  return err
+end
+
 -- shape: what the C core checks and types while decoding ("oneup_overview",
 -- "oneup_posts"); when the answer does not have it, shape_ok names the bad field.
 function Client:_get(path, q, shape, shape_ok)
@@ -251,7 +264,7 @@ function Client:_get(path, q, shape, shape_ok)
   local endpoint = "GET " .. path -- never the query: it holds the key
   local ok, body, meta = http.perform(self.session, path .. http.query(query),
     { secrets = self.secrets, endpoint = endpoint, shape = shape })
-  if not ok then return nil, body end
+  if not ok then return nil, self:_hint(body) end
   local t = schema.json_type(body)
   if t ~= "object" then
     return nil, errors.new({ kind = "invalid_response", status = meta.status, endpoint = endpoint, path = "$",
@@ -293,6 +306,24 @@ function Client:posts(params)
   if not data then return nil, err end
   for _, m in ipairs(data.stats or {}) do M.enrich_metric(m) end
   return data
+end
+
+-- Every public method checks that it was called with a colon on a client
+-- and that the client is open (see pinterest.lua): programmer errors, raised.
+do
+  local names = {}
+  for name, f in pairs(Client) do
+    if type(name) == "string" and type(f) == "function" and not name:match("^_") then names[#names + 1] = name end
+  end
+  for _, name in ipairs(names) do
+    local method = Client[name]
+    Client[name] = function(self, ...)
+      if getmetatable(self) ~= Client then fail(name, "call it with a colon: client:%s(...)", name) end
+      if self.closed and name ~= "close" then fail(name, "the client is closed") end
+      return method(self, ...)
+    end
+  end
+  Client.__close = Client.close
 end
 
 M.check_overview = check_overview

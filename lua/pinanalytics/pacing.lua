@@ -56,29 +56,78 @@ function Bucket:take(now)
   self.tokens = self.tokens - 1
 end
 
+--- Pinterest's rate-limit categories (x-ratelimit-category in the API's
+-- description, 5.23.0): the names rate.categories may give.
+M.CATEGORIES = {
+  "ads_analytics", "ads_conversions", "ads_read", "ads_write", "advanced_auction_read", "advanced_auction_write",
+  "catalogs_read", "catalogs_write", "msot_write", "org_analytics", "org_read", "org_write", "trends_read",
+}
+local KNOWN_CATEGORY = {}
+for _, c in ipairs(M.CATEGORIES) do KNOWN_CATEGORY[c] = true end
+
+local RATE_KEYS = { "burst", "categories", "per_minute", "per_second" }
+local CATEGORY_RATE_KEYS = { "burst", "per_minute", "per_second" }
+
+local function show(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  return tostring(v) .. " (" .. type(v) .. ")"
+end
+
+-- Raises naming the first key of r that is not in `known` (a sorted list):
+-- a misspelt key would otherwise leave the client unpaced without a word.
+local function known_keys(r, known, what)
+  for k in pairs(r) do
+    local ok = false
+    for _, name in ipairs(known) do if k == name then ok = true end end
+    if not ok then
+      error(string.format("%s has an unknown key %s (known: %s)", what, show(k), table.concat(known, ", ")), 0)
+    end
+  end
+end
+
 --- Parses the client's `rate` option into a function category -> bucket|nil.
 --   rate = { per_second = N } or { per_minute = N }, optional burst = N,
 --   optional categories = { org_read = { per_second = N }, ... } overriding it.
+-- Raises (a message without the function's name, which the caller adds) on
+-- an unknown key at any level, an unknown category, or a rate that paces
+-- nothing.
 function M.buckets(rate)
   local made = {}
-  local function per_second(r, what)
+  local function per_second(r, what, known)
     if type(r) ~= "table" then error(what .. " must be a table {per_second = N} or {per_minute = N}", 0) end
-    local ps = r.per_second or (r.per_minute and r.per_minute / 60)
+    known_keys(r, known, what)
+    if r.per_second ~= nil and r.per_minute ~= nil then
+      error(what .. " gives both per_second and per_minute: give one", 0)
+    end
+    local ps = r.per_second
+    if ps == nil and type(r.per_minute) == "number" then ps = r.per_minute / 60 end
     if type(ps) ~= "number" or ps ~= ps or ps <= 0 then
       error(what .. " needs per_second or per_minute, a number > 0", 0)
     end
-    if r.burst ~= nil and (type(r.burst) ~= "number" or r.burst < 1) then
+    if r.burst ~= nil and (type(r.burst) ~= "number" or r.burst ~= r.burst or r.burst < 1) then
       error(what .. ".burst must be a number >= 1", 0)
     end
     return ps, r.burst
   end
+  if type(rate) ~= "table" then error("rate must be a table {per_second = N} or {per_minute = N}", 0) end
+  known_keys(rate, RATE_KEYS, "rate")
+  if rate.categories ~= nil and type(rate.categories) ~= "table" then
+    error("rate.categories must be a table { org_read = { per_second = N }, ... }, got " .. show(rate.categories), 0)
+  end
   local default_ps, default_burst
-  if rate.per_second or rate.per_minute then
-    default_ps, default_burst = per_second(rate, "rate")
+  if rate.per_second ~= nil or rate.per_minute ~= nil or rate.burst ~= nil or rate.categories == nil then
+    default_ps, default_burst = per_second(rate, "rate", RATE_KEYS)
   end
   local cats = {}
   for name, r in pairs(rate.categories or {}) do
-    cats[name] = { per_second(r, "rate.categories." .. tostring(name)) }
+    if not KNOWN_CATEGORY[name] then
+      error(string.format("rate.categories has an unknown category %s (known: %s)", show(name),
+        table.concat(M.CATEGORIES, ", ")), 0)
+    end
+    cats[name] = { per_second(r, "rate.categories." .. name, CATEGORY_RATE_KEYS) }
+  end
+  if not default_ps and next(cats) == nil then
+    error("rate paces nothing: give per_second or per_minute, or a category in rate.categories", 0)
   end
   return function(category)
     local b = made[category]
@@ -160,6 +209,21 @@ function M.after_failure(err, attempt, policy)
     return "quota", M.quota_error(err, wait, policy.max_wait, policy.secrets)
   end
   return "retry", wait
+end
+
+--- Notes on the error that ended a request how many tries it took and how
+-- long they lasted: err.tries, err.elapsed (seconds from the first try to
+-- the last answer). After more than one try the message says so too,
+-- "... (after 6 tries over 12.3 s)", so that a failure that took retries is
+-- not mistaken for a first answer. Returns err.
+function M.tried(err, tries, elapsed)
+  if type(err) ~= "table" or err.tries ~= nil then return err end
+  err.tries = tries
+  err.elapsed = elapsed
+  if tries > 1 then
+    err.message = string.format("%s (after %d tries over %.1f s)", tostring(err.message), tries, elapsed)
+  end
+  return err
 end
 
 ---------------------------------------------------------------- bulk runs
@@ -247,7 +311,7 @@ local function run_jobs(ctx, jobs, run)
       run.stopped = run.stopped or x
       finish(job, false, x)
     else
-      finish(job, false, err)
+      finish(job, false, M.tried(err, job.attempt, core.now() - (job.first_sent_at or job.sent_at or core.now())))
     end
   end
 
@@ -300,6 +364,7 @@ local function run_jobs(ctx, jobs, run)
         local id = (last_id[batch] or 0) + 1
         last_id[batch] = id
         job.sent_at = now
+        job.first_sent_at = job.first_sent_at or now
         batch:add(id, "GET", job.target, nil, nil, job.shape)
         inflight[id] = job
         nflight = nflight + 1

@@ -24,6 +24,10 @@ M.DEFAULT_BASE_URL = "https://api.pinterest.com/v5"
 --- How far back start_date may be, and how long a range may be (days).
 M.MAX_LOOKBACK_DAYS = 90
 M.MAX_RANGE_DAYS = 90
+--- The most days one request may span, both ends included: end_date at most
+-- 90 days after start_date is 91 days (split longer ranges with
+-- range:windows(M.MAX_WINDOW_DAYS)).
+M.MAX_WINDOW_DAYS = M.MAX_RANGE_DAYS + 1
 --- Pins per GET /pins/analytics request.
 M.MULTI_PIN_MAX = 100
 
@@ -225,8 +229,8 @@ local function check_dates(self, fn, p)
     end
   end
   if en - sn > M.MAX_RANGE_DAYS then
-    fail(fn, "end_date %s is %d days after start_date %s (allowed: at most %d; split longer ranges with range:windows(%d))",
-      e, en - sn, s, M.MAX_RANGE_DAYS, M.MAX_RANGE_DAYS, M.MAX_RANGE_DAYS + 1)
+    fail(fn, "end_date %s is %d days after start_date %s (allowed: at most %d, a range of %d days; split longer " ..
+      "ranges with range:windows(%d))", e, en - sn, s, M.MAX_RANGE_DAYS, M.MAX_WINDOW_DAYS, M.MAX_WINDOW_DAYS)
   end
   return s, e, dropped
 end
@@ -399,6 +403,8 @@ function M.new(opts)
     end
   end
   local base = check.base_url(fail, fn, opts.base_url or M.DEFAULT_BASE_URL, opts.allow_plain_http)
+  -- every path of the API is under /v5: without it, every request is a 404
+  local has_v5 = ((base:match("^https?://[^/]*(/.*)$") or "") .. "/"):find("/v5/", 1, true) ~= nil
   for _, k in ipairs({ "timeout", "connect_timeout", "max_body" }) do
     if opts[k] ~= nil and (opts[k] ~= opts[k] or opts[k] <= 0) then
       fail(fn, "option %s must be > 0, got %s", k, tostring(opts[k]))
@@ -427,6 +433,7 @@ function M.new(opts)
     on_progress = opts.on_progress,
     policy = { retries = opts.retries or pacing.DEFAULT_RETRIES, max_wait = opts.max_wait or pacing.DEFAULT_MAX_WAIT },
     base_url = base,
+    has_v5 = has_v5,
     clock = opts.clock,
     secrets = {},
     multi_refused = nil, -- unknown until GET /pins/analytics answers
@@ -465,6 +472,7 @@ end
 
 --- Releases the connections. Idempotent; the client is unusable afterwards.
 function Client:close()
+  self.closed = true
   self.session:close()
   if self.oauth_session then self.oauth_session:close() end
   if self.batch then self.batch:close() end
@@ -547,6 +555,17 @@ function Client:refresh()
   return true
 end
 
+-- A 404 when base_url has no /v5 (https://api.pinterest.com, sim.url): every
+-- path is then wrong, not the object; the error says so. Returns err.
+function Client:_hint(err)
+  if type(err) == "table" and err.status == 404 and not self.has_v5 and err.hint == nil then
+    err.hint = string.format("base_url %q has no /v5: the API's paths are under /v5 (%s; the simulator's is " ..
+      "sim.pinterest_url)", self.base_url, M.DEFAULT_BASE_URL)
+    err.message = tostring(err.message) .. "; " .. err.hint
+  end
+  return err
+end
+
 -- Waits for the category's bucket (when the client is paced).
 function Client:_pace(category)
   local bucket = self.buckets and self.buckets(category)
@@ -579,9 +598,10 @@ function Client:_get(path, query, endpoint, category, shape)
   if not ok then return false, refreshed end
   local target = path .. http.query(query or {})
   local opts = { secrets = self.secrets, endpoint = "GET " .. (endpoint or path), shape = shape }
-  local attempt = 0
+  local attempt, first_try = 0, nil
   while true do
     self:_pace(category or CATEGORY_ANALYTICS)
+    first_try = first_try or core.now()
     local body, meta
     ok, body, meta = http.perform(self.session, target, opts)
     if ok then return true, body, meta end
@@ -597,7 +617,7 @@ function Client:_get(path, query, endpoint, category, shape)
       elseif what == "quota" then
         return false, x
       else
-        return false, body
+        return false, self:_hint(pacing.tried(body, attempt, core.now() - first_try))
       end
     end
   end
@@ -718,7 +738,7 @@ function Client:pins_analytics(pin_ids, params)
       shape = "analytics",
       done = function(ok, body, meta)
         if not ok then
-          errs[id] = body
+          errs[id] = self:_hint(body)
           return
         end
         if meta.shape_ok then
@@ -910,6 +930,41 @@ function Client:get(path, query)
   if not ok then return nil, body end
   if body == nil then return core.null end -- an empty body
   return body
+end
+
+---------------------------------------------------------------- method guard
+
+-- Every public method checks, before anything else, that it was called with
+-- a colon on a client (pin.pin_analytics(...) would take the pin id for the
+-- client) and that the client is open; a pager checks the latter before each
+-- page. Both are programmer errors: they raise naming the method.
+local PAGER_MT = getmetatable(paginate.new(function() end))
+
+local function guarded(name, method)
+  local function returned(self, first, ...)
+    if getmetatable(first) == PAGER_MT then
+      local fetch = first.fetch
+      first.fetch = function(bookmark)
+        if self.closed then fail(name, "the client is closed") end
+        return fetch(bookmark)
+      end
+    end
+    return first, ...
+  end
+  return function(self, ...)
+    if getmetatable(self) ~= Client then fail(name, "call it with a colon: client:%s(...)", name) end
+    if self.closed and name ~= "close" then fail(name, "the client is closed") end
+    return returned(self, method(self, ...))
+  end
+end
+
+do
+  local names = {}
+  for name, f in pairs(Client) do
+    if type(name) == "string" and type(f) == "function" and not name:match("^_") then names[#names + 1] = name end
+  end
+  for _, name in ipairs(names) do Client[name] = guarded(name, Client[name]) end
+  Client.__close = Client.close
 end
 
 return M

@@ -12,6 +12,9 @@
 --     total_followers }
 -- current and previous: MetricFrames, analytics answers (user_account_analytics,
 -- pin_analytics) or frames' sources; or, alone, OneUp's own overview data.
+-- An answer split by split_field (MOBILE, TABLET, WEB ...) is reported one
+-- split at a time: opts.split names which; without it such an answer raises.
+-- An overview with no metric at all raises too, naming what it was given.
 local frame = require "pinanalytics.frame"
 local oneup = require "pinanalytics.oneup"
 
@@ -53,9 +56,47 @@ function M.format_change(v, decimals)
   return oneup.format_percentage(M.round(v, decimals), decimals)
 end
 
-local function as_frame(x)
+local function fail(fn, fmt, ...)
+  error("pinanalytics.report." .. fn .. ": " .. string.format(fmt, ...), 0)
+end
+
+local function sorted(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = tostring(k) end
+  table.sort(out)
+  return out
+end
+
+-- The splits of an answer made with split_field (keys whose values hold
+-- daily_metrics, no "all"), or nil for any other value.
+local function splits_of(x)
+  if type(x) ~= "table" or x.daily_metrics ~= nil or x.all ~= nil or next(x) == nil then return nil end
+  for _, v in pairs(x) do
+    if type(v) ~= "table" or type(v.daily_metrics) ~= "table" then return nil end
+  end
+  return sorted(x)
+end
+
+local function as_frame(x, split, what)
   if type(x) == "userdata" then return x end
-  return frame.frame(x)
+  local splits = splits_of(x)
+  if splits and split == nil then
+    if #splits == 1 then return frame.frame(x, { split = splits[1] }) end
+    fail("overview", "%s is an answer split by split_field (splits: %s): give opts.split = %q (or another " ..
+      "of them) for that split's report, or fetch without split_field", what, table.concat(splits, ", "), splits[1])
+  end
+  if split ~= nil and splits and x[split] == nil then
+    fail("overview", "%s has no split %q (splits: %s)", what, split, table.concat(splits, ", "))
+  end
+  return frame.frame(x, split ~= nil and { split = split } or nil)
+end
+
+-- "A, B, C" of at most n names, then how many more
+local function some(list, n)
+  if #list <= n then return table.concat(list, ", ") end
+  local head = {}
+  for i = 1, n do head[i] = list[i] end
+  return table.concat(head, ", ") .. string.format(" and %d more", #list - n)
 end
 
 local function entry(key, name, description, cur, last, text)
@@ -139,7 +180,11 @@ function M.overview(current, previous, opts)
     return from_oneup(current)
   end
   opts = opts or {}
-  local cf, pf = as_frame(current), as_frame(previous)
+  if type(opts) ~= "table" then fail("overview", "opts must be a table, got %s", type(opts)) end
+  if opts.split ~= nil and type(opts.split) ~= "string" then
+    fail("overview", "opts.split must be a split's name (\"MOBILE\", ...), got %s", type(opts.split))
+  end
+  local cf, pf = as_frame(current, opts.split, "current"), as_frame(previous, opts.split, "previous")
   local have_c, have_p = {}, {}
   for _, m in ipairs(cf:metrics()) do have_c[m] = true end
   for _, m in ipairs(pf:metrics()) do have_p[m] = true end
@@ -160,6 +205,14 @@ function M.overview(current, previous, opts)
       end
     end
   end
+  if #out.metrics == 0 then
+    local names = {}
+    for _, d in ipairs(M.METRICS) do names[#names + 1] = d[1] end
+    fail("overview", "no metric of the report is in both periods (current has %s; previous has %s; the report " ..
+      "knows %s%s): a frame of several pins or splits needs one of them (opts.split, or one pin's answer)",
+      #cf:metrics() > 0 and some(cf:metrics(), 4) or "none", #pf:metrics() > 0 and some(pf:metrics(), 4) or "none",
+      some(names, 4), opts.metrics and ("; asked for " .. table.concat(opts.metrics, ", ")) or "")
+  end
   if opts.pins then out.post_performance = M.post_performance(opts.pins, opts.top) end
   return out
 end
@@ -176,10 +229,44 @@ end
 local function table_rows(ov)
   local rows = { { "metric", "current", "previous", "change" } }
   for _, m in ipairs(ov.metrics) do
-    rows[#rows + 1] = { m.name or m.key, fmt_value(m.value_current_period), fmt_value(m.value_last_period),
-      m.percentage_change_formatted or "" }
+    local sent = type(m.percentage_change) == "string" and m.percentage_change or "" -- OneUp's data as is
+    rows[#rows + 1] = { tostring(m.name or m.key), fmt_value(m.value_current_period), fmt_value(m.value_last_period),
+      m.percentage_change_formatted or sent }
   end
   return rows
+end
+
+-- What a value handed to render is, in words, for its error message.
+local function what_is(x)
+  local t = type(x)
+  if t == "string" then return string.format("the string %q", x) end
+  if t == "userdata" and select(2, pcall(function() return x.resample end)) ~= nil then
+    return "a MetricFrame (make an overview of two periods first: pa.report.overview(current, previous))"
+  end
+  if t ~= "table" then return tostring(x) .. " (" .. t .. ")" end
+  if x.daily_metrics ~= nil or x.all ~= nil or splits_of(x) then
+    return "an analytics answer (make an overview of two periods first: pa.report.overview(current, previous))"
+  end
+  if type(x.posts) == "table" then return "OneUp's posts data (render takes an overview)" end
+  local keys = sorted(x)
+  if #keys == 0 then return "an empty table" end
+  return "a table with " .. some(keys, 4) .. " and no metrics array"
+end
+
+-- Raises unless ov is an overview: { metrics = { {key|name, value_current_period, ...}, ... } }.
+local function check_overview(format, ov)
+  if type(format) == "table" and type(ov) == "string" then
+    fail("render", "the arguments are the wrong way round: render(format, overview), e.g. render(%q, ov)", ov)
+  end
+  local metrics = type(ov) == "table" and ov.metrics
+  if type(metrics) ~= "table" then
+    fail("render", "ov must be an overview (from pa.report.overview, or OneUp's overview data), got %s", what_is(ov))
+  end
+  for i, m in ipairs(metrics) do
+    if type(m) ~= "table" or (m.key == nil and m.name == nil) then
+      fail("render", "ov.metrics[%d] is not a metric {key, name, value_current_period, ...}, got %s", i, what_is(m))
+    end
+  end
 end
 
 local function csv_cell(s)
@@ -190,6 +277,7 @@ end
 
 --- Renders an overview as "text" (aligned), "markdown" or "csv".
 function M.render(format, ov)
+  check_overview(format, ov)
   local rows = table_rows(ov)
   if format == "csv" then
     local out = {}
