@@ -701,10 +701,27 @@ function Client:pin_analytics(pin_id, params)
   return self:_fetch("/pins/" .. pin_id .. "/analytics", q, schema.pin_analytics, info, "analytics")
 end
 
+-- Does this failure of GET /pins/analytics refuse the endpoint itself (to
+-- be remembered for the client's life) rather than a pin of the batch? A 404
+-- other than code 50 ("Pin not found.": the path is unknown), or a 403 whose
+-- message says the endpoint is not available (the beta endpoint is not open
+-- to every app); a 403 "Not authorized to access board or Pin." is a pin's.
+local function endpoint_refused(err)
+  if err.status == 404 then return err.code ~= 50 end
+  if err.status ~= 403 then return false end
+  local msg = type(err.body) == "table" and err.body.message or err.message
+  msg = type(msg) == "string" and msg:lower() or ""
+  return (msg:find("not available", 1, true) or msg:find("endpoint", 1, true)) ~= nil
+end
+
 --- Analytics of any number of pins: GET /pins/analytics in requests of at
 -- most 100 pins, or GET /pins/{id}/analytics per pin where the multi-pin
 -- endpoint (beta, not open to every app) is refused; the refusal is
--- remembered for the client's lifetime. Requests run concurrently on the
+-- remembered for the client's lifetime. A batch answered 404, 403 for a pin
+-- or 401 code 7 ("Not authorized to access board or Pin.": a pin is not the
+-- caller's, the token is fine) is asked again pin by pin, so that only the
+-- pins concerned get an error; such a batch neither refreshes the token nor
+-- turns the multi-pin endpoint off. Requests run concurrently on the
 -- client's Batch, paced and retried (see the options rate, concurrency,
 -- retries, max_wait, on_progress).
 -- Returns results, errors, info: results and errors are keyed by pin id and
@@ -752,6 +769,7 @@ function Client:pins_analytics(pin_ids, params)
   end
 
   local bulk
+  local refreshed_token -- the token a 401 of a chunk made done() obtain
   -- what comes after the first bulk request when the endpoint's support is
   -- not known yet: the other chunks, in bulk or per pin
   local rest = {}
@@ -771,11 +789,15 @@ function Client:pins_analytics(pin_ids, params)
     local mq = {}
     for _, id in ipairs(chunk) do mq[#mq + 1] = { "pin_ids", id } end
     for _, p in ipairs(q) do mq[#mq + 1] = p end
+    -- refreshed = true: the run does not refresh the token on a 401 of this
+    -- endpoint, as its 401 code 7 means a pin is not the caller's (done()
+    -- refreshes for any other 401)
     local job = { target = "/pins/analytics" .. http.query(mq), category = CATEGORY_ANALYTICS,
-      endpoint = "GET /pins/analytics", pins = #chunk, shape = "pins_analytics" }
+      endpoint = "GET /pins/analytics", pins = #chunk, shape = "pins_analytics", refreshed = true }
     job.done = function(ok, body, meta, run)
       local fallback = {}
-      if ok or not (body.status == 403 or (body.status == 404 and body.code ~= 50)) then
+      local refused = not ok and endpoint_refused(body)
+      if not refused then
         if self.multi_refused == nil then self.multi_refused = false end
         release_rest(run, false)
       end
@@ -803,12 +825,29 @@ function Client:pins_analytics(pin_ids, params)
             end
           end
         end
-      elseif body.status == 403 or (body.status == 404 and body.code ~= 50) then
+      elseif refused then
         self.multi_refused = true -- the endpoint itself is refused to this app
         fallback = chunk
         release_rest(run, true)
-      elseif body.status == 404 then
-        fallback = chunk -- a pin of this chunk does not exist: find out which
+      elseif body.status == 404 or body.status == 403 or (body.status == 401 and body.code == 7) then
+        fallback = chunk -- a pin of this chunk does not exist or is not the caller's: find out which
+      elseif body.status == 401 and self.oauth and not job.token_refreshed then
+        -- the token itself was refused: refresh it (once per run for all
+        -- the chunks refused with the same token) and ask again
+        local tok = self.access_token
+        if refreshed_token ~= tok then
+          local rok, rerr = self:refresh()
+          if not rok then
+            for _, id in ipairs(chunk) do errs[id] = rerr end
+            return
+          end
+          refreshed_token = self.access_token
+        end
+        local again = bulk(chunk)
+        again.token_refreshed = true
+        job.pins = 0 -- counted when the new request finishes
+        run.add(again)
+        return
       else
         for _, id in ipairs(chunk) do errs[id] = body end
         return

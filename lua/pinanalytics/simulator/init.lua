@@ -85,6 +85,11 @@
 --                          credentials, its query string and its body (a server that
 --                          echoes credentials); in raw bytes all but "{body}"
 --   refuse_multi = 403|404 refuse GET /v5/pins/analytics (the beta endpoint)
+--   forbidden_pins = { ids }   pins that are not the token user's: a GET /v5/pins/analytics
+--                          naming one answers 401 {"code":7,"message":"Not authorized to
+--                          access board or Pin."} (forbidden_multi_status = 403: 403 with
+--                          that message), GET /v5/pins/{id}/analytics 403 with it
+--                          (forbidden_single_status = 404: 404 {"code":50})
 --   pins_count = 60, boards_count = 3          size of the account behind the list endpoints,
 --                          GET /v5/user_account and its analytics (whose figures are its
 --                          pins' summed, plus other people's pins of its content)

@@ -222,6 +222,15 @@ route("GET", "^/v5/pins/analytics$", function(ctl, args, today)
     if not id:match("^%d+$") then bad(prefix, "pin_ids", "has an id that is not digits: " .. id) end
   end
   local q = pin_query(prefix, args, today)
+  local theirs = set_of(ctl.forbidden_pins or {})
+  for _, id in ipairs(ids) do
+    if theirs[id] then
+      if tonumber(ctl.forbidden_multi_status) == 403 then
+        return fail(403, 403, "Not authorized to access board or Pin.")
+      end
+      return fail(401, 7, "Not authorized to access board or Pin.")
+    end
+  end
   local missing = set_of(ctl.missing_pins or {})
   local out = {}
   for _, id in ipairs(ids) do
@@ -236,6 +245,10 @@ route("GET", "^/v5/pins/([^/]+)/analytics$", function(ctl, args, today, pin_id)
   local q = pin_query(prefix, args, today)
   q.split_field = check_enum(prefix, args, "split_field", { "NO_SPLIT", "APP_TYPE" }, "NO_SPLIT")
   if set_of(ctl.missing_pins or {})[pin_id] then return fail(404, 50, "Pin not found.") end
+  if set_of(ctl.forbidden_pins or {})[pin_id] then
+    if tonumber(ctl.forbidden_single_status) == 404 then return fail(404, 50, "Pin not found.") end
+    return fail(403, 403, "Not authorized to access board or Pin.")
+  end
   return send(200, data.pin_analytics(pin_id, q, today))
 end)
 

@@ -1,0 +1,127 @@
+-- Pinterest's official contract (OpenAPI v5.23.0): what its answers mean and
+-- which answers it allows.
+local H = require "helpers.sim"
+
+local function ids(n, base)
+  local out = {}
+  for i = 1, n do out[i] = tostring((base or 7100000) + i) end
+  return out
+end
+
+local function count(t)
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  return n
+end
+
+local function params()
+  return { start_date = H.day(-6), end_date = H.day(0), metric_types = { "IMPRESSION", "SAVE" } }
+end
+
+-- requests seen, counted by path
+local function paths(sim)
+  local n = {}
+  for _, r in ipairs(sim:requests()) do
+    local p = r.path:gsub("^/v5/pins/%d+/analytics$", "/v5/pins/{id}/analytics")
+    n[p] = (n[p] or 0) + 1
+  end
+  return n
+end
+
+describe("contract: GET /pins/analytics 401 code 7", function()
+  local sim
+  local OAUTH = { token = nil, client_id = "sim-client-id", client_secret = "sim-client-secret",
+    refresh_token = "sim-refresh-token" }
+
+  setup(function() sim = H.start {} end)
+  teardown(function() if sim then sim:stop() end end)
+
+  it("falls back per pin, reports only the pins not the caller's, refreshes no token", function()
+    local all = ids(150)
+    local theirs = { all[7], all[120] }
+    sim:configure { forbidden_pins = theirs }
+    local c = H.client(sim, OAUTH)
+    assert.is_true((c:refresh())) -- the first token
+    local issued = sim:stats().tokens_issued
+    sim:clear_log()
+    local results, errs = c:pins_analytics(all, params())
+    local st, seen = sim:stats(), paths(sim)
+    c:close()
+    assert.equal(148, count(results))
+    assert.equal(2, count(errs))
+    for _, id in ipairs(theirs) do
+      assert.is_table(errs[id], id)
+      assert.equal("forbidden", errs[id].kind)
+      assert.equal(403, errs[id].status)
+    end
+    assert.equal(issued, st.tokens_issued)
+    assert.is_nil(seen["/v5/oauth/token"])
+    -- the first chunk (100 pins, one of them not the caller's) asked pin by
+    -- pin; the second (50) as well: it has the other one
+    assert.equal(2, seen["/v5/pins/analytics"])
+    assert.equal(150, seen["/v5/pins/{id}/analytics"])
+  end)
+
+  it("a batch of the caller's pins alone still goes in one request", function()
+    local all = ids(150)
+    sim:configure { forbidden_pins = { all[7] } }
+    local c = H.client(sim)
+    sim:clear_log()
+    local results, errs = c:pins_analytics(all, params())
+    local seen = paths(sim)
+    c:close()
+    assert.equal(149, count(results))
+    assert.equal("forbidden", errs[all[7]].kind)
+    assert.equal(2, seen["/v5/pins/analytics"])
+    assert.equal(100, seen["/v5/pins/{id}/analytics"])
+  end)
+
+  it("a 403 for a pin of one batch does not stop later calls using the multi-pin endpoint", function()
+    local all = ids(150)
+    sim:configure { forbidden_pins = { all[7] }, forbidden_multi_status = 403 }
+    local c = H.client(sim)
+    sim:clear_log()
+    local results, errs = c:pins_analytics(all, params())
+    assert.equal(149, count(results))
+    assert.equal("forbidden", errs[all[7]].kind)
+    assert.equal(100, paths(sim)["/v5/pins/{id}/analytics"])
+    sim:clear_log()
+    results, errs = c:pins_analytics(ids(50, 7200000), params())
+    local seen = paths(sim)
+    c:close()
+    assert.equal(50, count(results))
+    assert.is_nil(next(errs))
+    assert.equal(1, seen["/v5/pins/analytics"])
+    assert.is_nil(seen["/v5/pins/{id}/analytics"])
+  end)
+
+  it("a 403 saying the endpoint is not available to the app is remembered", function()
+    sim:configure { refuse_multi = 403 }
+    local c = H.client(sim)
+    sim:clear_log()
+    c:pins_analytics(ids(3), params())
+    sim:clear_log()
+    local results = c:pins_analytics(ids(3, 7300000), params())
+    local seen = paths(sim)
+    c:close()
+    assert.equal(3, count(results))
+    assert.is_nil(seen["/v5/pins/analytics"])
+    assert.equal(3, seen["/v5/pins/{id}/analytics"])
+  end)
+
+  -- last: expire_tokens also refuses the static token from now on
+  it("a 401 for the token itself on GET /pins/analytics still refreshes it, once", function()
+    sim:configure {}
+    local c = H.client(sim, OAUTH)
+    assert.is_true((c:refresh()))
+    sim:expire_tokens()
+    local issued = sim:stats().tokens_issued
+    local results, errs = c:pins_analytics(ids(250), params())
+    local st = sim:stats()
+    c:close()
+    assert.is_nil(next(errs))
+    assert.equal(250, count(results))
+    assert.equal(issued + 1, st.tokens_issued)
+  end)
+
+end)
