@@ -125,3 +125,94 @@ describe("contract: GET /pins/analytics 401 code 7", function()
   end)
 
 end)
+
+describe("contract: answers the official schema allows", function()
+  local sim
+  local pa = require "pinanalytics"
+
+  setup(function() sim = H.start {} end)
+  teardown(function() if sim then sim:stop() end end)
+
+  local function serve(path, body)
+    sim:configure { override = { [path] = { status = 200, body = body } } }
+  end
+
+  local DAYS = '{"all":{"daily_metrics":[' ..
+    '{"data_status":"READY","metrics":{"IMPRESSION":4}},' .. -- no date
+    '{"date":"2026-11-01","metrics":{"IMPRESSION":5}},' .. -- no data_status
+    '{"date":"2026-11-02","data_status":"READY"}' .. -- no metrics
+    '],"summary_metrics":{"IMPRESSION":9}}}'
+
+  it("accepts days without date, data_status or metrics; names the undated day in warnings", function()
+    serve("/v5/pins/123/analytics", DAYS)
+    local c = H.client(sim)
+    local res, err = c:pin_analytics("123", params())
+    c:close()
+    assert.is_nil(err)
+    local all = res.all
+    assert.equal(3, #all.daily_metrics)
+    assert.equal(4, all.daily_metrics[1].metrics.IMPRESSION)
+    assert.equal("2026-11-01", all.daily_metrics[2].date)
+    assert.is_nil(all.daily_metrics[2].data_status)
+    assert.is_nil(all.daily_metrics[3].metrics)
+    assert.equal(9, all.summary_metrics.IMPRESSION)
+    assert.equal(1, #all.warnings)
+    assert.truthy(all.warnings[1]:find("$.all.daily_metrics[0]", 1, true), all.warnings[1])
+    assert.truthy(all.warnings[1]:find("without a date", 1, true), all.warnings[1])
+    -- a frame skips the day it cannot place
+    local f = pa.frame(res)
+    assert.same({ "2026-11-01", "2026-11-02" }, f:dates())
+    assert.equal(5, f:get("2026-11-01", "IMPRESSION"))
+  end)
+
+  it("user_account_analytics accepts them too", function()
+    serve("/v5/user_account/analytics", DAYS)
+    local c = H.client(sim)
+    local res, err = c:user_account_analytics(params())
+    c:close()
+    assert.is_nil(err)
+    assert.equal(3, #res.all.daily_metrics)
+    assert.equal(1, #res.all.warnings)
+  end)
+
+  it("pins_analytics names the undated day with the pin's path", function()
+    serve("/v5/pins/analytics", '{"555":' .. DAYS .. '}')
+    local c = H.client(sim)
+    local results, errs = c:pins_analytics({ "555" }, params())
+    c:close()
+    assert.is_nil(next(errs))
+    assert.equal(3, #results["555"].all.daily_metrics)
+    assert.truthy(results["555"].all.warnings[1]:find('$["555"].all.daily_metrics[0]', 1, true))
+  end)
+
+  it("a type error stays invalid_response with its path", function()
+    serve("/v5/pins/123/analytics", '{"all":{"daily_metrics":[{"date":"2026-11-01","metrics":{"IMPRESSION":"5"}}]}}')
+    local c = H.client(sim)
+    local res, err = c:pin_analytics("123", params())
+    assert.is_nil(res)
+    assert.equal("invalid_response", err.kind)
+    assert.equal("$.all.daily_metrics[0].metrics.IMPRESSION", err.path)
+    serve("/v5/pins/123/analytics", '{"all":{"daily_metrics":[{"date":7,"metrics":{}}]}}')
+    res, err = c:pin_analytics("123", params())
+    c:close()
+    assert.is_nil(res)
+    assert.equal("$.all.daily_metrics[0].date", err.path)
+  end)
+
+  it("top pins: a pin without pin_id or metrics is accepted; one without pin_id is named", function()
+    serve("/v5/user_account/analytics/top_pins", '{"pins":[{"metrics":{"IMPRESSION":3}},{"pin_id":"9"},' ..
+      '{"pin_id":"8","metrics":{"IMPRESSION":1}}],"sort_by":"IMPRESSION"}')
+    local c = H.client(sim)
+    local res, err = c:top_pins({ start_date = H.day(-6), end_date = H.day(0), sort_by = "IMPRESSION" })
+    assert.is_nil(err)
+    assert.equal(3, #res.pins)
+    assert.equal(3, res.pins[1].metrics.IMPRESSION)
+    assert.is_nil(res.pins[2].metrics)
+    assert.same({ "$.pins[0]: a pin without a pin_id" }, res.warnings)
+    serve("/v5/user_account/analytics/top_pins", '{"pins":[{"pin_id":9}]}')
+    res, err = c:top_pins({ start_date = H.day(-6), end_date = H.day(0), sort_by = "IMPRESSION" })
+    c:close()
+    assert.is_nil(res)
+    assert.equal("$.pins[0].pin_id", err.path)
+  end)
+end)

@@ -142,7 +142,8 @@ local SHAPES = {
       { '{"pins":[{"pin_id":642396334344813594,"metrics":{}}]}', "$.pins[0].pin_id" },
       { '{"pins":[{"pin_id":"1","metrics":{"SAVE":"3"}}]}', "$.pins[0].metrics.SAVE" },
       { '{"pins":[{"pin_id":"1","metrics":{"SAVE":12345678901234567}}]}', "$.pins[0].metrics.SAVE" },
-      { '{"pins":[{"pin_id":"1"}]}', "$.pins[0].metrics" },
+      -- (metrics may be left out: the official schema makes it optional)
+      { '{"pins":[{"pin_id":"1","metrics":"SAVE"}]}', "$.pins[0].metrics" },
       { '{"date_availability":{"latest_available_timestamp":"1649116799000"}}',
         "$.date_availability.latest_available_timestamp" },
       { '{"sort_by":null}', "$.sort_by" },

@@ -103,6 +103,24 @@ local function posts_daily(posts)
   return out
 end
 
+-- The days that can be placed: a day without a date (the official schema
+-- allows one) is skipped; the answer already names it in its warnings
+-- (pinanalytics.schema). The list is copied only when it has such a day.
+local function dated(daily)
+  if type(daily) ~= "table" then return daily end
+  for i = 1, #daily do
+    if type(daily[i]) == "table" and daily[i].date == nil then
+      local out = {}
+      for j = 1, #daily do
+        local d = daily[j]
+        if not (type(d) == "table" and d.date == nil) then out[#out + 1] = d end
+      end
+      return out
+    end
+  end
+  return daily
+end
+
 local function is_posts(x)
   return type(x) == "table" and type(x[1]) == "table" and x[1].stats ~= nil
 end
@@ -121,12 +139,12 @@ function M.frame(x, opts)
   end
   if is_posts(x) then return core.frame({ { daily = posts_daily(x) } }) end
   if x.daily_metrics or x.all or opts.split and x[opts.split] and x[opts.split].daily_metrics then
-    return core.frame({ { daily = daily_of(x, opts.split, "the answer") } })
+    return core.frame({ { daily = dated(daily_of(x, opts.split, "the answer")) } })
   end
   -- results keyed by pin id
   local sources = {}
   for _, id in ipairs(sorted_keys(x, "results")) do
-    local daily = daily_of(x[id], opts.split, "results[" .. tostring(id) .. "]")
+    local daily = dated(daily_of(x[id], opts.split, "results[" .. tostring(id) .. "]"))
     if opts.metric then
       sources[#sources + 1] = { daily = daily, metric = opts.metric, name = tostring(id) }
     else

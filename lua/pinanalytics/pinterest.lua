@@ -816,11 +816,10 @@ function Client:pins_analytics(pin_ids, params)
           elseif meta.shape_ok then
             results[id] = entry
           else
-            local good, where, why = schema.pin_analytics(entry)
+            local good, where, why = schema.pin_analytics(entry, "$[\"" .. id .. "\"]")
             if good then
               results[id] = entry
             else
-              where = "$[\"" .. id .. "\"]" .. where:sub(2)
               errs[id] = shape_error(self, meta, "/pins/analytics", where, why, entry)
             end
           end

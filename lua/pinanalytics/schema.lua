@@ -144,23 +144,39 @@ local function metrics_object(v, path)
 end
 M.metrics_object = metrics_object
 
---- One entry of daily_metrics: {date, data_status, metrics}.
-local function daily_entry(v, path, status_map)
+--- One entry of daily_metrics: {date, data_status, metrics}, each optional
+-- in the official schema (DailyMetrics): a day without a date is kept but
+-- cannot be placed, so it is named in warnings (when given); a missing
+-- data_status or metrics is fine. A field of the wrong type is refused.
+local function daily_entry(v, path, status_map, warnings, full_path)
   if not is_object(v) then return false, path, "expected an object {date, data_status, metrics}, " .. got(v) end
   local p = path .. ".date"
-  if type(v.date) ~= "string" then return false, p, "expected a date string YYYY-MM-DD, " .. got(v.date) end
-  if not valid_date(v.date) then return false, p, "expected a date YYYY-MM-DD, got " .. string.format("%q", v.date) end
+  if v.date == nil then
+    if warnings then
+      warnings[#warnings + 1] = full_path() .. ": a day without a date (kept in daily_metrics, but it cannot be " ..
+        "placed on a date; frames skip it)"
+    end
+  else
+    if type(v.date) ~= "string" then return false, p, "expected a date string YYYY-MM-DD, " .. got(v.date) end
+    if not valid_date(v.date) then
+      return false, p, "expected a date YYYY-MM-DD, got " .. string.format("%q", v.date)
+    end
+  end
   p = path .. ".data_status"
-  if status_map then
+  if v.data_status == nil then -- luacheck: ignore 542
+    -- optional
+  elseif status_map then
     if not is_object(v.data_status) then return false, p, "expected an object of metric -> status, " .. got(v.data_status) end
   elseif type(v.data_status) ~= "string" then
     return false, p, "expected a status string (READY, PROCESSING, ...), " .. got(v.data_status)
   end
+  if v.metrics == nil then return true end -- optional
   return metrics_object(v.metrics, path .. ".metrics")
 end
 
 --- {daily_metrics = [...], summary_metrics = {...}, lifetime_metrics = {...}}
-local function metrics_response(v, path)
+-- warnings: an array to append what could not be placed to (optional).
+local function metrics_response(v, path, warnings)
   if not is_object(v) then
     return false, path, "expected an object {daily_metrics, summary_metrics, lifetime_metrics}, " .. got(v)
   end
@@ -171,7 +187,7 @@ local function metrics_response(v, path)
     for i = 1, #d do
       local e = d[i]
       -- the path is only built when it is needed
-      local ok, where, why = daily_entry(e, "", nil)
+      local ok, where, why = daily_entry(e, "", nil, warnings, function() return p .. "[" .. (i - 1) .. "]" end)
       if not ok then return false, p .. "[" .. (i - 1) .. "]" .. where, why end
     end
   end
@@ -186,27 +202,37 @@ end
 M.metrics_response = metrics_response
 
 --- GET /pins/{pin_id}/analytics and GET /user_account/analytics: an object
--- keyed by split ("all" without a split) of metrics responses.
-function M.pin_analytics(body)
-  -- the walk in C answers for well-formed answers; a bad one is walked here
-  -- again to name its first bad field
+-- keyed by split ("all" without a split) of metrics responses. What the
+-- official schema allows but cannot be placed (a day without a date) is
+-- named in a `warnings` array (JSON paths) set on that split's object, e.g.
+-- body.all.warnings; path: how the body is named in them ("$" by default).
+function M.pin_analytics(body, path)
+  -- the walk in C answers for well-formed answers; anything else is walked
+  -- here: to name the first bad field, or to accept what the schema allows
   if core.check_analytics(body) then return true end
+  path = path or "$"
   if not is_object(body) then
-    return false, "$", "expected an object keyed by split (\"all\" without a split), " .. got(body)
+    return false, path, "expected an object keyed by split (\"all\" without a split), " .. got(body)
   end
   local keys = {}
   for k in pairs(body) do keys[#keys + 1] = k end
   if #keys > 1 then table.sort(keys, function(a, b) return tostring(a) < tostring(b) end) end
+  local found = {}
   for _, k in ipairs(keys) do
-    local ok, where, why = metrics_response(body[k], key_path("$", k))
+    local warnings = {}
+    local ok, where, why = metrics_response(body[k], key_path(path, k), warnings)
     if not ok then return false, where, why end
+    if #warnings > 0 then found[#found + 1] = { body[k], warnings } end
   end
+  for _, f in ipairs(found) do f[1].warnings = f[2] end -- only once the whole answer is good
   return true
 end
 
 --- GET /user_account/analytics/top_pins and /top_video_pins:
 -- {date_availability = {is_realtime, latest_available_timestamp},
 --  pins = [{pin_id, metrics, data_status = {metric = status}}], sort_by}
+-- (every field optional in the official schema); a pin without a pin_id is
+-- kept and named in body.warnings.
 function M.top_pins(body)
   if not is_object(body) then
     return false, "$", "expected an object {date_availability, pins, sort_by}, " .. got(body)
@@ -228,12 +254,19 @@ function M.top_pins(body)
   local pins = body.pins
   if pins == nil then return true end
   if not is_array(pins) then return false, "$.pins", "expected an array of pins, " .. got(pins) end
+  local warnings = {}
   for i = 1, #pins do
     local p, path = pins[i], "$.pins[" .. (i - 1) .. "]"
     if not is_object(p) then return false, path, "expected an object {pin_id, metrics, data_status}, " .. got(p) end
-    if type(p.pin_id) ~= "string" then return false, path .. ".pin_id", "expected a string, " .. got(p.pin_id) end
-    local ok, where, why = metrics_object(p.metrics, path .. ".metrics")
-    if not ok then return false, where, why end
+    -- pin_id and metrics are optional in the official schema
+    if p.pin_id ~= nil and type(p.pin_id) ~= "string" then
+      return false, path .. ".pin_id", "expected a string, " .. got(p.pin_id)
+    end
+    if p.pin_id == nil then warnings[#warnings + 1] = path .. ": a pin without a pin_id" end
+    if p.metrics ~= nil then
+      local ok, where, why = metrics_object(p.metrics, path .. ".metrics")
+      if not ok then return false, where, why end
+    end
     if p.data_status ~= nil then
       if not is_object(p.data_status) then
         return false, path .. ".data_status", "expected an object of metric -> status, " .. got(p.data_status)
@@ -245,6 +278,7 @@ function M.top_pins(body)
       end
     end
   end
+  if #warnings > 0 then body.warnings = warnings end
   return true
 end
 
