@@ -216,3 +216,37 @@ describe("contract: answers the official schema allows", function()
     assert.equal("$.pins[0].pin_id", err.path)
   end)
 end)
+
+describe("contract: client:get paces by the official rate-limit category", function()
+  local pinterest = require "pinanalytics.pinterest"
+
+  it("gives every GET path of the official document its x-ratelimit-category", function()
+    local n = 0
+    for line in io.lines("spec/fixtures/openapi_get_categories.txt") do
+      local path, cat = line:match("^(/%S*) (%S+)$")
+      if path then
+        n = n + 1
+        assert.equal(cat, pinterest.get_category(path), path)
+        -- with ids in place of the names, as a caller writes it
+        local real = path:gsub("{[%w_]+}", "123")
+        assert.equal(cat, pinterest.get_category(real), real)
+      end
+    end
+    assert.equal(125, n)
+  end)
+
+  it("client:get takes the bucket of that category", function()
+    local sim = H.start {}
+    local c = H.client(sim)
+    local asked = {}
+    c.buckets = function(cat) asked[#asked + 1] = cat end -- records, paces nothing
+    c:get("/ad_accounts")
+    c:get("/ad_accounts/123/campaigns/analytics", { start_date = H.day(-1) })
+    c:get("/ad_accounts/123/analytics")
+    c:get("/user_account")
+    c:get("/user_account/analytics")
+    c:close()
+    sim:stop()
+    assert.same({ "ads_read", "ads_analytics", "ads_analytics", "org_read", "org_analytics" }, asked)
+  end)
+end)

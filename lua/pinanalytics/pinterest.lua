@@ -379,6 +379,31 @@ local CLIENT_OPTIONS = {
 -- Rate-limit categories of the endpoints (the API description's x-ratelimit-category).
 local CATEGORY_ANALYTICS, CATEGORY_READ = "org_analytics", "org_read"
 
+-- GET path (after base_url, ids or {names} in it) -> rate-limit category,
+-- first match wins; from x-ratelimit-category of every GET operation in the
+-- official OpenAPI document (v5.23.0). Paths matching none are org_read, or
+-- org_analytics when they have "analytics" in them (/pins/{id}/analytics,
+-- /user_account/analytics...).
+local GET_CATEGORIES = {
+  { "^/ad_accounts/[^/]+/reports$", "ads_analytics" },
+  { "^/ad_accounts/[^/]+/.*analytics$", "ads_analytics" }, -- analytics, campaigns/analytics, targeting_analytics...
+  { "^/resources/metrics_ready_state$", "ads_analytics" },
+  { "^/ad_accounts$", "ads_read" }, { "^/ad_accounts/", "ads_read" },
+  { "^/businesses/", "ads_read" }, { "^/integrations$", "ads_read" }, { "^/integrations/", "ads_read" },
+  { "^/resources/", "ads_read" }, { "^/terms/", "ads_read" }, { "^/user_account/followers$", "ads_read" },
+  { "^/catalogs$", "catalogs_read" }, { "^/catalogs/", "catalogs_read" },
+  { "^/trends/", "trends_read" },
+}
+
+--- The rate-limit category client:get paces a GET of this path by (path as
+-- given to client:get: "/ad_accounts/123/analytics" -> "ads_analytics").
+function M.get_category(path)
+  for _, e in ipairs(GET_CATEGORIES) do
+    if path:find(e[1]) then return e[2] end
+  end
+  return path:find("analytics", 1, true) and CATEGORY_ANALYTICS or CATEGORY_READ
+end
+
 --- pinanalytics.pinterest{ token = ..., base_url = ..., timeout = 30,
 --   connect_timeout = 10, max_body = 64 MiB, tls_verify = true, ca_file = nil,
 --   user_agent = nil, clock = os.time,
@@ -964,7 +989,7 @@ function Client:get(path, query)
       q[#q + 1] = { k, t == "number" and math.floor(x) == x and string.format("%d", x) or tostring(x) }
     end
   end
-  local ok, body = self:_get(path, q, nil, path:find("analytics", 1, true) and CATEGORY_ANALYTICS or CATEGORY_READ)
+  local ok, body = self:_get(path, q, nil, M.get_category(path))
   if not ok then return nil, body end
   if body == nil then return core.null end -- an empty body
   return body
