@@ -250,3 +250,107 @@ describe("contract: client:get paces by the official rate-limit category", funct
     assert.same({ "ads_read", "ads_analytics", "ads_analytics", "org_read", "org_analytics" }, asked)
   end)
 end)
+
+describe("contract: typed helpers to find one's data", function()
+  local sim, c
+  local data = require "pinanalytics.simulator.data"
+
+  setup(function()
+    sim = H.start { pins_count = 12, boards_count = 2 }
+    c = H.client(sim)
+  end)
+  teardown(function()
+    if c then c:close() end
+    if sim then sim:stop() end
+  end)
+
+  local function all_items(pager)
+    local out = {}
+    for item in pager:items() do out[#out + 1] = item end
+    return out
+  end
+
+  it("client:pin gives the pin with its 90-day and lifetime metrics", function()
+    local id = data.pin_id_of(3)
+    local pin, err = c:pin(id, { pin_metrics = true })
+    assert.is_nil(err)
+    assert.equal(id, pin.id)
+    assert.equal(data.board_id_of(1), pin.board_id)
+    local s = data.summary(id, H.day(-89), H.day(0), "ALL", H.TODAY)
+    assert.equal(s.IMPRESSION, pin.pin_metrics["90d"].impression)
+    assert.equal(math.type and "integer" or "number", math.type and math.type(pin.pin_metrics["90d"].impression)
+      or type(pin.pin_metrics["90d"].impression))
+    assert.equal(data.lifetime(id).TOTAL_COMMENTS, pin.pin_metrics.lifetime_metrics.comment)
+    assert.is_true(pin.pin_metrics.lifetime_metrics.impression >= pin.pin_metrics["90d"].impression)
+    pin = assert(c:pin(id))
+    assert.is_nil(pin.pin_metrics)
+    local none
+    none, err = c:pin("123")
+    assert.is_nil(none)
+    assert.equal("not_found", err.kind)
+  end)
+
+  it("client:pin checks its arguments", function()
+    assert.has_error(function() c:pin(123) end,
+      "pinanalytics.pinterest:pin: pin_id must be a string of digits, got 123 (number)")
+    assert.error_matches(function() c:pin("1", { pin_metric = true }) end, "unknown parameter \"pin_metric\"")
+    assert.error_matches(function() c:pin("1", { pin_metrics = "yes" }) end, "pin_metrics must be true or false")
+  end)
+
+  it("client:user_account gives the account, counts as integers", function()
+    local acc, err = c:user_account()
+    assert.is_nil(err)
+    assert.equal(data.ACCOUNT_ID, acc.id)
+    assert.equal("simulated_account", acc.username)
+    assert.equal(12, acc.pin_count)
+    assert.equal(2, acc.board_count)
+    if math.type then assert.equal("integer", math.type(acc.follower_count)) end
+    assert(c:user_account({ ad_account_id = 12345 }))
+    assert.error_matches(function() c:user_account({ ad_account_id = -1 }) end,
+      "user_account: ad_account_id must be a string of digits")
+  end)
+
+  it("client:ad_accounts pages over the ad accounts", function()
+    sim:configure { pins_count = 12, boards_count = 2, ad_accounts_count = 5 }
+    local items = all_items(c:ad_accounts({ page_size = 2 }))
+    assert.equal(5, #items)
+    assert.equal(data.ad_account_id_of(5), items[5].id)
+    assert.equal(data.ACCOUNT_ID, items[1].owner.id)
+    if math.type then assert.equal("integer", math.type(items[1].created_time)) end
+    assert.error_matches(function() c:ad_accounts({ page_size = 0 }) end, "page_size")
+    assert.error_matches(function() c:ad_accounts({ ad_account_id = "1" }) end, "unknown parameter")
+  end)
+
+  it("client:board_sections and client:board_section_pins page over a board's sections and their pins", function()
+    sim:configure { pins_count = 12, boards_count = 2 }
+    local board = data.board_id_of(2)
+    local sections = all_items(c:board_sections(board, { page_size = 1 }))
+    assert.equal(2, #sections)
+    assert.equal(data.section_id_of(2, 1), sections[1].id)
+    local seen = 0
+    for _, sec in ipairs(sections) do
+      local pins = all_items(c:board_section_pins(board, sec.id, { page_size = 2 }))
+      assert.equal(3, #pins)
+      for _, p in ipairs(pins) do
+        assert.equal(board, p.board_id)
+        assert.equal(sec.id, p.board_section_id)
+      end
+      seen = seen + #pins
+    end
+    assert.equal(6, seen) -- the board's 6 pins, each in one section
+    assert.error_matches(function() c:board_sections(5) end, "board_sections: board_id must be a string of digits")
+    assert.error_matches(function() c:board_section_pins(board, nil) end,
+      "board_section_pins: section_id must be a string of digits")
+  end)
+
+  it("ad_account_id takes a whole number as well as a string of digits", function()
+    sim:clear_log()
+    assert(c:pin_analytics(data.pin_id_of(1), { start_date = H.day(-2), end_date = H.day(0),
+      metric_types = { "IMPRESSION" }, ad_account_id = 549000000000031337 }))
+    local r = sim:requests()
+    assert.truthy(r[#r].uri:find("ad_account_id=549000000000031337", 1, true), r[#r].uri)
+    assert.error_matches(function() c:list_pins({ ad_account_id = 1.5 }) end,
+      "list_pins: ad_account_id must be a string of digits %(at most 18%), got 1.5 %(number%) " ..
+      "%(a whole number >= 0 is taken too%)")
+  end)
+end)

@@ -133,6 +133,18 @@ function P.digits(maxlen)
   return function(fn, name, v) return check_digits(fn, name, v, maxlen) end
 end
 
+-- ad_account_id: a string of at most 18 digits, or a whole number >= 0
+-- (below 2^53 unless a Lua 5.3+ integer: a larger float is not exact).
+function P.account_id(fn, name, v)
+  if type(v) == "number" then
+    local exact = math.type and math.type(v) == "integer" or (v == math.floor(v) and v < 2 ^ 53)
+    if exact and v >= 0 and v == math.floor(v) then return string.format("%d", v) end
+  elseif is_digits(v, 18) then
+    return v
+  end
+  fail(fn, "%s must be a string of digits (at most 18), got %s (a whole number >= 0 is taken too)", name, show(v))
+end
+
 function P.int(min, max, allowed)
   return function(fn, name, v)
     if type(v) ~= "number" or v ~= math.floor(v) or v < min or v > max or (allowed and not set_of(allowed)[v]) then
@@ -286,7 +298,7 @@ local PIN_ANALYTICS = {
   dated = true,
   params = {
     metric_types = P.list(PIN_METRICS, ","), app_types = P.enum(M.APP_TYPES),
-    split_field = P.enum(M.PIN_SPLIT_FIELDS), ad_account_id = P.digits(18),
+    split_field = P.enum(M.PIN_SPLIT_FIELDS), ad_account_id = P.account_id,
   },
   order = { "metric_types", "app_types", "split_field", "ad_account_id" },
   required = { "metric_types" },
@@ -307,7 +319,7 @@ local MULTI_PIN_ANALYTICS = {
 local ACCOUNT_FILTERS = {
   from_claimed_content = P.enum(M.FROM_CLAIMED_CONTENT), pin_format = P.enum(M.PIN_FORMATS),
   app_types = P.enum(M.APP_TYPES), content_type = P.enum(M.CONTENT_TYPES), source = P.enum(M.SOURCES),
-  ad_account_id = P.digits(18),
+  ad_account_id = P.account_id,
 }
 
 local function with(base, extra)
@@ -346,20 +358,31 @@ local PAGE = { page_size = P.int(1, 250) }
 local LIST_PINS = {
   params = with(PAGE, {
     pin_filter = P.enum(M.PIN_FILTERS), pin_metrics = P.bool, include_protected_pins = P.bool,
-    pin_type = P.enum(M.PIN_TYPES), creative_types = P.list(M.CREATIVE_TYPES), ad_account_id = P.digits(18),
+    pin_type = P.enum(M.PIN_TYPES), creative_types = P.list(M.CREATIVE_TYPES), ad_account_id = P.account_id,
   }),
   order = { "pin_filter", "pin_metrics", "include_protected_pins", "pin_type", "creative_types",
     "ad_account_id", "page_size" },
 }
 local LIST_BOARDS = {
-  params = with(PAGE, { ad_account_id = P.digits(18), privacy = P.enum(M.BOARD_PRIVACY) }),
+  params = with(PAGE, { ad_account_id = P.account_id, privacy = P.enum(M.BOARD_PRIVACY) }),
   order = { "ad_account_id", "privacy", "page_size" },
 }
 local LIST_BOARD_PINS = {
   params = with(PAGE, {
-    creative_types = P.list(M.CREATIVE_TYPES), ad_account_id = P.digits(18), pin_metrics = P.bool,
+    creative_types = P.list(M.CREATIVE_TYPES), ad_account_id = P.account_id, pin_metrics = P.bool,
   }),
   order = { "creative_types", "ad_account_id", "pin_metrics", "page_size" },
+}
+
+local GET_PIN = {
+  params = { pin_metrics = P.bool, ad_account_id = P.account_id }, order = { "pin_metrics", "ad_account_id" },
+}
+local GET_USER_ACCOUNT = { params = { ad_account_id = P.account_id }, order = { "ad_account_id" } }
+local LIST_AD_ACCOUNTS = {
+  params = with(PAGE, { include_shared_accounts = P.bool }), order = { "include_shared_accounts", "page_size" },
+}
+local LIST_SECTIONS = {
+  params = with(PAGE, { ad_account_id = P.account_id }), order = { "ad_account_id", "page_size" },
 }
 
 ---------------------------------------------------------------- the client
@@ -963,6 +986,60 @@ function Client:list_board_pins(board_id, params)
   check_digits("list_board_pins", "board_id", board_id)
   return self:_pager("/boards/" .. board_id .. "/pins",
     (build_query(self, "list_board_pins", LIST_BOARD_PINS, params)), "pins_list", schema.pins_list)
+end
+
+-- GET of one object in the org_read category, checked by shape_ok (no
+-- shape for the C walk: typed by the general rule): body | nil, err.
+function Client:_read(path, q, shape_ok)
+  local ok, body, meta = self:_get(path, q, nil, CATEGORY_READ)
+  if not ok then return nil, body end
+  local good, where, why = shape_ok(body)
+  if not good then return nil, shape_error(self, meta, path, where, why, body) end
+  return body
+end
+
+--- GET /pins/{pin_id}: one pin (id, title, board_id, board_section_id,
+-- created_at, ...). params: pin_metrics = true adds pin.pin_metrics, its
+-- metrics by interval ("90d" and "lifetime_metrics": pin_click, impression,
+-- clickthrough, reaction, comment); ad_account_id. Returns the pin, or nil, err.
+function Client:pin(pin_id, params)
+  check_digits("pin", "pin_id", pin_id)
+  local q = build_query(self, "pin", GET_PIN, params)
+  return self:_read("/pins/" .. pin_id, q, schema.pin)
+end
+
+--- GET /user_account: the token user's account (username, account_type,
+-- id, board_count, pin_count, follower_count, following_count,
+-- monthly_views, ...). params: ad_account_id. Returns it, or nil, err.
+function Client:user_account(params)
+  local q = build_query(self, "user_account", GET_USER_ACCOUNT, params)
+  return self:_read("/user_account", q, schema.user_account)
+end
+
+--- GET /ad_accounts: the ad accounts the token user can reach, as a pager
+-- of {id, name, owner = {id, username}, country, currency, permissions,
+-- created_time, updated_time}. params: page_size, include_shared_accounts.
+-- Their ids are what ad_account_id takes.
+function Client:ad_accounts(params)
+  return self:_pager("/ad_accounts", (build_query(self, "ad_accounts", LIST_AD_ACCOUNTS, params)), nil,
+    schema.ad_accounts_list)
+end
+
+--- GET /boards/{board_id}/sections: a board's sections ({id, name}), as a
+-- pager. params: page_size, ad_account_id.
+function Client:board_sections(board_id, params)
+  check_digits("board_sections", "board_id", board_id)
+  return self:_pager("/boards/" .. board_id .. "/sections",
+    (build_query(self, "board_sections", LIST_SECTIONS, params)), nil, schema.board_sections_list)
+end
+
+--- GET /boards/{board_id}/sections/{section_id}/pins: a board section's
+-- pins, as a pager. params: page_size, ad_account_id.
+function Client:board_section_pins(board_id, section_id, params)
+  check_digits("board_section_pins", "board_id", board_id)
+  check_digits("board_section_pins", "section_id", section_id)
+  return self:_pager("/boards/" .. board_id .. "/sections/" .. section_id .. "/pins",
+    (build_query(self, "board_section_pins", LIST_SECTIONS, params)), "pins_list", schema.pins_list)
 end
 
 --- Any other GET endpoint: client:get("/user_account", { ad_account_id = "1" }).

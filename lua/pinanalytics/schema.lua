@@ -342,6 +342,38 @@ local function list_of(fields, what)
   end
 end
 
+local ACCOUNT_FIELDS = {
+  { "id", "string" }, { "username", "string" }, { "account_type", "string" }, { "business_name", "string" },
+  { "about", "string" }, { "profile_image", "string" }, { "website_url", "string" },
+  { "board_count", "count" }, { "pin_count", "count" }, { "follower_count", "count" },
+  { "following_count", "count" }, { "monthly_views", "count" },
+}
+local function owner(v, path)
+  if not is_object(v) then return false, path, "expected an object {id, username}, " .. got(v) end
+  return check_fields(v, path, { { "id", "string" }, { "username", "string" } })
+end
+local AD_ACCOUNT_FIELDS = {
+  { "id", "string" }, { "name", "string" }, { "owner", owner }, { "country", "string" }, { "currency", "string" },
+  { "created_time", "count", null = true }, { "updated_time", "count", null = true },
+}
+local SECTION_FIELDS = { { "id", "string" }, { "name", "string" } }
+
+local function object_of(fields, what)
+  return function(body)
+    if not is_object(body) then return false, "$", "expected " .. what .. " object, " .. got(body) end
+    return check_fields(body, "$", fields)
+  end
+end
+
+--- GET /pins/{pin_id}: a Pin.
+M.pin = object_of(PIN_FIELDS, "a pin")
+--- GET /user_account: an Account.
+M.user_account = object_of(ACCOUNT_FIELDS, "an account")
+--- GET /ad_accounts: a page of AdAccounts.
+M.ad_accounts_list = list_of(AD_ACCOUNT_FIELDS, "an ad account")
+--- GET /boards/{board_id}/sections: a page of BoardSections.
+M.board_sections_list = list_of(SECTION_FIELDS, "a board section")
+
 --- GET /pins and GET /boards/{board_id}/pins: a page of Pins.
 M.pins_list = list_of(PIN_FIELDS, "a pin")
 --- GET /boards: a page of Boards.

@@ -222,6 +222,9 @@ M.BOARDS_COUNT = 3
 
 function M.pin_id_of(i) return "9000" .. string.format("%014d", i * 7919) end
 function M.board_id_of(i) return "5000" .. string.format("%014d", i * 104729) end
+M.SECTIONS = 2 -- sections per board
+function M.section_id_of(board, k) return "5100" .. string.format("%014d", board * 1000 + k) end
+function M.ad_account_id_of(i) return "5490" .. string.format("%014d", i * 31337) end
 
 --- The ids of the account's pins, in the order /v5/pins lists them.
 function M.account_pins(pins_count)
@@ -365,6 +368,8 @@ end
 
 --- The 200 answer of GET /v5/user_account (the official schema's Account).
 -- monthly_views: the account's impressions over the 30 days before today.
+M.ACCOUNT_ID = "7000" .. string.format("%014d", M.hash("account|id") % 100000000)
+
 function M.user_account(today, o)
   o = o or {}
   local n = o.pins_count or M.PINS_COUNT
@@ -373,7 +378,7 @@ function M.user_account(today, o)
     views = views + M.account_daily(M.add_days(today, -k), { pins_count = n, today = today }).IMPRESSION
   end
   return {
-    id = "7000" .. string.format("%014d", M.hash("account|id") % 100000000),
+    id = M.ACCOUNT_ID,
     username = "simulated_account", account_type = "BUSINESS", business_name = "Simulated Business",
     about = "A simulated Pinterest business account.", website_url = "https://example.com",
     profile_image = "https://i.pinimg.com/600x600_R/sim/account.jpg",

@@ -52,7 +52,11 @@
 --       numbers it must get: data.pin_analytics(pin_id, query, today).
 --   GET /v5/pins/analytics, /v5/user_account/analytics (and top_pins,
 --       top_video_pins), /v5/user_account (the official schema's Account),
---       /v5/pins, /v5/boards, /v5/boards/{id}/pins, POST /v5/oauth/token,
+--       /v5/pins, /v5/boards, /v5/boards/{id}/pins, /v5/pins/{id} (pin_metrics:
+--       90d and lifetime_metrics), /v5/ad_accounts, /v5/boards/{id}/sections
+--       (data.SECTIONS per board, ids data.section_id_of(board, k)) and
+--       /v5/boards/{id}/sections/{section_id}/pins (a board's pins dealt to
+--       its sections in turn), POST /v5/oauth/token,
 --       OneUp's GET /api/pinterest/overview and /api/pinterest/posts; the
 --       data module computes these answers too: data.user_account_analytics(q,
 --       today), data.user_account(today, o), data.oneup_totals(id, s, e),
@@ -93,6 +97,8 @@
 --   pins_count = 60, boards_count = 3          size of the account behind the list endpoints,
 --                          GET /v5/user_account and its analytics (whose figures are its
 --                          pins' summed, plus other people's pins of its content)
+--   ad_accounts_count = 2  how many ad accounts GET /v5/ad_accounts lists (ids
+--                          data.ad_account_id_of(i))
 --   fail_page = n          page n of a list answers 500
 --   repeat_bookmark = true from page 2 on, lists give the bookmark of page 1 again
 --   client_id, client_secret, refresh_token    what POST /v5/oauth/token accepts

@@ -405,6 +405,82 @@ route("GET", "^/v5/boards/([^/]+)/pins$", function(ctl, args, today, board_id)
   return page(ctl, args, items)
 end)
 
+-- GET /v5/pins/{pin_id}: one of the account's pins (pin_metrics=true adds
+-- its 90-day and lifetime metrics); any other id is 404 code 50.
+route("GET", "^/v5/pins/(%d+)$", function(ctl, args, today, pin_id)
+  local want = list_check(args)
+  local nb = boards_count(ctl)
+  for i = 1, pins_count(ctl) do
+    if data.pin_id_of(i) == pin_id then
+      local item = pin_item(i, (i - 1) % nb + 1, want, today)
+      if want then
+        -- lifetime: at least the last 90 days, plus reactions and comments
+        local l, d90 = data.lifetime(pin_id), item.pin_metrics["90d"]
+        item.pin_metrics.lifetime_metrics = { pin_click = d90.pin_click, impression = d90.impression,
+          clickthrough = d90.clickthrough, reaction = l.TOTAL_REACTIONS, comment = l.TOTAL_COMMENTS }
+      end
+      return send(200, item)
+    end
+  end
+  return fail(404, 50, "Pin not found.")
+end)
+
+-- GET /v5/ad_accounts: ad_accounts_count (default 2) ad accounts.
+route("GET", "^/v5/ad_accounts$", function(ctl, args)
+  local v = one(args.include_shared_accounts)
+  if v ~= nil and v ~= "true" and v ~= "false" then
+    bad("Invalid list parameters", "include_shared_accounts", "must be true or false")
+  end
+  local items = {}
+  for i = 1, tonumber(ctl.ad_accounts_count) or 2 do
+    items[i] = { id = data.ad_account_id_of(i), name = "Simulated ad account " .. i,
+      owner = { username = "simulated_account", id = data.ACCOUNT_ID },
+      country = "US", currency = "USD", permissions = { "OWNER" },
+      created_time = 1700000000 + i * 86400, updated_time = 1750000000 + i * 86400 }
+  end
+  return page(ctl, args, items)
+end)
+
+-- A board of the account, by id: its number, or nil.
+local function board_of(ctl, board_id)
+  if not board_id:match("^%d+$") then bad("Invalid list parameters", "board_id", "must be digits") end
+  for b = 1, boards_count(ctl) do if data.board_id_of(b) == board_id then return b end end
+end
+
+-- GET /v5/boards/{id}/sections: each board has data.SECTIONS sections; a
+-- board's pins go to its sections in turn.
+route("GET", "^/v5/boards/([^/]+)/sections$", function(ctl, args, _, board_id)
+  local board = board_of(ctl, board_id)
+  check_ad_account("Invalid list parameters", args)
+  if not board then return fail(404, 404, "Board not found.") end
+  local items = {}
+  for k = 1, data.SECTIONS do items[k] = { id = data.section_id_of(board, k), name = "Section " .. k } end
+  return page(ctl, args, items)
+end)
+
+route("GET", "^/v5/boards/([^/]+)/sections/([^/]+)/pins$", function(ctl, args, today, board_id, section_id)
+  local board = board_of(ctl, board_id)
+  check_ad_account("Invalid list parameters", args)
+  if not section_id:match("^%d+$") then bad("Invalid list parameters", "section_id", "must be digits") end
+  if not board then return fail(404, 404, "Board not found.") end
+  local section
+  for k = 1, data.SECTIONS do if data.section_id_of(board, k) == section_id then section = k end end
+  if not section then return fail(404, 404, "Section not found.") end
+  local nb = boards_count(ctl)
+  local items, n = {}, 0
+  for i = 1, pins_count(ctl) do
+    if (i - 1) % nb + 1 == board then
+      n = n + 1
+      if (n - 1) % data.SECTIONS + 1 == section then
+        local item = pin_item(i, board, false, today)
+        item.board_section_id = section_id
+        items[#items + 1] = item
+      end
+    end
+  end
+  return page(ctl, args, items)
+end)
+
 ---------------------------------------------------------------- OneUp
 
 local ONEUP_METRICS = {
@@ -696,7 +772,7 @@ local function dispatch(ctl)
       if caps[1] ~= nil then
         -- patterns without captures give the whole match
         if not r.pattern:find("%(") then caps = {} end
-        return r.handler(ctl, args, today, caps[1])
+        return r.handler(ctl, args, today, caps[1], caps[2])
       end
     end
   end
