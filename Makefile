@@ -122,7 +122,7 @@ soak: deps-bench
 # The simulator's nginx is started through a wrapper that drops the sanitizer
 # runtime from its environment: only the Lua process is instrumented.
 .PHONY: test-asan
-test-asan: deps-test $(ASAN_SO)
+test-asan: deps-test $(SO) $(ASAN_SO)
 	@printf '#!/bin/sh\nunset LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS\nexec \047%s\047 "$$@"\n' \
 	  "$${PINANALYTICS_NGINX:-$$([ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx || command -v nginx)}" >$(BUILD)/asan/nginx
 	@chmod 0755 $(BUILD)/asan/nginx
