@@ -60,7 +60,12 @@ local function loadavg()
   return (s:match("^(%S+ %S+ %S+)")) or s
 end
 local load_start = loadavg()
-local PID = assert(io.open("/proc/self/stat")):read("a"):match("^(%d+)")
+local PID
+do
+  local f = assert(io.open("/proc/self/stat"))
+  PID = f:read("a"):match("^(%d+)")
+  f:close() -- an open handle here would be counted, then closed by the collector mid-run
+end
 
 -- Resident size in KiB, after a full collection (garbage is not a leak).
 local function rss_kib()
