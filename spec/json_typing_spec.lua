@@ -592,7 +592,8 @@ describe("memory", function()
     assert.equal(0, rc, out)
     local cpath = "build/?.so;" .. package.cpath -- this Lua's own, for lua-cjson
     -- valgrind cannot run under an ASan preload (make test-asan sets one)
-    out, rc = run(string.format("env -u LD_PRELOAD valgrind -q --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite " ..
+    out, rc = run(string.format("env -u LD_PRELOAD valgrind -q --leak-check=full --show-possibly-lost=no " ..
+      "--errors-for-leak-kinds=definite " ..
       "--error-exitcode=9 " ..
       "--suppressions=spec/helpers/cjson.supp %s '%s' 'lua/?.lua;lua/?/init.lua'", exe, cpath))
     os.remove(exe)
