@@ -3,23 +3,12 @@
 -- is not waiting for is never given to a job, and a run cannot start while
 -- another one is in progress on the same Batch.
 local H = require "helpers.sim"
+local ids, count = H.ids, H.count
 local core = require "pinanalytics.core"
 local data = require "pinanalytics.simulator.data"
 local pacing = require "pinanalytics.pacing"
 
 local METRICS = { "IMPRESSION", "SAVE" }
-
-local function ids(n, base)
-  local out = {}
-  for i = 1, n do out[i] = tostring(base + i) end
-  return out
-end
-
-local function count(t)
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n
-end
 
 local function params()
   return { start_date = H.day(-6), end_date = H.day(0), metric_types = METRICS }

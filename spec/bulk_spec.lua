@@ -1,19 +1,8 @@
 -- Bulk work: the Batch, concurrency, pacing, retries, quota stops, progress.
 local H = require "helpers.sim"
+local ids, count = H.ids, H.count
 local core = require "pinanalytics.core"
 local data = require "pinanalytics.simulator.data"
-
-local function ids(n, base)
-  local out = {}
-  for i = 1, n do out[i] = tostring((base or 6000000) + i) end
-  return out
-end
-
-local function count(t)
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n
-end
 
 describe("bulk", function()
   local sim

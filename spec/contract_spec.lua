@@ -1,18 +1,8 @@
 -- Pinterest's official contract (OpenAPI v5.23.0): what its answers mean and
 -- which answers it allows.
 local H = require "helpers.sim"
-
-local function ids(n, base)
-  local out = {}
-  for i = 1, n do out[i] = tostring((base or 7100000) + i) end
-  return out
-end
-
-local function count(t)
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n
-end
+local count = H.count
+local function ids(n, base) return H.ids(n, base or 7100000) end
 
 local function params()
   return { start_date = H.day(-6), end_date = H.day(0), metric_types = { "IMPRESSION", "SAVE" } }

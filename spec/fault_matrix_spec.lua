@@ -91,7 +91,6 @@ describe("fault matrix", function()
         local c = pinterest(case, 1)
         local elapsed, res, err = F.timed(function() return c:pin_analytics(PIN, params()) end)
         c:close()
-        if case.known and err and case.known(err) then pending(case.why) end
         assert.is_nil(res)
         F.assert_err(err, case.kind, case.says)
         assert.equal(case.status, err.status)
@@ -108,7 +107,6 @@ describe("fault matrix", function()
           local c = pinterest(case, 1)
           local elapsed, res, err = F.timed(function() return c:pin_analytics(PIN, params()) end)
           c:close()
-          if case.known and err and case.known(err) then pending(case.why) end
           assert.is_nil(err)
           assert.same(ref_one, res)
           assert.equal(2, F.tries(sim, ONE_PATH))
@@ -121,8 +119,6 @@ describe("fault matrix", function()
         local c = pinterest(case, 1)
         local elapsed, results, errs = F.timed(function() return c:pins_analytics(F.PINS, params()) end)
         c:close()
-        local first = errs[F.PINS[1]]
-        if case.known and first and case.known(first) then pending(case.why) end
         assert.same({}, results)
         assert.equal(#F.PINS, count(errs))
         for _, id in ipairs(F.PINS) do
@@ -142,8 +138,6 @@ describe("fault matrix", function()
           local c = pinterest(case, 1)
           local results, errs = c:pins_analytics(F.PINS, params())
           c:close()
-          local first = errs[F.PINS[1]]
-          if case.known and first and case.known(first) then pending(case.why) end
           assert.same({}, errs)
           assert.same(ref_bulk, results)
           assert.equal(2, F.tries(sim, BULK_PATH))
@@ -155,7 +149,6 @@ describe("fault matrix", function()
         local one = oneup(case)
         local elapsed, res, err = F.timed(function() return one:overview(ONEUP_PARAMS) end)
         one:close()
-        if case.known and err and case.known(err) then pending(case.why) end
         assert.is_nil(res)
         F.assert_err(err, case.kind, case.says)
         assert.equal(case.status, err.status)

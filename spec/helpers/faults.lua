@@ -39,9 +39,7 @@ end
 -- (ctx.redirect_to: a URL on another host); kind: the err kind every client
 -- must return; says: text tostring(err) must contain; status: err.status
 -- (nil: no HTTP answer); transient: retried, so a retry gets past a fault
--- that happens once; client: options it needs (max_body); known: when the
--- client does it wrong today, function(err) -> true for that wrong outcome,
--- and why (what to fix where).
+-- that happens once; client: options it needs (max_body).
 F.cases = {
   {
     name = "the connection closes before the headers", kind = "network", says = "Empty reply", transient = true,

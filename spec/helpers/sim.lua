@@ -45,6 +45,20 @@ function H.assert_no_secret(err, secret)
   walk(tostring(err), "tostring(err)")
 end
 
+--- n pin ids: strings of digits base+1 .. base+n.
+function H.ids(n, base)
+  local out = {}
+  for i = 1, n do out[i] = tostring((base or 6000000) + i) end
+  return out
+end
+
+--- The number of entries of a table (keys of any kind).
+function H.count(t)
+  local n = 0
+  for _ in pairs(t) do n = n + 1 end
+  return n
+end
+
 function H.read_file(path)
   local f = assert(io.open(path, "rb"))
   local s = f:read("a")
