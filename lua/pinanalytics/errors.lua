@@ -15,7 +15,7 @@ M.KINDS = {
   network = "no HTTP answer: connection refused or reset, DNS failure",
   timeout = "no complete answer within the configured timeout",
   tls = "TLS handshake or certificate verification failed",
-  too_large = "the response was larger than max_body",
+  too_large = "the response body was larger than max_body, or its headers larger than 256 KiB",
   bad_request = "HTTP 400: the server rejected the parameters",
   auth = "HTTP 401: the token is missing, wrong or expired",
   forbidden = "HTTP 403: the token may not read this object",
@@ -24,7 +24,7 @@ M.KINDS = {
   server = "HTTP 5xx: the server failed",
   http = "any other HTTP status that is not a success",
   invalid_json = "the body is not valid JSON",
-  invalid_response = "the JSON does not have the documented shape",
+  invalid_response = "the JSON does not have the documented shape, or the answer is not readable HTTP",
   quota = "a rate limit or quota resets later than max_wait allows to wait",
   api = "the API answered success = false (OneUp)",
 }
