@@ -33,4 +33,12 @@ function M.oneup(opts)
   return require("pinanalytics.oneup").new(opts)
 end
 
+--- Runs fn() in a coroutine in which the calls of clients made with
+-- runtime = "uv" yield to the libuv loop (Neovim's vim.loop, or lua-luv)
+-- while they wait; on_done(ok, result_or_err) is called when fn ends. See
+-- pinanalytics.runtime.uv.
+function M.async(fn, on_done)
+  return require("pinanalytics.runtime.uv").async(fn, on_done)
+end
+
 return M

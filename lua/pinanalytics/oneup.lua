@@ -17,6 +17,7 @@ local core = require "pinanalytics.core"
 local dates = require "pinanalytics.dates"
 local errors = require "pinanalytics.errors"
 local http = require "pinanalytics.http"
+local runtime = require "pinanalytics.runtime"
 local schema = require "pinanalytics.schema"
 
 local M = {}
@@ -144,7 +145,7 @@ Client.__name = "pinanalytics.OneUp"
 local OPTIONS = {
   api_key = "string", base_url = "string", timeout = "number", connect_timeout = "number", max_body = "number",
   tls_verify = "boolean", ca_file = "string", user_agent = "string", clock = "function",
-  allow_plain_http = "boolean",
+  allow_plain_http = "boolean", runtime = "string", thread_pool = "string",
 }
 
 --- pinanalytics.oneup{ api_key = ..., base_url = "https://analyze.oneupapp.io",
@@ -160,7 +161,10 @@ function M.new(opts)
   local self = setmetatable({ base_url = base, clock = opts.clock, api_key = opts.api_key, secrets = {} },
     Client)
   http.add_secret(self.secrets, opts.api_key)
-  self.session = core.session {
+  local rok, rt = pcall(runtime.new, opts)
+  if not rok then fail(fn, "%s", rt) end
+  self.rt = rt
+  self.session = rt.session {
     base_url = base, user_agent = ua, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
     max_body = opts.max_body, tls_verify = opts.tls_verify, ca_file = opts.ca_file,
     allow_plain_http = opts.allow_plain_http,

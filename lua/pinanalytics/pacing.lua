@@ -228,6 +228,43 @@ end
 
 ---------------------------------------------------------------- bulk runs
 
+local unpack = table.unpack or unpack -- luacheck: ignore 143
+
+-- Lua 5.1's pcall cannot be yielded across (LuaJIT's and 5.2+'s can): a
+-- run on the "uv" runtime yields from inside it. There, the function runs
+-- in a coroutine of its own and its yields are passed on to the caller's
+-- coroutine, and what the caller is resumed with is passed back in.
+local PCALL_YIELDS = rawget(_G, "jit") ~= nil or _VERSION ~= "Lua 5.1"
+
+local function pack(...) return { n = select("#", ...), ... } end
+
+--- pcall, across which a coroutine may yield on every Lua.
+function M.pcall(f, ...)
+  if PCALL_YIELDS then return pcall(f, ...) end
+  local co = coroutine.create(f)
+  local r = pack(coroutine.resume(co, ...))
+  while true do
+    if not r[1] then return false, r[2] end
+    if coroutine.status(co) == "dead" then return unpack(r, 1, r.n) end
+    r = pack(coroutine.resume(co, coroutine.yield(unpack(r, 2, r.n))))
+  end
+end
+
+--- A text that says what a rate option paces (sorted keys), for runtimes
+-- that share buckets between clients with the same rate.
+function M.rate_key(rate)
+  local function ser(v)
+    if type(v) ~= "table" then return tostring(v) end
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = tostring(k) end
+    table.sort(keys)
+    local out = {}
+    for i, k in ipairs(keys) do out[i] = k .. "=" .. ser(v[k]) end
+    return "{" .. table.concat(out, ",") .. "}"
+  end
+  return ser(rate)
+end
+
 -- Per Batch (weak keys: an entry goes with its Batch): the last request id
 -- handed out, never reset, so that an answer left over from an earlier run
 -- can never be taken for a request of a later one; and whether a run is in
@@ -382,10 +419,11 @@ local function run_jobs(ctx, jobs, run)
         error(string.format("pinanalytics.pacing.run: internal error: %d jobs are neither queued nor in flight",
           pending), 0)
       end
-      if wake > 0 then core.sleep(wake) end
+      if wake > 0 then (ctx.sleep or core.sleep)(wake) end
     else
-      local ms = 50
-      if wake < math.huge then ms = math.max(1, math.min(50, math.ceil(wake * 1000))) end
+      -- wait for answers, or until a retry or a token is due: no fixed tick
+      local ms = 1000
+      if wake < math.huge then ms = math.max(1, math.min(1000, math.ceil(wake * 1000))) end
       for _, r in ipairs(batch:step(ms)) do
         local job = inflight[r.id]
         if job then
@@ -409,8 +447,9 @@ end
 -- requests: what is in flight finishes, every job not started gets the
 -- quota error. Returns the run (fields: stopped = quota err or nil,
 -- dropped = answers on the Batch that were not this run's, never used).
--- ctx: { batch = core Batch, buckets = fn, policy = {...}, secrets = {...},
---        refresh = fn() -> ok, err (or nil), on_job_done = fn(job, ok) }
+-- ctx: { batch = core Batch (or a runtime's batch), buckets = fn, policy = {...},
+--        secrets = {...}, refresh = fn() -> ok, err (or nil), on_job_done = fn(job, ok),
+--        sleep = fn(seconds) (the runtime's; core.sleep when absent) }
 -- One run at a time on a Batch: a run started while another is in progress
 -- on it (from one of its callbacks) raises. An error that escapes a run (from
 -- done(), on_job_done or refresh) cancels every request on the Batch before
@@ -423,7 +462,7 @@ function M.run(ctx, jobs)
   end
   running[batch] = true
   local run = { stopped = nil, dropped = 0 }
-  local ok, err = pcall(run_jobs, ctx, jobs, run)
+  local ok, err = M.pcall(run_jobs, ctx, jobs, run)
   running[batch] = nil
   if not ok then
     -- the error is what the caller must see, whatever happens here: a

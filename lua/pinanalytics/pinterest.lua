@@ -15,6 +15,7 @@ local errors = require "pinanalytics.errors"
 local http = require "pinanalytics.http"
 local pacing = require "pinanalytics.pacing"
 local paginate = require "pinanalytics.paginate"
+local runtime = require "pinanalytics.runtime"
 local schema = require "pinanalytics.schema"
 
 local M = {}
@@ -397,6 +398,7 @@ local CLIENT_OPTIONS = {
   clock = "function", client_id = "string", client_secret = "string", refresh_token = "string",
   on_token = "function", rate = "table", concurrency = "number", retries = "number", max_wait = "number",
   on_progress = "function", allow_plain_http = "boolean",
+  runtime = "string", thread_pool = "string", shared_dict = "string",
 }
 
 -- Rate-limit categories of the endpoints (the API description's x-ratelimit-category).
@@ -475,7 +477,16 @@ function M.new(opts)
     buckets = made
   end
   local ua = check.user_agent(fail, fn, core.version, opts.user_agent)
+  local rok, rt = pcall(runtime.new, opts)
+  if not rok then fail(fn, "%s", rt) end
+  if buckets and rt.buckets then
+    -- the clients of one worker (or, with shared_dict, of every worker) that
+    -- use the same server, credentials and rate share one budget
+    buckets = rt.buckets(buckets, table.concat({ base, opts.client_id or opts.token or "",
+      pacing.rate_key(opts.rate) }, "\0"))
+  end
   local self = setmetatable({
+    rt = rt,
     buckets = buckets,
     concurrency = opts.concurrency or 8,
     on_progress = opts.on_progress,
@@ -509,7 +520,7 @@ function M.new(opts)
   local so = {}
   for k, v in pairs(self.session_opts) do so[k] = v end
   so.token = opts.token
-  self.session = core.session(so)
+  self.session = rt.session(so)
   self.has_token = opts.token ~= nil and opts.token ~= ""
   return self
 end
@@ -542,7 +553,7 @@ function Client:refresh()
     local so = {}
     for k, v in pairs(self.session_opts) do so[k] = v end
     so.username, so.password = o.client_id, o.client_secret
-    self.oauth_session = core.session(so)
+    self.oauth_session = self.rt.session(so)
   end
   local body = "grant_type=refresh_token&refresh_token=" .. http.escape(o.refresh_token)
   local ok, res, meta = http.perform(self.oauth_session, "/oauth/token", {
@@ -618,11 +629,11 @@ end
 function Client:_pace(category)
   local bucket = self.buckets and self.buckets(category)
   if not bucket then return end
-  local now = core.now()
+  local now = self.rt.now()
   local wait = bucket:delay(now)
   if wait > 0 then
-    core.sleep(wait)
-    now = core.now()
+    self.rt.sleep(wait)
+    now = self.rt.now()
   end
   bucket:take(now)
 end
@@ -661,7 +672,7 @@ function Client:_get(path, query, endpoint, category, shape)
       attempt = attempt + 1
       local what, x = pacing.after_failure(body, attempt, self.policy)
       if what == "retry" then
-        core.sleep(x)
+        self.rt.sleep(x)
       elseif what == "quota" then
         return false, x
       else
@@ -692,7 +703,7 @@ function Client:_run(fn, jobs, total)
     for k, v in pairs(self.session_opts) do so[k] = v end
     so.token = self.access_token
     so.concurrency = self.concurrency
-    self.batch = core.batch(so)
+    self.batch = self.rt.batch(so)
   end
   local progress_errors = {}
   local done, failed = 0, 0
@@ -700,6 +711,7 @@ function Client:_run(fn, jobs, total)
   local ctx = {
     batch = self.batch, buckets = self.buckets, policy = self.policy, secrets = self.secrets,
     refresh = self.oauth and function() return self:refresh() end or nil,
+    sleep = self.rt.sleep,
   }
   if on_progress then
     ctx.on_job_done = function(job, job_ok)

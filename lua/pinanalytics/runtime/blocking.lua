@@ -1,0 +1,19 @@
+--- The blocking runtime: today's behaviour, the default in plain Lua.
+--
+-- A request blocks the calling thread until its answer; a wait sleeps
+-- (nanosleep). The transports are the C core's own Session and Batch.
+local core = require "pinanalytics.core"
+
+local M = {}
+
+function M.new()
+  return {
+    name = "blocking",
+    session = core.session,
+    batch = core.batch,
+    sleep = core.sleep,
+    now = core.now,
+  }
+end
+
+return M

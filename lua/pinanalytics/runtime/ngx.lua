@@ -1,0 +1,328 @@
+--- The "ngx" runtime: OpenResty (nginx with its Lua module).
+--
+-- A request handler's call yields its light thread while it waits, so the
+-- worker goes on serving other requests:
+--   * a request runs on nginx's thread pool (ngx.run_worker_thread): the C
+--     core (libcurl, TLS verification on, keep-alive connections) performs
+--     it and decodes the answer there, off the event loop; the light thread
+--     that asked yields until it is done;
+--   * many requests (the bulk engine) are many light threads, each running
+--     one request on the pool; step() waits on a semaphore they post to;
+--   * sleeps (pacing, Retry-After, backoff) are ngx.sleep;
+--   * the clients of one worker that use the same token, server and rate
+--     share one pacing budget, and with shared_dict = "name" (a
+--     lua_shared_dict) the workers of one nginx share it too.
+-- The thread pool is nginx's "default" pool unless thread_pool names
+-- another (nginx.conf: thread_pool NAME threads=N;).
+--
+-- Where nginx does not let Lua yield (init_by_lua*, init_worker_by_lua*,
+-- set_by_lua*, header and body filters, log_by_lua*), the transports fall
+-- back to blocking, as in plain Lua.
+local core = require "pinanalytics.core"
+
+local M = {}
+
+local unpack = table.unpack or unpack -- luacheck: ignore 143
+
+-- phases in which ngx.run_worker_thread, ngx.sleep and semaphores may yield
+local YIELDABLE = { rewrite = true, access = true, content = true, timer = true }
+
+local THREAD_MODULE = "pinanalytics.runtime.ngx_thread"
+
+local function ngx_api()
+  return rawget(_G, "ngx")
+end
+
+local function can_yield()
+  local ngx = ngx_api()
+  return YIELDABLE[ngx.get_phase()] == true
+end
+
+local function pack(...)
+  return { n = select("#", ...), ... }
+end
+
+-- Runs one request on the pool; the returns of core Session:request.
+local function on_pool(pool, opts, token, method, target, body, headers, shape)
+  local r = pack(ngx_api().run_worker_thread(pool, THREAD_MODULE, "request", opts, token, method, target, body,
+    headers, shape))
+  if not r[1] then
+    error(string.format("pinanalytics (runtime ngx): the request could not run on nginx's thread pool %q: %s " ..
+      "(does nginx.conf have \"thread_pool %s threads=N;\", and lua_package_path/lua_package_cpath reaching " ..
+      "pinanalytics?)", pool, tostring(r[2]), pool), 0)
+  end
+  return unpack(r, 2, r.n)
+end
+
+local function without_token(opts)
+  local o = {}
+  for k, v in pairs(opts) do
+    if k ~= "token" and k ~= "concurrency" and k ~= "events" then o[k] = v end
+  end
+  return o
+end
+
+---------------------------------------------------------------- one at a time
+
+local Session = {}
+Session.__index = Session
+
+function Session:request(method, target, body, headers, shape)
+  if self.closed then error("pinanalytics: attempt to use a closed session", 0) end
+  if not can_yield() then
+    if not self.blocking then
+      local o = without_token(self.opts)
+      o.token = self.token
+      self.blocking = core.session(o)
+    end
+    return self.blocking:request(method, target, body, headers, shape)
+  end
+  return on_pool(self.pool, self.opts, self.token, method, target, body, headers, shape)
+end
+
+function Session:set_token(token)
+  if self.closed then error("pinanalytics: attempt to use a closed session", 0) end
+  -- checked as the C core checks it, at once rather than on the pool
+  core.session({ base_url = "http://127.0.0.1", token = token }):close()
+  self.token = token
+  if self.blocking then self.blocking:set_token(token) end
+end
+
+function Session:close()
+  self.closed = true
+  if self.blocking then self.blocking:close() end
+end
+
+---------------------------------------------------------------- many in flight
+
+local Batch = {}
+Batch.__index = Batch
+
+local function check_open(self)
+  if self.closed then error("pinanalytics: attempt to use a closed batch", 0) end
+end
+
+function Batch:add(id, method, target, body, headers, shape)
+  check_open(self)
+  if not can_yield() then
+    if not self.blocking then
+      local o = without_token(self.opts)
+      o.token = self.token
+      o.concurrency = self.cap
+      self.blocking = core.batch(o)
+    end
+    return self.blocking:add(id, method, target, body, headers, shape)
+  end
+  if self:inflight() >= self.cap then
+    error(string.format("pinanalytics: batch is full (%d requests in flight)", self:inflight()), 0)
+  end
+  if self.ids[id] then error(string.format("batch:add: id %s is already in flight", tostring(id)), 0) end
+  local gen, pool, opts, token = self.gen, self.pool, self.opts, self.token
+  self.ids[id] = true
+  self.n = self.n + 1
+  local me = self
+  ngx_api().thread.spawn(function()
+    local ok, r = pcall(function()
+      local status, a, b, c, d, e = on_pool(pool, opts, token, method, target, body, headers, shape)
+      if status then
+        return { id = id, status = status, headers = a, body = b, decode_error = c, raw = d, shape_ok = e }
+      end
+      return { id = id, kind = a, message = b, curl_code = c }
+    end)
+    if me.gen ~= gen then return end -- cancelled or closed meanwhile: dropped
+    if not ok then r = { id = id, error = r } end
+    me.done[#me.done + 1] = r
+    me.sema:post(1)
+  end)
+  return true
+end
+
+function Batch:step(ms)
+  check_open(self)
+  local out = {}
+  if self.blocking and self.blocking:inflight() > 0 then
+    out = self.blocking:step(ms)
+  elseif #self.done == 0 and self.n > 0 and ms and ms > 0 then
+    self.sema:wait(ms / 1000)
+  end
+  local done = self.done
+  self.done = {}
+  for _, r in ipairs(done) do
+    self.ids[r.id] = nil
+    self.n = self.n - 1
+    -- an error on the pool (no such pool, say) is the caller's to see
+    if r.error then error(r.error, 0) end
+    out[#out + 1] = r
+  end
+  return out
+end
+
+function Batch:inflight()
+  check_open(self)
+  return self.n + (self.blocking and self.blocking:inflight() or 0)
+end
+
+function Batch:capacity()
+  check_open(self)
+  return self.cap
+end
+
+function Batch:cancel()
+  local n = self.n
+  self.gen = self.gen + 1
+  self.n = 0
+  self.ids = {}
+  self.done = {}
+  if self.blocking then n = n + self.blocking:cancel() end
+  return n
+end
+
+function Batch:set_token(token)
+  check_open(self)
+  core.session({ base_url = "http://127.0.0.1", token = token }):close() -- checked at once
+  self.token = token
+  if self.blocking then self.blocking:set_token(token) end
+end
+
+function Batch:close()
+  if self.closed then return end
+  self:cancel()
+  self.closed = true
+  if self.blocking then self.blocking:close() end
+end
+
+function Batch:is_closed()
+  return self.closed == true
+end
+
+Batch.__tostring = function(self)
+  if self.closed then return "pinanalytics.Batch (ngx, closed)" end
+  return string.format("pinanalytics.Batch (ngx, %d of %d in flight)", self:inflight(), self.cap)
+end
+
+---------------------------------------------------------------- pacing shared by workers
+
+-- A token bucket kept in a lua_shared_dict: one value "tokens time" per
+-- bucket, changed under a short lock (dict:add of a lock key that expires on
+-- its own should a worker die holding it). Tokens may go below zero when
+-- workers take at once; the next delays then pay the debt back, so the rate
+-- over time is exact.
+local SharedBucket = {}
+SharedBucket.__index = SharedBucket
+
+local function read_state(self, now)
+  local v = self.dict:get(self.key)
+  local tokens, t
+  if type(v) == "string" then
+    local a, b = v:match("^(%S+) (%S+)$")
+    tokens, t = tonumber(a), tonumber(b)
+  end
+  if not tokens or not t then return self.burst, now end
+  tokens = tokens + (now - t) * self.rate
+  if tokens > self.burst then tokens = self.burst end
+  return tokens, now
+end
+
+function SharedBucket:delay(now)
+  local tokens = read_state(self, now)
+  if tokens >= 1 then return 0 end
+  return (1 - tokens) / self.rate
+end
+
+function SharedBucket:take(now)
+  local lock = self.key .. ":lock"
+  local tries = 0
+  while true do
+    local ok, err = self.dict:add(lock, true, 0.1)
+    if ok then break end
+    if err ~= "exists" then
+      error("pinanalytics (runtime ngx): lua_shared_dict " .. self.dict_name .. ": " .. tostring(err), 0)
+    end
+    tries = tries + 1
+    if tries > 2000 then
+      error("pinanalytics (runtime ngx): the pacing lock in lua_shared_dict " .. self.dict_name ..
+        " stayed taken for over 2 s", 0)
+    end
+    if can_yield() then ngx_api().sleep(0.001) else core.sleep(0.001) end
+  end
+  local tokens = read_state(self, now)
+  local ok, err = self.dict:set(self.key, string.format("%.17g %.17g", tokens - 1, now))
+  self.dict:delete(lock)
+  if not ok then
+    error("pinanalytics (runtime ngx): lua_shared_dict " .. self.dict_name .. ": " .. tostring(err), 0)
+  end
+end
+
+-- per worker: key -> category -> bucket
+local MAX_SHARED = 1000
+local worker_buckets, nworker = {}, 0
+
+---------------------------------------------------------------- the runtime
+
+--- opts: thread_pool (default "default"), shared_dict (a lua_shared_dict name).
+function M.new(opts)
+  local ngx = ngx_api()
+  if type(ngx) ~= "table" or type(ngx.run_worker_thread) ~= "function" then
+    error("option runtime \"ngx\" needs OpenResty (nginx's Lua module 0.10.21 or later, with " ..
+      "ngx.run_worker_thread); this host has no ngx", 0)
+  end
+  local pool = opts.thread_pool or "default"
+  if pool == "" or pool:find("[%c%s;{}]") then
+    error(string.format("option thread_pool must be a thread pool name, got %q", pool), 0)
+  end
+  local dict
+  if opts.shared_dict ~= nil then
+    dict = ngx.shared[opts.shared_dict]
+    if not dict then
+      error(string.format("option shared_dict names no lua_shared_dict: %q (nginx.conf: lua_shared_dict %s 1m;)",
+        opts.shared_dict, opts.shared_dict), 0)
+    end
+  end
+  local semaphore = require "ngx.semaphore"
+  local rt = { name = "ngx", now = core.now }
+
+  function rt.sleep(s)
+    if can_yield() then ngx.sleep(s) else core.sleep(s) end
+  end
+
+  function rt.session(so)
+    return setmetatable({ pool = pool, opts = without_token(so), token = so.token }, Session)
+  end
+
+  function rt.batch(so)
+    return setmetatable({
+      pool = pool, opts = without_token(so), token = so.token, cap = so.concurrency or 8,
+      ids = {}, n = 0, done = {}, gen = 0, sema = semaphore.new(0),
+    }, Batch)
+  end
+
+  --- made: category -> bucket (pacing.buckets); key: who shares it.
+  function rt.buckets(made, key)
+    if dict then
+      local hashed = "pinanalytics:" .. ngx.md5(key)
+      local cache = {}
+      return function(category)
+        local b = cache[category or ""]
+        if b then return b end
+        local proto = made(category)
+        if not proto then return nil end
+        b = setmetatable({ dict = dict, dict_name = opts.shared_dict, key = hashed .. ":" .. (category or ""),
+          rate = proto.rate, burst = proto.burst }, SharedBucket)
+        cache[category or ""] = b
+        return b
+      end
+    end
+    local mine = worker_buckets[key]
+    if mine then return mine end
+    if nworker >= MAX_SHARED then
+      worker_buckets, nworker = {}, 0
+    end
+    worker_buckets[key] = made
+    nworker = nworker + 1
+    return made
+  end
+
+  return rt
+end
+
+return M
