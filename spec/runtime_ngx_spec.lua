@@ -1,0 +1,131 @@
+-- The "ngx" runtime: inside OpenResty a client's call yields its light
+-- thread while it waits, so the worker goes on serving other requests.
+-- nginx runs the project's LuaJIT build (build/luajit) with one worker.
+local H = require "helpers.sim"
+local host = require "helpers.host"
+
+local PIN = "555000111"
+
+describe("runtime ngx (OpenResty)", function()
+  local sim, ngx_server, expected
+
+  local function log_tail()
+    return "\nnginx error log:\n" .. ngx_server:error_log():sub(-3000)
+  end
+
+  local function handler(body)
+    return "content_by_lua_block {\n" ..
+      "local pa = require 'pinanalytics'\n" ..
+      string.format("local URL, TOKEN, D1, D2, PIN = %q, %q, %q, %q, %q\n", sim.pinterest_url, H.TOKEN,
+        H.day(-10), H.day(-1), PIN) ..
+      body .. "\n}"
+  end
+
+  setup(function()
+    sim = H.start { latency_ms = 1000 }
+    local c = H.client(sim)
+    sim:configure { latency_ms = 0 }
+    local res = assert(c:pin_analytics(PIN, { start_date = H.day(-10), end_date = H.day(-1),
+      metric_types = { "IMPRESSION" } }))
+    expected = res.all.summary_metrics.IMPRESSION
+    c:close()
+    sim:configure { latency_ms = 1000 }
+    ngx_server = host.nginx("lua_shared_dict pa_rate 1m;", table.concat({
+      "location = /ok { return 200 'ok'; }",
+      "location = /fetch { " .. handler([[
+        local c = pa.pinterest{ token = TOKEN, base_url = URL, retries = 3 }
+        local res, err = c:pin_analytics(PIN, { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } })
+        if not res then ngx.status = 502; ngx.say("error ", tostring(err)); return end
+        ngx.say(c.rt.name, " ", res.all.summary_metrics.IMPRESSION)
+        c:close()]]) .. " }",
+      "location = /bulk { " .. handler([[
+        local c = pa.pinterest{ token = TOKEN, base_url = URL, retries = 3 }
+        local res, errs = c:pins_analytics({ PIN, "555000112", "555000113" }, { start_date = D1, end_date = D2,
+          metric_types = { "IMPRESSION" } })
+        local n = 0
+        for _ in pairs(res) do n = n + 1 end
+        if next(errs) then ngx.status = 502; ngx.say("error ", tostring(select(2, next(errs)))); return end
+        ngx.say(c.rt.name, " ", res[PIN].all.summary_metrics.IMPRESSION, " ", n)
+        c:close()]]) .. " }",
+      "location = /share { " .. handler([[
+        local a = pa.pinterest{ token = TOKEN, base_url = URL, rate = { per_second = 5 } }
+        local b = pa.pinterest{ token = TOKEN, base_url = URL, rate = { per_second = 5 } }
+        local other = pa.pinterest{ token = "another-token", base_url = URL, rate = { per_second = 5 } }
+        local s1 = pa.pinterest{ token = TOKEN, base_url = URL, rate = { per_second = 5 }, shared_dict = "pa_rate" }
+        local before = #ngx.shared.pa_rate:get_keys(0)
+        assert(s1:user_account())
+        local keys = ngx.shared.pa_rate:get_keys(0)
+        ngx.say(tostring(a.buckets("org_read") == b.buckets("org_read")), " ",
+          tostring(a.buckets("org_read") == other.buckets("org_read")), " ", before, " ", #keys, " ",
+          tostring(keys[1]:find(TOKEN, 1, true) == nil))]]) .. " }",
+      "location = /bad_pool { " .. handler([[
+        local c = pa.pinterest{ token = TOKEN, base_url = URL, thread_pool = "no_such_pool" }
+        local ok, err = pcall(c.user_account, c)
+        ngx.say(tostring(ok), " ", tostring(err))]]) .. " }",
+      "location = /bad_dict { " .. handler([[
+        local ok, err = pcall(pa.pinterest, { token = TOKEN, base_url = URL, shared_dict = "nope" })
+        ngx.say(tostring(ok), " ", tostring(err))]]) .. " }",
+    }, "\n"))
+  end)
+
+  teardown(function()
+    if ngx_server then ngx_server:stop() end
+    if sim then sim:stop() end
+  end)
+
+  it("two requests that each wait 1 s for the server run together, and a plain location answers meanwhile", function()
+    local r = host.curl_many(ngx_server.url, {
+      { path = "/fetch", name = "a" }, { path = "/fetch", name = "b" }, { path = "/ok", name = "ok", delay = 0.1 },
+    })
+    assert.equal(200, r.a.status, r.a.body .. log_tail())
+    assert.equal(200, r.b.status, r.b.body .. log_tail())
+    assert.equal("ngx " .. expected .. "\n", r.a.body)
+    assert.equal("ngx " .. expected .. "\n", r.b.body)
+    assert.is_true(r.a.time >= 0.95 and r.b.time >= 0.95) -- they did wait for the server
+    assert.is_true(r.a.time <= 1.3 and r.b.time <= 1.3, ("%.3f %.3f"):format(r.a.time, r.b.time))
+    assert.equal(200, r.ok.status)
+    assert.is_true(r.ok.time <= 0.1, ("plain location took %.3f s"):format(r.ok.time))
+  end)
+
+  it("a 503 with Retry-After: 1 is waited out without blocking the worker", function()
+    sim:configure { latency_ms = 1000, override = { ["/v5/pins/" .. PIN .. "/analytics"] = {
+      status = 503, body = '{"code": 1, "message": "busy"}', headers = { ["Retry-After"] = "1" }, times = 2 } } }
+    local r = host.curl_many(ngx_server.url, {
+      { path = "/fetch", name = "a" }, { path = "/fetch", name = "b" },
+      { path = "/ok", name = "ok1", delay = 0.5 }, { path = "/ok", name = "ok2", delay = 1.5 },
+    })
+    sim:configure { latency_ms = 1000 }
+    assert.equal(200, r.a.status, r.a.body .. log_tail())
+    assert.equal(200, r.b.status, r.b.body .. log_tail())
+    assert.equal("ngx " .. expected .. "\n", r.a.body)
+    -- 1 s to the 503, 1 s waited, 1 s to the answer: about 3 s each, side by side
+    assert.is_true(r.a.time >= 2.9 and r.b.time >= 2.9, ("%.3f %.3f"):format(r.a.time, r.b.time))
+    assert.is_true(r.elapsed < 4.5, ("all took %.3f s"):format(r.elapsed))
+    assert.is_true(r.ok1.time <= 0.1, ("plain location during the first wait: %.3f s"):format(r.ok1.time))
+    assert.is_true(r.ok2.time <= 0.1, ("plain location during Retry-After: %.3f s"):format(r.ok2.time))
+  end)
+
+  it("pins_analytics (the bulk engine) runs on the runtime too", function()
+    local r = host.curl_many(ngx_server.url, { { path = "/bulk", name = "bulk" }, { path = "/ok", name = "ok", delay = 0.3 } })
+    assert.equal(200, r.bulk.status, r.bulk.body .. log_tail())
+    assert.equal("ngx " .. expected .. " 3\n", r.bulk.body)
+    assert.is_true(r.ok.time <= 0.1, ("plain location took %.3f s"):format(r.ok.time))
+  end)
+
+  it("clients of one worker with the same token share one pacing budget; shared_dict shares it across workers", function()
+    local r = host.curl_many(ngx_server.url, { { path = "/share", name = "s" } })
+    assert.equal(200, r.s.status, r.s.body .. log_tail())
+    -- same bucket for the same token, another for another token; the dict
+    -- holds one bucket after one request, under a key without the token
+    assert.equal("true false 0 1 true\n", r.s.body)
+  end)
+
+  it("a missing thread pool or shared dict is named in a clear error", function()
+    local r = host.curl_many(ngx_server.url, { { path = "/bad_pool", name = "p" }, { path = "/bad_dict", name = "d" } })
+    assert.matches("^false pinanalytics %(runtime ngx%): the request could not run on nginx's thread pool " ..
+      "\"no_such_pool\"", r.p.body)
+    assert.matches("thread_pool no_such_pool threads=N", r.p.body, 1, true)
+    assert.equal("false pinanalytics.pinterest:new: option shared_dict names no lua_shared_dict: \"nope\" " ..
+      "(nginx.conf: lua_shared_dict nope 1m;)\n", r.d.body)
+  end)
+end)
