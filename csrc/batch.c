@@ -8,14 +8,43 @@
  *   local done = b:step(50)                      -- at most ~50 ms; finished requests
  *   b:run()                                      -- until nothing is in flight
  *
- * step() never blocks longer than its timeout: it is the hook for event
- * loops. No Lua code runs inside libcurl: finished transfers are turned into
- * Lua values after curl_multi_perform()/curl_multi_poll() have returned.
+ * step() never blocks longer than its timeout. An event loop can instead
+ * drive a Batch from its own events (libcurl's socket interface):
+ *
+ *   local b = core.batch{ ..., events = true }
+ *   b:add(...)                                   -- as above
+ *   local changes, timeout_ms = b:events()       -- what to watch now
+ *   local done = b:action(fd, "r")               -- a socket is ready
+ *   local done = b:action(nil)                   -- the timeout has come
+ *
+ * The contract for the loop (see pa_batch_events and pa_batch_action):
+ *   - after creating the batch, after every add, action, cancel: call
+ *     events() and apply its changes in order: for {fd, want = "r" | "w" |
+ *     "rw"} watch fd for that (a new watch, or a change of an existing one),
+ *     for {fd, want = "remove"} stop watching fd (and forget its watch: the
+ *     number may come back for another socket). A remove for an fd not
+ *     watched: nothing to do.
+ *   - keep one timer: timeout_ms >= 0: due in that many ms (0: at once),
+ *     replacing any earlier one; -1: none.
+ *   - when fd is ready: action(fd, letters) (r readable, w writable, e error);
+ *     when the timer is due: action(nil). Both return what finished.
+ *   - cancel(): the next events() reports a remove for the sockets of the
+ *     cancelled requests, and the timer as libcurl wants it then (-1 when
+ *     nothing is left). close(): everything is freed and events() refuses;
+ *     the loop drops its own watches and timer.
+ *
+ * No Lua code runs inside libcurl: finished transfers are turned into Lua
+ * values after curl_multi_perform()/curl_multi_poll()/
+ * curl_multi_socket_action() have returned, and the socket and timer
+ * callbacks only record what libcurl asks for, in C.
  */
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pa.h"
 
@@ -30,9 +59,34 @@ typedef struct {
 	struct curl_slist *extra; /* per-request headers, or NULL */
 } pa_slot;
 
+/* What a socket is to be watched for (a change reported by events()). */
+#define PA_WANT_R 1
+#define PA_WANT_W 2
+#define PA_WANT_RW 3
+#define PA_WANT_REMOVE 4
+static const char *const pa_want_names[] = { "", "r", "w", "rw", "remove" };
+
+typedef struct {
+	curl_socket_t fd;
+	int want;   /* PA_WANT_* */
+	size_t seq; /* its place, while changes are folded */
+} pa_change;
+
+/* Unread changes beyond this many are folded (see pa_changes_fold). */
+#define PA_FOLD_AT 1024
+/* The longest wait a timer callback is taken at (ms): about 24.8 days. */
+#define PA_MAX_WAIT_MS 2147483647L
+
 typedef struct {
 	CURLM *multi;
 	pa_use use;
+	int events;              /* driven by events()/action(), not step() */
+	pa_change *changes;      /* what libcurl asked for since the last events(), in order */
+	size_t nchanges, capchanges;
+	int oom;                 /* a change could not be recorded: the loop's view is lost */
+	int timer_set;           /* libcurl wants the timeout action at deadline */
+	int64_t deadline;        /* CLOCK_MONOTONIC, ns */
+	unsigned long timer_calls; /* how often the timer callback ran */
 	pa_slot *slots;
 	int nslots;
 	int inflight;
@@ -56,7 +110,7 @@ static pa_batch *pa_check_open(lua_State *L, int idx)
 	if (b->multi == NULL || b->use.closing)
 		luaL_error(L, "pinanalytics: attempt to use a closed batch");
 	if (b->use.busy)
-		luaL_error(L, "pinanalytics: batch is busy: its step has not returned yet "
+		luaL_error(L, "pinanalytics: batch is busy: its step, events or action has not returned yet "
 		              "(a finalizer cannot use the batch meanwhile)");
 	return b;
 }
@@ -89,9 +143,13 @@ static void pa_batch_release(pa_batch *b)
 		b->slots = NULL;
 	}
 	if (b->multi != NULL) {
-		curl_multi_cleanup(b->multi);
+		curl_multi_cleanup(b->multi); /* may still call the socket callback */
 		b->multi = NULL;
 	}
+	free(b->changes);
+	b->changes = NULL;
+	b->nchanges = b->capchanges = 0;
+	b->timer_set = 0;
 	if (b->headers != NULL) {
 		curl_slist_free_all(b->headers);
 		b->headers = NULL;
@@ -102,7 +160,129 @@ static void pa_batch_release(pa_batch *b)
 	b->inflight = 0;
 }
 
-/* core.batch{ concurrency = N (1..1024, default 8), and the options of core.session } */
+/* ------------------------------------------- libcurl's socket interface */
+
+static int64_t pa_now_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int pa_change_cmp(const void *x, const void *y)
+{
+	const pa_change *a = x, *b = y;
+	if (a->fd != b->fd)
+		return a->fd < b->fd ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/*
+ * When a loop leaves many changes unread (a caller that never calls
+ * events()), they are folded to at most two per socket: a remove when the
+ * socket was removed meanwhile (its number may now be another socket's),
+ * then the last thing it is wanted for. Applied in order, the folded list
+ * leaves the loop watching exactly what the whole list would. No allocation.
+ */
+static void pa_changes_fold(pa_batch *b)
+{
+	size_t i, j, out = 0, n = b->nchanges;
+	for (i = 0; i < n; i++)
+		b->changes[i].seq = i;
+	qsort(b->changes, n, sizeof *b->changes, pa_change_cmp);
+	for (i = 0; i < n; i = j) {
+		pa_change last;
+		int removed = 0;
+		for (j = i; j < n && b->changes[j].fd == b->changes[i].fd; j++)
+			if (b->changes[j].want == PA_WANT_REMOVE)
+				removed = 1;
+		last = b->changes[j - 1];
+		/* out <= i, and two entries are written only from a group of two or more */
+		if (removed && last.want != PA_WANT_REMOVE) {
+			b->changes[out].fd = last.fd;
+			b->changes[out++].want = PA_WANT_REMOVE;
+		}
+		b->changes[out++] = last;
+	}
+	b->nchanges = out;
+}
+
+/* Room for one more change: 1, or 0 when memory ran out. */
+static int pa_changes_room(pa_batch *b)
+{
+	pa_change *p;
+	size_t cap;
+	if (b->nchanges < b->capchanges)
+		return 1;
+	if (b->capchanges >= PA_FOLD_AT) {
+		pa_changes_fold(b);
+		if (b->nchanges <= b->capchanges / 2)
+			return 1;
+	}
+	if (b->capchanges > SIZE_MAX / 2 / sizeof *p)
+		return 0;
+	cap = b->capchanges > 0 ? b->capchanges * 2 : 16;
+	p = realloc(b->changes, cap * sizeof *p);
+	if (p == NULL)
+		return 0;
+	b->changes = p;
+	b->capchanges = cap;
+	return 1;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: C only, records the change. */
+static int pa_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	pa_batch *b = userp;
+	int want;
+	(void)easy;
+	(void)socketp;
+	switch (what) {
+	case CURL_POLL_IN:
+		want = PA_WANT_R;
+		break;
+	case CURL_POLL_OUT:
+		want = PA_WANT_W;
+		break;
+	case CURL_POLL_INOUT:
+		want = PA_WANT_RW;
+		break;
+	default: /* CURL_POLL_REMOVE, and CURL_POLL_NONE: nothing to wait for */
+		want = PA_WANT_REMOVE;
+		break;
+	}
+	if (b->oom)
+		return 0;
+	if (!pa_changes_room(b)) {
+		b->oom = 1;
+		return 0;
+	}
+	b->changes[b->nchanges].fd = s;
+	b->changes[b->nchanges].want = want;
+	b->changes[b->nchanges].seq = 0;
+	b->nchanges++;
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: C only, records the absolute deadline. */
+static int pa_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	pa_batch *b = userp;
+	(void)multi;
+	b->timer_calls++;
+	if (timeout_ms < 0) {
+		b->timer_set = 0;
+		return 0;
+	}
+	if (timeout_ms > PA_MAX_WAIT_MS)
+		timeout_ms = PA_MAX_WAIT_MS;
+	b->deadline = pa_now_ns() + (int64_t)timeout_ms * 1000000;
+	b->timer_set = 1;
+	return 0;
+}
+
+/* core.batch{ concurrency = N (1..1024, default 8), events = false, and the options of core.session } */
 int pa_batch_new(lua_State *L)
 {
 	pa_config c;
@@ -127,6 +307,13 @@ int pa_batch_new(lua_State *L)
 	curl_multi_setopt(b->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)n);
 	curl_multi_setopt(b->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)n);
 	curl_multi_setopt(b->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	b->events = c.events;
+	if (b->events) {
+		curl_multi_setopt(b->multi, CURLMOPT_SOCKETFUNCTION, pa_socket_cb);
+		curl_multi_setopt(b->multi, CURLMOPT_SOCKETDATA, (void *)b);
+		curl_multi_setopt(b->multi, CURLMOPT_TIMERFUNCTION, pa_timer_cb);
+		curl_multi_setopt(b->multi, CURLMOPT_TIMERDATA, (void *)b);
+	}
 	b->headers = pa_default_headers(L, c.token);
 	b->has_token = c.token != NULL && c.token[0] != '\0';
 	for (i = 0; i < b->nslots; i++)
@@ -306,7 +493,10 @@ static int pa_batch_step(lua_State *L)
 	pa_batch *b;
 	lua_Number t;
 	int status;
-	luaL_checkudata(L, 1, PA_BATCH_MT);
+	b = luaL_checkudata(L, 1, PA_BATCH_MT);
+	if (b->events)
+		return luaL_error(L, "batch:step: this batch is driven by events (core.batch{events = true}): "
+		                     "use b:events() and b:action()");
 	t = luaL_optnumber(L, 2, 0);
 	if (t != t || t > 2147483647.0) {
 		lua_pushnumber(L, t);
@@ -318,6 +508,208 @@ static int pa_batch_step(lua_State *L)
 	st.b = b;
 	st.timeout = t > 0 ? (int)t : 0;
 	status = pa_guard_run(L, &b->use, pa_batch_step_run, &st);
+	if (b->use.closing)
+		pa_batch_release(b);
+	if (status != LUA_OK)
+		return lua_error(L);
+	return 1;
+}
+
+/* ------------------------------------------------- events() and action() */
+
+/* The events batch at idx, open, not busy, its record of changes whole. */
+static pa_batch *pa_check_events(lua_State *L, int idx, const char *fn)
+{
+	pa_batch *b = pa_check_open(L, idx);
+	if (b->oom)
+		luaL_error(L, "%s: out of memory while recording libcurl's sockets: this batch can no longer "
+		              "be driven; close it", fn);
+	return b;
+}
+
+static void pa_check_mode(lua_State *L, pa_batch *b, const char *fn)
+{
+	if (!b->events)
+		luaL_error(L, "%s: this batch is driven by step() (made without events = true): use b:step()", fn);
+}
+
+/* ms until the deadline, rounded up; 0 when due; -1 without a timer */
+static void pa_push_timeout(lua_State *L, const pa_batch *b)
+{
+	int64_t left;
+	if (!b->timer_set) {
+		lua_pushinteger(L, -1);
+		return;
+	}
+	left = b->deadline - pa_now_ns();
+	lua_pushinteger(L, left <= 0 ? 0 : (lua_Integer)((left + 999999) / 1000000));
+}
+
+/* The part of b:events that runs with the batch busy: nothing can record
+ * a change meanwhile (no libcurl call can be made on the batch). */
+static int pa_batch_events_run(lua_State *L, void *arg)
+{
+	pa_batch *b = arg;
+	size_t i, n = b->nchanges;
+	lua_createtable(L, n < 1024 ? (int)n : 1024, 0);
+	for (i = 0; i < n; i++) {
+		lua_createtable(L, 0, 2);
+		lua_pushinteger(L, (lua_Integer)b->changes[i].fd);
+		lua_setfield(L, -2, "fd");
+		lua_pushstring(L, pa_want_names[b->changes[i].want]);
+		lua_setfield(L, -2, "want");
+		lua_rawseti(L, -2, (int)(i + 1));
+	}
+	pa_push_timeout(L, b);
+	return 2;
+}
+
+/*
+ * b:events() -> changes, timeout_ms (an events batch only).
+ * changes: what libcurl asked for since the last call, in its order (not
+ * merged: a socket may be removed and its number come back for another
+ * one), each {fd = integer, want = "r" | "w" | "rw" | "remove"}. Only when
+ * more than PA_FOLD_AT pile up unread are they folded (pa_changes_fold).
+ * timeout_ms: when to call action(nil), from the deadline libcurl last set
+ * (whole ms, rounded up; 0: due; -1: no timer). Reading it again gives what
+ * is left. The changes are handed over once: a memory error while building
+ * them leaves them for the next call.
+ */
+static int pa_batch_events(lua_State *L)
+{
+	pa_batch *b = luaL_checkudata(L, 1, PA_BATCH_MT);
+	int status;
+	pa_check_mode(L, b, "batch:events");
+	lua_settop(L, 1);
+	b = pa_check_events(L, 1, "batch:events");
+	status = pa_guard_run(L, &b->use, pa_batch_events_run, b);
+	if (status == LUA_OK)
+		b->nchanges = 0;
+	if (b->use.closing)
+		pa_batch_release(b);
+	if (status != LUA_OK)
+		return lua_error(L);
+	return 2;
+}
+
+/* fd: nil (the timeout) or a whole number in 0..INT_MAX */
+static curl_socket_t pa_check_fd(lua_State *L, int idx)
+{
+	if (lua_isnoneornil(L, idx))
+		return CURL_SOCKET_TIMEOUT;
+	if (lua_type(L, idx) == LUA_TNUMBER) {
+#if PA_HAVE_INTEGERS
+		if (lua_isinteger(L, idx)) {
+			lua_Integer i = lua_tointeger(L, idx);
+			if (i >= 0 && i <= INT_MAX)
+				return (curl_socket_t)i;
+		} else
+#endif
+		{
+			lua_Number v = lua_tonumber(L, idx);
+			if (v >= 0 && v <= (lua_Number)INT_MAX && v == floor(v))
+				return (curl_socket_t)v;
+		}
+		lua_pushvalue(L, idx);
+		lua_tostring(L, -1); /* the copy becomes its text */
+	} else {
+		lua_pushstring(L, luaL_typename(L, idx));
+	}
+	luaL_error(L, "batch:action: argument 'fd' must be nil (the timeout) or a socket from batch:events() "
+	              "(a whole number in 0..%d), got %s", INT_MAX, lua_tostring(L, -1));
+	return CURL_SOCKET_TIMEOUT;
+}
+
+/* events: nil or a string of r, w, e, each at most once -> CURL_CSELECT_* */
+static int pa_check_letters(lua_State *L, int idx)
+{
+	static const char what[] = "batch:action: argument 'events' must be nil or a string of the letters r, w, e "
+	                           "(each at most once), got ";
+	const char *s;
+	size_t len, i;
+	int mask = 0;
+	if (lua_isnoneornil(L, idx))
+		return 0;
+	if (lua_type(L, idx) != LUA_TSTRING)
+		return luaL_error(L, "%s%s", what, luaL_typename(L, idx));
+	s = lua_tolstring(L, idx, &len);
+	/* a fourth letter is a repeat: the loop stops by then */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int bit;
+		if (c == 'r')
+			bit = CURL_CSELECT_IN;
+		else if (c == 'w')
+			bit = CURL_CSELECT_OUT;
+		else if (c == 'e')
+			bit = CURL_CSELECT_ERR;
+		else if (c >= 0x20 && c < 0x7f)
+			return luaL_error(L, "%sa string with '%c'", what, (int)c);
+		else
+			return luaL_error(L, "%sa string with byte %d", what, (int)c);
+		if (mask & bit)
+			return luaL_error(L, "%s'%c' twice", what, (int)c);
+		mask |= bit;
+	}
+	return mask;
+}
+
+typedef struct {
+	pa_batch *b;
+	curl_socket_t fd;
+	int mask;
+} pa_act;
+
+/* The part of b:action that runs with the batch busy. */
+static int pa_batch_action_run(lua_State *L, void *arg)
+{
+	pa_act *a = arg;
+	pa_batch *b = a->b;
+	unsigned long calls = b->timer_calls;
+	int running = 0;
+	CURLMcode mc;
+	lua_newtable(L);
+	mc = curl_multi_socket_action(b->multi, a->fd, a->mask, &running);
+	/* A deadline that has passed while libcurl set no new one: libcurl
+	 * tells a new timeout only when the first one changes, so ask it what it
+	 * wants now (-1 when nothing), rather than report "due" again and again.
+	 * A timer that fired a little early stays due: libcurl still wants it. */
+	if (mc == CURLM_OK && b->timer_set && b->timer_calls == calls && b->deadline <= pa_now_ns()) {
+		long ms = -1;
+		if (curl_multi_timeout(b->multi, &ms) == CURLM_OK && b->timer_calls == calls) {
+			if (ms < 0)
+				b->timer_set = 0;
+			else if (ms > 0)
+				b->deadline = pa_now_ns() + (int64_t)(ms > PA_MAX_WAIT_MS ? PA_MAX_WAIT_MS : ms) * 1000000;
+		}
+	}
+	if (mc == CURLM_OK)
+		pa_collect(L, b);
+	if (mc != CURLM_OK)
+		return luaL_error(L, "pinanalytics: libcurl multi error: %s", curl_multi_strerror(mc));
+	if (b->inflight == 0 && b->nretired > 0)
+		pa_free_retired(b);
+	return 1;
+}
+
+/*
+ * b:action(fd, events) -> array of finished requests, as step() returns
+ * them (an events batch only). fd: a socket from events() that is ready,
+ * or nil when the timer is due. events: nil or letters: r readable, w
+ * writable, e error. An fd libcurl does not know is ignored by libcurl.
+ */
+static int pa_batch_action(lua_State *L)
+{
+	pa_batch *b = luaL_checkudata(L, 1, PA_BATCH_MT);
+	pa_act a;
+	int status;
+	pa_check_mode(L, b, "batch:action");
+	a.fd = pa_check_fd(L, 2);
+	a.mask = pa_check_letters(L, 3);
+	lua_settop(L, 1);
+	b = pa_check_events(L, 1, "batch:action");
+	a.b = b;
+	status = pa_guard_run(L, &b->use, pa_batch_action_run, &a);
 	if (b->use.closing)
 		pa_batch_release(b);
 	if (status != LUA_OK)
@@ -363,7 +755,7 @@ static int pa_batch_cancel(lua_State *L)
 	pa_batch *b = luaL_checkudata(L, 1, PA_BATCH_MT);
 	int i, n = 0;
 	if (b->use.busy)
-		return luaL_error(L, "pinanalytics: batch is busy: its step has not returned yet "
+		return luaL_error(L, "pinanalytics: batch is busy: its step, events or action has not returned yet "
 		                     "(a finalizer cannot cancel meanwhile)");
 	if (b->multi != NULL) {
 		for (i = 0; i < b->nslots; i++) {
@@ -433,6 +825,8 @@ static int pa_batch_tostring(lua_State *L)
 static const luaL_Reg pa_batch_methods[] = {
 	{ "add", pa_batch_add },
 	{ "step", pa_batch_step },
+	{ "events", pa_batch_events },
+	{ "action", pa_batch_action },
 	{ "set_token", pa_batch_set_token },
 	{ "cancel", pa_batch_cancel },
 	{ "inflight", pa_batch_inflight },

@@ -136,6 +136,7 @@ typedef struct {
 	double timeout, connect_timeout, max_body;
 	int tls_verify, allow_plain_http;
 	int concurrency; /* core.batch only */
+	int events;      /* core.batch only: driven by events() and action() */
 } pa_config;
 
 /*
@@ -152,7 +153,7 @@ void pa_guard_open(lua_State *L);
  * status (fn's results or the error are on the stack). */
 int pa_guard_run(lua_State *L, pa_use *u, int (*fn)(lua_State *L, void *arg), void *arg);
 
-/* with_concurrency: core.batch{} (the option 'concurrency' is known) */
+/* with_concurrency: core.batch{} (the options 'concurrency' and 'events' are known) */
 void pa_config_read(lua_State *L, int t, const char *fn, int with_concurrency, pa_config *c);
 const char *pa_check_method(lua_State *L, int idx, const char *fn);
 const char *pa_check_target(lua_State *L, int idx, size_t *len, const char *fn);

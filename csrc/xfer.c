@@ -446,7 +446,7 @@ static double pa_max_body_limit(void)
 
 static const char *const pa_option_names[] = { "base_url", "token", "user_agent", "ca_file", "username", "password",
 	                                       "timeout", "connect_timeout", "max_body", "tls_verify",
-	                                       "allow_plain_http", "concurrency", NULL };
+	                                       "allow_plain_http", "concurrency", "events", NULL };
 
 /*
  * Reads the options table at t raw, each option once, checking its type and
@@ -469,7 +469,8 @@ void pa_config_read(lua_State *L, int t, const char *fn, int with_concurrency, p
 		k = lua_tostring(L, -1);
 		for (i = 0; pa_option_names[i] != NULL && strcmp(pa_option_names[i], k) != 0; i++)
 			;
-		if (pa_option_names[i] == NULL || (!with_concurrency && strcmp(k, "concurrency") == 0))
+		if (pa_option_names[i] == NULL ||
+		    (!with_concurrency && (strcmp(k, "concurrency") == 0 || strcmp(k, "events") == 0)))
 			luaL_error(L, "%s: unknown option '%s'", fn, k);
 	}
 	c->base_url = pa_optstring(L, t, fn, "base_url", NULL, &c->base_len);
@@ -484,6 +485,12 @@ void pa_config_read(lua_State *L, int t, const char *fn, int with_concurrency, p
 	c->connect_timeout = pa_optnumber(L, t, fn, "connect_timeout", 10.0, 0.001, PA_MAX_TIMEOUT, 0);
 	c->max_body = pa_optnumber(L, t, fn, "max_body", 64.0 * 1024 * 1024, 1.0, pa_max_body_limit(), 1);
 	c->concurrency = with_concurrency ? (int)pa_optnumber(L, t, fn, "concurrency", 8, 1, 1024, 1) : 0;
+	c->events = 0;
+	if (with_concurrency) {
+		if (pa_rawopt(L, t, fn, "events", LUA_TBOOLEAN))
+			c->events = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
 	c->tls_verify = pa_rawopt(L, t, fn, "tls_verify", LUA_TBOOLEAN) ? lua_toboolean(L, -1) : 1;
 	c->allow_plain_http = pa_rawopt(L, t, fn, "allow_plain_http", LUA_TBOOLEAN) ? lua_toboolean(L, -1) : 0;
 	lua_pop(L, 2);
