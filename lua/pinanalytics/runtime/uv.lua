@@ -208,7 +208,8 @@ function Driver:_action(fd, ev)
     self:_sync()
   end)
   if not ok then
-    self:_wake_waiter("pinanalytics.error", err)
+    -- raised in the task that waits, or in the next one to step
+    if self.waiter then self:_wake_waiter("pinanalytics.error", err) else self.failure = err end
   elseif #self.done > 0 then
     self:_wake_waiter()
   end
@@ -226,6 +227,11 @@ function Driver:step(ms)
   if self.closed then error("pinanalytics: attempt to use a closed batch", 0) end
   if ms ~= nil and (type(ms) ~= "number" or ms ~= ms) then
     error("batch:step: argument 'timeout_ms' must be a number of milliseconds, got " .. tostring(ms), 0)
+  end
+  if self.failure then
+    local err = self.failure
+    self.failure = nil
+    error(err, 0)
   end
   if #self.done == 0 and self.b:inflight() > 0 and (ms == nil or ms > 0) then
     local task = this_task("a request")
