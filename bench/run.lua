@@ -594,3 +594,8 @@ say("wrote %s in %.0f s", RESULTS, total)
 say("5. soak")
 local _, _, soak_code = os.execute(LUA .. " " .. quote(BENCH .. "/soak.lua"))
 if soak_code ~= 0 and soak_code ~= 2 then error("bench/soak.lua failed (exit " .. tostring(soak_code) .. ")", 0) end
+
+-- 6. runtimes: in a process of its own, which writes its section of RESULTS.md
+say("6. runtimes")
+local _, _, rt_code = os.execute(LUA .. " " .. quote(BENCH .. "/runtimes.lua"))
+if rt_code ~= 0 then error("bench/runtimes.lua failed (exit " .. tostring(rt_code) .. ")", 0) end
