@@ -163,7 +163,8 @@ end
 add("%s: waiting without blocking the host", HEADING)
 add()
 add("`lua5.4 bench/runtimes.lua` (in its own process; `make bench` runs it last), %s. nginx with its Lua module, " ..
-  "one worker, the project's LuaJIT build, `thread_pool default threads=16;`; the simulator on 127.0.0.1. Three ways for a request handler to wait: " ..
+  "one worker, the project's LuaJIT build, `thread_pool default threads=16;`; the simulator on 127.0.0.1. " ..
+  "Three ways for a request handler to wait: " ..
   "the **ngx** runtime (libcurl on nginx's thread pool, the handler's light thread yields), the **blocking** " ..
   "runtime (libcurl in the worker itself), and a core Batch **polled** with `step(0)` between `ngx.sleep(0.001)` " ..
   "calls.", os.date("!%Y-%m-%d %H:%M UTC"))
