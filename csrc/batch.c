@@ -32,6 +32,11 @@
  *     cancelled requests, and the timer as libcurl wants it then (-1 when
  *     nothing is left). close(): everything is freed and events() refuses;
  *     the loop drops its own watches and timer.
+ *   - changes left unread pile up; past PA_FOLD_AT they are folded to at
+ *     most two per socket, with the same meaning (pa_changes_fold).
+ *   - should memory run out while a change is recorded, events() and
+ *     action() raise from then on ("out of memory while recording libcurl's
+ *     sockets"): the loop's view is lost, and the batch is to be closed.
  *
  * No Lua code runs inside libcurl: finished transfers are turned into Lua
  * values after curl_multi_perform()/curl_multi_poll()/
@@ -670,10 +675,12 @@ static int pa_batch_action_run(lua_State *L, void *arg)
 	CURLMcode mc;
 	lua_newtable(L);
 	mc = curl_multi_socket_action(b->multi, a->fd, a->mask, &running);
-	/* A deadline that has passed while libcurl set no new one: libcurl
-	 * tells a new timeout only when the first one changes, so ask it what it
-	 * wants now (-1 when nothing), rather than report "due" again and again.
-	 * A timer that fired a little early stays due: libcurl still wants it. */
+	/* The deadline has passed and libcurl set no new one: it tells a new
+	 * timeout only when its first one changes, which it does not when the
+	 * loop's timer fired a little before libcurl's own clock got there (or
+	 * when nothing is left). Ask it what it wants now: -1 no timer, else its
+	 * remaining time, so that the loop waits again rather than spins on a
+	 * deadline that stays due. */
 	if (mc == CURLM_OK && b->timer_set && b->timer_calls == calls && b->deadline <= pa_now_ns()) {
 		long ms = -1;
 		if (curl_multi_timeout(b->multi, &ms) == CURLM_OK && b->timer_calls == calls) {
