@@ -58,6 +58,28 @@ describe("runtime ngx (OpenResty)", function()
         ngx.say(tostring(a.buckets("org_read") == b.buckets("org_read")), " ",
           tostring(a.buckets("org_read") == other.buckets("org_read")), " ", before, " ", #keys, " ",
           tostring(keys[1]:find(TOKEN, 1, true) == nil))]]) .. " }",
+      "location = /keepalive { " .. handler([[
+        local c = pa.pinterest{ token = TOKEN, base_url = URL }
+        for _ = 1, 12 do assert(c:user_account()) end
+        c:close()
+        ngx.say("done")]]) .. " }",
+      "location = /timer { " .. handler([[
+        local out = {}
+        ngx.timer.at(0, function()
+          local c = pa.pinterest{ token = TOKEN, base_url = URL }
+          local res, err = c:pin_analytics(PIN, { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } })
+          out.v = res and (c.rt.name .. " " .. res.all.summary_metrics.IMPRESSION) or tostring(err)
+          c:close()
+        end)
+        for _ = 1, 100 do if out.v then break end ngx.sleep(0.05) end
+        ngx.say(tostring(out.v))]]) .. " }",
+      "location = /set_phase { set_by_lua_block $got { " .. [[
+        local pa = require 'pinanalytics'
+        ]] .. string.format("local c = pa.pinterest{ token = %q, base_url = %q }", H.TOKEN, sim.pinterest_url) .. [[
+        local res, err = c:user_account()
+        c:close()
+        return res and ("blocking fallback " .. res.username) or tostring(err) }]] ..
+        " return 200 $got; }",
       "location = /bad_pool { " .. handler([[
         local c = pa.pinterest{ token = TOKEN, base_url = URL, thread_pool = "no_such_pool" }
         local ok, err = pcall(c.user_account, c)
@@ -118,6 +140,37 @@ describe("runtime ngx (OpenResty)", function()
     -- same bucket for the same token, another for another token; the dict
     -- holds one bucket after one request, under a key without the token
     assert.equal("true false 0 1 true\n", r.s.body)
+  end)
+
+  it("a runtime's requests reuse their connection; an ngx.timer callback runs on the pool too", function()
+    sim:configure { latency_ms = 0 }
+    local before = #sim:requests()
+    local r = host.curl_many(ngx_server.url, { { path = "/keepalive", name = "k" } })
+    assert.equal(200, r.k.status, r.k.body .. log_tail())
+    -- 12 requests one after another on a pool of 8 threads: some thread ran
+    -- two of them, and its second went over the connection of its first
+    local most, n = 0, 0
+    local reqs = sim:requests()
+    for i = before + 1, #reqs do
+      local q = reqs[i]
+      if q.path == "/v5/user_account" then
+        n = n + 1
+        if q.connection_requests > most then most = q.connection_requests end
+      end
+    end
+    assert.equal(12, n)
+    assert.is_true(most >= 2, "no connection served two requests")
+    local t = host.curl_many(ngx_server.url, { { path = "/timer", name = "t" } })
+    sim:configure { latency_ms = 1000 }
+    assert.equal("ngx " .. expected .. "\n", t.t.body)
+  end)
+
+  it("where nginx cannot yield (set_by_lua), a call blocks as in plain Lua and still answers", function()
+    sim:configure { latency_ms = 0 }
+    local r = host.curl_many(ngx_server.url, { { path = "/set_phase", name = "s" } })
+    sim:configure { latency_ms = 1000 }
+    assert.equal(200, r.s.status, tostring(r.s.body) .. log_tail())
+    assert.matches("^blocking fallback %S+", r.s.body)
   end)
 
   it("a missing thread pool or shared dict is named in a clear error", function()

@@ -142,6 +142,28 @@ describe("runtime uv (luv)", function()
     assert.same(werr, err)
   end)
 
+  it("a token is obtained and refreshed through the runtime (POST /oauth/token on the loop)", function()
+    local osim = H.start { client_id = "app-uv", client_secret = "uv-secret-123", refresh_token = "uv-refresh-456",
+      token_ttl = 3600 }
+    local got = {}
+    local ok, res = run_async(function()
+      local c = pa.pinterest { base_url = osim.pinterest_url, client_id = "app-uv", client_secret = "uv-secret-123",
+        refresh_token = "uv-refresh-456", runtime = "uv", clock = H.clock,
+        on_token = function(t) got[#got + 1] = t.access_token end }
+      local r = assert(c:pin_analytics(PIN, params()))
+      c:close()
+      return r
+    end)
+    local paths = {}
+    for _, q in ipairs(osim:requests()) do paths[#paths + 1] = q.method .. " " .. q.path end
+    osim:stop()
+    assert.is_true(ok, tostring(res))
+    assert.equal(1, #got)
+    assert.equal("POST /v5/oauth/token", paths[1])
+    assert.equal("GET /v5/pins/" .. PIN .. "/analytics", paths[2])
+    assert.same(expected.all.summary_metrics, res.all.summary_metrics)
+  end)
+
   it("a call outside pa.async, or an unknown runtime, is refused with a clear error", function()
     local c = H.client(sim, { runtime = "uv" })
     assert.has_error(function() c:user_account() end,
