@@ -51,6 +51,7 @@ build = {
       ["pinanalytics.pinterest"] = "lua/pinanalytics/pinterest.lua",
       ["pinanalytics.oneup"] = "lua/pinanalytics/oneup.lua",
       ["pinanalytics.pacing"] = "lua/pinanalytics/pacing.lua",
+      ["pinanalytics.bulk"] = "lua/pinanalytics/bulk.lua",
       ["pinanalytics.frame"] = "lua/pinanalytics/frame.lua",
       ["pinanalytics.report"] = "lua/pinanalytics/report.lua",
       ["pinanalytics.paginate"] = "lua/pinanalytics/paginate.lua",

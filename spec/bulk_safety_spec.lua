@@ -7,6 +7,7 @@ local ids, count = H.ids, H.count
 local core = require "pinanalytics.core"
 local data = require "pinanalytics.simulator.data"
 local pacing = require "pinanalytics.pacing"
+local bulk = require "pinanalytics.bulk"
 
 local METRICS = { "IMPRESSION", "SAVE" }
 
@@ -59,7 +60,7 @@ end
 
 local QUERY = "?start_date=" .. H.day(-6) .. "&end_date=" .. H.day(0) .. "&metric_types=IMPRESSION,SAVE"
 
--- A pacing.run job for one pin: its done() stores the answer in got[id].
+-- A bulk.run job for one pin: its done() stores the answer in got[id].
 local function job(id, got, extra)
   return {
     target = "/pins/" .. id .. "/analytics" .. QUERY, category = "org_analytics",
@@ -164,7 +165,7 @@ describe("bulk safety", function()
     end)
   end)
 
-  describe("pacing.run", function()
+  describe("bulk.run", function()
     it("cancels what a run had in flight when done() raises; the next run gets only its own answers", function()
       sim:configure { latency_ms = 300 }
       local b = core.batch { base_url = sim.pinterest_url, token = H.TOKEN, concurrency = 16 }
@@ -175,13 +176,13 @@ describe("bulk safety", function()
         jobs[i] = job(id, got1, i == 1 and function() error("report writer broke", 0) end or nil)
       end
       -- paced 50 ms apart: the first answer comes while the others are in flight
-      local ok, err = pcall(pacing.run, ctx_for(b, 20), jobs)
+      local ok, err = pcall(bulk.run, ctx_for(b, 20), jobs)
       assert.is_false(ok)
       assert.equal("report writer broke", err)
       local left = b:inflight()
       jobs = {}
       for i, id in ipairs(second) do jobs[i] = job(id, got2) end
-      local rok, run = pcall(pacing.run, ctx_for(b), jobs)
+      local rok, run = pcall(bulk.run, ctx_for(b), jobs)
       local wrong = {}
       for _, id in ipairs(second) do
         if got2[id] ~= nil and not pcall(assert.same, expected(id), got2[id]) then
@@ -204,7 +205,7 @@ describe("bulk safety", function()
       local list = ids(3, 7600000)
       local got, jobs = {}, {}
       for i, id in ipairs(list) do jobs[i] = job(id, got) end
-      local ok, run = pcall(pacing.run, ctx_for(b), jobs)
+      local ok, run = pcall(bulk.run, ctx_for(b), jobs)
       local inflight = b:inflight()
       b:close()
       assert.is_true(ok, tostring(run))
@@ -220,14 +221,14 @@ describe("bulk safety", function()
       local got, jobs, inner = {}, {}, nil
       for i, id in ipairs(list) do
         jobs[i] = job(id, got, i == 1 and function()
-          local ok, err = pcall(pacing.run, ctx_for(b), {})
+          local ok, err = pcall(bulk.run, ctx_for(b), {})
           inner = ok and "ran" or err
         end or nil)
       end
-      local ok, run = pcall(pacing.run, ctx_for(b), jobs)
+      local ok, run = pcall(bulk.run, ctx_for(b), jobs)
       b:close()
       assert.is_true(ok, tostring(run))
-      assert.equal("pinanalytics.pacing.run: a bulk run is already in progress on this Batch " ..
+      assert.equal("pinanalytics.bulk.run: a bulk run is already in progress on this Batch " ..
         "(a run cannot start from a callback of another)", inner)
       for _, id in ipairs(list) do assert.same(expected(id), got[id]) end
     end)
@@ -240,10 +241,10 @@ describe("bulk safety", function()
         jobs[i] = job(id, got, i == 1 and function() b:cancel() end or nil)
       end
       -- paced 50 ms apart: the other three are in flight when the first answer comes
-      local ok, err = pcall(pacing.run, ctx_for(b, 20), jobs)
+      local ok, err = pcall(bulk.run, ctx_for(b, 20), jobs)
       b:close()
       assert.is_false(ok)
-      assert.equal("pinanalytics.pacing.run: 3 requests of this run are no longer on its Batch " ..
+      assert.equal("pinanalytics.bulk.run: 3 requests of this run are no longer on its Batch " ..
         "(cancelled or closed from a callback?)", err)
     end)
   end)

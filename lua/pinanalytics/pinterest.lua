@@ -9,6 +9,7 @@
 -- with a message naming the method, the parameter, the value given and what
 -- is allowed. Run-time failures return nil, err (pinanalytics.errors).
 local check = require "pinanalytics.check"
+local bulk_engine = require "pinanalytics.bulk"
 local core = require "pinanalytics.core"
 local dates = require "pinanalytics.dates"
 local errors = require "pinanalytics.errors"
@@ -689,7 +690,7 @@ end
 -- to the run until it returns. An error escaping the run (on_token raising,
 -- say) propagates after the run has cancelled what it had in flight.
 function Client:_run(fn, jobs, total)
-  if self.batch and pacing.in_progress(self.batch) then
+  if self.batch and bulk_engine.in_progress(self.batch) then
     fail(fn, "a bulk run is already in progress on this client (a call from its on_progress or on_token hook?); " ..
       "call %s again after that run returns (pin_analytics may be called from on_progress)", fn)
   end
@@ -723,7 +724,7 @@ function Client:_run(fn, jobs, total)
       if not pok then progress_errors[#progress_errors + 1] = tostring(perr) end
     end
   end
-  return pacing.run(ctx, jobs), progress_errors
+  return bulk_engine.run(ctx, jobs), progress_errors
 end
 
 local function shape_error(self, meta, path, where, why, body)

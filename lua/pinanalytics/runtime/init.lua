@@ -67,4 +67,26 @@ function M.new(opts)
   return require("pinanalytics.runtime." .. name).new(opts)
 end
 
+local unpack = table.unpack or unpack -- luacheck: ignore 143
+
+-- Lua 5.1's pcall cannot be yielded across (LuaJIT's and 5.2+'s can): the
+-- bulk engine runs under it and, on the "uv" runtime, yields from inside it. There, the function runs
+-- in a coroutine of its own and its yields are passed on to the caller's
+-- coroutine, and what the caller is resumed with is passed back in.
+local PCALL_YIELDS = rawget(_G, "jit") ~= nil or _VERSION ~= "Lua 5.1"
+
+local function pack(...) return { n = select("#", ...), ... } end
+
+--- pcall, across which a coroutine may yield on every Lua.
+function M.pcall(f, ...)
+  if PCALL_YIELDS then return pcall(f, ...) end
+  local co = coroutine.create(f)
+  local r = pack(coroutine.resume(co, ...))
+  while true do
+    if not r[1] then return false, r[2] end
+    if coroutine.status(co) == "dead" then return unpack(r, 1, r.n) end
+    r = pack(coroutine.resume(co, coroutine.yield(unpack(r, 2, r.n))))
+  end
+end
+
 return M

@@ -1,0 +1,224 @@
+--- The bulk engine: many requests through a runtime's Batch.
+--
+-- A run takes jobs (one GET each), starts them as the Batch has room and
+-- the category's token bucket allows, hands every answer to its job, and
+-- retries what the policy (pinanalytics.pacing) says may pass later. Waits
+-- go through the runtime (ctx.sleep, and the Batch's own step): the engine
+-- never blocks a host that does not block.
+local core = require "pinanalytics.core"
+local errors = require "pinanalytics.errors"
+local http = require "pinanalytics.http"
+local pacing = require "pinanalytics.pacing"
+local runtime = require "pinanalytics.runtime"
+
+local M = {}
+
+-- Per Batch (weak keys: an entry goes with its Batch): the last request id
+-- handed out, never reset, so that an answer left over from an earlier run
+-- can never be taken for a request of a later one; and whether a run is in
+-- progress on it (a run owns its Batch until it returns).
+local last_id = setmetatable({}, { __mode = "k" })
+local running = setmetatable({}, { __mode = "k" })
+
+--- Is a run in progress on this Batch?
+function M.in_progress(batch)
+  return running[batch] ~= nil
+end
+
+local function run_jobs(ctx, jobs, run)
+  local batch = ctx.batch
+  local inflight, nflight = {}, 0 -- this run's requests on the Batch, by id
+  local refreshed_at = -1
+  -- ready jobs: one FIFO per category (head index, no shifting); jobs
+  -- waiting for a retry time: a small list
+  local ready, order, delayed = {}, {}, {}
+  local pending = 0
+
+  local function enqueue(job)
+    local q = ready[job.category or ""]
+    if not q then
+      q = { head = 1, tail = 0 }
+      ready[job.category or ""] = q
+      order[#order + 1] = job.category or ""
+    end
+    q.tail = q.tail + 1
+    q[q.tail] = job
+  end
+
+  function run.add(job)
+    job.attempt = job.attempt or 0
+    pending = pending + 1
+    if job.not_before and job.not_before > core.now() then
+      delayed[#delayed + 1] = job
+    else
+      enqueue(job)
+    end
+  end
+  for _, j in ipairs(jobs) do run.add(j) end
+
+  local function finish(job, ok, a, b)
+    pending = pending - 1
+    job.done(ok, a, b, run)
+    if ctx.on_job_done then ctx.on_job_done(job, ok) end
+  end
+
+  local function again(job, at)
+    pending = pending - 1 -- run.add counts it again
+    job.not_before = at
+    run.add(job)
+  end
+
+  local function handle(job, r)
+    local ok, body, meta
+    if r.status then
+      ok, body, meta = http.result(r.status, r.headers, r.body, r.decode_error, r.raw,
+        { secrets = ctx.secrets, endpoint = job.endpoint }, r.shape_ok)
+    else
+      ok, body = false, errors.new({ kind = r.kind, message = r.message, curl_code = r.curl_code,
+        endpoint = job.endpoint }, ctx.secrets)
+    end
+    if ok then return finish(job, true, body, meta) end
+    local err = body
+    if err.kind == "auth" and ctx.refresh and not job.refreshed then
+      job.refreshed = true
+      if refreshed_at < (job.sent_at or 0) then
+        local rok, rerr = ctx.refresh()
+        if not rok then return finish(job, false, rerr) end
+        refreshed_at = core.now()
+      end
+      return again(job, 0)
+    end
+    job.attempt = job.attempt + 1
+    local what, x = pacing.after_failure(err, job.attempt, ctx.policy)
+    if what == "retry" and not run.stopped then
+      again(job, core.now() + x)
+    elseif what == "quota" then
+      run.stopped = run.stopped or x
+      finish(job, false, x)
+    else
+      finish(job, false, pacing.tried(err, job.attempt, core.now() - (job.first_sent_at or job.sent_at or core.now())))
+    end
+  end
+
+  local function drain_stopped()
+    for _, cat in ipairs(order) do
+      local q = ready[cat]
+      while q.head <= q.tail do
+        local job = q[q.head]
+        q[q.head] = nil
+        q.head = q.head + 1
+        finish(job, false, run.stopped)
+      end
+    end
+    local d = delayed
+    delayed = {}
+    for _, job in ipairs(d) do finish(job, false, run.stopped) end
+  end
+
+  while true do
+    if run.stopped then drain_stopped() end
+    local now = core.now()
+    local wake = math.huge
+    -- retries whose time has come
+    if #delayed > 0 then
+      local keep = {}
+      for _, job in ipairs(delayed) do
+        if job.not_before <= now then enqueue(job) else
+          keep[#keep + 1] = job
+          if job.not_before - now < wake then wake = job.not_before - now end
+        end
+      end
+      delayed = keep
+    end
+    -- start what may start, category by category
+    for _, cat in ipairs(order) do
+      local q = ready[cat]
+      local bucket = ctx.buckets and ctx.buckets(cat ~= "" and cat or nil)
+      while q.head <= q.tail and batch:inflight() < batch:capacity() do
+        if bucket then
+          local bwait = bucket:delay(now)
+          if bwait > 0 then
+            if bwait < wake then wake = bwait end
+            break
+          end
+          bucket:take(now)
+        end
+        local job = q[q.head]
+        q[q.head] = nil
+        q.head = q.head + 1
+        local id = (last_id[batch] or 0) + 1
+        last_id[batch] = id
+        job.sent_at = now
+        job.first_sent_at = job.first_sent_at or now
+        batch:add(id, "GET", job.target, nil, nil, job.shape)
+        inflight[id] = job
+        nflight = nflight + 1
+      end
+    end
+    if pending == 0 then break end
+    local on_batch = batch:inflight()
+    if on_batch < nflight then
+      -- a callback cancelled them or closed the Batch: their answers will never come
+      error(string.format("pinanalytics.bulk.run: %d requests of this run are no longer on its Batch " ..
+        "(cancelled or closed from a callback?)", nflight - on_batch), 0)
+    end
+    if on_batch == 0 then
+      if wake == math.huge then
+        error(string.format("pinanalytics.bulk.run: internal error: %d jobs are neither queued nor in flight",
+          pending), 0)
+      end
+      if wake > 0 then (ctx.sleep or core.sleep)(wake) end
+    else
+      -- wait for answers, or until a retry or a token is due: no fixed tick
+      local ms = 1000
+      if wake < math.huge then ms = math.max(1, math.min(1000, math.ceil(wake * 1000))) end
+      for _, r in ipairs(batch:step(ms)) do
+        local job = inflight[r.id]
+        if job then
+          inflight[r.id] = nil
+          nflight = nflight - 1
+          handle(job, r)
+        else
+          run.dropped = run.dropped + 1 -- not one of this run's requests: never given to a job
+        end
+      end
+    end
+  end
+  return run
+end
+
+--- Runs jobs on a core Batch: each job is
+--   { target = "/path?query", category = "org_analytics", endpoint = "GET /path",
+--     done = function(ok, body_or_err, meta, run) }
+-- done() may add more jobs with run.add(job). Requests are paced by the
+-- category's bucket, retried by the policy; a quota error stops adding
+-- requests: what is in flight finishes, every job not started gets the
+-- quota error. Returns the run (fields: stopped = quota err or nil,
+-- dropped = answers on the Batch that were not this run's, never used).
+-- ctx: { batch = core Batch (or a runtime's batch), buckets = fn, policy = {...},
+--        secrets = {...}, refresh = fn() -> ok, err (or nil), on_job_done = fn(job, ok),
+--        sleep = fn(seconds) (the runtime's; core.sleep when absent) }
+-- One run at a time on a Batch: a run started while another is in progress
+-- on it (from one of its callbacks) raises. An error that escapes a run (from
+-- done(), on_job_done or refresh) cancels every request on the Batch before
+-- it propagates, so no answer of this run can be collected by a later one.
+function M.run(ctx, jobs)
+  local batch = ctx.batch
+  if running[batch] then
+    error("pinanalytics.bulk.run: a bulk run is already in progress on this Batch " ..
+      "(a run cannot start from a callback of another)", 0)
+  end
+  running[batch] = true
+  local run = { stopped = nil, dropped = 0 }
+  local ok, err = runtime.pcall(run_jobs, ctx, jobs, run)
+  running[batch] = nil
+  if not ok then
+    -- the error is what the caller must see, whatever happens here: a
+    -- closed Batch has nothing in flight
+    pcall(function() batch:cancel() end)
+    error(err, 0)
+  end
+  return run
+end
+
+return M
