@@ -127,6 +127,16 @@ describe("runtime uv (luv)", function()
     assert.equal("boom from the task", e2)
   end)
 
+  it("closing a client while one of its requests waits ends that wait with an error", function()
+    sim:configure { latency_ms = 1000 }
+    local c = H.client(sim, { runtime = "uv" })
+    local closer = uv.new_timer()
+    closer:start(200, 0, function() closer:close(); c:close() end)
+    local ok, err = run_async(function() return c:pin_analytics(PIN, params()) end)
+    assert.is_false(ok)
+    assert.equal("pinanalytics: the client was closed while a request waited on it", err)
+  end)
+
   it("OneUp's client runs on the loop too", function()
     local one = pa.oneup { api_key = "oneup-spec-key", base_url = sim.url, clock = H.clock }
     local want, werr = one:overview { social_network_id = 1, preset = "last_30_days" }

@@ -266,6 +266,8 @@ end
 function Driver:close()
   if self.closed then return end
   self.closed = true
+  -- a task waiting on it would never be resumed: it gets an error instead
+  self:_wake_waiter("pinanalytics.error", "pinanalytics: the client was closed while a request waited on it")
   self.b:close()
   for fd, p in pairs(self.polls) do
     p:stop()
