@@ -15,8 +15,10 @@
 --   {% for m in metrics %} .. {% else %} (empty list) .. {% end %}
 --                                     loop.index, loop.first, loop.last, loop.length, loop.parent
 --   {% align "lrr" %} .. {% end %}    a table: cells split by tabs, columns padded to
---                                     the widest (l left, c centred, r right; a column
---                                     without a letter: l for the first, r for the others);
+--                                     the widest (l left, c centred, r right, a auto:
+--                                     right when the column holds numbers alone ("1,234",
+--                                     "5.92 %", "-"; its heading aside), left otherwise; a
+--                                     column without a letter is auto);
 --                                     a line "-" is a rule; a line without a
 --                                     tab is kept as it is
 --   {# a comment #}
@@ -31,7 +33,9 @@
 --   "html"      & < > " '  become entities
 --   "csv"       a value with a comma, quote, CR or LF (or a space at either end) is
 --               quoted RFC 4180's way; each {{ }} is one field; numbers are never quoted
---   "markdown"  | becomes \| and a line break a space (a table cell stays one cell)
+--   "markdown"  | becomes \| (a table cell stays one cell), a line break a space, and
+--               \ ` * _ [ ] < > are escaped with a backslash (no link, markup or HTML
+--               from a pin's title); numbers are left as they are
 --   "text"      control characters (tab, newline, ESC ...) become spaces, so a title
 --               cannot break a table or send escape codes to a terminal
 --   "json"      a value becomes a JSON value: a string quoted, a number as it is
@@ -102,7 +106,7 @@ local ESCAPE = {
     if s:find('[,"\r\n]') or s:find("^%s") or s:find("%s$") then return '"' .. s:gsub('"', '""') .. '"' end
     return s
   end,
-  markdown = function(s) return (s:gsub("|", "\\|"):gsub("\r?\n", " "):gsub("\r", " ")) end,
+  markdown = function(s) return (s:gsub("[\\`*_%[%]<>|]", "\\%0"):gsub("\r?\n", " "):gsub("\r", " ")) end,
   text = function(s) return (s:gsub("[%c\127]", " ")) end,
   json = function(s, v)
     if type(v) == "number" or type(v) == "boolean" then return s end
@@ -465,7 +469,7 @@ local function parse(tpl)
       elseif word == "align" then
         local spec = cur.is("string") and cur.value or nil
         if spec then
-          if not spec:match("^[lrc]*$") then raise(tpl, cur.pos, "align takes letters l, r, c, got %q", spec) end
+          if not spec:match("^[lrca]*$") then raise(tpl, cur.pos, "align takes letters l, r, c, a, got %q", spec) end
           cur.advance()
         end
         node = { t = "align", pos = s, spec = spec, body = {} }
@@ -647,6 +651,18 @@ local function align(spec, s)
       rows[i] = line
     end
   end
+  -- "a" (auto): right when every cell below a heading (a row above a rule)
+  -- is a number ("1,234", "+0.13 pp", "5.92 %") or empty or "-"; left otherwise
+  local numeric = {}
+  for j = 1, #width do
+    numeric[j] = true
+    for i, r in ipairs(rows) do
+      if type(r) == "table" and rows[i + 1] ~= "rule" then
+        local c = r[j] or ""
+        if not (c == "" or c == "-" or c:match("^[+-]?%d")) then numeric[j] = false end
+      end
+    end
+  end
   local out = {}
   for i, r in ipairs(rows) do
     if type(r) == "string" and r ~= "rule" then
@@ -655,7 +671,7 @@ local function align(spec, s)
       local cells = {}
       for j = 1, #width do
         local how = spec and spec:sub(j, j) or ""
-        if how == "" then how = (j == 1) and "l" or "r" end
+        if how == "" or how == "a" then how = numeric[j] and "r" or "l" end
         local c = r == "rule" and string.rep("-", width[j]) or (r[j] or "")
         if how == "l" then
           cells[j] = format.pad(c, width[j])
