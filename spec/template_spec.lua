@@ -171,6 +171,18 @@ describe("template", function()
     }, "\n") .. "\n", render(src, { rows = rows }))
   end)
 
+  it("aligns numbers right and text left when no letter says otherwise", function()
+    local src = "{% align %}\npin\ttitle\tsaves\trate\n-\n{% for r in rows %}\n" ..
+      "{{ r.id }}\t{{ r.t }}\t{{ r.s | number }}\t{{ r.r | percent }}\n{% end %}\n{% end %}\n"
+    assert.equal(table.concat({
+      "pin  title           saves    rate",
+      "---  --------------  -----  ------",
+      "p1   Cake            1,200  5.92 %",
+      "p22  Lemon tart, ok     30       -",
+    }, "\n") .. "\n", render(src, { rows = { { id = "p1", t = "Cake", s = 1200, r = 0.0592 },
+      { id = "p22", t = "Lemon tart, ok", s = 30, r = core.null } } }))
+  end)
+
   describe("escapes by format", function()
     local data = { s = 'a<b> & "c" \'d\'', csv = 'x, "y"\nz', md = "a|b\nc", num = 1234.5, t = "tab\there\27[31m" }
 
@@ -187,8 +199,11 @@ describe("template", function()
       assert.equal("", render("{{ x }}", { x = core.null }, { format = "csv" }))
     end)
 
-    it("markdown: | escaped, a line break made a space", function()
+    it("markdown: | escaped, a line break made a space, no link or HTML from a value", function()
       assert.equal("| a\\|b c |", render("| {{ md }} |", data, { format = "markdown" }))
+      assert.equal("\\[x\\](javascript:y) \\<b\\> \\*1\\* 1,234.5 +0.13 pp", render(
+        "{{ s }} {{ n | number(1) }} {{ p | pp }}", { s = "[x](javascript:y) <b> *1*", n = 1234.5, p = 0.13 },
+        { format = "markdown" }))
     end)
 
     it("text: control characters (tabs, escapes) made spaces", function()

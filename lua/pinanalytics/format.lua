@@ -28,8 +28,10 @@ do -- JSON null as the C core or lua-cjson give it (the same light userdata)
     if ok2 and type(cjson) == "table" then NULL = cjson.null end
   end
 end
+--- JSON null (pinanalytics.null, cjson.null), or nil where neither module loads.
 M.null = NULL
 
+--- What every number formatter shows for a missing value.
 M.MISSING = "-"
 
 --- True for a value that stands for "no number": nil, NaN or JSON null.
@@ -235,6 +237,7 @@ end
 
 ---------------------------------------------------------------- sparklines
 
+--- The eight levels of a sparkline, lowest first.
 M.BARS = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" }
 
 --- A sparkline of a daily series: one character a day, ▁ for the lowest

@@ -118,6 +118,7 @@ local function kind_of(name)
   if name:match("WATCH_TIME$") then return "duration" end
   return "count"
 end
+--- What a metric is by its name or key: "rate", "duration" or "count".
 M.kind_of = kind_of
 
 local function entry(key, name, description, cur, last, text, metric)
@@ -709,6 +710,7 @@ local FILTERS = {
     return "flat"
   end,
 }
+--- The filters reports add to the template language: period, direction.
 M.FILTERS = FILTERS
 
 local compiled = {}

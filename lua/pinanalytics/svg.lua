@@ -23,10 +23,12 @@ local concat = table.concat
 
 local ENT = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
 local function esc(s) return (tostring(s):gsub("[&<>\"']", ENT)) end
+--- Text for SVG inside HTML: & < > " ' as entities.
 M.escape = esc
 
 local function n(x) return string.format("%.1f", x) end
 
+--- The series' colours, in order.
 M.COLORS = { "#1f5fa8", "#8a8f98", "#c2571a", "#2e7d4f", "#7b3fa0" }
 local NOT_READY_FILL = "#f3d9a4"
 

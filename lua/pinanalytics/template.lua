@@ -97,6 +97,7 @@ local function json_string(s)
     return string.format("\\u%04x", c:byte())
   end) .. '"'
 end
+--- A string as a JSON string literal, quotes included.
 M.json_string = json_string
 
 local ESCAPE = {
@@ -214,6 +215,7 @@ local FILTERS = {
   underline = function(v, ch) return string.rep(ch or "=", format.width(tostr(v) or "")) end,
   raw = function(v) return v end,
 }
+--- The built-in filters by name: function(value, args...) -> value.
 M.FILTERS = FILTERS
 
 ---------------------------------------------------------------- lexing
@@ -803,6 +805,7 @@ function M.is_template(x)
   return getmetatable(x) == Template
 end
 
+--- A value as JSON text (keys sorted; an empty table is []).
 M.json = json_value
 
 return M

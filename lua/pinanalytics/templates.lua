@@ -42,7 +42,7 @@ local TEXT_RANKINGS = [[
 {% if rankings %}
 
 Post performance
-{% align %}
+{% align "lrlr" %}
 ranking	#	pin	value
 -
 {% for r in rankings %}
@@ -59,6 +59,7 @@ ranking	#	pin	value
 local SPARK_NOTE = "Trend: a character a day, ▁ the lowest and █ the highest of the period; " ..
   "a space is a day without a value.\n"
 
+--- Account overview: current against previous period, with the rankings.
 M.overview = {}
 M.overview.text = TEXT_HEAD .. [[
 
@@ -81,9 +82,11 @@ Rates are shown as percentages, a change in a rate in percentage points (pp).
 {% end %}
 ]] .. TEXT_RANKINGS
 
+--- Rankings of pins (post performance) alone.
 M.rankings = {}
 M.rankings.text = TEXT_HEAD .. TEXT_RANKINGS
 
+--- One pin's period: totals, daily min and max, trend.
 M.pin = {}
 M.pin.text = TEXT_HEAD .. [[
 
@@ -100,10 +103,11 @@ Not READY: {{ not_ready_dates | join(", ") }}
 {% end %}
 ]] .. SPARK_NOTE
 
+--- A frame day by day, with totals.
 M.daily = {}
 M.daily.text = TEXT_HEAD .. [[
 
-{% align %}
+{% align "ll" %}
 date	status{% for m in metrics %}	{{ m.name }}{% end %}
 -
 {% for d in days %}
@@ -120,13 +124,14 @@ total	{% for m in metrics %}	{{ m.total | value(m.kind) }}{% end %}
 {% end %}
 ]] .. SPARK_NOTE
 
+--- Top pins and pin lists.
 M.pins = {}
 M.pins.text = TEXT_HEAD .. [[
 {% if sort_by %}
 Sorted by: {{ sort_name }}
 {% end %}
 
-{% align %}
+{% align "rl" %}
 #	pin{% if has_titles %}	title{% end %}{% if has_dates %}	date{% end %}{% for m in metrics %}	{{ m.name }}{% end %}
 -
 {% for p in pins %}
@@ -467,6 +472,9 @@ M.pins.html = HTML_OPEN .. HTML_BARS .. [[
 {% end %}
 </tbody>
 </table>
+{% if not_ready %}
+<p class="note">Shaded rows hold numbers that are not READY yet.</p>
+{% end %}
 </section>
 ]] .. HTML_CLOSE
 
