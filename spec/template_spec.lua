@@ -197,6 +197,10 @@ describe("template", function()
       assert.equal('"""quoted"""', render("{{ x }}", { x = '"quoted"' }, { format = "csv" }))
       assert.equal('" lead"', render("{{ x }}", { x = " lead" }, { format = "csv" }))
       assert.equal("", render("{{ x }}", { x = core.null }, { format = "csv" }))
+      -- text that a spreadsheet would run as a formula stays text; numbers stay numbers
+      assert.equal([["'=HYPERLINK(""x"")",-3,'-3 tips,'@SUM(A1),"'+1, ok"]], render(
+        "{{ a }},{{ n }},{{ b }},{{ c }},{{ d }}", { a = '=HYPERLINK("x")', n = -3, b = "-3 tips", c = "@SUM(A1)",
+          d = "+1, ok" }, { format = "csv" }))
     end)
 
     it("markdown: | escaped, a line break made a space, no link or HTML from a value", function()

@@ -32,7 +32,9 @@
 -- Output is escaped by the template's format (opts.format):
 --   "html"      & < > " '  become entities
 --   "csv"       a value with a comma, quote, CR or LF (or a space at either end) is
---               quoted RFC 4180's way; each {{ }} is one field; numbers are never quoted
+--               quoted RFC 4180's way; each {{ }} is one field; numbers are never quoted;
+--               text that begins with = + - @ (a formula to a spreadsheet) gets a leading '
+
 --   "markdown"  | becomes \| (a table cell stays one cell), a line break a space, and
 --               \ ` * _ [ ] < > are escaped with a backslash (no link, markup or HTML
 --               from a pin's title); numbers are left as they are
@@ -104,6 +106,8 @@ local ESCAPE = {
   html = function(s) return (s:gsub("[&<>\"']", HTML)) end,
   csv = function(s, v)
     if type(v) == "number" then return s end
+    -- text a spreadsheet would take for a formula is kept as text
+    if s:find("^[=+%-@\t\r]") then s = "'" .. s end
     if s:find('[,"\r\n]') or s:find("^%s") or s:find("%s$") then return '"' .. s:gsub('"', '""') .. '"' end
     return s
   end,
