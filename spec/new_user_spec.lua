@@ -341,15 +341,30 @@ describe("report.render given something else than an overview", function()
   it("raises naming what it got", function()
     local pre = "pinanalytics.report.render: ov must be an overview (from pa.report.overview, or OneUp's overview " ..
       "data), got "
-    local make = "(make an overview of two periods first: pa.report.overview(current, previous))"
-    raises(pre .. "an analytics answer " .. make, pa.report.render, "text", { all = { daily_metrics = {} } })
-    raises(pre .. "a MetricFrame " .. make, pa.report.render, "text", pa.frame({ daily_metrics = {} }))
+    local make = "(make an overview of two periods first: pa.report.overview(current, previous); "
+    raises(pre .. "an analytics answer " .. make .. "or a pin's report: pa.report.pin(answer))", pa.report.render,
+      "text", { all = { daily_metrics = {} } })
+    raises(pre .. "a MetricFrame " .. make .. "or a report of it: pa.report.daily(frame))", pa.report.render, "text",
+      pa.frame({ daily_metrics = {} }))
     raises(pre .. "nil (nil)", pa.report.render, "text", nil)
     raises(pre .. "a table with rows, title and no metrics array", pa.report.render, "text", { rows = 1, title = 2 })
     raises('pinanalytics.report.render: the arguments are the wrong way round: render(format, overview), ' ..
       'e.g. render("text", ov)', pa.report.render, ov, "text")
-    assert.equal("metric  current  previous   change\nSaves         2         1  +100.0%\n",
-      pa.report.render("text", ov))
+    assert.equal(table.concat({
+      "Account overview",
+      "================",
+      "Source: Pinterest",
+      "Current period:  2026-10-02 .. 2026-10-02 (1 day, 0 not READY)",
+      "Previous period: 2026-10-01 .. 2026-10-01 (1 day, 0 not READY)",
+      "Both periods are 1 day long.",
+      "Not READY yet: 0 days",
+      "",
+      "metric  current  previous    change  trend",
+      "------  -------  --------  --------  -----",
+      "Saves         2         1  +100.0 %  ▄",
+      "",
+      "Trend: a character a day, ▁ the lowest and █ the highest of the period; a space is a day without a value.",
+    }, "\n") .. "\n", pa.report.render("text", ov))
   end)
 end)
 

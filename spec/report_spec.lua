@@ -116,11 +116,316 @@ describe("report.overview", function()
     assert.equal("+18.4%", ov.metrics[3].percentage_change_formatted)
     assert.equal(3200, ov.total_followers)
     local text = pa.report.render("text", ov)
-    assert.truthy(text:find("Saves%s+450%s+380%s+%+18%.4%%"), text)
+    assert.truthy(text:find("Saves%s+450%s+380%s+%+18%.4 %%"), text)
+    assert.truthy(text:find("Source: OneUp\n", 1, true), text)
     local md = pa.report.render("markdown", ov)
-    assert.truthy(md:find("| Clicks | 320 | 260 | +23.1% |", 1, true), md)
+    assert.truthy(md:find("| Clicks | 320 | 260 | +23.1 % |", 1, true), md)
     local csv = pa.report.render("csv", ov)
-    assert.truthy(csv:find("Impressions,75000,60000,+25.0%", 1, true), csv)
+    assert.truthy(csv:find("impressions,Impressions,count,75000,60000,25,,,,,\n", 1, true), csv)
     assert.has_error(function() pa.report.render("pdf", ov) end)
+  end)
+end)
+
+-- One fixed input for the exact output of every format.
+local CURRENT = { all = { daily_metrics = {
+  day("2026-10-08", { IMPRESSION = 1000, SAVE = 60, SAVE_RATE = 0.06 }),
+  day("2026-10-09", { IMPRESSION = 1500, SAVE = 90, SAVE_RATE = 0.06 }),
+  day("2026-10-10", { IMPRESSION = 2000, SAVE = 150, SAVE_RATE = 0.075 }, "PROCESSING"),
+} } }
+local PREVIOUS = { all = { daily_metrics = {
+  day("2026-10-06", { IMPRESSION = 1800, SAVE = 100, SAVE_RATE = 100 / 1800 }),
+  day("2026-10-07", { IMPRESSION = 2200, SAVE = 130, SAVE_RATE = 130 / 2200 }),
+} } }
+local PINS = {
+  ["111"] = { all = { summary_metrics = { IMPRESSION = 900, SAVE = 40, PIN_CLICK = 10, OUTBOUND_CLICK = 5 },
+    daily_metrics = { day("2026-10-08", { IMPRESSION = 900, SAVE = 40, PIN_CLICK = 10, OUTBOUND_CLICK = 5 }) } } },
+  ["222"] = { all = { summary_metrics = { IMPRESSION = 300, SAVE = 12, PIN_CLICK = 3, OUTBOUND_CLICK = 1 },
+    daily_metrics = { day("2026-10-08", { IMPRESSION = 300, SAVE = 12, PIN_CLICK = 3, OUTBOUND_CLICK = 1 },
+      "ESTIMATE") } } },
+}
+-- OneUp posts whose titles hold a comma, quotes, a line break, a '|' and a <script>
+local POSTS = {
+  { id = "p1", text = 'Cake, "best" ever\nreally', timestamp = "2026-10-08 09:00:00",
+    stats = { impressions = 1200, saves = 30 } },
+  { id = "p2", text = "a|b <script>alert(1)</script>", timestamp = "2026-10-09 10:00:00",
+    stats = { impressions = 800, saves = 50 } },
+}
+local function overview() return pa.report.overview(CURRENT, PREVIOUS, { pins = PINS, top = 1 }) end
+
+local OV_TEXT = [[
+Account overview
+================
+Source: Pinterest
+Current period:  2026-10-08 .. 2026-10-10 (3 days, 1 not READY)
+Previous period: 2026-10-06 .. 2026-10-07 (2 days, 0 not READY)
+The periods differ in length (3 and 2 days): compare totals with care.
+Not READY yet: 1 day (Pinterest may still change their numbers)
+
+metric       current  previous    change  trend
+-----------  -------  --------  --------  -----
+Impressions    4,500     4,000   +12.5 %  ▁▅█
+Saves            300       230   +30.4 %  ▁▃█
+Save rate     6.67 %    5.75 %  +0.92 pp  ▁▁█
+
+Rates are shown as percentages, a change in a rate in percentage points (pp).
+Trend: a character a day, ▁ the lowest and █ the highest of the period; a space is a day without a value.
+
+Post performance
+ranking         #  pin            value
+--------------  -  ---  ---------------
+Most engaging   1  111   55 engagements
+Least engaging  1  222   16 engagements
+Most viewed     1  111  900 impressions
+Least viewed    1  222  300 impressions
+Most saved      1  111         40 saves
+Least saved     1  222         12 saves
+Most clicked    1  111        15 clicks
+Least clicked   1  222         4 clicks
+]]
+
+local OV_MD = [[
+# Account overview
+
+- Source: Pinterest
+- Current period: 2026-10-08 .. 2026-10-10 (3 days, 1 not READY)
+- Previous period: 2026-10-06 .. 2026-10-07 (2 days, 0 not READY)
+- The periods differ in length (3 and 2 days): compare totals with care.
+- Not READY yet: 1 day (Pinterest may still change their numbers)
+
+| Metric | Current | Previous | Change | Trend |
+|---|---:|---:|---:|---|
+| Impressions | 4,500 | 4,000 | +12.5 % | ▁▅█ |
+| Saves | 300 | 230 | +30.4 % | ▁▃█ |
+| Save rate | 6.67 % | 5.75 % | +0.92 pp | ▁▁█ |
+
+Rates are shown as percentages, a change in a rate in percentage points (pp).
+
+## Post performance
+
+| Ranking | # | Pin | Value |
+|---|---:|---|---:|
+| Most engaging | 1 | 111 | 55 engagements |
+| Least engaging | 1 | 222 | 16 engagements |
+| Most viewed | 1 | 111 | 900 impressions |
+| Least viewed | 1 | 222 | 300 impressions |
+| Most saved | 1 | 111 | 40 saves |
+| Least saved | 1 | 222 | 12 saves |
+| Most clicked | 1 | 111 | 15 clicks |
+| Least clicked | 1 | 222 | 4 clicks |
+]]
+
+local OV_CSV = [[
+key,name,kind,current,previous,change_percent,change_pp,current_start,current_end,previous_start,previous_end
+impressions,Impressions,count,4500,4000,12.5,,2026-10-08,2026-10-10,2026-10-06,2026-10-07
+saves,Saves,count,300,230,30.4347826086957,,2026-10-08,2026-10-10,2026-10-06,2026-10-07
+save_rate,Save rate,rate,0.0666666666666667,0.0575,15.9420289855072,0.916666666666666,2026-10-08,2026-10-10,2026-10-06,2026-10-07
+]]
+
+local POSTS_TEXT = [[
+Top pins
+========
+Source: OneUp
+Period: not given
+Not READY yet: unknown (OneUp does not say)
+Sorted by: Impressions
+
+#  pin  title                                date  Impressions  Saves
+-  ---  -----------------------------  ----------  -----------  -----
+1  p1   Cake, "best" ever really       2026-10-08        1,200     30
+2  p2   a|b <script>alert(1)</script>  2026-10-09          800     50
+]]
+
+local POSTS_MD = [[
+# Top pins
+
+- Source: OneUp
+- Period: not given
+- Not READY yet: unknown (OneUp does not say)
+- Sorted by: Impressions
+
+| # | Pin | Title | Date | Impressions | Saves |
+|---:|---|---|---|---:|---:|
+| 1 | p1 | Cake, "best" ever really | 2026-10-08 | 1,200 | 30 |
+| 2 | p2 | a\|b \<script\>alert(1)\</script\> | 2026-10-09 | 800 | 50 |
+]]
+
+local POSTS_CSV = [[
+rank,pin_id,title,date,status,impressions,saves
+1,p1,"Cake, ""best"" ever
+really",2026-10-08,,1200,30
+2,p2,a|b <script>alert(1)</script>,2026-10-09,,800,50
+]]
+
+local POSTS_JSON = table.concat({
+  [[{"current":{"days":null,"end_date":null,"not_ready":null,"not_ready_dates":[],"start_date":null},]],
+  [["has_dates":true,"has_titles":true,"kind":"pins","metrics":[{"kind":"count","metric":"impressions",]],
+  [["name":"Impressions"},{"kind":"count","metric":"saves","name":"Saves"}],"not_ready":null,]],
+  [["not_ready_what":"pin","pins":[{"date":"2026-10-08","id":"p1","rank":1,"ready":true,"status":null,]],
+  [["title":"Cake, \"best\" ever\nreally","values":{"impressions":1200,"saves":30}},]],
+  [[{"date":"2026-10-09","id":"p2","rank":2,"ready":true,"status":null,]],
+  [["title":"a|b <script>alert(1)</script>","values":{"impressions":800,"saves":50}}],]],
+  [["sort_by":"impressions","sort_name":"Impressions","source":"OneUp","title":"Top pins"}]],
+}) .. "\n"
+
+local PIN_TEXT = [[
+Pin 111
+=======
+Source: Pinterest
+Period: 2026-10-08 .. 2026-10-10 (3 days, 1 not READY)
+Not READY yet: 1 day (Pinterest may still change their numbers)
+
+metric        total  daily min  daily max  trend
+-----------  ------  ---------  ---------  -----
+Impressions   4,500      1,000      2,000  ▁▅█
+Saves           300         60        150  ▁▃█
+Save rate    6.67 %     6.00 %     7.50 %  ▁▁█
+
+Not READY: 2026-10-10
+Trend: a character a day, ▁ the lowest and █ the highest of the period; a space is a day without a value.
+]]
+
+local DAILY_CSV = [[
+date,status,IMPRESSION,SAVE,SAVE_RATE
+2026-10-08,READY,1000,60,0.06
+2026-10-09,READY,1500,90,0.06
+2026-10-10,PROCESSING,2000,150,0.075
+]]
+
+local RANK_CSV = [[
+ranking,measure,rank,pin_id,value
+most_engaging,engagements,1,111,55
+least_engaging,engagements,1,222,16
+most_views,impressions,1,111,900
+least_views,impressions,1,222,300
+most_repinned,saves,1,111,40
+least_repinned,saves,1,222,12
+most_clicked,clicks,1,111,15
+least_clicked,clicks,1,222,4
+]]
+
+describe("report.render", function()
+  it("text: an account overview with its periods, their lengths, not-READY days, trend and rankings", function()
+    assert.equal(OV_TEXT, pa.report.render("text", overview()))
+  end)
+
+  it("markdown", function()
+    assert.equal(OV_MD, pa.report.render("markdown", overview()))
+  end)
+
+  it("csv: numbers as numbers, rates as fractions, a rate's change in pp", function()
+    assert.equal(OV_CSV, pa.report.render("csv", overview()))
+  end)
+
+  it("shows rates one way: 6.67 %, a change of a rate in percentage points, of a count relative", function()
+    local text = pa.report.render("text", overview())
+    assert.truthy(text:find("Save rate     6.67 %    5.75 %  +0.92 pp", 1, true), text)
+    assert.truthy(text:find("Saves            300       230   +30.4 %", 1, true), text)
+    local f = pa.frame(CURRENT)
+    assert.near(300 / 4500, f:sum("SAVE_RATE"), 1e-12)
+  end)
+
+  it("json: the report's data, keys sorted, lists arrays even when empty", function()
+    local cjson = require "cjson"
+    local text = pa.report.render("json", overview())
+    local v = cjson.decode(text)
+    assert.equal("overview", v.kind)
+    assert.equal(3, #v.metrics)
+    assert.equal(0.0575, v.metrics[3].previous)
+    assert.equal(true, v.periods_differ)
+    assert.truthy(text:find('"not_ready_dates":[]', 1, true), text)
+    assert.truthy(text:find('"not_ready_dates":["2026-10-10"]', 1, true), text)
+    assert.is_nil(text:find('"spark"', 1, true))
+    local empty = pa.report.render("json", pa.report.top_pins({ posts = {} }))
+    assert.truthy(empty:find('"pins":[]', 1, true), empty)
+    assert.truthy(empty:find('"metrics":[]', 1, true), empty)
+    assert.truthy(pa.report.render("json", pa.report.overview(CURRENT, PREVIOUS)):find('"rankings":[]', 1, true))
+    assert.equal(POSTS_JSON, pa.report.render("json", pa.report.top_pins(POSTS)))
+  end)
+
+  it("escapes a pin's title by format: csv quoting, markdown's '|', aligned text", function()
+    local top = pa.report.top_pins(POSTS)
+    assert.equal(POSTS_TEXT, pa.report.render("text", top))
+    assert.equal(POSTS_MD, pa.report.render("markdown", top))
+    assert.equal(POSTS_CSV, pa.report.render("csv", top))
+  end)
+
+  it("a pin report, a frame day by day and rankings", function()
+    assert.equal(PIN_TEXT, pa.report.render("text", pa.report.pin(CURRENT, { pin_id = "111" })))
+    assert.equal(DAILY_CSV, pa.report.render("csv", pa.report.daily(pa.frame(CURRENT))))
+    assert.equal(RANK_CSV, pa.report.render("csv", pa.report.rankings(overview().post_performance)))
+  end)
+
+  it("top pins of results by pin: sorted, limited, the not-READY days counted", function()
+    local r = pa.report.top_pins(PINS, { sort_by = "SAVE", limit = 1 })
+    assert.equal(1, #r.pins)
+    assert.equal("111", r.pins[1].id)
+    assert.equal(1, r.not_ready)
+    assert.equal("day", r.not_ready_what)
+    local text = pa.report.render("text", pa.report.top_pins(PINS))
+    assert.truthy(text:find("1  111          900     40          10                5\n2  222", 1, true), text)
+  end)
+
+  describe("html", function()
+    local html = pa.report.render("html", overview())
+    local top = pa.report.render("html", pa.report.top_pins(POSTS))
+
+    it("is one page that needs nothing from outside: no http(s) URL at all", function()
+      for _, page in ipairs({ html, top, pa.report.render("html", pa.report.pin(CURRENT)),
+        pa.report.render("html", pa.report.daily(pa.frame(CURRENT))) }) do
+        assert.truthy(page:find("^<!DOCTYPE html>\n"))
+        assert.is_nil(page:find("http://", 1, true))
+        assert.is_nil(page:find("https://", 1, true))
+        assert.is_nil(page:find("<script", 1, true))
+        assert.is_nil(page:find("<link", 1, true))
+        assert.is_nil(page:find("url(", 1, true))
+        assert.truthy(page:find("@media print", 1, true))
+      end
+    end)
+
+    it("holds SVG line charts with the days that are not READY marked, and a bar chart of top pins", function()
+      local charts = select(2, html:gsub('<svg class="chart line"', ""))
+      assert.equal(3, charts)
+      assert.truthy(html:find('<rect class="not%-ready"[^>]*><title>2026%-10%-10: PROCESSING</title>'), html)
+      assert.truthy(html:find("2026-10-10: 2,000 (PROCESSING, may still change)", 1, true))
+      assert.truthy(html:find('<svg class="chart bar"', 1, true))
+      assert.truthy(html:find("<title>111: 55</title>", 1, true))
+      assert.truthy(top:find('<svg class="chart bar"', 1, true))
+    end)
+
+    it("shows the title, source, periods, their lengths and the not-READY days", function()
+      assert.truthy(html:find("<h1>Account overview</h1>", 1, true))
+      assert.truthy(html:find("<dt>Source</dt><dd>Pinterest</dd>", 1, true))
+      assert.truthy(html:find("<dd>2026-10-08 .. 2026-10-10 (3 days, 1 not READY)</dd>", 1, true))
+      assert.truthy(html:find("The periods differ in length (3 and 2 days)", 1, true))
+      assert.truthy(html:find("1 day: Pinterest may still change their numbers", 1, true))
+      assert.truthy(html:find('<td class="num up">+0.92 pp</td>', 1, true))
+      assert.truthy(html:find("Most engaging", 1, true))
+    end)
+
+    it("escapes a pin's title", function()
+      assert.truthy(top:find("a|b &lt;script&gt;alert(1)&lt;/script&gt;", 1, true), top)
+      assert.truthy(top:find("Cake, &quot;best&quot; ever\nreally", 1, true), top)
+      assert.is_nil(top:find("<script>", 1, true))
+    end)
+  end)
+
+  it("takes one's own template, with the report as its data", function()
+    local src = "{{ title }}: {% for m in metrics %}{{ m.name }} {{ m | delta }}{% if not loop.last %}; {% end %}{% end %}"
+    assert.equal("Weekly: Impressions +12.5 %; Saves +30.4 %; Save rate +0.92 pp",
+      pa.report.render("text", overview(), { template = src, title = "Weekly" }))
+    assert.equal("Title: a\\|b", pa.report.render("markdown", { kind = "x", title = "a|b" },
+      { template = "Title: {{ title }}" }))
+    local ok, err = pcall(pa.report.render, "text", overview(), { template = "x\n{{ titel }}",
+      template_name = "mine.txt" })
+    assert.is_false(ok)
+    assert.truthy(err:find("^pinanalytics%.template: mine%.txt:2:4: missing variable 'titel'"), err)
+    assert.truthy(pa.report.template("overview", "markdown"):find("| Metric |", 1, true))
+  end)
+
+  it("keeps render(format, ov) for an overview made by pa.report.overview", function()
+    local ov = pa.report.overview(CURRENT, PREVIOUS)
+    assert.equal(pa.report.render("text", pa.report.model(ov)), pa.report.render("text", ov))
+    assert.has_error(function() pa.report.render("pdf", ov) end,
+      "pinanalytics.report.render: unknown format pdf (allowed: text, markdown, csv, json, html)")
   end)
 end)

@@ -1,22 +1,40 @@
---- Reports: period over period, rankings, and rendering.
+--- Reports: period over period, rankings, pin reports, top pins, and their
+-- rendering as text, markdown, csv, json or html.
 --
 --   local ov = pa.report.overview(current, previous, { pins = results })
---   print(pa.report.render("markdown", ov))
+--   print(pa.report.render("text", ov))                  -- an account overview
+--   print(pa.report.render("html", pa.report.pin(res, { pin_id = id })))
+--   print(pa.report.render("csv", pa.report.top_pins(top_pins_answer)))
+--   print(pa.report.render("markdown", ov, { template = my_template }))
 --
 -- overview() gives OneUp's overview shape from Pinterest data, so both
 -- sources go through one report:
 --   { metrics = { { key, name, description, value_current_period, value_last_period,
---                   percentage_change (a number), percentage_change_formatted ("+25.0%") }, ... },
+--                   percentage_change (a number), percentage_change_formatted ("+25.0%"),
+--                   metric ("IMPRESSION"), kind ("count", "rate", "duration"),
+--                   change_pp (a rate's change in percentage points) }, ... },
 --     post_performance = { most_engaging = {...3}, least_engaging, most_views, least_views,
 --                          most_repinned, least_repinned, most_clicked, least_clicked },
---     total_followers }
+--     total_followers, source, current = period, previous = period, daily }
+-- period: { start_date, end_date, days, not_ready } (JSON null where unknown).
 -- current and previous: MetricFrames, analytics answers (user_account_analytics,
 -- pin_analytics) or frames' sources; or, alone, OneUp's own overview data.
 -- An answer split by split_field (MOBILE, TABLET, WEB ...) is reported one
 -- split at a time: opts.split names which; without it such an answer raises.
 -- An overview with no metric at all raises too, naming what it was given.
+--
+-- A report (what render turns into text) is a plain table, the data of its
+-- template: pa.report.model(ov), pa.report.pin(...), daily(...), top_pins(...),
+-- pins(...), rankings(...) make one; see README "Reports" for its fields.
 local frame = require "pinanalytics.frame"
 local oneup = require "pinanalytics.oneup"
+local dates = require "pinanalytics.dates"
+local format = require "pinanalytics.format"
+local template = require "pinanalytics.template"
+local templates = require "pinanalytics.templates"
+local svg = require "pinanalytics.svg"
+
+local NULL = format.null
 
 local M = {}
 
@@ -41,14 +59,7 @@ M.METRICS = {
 
 --- Rounds half away from zero to `decimals` places, as people (and PHP's
 -- round) do: 2.25 -> 2.3, -3.45 -> -3.5.
-function M.round(v, decimals)
-  local f = 10 ^ (decimals or 0)
-  local x = math.abs(v) * f
-  -- a decimal that binary cannot hold exactly (2.675) is nudged to its intent
-  x = math.floor(x + 0.5 + 1e-9 * math.max(1, x))
-  x = x / f
-  return v < 0 and -x or x
-end
+M.round = format.round
 
 --- "+25.0%" from a percentage, rounded half away from zero.
 function M.format_change(v, decimals)
@@ -99,19 +110,73 @@ local function some(list, n)
   return table.concat(head, ", ") .. string.format(" and %d more", #list - n)
 end
 
-local function entry(key, name, description, cur, last, text)
+-- What a metric is: "rate" (a fraction, shown as a percentage, its change in
+-- percentage points), "duration" (milliseconds) or "count".
+local function kind_of(name)
+  name = tostring(name or ""):upper()
+  if name:match("_RATE$") then return "rate" end
+  if name:match("WATCH_TIME$") then return "duration" end
+  return "count"
+end
+--- What a metric is by its name or key: "rate", "duration" or "count".
+M.kind_of = kind_of
+
+local function entry(key, name, description, cur, last, text, metric)
   local change = oneup.percentage_change(cur or 0, last or 0)
+  local kind = kind_of(metric or key)
+  local pp
+  if kind == "rate" and type(cur) == "number" and type(last) == "number" then pp = (cur - last) * 100 end
   return {
     key = key, name = name, description = description,
     value_current_period = cur, value_last_period = last,
     percentage_change = change,
     percentage_change_formatted = text or M.format_change(change),
+    metric = metric or key, kind = kind, change_pp = pp,
   }
 end
 
+-- Lists of a report carry this metatable, so that JSON keeps an empty one an array.
+local LIST = { __name = "pinanalytics.report.list" }
+local function list(t) return setmetatable(t or {}, LIST) end
+
+-- A period: { start_date, end_date, days, not_ready, not_ready_dates }, from
+-- a range (pa.dates.range or { start_date, end_date }) and/or a frame; what
+-- neither tells is JSON null.
+local function period_of(f, range, what)
+  local p = { start_date = NULL, end_date = NULL, days = NULL, not_ready = NULL,
+    not_ready_dates = setmetatable({}, LIST) }
+  if range ~= nil then
+    if type(range) ~= "table" or type(range.start_date) ~= "string" or type(range.end_date) ~= "string" then
+      fail("report", "%s must be a range (pa.dates.range(...) or { start_date, end_date }), got %s", what, type(range))
+    end
+    p.start_date, p.end_date = range.start_date, range.end_date
+  elseif f and #f > 0 then
+    local ds = f:dates()
+    p.start_date, p.end_date = ds[1], ds[#ds]
+  end
+  if p.start_date ~= NULL then p.days = dates.diff(p.start_date, p.end_date) + 1 end
+  if f then
+    local nr = f:not_ready()
+    p.not_ready = #nr
+    for i, d in ipairs(nr) do p.not_ready_dates[i] = d end
+  end
+  return p
+end
+
+-- The daily values of a frame: { dates, status, values = { METRIC = column } }
+local function daily_of(f, metrics)
+  local out = { dates = f:dates(), status = {}, values = {} }
+  setmetatable(out.dates, LIST)
+  setmetatable(out.status, LIST)
+  for i, d in ipairs(out.dates) do out.status[i] = f:status(d) or NULL end
+  for _, m in ipairs(metrics) do out.values[m] = f:column(m) end
+  return out
+end
+
 -- OneUp's overview data, normalised: the change as a number and as sent
-local function from_oneup(data)
-  local out = { metrics = {}, post_performance = data.post_performance, total_followers = data.total_followers }
+local function from_oneup(data, opts)
+  local out = { metrics = {}, post_performance = data.post_performance, total_followers = data.total_followers,
+    source = "OneUp" }
   for i, m in ipairs(data.metrics or {}) do
     local e = entry(m.key, m.name, m.description, m.value_current_period, m.value_last_period,
       m.percentage_change)
@@ -119,6 +184,11 @@ local function from_oneup(data)
     if sent ~= nil then e.percentage_change = sent end
     out.metrics[i] = e
   end
+  local range = opts and opts.range
+  local prev = opts and opts.previous_range
+  if prev == nil and range ~= nil and dates.is_range(range) then prev = range:previous() end
+  out.current = period_of(nil, range, "opts.range")
+  out.previous = period_of(nil, prev, "opts.previous_range")
   return out
 end
 
@@ -177,7 +247,8 @@ end
 -- default: every known metric present in both periods).
 function M.overview(current, previous, opts)
   if previous == nil and type(current) == "table" and type(current.metrics) == "table" then
-    return from_oneup(current)
+    if opts ~= nil and type(opts) ~= "table" then fail("overview", "opts must be a table, got %s", type(opts)) end
+    return from_oneup(current, opts)
   end
   opts = opts or {}
   if type(opts) ~= "table" then fail("overview", "opts must be a table, got %s", type(opts)) end
@@ -201,7 +272,7 @@ function M.overview(current, previous, opts)
       local ok_c, cur = pcall(cf.sum, cf, m, agg)
       local ok_p, last = pcall(pf.sum, pf, m, agg)
       if ok_c and ok_p then
-        out.metrics[#out.metrics + 1] = entry(d[2], d[3], d[4], cur, last)
+        out.metrics[#out.metrics + 1] = entry(d[2], d[3], d[4], cur, last, nil, m)
       end
     end
   end
@@ -214,102 +285,620 @@ function M.overview(current, previous, opts)
       some(names, 4), opts.metrics and ("; asked for " .. table.concat(opts.metrics, ", ")) or "")
   end
   if opts.pins then out.post_performance = M.post_performance(opts.pins, opts.top) end
+  out.source = "Pinterest"
+  out.current = period_of(cf, opts.range, "opts.range")
+  out.previous = period_of(pf, opts.previous_range, "opts.previous_range")
+  local names = {}
+  for i, e in ipairs(out.metrics) do names[i] = e.metric end
+  out.daily = { current = daily_of(cf, names), previous = daily_of(pf, names) }
+  out.ready_only = opts.ready_only and true or nil
   return out
+end
+
+---------------------------------------------------------------- reports (the data of a template)
+
+local function opt(v) if v == nil then return NULL end return v end
+
+-- Pinterest's name of a metric -> { name, key, label, description }
+local INFO = {}
+for _, d in ipairs(M.METRICS) do INFO[d[1]] = { key = d[2], label = d[3], description = d[4] } end
+
+-- "VIDEO_10S_VIEW" -> "Video 10s view"; "813.../SAVE" -> "813.../Saves"
+local function label_of(name)
+  local head, tail = tostring(name):match("^(.*/)([^/]+)$")
+  if tail then return head .. label_of(tail) end
+  if INFO[name] then return INFO[name].label end
+  local s = tostring(name):lower():gsub("_", " ")
+  return (s:gsub("^%l", string.upper))
+end
+
+local RANKINGS = {
+  { "most_engaging", "Most engaging", "engagements" }, { "least_engaging", "Least engaging", "engagements" },
+  { "most_views", "Most viewed", "impressions" }, { "least_views", "Least viewed", "impressions" },
+  { "most_repinned", "Most saved", "saves" }, { "least_repinned", "Least saved", "saves" },
+  { "most_clicked", "Most clicked", "clicks" }, { "least_clicked", "Least clicked", "clicks" },
+}
+
+local function rankings_of(pp)
+  local out = list()
+  if type(pp) ~= "table" then return out end
+  for _, r in ipairs(RANKINGS) do
+    local pins = pp[r[1]]
+    if type(pins) == "table" then
+      local rows = list()
+      for i, p in ipairs(pins) do
+        if type(p) == "table" then
+          local st = type(p.stats) == "table" and p.stats or {}
+          rows[#rows + 1] = { rank = i, id = tostring(p.id or p.pin_id or "?"), value = opt(p.value),
+            impressions = opt(st.impressions), saves = opt(st.saves), pin_clicks = opt(st.pin_clicks),
+            outbound_clicks = opt(st.outbound_clicks), engagement = opt(st.engagement) }
+        end
+      end
+      if #rows > 0 then out[#out + 1] = { key = r[1], title = r[2], measure = r[3], pins = rows } end
+    end
+  end
+  return out
+end
+
+local function header(kind, x, opts, title)
+  return {
+    kind = kind, title = opts.title or x.title or title, source = opts.source or x.source or "Pinterest",
+    not_ready = NULL, not_ready_what = "day",
+  }
+end
+
+-- a list's rows, with the day's values; the metrics' totals, range and sparkline
+local function frame_parts(f, names, ready_only)
+  local metrics = list()
+  local dlist = f:dates()
+  local days = list()
+  for i, d in ipairs(dlist) do
+    local st = f:status(d) or NULL
+    days[i] = { date = d, status = st, ready = st == "READY", values = {} }
+  end
+  for _, m in ipairs(names) do
+    local col = f:column(m)
+    local function agg(fn, o)
+      local ok, v = pcall(fn, f, m, o)
+      if ok and type(v) == "number" and v == v then return v end
+      return NULL
+    end
+    local info = INFO[m] or {}
+    metrics[#metrics + 1] = {
+      metric = m, name = label_of(m), description = opt(info.description), kind = kind_of(m),
+      total = agg(f.sum, ready_only and { ready_only = true } or nil), min = agg(f.min), max = agg(f.max),
+      spark = format.sparkline(col, { n = #dlist }),
+    }
+    for i = 1, #dlist do days[i].values[m] = col[i] == nil and NULL or col[i] end
+  end
+  return metrics, days
+end
+
+-- the frame's metrics, known ones in the report's order first, opts.metrics alone if given
+local function names_of(f, wanted)
+  local have, out = {}, {}
+  for _, m in ipairs(f:metrics()) do have[m] = true end
+  if wanted then
+    for _, m in ipairs(wanted) do
+      if not have[m] then fail("report", "opts.metrics: no series %s in the data (it has %s)", tostring(m),
+        some(f:metrics(), 6)) end
+      out[#out + 1] = m
+    end
+    return out
+  end
+  local seen = {}
+  for _, d in ipairs(M.METRICS) do
+    if have[d[1]] then out[#out + 1] = d[1]; seen[d[1]] = true end
+  end
+  for _, m in ipairs(f:metrics()) do
+    if not seen[m] then out[#out + 1] = m end
+  end
+  return out
+end
+
+local function check_opts(fn, opts)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then fail(fn, "opts must be a table, got %s", type(opts)) end
+  for _, k in ipairs({ "title", "source", "pin_id", "sort_by", "split" }) do
+    if opts[k] ~= nil and type(opts[k]) ~= "string" and not (k == "pin_id" and type(opts[k]) == "number") then
+      fail(fn, "opts.%s must be a string, got %s", k, type(opts[k]))
+    end
+  end
+  if opts.metrics ~= nil and type(opts.metrics) ~= "table" then
+    fail(fn, "opts.metrics must be a list of metric names, got %s", type(opts.metrics))
+  end
+  return opts
+end
+
+local function is_frame(x)
+  return type(x) == "userdata" and select(2, pcall(function() return x.resample end)) ~= nil
+end
+
+local function daily_report(kind, x, opts, title)
+  local f
+  if is_frame(x) then f = x else f = as_frame(x, opts.split, "the answer") end
+  local names = names_of(f, opts.metrics)
+  local r = header(kind, {}, opts, title)
+  r.current = period_of(f, opts.range, "opts.range")
+  r.not_ready = r.current.not_ready
+  r.not_ready_dates = list(r.current.not_ready_dates)
+  r.metrics, r.days = frame_parts(f, names, opts.ready_only)
+  r.has_rates = false
+  for _, m in ipairs(r.metrics) do if m.kind == "rate" then r.has_rates = true end end
+  r.ready_only = opts.ready_only and true or nil
+  return r
+end
+
+--- A pin's report: its period, each metric's total, daily min and max and
+-- sparkline, and the days. x: a pin_analytics answer (or one split of it, or
+-- a frame). opts: pin_id, title, source, metrics, range, split, ready_only.
+function M.pin(x, opts)
+  opts = check_opts("pin", opts)
+  local r = daily_report("pin", x, opts, opts.pin_id and ("Pin " .. tostring(opts.pin_id)) or "Pin report")
+  r.pin_id = opts.pin_id and tostring(opts.pin_id) or NULL
+  return r
+end
+
+--- A frame day by day: its dates, statuses and values, with totals. opts as pin().
+function M.daily(x, opts)
+  opts = check_opts("daily", opts)
+  return daily_report("daily", x, opts, "Daily analytics")
+end
+
+--- The report of an overview (pa.report.overview's result, or OneUp's
+-- overview data): metrics with both periods and their change, the
+-- rankings, the periods and their lengths. opts: title, source.
+function M.model(ov, opts)
+  opts = check_opts("model", opts)
+  if type(ov) == "table" and ov.kind ~= nil then return ov end
+  if type(ov) == "table" and type(ov.metrics) == "table" and type(ov.metrics[1]) == "table" and
+    type(ov.metrics[1].percentage_change) == "string" then
+    ov = from_oneup(ov, opts)
+  end
+  local r = header("overview", ov, opts, "Account overview")
+  local cur = type(ov.current) == "table" and ov.current or period_of(nil, nil)
+  local prev = type(ov.previous) == "table" and ov.previous or period_of(nil, nil)
+  r.current, r.previous = cur, prev
+  if type(cur.days) == "number" and type(prev.days) == "number" then
+    r.periods_differ = cur.days ~= prev.days
+  else
+    r.periods_differ = NULL
+  end
+  if type(cur.not_ready) == "number" then
+    r.not_ready = cur.not_ready + (type(prev.not_ready) == "number" and prev.not_ready or 0)
+  end
+  r.ready_only = ov.ready_only
+  r.total_followers = opt(ov.total_followers)
+  local daily = type(ov.daily) == "table" and ov.daily or nil
+  r.daily = daily or NULL
+  r.metrics = list()
+  for i, m in ipairs(ov.metrics) do
+    local change = m.percentage_change
+    if type(change) ~= "number" then change = oneup.parse_percentage(change) end
+    local kind = m.kind or kind_of(m.metric or m.key)
+    local row = {
+      key = tostring(m.key or m.name), metric = tostring(m.metric or m.key or m.name),
+      name = tostring(m.name or m.key), description = opt(m.description), kind = kind,
+      current = opt(m.value_current_period), previous = opt(m.value_last_period),
+      change = opt(change), change_pp = opt(m.change_pp),
+    }
+    if kind == "rate" and row.change_pp == NULL and type(row.current) == "number" and type(row.previous) == "number" then
+      row.change_pp = (row.current - row.previous) * 100
+    end
+    local col = daily and daily.current and daily.current.values and daily.current.values[row.metric]
+    row.spark = col and format.sparkline(col, { n = #(daily.current.dates or col) }) or ""
+    r.metrics[i] = row
+  end
+  r.rankings = rankings_of(ov.post_performance)
+  r.has_rates = false
+  for _, m in ipairs(r.metrics) do if m.kind == "rate" then r.has_rates = true end end
+  return r
+end
+
+--- The rankings of pa.report.post_performance (or an overview's
+-- post_performance) as a report. opts: title, source, range.
+function M.rankings(pp, opts)
+  opts = check_opts("rankings", opts)
+  if type(pp) ~= "table" then fail("rankings", "expected rankings (pa.report.post_performance), got %s", type(pp)) end
+  local r = header("rankings", {}, opts, "Post performance")
+  r.current = period_of(nil, opts.range, "opts.range")
+  r.rankings = rankings_of(pp.post_performance or pp)
+  return r
+end
+
+local function pin_row(id, values, extra)
+  local row = { id = tostring(id), values = values, title = NULL, date = NULL, status = NULL, ready = true }
+  for k, v in pairs(extra or {}) do row[k] = v end
+  return row
+end
+
+-- the rows and metrics of what pins() is given, and the report's source
+local function pin_rows(x, opts)
+  local rows, names, source, not_ready, what, span = {}, {}, "Pinterest", NULL, "pin", nil
+  local posts = type(x) == "table" and (type(x.posts) == "table" and x.posts or
+    (type(x[1]) == "table" and x[1].stats ~= nil and x))
+  if posts then -- OneUp posts
+    source = "OneUp"
+    local seen = {}
+    for _, p in ipairs(posts) do
+      local vals = {}
+      for k, v in pairs(type(p.stats) == "table" and p.stats or {}) do
+        if type(v) == "number" then
+          vals[k] = v
+          if not seen[k] then seen[k] = true; names[#names + 1] = k end
+        end
+      end
+      rows[#rows + 1] = pin_row(p.id, vals, { title = opt(p.text), date = opt(type(p.timestamp) == "string" and
+        p.timestamp:sub(1, 10) or nil) })
+    end
+    table.sort(names)
+  elseif type(x) == "table" and type(x.pins) == "table" then -- top_pins answer
+    local seen = {}
+    not_ready = 0
+    for _, p in ipairs(x.pins) do
+      local vals, ready = {}, true
+      for k, v in pairs(type(p.metrics) == "table" and p.metrics or {}) do
+        vals[k] = v
+        if not seen[k] then seen[k] = true; names[#names + 1] = k end
+      end
+      local status = "READY"
+      for _, st in pairs(type(p.data_status) == "table" and p.data_status or {}) do
+        if st ~= "READY" then ready = false; status = st end
+      end
+      if not ready then not_ready = not_ready + 1 end
+      rows[#rows + 1] = pin_row(p.pin_id or "?", vals, { status = status, ready = ready })
+    end
+  elseif type(x) == "table" then -- results by pin id
+    local ids = {}
+    for id, res in pairs(x) do
+      if type(res) ~= "table" then fail("pins", "results[%s] is not an analytics answer", tostring(id)) end
+      ids[#ids + 1] = id
+    end
+    table.sort(ids, function(a, b) return tostring(a) < tostring(b) end)
+    local seen, nr_days = {}, {}
+    for _, id in ipairs(ids) do
+      local pf = as_frame(x[id], opts.split, "results[" .. tostring(id) .. "]")
+      local vals = {}
+      for _, m in ipairs(names_of(pf)) do
+        local ok, v = pcall(pf.sum, pf, m, opts.ready_only and { ready_only = true } or nil)
+        if ok and v == v then vals[m] = v end
+        if not seen[m] then seen[m] = true; names[#names + 1] = m end
+      end
+      local nr = pf:not_ready()
+      for _, d in ipairs(nr) do nr_days[d] = true end
+      rows[#rows + 1] = pin_row(id, vals, { ready = #nr == 0, status = #nr == 0 and "READY" or "NOT READY" })
+      local ds = pf:dates()
+      if #ds > 0 then
+        span = span or { start_date = ds[1], end_date = ds[#ds] }
+        if ds[1] < span.start_date then span.start_date = ds[1] end
+        if ds[#ds] > span.end_date then span.end_date = ds[#ds] end
+      end
+    end
+    not_ready, what = 0, "day"
+    for _ in pairs(nr_days) do not_ready = not_ready + 1 end
+  else
+    fail("pins", "expected a top_pins answer, results by pin id or OneUp posts, got %s", type(x))
+  end
+  -- known metrics in the report's order
+  local order = {}
+  for i, d in ipairs(M.METRICS) do order[d[1]] = i; order[d[2]] = i end
+  table.sort(names, function(a, b)
+    local x1, y1 = order[a] or 1000, order[b] or 1000
+    if x1 ~= y1 then return x1 < y1 end
+    return a < b
+  end)
+  return rows, names, source, not_ready, what, span
+end
+
+--- Pins as a table, sorted (top pins, pin lists): a top_pins answer (in its
+-- order, sort_by named), results by pin id (pins_analytics; each pin's
+-- totals) or OneUp posts. opts: title, source, sort_by (a metric: sort by
+-- it, highest first), limit, metrics, range, split, ready_only.
+function M.pins(x, opts)
+  opts = check_opts("pins", opts)
+  local rows, names, source, not_ready, what, span = pin_rows(x, opts)
+  if opts.metrics then names = opts.metrics end
+  local sort_by = opts.sort_by or (type(x) == "table" and type(x.sort_by) == "string" and x.sort_by) or nil
+  if sort_by and opts.sort_by then
+    table.sort(rows, function(a, b)
+      local va, vb = a.values[sort_by], b.values[sort_by]
+      va, vb = type(va) == "number" and va or -math.huge, type(vb) == "number" and vb or -math.huge
+      if va ~= vb then return va > vb end
+      return a.id < b.id
+    end)
+  end
+  local limit = tonumber(opts.limit)
+  local r = header("pins", {}, opts, "Pins")
+  r.source = opts.source or source
+  r.current = period_of(nil, opts.range or span, "opts.range")
+  if what == "day" then r.current.not_ready = not_ready end
+  r.not_ready, r.not_ready_what = not_ready, what
+  r.sort_by = opt(sort_by)
+  r.sort_name = sort_by and label_of(sort_by) or NULL
+  r.metrics = list()
+  for i, m in ipairs(names) do
+    r.metrics[i] = { metric = m, name = label_of(m), kind = kind_of(m) }
+  end
+  r.pins = list()
+  r.has_titles, r.has_dates = false, false
+  for i, row in ipairs(rows) do
+    if limit and i > limit then break end
+    row.rank = i
+    for _, m in ipairs(names) do if row.values[m] == nil then row.values[m] = NULL end end
+    if row.title ~= NULL then r.has_titles = true end
+    if row.date ~= NULL then r.has_dates = true end
+    r.pins[i] = row
+  end
+  return r
+end
+
+--- Top pins: pins() titled "Top pins", sorted by opts.sort_by (default the
+-- answer's sort_by, else IMPRESSION) and limited to opts.limit (default 10).
+function M.top_pins(x, opts)
+  opts = check_opts("top_pins", opts)
+  local o = {}
+  for k, v in pairs(opts) do o[k] = v end
+  o.title = o.title or "Top pins"
+  o.limit = o.limit or 10
+  if o.sort_by == nil and not (type(x) == "table" and type(x.sort_by) == "string") then
+    o.sort_by = "IMPRESSION"
+    if type(x) == "table" and (type(x.posts) == "table" or (type(x[1]) == "table" and x[1].stats)) then
+      o.sort_by = "impressions"
+    end
+  end
+  return M.pins(x, o)
 end
 
 ---------------------------------------------------------------- rendering
 
-local function fmt_value(v)
-  if v == nil then return "-" end
-  if math.type and math.type(v) == "integer" then return tostring(v) end
-  if v == math.floor(v) and math.abs(v) < 1e15 then return string.format("%d", v) end
-  return string.format("%.4f", v)
-end
-
-local function table_rows(ov)
-  local rows = { { "metric", "current", "previous", "change" } }
-  for _, m in ipairs(ov.metrics) do
-    local sent = type(m.percentage_change) == "string" and m.percentage_change or "" -- OneUp's data as is
-    rows[#rows + 1] = { tostring(m.name or m.key), fmt_value(m.value_current_period), fmt_value(m.value_last_period),
-      m.percentage_change_formatted or sent }
-  end
-  return rows
-end
+local FORMATS = { "text", "markdown", "csv", "json", "html" }
 
 -- What a value handed to render is, in words, for its error message.
 local function what_is(x)
   local t = type(x)
   if t == "string" then return string.format("the string %q", x) end
-  if t == "userdata" and select(2, pcall(function() return x.resample end)) ~= nil then
-    return "a MetricFrame (make an overview of two periods first: pa.report.overview(current, previous))"
+  if is_frame(x) then
+    return "a MetricFrame (make an overview of two periods first: pa.report.overview(current, previous); " ..
+      "or a report of it: pa.report.daily(frame))"
   end
   if t ~= "table" then return tostring(x) .. " (" .. t .. ")" end
   if x.daily_metrics ~= nil or x.all ~= nil or splits_of(x) then
-    return "an analytics answer (make an overview of two periods first: pa.report.overview(current, previous))"
+    return "an analytics answer (make an overview of two periods first: pa.report.overview(current, previous); " ..
+      "or a pin's report: pa.report.pin(answer))"
   end
-  if type(x.posts) == "table" then return "OneUp's posts data (render takes an overview)" end
+  if type(x.posts) == "table" then return "OneUp's posts data (render takes an overview or pa.report.pins(posts))" end
+  if type(x.pins) == "table" then return "a list of pins (make a report of it: pa.report.top_pins(answer))" end
   local keys = sorted(x)
   if #keys == 0 then return "an empty table" end
   return "a table with " .. some(keys, 4) .. " and no metrics array"
 end
 
--- Raises unless ov is an overview: { metrics = { {key|name, value_current_period, ...}, ... } }.
-local function check_overview(format, ov)
-  if type(format) == "table" and type(ov) == "string" then
-    fail("render", "the arguments are the wrong way round: render(format, overview), e.g. render(%q, ov)", ov)
+-- The report to render: a report as is, an overview made into one; raises otherwise.
+local function report_of(fmt, x, opts)
+  if type(fmt) == "table" and type(x) == "string" then
+    fail("render", "the arguments are the wrong way round: render(format, overview), e.g. render(%q, ov)", x)
   end
-  local metrics = type(ov) == "table" and ov.metrics
+  if type(x) == "table" and type(x.kind) == "string" then return x end
+  local metrics = type(x) == "table" and x.metrics
   if type(metrics) ~= "table" then
-    fail("render", "ov must be an overview (from pa.report.overview, or OneUp's overview data), got %s", what_is(ov))
+    fail("render", "ov must be an overview (from pa.report.overview, or OneUp's overview data), got %s", what_is(x))
   end
   for i, m in ipairs(metrics) do
     if type(m) ~= "table" or (m.key == nil and m.name == nil) then
       fail("render", "ov.metrics[%d] is not a metric {key, name, value_current_period, ...}, got %s", i, what_is(m))
     end
   end
+  return M.model(x, opts)
 end
 
-local function csv_cell(s)
-  s = tostring(s)
-  if s:find('[,"\n]') then return '"' .. s:gsub('"', '""') .. '"' end
-  return s
-end
+-- filters that know reports
+local FILTERS = {
+  period = function(p)
+    if type(p) ~= "table" or format.is_missing(p.start_date) then return "not given" end
+    local s = p.start_date .. " .. " .. p.end_date
+    local days = type(p.days) == "number" and (p.days == 1 and "1 day" or format.number(p.days) .. " days") or nil
+    local nr = type(p.not_ready) == "number" and (format.number(p.not_ready) .. " not READY") or nil
+    if days and nr then return s .. " (" .. days .. ", " .. nr .. ")" end
+    if days or nr then return s .. " (" .. (days or nr) .. ")" end
+    return s
+  end,
+  direction = function(row)
+    local v = type(row) == "table" and (row.kind == "rate" and row.change_pp or row.change)
+    if type(v) ~= "number" then return "flat" end
+    if format.round(v, row.kind == "rate" and 2 or 1) > 0 then return "up" end
+    if format.round(v, row.kind == "rate" and 2 or 1) < 0 then return "down" end
+    return "flat"
+  end,
+}
+--- The filters reports add to the template language: period, direction.
+M.FILTERS = FILTERS
 
---- Renders an overview as "text" (aligned), "markdown" or "csv".
-function M.render(format, ov)
-  check_overview(format, ov)
-  local rows = table_rows(ov)
-  if format == "csv" then
-    local out = {}
-    for i, r in ipairs(rows) do
-      local cells = {}
-      for j, c in ipairs(r) do cells[j] = csv_cell(c) end
-      out[i] = table.concat(cells, ",")
-    end
-    return table.concat(out, "\n") .. "\n"
-  elseif format == "markdown" then
-    local out = {}
-    for i, r in ipairs(rows) do
-      out[#out + 1] = "| " .. table.concat(r, " | ") .. " |"
-      if i == 1 then out[#out + 1] = "|---|---:|---:|---:|" end
-    end
-    return table.concat(out, "\n") .. "\n"
-  elseif format == "text" then
-    local width = {}
-    for _, r in ipairs(rows) do
-      for j, c in ipairs(r) do width[j] = math.max(width[j] or 0, #c) end
-    end
-    local out = {}
-    for _, r in ipairs(rows) do
-      local cells = {}
-      for j, c in ipairs(r) do
-        cells[j] = j == 1 and c .. string.rep(" ", width[j] - #c) or string.rep(" ", width[j] - #c) .. c
-      end
-      out[#out + 1] = table.concat(cells, "  ")
-    end
-    return table.concat(out, "\n") .. "\n"
+local compiled = {}
+
+local function builtin(kind, fmt)
+  local key = kind .. "." .. fmt
+  if not compiled[key] then
+    local src = templates[kind] and templates[kind][fmt]
+    if not src then fail("render", "no built-in %s template for a %s report", fmt, tostring(kind)) end
+    compiled[key] = template.compile(src, { name = "pinanalytics.templates." .. key, format = fmt, filters = FILTERS })
   end
-  error("pinanalytics.report.render: unknown format " .. tostring(format) .. " (allowed: text, markdown, csv)", 2)
+  return compiled[key]
 end
+
+-- an axis label: a count rounded to a whole number, a rate as a percentage
+local function axis_of(kind)
+  if kind == "rate" then return function(v) return format.percent(v, 1) end end
+  return function(v) return format.number(v) end
+end
+
+-- The charts of a report, for html: { { metric, svg } }, and a bar chart of top pins.
+local function with_charts(r, opts)
+  local out = {}
+  for k, v in pairs(r) do out[k] = v end
+  local charts = list()
+  if opts.charts ~= false then
+    if r.kind == "overview" and type(r.daily) == "table" and type(r.daily.current) == "table" then
+      local cur, prev = r.daily.current, r.daily.previous
+      local nr = {}
+      for i, st in ipairs(cur.status or {}) do if st ~= "READY" then nr[i] = st end end
+      for _, m in ipairs(r.metrics) do
+        local vals = cur.values and cur.values[m.metric]
+        if vals then
+          local series = { { name = "current period", values = vals, n = #cur.dates } }
+          local pv = prev and prev.values and prev.values[m.metric]
+          if pv then series[2] = { name = "previous period", values = pv, n = #prev.dates, dashed = true } end
+          charts[#charts + 1] = { metric = m.metric, svg = svg.line_chart { title = m.name, dates = cur.dates,
+            series = series, not_ready = nr, format = function(v) return format.value(v, m.kind) end,
+            axis = axis_of(m.kind) } }
+        end
+      end
+    elseif (r.kind == "pin" or r.kind == "daily") and type(r.days) == "table" then
+      local ds, nr = {}, {}
+      for i, d in ipairs(r.days) do
+        ds[i] = d.date
+        if not d.ready then nr[i] = d.status == NULL and "no status" or d.status end
+      end
+      for _, m in ipairs(r.metrics) do
+        local vals = {}
+        for i, d in ipairs(r.days) do vals[i] = d.values[m.metric] end
+        charts[#charts + 1] = { metric = m.metric, svg = svg.line_chart { title = m.name, dates = ds,
+          series = { { name = m.name, values = vals, n = #ds } }, not_ready = nr,
+          format = function(v) return format.value(v, m.kind) end, axis = axis_of(m.kind) } }
+      end
+    end
+  end
+  out.charts = charts
+  out.bars, out.bars_title = NULL, NULL
+  if opts.charts ~= false then
+    if r.kind == "pins" and #r.pins > 0 and #r.metrics > 0 then
+      local by = r.sort_by ~= NULL and r.sort_by or r.metrics[1].metric
+      local kind = kind_of(by)
+      local bars = {}
+      for i, p in ipairs(r.pins) do
+        if i > 20 then break end
+        local v = p.values[by]
+        bars[i] = { label = p.title ~= NULL and (p.id .. " " .. p.title) or p.id, value = v,
+          text = format.value(v, kind) }
+      end
+      out.bars_title = "Top pins by " .. label_of(by):lower()
+      out.bars = svg.bar_chart { title = out.bars_title, bars = bars, heading = false }
+    elseif type(r.rankings) == "table" then
+      for _, g in ipairs(r.rankings) do
+        if (g.key == "most_engaging" or g.key == "most_views") and #g.pins > 0 then
+          local bars = {}
+          for i, p in ipairs(g.pins) do bars[i] = { label = p.id, value = p.value, text = format.number(p.value) } end
+          out.bars_title = "Top pins: " .. g.title:lower() .. " (" .. g.measure .. ")"
+          out.bars = svg.bar_chart { title = out.bars_title, bars = bars, heading = false }
+          break
+        end
+      end
+    end
+  end
+  return out
+end
+
+-- JSON: lua-cjson for strings, numbers as format.plain writes them, keys
+-- sorted (the same report gives the same text), a report's lists arrays
+-- even when empty, presentation (sparklines) left out.
+local json_string
+do
+  local ok, cjson = pcall(require, "cjson")
+  if ok and type(cjson) == "table" and cjson.encode then
+    json_string = function(s) return (cjson.encode(s):gsub("\\/", "/")) end
+  else
+    json_string = template.json_string
+  end
+end
+
+local SKIP = { spark = true }
+
+local function to_json(v, depth, out)
+  if depth > 40 then fail("render", "the report is nested too deep for JSON") end
+  local t = type(v)
+  if t == "string" then out[#out + 1] = json_string(v)
+  elseif t == "number" then
+    out[#out + 1] = (v ~= v or v == math.huge or v == -math.huge) and "null" or format.plain(v)
+  elseif t == "boolean" then out[#out + 1] = tostring(v)
+  elseif t == "table" then
+    local n = #v
+    if getmetatable(v) == LIST or n > 0 then
+      out[#out + 1] = "["
+      for i = 1, n do
+        if i > 1 then out[#out + 1] = "," end
+        to_json(v[i], depth + 1, out)
+      end
+      out[#out + 1] = "]"
+    else
+      local keys = {}
+      for k in pairs(v) do
+        if not SKIP[k] then keys[#keys + 1] = tostring(k) end
+      end
+      table.sort(keys)
+      out[#out + 1] = "{"
+      for i, k in ipairs(keys) do
+        if i > 1 then out[#out + 1] = "," end
+        out[#out + 1] = json_string(k) .. ":"
+        local x = v[k]
+        if x == nil then x = v[tonumber(k)] end
+        to_json(x, depth + 1, out)
+      end
+      out[#out + 1] = "}"
+    end
+  else
+    out[#out + 1] = "null" -- JSON null, and what JSON cannot hold
+  end
+end
+
+--- Renders a report as "text" (aligned for a terminal), "markdown", "csv",
+-- "json" or "html" (one self-contained page with its charts). x: a report
+-- (pa.report.pin, daily, pins, top_pins, rankings, model) or an overview
+-- (pa.report.overview's result, or OneUp's overview data). opts: template
+-- (one's own: a source string or pinanalytics.template.compile's result; it
+-- gets the report as its data), title, source, charts (false: html without
+-- charts).
+function M.render(fmt, x, opts)
+  local r = report_of(fmt, x, opts)
+  opts = check_opts("render", opts)
+  local known = false
+  for _, f in ipairs(FORMATS) do if f == fmt then known = true end end
+  if not known then
+    error("pinanalytics.report.render: unknown format " .. tostring(fmt) .. " (allowed: " ..
+      table.concat(FORMATS, ", ") .. ")", 2)
+  end
+  if opts.title or opts.source then
+    local copy = {}
+    for k, v in pairs(r) do copy[k] = v end
+    copy.title, copy.source = opts.title or r.title, opts.source or r.source
+    r = copy
+  end
+  if fmt == "html" then r = with_charts(r, opts) end
+  local tpl = opts.template
+  if tpl ~= nil then
+    if type(tpl) == "string" then
+      tpl = template.compile(tpl, { name = opts.template_name or "template", format = fmt == "json" and "json" or fmt,
+        filters = FILTERS })
+    elseif not template.is_template(tpl) then
+      fail("render", "opts.template must be a template's source or pinanalytics.template.compile's result, got %s",
+        type(tpl))
+    end
+    return tpl:render(r)
+  end
+  if fmt == "json" then
+    local out = {}
+    to_json(r, 0, out)
+    return table.concat(out) .. "\n"
+  end
+  return builtin(r.kind, fmt):render(r)
+end
+
+--- The built-in template source of a report kind in a format (a start for one's own).
+function M.template(kind, fmt)
+  local src = templates[kind] and templates[kind][fmt]
+  if not src then fail("template", "no built-in template %s.%s", tostring(kind), tostring(fmt)) end
+  return src
+end
+
+--- A sparkline of a daily series (see pinanalytics.format.sparkline).
+M.sparkline = format.sparkline
 
 return M

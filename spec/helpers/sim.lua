@@ -61,7 +61,7 @@ end
 
 function H.read_file(path)
   local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
+  local s = f:read("*a")
   f:close()
   return s
 end

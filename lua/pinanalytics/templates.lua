@@ -1,0 +1,481 @@
+--- The built-in report templates (pinanalytics.template's language), by
+-- report kind and format: M.overview.text, M.pin.html, ... Each is a
+-- starting point for one's own: copy it, change it, and pass it as
+-- pa.report.render(format, report, { template = source }).
+--
+-- Kinds: overview (current against previous period, with the rankings),
+-- pin (one pin's period: totals, daily range, trend), daily (a frame, day by
+-- day), pins (top pins and pin lists), rankings. Formats: text, markdown,
+-- csv, html (json needs no template).
+-- A template's line is as long as the line it writes.
+-- luacheck: no max line length
+local M = {}
+
+---------------------------------------------------------------- text
+
+local TEXT_HEAD = [[
+{{ title }}
+{{ title | underline }}
+Source: {{ source }}
+{% if kind == "overview" %}
+Current period:  {{ current | period }}
+Previous period: {{ previous | period }}
+{% if periods_differ %}
+The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.
+{% elif periods_differ == false %}
+Both periods are {{ current.days | count("day") }} long.
+{% end %}
+{% else %}
+Period: {{ current | period }}
+{% end %}
+{% if not_ready == null %}
+Not READY yet: unknown ({{ source }} does not say)
+{% else %}
+Not READY yet: {{ not_ready | count(not_ready_what) }}{% if not_ready %} (Pinterest may still change their numbers){% end %}
+{% end %}
+{% if ready_only %}
+Totals leave out the days that are not READY.
+{% end %}
+]]
+
+local TEXT_RANKINGS = [[
+{% if rankings %}
+
+Post performance
+{% align "lrlr" %}
+ranking	#	pin	value
+-
+{% for r in rankings %}
+{% for p in r.pins %}
+{% if loop.first %}{{ r.title }}{% end %}	{{ p.rank }}	{{ p.id }}	{{ p.value | number }} {{ r.measure }}
+{% else %}
+{{ r.title }}		(no pins)
+{% end %}
+{% end %}
+{% end %}
+{% end %}
+]]
+
+local SPARK_NOTE = "Trend: a character a day, ▁ the lowest and █ the highest of the period; " ..
+  "a space is a day without a value.\n"
+
+--- Account overview: current against previous period, with the rankings.
+M.overview = {}
+M.overview.text = TEXT_HEAD .. [[
+
+{% align %}
+metric	current	previous	change{% if daily %}	trend{% end %}
+-
+{% for m in metrics %}
+{{ m.name }}	{{ m.current | value(m.kind) }}	{{ m.previous | value(m.kind) }}	{{ m | delta }}{% if daily %}	{{ m.spark }}{% end %}
+{% end %}
+{% end %}
+
+{% if total_followers %}
+Followers: {{ total_followers | number }}
+{% end %}
+{% if has_rates %}
+Rates are shown as percentages, a change in a rate in percentage points (pp).
+{% end %}
+{% if daily %}
+]] .. SPARK_NOTE .. [[
+{% end %}
+]] .. TEXT_RANKINGS
+
+--- Rankings of pins (post performance) alone.
+M.rankings = {}
+M.rankings.text = TEXT_HEAD .. TEXT_RANKINGS
+
+--- One pin's period: totals, daily min and max, trend.
+M.pin = {}
+M.pin.text = TEXT_HEAD .. [[
+
+{% align %}
+metric	total	daily min	daily max	trend
+-
+{% for m in metrics %}
+{{ m.name }}	{{ m.total | value(m.kind) }}	{{ m.min | value(m.kind) }}	{{ m.max | value(m.kind) }}	{{ m.spark }}
+{% end %}
+{% end %}
+
+{% if not_ready %}
+Not READY: {{ not_ready_dates | join(", ") }}
+{% end %}
+]] .. SPARK_NOTE
+
+--- A frame day by day, with totals.
+M.daily = {}
+M.daily.text = TEXT_HEAD .. [[
+
+{% align "ll" %}
+date	status{% for m in metrics %}	{{ m.name }}{% end %}
+-
+{% for d in days %}
+{{ d.date }}	{{ d.status }}{% for m in metrics %}	{{ d.values[m.metric] | value(m.kind) }}{% end %}
+{% end %}
+-
+total	{% for m in metrics %}	{{ m.total | value(m.kind) }}{% end %}
+{% end %}
+
+{% align %}
+{% for m in metrics %}
+{{ m.name }}	{{ m.spark }}
+{% end %}
+{% end %}
+]] .. SPARK_NOTE
+
+--- Top pins and pin lists.
+M.pins = {}
+M.pins.text = TEXT_HEAD .. [[
+{% if sort_by %}
+Sorted by: {{ sort_name }}
+{% end %}
+
+{% align "rl" %}
+#	pin{% if has_titles %}	title{% end %}{% if has_dates %}	date{% end %}{% for m in metrics %}	{{ m.name }}{% end %}
+-
+{% for p in pins %}
+{{ p.rank }}	{{ p.id }}{% if has_titles %}	{{ p.title | default("") | truncate(40) }}{% end %}{% if has_dates %}	{{ p.date | default("") }}{% end %}{% for m in metrics %}	{{ p.values[m.metric] | value(m.kind) }}{% end %}
+{% else %}
+	(no pins)
+{% end %}
+{% end %}
+]]
+
+---------------------------------------------------------------- markdown
+
+local MD_HEAD = [[
+# {{ title }}
+
+- Source: {{ source }}
+{% if kind == "overview" %}
+- Current period: {{ current | period }}
+- Previous period: {{ previous | period }}
+{% if periods_differ %}
+- The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.
+{% elif periods_differ == false %}
+- Both periods are {{ current.days | count("day") }} long.
+{% end %}
+{% else %}
+- Period: {{ current | period }}
+{% end %}
+{% if not_ready == null %}
+- Not READY yet: unknown ({{ source }} does not say)
+{% else %}
+- Not READY yet: {{ not_ready | count(not_ready_what) }}{% if not_ready %} (Pinterest may still change their numbers){% end %}
+{% end %}
+{% if ready_only %}
+- Totals leave out the days that are not READY.
+{% end %}
+]]
+
+local MD_RANKINGS = [[
+{% if rankings %}
+
+## Post performance
+
+| Ranking | # | Pin | Value |
+|---|---:|---|---:|
+{% for r in rankings %}
+{% for p in r.pins %}
+| {{ r.title }} | {{ p.rank }} | {{ p.id }} | {{ p.value | number }} {{ r.measure }} |
+{% else %}
+| {{ r.title }} | | (no pins) | |
+{% end %}
+{% end %}
+{% end %}
+]]
+
+M.overview.markdown = MD_HEAD .. [[
+
+| Metric | Current | Previous | Change |{% if daily %} Trend |{% end %}
+|---|---:|---:|---:|{% if daily %}---|{% end %}
+{% for m in metrics %}
+| {{ m.name }} | {{ m.current | value(m.kind) }} | {{ m.previous | value(m.kind) }} | {{ m | delta }} |{% if daily %} {{ m.spark }} |{% end %}
+{% end %}
+{% if total_followers %}
+
+Followers: {{ total_followers | number }}
+{% end %}
+{% if has_rates %}
+
+Rates are shown as percentages, a change in a rate in percentage points (pp).
+{% end %}
+]] .. MD_RANKINGS
+
+M.rankings.markdown = MD_HEAD .. MD_RANKINGS
+
+M.pin.markdown = MD_HEAD .. [[
+
+| Metric | Total | Daily min | Daily max | Trend |
+|---|---:|---:|---:|---|
+{% for m in metrics %}
+| {{ m.name }} | {{ m.total | value(m.kind) }} | {{ m.min | value(m.kind) }} | {{ m.max | value(m.kind) }} | {{ m.spark }} |
+{% end %}
+{% if not_ready %}
+
+Not READY: {{ not_ready_dates | join(", ") }}
+{% end %}
+]]
+
+M.daily.markdown = MD_HEAD .. [[
+
+| Date | Status |{% for m in metrics %} {{ m.name }} |{% end %}
+|---|---|{% for m in metrics %}---:|{% end %}
+{% for d in days %}
+| {{ d.date }} | {{ d.status }} |{% for m in metrics %} {{ d.values[m.metric] | value(m.kind) }} |{% end %}
+{% end %}
+| Total | |{% for m in metrics %} {{ m.total | value(m.kind) }} |{% end %}
+]]
+
+M.pins.markdown = MD_HEAD .. [[
+{% if sort_by %}
+- Sorted by: {{ sort_name }}
+{% end %}
+
+| # | Pin |{% if has_titles %} Title |{% end %}{% if has_dates %} Date |{% end %}{% for m in metrics %} {{ m.name }} |{% end %}
+|---:|---|{% if has_titles %}---|{% end %}{% if has_dates %}---|{% end %}{% for m in metrics %}---:|{% end %}
+{% for p in pins %}
+| {{ p.rank }} | {{ p.id }} |{% if has_titles %} {{ p.title | default("") }} |{% end %}{% if has_dates %} {{ p.date | default("") }} |{% end %}{% for m in metrics %} {{ p.values[m.metric] | value(m.kind) }} |{% end %}
+{% end %}
+]]
+
+---------------------------------------------------------------- csv
+-- Numbers as numbers (rates as fractions, changes in percent and in
+-- percentage points), a missing value as an empty field.
+
+M.overview.csv = [[
+key,name,kind,current,previous,change_percent,change_pp,current_start,current_end,previous_start,previous_end
+{% for m in metrics %}
+{{ m.key }},{{ m.name }},{{ m.kind }},{{ m.current }},{{ m.previous }},{{ m.change }},{{ m.change_pp }},{{ current.start_date }},{{ current.end_date }},{{ previous.start_date }},{{ previous.end_date }}
+{% end %}
+]]
+
+M.rankings.csv = [[
+ranking,measure,rank,pin_id,value
+{% for r in rankings %}
+{% for p in r.pins %}
+{{ r.key }},{{ r.measure }},{{ p.rank }},{{ p.id }},{{ p.value }}
+{% end %}
+{% end %}
+]]
+
+M.daily.csv = [[
+date,status{% for m in metrics %},{{ m.metric }}{% end %}
+{% for d in days %}
+{{ d.date }},{{ d.status }}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}
+{% end %}
+]]
+
+M.pin.csv = [[
+pin_id,date,status{% for m in metrics %},{{ m.metric }}{% end %}
+{% for d in days %}
+{{ pin_id }},{{ d.date }},{{ d.status }}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}
+{% end %}
+]]
+
+M.pins.csv = [[
+rank,pin_id,title,date,status{% for m in metrics %},{{ m.metric }}{% end %}
+{% for p in pins %}
+{{ p.rank }},{{ p.id }},{{ p.title }},{{ p.date }},{{ p.status }}{% for m in metrics %},{{ p.values[m.metric] }}{% end %}
+{% end %}
+]]
+
+---------------------------------------------------------------- html
+
+local STYLE = [[
+:root { color-scheme: light; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  color: #222; background: #fff; margin: 2rem auto; max-width: 1000px; padding: 0 1.25rem; }
+h1 { font-size: 1.7rem; margin: 0 0 .6rem; }
+h2 { font-size: 1.2rem; margin: 2rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid #ddd; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1.2rem; margin: 0 0 1rem; }
+dl.meta dt { color: #555; }
+dl.meta dd { margin: 0; }
+.warn { color: #8a4b00; font-weight: 600; }
+table { border-collapse: collapse; margin: .4rem 0 1rem; }
+th, td { padding: .3rem .75rem; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
+th { font-weight: 600; color: #444; border-bottom: 2px solid #ccc; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.id { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; }
+tr.not-ready td { background: #fbf1dc; }
+.up { color: #1d6b3a; }
+.down { color: #a8321d; }
+.note { color: #555; font-size: .9em; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: .5rem 1.5rem; }
+figure { margin: .5rem 0; }
+svg.chart { max-width: 100%; height: auto; }
+footer { margin-top: 2.5rem; color: #777; font-size: .85em; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10.5pt; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  table, figure, tr { break-inside: avoid; page-break-inside: avoid; }
+  .charts { display: block; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+]]
+
+local HTML_OPEN = [[
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>{{ title }}</title>
+<style>
+]] .. STYLE .. [[
+</style>
+</head>
+<body>
+<header>
+<h1>{{ title }}</h1>
+<dl class="meta">
+<dt>Source</dt><dd>{{ source }}</dd>
+{% if kind == "overview" %}
+<dt>Current period</dt><dd>{{ current | period }}</dd>
+<dt>Previous period</dt><dd>{{ previous | period }}</dd>
+{% if periods_differ %}
+<dt>Period lengths</dt><dd class="warn">The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.</dd>
+{% elif periods_differ == false %}
+<dt>Period lengths</dt><dd>Both periods are {{ current.days | count("day") }} long.</dd>
+{% end %}
+{% else %}
+<dt>Period</dt><dd>{{ current | period }}</dd>
+{% end %}
+{% if not_ready == null %}
+<dt>Not READY yet</dt><dd>unknown ({{ source }} does not say)</dd>
+{% elif not_ready %}
+<dt>Not READY yet</dt><dd class="warn">{{ not_ready | count(not_ready_what) }}: Pinterest may still change their numbers</dd>
+{% else %}
+<dt>Not READY yet</dt><dd>{{ not_ready | count(not_ready_what) }}</dd>
+{% end %}
+{% if ready_only %}
+<dt>Totals</dt><dd>without the days that are not READY</dd>
+{% end %}
+</dl>
+</header>
+<main>
+]]
+
+local HTML_CLOSE = [[
+</main>
+<footer>Made with pinanalytics. Rates are shown as percentages, a change in a rate in percentage points (pp).</footer>
+</body>
+</html>
+]]
+
+local HTML_CHARTS = [[
+{% if charts %}
+<section>
+<h2>Day by day</h2>
+<p class="note">Shaded days are not READY yet: Pinterest may still change their numbers.</p>
+<div class="charts">
+{% for c in charts %}
+<figure>{{ c.svg | raw }}</figure>
+{% end %}
+</div>
+</section>
+{% end %}
+]]
+
+local HTML_BARS = [[
+{% if bars %}
+<section>
+<h2>{{ bars_title }}</h2>
+<figure>{{ bars | raw }}</figure>
+</section>
+{% end %}
+]]
+
+local HTML_RANKINGS = [[
+{% if rankings %}
+<section>
+<h2>Post performance</h2>
+<table>
+<thead><tr><th>Ranking</th><th class="num">#</th><th>Pin</th><th class="num">Value</th></tr></thead>
+<tbody>
+{% for r in rankings %}
+{% for p in r.pins %}
+<tr><td>{% if loop.first %}{{ r.title }}{% end %}</td><td class="num">{{ p.rank }}</td><td class="id">{{ p.id }}</td><td class="num">{{ p.value | number }} {{ r.measure }}</td></tr>
+{% else %}
+<tr><td>{{ r.title }}</td><td></td><td>(no pins)</td><td></td></tr>
+{% end %}
+{% end %}
+</tbody>
+</table>
+</section>
+{% end %}
+]]
+
+M.overview.html = HTML_OPEN .. [[
+<section>
+<h2>Current against previous period</h2>
+<table>
+<thead><tr><th>Metric</th><th class="num">Current</th><th class="num">Previous</th><th class="num">Change</th></tr></thead>
+<tbody>
+{% for m in metrics %}
+<tr><td title="{{ m.description | default("") }}">{{ m.name }}</td><td class="num">{{ m.current | value(m.kind) }}</td><td class="num">{{ m.previous | value(m.kind) }}</td><td class="num {{ m | direction }}">{{ m | delta }}</td></tr>
+{% end %}
+</tbody>
+</table>
+{% if total_followers %}
+<p>Followers: {{ total_followers | number }}</p>
+{% end %}
+</section>
+]] .. HTML_CHARTS .. HTML_BARS .. HTML_RANKINGS .. HTML_CLOSE
+
+M.rankings.html = HTML_OPEN .. HTML_BARS .. HTML_RANKINGS .. HTML_CLOSE
+
+M.pin.html = HTML_OPEN .. [[
+<section>
+<h2>Totals</h2>
+<table>
+<thead><tr><th>Metric</th><th class="num">Total</th><th class="num">Daily min</th><th class="num">Daily max</th></tr></thead>
+<tbody>
+{% for m in metrics %}
+<tr><td>{{ m.name }}</td><td class="num">{{ m.total | value(m.kind) }}</td><td class="num">{{ m.min | value(m.kind) }}</td><td class="num">{{ m.max | value(m.kind) }}</td></tr>
+{% end %}
+</tbody>
+</table>
+{% if not_ready %}
+<p class="note">Not READY: {{ not_ready_dates | join(", ") }}</p>
+{% end %}
+</section>
+]] .. HTML_CHARTS .. HTML_CLOSE
+
+M.daily.html = HTML_OPEN .. HTML_CHARTS .. [[
+<section>
+<h2>Daily values</h2>
+<table>
+<thead><tr><th>Date</th><th>Status</th>{% for m in metrics %}<th class="num">{{ m.name }}</th>{% end %}</tr></thead>
+<tbody>
+{% for d in days %}
+<tr{% if not d.ready %} class="not-ready"{% end %}><td>{{ d.date }}</td><td>{{ d.status }}</td>{% for m in metrics %}<td class="num">{{ d.values[m.metric] | value(m.kind) }}</td>{% end %}</tr>
+{% end %}
+<tr><th>Total</th><th></th>{% for m in metrics %}<th class="num">{{ m.total | value(m.kind) }}</th>{% end %}</tr>
+</tbody>
+</table>
+</section>
+]] .. HTML_CLOSE
+
+M.pins.html = HTML_OPEN .. HTML_BARS .. [[
+<section>
+<h2>Pins{% if sort_by %}, by {{ sort_name }}{% end %}</h2>
+<table>
+<thead><tr><th class="num">#</th><th>Pin</th>{% if has_titles %}<th>Title</th>{% end %}{% if has_dates %}<th>Date</th>{% end %}{% for m in metrics %}<th class="num">{{ m.name }}</th>{% end %}</tr></thead>
+<tbody>
+{% for p in pins %}
+<tr{% if not p.ready %} class="not-ready"{% end %}><td class="num">{{ p.rank }}</td><td class="id">{{ p.id }}</td>{% if has_titles %}<td>{{ p.title | default("") }}</td>{% end %}{% if has_dates %}<td>{{ p.date | default("") }}</td>{% end %}{% for m in metrics %}<td class="num">{{ p.values[m.metric] | value(m.kind) }}</td>{% end %}</tr>
+{% else %}
+<tr><td></td><td>(no pins)</td></tr>
+{% end %}
+</tbody>
+</table>
+{% if not_ready %}
+<p class="note">Shaded rows hold numbers that are not READY yet.</p>
+{% end %}
+</section>
+]] .. HTML_CLOSE
+
+return M
