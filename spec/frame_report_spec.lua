@@ -340,12 +340,12 @@ describe("frame:resample labels", function()
     assert.is_nil(w:get("2026-W40", "SAVE"))
     assert.is_nil(w:partial("2026-W40"))
     assert.is_nil(w:get("2026-09-08", "SAVE")) -- a day inside a week is not its key
-    assert.equal("pinanalytics.frame: get: \"2026-W37\" is not a date YYYY-MM-DD", err_of(d.get, d, "2026-W37", "SAVE"))
-    assert.equal("pinanalytics.frame: get: \"2025-W53\" is not a date YYYY-MM-DD or a week YYYY-Www",
+    assert.equal("pinanalytics.frame: get: date \"2026-W37\" is not a date YYYY-MM-DD", err_of(d.get, d, "2026-W37", "SAVE"))
+    assert.equal("pinanalytics.frame: get: date \"2025-W53\" is not a date YYYY-MM-DD or a week YYYY-Www",
       err_of(w.get, w, "2025-W53", "SAVE")) -- 2025 has 52 weeks
     assert.equal("2026-W53", pa.frame({ daily_metrics = { day("2026-12-31", { SAVE = 1 }) } }):resample("week")
       :labels()[1]) -- 2026 has 53
-    assert.equal("pinanalytics.frame: get: \"2026-13\" is not a date YYYY-MM-DD or a month YYYY-MM",
+    assert.equal("pinanalytics.frame: get: date \"2026-13\" is not a date YYYY-MM-DD or a month YYYY-MM",
       err_of(m.get, m, "2026-13", "SAVE"))
     assert.equal("pinanalytics.frame: partial: date must be a string YYYY-MM-DD, got number", err_of(d.partial, d, 5))
   end)
