@@ -1803,8 +1803,8 @@ static size_t pa_csv_number(char *buf, size_t size, double v)
 		return 0;
 	}
 	if (isinf(v))
-		n = snprintf(buf, size, "%s", v > 0 ? "inf" : "-inf");
-	else if (v == 0) /* -0 too */
+		return (size_t)snprintf(buf, size, "%s", v > 0 ? "inf" : "-inf");
+	if (v == 0) /* -0 too */
 		n = snprintf(buf, size, "0");
 	else if (fabs(v) < 1e15 && v == floor(v))
 		n = snprintf(buf, size, "%.0f", v);

@@ -430,6 +430,73 @@ describe("tostring(frame)", function()
   end)
 end)
 
+describe("the reporting methods against odd input", function()
+  it("read every option raw: metamethods on opts are never called", function()
+    local calls = 0
+    local trap = setmetatable({}, { __index = function() calls = calls + 1; return false end })
+    local f = frame_b()
+    assert.equal(f:to_csv(), f:to_csv(trap))
+    assert.equal(tostring(f), f:to_string(trap))
+    assert.same(f:top(3, "SAVE"), f:top(3, "SAVE", trap))
+    assert.equal(0, calls)
+  end)
+
+  it("keep keys with NUL bytes and line breaks whole, and rank them by bytes", function()
+    local f = core.frame({
+      { daily = { day("2026-09-01", { SAVE = 2 }) }, prefix = "a\0b/" },
+      { daily = { day("2026-09-01", { SAVE = 2 }) }, prefix = "a/" },
+      { daily = { day("2026-09-01", { SAVE = 2 }) }, prefix = "a\n/" },
+    })
+    assert.same({ { key = "a", value = 2 }, { key = "a\0b", value = 2 }, { key = "a\n", value = 2 } }, f:top(5, "SAVE"))
+    assert.equal('date,a\0b/SAVE,"a\n/SAVE",a/SAVE,data_status\r\n2026-09-01,2,2,2,READY\r\n', f:to_csv())
+  end)
+
+  it("show sums past the largest double as inf, and rank them first", function()
+    local f = core.frame({ { daily = { day("2026-09-07", { SAVE = 1e308 }), day("2026-09-08", { SAVE = 1e308 }),
+      day("2026-09-14", { SAVE = 5 }) } } }):resample("week")
+    assert.equal(math.huge, f:get("2026-W37", "SAVE"))
+    assert.same({ { key = "2026-W37", value = math.huge }, { key = "2026-W38", value = 5 } }, f:top(2, "SAVE"))
+    assert.equal("week,SAVE,days,partial,data_status\r\n2026-W37,inf,2,true,READY\r\n2026-W38,5,1,true,READY\r\n",
+      f:to_csv())
+    assert.equal("week      SAVE  status\n2026-W37   inf  partial 2/7 days\n2026-W38     5  partial 1/7 days\n",
+      tostring(f))
+  end)
+
+  it("refuse to merge frames that key one week by different days", function()
+    local a = pa.frame({ daily_metrics = { day("2026-09-07", { SAVE = 1 }), day("2026-09-08", { SAVE = 1 }) } })
+    local b = pa.frame({ daily_metrics = { day("2026-09-08", { IMPRESSION = 1 }) } })
+    assert.equal("pinanalytics.frame: merge: the frames key the week 2026-W37 by different days (merge the frames " ..
+      "by day, then resample)", err_of(function() return a:resample("week"):merge(b:resample("week")) end))
+    local m = a:merge(b):resample("week")
+    assert.same({ "2026-W37" }, m:labels())
+    assert.equal(2, m:get("2026-W37", "SAVE"))
+    -- by month: the same week keyed alike merges, a day count kept
+    local c = pa.frame({ daily_metrics = { day("2026-09-07", { IMPRESSION = 3 }) } })
+    local mm = a:resample("month"):merge(c:resample("month"))
+    assert.equal("pinanalytics.frame: merge: a frame by month and a frame by week cannot be merged (resample both " ..
+      "alike)", err_of(function() return mm:merge(a:resample("week")) end))
+    assert.same({ "2026-09" }, mm:labels())
+    assert.equal(3, mm:get("2026-09", "IMPRESSION"))
+    assert.equal("month    IMPRESSION  SAVE  status\n2026-09           3     2  partial 2/30 days\n", tostring(mm))
+  end)
+
+  it("rank thousands of pins in C with a replaced table.sort never called", function()
+    local sort, calls = table.sort, 0
+    local sources = {}
+    for i = 1, 3000 do
+      sources[i] = { daily = { day("2026-09-01", { IMPRESSION = i % 97, SAVE = i % 5 }) }, prefix = tostring(i) .. "/" }
+    end
+    table.sort = function() calls = calls + 1 end -- luacheck: ignore
+    local ok, top = pcall(function() return core.frame(sources):top(4, "IMPRESSION") end)
+    table.sort = sort -- luacheck: ignore
+    assert(ok, top)
+    assert.equal(0, calls)
+    -- 96 is i % 97 for i = 96, 193, ...: ties by key in byte order
+    assert.same({ { key = "1066", value = 96 }, { key = "1163", value = 96 }, { key = "1260", value = 96 },
+      { key = "1357", value = 96 } }, top)
+  end)
+end)
+
 describe("a closed MetricFrame refuses the reporting methods too", function()
   if _VERSION == "Lua 5.1" then return end
 
