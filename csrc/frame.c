@@ -4,11 +4,17 @@
  *
  * Storage is columnar: values[series * ndates + day], NaN for a missing
  * value (distinct from 0), one data_status code per day. A frame is
- * immutable: slice, resample and merge return new frames.
+ * immutable: slice, resample and merge return new frames. A frame made by
+ * resample has one row per ISO week or calendar month (its period), keyed by
+ * the first day it holds and labelled "2026-W36" or "2026-09"; each row
+ * knows how many days of the frame it holds, so a period the frame does not
+ * cover whole is flagged partial.
  *
  * Rates are never summed or averaged plainly: an aggregate of a rate is
  * recomputed from its parts (X_RATE = X / IMPRESSION, VIDEO_AVG_WATCH_TIME =
- * VIDEO_V50_WATCH_TIME / VIDEO_START), summed over the same days.
+ * VIDEO_V50_WATCH_TIME / VIDEO_START), summed over the same days. A rate
+ * whose parts are in the frame can be asked for without being a series of
+ * it (a derived rate): every method that reads a series takes it.
  *
  * Input is read once, with raw access only: no metamethod and no global
  * function (table.sort) runs while a frame is built, so nothing can change
@@ -44,11 +50,17 @@ static const char *const pa_status_names[] = {
 #define PA_READY 1
 #define PA_UNKNOWN PA_NSTATUS
 
+/* what a row of a frame is */
+enum { PA_DAY, PA_WEEK, PA_MONTH };
+static const char *const pa_period_names[] = { "day", "week", "month" };
+
 typedef struct {
 	int ndates, nseries;
+	int period; /* PA_DAY, or PA_WEEK / PA_MONTH for a frame made by resample */
 	int32_t *dates;
 	double *values; /* NULL once closed (after __gc) */
 	uint8_t *status;
+	uint8_t *days; /* days of the frame each row holds: 1 by day, up to 31 by month */
 	int names_ref; /* registry: array of series names */
 	int index_ref; /* registry: name -> series index (1-based) */
 } pa_frame;
@@ -125,6 +137,92 @@ static void pa_push_date(lua_State *L, int32_t n)
 	lua_pushlstring(L, buf, 10);
 }
 
+/* Day of the week of a day number: 0 = Monday (1970-01-01 was a Thursday). */
+static int pa_weekday(int32_t z)
+{
+	return (int)(((z % 7) + 7 + 3) % 7);
+}
+
+/*
+ * ISO 8601 week of a day: the week-numbering year is the year of the week's
+ * Thursday, and week 1 is the week that holds the year's first Thursday
+ * (2024-12-30 is in 2025-W01, 2021-01-03 in 2020-W53).
+ */
+static void pa_iso_week(int32_t z, int *year, int *week)
+{
+	int32_t thursday = z - pa_weekday(z) + 3;
+	int m, d;
+	pa_civil_from_days(thursday, year, &m, &d);
+	*week = (int)((thursday - pa_days_from_civil(*year, 1, 1)) / 7) + 1;
+}
+
+static int pa_days_in_month(int32_t z)
+{
+	int y, m, d;
+	pa_civil_from_days(z, &y, &m, &d);
+	return (int)((m == 12 ? pa_days_from_civil(y + 1, 1, 1) : pa_days_from_civil(y, m + 1, 1)) -
+	             pa_days_from_civil(y, m, 1));
+}
+
+/* The first day of the period of a day: its ISO week's Monday, or the 1st of its month. */
+static int32_t pa_period_start(int32_t day, int period)
+{
+	if (period == PA_MONTH) {
+		int y, m, d;
+		pa_civil_from_days(day, &y, &m, &d);
+		return pa_days_from_civil(y, m, 1);
+	}
+	return day - pa_weekday(day);
+}
+
+/* The label of a row of a frame of period that starts on day: YYYY-MM-DD,
+ * YYYY-Www or YYYY-MM. buf holds at least 48 bytes; returns the length. */
+static size_t pa_label(char *buf, size_t size, int period, int32_t day)
+{
+	int y, m, d, n;
+	if (period == PA_WEEK) {
+		pa_iso_week(day, &y, &m);
+		/* the weeks around 0000-01-01 and 9999-12-31 can belong to years -1 and 10000 */
+		n = (y >= 0 && y <= 9999) ? snprintf(buf, size, "%04d-W%02d", y, m) : snprintf(buf, size, "%+05d-W%02d", y, m);
+	} else {
+		pa_civil_from_days(day, &y, &m, &d);
+		n = period == PA_MONTH ? snprintf(buf, size, "%04d-%02d", y, m) : snprintf(buf, size, "%04d-%02d-%02d", y, m, d);
+	}
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/* A label YYYY-Www (period PA_WEEK) or YYYY-MM (PA_MONTH): sets the first day
+ * of its period; 0 when s is no such label (a week 53 its year lacks, a month 13). */
+static int pa_parse_label(const char *s, size_t len, int period, int32_t *start)
+{
+	int i, y, n;
+	size_t at = period == PA_WEEK ? 6 : 5;
+	if (len != at + 2 || s[4] != '-' || (period == PA_WEEK && s[5] != 'W'))
+		return 0;
+	for (i = 0; i < (int)len; i++)
+		if ((i < 4 || i >= (int)at) && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	n = (s[at] - '0') * 10 + (s[at + 1] - '0');
+	if (period == PA_MONTH) {
+		if (n < 1 || n > 12)
+			return 0;
+		*start = pa_days_from_civil(y, n, 1);
+		return 1;
+	}
+	if (n < 1 || n > 53)
+		return 0;
+	{
+		int32_t jan4 = pa_days_from_civil(y, 1, 4), monday = jan4 - pa_weekday(jan4) + 7 * (n - 1);
+		int yy, ww;
+		pa_iso_week(monday, &yy, &ww);
+		if (yy != y || ww != n)
+			return 0;
+		*start = monday;
+	}
+	return 1;
+}
+
 static uint8_t pa_status_code(const char *s, size_t len)
 {
 	int i;
@@ -197,9 +295,11 @@ static void pa_frame_close(lua_State *L, pa_frame *f)
 	free(f->dates);
 	free(f->values);
 	free(f->status);
+	free(f->days);
 	f->dates = NULL;
 	f->values = NULL;
 	f->status = NULL;
+	f->days = NULL;
 	f->ndates = f->nseries = 0;
 	if (f->names_ref != LUA_NOREF) {
 		luaL_unref(L, LUA_REGISTRYINDEX, f->names_ref);
@@ -222,7 +322,8 @@ static int pa_frame_gc(lua_State *L)
 #define PA_FRAME_MAX_VALUES (1 << 30)
 
 /*
- * Pushes a new frame of ndates x nseries, values missing, statuses absent.
+ * Pushes a new frame of ndates x nseries by day, values missing, statuses
+ * absent, each row holding one day.
  * names_idx holds its series names in order; index_idx their index (name ->
  * 1-based position), or 0 to build it. Both tables are private to frames
  * (never handed to user code) and may be shared: a frame is immutable.
@@ -248,12 +349,15 @@ static pa_frame *pa_frame_alloc(lua_State *L, int ndates, int nseries, int names
 	f->dates = malloc(sizeof *f->dates * (size_t)(ndates ? ndates : 1));
 	f->status = calloc((size_t)(ndates ? ndates : 1), 1);
 	f->values = malloc(sizeof *f->values * (n ? n : 1));
-	if (f->dates == NULL || f->status == NULL || f->values == NULL) {
+	f->days = malloc((size_t)(ndates ? ndates : 1));
+	if (f->dates == NULL || f->status == NULL || f->values == NULL || f->days == NULL) {
 		pa_frame_close(L, f);
 		luaL_error(L, "pinanalytics.frame: out of memory for %d dates x %d series", ndates, nseries);
 	}
 	f->ndates = ndates;
 	f->nseries = nseries;
+	f->period = PA_DAY;
+	memset(f->days, 1, (size_t)(ndates ? ndates : 1));
 	for (i = 0; i < n; i++)
 		f->values[i] = NAN;
 	if (index_idx == 0) {
@@ -290,21 +394,6 @@ static int pa_series(lua_State *L, const pa_frame *f, int idx)
 		i = lua_tointeger(L, -1);
 	lua_pop(L, 2);
 	return (i >= 1 && i <= f->nseries) ? (int)(i - 1) : -1;
-}
-
-/* A series name argument of method fn: its index (0-based); raises when absent. */
-static int pa_arg_series(lua_State *L, const pa_frame *f, int idx, const char *fn)
-{
-	int s;
-	if (lua_type(L, idx) != LUA_TSTRING)
-		luaL_error(L, "pinanalytics.frame: %s: series name must be a string, got %s", fn, luaL_typename(L, idx));
-	s = pa_series(L, f, idx);
-	if (s < 0) {
-		size_t len;
-		const char *name = lua_tolstring(L, idx, &len);
-		luaL_error(L, "pinanalytics.frame: no series %s in this frame", pa_push_shown(L, name, len));
-	}
-	return s;
 }
 
 static int pa_date_index(const int32_t *dates, int ndates, int32_t day)
@@ -734,18 +823,31 @@ static int pa_is_ratio_at(lua_State *L, int idx)
 	return pa_is_ratio(name, n);
 }
 
-/* Index of the series named a[0..alen) .. b, or -1. */
-static int pa_series_of(lua_State *L, const pa_frame *f, const char *a, size_t alen, const char *b)
+/*
+ * Pushes the names of the parts of a rate or average series: numerator and
+ * denominator (SAVE and IMPRESSION for SAVE_RATE, "701/SAVE" and
+ * "701/IMPRESSION" for "701/SAVE_RATE"). Returns 0, pushing nothing, for a
+ * name that is neither.
+ */
+static int pa_push_part_names(lua_State *L, const char *name, size_t n)
 {
-	luaL_Buffer buf;
-	int s;
-	luaL_buffinit(L, &buf);
-	luaL_addlstring(&buf, a, alen);
-	luaL_addstring(&buf, b);
-	luaL_pushresult(&buf);
-	s = pa_series(L, f, -1);
-	lua_pop(L, 1);
-	return s;
+	size_t plen = pa_base(name, n), blen = n - plen;
+	if (blen == 20 && memcmp(name + plen, "VIDEO_AVG_WATCH_TIME", 20) == 0) {
+		lua_pushlstring(L, name, plen);
+		lua_pushliteral(L, "VIDEO_V50_WATCH_TIME");
+		lua_concat(L, 2);
+		lua_pushlstring(L, name, plen);
+		lua_pushliteral(L, "VIDEO_START");
+		lua_concat(L, 2);
+		return 1;
+	}
+	if (blen < 5 || memcmp(name + n - 5, "_RATE", 5) != 0)
+		return 0;
+	lua_pushlstring(L, name, n - 5);
+	lua_pushlstring(L, name, plen);
+	lua_pushliteral(L, "IMPRESSION");
+	lua_concat(L, 2);
+	return 1;
 }
 
 /*
@@ -754,30 +856,129 @@ static int pa_series_of(lua_State *L, const pa_frame *f, const char *a, size_t a
  */
 static void pa_ratio_parts(lua_State *L, const pa_frame *f, const char *name, size_t n, int *num, int *den)
 {
-	size_t plen = pa_base(name, n), blen = n - plen;
 	*num = *den = -1;
-	if (blen == 20 && memcmp(name + plen, "VIDEO_AVG_WATCH_TIME", 20) == 0) {
-		*num = pa_series_of(L, f, name, plen, "VIDEO_V50_WATCH_TIME");
-		*den = pa_series_of(L, f, name, plen, "VIDEO_START");
+	if (!pa_push_part_names(L, name, n))
 		return;
+	*num = pa_series(L, f, -2);
+	*den = pa_series(L, f, -1);
+	lua_pop(L, 2);
+}
+
+/* A series as a method reads it: one of the frame, or a rate derived from its parts. */
+typedef struct {
+	int s;        /* the series, or -1 for a derived rate */
+	int num, den; /* a rate's or average's parts, -1 where the frame lacks them */
+	int ratio;    /* a rate or an average: aggregated from its parts */
+} pa_ref;
+
+/* A value of a rate from its parts: missing when either is, 0 over 0 impressions. */
+static double pa_ratio(double a, double b)
+{
+	if (isnan(a) || isnan(b))
+		return NAN;
+	return b == 0 ? 0.0 : a / b;
+}
+
+/* Resolves the name (a string) at idx; 0 when the frame has neither the
+ * series nor, for a rate, both of its parts. */
+static int pa_ref_of(lua_State *L, const pa_frame *f, int idx, pa_ref *r)
+{
+	size_t len;
+	const char *name = lua_tolstring(L, idx, &len);
+	r->s = pa_series(L, f, idx);
+	r->ratio = pa_is_ratio(name, len);
+	r->num = r->den = -1;
+	if (r->ratio)
+		pa_ratio_parts(L, f, name, len, &r->num, &r->den);
+	return r->s >= 0 || (r->num >= 0 && r->den >= 0);
+}
+
+/* A series name argument of method fn; raises when the frame has no such
+ * series and, for a rate, not both of its parts either. */
+static void pa_arg_ref(lua_State *L, const pa_frame *f, int idx, const char *fn, pa_ref *r)
+{
+	size_t len;
+	const char *name;
+	if (lua_type(L, idx) != LUA_TSTRING)
+		luaL_error(L, "pinanalytics.frame: %s: series name must be a string, got %s", fn, luaL_typename(L, idx));
+	if (pa_ref_of(L, f, idx, r))
+		return;
+	name = lua_tolstring(L, idx, &len);
+	if (pa_push_part_names(L, name, len)) {
+		const char *num, *den;
+		size_t nlen, dlen;
+		num = lua_tolstring(L, -2, &nlen);
+		den = lua_tolstring(L, -1, &dlen);
+		luaL_error(L, "pinanalytics.frame: no series %s in this frame (nor %s and %s to compute it from)",
+		           pa_push_shown(L, name, len), pa_push_shown(L, num, nlen), pa_push_shown(L, den, dlen));
 	}
-	if (blen < 5)
-		return;
-	*num = pa_series_of(L, f, name, n - 5, "");
-	*den = pa_series_of(L, f, name, plen, "IMPRESSION");
+	luaL_error(L, "pinanalytics.frame: no series %s in this frame", pa_push_shown(L, name, len));
+}
+
+/* The value of a series (or derived rate) on row i: NaN when missing. */
+static double pa_ref_value(const pa_frame *f, const pa_ref *r, int i)
+{
+	size_t n = (size_t)f->ndates;
+	if (r->s >= 0)
+		return f->values[(size_t)r->s * n + (size_t)i];
+	return pa_ratio(f->values[(size_t)r->num * n + (size_t)i], f->values[(size_t)r->den * n + (size_t)i]);
+}
+
+/* Does row i of the frame hold fewer days than its period has? */
+static int pa_is_partial(const pa_frame *f, int i)
+{
+	if (f->period == PA_WEEK)
+		return f->days[i] < 7;
+	if (f->period == PA_MONTH)
+		return f->days[i] < pa_days_in_month(f->dates[i]);
+	return 0;
+}
+
+/*
+ * A row argument of method fn: its index, or -1 when the frame has no such
+ * row. A date YYYY-MM-DD names the row keyed by it; in a frame by week or by
+ * month, its label (YYYY-Www, YYYY-MM) names it too.
+ */
+static int pa_arg_row(lua_State *L, const pa_frame *f, int idx, const char *fn)
+{
+	static const char *const more[] = { "", " or a week YYYY-Www", " or a month YYYY-MM" };
+	size_t len;
+	const char *s;
+	int32_t day;
+	int lo, hi;
+	if (lua_type(L, idx) != LUA_TSTRING)
+		luaL_error(L, "pinanalytics.frame: %s: date must be a string YYYY-MM-DD%s, got %s", fn, more[f->period],
+		           luaL_typename(L, idx));
+	s = lua_tolstring(L, idx, &len);
+	if (pa_parse_date(s, len, &day))
+		return pa_date_index(f->dates, f->ndates, day);
+	if (f->period == PA_DAY || !pa_parse_label(s, len, f->period, &day))
+		luaL_error(L, "pinanalytics.frame: %s: date \"%s\" is not a date YYYY-MM-DD%s", fn, pa_push_shown(L, s, len),
+		           more[f->period]);
+	/* the first row on or after the period's first day is its row, if it is in the period */
+	lo = 0;
+	hi = f->ndates;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (f->dates[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo < f->ndates && pa_period_start(f->dates[lo], f->period) == day) ? lo : -1;
 }
 
 static int pa_frame_get(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
-	int32_t day = pa_arg_date(L, 2, "get", "date");
-	int s = pa_arg_series(L, f, 3, "get");
-	int di = pa_date_index(f->dates, f->ndates, day);
+	int di = pa_arg_row(L, f, 2, "get");
+	pa_ref r;
+	pa_arg_ref(L, f, 3, "get", &r);
 	if (di < 0) {
 		lua_pushnil(L);
 		return 1;
 	}
-	pa_push_series_value(L, f->values[(size_t)s * (size_t)f->ndates + (size_t)di], pa_is_ratio_at(L, 3));
+	pa_push_series_value(L, pa_ref_value(f, &r, di), r.ratio);
 	return 1;
 }
 
@@ -785,15 +986,16 @@ static int pa_frame_get(lua_State *L)
 static int pa_frame_column(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
-	int s = pa_arg_series(L, f, 2, "column"), i;
-	int ratio = pa_is_ratio_at(L, 2);
-	const double *col = f->values + (size_t)s * (size_t)f->ndates;
+	pa_ref r;
+	int i;
+	pa_arg_ref(L, f, 2, "column", &r);
 	lua_createtable(L, f->ndates, 0);
 	for (i = 0; i < f->ndates; i++) {
-		if (isnan(col[i]))
+		double v = pa_ref_value(f, &r, i);
+		if (isnan(v))
 			lua_pushlightuserdata(L, NULL); /* == cjson.null == pinanalytics.null */
 		else
-			pa_push_series_value(L, col[i], ratio);
+			pa_push_series_value(L, v, r.ratio);
 		lua_rawseti(L, -2, i + 1);
 	}
 	return 1;
@@ -802,7 +1004,7 @@ static int pa_frame_column(lua_State *L)
 static int pa_frame_status(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
-	int di = pa_date_index(f->dates, f->ndates, pa_arg_date(L, 2, "status", "date"));
+	int di = pa_arg_row(L, f, 2, "status");
 	if (di < 0 || f->status[di] == 0)
 		lua_pushnil(L);
 	else
@@ -825,6 +1027,58 @@ static int pa_frame_not_ready(lua_State *L)
 	return 1;
 }
 
+/* frame:period() -> "day", "week" or "month" */
+static int pa_frame_period(lua_State *L)
+{
+	lua_pushstring(L, pa_period_names[pa_check_frame(L, 1)->period]);
+	return 1;
+}
+
+/* Pushes the label of row i. */
+static void pa_push_label(lua_State *L, const pa_frame *f, int i)
+{
+	char buf[48];
+	size_t n = pa_label(buf, sizeof buf, f->period, f->dates[i]);
+	lua_pushlstring(L, buf, n);
+}
+
+/* frame:labels() -> the label of each row: its date, "2026-W36" or "2026-09" */
+static int pa_frame_labels(lua_State *L)
+{
+	pa_frame *f = pa_check_frame(L, 1);
+	int i;
+	lua_createtable(L, f->ndates, 0);
+	for (i = 0; i < f->ndates; i++) {
+		pa_push_label(L, f, i);
+		lua_rawseti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+/* frame:partial() -> the labels of the rows that hold part of their period;
+ * frame:partial(date or label) -> whether that row does (nil: no such row) */
+static int pa_frame_partial(lua_State *L)
+{
+	pa_frame *f = pa_check_frame(L, 1);
+	int i, n = 0;
+	if (!lua_isnoneornil(L, 2)) {
+		int di = pa_arg_row(L, f, 2, "partial");
+		if (di < 0)
+			lua_pushnil(L);
+		else
+			lua_pushboolean(L, pa_is_partial(f, di));
+		return 1;
+	}
+	lua_newtable(L);
+	for (i = 0; i < f->ndates; i++) {
+		if (pa_is_partial(f, i)) {
+			pa_push_label(L, f, i);
+			lua_rawseti(L, -2, ++n);
+		}
+	}
+	return 1;
+}
+
 /* ---------------------------------------------------------------- aggregation */
 
 /* the options of an aggregate: nil, or a table read raw */
@@ -841,49 +1095,76 @@ static int pa_ready_only(lua_State *L, int idx, const char *fn)
 	return r;
 }
 
+/* The sum of series s over the rows (READY ones only, if asked): how many
+ * values it summed, the sum in *out. */
+static int pa_sum_col(const pa_frame *f, int s, int ready_only, double *out)
+{
+	const double *col = f->values + (size_t)s * (size_t)f->ndates;
+	double acc = 0;
+	int i, n = 0;
+	for (i = 0; i < f->ndates; i++) {
+		if (isnan(col[i]) || (ready_only && !PA_FINAL(f->status[i])))
+			continue;
+		acc += col[i];
+		n++;
+	}
+	*out = acc;
+	return n;
+}
+
+/* A rate over the rows from its summed parts, on the rows that have both:
+ * how many rows, the rate in *out (0 over 0 impressions). */
+static int pa_sum_ratio(const pa_frame *f, int num, int den, int ready_only, double *out)
+{
+	const double *cn = f->values + (size_t)num * (size_t)f->ndates;
+	const double *cd = f->values + (size_t)den * (size_t)f->ndates;
+	double a = 0, b = 0;
+	int i, n = 0;
+	for (i = 0; i < f->ndates; i++) {
+		if (ready_only && !PA_FINAL(f->status[i]))
+			continue;
+		if (isnan(cn[i]) || isnan(cd[i]))
+			continue;
+		a += cn[i];
+		b += cd[i];
+		n++;
+	}
+	*out = b == 0 ? 0.0 : a / b;
+	return n;
+}
+
+static int pa_cannot_aggregate(lua_State *L, const char *name, size_t len)
+{
+	return luaL_error(L, "pinanalytics.frame: cannot aggregate %s: a rate is recomputed from its "
+	                     "parts, and this frame lacks them",
+	                  pa_push_shown(L, name, len));
+}
+
 enum { PA_SUM, PA_MEAN, PA_MIN, PA_MAX };
 static const char *const pa_agg_names[] = { "sum", "mean", "min", "max" };
 
 static int pa_aggregate(lua_State *L, int op)
 {
 	pa_frame *f = pa_check_frame(L, 1);
-	int s = pa_arg_series(L, f, 2, pa_agg_names[op]);
-	int ready_only = pa_ready_only(L, 3, pa_agg_names[op]);
-	int i, n = 0;
-	size_t len;
-	const char *name = lua_tolstring(L, 2, &len);
+	pa_ref r;
+	int ready_only, i, n = 0;
 	double acc = 0;
-	const double *col = f->values + (size_t)s * (size_t)f->ndates;
 
-	if ((op == PA_SUM || op == PA_MEAN) && pa_is_ratio(name, len)) {
-		int num, den;
-		double a = 0, b = 0;
-		const double *cn, *cd;
-		pa_ratio_parts(L, f, name, len, &num, &den);
-		if (num < 0 || den < 0)
-			return luaL_error(L, "pinanalytics.frame: cannot aggregate %s: a rate is recomputed from its "
-			                     "parts, and this frame lacks them",
-			                  pa_push_shown(L, name, len));
-		cn = f->values + (size_t)num * (size_t)f->ndates;
-		cd = f->values + (size_t)den * (size_t)f->ndates;
-		for (i = 0; i < f->ndates; i++) {
-			if (ready_only && !PA_FINAL(f->status[i]))
-				continue;
-			if (isnan(cn[i]) || isnan(cd[i]))
-				continue;
-			a += cn[i];
-			b += cd[i];
-			n++;
-		}
-		if (n == 0) {
+	pa_arg_ref(L, f, 2, pa_agg_names[op], &r);
+	ready_only = pa_ready_only(L, 3, pa_agg_names[op]);
+	if ((op == PA_SUM || op == PA_MEAN) && r.ratio) {
+		size_t len;
+		const char *name = lua_tolstring(L, 2, &len);
+		if (r.num < 0 || r.den < 0)
+			return pa_cannot_aggregate(L, name, len);
+		if (pa_sum_ratio(f, r.num, r.den, ready_only, &acc) == 0)
 			lua_pushnil(L);
-			return 1;
-		}
-		lua_pushnumber(L, b == 0 ? 0.0 : (lua_Number)(a / b));
+		else
+			lua_pushnumber(L, (lua_Number)acc);
 		return 1;
 	}
 	for (i = 0; i < f->ndates; i++) {
-		double v = col[i];
+		double v = pa_ref_value(f, &r, i);
 		if (isnan(v) || (ready_only && !PA_FINAL(f->status[i])))
 			continue;
 		if (n == 0 && (op == PA_MIN || op == PA_MAX))
@@ -903,7 +1184,7 @@ static int pa_aggregate(lua_State *L, int op)
 	if (op == PA_MEAN)
 		lua_pushnumber(L, (lua_Number)(acc / n));
 	else
-		pa_push_series_value(L, acc, pa_is_ratio(name, len));
+		pa_push_series_value(L, acc, r.ratio);
 	return 1;
 }
 
@@ -914,7 +1195,7 @@ static int pa_frame_max(lua_State *L) { return pa_aggregate(L, PA_MAX); }
 
 /* ---------------------------------------------------------------- new frames */
 
-/* Pushes a new frame with the series (names and index) of f. */
+/* Pushes a new frame with the series (names and index) and the period of f. */
 static pa_frame *pa_frame_like(lua_State *L, const pa_frame *f, int ndates)
 {
 	pa_frame *g;
@@ -923,6 +1204,7 @@ static pa_frame *pa_frame_like(lua_State *L, const pa_frame *f, int ndates)
 	g = pa_frame_alloc(L, ndates, f->nseries, -2, -1);
 	lua_replace(L, -3);
 	lua_pop(L, 1);
+	g->period = f->period;
 	return g;
 }
 
@@ -952,6 +1234,7 @@ static int pa_frame_slice(lua_State *L)
 	for (i = 0; i < n; i++) {
 		g->dates[i] = f->dates[lo + i];
 		g->status[i] = f->status[lo + i];
+		g->days[i] = f->days[lo + i];
 	}
 	for (j = 0; j < f->nseries; j++)
 		for (i = 0; i < n; i++)
@@ -959,45 +1242,44 @@ static int pa_frame_slice(lua_State *L)
 	return 1;
 }
 
-static int32_t pa_period_start(int32_t day, int monthly)
-{
-	if (monthly) {
-		int y, m, d;
-		pa_civil_from_days(day, &y, &m, &d);
-		return pa_days_from_civil(y, m, 1);
-	}
-	return day - (int32_t)(((day % 7) + 7 + 3) % 7); /* back to Monday */
-}
-
 /*
  * frame:resample("week" | "month"): one row per ISO week (Monday to Sunday)
- * or calendar month, labelled by its first day in the frame; counts summed,
- * rates recomputed from their summed parts, the status the first day that is
- * not final had.
+ * or calendar month, keyed by its first day in the frame and labelled by
+ * its week or month; counts summed, rates recomputed from their summed
+ * parts, the status the first day that is not final had, and the number of
+ * days of the frame it holds. A frame by week or month is not resampled
+ * again: its rows hold sums whose days are gone.
  */
 static int pa_frame_resample(lua_State *L)
 {
 	static const char *const opts[] = { "week", "month", NULL };
 	pa_frame *f = pa_check_frame(L, 1);
-	int monthly = luaL_checkoption(L, 2, NULL, opts);
+	int how = luaL_checkoption(L, 2, NULL, opts) == 0 ? PA_WEEK : PA_MONTH;
 	int i, j, n = 0, names;
 	int *period;
 	pa_frame *g;
 
+	if (f->period != PA_DAY)
+		return luaL_error(L, "pinanalytics.frame: resample: this frame is already by %s (resample the frame by day)",
+		                  pa_period_names[f->period]);
 	lua_settop(L, 2);
 	period = lua_newuserdata(L, sizeof *period * (size_t)(f->ndates ? f->ndates : 1)); /* 3 */
 	for (i = 0; i < f->ndates; i++) {
-		if (i == 0 || pa_period_start(f->dates[i], monthly) != pa_period_start(f->dates[i - 1], monthly))
+		if (i == 0 || pa_period_start(f->dates[i], how) != pa_period_start(f->dates[i - 1], how))
 			n++;
 		period[i] = n - 1;
 	}
 	pa_push_names(L, f); /* 4 */
 	names = 4;
 	g = pa_frame_like(L, f, n);
+	g->period = how;
 	for (i = 0; i < f->ndates; i++) {
 		int p = period[i];
-		if (i == 0 || period[i - 1] != p)
-			g->dates[p] = f->dates[i]; /* a period is labelled by its first day in the frame */
+		if (i == 0 || period[i - 1] != p) {
+			g->dates[p] = f->dates[i]; /* a period is keyed by its first day in the frame */
+			g->days[p] = 0;
+		}
+		g->days[p]++; /* at most 31: the dates of a frame are distinct */
 		if (g->status[p] == 0 || (PA_FINAL(g->status[p]) && !PA_FINAL(f->status[i])))
 			g->status[p] = f->status[i];
 	}
@@ -1048,6 +1330,10 @@ static int pa_frame_merge(lua_State *L)
 
 	src[0] = pa_check_frame(L, A);
 	src[1] = pa_check_frame(L, B);
+	if (src[0]->period != src[1]->period)
+		return luaL_error(L, "pinanalytics.frame: merge: a frame by %s and a frame by %s cannot be merged (resample "
+		                     "both alike)",
+		                  pa_period_names[src[0]->period], pa_period_names[src[1]->period]);
 	lua_settop(L, B);
 	total = (size_t)src[0]->ndates + (size_t)src[1]->ndates;
 	days = lua_newuserdata(L, sizeof *days * (total ? total : 1)); /* DAYS */
@@ -1056,6 +1342,16 @@ static int pa_frame_merge(lua_State *L)
 	if (src[1]->ndates > 0)
 		memcpy(days + src[0]->ndates, src[1]->dates, sizeof *days * (size_t)src[1]->ndates);
 	n = (int)pa_unique_dates(days, total); /* both are dates of frames: at most ~3.65 million */
+	for (i = 1; src[0]->period != PA_DAY && i < n; i++) {
+		if (pa_period_start(days[i], src[0]->period) == pa_period_start(days[i - 1], src[0]->period)) {
+			char buf[48];
+			size_t len = pa_label(buf, sizeof buf, src[0]->period, days[i]);
+			lua_pushlstring(L, buf, len);
+			return luaL_error(L, "pinanalytics.frame: merge: the frames key the %s %s by different days (merge "
+			                     "the frames by day, then resample)",
+			                  pa_period_names[src[0]->period], lua_tostring(L, -1));
+		}
+	}
 	/* names: the union, each source's series mapped to its id in it */
 	lua_newtable(L); /* BYID */
 	lua_newtable(L); /* IDS */
@@ -1078,6 +1374,7 @@ static int pa_frame_merge(lua_State *L)
 	}
 	rank = pa_sort_names(L, BYID, nseries); /* pushes rank, names */
 	g = pa_frame_alloc(L, n, nseries, -1, 0);
+	g->period = src[0]->period;
 	if (n > 0)
 		memcpy(g->dates, days, sizeof *days * (size_t)n);
 	for (k = 0; k < 2; k++) {
@@ -1086,6 +1383,8 @@ static int pa_frame_merge(lua_State *L)
 			int di = dmap[k][i];
 			if (g->status[di] == 0 || (PA_FINAL(g->status[di]) && !PA_FINAL(f->status[i])))
 				g->status[di] = f->status[i];
+			if (f->days[i] > g->days[di]) /* a row both give: the one that holds more days */
+				g->days[di] = f->days[i];
 		}
 		for (j = 0; j < f->nseries; j++) {
 			int gs = rank[map[k][j]];
@@ -1113,15 +1412,18 @@ static int pa_frame_merge(lua_State *L)
 	return 1;
 }
 
-/* frame:to_table() -> { dates = {...}, status = {...}, series = { name = {...} } } */
+/* frame:to_table() -> { dates = {...}, labels = {...}, status = {...}, partial = {...},
+ *                       period = "day" | "week" | "month", series = { name = {...} } } */
 static int pa_frame_to_table(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
 	int i, j;
 	lua_settop(L, 1);
-	lua_createtable(L, 0, 3);
+	lua_createtable(L, 0, 6);
 	pa_frame_dates(L);
 	lua_setfield(L, -2, "dates");
+	pa_frame_labels(L);
+	lua_setfield(L, -2, "labels");
 	lua_createtable(L, f->ndates, 0);
 	for (i = 0; i < f->ndates; i++) {
 		if (f->status[i] == 0)
@@ -1131,6 +1433,14 @@ static int pa_frame_to_table(lua_State *L)
 		lua_rawseti(L, -2, i + 1);
 	}
 	lua_setfield(L, -2, "status");
+	lua_createtable(L, f->ndates, 0);
+	for (i = 0; i < f->ndates; i++) {
+		lua_pushboolean(L, pa_is_partial(f, i));
+		lua_rawseti(L, -2, i + 1);
+	}
+	lua_setfield(L, -2, "partial");
+	lua_pushstring(L, pa_period_names[f->period]);
+	lua_setfield(L, -2, "period");
 	lua_createtable(L, 0, f->nseries);
 	pa_push_names(L, f);
 	for (j = 1; j <= f->nseries; j++) {
@@ -1146,7 +1456,7 @@ static int pa_frame_to_table(lua_State *L)
 	return 1;
 }
 
-/* for date, values, status in frame:rows() do ... end */
+/* for date, values, status, label, partial in frame:rows() do ... end */
 static int pa_frame_rows_iter(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, lua_upvalueindex(1));
@@ -1172,7 +1482,9 @@ static int pa_frame_rows_iter(lua_State *L)
 		lua_pushnil(L);
 	else
 		lua_pushstring(L, pa_status_names[f->status[i] - 1]);
-	return 3;
+	pa_push_label(L, f, (int)i);
+	lua_pushboolean(L, pa_is_partial(f, (int)i));
+	return 5;
 }
 
 static int pa_frame_rows(lua_State *L)
@@ -1184,23 +1496,490 @@ static int pa_frame_rows(lua_State *L)
 	return 1;
 }
 
-/* A value as a cell: "-" when missing; rates with 4 decimals. buf holds any
- * double ("%.4f" of DBL_MAX is 316 characters). Returns its length. */
-static size_t pa_format(char *buf, size_t size, double v, int ratio)
+/* ---------------------------------------------------------------- options */
+
+/* Checks that the options at idx are nil or a table. */
+static void pa_check_opts(lua_State *L, int idx, const char *fn)
 {
-	int n;
-	if (isnan(v))
-		n = snprintf(buf, size, "-");
-	else if (ratio)
-		n = snprintf(buf, size, "%.4f", v);
+	if (!lua_isnoneornil(L, idx) && lua_type(L, idx) != LUA_TTABLE)
+		luaL_error(L, "pinanalytics.frame: %s: options must be a table, got %s", fn, luaL_typename(L, idx));
+}
+
+/*
+ * A count at idx (n of top, max_rows of to_string): a whole number >= 0,
+ * math.huge included, as an int (INT_MAX at most: every count is of rows or
+ * series of a frame, fewer than that). def when nil and allowed (def >= 0).
+ */
+static int pa_arg_count(lua_State *L, int idx, const char *fn, const char *what, int def)
+{
+	double v;
+	char shown[48];
+	if (def >= 0 && lua_isnoneornil(L, idx))
+		return def;
+	if (lua_type(L, idx) != LUA_TNUMBER)
+		return luaL_error(L, "pinanalytics.frame: %s: %s must be a whole number >= 0, got %s", fn, what,
+		                  luaL_typename(L, idx));
+	v = (double)lua_tonumber(L, idx);
+	if (isnan(v) || v < 0 || v != floor(v)) {
+		if (isnan(v))
+			snprintf(shown, sizeof shown, "nan");
+		else
+			snprintf(shown, sizeof shown, "%.14g", v);
+		return luaL_error(L, "pinanalytics.frame: %s: %s must be a whole number >= 0, got %s", fn, what, shown);
+	}
+	return v >= (double)INT_MAX ? INT_MAX : (int)v;
+}
+
+/* An option given as one of a list of strings (read raw): its index, def when nil. */
+static int pa_opt_choice(lua_State *L, int opts, const char *key, const char *const *choices, int def,
+                         const char *fn, const char *allowed)
+{
+	int i, r = -2;
+	if (lua_isnoneornil(L, opts))
+		return def;
+	pa_rawfield(L, opts, key);
+	if (lua_isnil(L, -1)) {
+		r = def;
+	} else if (lua_type(L, -1) == LUA_TSTRING) {
+		for (i = 0; choices[i] != NULL; i++)
+			if (strcmp(lua_tostring(L, -1), choices[i]) == 0 && strlen(choices[i]) == lua_rawlen(L, -1))
+				r = i;
+	}
+	if (r == -2)
+		luaL_error(L, "pinanalytics.frame: %s: opts.%s must be %s", fn, key, allowed);
+	lua_pop(L, 1);
+	return r;
+}
+
+/* ---------------------------------------------------------------- top */
+
+typedef struct {
+	double v;
+	const char *k; /* the key (a series name or a part of one), NULL when ranking rows */
+	size_t klen;
+	int idx; /* the row or series */
+	int ratio;
+} pa_rank;
+
+/* ties: by key in byte order (series names sort that way too), else by row */
+static int pa_cmp_tie(const pa_rank *x, const pa_rank *y)
+{
+	if (x->k != NULL && y->k != NULL) {
+		int c = memcmp(x->k, y->k, x->klen < y->klen ? x->klen : y->klen);
+		if (c != 0)
+			return c;
+		if (x->klen != y->klen)
+			return x->klen < y->klen ? -1 : 1;
+	}
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* values are never NaN here: missing values are not ranked */
+static int pa_cmp_desc(const void *a, const void *b)
+{
+	const pa_rank *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v > y->v ? -1 : 1;
+	return pa_cmp_tie(x, y);
+}
+
+static int pa_cmp_asc(const void *a, const void *b)
+{
+	const pa_rank *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return pa_cmp_tie(x, y);
+}
+
+enum { PA_BY_DATE, PA_BY_KEY, PA_BY_SERIES };
+
+/* Does name[0..len) end in "/" .. suffix? Then the length of what is before the "/", else -1. */
+static long pa_key_len(const char *name, size_t len, const char *suffix, size_t slen)
+{
+	if (len < slen + 1 || name[len - slen - 1] != '/' || memcmp(name + len - slen, suffix, slen) != 0)
+		return -1;
+	return (long)(len - slen - 1);
+}
+
+/*
+ * frame:top(n [, metric [, opts]]) -> { { key = ..., value = ... }, ... }, at
+ * most n, the largest first (opts.order = "asc": the smallest first). What
+ * is ranked (opts.by, else decided by the frame):
+ *   "date"    metric is a series of the frame (or a rate derived from its
+ *             parts): its rows, keyed by label (a date, "2026-W36", "2026-09");
+ *   "key"     the frame holds "<key>/<metric>" series (every metric of every
+ *             pin, or of every split): the keys, by their total of the metric
+ *             over the rows (a rate from its summed parts);
+ *   "series"  no metric: the series themselves, by their totals.
+ * A missing value is never ranked; ties go by key in byte order, or by the
+ * earlier row. opts.ready_only leaves out rows that are not READY.
+ */
+static int pa_frame_top(lua_State *L)
+{
+	enum { F = 1, N, METRIC, OPTS, NAMES, RANKS, SEEN };
+	static const char *const orders[] = { "desc", "asc", NULL };
+	static const char *const bys[] = { "date", "key", "series", NULL };
+	pa_frame *f = pa_check_frame(L, F);
+	int limit = pa_arg_count(L, N, "top", "n", -1);
+	int asc, by, ready_only = 0, count = 0, matched = 0, chosen, out, i, j;
+	pa_rank *rk;
+	pa_ref r;
+
+	if (!lua_isnoneornil(L, METRIC) && lua_type(L, METRIC) != LUA_TSTRING)
+		return luaL_error(L, "pinanalytics.frame: top: metric must be a string, got %s", luaL_typename(L, METRIC));
+	pa_check_opts(L, OPTS, "top");
+	lua_settop(L, OPTS);
+	asc = pa_opt_choice(L, OPTS, "order", orders, 0, "top", "\"desc\" or \"asc\"");
+	by = pa_opt_choice(L, OPTS, "by", bys, -1, "top", "\"date\", \"key\" or \"series\"");
+	chosen = by != -1;
+	if (!lua_isnil(L, OPTS)) {
+		pa_rawfield(L, OPTS, "ready_only");
+		ready_only = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
+	if (lua_isnil(L, METRIC)) {
+		if (by == -1)
+			by = PA_BY_SERIES;
+		else if (by != PA_BY_SERIES)
+			return luaL_error(L, "pinanalytics.frame: top: by = \"%s\" ranks by a metric: give one", bys[by]);
+	} else if (by == PA_BY_SERIES) {
+		return luaL_error(L, "pinanalytics.frame: top: by = \"series\" ranks the series themselves: give no metric");
+	} else if (by == -1) {
+		by = pa_ref_of(L, f, METRIC, &r) ? PA_BY_DATE : PA_BY_KEY;
+	}
+	pa_push_names(L, f); /* NAMES: keeps every name a rank points to alive */
+	rk = lua_newuserdata(L, sizeof *rk * (size_t)(by == PA_BY_DATE ? (f->ndates ? f->ndates : 1)
+	                                                               : (f->nseries ? f->nseries : 1))); /* RANKS */
+	lua_newtable(L); /* SEEN: the keys met so far */
+
+	if (by == PA_BY_DATE) {
+		pa_arg_ref(L, f, METRIC, "top", &r);
+		for (i = 0; i < f->ndates; i++) {
+			double v = pa_ref_value(f, &r, i);
+			if (isnan(v) || (ready_only && !PA_FINAL(f->status[i])))
+				continue;
+			rk[count].v = v;
+			rk[count].k = NULL;
+			rk[count].klen = 0;
+			rk[count].idx = i;
+			rk[count].ratio = r.ratio;
+			count++;
+		}
+	} else if (by == PA_BY_SERIES) {
+		for (j = 0; j < f->nseries; j++) {
+			size_t len;
+			const char *name;
+			double v;
+			int n, num, den, ratio;
+			lua_rawgeti(L, NAMES, j + 1);
+			name = lua_tolstring(L, -1, &len); /* kept alive by NAMES */
+			lua_pop(L, 1);
+			ratio = pa_is_ratio(name, len);
+			if (ratio) {
+				pa_ratio_parts(L, f, name, len, &num, &den);
+				if (num < 0 || den < 0)
+					continue; /* a rate without its parts has no total */
+				n = pa_sum_ratio(f, num, den, ready_only, &v);
+			} else {
+				n = pa_sum_col(f, j, ready_only, &v);
+			}
+			if (n == 0)
+				continue;
+			rk[count].v = v;
+			rk[count].k = name;
+			rk[count].klen = len;
+			rk[count].idx = j;
+			rk[count].ratio = ratio;
+			count++;
+		}
+	} else {
+		size_t mlen, nlen = 0;
+		const char *metric = lua_tolstring(L, METRIC, &mlen), *numer = NULL;
+		int ratio = pa_is_ratio(metric, mlen);
+		/* a rate's keys are also those whose numerator is in the frame */
+		if (pa_push_part_names(L, metric, mlen)) {
+			lua_pop(L, 1);
+			numer = lua_tolstring(L, -1, &nlen); /* SEEN + 1: kept until the end */
+		}
+		for (j = 0; j < f->nseries; j++) {
+			size_t len;
+			const char *name, *full;
+			long klen;
+			double v;
+			int n, s, num, den, top = lua_gettop(L);
+			lua_rawgeti(L, NAMES, j + 1);
+			name = lua_tolstring(L, -1, &len);
+			lua_pop(L, 1);
+			klen = pa_key_len(name, len, metric, mlen);
+			if (klen < 0 && numer != NULL)
+				klen = pa_key_len(name, len, numer, nlen);
+			if (klen < 0)
+				continue;
+			matched = 1;
+			lua_pushlstring(L, name, (size_t)klen);
+			lua_pushvalue(L, -1);
+			lua_rawget(L, SEEN);
+			if (!lua_isnil(L, -1)) {
+				lua_settop(L, top);
+				continue;
+			}
+			lua_pop(L, 1);
+			lua_pushboolean(L, 1);
+			lua_rawset(L, SEEN);
+			/* the key's own series of the metric: "<key>/<metric>" */
+			lua_pushlstring(L, name, (size_t)klen + 1);
+			lua_pushlstring(L, metric, mlen);
+			lua_concat(L, 2);
+			full = lua_tolstring(L, -1, &len);
+			s = pa_series(L, f, -1);
+			if (ratio) {
+				pa_ratio_parts(L, f, full, len, &num, &den);
+				if (num < 0 || den < 0) {
+					if (s >= 0)
+						return pa_cannot_aggregate(L, full, len);
+					lua_settop(L, top);
+					continue;
+				}
+				n = pa_sum_ratio(f, num, den, ready_only, &v);
+			} else if (s >= 0) {
+				n = pa_sum_col(f, s, ready_only, &v);
+			} else {
+				n = 0;
+			}
+			lua_settop(L, top);
+			if (n == 0)
+				continue;
+			rk[count].v = v;
+			rk[count].k = name; /* its first klen bytes */
+			rk[count].klen = (size_t)klen;
+			rk[count].idx = j;
+			rk[count].ratio = ratio;
+			count++;
+		}
+		if (!matched && !chosen)
+			pa_arg_ref(L, f, METRIC, "top", &r); /* neither: raises, naming the metric */
+		if (!matched)
+			return luaL_error(L, "pinanalytics.frame: top: no series <key>/%s in this frame",
+			                  pa_push_shown(L, metric, mlen));
+	}
+	qsort(rk, (size_t)count, sizeof *rk, asc ? pa_cmp_asc : pa_cmp_desc);
+	out = count < limit ? count : limit;
+	lua_createtable(L, out, 0);
+	for (i = 0; i < out; i++) {
+		lua_createtable(L, 0, 2);
+		if (rk[i].k == NULL)
+			pa_push_label(L, f, rk[i].idx);
+		else
+			lua_pushlstring(L, rk[i].k, rk[i].klen);
+		lua_setfield(L, -2, "key");
+		pa_push_series_value(L, rk[i].v, rk[i].ratio);
+		lua_setfield(L, -2, "value");
+		lua_rawseti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------------- text */
+
+/* Replaces what a locale may have put for the decimal point in a number
+ * printed by snprintf with ".". */
+static void pa_c_locale(char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == 'e' || *s == 'E'))
+			*s = '.';
+}
+
+/*
+ * A value as a CSV number (buf of at least 64 bytes): empty when missing; a
+ * whole number below 10^15 without a decimal point; anything else with the
+ * fewest significant digits (15 to 17) that read back as the same double.
+ */
+static size_t pa_csv_number(char *buf, size_t size, double v)
+{
+	int n = 0, p;
+	if (isnan(v)) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (isinf(v))
+		return (size_t)snprintf(buf, size, "%s", v > 0 ? "inf" : "-inf");
+	if (v == 0) /* -0 too */
+		n = snprintf(buf, size, "0");
+	else if (fabs(v) < 1e15 && v == floor(v))
+		n = snprintf(buf, size, "%.0f", v);
 	else
-		n = snprintf(buf, size, "%.15g", v);
+		for (p = 15; p <= 17; p++) {
+			n = snprintf(buf, size, "%.*g", p, v);
+			if (strtod(buf, NULL) == v)
+				break;
+		}
+	pa_c_locale(buf);
 	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/* RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled */
+static void pa_add_csv_field(luaL_Buffer *b, const char *s, size_t len)
+{
+	size_t i;
+	for (i = 0; i < len; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+			break;
+	if (i == len) {
+		luaL_addlstring(b, s, len);
+		return;
+	}
+	luaL_addchar(b, '"');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			luaL_addchar(b, '"');
+		luaL_addchar(b, s[i]);
+	}
+	luaL_addchar(b, '"');
+}
+
+typedef struct {
+	const char *name; /* kept alive by a table on the stack */
+	size_t len;
+} pa_str;
+
+/* Fills names[0..n) with the first n series names of f (the table at names_idx holds them). */
+static void pa_get_names(lua_State *L, int names_idx, pa_str *names, int n)
+{
+	int j;
+	for (j = 0; j < n; j++) {
+		lua_rawgeti(L, names_idx, j + 1);
+		names[j].name = lua_tolstring(L, -1, &names[j].len);
+		lua_pop(L, 1);
+	}
+}
+
+/*
+ * frame:to_csv([opts]) -> RFC 4180 text, CRLF line ends: a header
+ * "date,<series...>,data_status" ("week" or "month" and the labels for a
+ * resampled frame, with "days" and "partial" columns before data_status),
+ * then one line per row. Numbers as numbers (rates as fractions), a missing
+ * value empty. opts.status = false leaves data_status out.
+ */
+static int pa_frame_to_csv(lua_State *L)
+{
+	enum { F = 1, OPTS, NAMES, COLS };
+	pa_frame *f = pa_check_frame(L, F);
+	int status = 1, i, j;
+	pa_str *col;
+	luaL_Buffer b;
+	char num[64];
+
+	pa_check_opts(L, OPTS, "to_csv");
+	lua_settop(L, OPTS);
+	if (!lua_isnil(L, OPTS)) {
+		pa_rawfield(L, OPTS, "status");
+		if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TBOOLEAN)
+			return luaL_error(L, "pinanalytics.frame: to_csv: opts.status must be a boolean, got %s",
+			                  luaL_typename(L, -1));
+		if (!lua_isnil(L, -1))
+			status = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
+	pa_push_names(L, f); /* NAMES */
+	col = lua_newuserdata(L, sizeof *col * (size_t)(f->nseries ? f->nseries : 1)); /* COLS */
+	pa_get_names(L, NAMES, col, f->nseries);
+	/* only C strings go into the buffer: nothing else touches the stack */
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, pa_period_names[f->period][0] == 'd' ? "date" : pa_period_names[f->period]);
+	for (j = 0; j < f->nseries; j++) {
+		luaL_addchar(&b, ',');
+		pa_add_csv_field(&b, col[j].name, col[j].len);
+	}
+	if (f->period != PA_DAY)
+		luaL_addstring(&b, ",days,partial");
+	if (status)
+		luaL_addstring(&b, ",data_status");
+	luaL_addstring(&b, "\r\n");
+	for (i = 0; i < f->ndates; i++) {
+		size_t n = pa_label(num, sizeof num, f->period, f->dates[i]);
+		luaL_addlstring(&b, num, n);
+		for (j = 0; j < f->nseries; j++) {
+			luaL_addchar(&b, ',');
+			n = pa_csv_number(num, sizeof num, f->values[(size_t)j * (size_t)f->ndates + (size_t)i]);
+			luaL_addlstring(&b, num, n);
+		}
+		if (f->period != PA_DAY) {
+			snprintf(num, sizeof num, ",%d,%s", (int)f->days[i], pa_is_partial(f, i) ? "true" : "false");
+			luaL_addstring(&b, num);
+		}
+		if (status) {
+			luaL_addchar(&b, ',');
+			if (f->status[i] != 0)
+				luaL_addstring(&b, pa_status_names[f->status[i] - 1]);
+		}
+		luaL_addstring(&b, "\r\n");
+	}
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* how a series' values show in a table */
+enum { PA_SHOW_COUNT, PA_SHOW_PERCENT, PA_SHOW_DECIMAL };
+
+/*
+ * A value as a cell (buf of at least 512 bytes: the 309 digits of the
+ * largest double, their separators and a suffix): "-" when missing; a count
+ * whole with thousands separators (two decimals when it has a fraction); a
+ * rate as a percentage with two decimals; an average with two decimals.
+ */
+static size_t pa_show(char *buf, size_t size, double v, int kind)
+{
+	char tmp[400];
+	size_t o = 0, k, digits, start;
+	int n, nonzero = 0;
+	if (isnan(v))
+		return (size_t)snprintf(buf, size, "-");
+	if (kind == PA_SHOW_PERCENT)
+		v *= 100;
+	if (isinf(v))
+		return (size_t)snprintf(buf, size, "%s", v > 0 ? "inf" : "-inf");
+	if (kind == PA_SHOW_COUNT && v == floor(v))
+		n = snprintf(tmp, sizeof tmp, "%.0f", v);
+	else
+		n = snprintf(tmp, sizeof tmp, "%.2f", v);
+	if (n < 0 || (size_t)n >= sizeof tmp)
+		return (size_t)snprintf(buf, size, "%g", v); /* never: tmp holds any of them */
+	pa_c_locale(tmp);
+	for (k = 0; tmp[k]; k++)
+		if (tmp[k] >= '1' && tmp[k] <= '9')
+			nonzero = 1;
+	start = tmp[0] == '-' ? 1 : 0;
+	if (start && nonzero)
+		buf[o++] = '-'; /* no "-0" */
+	for (digits = 0; tmp[start + digits] >= '0' && tmp[start + digits] <= '9'; digits++)
+		;
+	for (k = 0; k < digits; k++) {
+		buf[o++] = tmp[start + k];
+		if (k + 1 < digits && (digits - k - 1) % 3 == 0)
+			buf[o++] = ',';
+	}
+	for (k = start + digits; tmp[k] && o + 2 < size; k++)
+		buf[o++] = tmp[k];
+	if (kind == PA_SHOW_PERCENT)
+		buf[o++] = '%';
+	buf[o] = '\0';
+	return o;
+}
+
+/* The columns a text is as wide as: UTF-8 continuation bytes take none. */
+static size_t pa_width(const char *s, size_t len)
+{
+	size_t i, w = 0;
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			w++;
+	return w;
 }
 
 static void pa_add_padded(luaL_Buffer *b, const char *s, size_t len, size_t width, int right)
 {
-	size_t pad = width > len ? width - len : 0;
+	size_t w = pa_width(s, len), pad = width > w ? width - w : 0;
 	if (!right)
 		luaL_addlstring(b, s, len);
 	while (pad-- > 0)
@@ -1209,70 +1988,170 @@ static void pa_add_padded(luaL_Buffer *b, const char *s, size_t len, size_t widt
 		luaL_addlstring(b, s, len);
 }
 
-/* an aligned table: date, status, then one column per series; no cell is cut */
-static int pa_frame_tostring(lua_State *L)
+/* What a row's status column says: "partial 5/7 days", a status that is not
+ * READY, or both (buf of at least 128 bytes). */
+static size_t pa_note(char *buf, size_t size, const pa_frame *f, int i)
+{
+	int n = 0;
+	buf[0] = '\0';
+	if (pa_is_partial(f, i))
+		n = snprintf(buf, size, "partial %d/%d days", (int)f->days[i],
+		             f->period == PA_WEEK ? 7 : pa_days_in_month(f->dates[i]));
+	if (n >= 0 && (size_t)n < size && !PA_FINAL(f->status[i]))
+		n += snprintf(buf + n, size - (size_t)n, "%s%s", n > 0 ? ", " : "", pa_status_names[f->status[i] - 1]);
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+/*
+ * frame:to_string([opts]) and tostring(frame): an aligned table, a row per
+ * date (week, month), a column per series, then a status column when a row
+ * shown is not READY or holds part of its period. No cell is ever cut. At
+ * most opts.max_rows rows (default 60: the first and last halves, "... N
+ * more rows" between) and opts.max_series series (default 12, then "... N
+ * more series"). Control bytes of a series name show as \ddd.
+ */
+static int pa_frame_to_string(lua_State *L)
 {
 	typedef struct {
-		const char *name;
-		size_t len, width;
-		int ratio;
-	} pa_col;
-	pa_frame *f = pa_check_frame(L, 1);
+		const char *name, *shown; /* name and how it shows, kept alive by NAMES and SHOWN */
+		size_t len, slen, width;
+		int kind;
+	} pa_tcol;
+	enum { F = 1, OPTS, NAMES, SHOWN, COLS };
+	pa_frame *f = pa_check_frame(L, F);
+	int max_rows, max_series, head, tail, nrows, ns, i, j, notes = 0;
+	size_t lwidth;
+	pa_tcol *col;
 	luaL_Buffer b;
-	int i, j;
-	size_t swidth = 10; /* the status column: as wide as its longest status */
-	pa_col *col;
-	char num[400];
+	char num[512], note[128];
+	const char *lhead = f->period == PA_DAY ? "date" : pa_period_names[f->period];
 
-	lua_settop(L, 1);
-	pa_push_names(L, f); /* 2: keeps the names col[] points to alive */
-	col = lua_newuserdata(L, sizeof *col * (size_t)(f->nseries ? f->nseries : 1)); /* 3 */
-	for (i = 0; i < f->ndates; i++)
-		if (f->status[i] != 0 && strlen(pa_status_names[f->status[i] - 1]) > swidth)
-			swidth = strlen(pa_status_names[f->status[i] - 1]);
-	for (j = 0; j < f->nseries; j++) {
-		const double *v = f->values + (size_t)j * (size_t)f->ndates;
-		lua_rawgeti(L, 2, j + 1);
+	pa_check_opts(L, OPTS, "to_string");
+	lua_settop(L, OPTS);
+	if (lua_isnil(L, OPTS)) {
+		max_rows = 60;
+		max_series = 12;
+	} else {
+		pa_rawfield(L, OPTS, "max_rows");
+		max_rows = pa_arg_count(L, -1, "to_string", "opts.max_rows", 60);
+		pa_rawfield(L, OPTS, "max_series");
+		max_series = pa_arg_count(L, -1, "to_string", "opts.max_series", 12);
+		lua_settop(L, OPTS);
+	}
+	if (f->ndates <= max_rows) {
+		head = f->ndates;
+		tail = 0;
+	} else {
+		head = max_rows / 2 + max_rows % 2;
+		tail = max_rows / 2;
+	}
+	nrows = head + tail;
+	ns = f->nseries < max_series ? f->nseries : max_series;
+
+	pa_push_names(L, f);                 /* NAMES */
+	lua_createtable(L, ns, 0);           /* SHOWN */
+	col = lua_newuserdata(L, sizeof *col * (size_t)(ns ? ns : 1)); /* COLS */
+	lwidth = f->period == PA_DAY ? 10 : f->period == PA_WEEK ? 8 : 7; /* as wide as a label */
+	if (strlen(lhead) > lwidth)
+		lwidth = strlen(lhead);
+	for (i = 0; i < nrows; i++) {
+		int r = i < head ? i : f->ndates - tail + (i - head);
+		size_t w = pa_label(num, sizeof num, f->period, f->dates[r]);
+		if (w > lwidth)
+			lwidth = w;
+		if (pa_note(note, sizeof note, f, r) > 0)
+			notes = 1;
+	}
+	for (j = 0; j < ns; j++) {
+		luaL_Buffer nb;
+		size_t k, base;
+		lua_rawgeti(L, NAMES, j + 1);
 		col[j].name = lua_tolstring(L, -1, &col[j].len);
 		lua_pop(L, 1);
-		col[j].width = col[j].len;
-		col[j].ratio = pa_is_ratio(col[j].name, col[j].len);
-		for (i = 0; i < f->ndates; i++) {
-			size_t w = pa_format(num, sizeof num, v[i], col[j].ratio);
+		luaL_buffinit(L, &nb);
+		for (k = 0; k < col[j].len; k++) {
+			unsigned char c = (unsigned char)col[j].name[k];
+			if (c < 32 || c == 127) {
+				char esc[8];
+				snprintf(esc, sizeof esc, "\\%u", (unsigned)c);
+				luaL_addstring(&nb, esc);
+			} else {
+				luaL_addchar(&nb, (char)c);
+			}
+		}
+		luaL_pushresult(&nb);
+		col[j].shown = lua_tolstring(L, -1, &col[j].slen);
+		lua_rawseti(L, SHOWN, j + 1); /* keeps it alive */
+		col[j].width = pa_width(col[j].shown, col[j].slen);
+		base = pa_base(col[j].name, col[j].len);
+		if (col[j].len >= 5 && memcmp(col[j].name + col[j].len - 5, "_RATE", 5) == 0)
+			col[j].kind = PA_SHOW_PERCENT;
+		else if (col[j].len - base == 20 && memcmp(col[j].name + base, "VIDEO_AVG_WATCH_TIME", 20) == 0)
+			col[j].kind = PA_SHOW_DECIMAL;
+		else
+			col[j].kind = PA_SHOW_COUNT;
+		for (i = 0; i < nrows; i++) {
+			int r = i < head ? i : f->ndates - tail + (i - head);
+			size_t w = pa_show(num, sizeof num, f->values[(size_t)j * (size_t)f->ndates + (size_t)r], col[j].kind);
 			if (w > col[j].width)
 				col[j].width = w;
 		}
 	}
+
 	/* only C strings go into the buffer: nothing else touches the stack */
 	luaL_buffinit(L, &b);
-	pa_add_padded(&b, "date", 4, 10, 0);
-	luaL_addstring(&b, "  ");
-	pa_add_padded(&b, "status", 6, swidth, 0);
-	for (j = 0; j < f->nseries; j++) {
+	pa_add_padded(&b, lhead, strlen(lhead), lwidth, 0);
+	for (j = 0; j < ns; j++) {
 		luaL_addstring(&b, "  ");
-		pa_add_padded(&b, col[j].name, col[j].len, col[j].width, 1);
+		pa_add_padded(&b, col[j].shown, col[j].slen, col[j].width, 1);
 	}
+	if (notes)
+		luaL_addstring(&b, "  status");
 	luaL_addchar(&b, '\n');
-	for (i = 0; i < f->ndates; i++) {
-		int y, m, d;
-		const char *st = f->status[i] ? pa_status_names[f->status[i] - 1] : "";
-		pa_civil_from_days(f->dates[i], &y, &m, &d);
-		snprintf(num, sizeof num, "%04d-%02d-%02d  ", y, m, d);
-		luaL_addstring(&b, num);
-		pa_add_padded(&b, st, strlen(st), swidth, 0);
-		for (j = 0; j < f->nseries; j++) {
-			size_t w = pa_format(num, sizeof num, f->values[(size_t)j * (size_t)f->ndates + (size_t)i], col[j].ratio);
+	for (i = 0; i < nrows; i++) {
+		int r = i < head ? i : f->ndates - tail + (i - head);
+		size_t w;
+		if (i == head && tail > 0) {
+			snprintf(num, sizeof num, "... %d more rows\n", f->ndates - nrows);
+			luaL_addstring(&b, num);
+		}
+		w = pa_label(num, sizeof num, f->period, f->dates[r]);
+		pa_add_padded(&b, num, w, lwidth, 0);
+		for (j = 0; j < ns; j++) {
+			w = pa_show(num, sizeof num, f->values[(size_t)j * (size_t)f->ndates + (size_t)r], col[j].kind);
 			luaL_addstring(&b, "  ");
 			pa_add_padded(&b, num, w, col[j].width, 1);
 		}
+		w = pa_note(note, sizeof note, f, r);
+		if (w > 0) {
+			luaL_addstring(&b, "  ");
+			luaL_addlstring(&b, note, w);
+		}
 		luaL_addchar(&b, '\n');
+	}
+	if (nrows < f->ndates && tail == 0) {
+		snprintf(num, sizeof num, "... %d more rows\n", f->ndates - nrows);
+		luaL_addstring(&b, num);
+	}
+	if (ns < f->nseries) {
+		snprintf(num, sizeof num, "... %d more series (f:metrics() names them all)\n", f->nseries - ns);
+		luaL_addstring(&b, num);
 	}
 	luaL_pushresult(&b);
 	return 1;
 }
 
+static int pa_frame_tostring(lua_State *L)
+{
+	lua_settop(L, 1);
+	return pa_frame_to_string(L);
+}
+
 static const luaL_Reg pa_frame_methods[] = {
 	{ "dates", pa_frame_dates },
+	{ "labels", pa_frame_labels },
+	{ "period", pa_frame_period },
+	{ "partial", pa_frame_partial },
 	{ "metrics", pa_frame_metrics },
 	{ "get", pa_frame_get },
 	{ "column", pa_frame_column },
@@ -1282,11 +2161,14 @@ static const luaL_Reg pa_frame_methods[] = {
 	{ "mean", pa_frame_mean },
 	{ "min", pa_frame_min },
 	{ "max", pa_frame_max },
+	{ "top", pa_frame_top },
 	{ "slice", pa_frame_slice },
 	{ "resample", pa_frame_resample },
 	{ "merge", pa_frame_merge },
 	{ "rows", pa_frame_rows },
 	{ "to_table", pa_frame_to_table },
+	{ "to_csv", pa_frame_to_csv },
+	{ "to_string", pa_frame_to_string },
 	{ NULL, NULL },
 };
 
@@ -1301,7 +2183,7 @@ static const luaL_Reg pa_frame_meta[] = {
 int pa_frame_bytes(lua_State *L)
 {
 	pa_frame *f = pa_check_frame(L, 1);
-	size_t n = sizeof *f + (size_t)f->ndates * (sizeof *f->dates + sizeof *f->status) +
+	size_t n = sizeof *f + (size_t)f->ndates * (sizeof *f->dates + sizeof *f->status + sizeof *f->days) +
 	           (size_t)f->ndates * (size_t)f->nseries * sizeof *f->values;
 	lua_pushinteger(L, (lua_Integer)n);
 	lua_pushinteger(L, (lua_Integer)f->ndates * f->nseries);

@@ -8,7 +8,8 @@
  * metric under a name, with a prefix), and the decoded value is also given
  * as the sources themselves, as a caller could. Each frame built is read
  * (dates, metrics, sum/mean/min/max of each metric, get, column, status,
- * rows, to_table, tostring), resampled by week and month, sliced, and merged
+ * rows, to_table, tostring, to_csv, to_string, labels, partial, top and
+ * derived rates), resampled by week and month, sliced, and merged
  * with itself and with the other frames of the same input; the frames these
  * make are read too (aggregates of their first few metrics only, to keep
  * the rate of inputs up).
@@ -43,6 +44,10 @@
 	"    if first then try(f.get, f, first, m) try(f.get, f, last, m) end\n" \
 	"  end\n" \
 	"  try(f.sum, f, 'NO_SUCH_METRIC') try(f.sum, f, 'SAVE_RATE') try(f.mean, f, 'VIDEO_AVG_WATCH_TIME')\n" \
+	"  try(f.to_csv, f) try(f.to_string, f, { max_rows = 6, max_series = 4 }) try(f.labels, f) try(f.partial, f)\n" \
+	"  try(f.top, f, 3) try(f.top, f, 3, metrics[1] or 'SAVE') try(f.top, f, 3, 'SAVE_RATE', { order = 'asc' })\n" \
+	"  try(f.top, f, math.huge, 'IMPRESSION', { by = 'key', ready_only = true })\n" \
+	"  try(f.get, f, first or '2026-01-01', 'SAVE_RATE') try(f.column, f, 'PIN_CLICK_RATE')\n" \
 	"  if first then try(f.status, f, first) end\n" \
 	"  if not deep then return end\n" \
 	"  for _, how in ipairs({ 'week', 'month' }) do\n" \

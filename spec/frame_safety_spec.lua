@@ -294,13 +294,15 @@ describe("MetricFrame input", function()
     for line in tostring(f):gmatch("[^\n]+") do lines[#lines + 1] = line end
     assert.equal(3, #lines)
     assert.truthy(has(lines[1], long))
-    -- SAVE_RATE sorts first: a rate of 1e300 in full, then the long column
-    assert.equal(1, lines[2]:find("2026-10-01  BEFORE_PIN_DATA_RETENTION_PERIOD  " .. string.format("%.4f", 1e300), 1,
-      true))
-    assert.truthy(lines[2]:find("%s12345$"))
-    assert.truthy(lines[3]:find("^2026%-10%-02  READY%s+%-%s+7$"))
-    assert.equal(#lines[1], #lines[2])
-    assert.equal(#lines[1], #lines[3])
+    -- SAVE_RATE sorts first: a rate of 1e300 in full (a percentage, every
+    -- digit and separator), then the long column, then the status last
+    local int, frac = string.format("%.2f", 1e300 * 100):match("^(%d+)(%.%d+)$")
+    local rate = int:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "") .. frac .. "%"
+    assert.equal(1, lines[2]:find("2026-10-01  " .. rate .. "  ", 1, true))
+    assert.truthy(lines[2]:find("%s12,345  BEFORE_PIN_DATA_RETENTION_PERIOD$"))
+    assert.truthy(lines[3]:find("^2026%-10%-02%s+%-%s+7$"))
+    assert.equal(#lines[1] - #"  status", #lines[3])
+    assert.equal(#lines[2] - #"  BEFORE_PIN_DATA_RETENTION_PERIOD", #lines[3])
   end)
 
   it("holds scratch memory so that a raise frees it: thousands of failing calls do not grow memory", function()

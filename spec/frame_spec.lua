@@ -120,9 +120,11 @@ describe("pa.frame", function()
       assert.equal(f:status(date), status)
     end
     assert.equal(50, n)
+    -- the days that are not READY are marked in a status column, the last
     local text = tostring(f)
-    assert.truthy(text:find("2026-10-20  PROCESSING", 1, true))
-    assert.truthy(text:find("^date%s+status%s+IMPRESSION"))
+    assert.truthy(text:find("\n2026%-10%-20 [^\n]*  PROCESSING\n"))
+    assert.truthy(text:find("\n2026%-10%-19 [^\n]*  ESTIMATE\n"))
+    assert.truthy(text:find("^date%s+IMPRESSION[^\n]*  status\n"))
   end)
 
   it("builds from many pins: one metric across pins, or every metric", function()

@@ -12,13 +12,29 @@
 --   f:dates(), f:metrics(), f:get(date, metric), f:column(metric) (pa.null where missing),
 --   f:sum/mean/min/max(metric [, { ready_only = true }]), f:slice(range),
 --   f:resample("week" | "month"), f:merge(other), f:rows(), f:to_table(),
---   f:status(date), f:not_ready(), #f, tostring(f)
+--   f:status(date), f:not_ready(), #f, tostring(f),
+--   f:top(n [, metric [, opts]]), f:to_csv([opts]), f:to_string([opts]),
+--   f:labels(), f:partial([date or label]), f:period()
 --
 -- A missing value is not zero. Rates (*_RATE) and VIDEO_AVG_WATCH_TIME are
 -- never summed or averaged plainly: sum, mean and resample recompute them from
 -- their parts (SAVE_RATE = SAVE / IMPRESSION, ...), which must be in the frame.
--- Days whose data_status is not READY are flagged (f:not_ready()) and left
--- out of aggregates with { ready_only = true }.
+-- A rate whose parts are in the frame can be asked for without being a
+-- series of it (f:sum("SAVE_RATE"), f:get(date, "701/SAVE_RATE"), f:top(5,
+-- "SAVE_RATE")). Days whose data_status is not READY are flagged
+-- (f:not_ready(), and in tostring) and left out of aggregates with
+-- { ready_only = true }.
+--
+-- f:top(n, metric) ranks what a user means by the frame: in a frame of every
+-- metric of every pin (or split), the pins by their total of the metric; in a
+-- frame of one pin, its dates by their value; f:top(n) ranks the series
+-- themselves (one metric across pins: the pins). A frame stays ordered by
+-- date: there is no f:sort; f:top(math.huge, metric) is the whole ranking.
+--
+-- resample gives a frame by week or month: its rows are keyed by their first
+-- day in the frame (f:dates()) and labelled "2026-W36" (ISO 8601 weeks) or
+-- "2026-09" (f:labels(); get, status and partial take a label too), and a row
+-- that holds fewer days than its period is partial (f:partial()).
 --
 -- What reaches core.frame is checked again there (read raw, once); this
 -- layer checks the options and keeps its own order of pins: table.sort is

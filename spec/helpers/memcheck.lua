@@ -97,7 +97,10 @@ local function hostile_frames()
   collectgarbage()
   collectgarbage()
   if revived then
-    for _, use in ipairs({ "dates", "to_table", "rows", "resample" }) do pcall(revived.f[use], revived.f, "week") end
+    for _, use in ipairs({ "dates", "to_table", "rows", "resample", "to_csv", "to_string", "labels", "partial" }) do
+      pcall(revived.f[use], revived.f, "week")
+    end
+    pcall(revived.f.top, revived.f, 3, "SAVE")
     pcall(tostring, revived.f)
     pcall(f.merge, f, revived.f)
   end
@@ -120,6 +123,26 @@ local function frames()
     pcall(f.sum, pa.frame { daily_metrics = { { date = "2026-10-01", metrics = { SAVE_RATE = 1 } } } }, "SAVE_RATE")
     pcall(pa.frame, { daily_metrics = { { date = "2026-02-30", metrics = {} } } })
     m:sum("1/SAVE_RATE")
+    -- the reporting methods: rankings, CSV, text, labels, derived rates
+    f:top(5, "IMPRESSION")
+    f:top(5, "SAVE_RATE", { order = "asc", ready_only = true })
+    f:top(5, "1/SAVE")
+    pa.frame(results, { metric = "SAVE" }):top(3)
+    pcall(f.top, f, 3, "NOPE")
+    pcall(f.top, f, -1, "SAVE")
+    f:to_csv()
+    w:to_csv { status = false }
+    f:to_string { max_rows = 4, max_series = 3 }
+    tostring(m)
+    w:labels()
+    w:partial()
+    m:partial(m:labels()[1])
+    pcall(w.get, w, "2026-W99", "1/SAVE")
+    pcall(w.merge, w, f)
+    pcall(w.resample, w, "month")
+    f:sum("2/SAVE_RATE")
+    pcall(f.sum, f, "2/OUTBOUND_CLICK_RATE")
+    f:column("3/SAVE_RATE")
   end
   hostile_frames()
 end
