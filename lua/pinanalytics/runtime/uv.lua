@@ -50,6 +50,29 @@ local function scheduler()
   return nil
 end
 
+-- How many of this module's loop callbacks are running (0: none, the code
+-- runs outside the loop, or in a callback of someone else's).
+local depth = 0
+
+local function in_callback(fn, ...)
+  depth = depth + 1
+  local ok, err = pcall(fn, ...)
+  depth = depth - 1
+  if not ok then error(err, 0) end
+end
+
+-- Ends a handle. luv 1.44 (Debian 12) crashes the process at exit when a
+-- handle was closed and its loop did not run afterwards (a script that
+-- closes its client after uv.run() returned, then ends). So a handle is
+-- closed only where the loop is known to run on: in Neovim, or from one of
+-- this module's callbacks; elsewhere it is stopped, and luv closes it when
+-- it is collected.
+local function release(handle)
+  handle:stop()
+  local vim = rawget(_G, "vim")
+  if depth > 0 or type(vim) == "table" then handle:close() end
+end
+
 ---------------------------------------------------------------- tasks
 
 local current -- the task being resumed, or nil
@@ -136,9 +159,11 @@ local function sleep(s)
   if s <= 0 then s = 0 end
   local timer = uv().new_timer()
   timer:start(math.ceil(s * 1000), 0, function()
-    M.stats.wakeups = M.stats.wakeups + 1
-    timer:close()
-    resume(task)
+    in_callback(function()
+      M.stats.wakeups = M.stats.wakeups + 1
+      timer:close()
+      resume(task)
+    end)
   end)
   suspend()
 end
@@ -176,8 +201,7 @@ function Driver:_sync()
     local p = self.polls[c.fd]
     if c.want == "remove" then
       if p then
-        p:stop()
-        p:close()
+        release(p)
         self.polls[c.fd] = nil
       end
     else
@@ -188,14 +212,14 @@ function Driver:_sync()
       local fd = c.fd
       p:start(c.want, function(err, events)
         local ev = err and "e" or (events or ""):gsub("[^rw]", "")
-        self:_action(fd, ev)
+        in_callback(self._action, self, fd, ev)
       end)
     end
   end
   if timeout_ms < 0 then
     self.timer:stop()
   else
-    self.timer:start(timeout_ms, 0, function() self:_action(nil, nil) end)
+    self.timer:start(timeout_ms, 0, function() in_callback(self._action, self, nil, nil) end)
   end
 end
 
@@ -240,8 +264,10 @@ function Driver:step(ms)
     if ms then
       self.step_timer = self.step_timer or uv().new_timer()
       self.step_timer:start(math.ceil(ms), 0, function()
-        M.stats.wakeups = M.stats.wakeups + 1
-        self:_wake_waiter()
+        in_callback(function()
+          M.stats.wakeups = M.stats.wakeups + 1
+          self:_wake_waiter()
+        end)
       end)
     end
     suspend()
@@ -270,16 +296,11 @@ function Driver:close()
   self:_wake_waiter("pinanalytics.error", "pinanalytics: the client was closed while a request waited on it")
   self.b:close()
   for fd, p in pairs(self.polls) do
-    p:stop()
-    p:close()
+    release(p)
     self.polls[fd] = nil
   end
-  self.timer:stop()
-  self.timer:close()
-  if self.step_timer then
-    self.step_timer:stop()
-    self.step_timer:close()
-  end
+  release(self.timer)
+  if self.step_timer then release(self.step_timer) end
   self.done = {}
 end
 
