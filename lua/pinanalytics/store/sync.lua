@@ -11,7 +11,7 @@
 --   days         how far back to hold, 1..90 (default 90): the days
 --                today-days .. yesterday (UTC, the client's clock). Today is
 --                never asked: its figures are partial.
---   chunk        pins per client:pins_analytics call (default 500): what one
+--   chunk        pins per client:pins_analytics call (default 250): what one
 --                call fetches is written in one transaction before the next
 --                call starts, so an interruption loses at most one chunk's
 --                requests and nothing written
@@ -61,7 +61,7 @@ local M = {}
 
 --- The API's limit: how far back a start_date may be.
 M.MAX_DAYS = 90
-M.DEFAULT_CHUNK = 500
+M.DEFAULT_CHUNK = 250
 local ROWS_A_STATEMENT = 100
 
 local fail = check.failer("pinanalytics.store")
@@ -178,71 +178,91 @@ end
 
 ---------------------------------------------------------------- writing
 
-local function metric_value(v)
-  if type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge then return v end
-  return nil -- absent, JSON null, or anything else: missing, not zero
+local fmt, floor, concat = string.format, math.floor, table.concat
+local EMPTY = {}
+
+-- A metric as a SQL literal: a finite number exactly (whole numbers below
+-- 2^53 as integers, others with 17 significant digits), else NULL (absent,
+-- JSON null, anything else: missing, not zero).
+local function num_lit(v)
+  if type(v) ~= "number" or v - v ~= 0 then return "NULL" end -- v - v is NaN for NaN and the infinities
+  if v == floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then return fmt("%d", v) end
+  return fmt("%.17g", v)
 end
 
--- A status as stored: the API's word when it is one (capitals and _).
+-- A status as stored: the API's word when it is one (capitals, digits, _),
+-- else UNKNOWN; nil when the day has none.
 local function status_of(v)
-  if type(v) == "string" and #v <= 64 and v:match("^[A-Z][A-Z0-9_]*$") then return v end
   if v == nil then return nil end
+  if type(v) == "string" and #v <= 64 and v:match("^[A-Z][A-Z0-9_]*$") then return v end
   return "UNKNOWN"
 end
 
--- Upserts day rows {key, day, status, values...} into tbl; returns the rows
--- changed. A final row is never replaced by a pending one.
-local function upsert_days(db, tbl, keycol, metrics, rows, fetched)
-  if #rows == 0 then return 0 end
+-- The dates first..last (day numbers) as a set of "YYYY-MM-DD" strings:
+-- a day of an answer is taken only when it is one of them (so each date
+-- written is one the sync asked for, in its canonical form).
+local function date_set(first, last)
+  local set = {}
+  for n = first, last do set[dates.format(n)] = true end
+  return set
+end
+
+-- Appends to `out` the SQL tuples "(key, 'day', 'STATUS', fetched, v1, ...)"
+-- of one answer ({all = {daily_metrics}} or {daily_metrics}) for the days
+-- of `wanted`; returns how many of them are pending. Each date once, in
+-- order.
+local function day_tuples(out, key, answer, wanted, metrics, fetched)
+  local group = type(answer) == "table" and (answer.all or answer) or nil
+  local daily = type(group) == "table" and group.daily_metrics
+  if type(daily) ~= "table" then return 0 end
+  local npending, seen, first, sorted, prev = 0, {}, #out + 1, true, nil
+  local head = fmt("(%d, '", key)
+  local nm = #metrics
+  for i = 1, #daily do
+    local d = daily[i]
+    local date = type(d) == "table" and d.date
+    if date and wanted[date] and not seen[date] then
+      seen[date] = true
+      if prev and date < prev then sorted = false end
+      prev = date
+      local m = d.metrics
+      if type(m) ~= "table" then m = EMPTY end
+      local status = status_of(d.data_status)
+      if pending(status) then npending = npending + 1 end
+      local parts = { head .. date .. "'", status and ("'" .. status .. "'") or "NULL", fetched }
+      for j = 1, nm do parts[3 + j] = num_lit(m[metrics[j]]) end
+      out[#out + 1] = concat(parts, ", ") .. ")"
+    end
+  end
+  if not sorted then
+    local part = {}
+    for i = first, #out do part[#part + 1] = out[i] end
+    table.sort(part)
+    for i = 1, #part do out[first + i - 1] = part[i] end
+  end
+  return npending
+end
+
+-- Upserts the day tuples into tbl; returns the rows changed. A final row
+-- is never replaced by a pending one.
+local function upsert_days(db, tbl, keycol, metrics, tuples)
+  if #tuples == 0 then return 0 end
   local cols, sets = {}, {}
   for i, m in ipairs(metrics) do
     cols[i] = m:lower()
     sets[i] = cols[i] .. " = excluded." .. cols[i]
   end
-  local head = "INSERT INTO " .. tbl .. " (" .. keycol .. ", day, status, fetched, " .. table.concat(cols, ", ") ..
+  local head = "INSERT INTO " .. tbl .. " (" .. keycol .. ", day, status, fetched, " .. concat(cols, ", ") ..
     ") VALUES "
   local tail = " ON CONFLICT (" .. keycol .. ", day) DO UPDATE SET status = excluded.status, fetched = " ..
-    "excluded.fetched, " .. table.concat(sets, ", ") .. " WHERE " .. tbl .. ".status IS NULL OR " .. tbl ..
-    ".status NOT IN ('READY') OR excluded.status = 'READY'"
-  local lit = function(v) return db:lit(v) end
-  local fetched_lit = lit(fetched)
+    "excluded.fetched, " .. concat(sets, ", ") .. " WHERE " .. tbl .. ".status IS NULL OR " .. tbl ..
+    ".status <> 'READY' OR excluded.status = 'READY'"
   local changed = 0
-  for first = 1, #rows, ROWS_A_STATEMENT do
-    local values = {}
-    for i = first, math.min(first + ROWS_A_STATEMENT - 1, #rows) do
-      local r = rows[i]
-      local parts = { r[1], lit(r[2]), lit(r[3]), fetched_lit }
-      for j = 1, #metrics do parts[4 + j] = lit(r[3 + j]) end
-      values[#values + 1] = "(" .. table.concat(parts, ", ") .. ")"
-    end
-    changed = changed + db:exec(head .. table.concat(values, ", ") .. tail)
+  for first = 1, #tuples, ROWS_A_STATEMENT do
+    local last = math.min(first + ROWS_A_STATEMENT - 1, #tuples)
+    changed = changed + db:exec(head .. concat(tuples, ", ", first, last) .. tail)
   end
   return changed
-end
-
--- The day rows of one answer ({all = {daily_metrics}} or {daily_metrics})
--- for the days first..last: rows, and how many are pending.
-local function rows_of(key, answer, first, last, metrics)
-  local group = type(answer) == "table" and (answer.all or answer) or nil
-  local daily = type(group) == "table" and group.daily_metrics
-  local rows, npending = {}, 0
-  if type(daily) ~= "table" then return rows, 0 end
-  local seen = {}
-  for i = 1, #daily do
-    local d = daily[i]
-    local n = type(d) == "table" and dates.parse(d.date)
-    if n and n >= first and n <= last and not seen[n] then
-      seen[n] = true
-      local m = type(d.metrics) == "table" and d.metrics or {}
-      local status = status_of(d.data_status)
-      local row = { key, dates.format(n), status }
-      for j, name in ipairs(metrics) do row[3 + j] = metric_value(m[name]) end
-      rows[#rows + 1] = row
-      if pending(status) then npending = npending + 1 end
-    end
-  end
-  table.sort(rows, function(a, b) return a[2] < b[2] end)
-  return rows, npending
 end
 
 ---------------------------------------------------------------- the sync
@@ -312,10 +332,11 @@ local function the_sync(store, client, ids, days, chunk, with_account, on_progre
         end
         break
       end
-      local rows, npending = rows_of(account_key, answer, run[1], run[2], schema.ACCOUNT_METRICS)
-      local fetched = store:_now()
+      local tuples = {}
+      local npending = day_tuples(tuples, account_key, answer, date_set(run[1], run[2]), schema.ACCOUNT_METRICS,
+        fmt("%d", store:_now()))
       res.days_written = res.days_written + db:transaction(upsert_days, db, "account_days", "account_key",
-        schema.ACCOUNT_METRICS, rows, fetched)
+        schema.ACCOUNT_METRICS, tuples)
       res.days_not_ready = res.days_not_ready + npending
     end
   end
@@ -371,23 +392,24 @@ local function the_sync(store, client, ids, days, chunk, with_account, on_progre
       for i = first, math.min(first + chunk - 1, #g.ids) do part[#part + 1] = g.ids[i] end
       local results, errs, info = client:pins_analytics(part, { start_date = dates.format(g.first),
         end_date = dates.format(g.last), metric_types = schema.PIN_METRICS })
-      local rows, npending = {}, 0
+      -- rows in the order of their keys, then days: concurrent writers to
+      -- PostgreSQL take their row locks in one order (no deadlock)
+      local got = {}
       for _, id in ipairs(part) do
-        if results[id] ~= nil then
-          local r, np = rows_of(keys[id], results[id], g.first, g.last, schema.PIN_METRICS)
-          for _, row in ipairs(r) do rows[#rows + 1] = row end
-          npending = npending + np
-        end
+        if results[id] ~= nil then got[#got + 1] = id end
       end
+      table.sort(got, function(a, b) return keys[a] < keys[b] end)
+      local tuples, npending, wanted, fetched = {}, 0, date_set(g.first, g.last), fmt("%d", store:_now())
+      for _, id in ipairs(got) do
+        npending = npending + day_tuples(tuples, keys[id], results[id], wanted, schema.PIN_METRICS, fetched)
+      end
+      results = nil -- luacheck: ignore (the answers can go while the rows are written)
       for id, e in pairs(errs) do res.errors[id] = e end
-      local fetched = store:_now()
       local stamp = store:_stamp()
       local changed = db:transaction(function()
-        local n = upsert_days(db, "pin_days", "pin_key", schema.PIN_METRICS, rows, fetched)
+        local n = upsert_days(db, "pin_days", "pin_key", schema.PIN_METRICS, tuples)
         local written = {}
-        for _, id in ipairs(part) do
-          if results[id] ~= nil then written[#written + 1] = keys[id] end
-        end
+        for _, id in ipairs(got) do written[#written + 1] = keys[id] end
         if #written > 0 then
           db:exec("UPDATE pins SET last_synced = " .. db:lit(stamp) .. " WHERE pin_key IN (" ..
             table.concat(written, ", ") .. ")")
