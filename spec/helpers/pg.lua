@@ -50,8 +50,9 @@ function M.start()
       tostring(why):match("^[^\n]*")
   end
   local root = capture("id -u"):match("^%d+") == "0"
-  -- from a directory the server's user may enter (a checkout under /root is not one)
-  local as = "cd /tmp && "
+  -- from a directory the server's user may enter (a checkout under /root is
+  -- not one), without a sanitizer runtime preloaded for the specs (make test-asan)
+  local as = "cd /tmp && env -u LD_PRELOAD -u ASAN_OPTIONS -u UBSAN_OPTIONS "
   if root then
     if exists("/usr/sbin/runuser") or exists("/sbin/runuser") then
       as = as .. "runuser -u nobody -- "

@@ -71,10 +71,8 @@ local function is_pin_id(v)
   return type(v) == "string" and v:match("^%d+$") ~= nil and #v <= 40
 end
 
-local function pending(status)
-  return status == "PROCESSING" or status == "ESTIMATE" or status == "UNKNOWN"
-end
-M.pending = pending
+-- the statuses a sync asks for again (pinanalytics.store.PENDING_STATUSES)
+local pending = require("pinanalytics.store").is_pending
 
 local SYNC_OPTIONS = { pins = true, account = true, days = true, chunk = true, on_progress = true }
 
