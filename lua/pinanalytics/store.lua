@@ -25,6 +25,10 @@
 --   held; metrics: an array of metric names (default: every metric of the
 --   table). The frame has the days held in the range (a day never synced is
 --   absent, not zero), each with its data_status (f:not_ready()).
+-- store:analytics(what, range [, metrics] [, opts]) -> the days held shaped
+--   as the API's answers ({ all = { daily_metrics, summary_metrics } }, or
+--   results by pin id for an array): code written for client answers (pa.report,
+--   a --from-store option) reads the store unchanged
 -- store:pins([opts]) -> array of pin ids held (sorted)
 -- store:coverage(pin_id | "account" [, opts]) -> { days, first, last, ready,
 --   not_ready = {dates}, pending = {dates}, missing = {dates} }
@@ -78,9 +82,12 @@ end
 
 --- Runs fn(...) and turns a store error into nil, err; anything else (a
 -- programmer error, a bug) propagates.
+local unpack = table.unpack or unpack -- luacheck: ignore (Lua 5.1)
+local function pack(...) return { n = select("#", ...), ... } end
+
 function M.guard(fn, ...)
-  local res = { pcall(fn, ...) }
-  if res[1] then return (table.unpack or unpack)(res, 2, table.maxn and table.maxn(res) or #res) end
+  local res = pack(pcall(fn, ...))
+  if res[1] then return unpack(res, 2, res.n) end
   local err = res[2]
   if errors.is(err) and err.kind == "store" then return nil, err end
   error(err, 0)
@@ -310,16 +317,15 @@ local function day_rows(self, tbl, keycol, keys, metrics, range)
   return by
 end
 
---- A MetricFrame over the days held (see the top of this file).
-function Store:frame(what, range, metrics, opts)
-  local fn = "frame"
-  if opts == nil and type(metrics) == "table" and metrics[1] == nil and next(metrics) ~= nil then
-    metrics, opts = nil, metrics -- frame(what, range, opts)
+-- The days held for what (frame and analytics share it): returns
+-- "account", daily | "pins", {id -> daily}, single (what was one pin id).
+local function read_days(self, fn, what, range, metrics, opts)
+  if opts == nil and type(metrics) == "table" and metrics[1] == nil then
+    metrics, opts = nil, metrics -- (what, range, opts)
   end
   opts = opts_of(fn, opts, { account = true })
   local t = targets(fn, what)
   range = check_range(self, fn, range)
-  local frame = require "pinanalytics.frame"
   if t == "account" then
     metrics = check_metrics(fn, metrics, schema.ACCOUNT_METRICS, "the account")
   else
@@ -330,7 +336,7 @@ function Store:frame(what, range, metrics, opts)
     if t == "account" then
       local daily = {}
       if acc then daily = day_rows(self, "account_days", "account_key", { acc.key }, metrics, range)[acc.key] or {} end
-      return frame.frame({ daily_metrics = daily })
+      return "account", daily, true, metrics
     end
     local keys = acc and self:_pin_keys(acc.key, t) or {}
     local list = {}
@@ -338,15 +344,56 @@ function Store:frame(what, range, metrics, opts)
       if keys[id] then list[#list + 1] = keys[id] end
     end
     local by = #list > 0 and day_rows(self, "pin_days", "pin_key", list, metrics, range) or {}
-    if #t == 1 and type(what) == "string" then
-      return frame.frame({ daily_metrics = keys[what] and by[keys[what]] or {} })
-    end
-    local results = {}
-    for _, id in ipairs(t) do
-      results[id] = { daily_metrics = keys[id] and by[keys[id]] or {} }
-    end
-    return frame.frame(results)
+    local out = {}
+    for _, id in ipairs(t) do out[id] = keys[id] and by[keys[id]] or {} end
+    return "pins", out, type(what) == "string", metrics
   end)
+end
+
+--- A MetricFrame over the days held (see the top of this file).
+function Store:frame(what, range, metrics, opts)
+  local kind, days, single = read_days(self, "frame", what, range, metrics, opts)
+  if kind == nil then return nil, days end
+  local frame = require "pinanalytics.frame"
+  if kind == "account" then return frame.frame({ daily_metrics = days }) end
+  if single then return frame.frame({ daily_metrics = days[what] }) end
+  local results = {}
+  for id, daily in pairs(days) do results[id] = { daily_metrics = daily } end
+  return frame.frame(results)
+end
+
+-- An answer's {daily_metrics, summary_metrics}: the summary as the API
+-- gives it for the range, counts summed and rates recomputed from their
+-- parts (by the MetricFrame); a metric whose parts are not all there is
+-- left out of the summary.
+local function answer_of(daily, metrics)
+  local f = require("pinanalytics.frame").frame({ daily_metrics = daily })
+  local summary = {}
+  if #daily > 0 then
+    for _, m in ipairs(metrics) do
+      local ok, v = pcall(f.sum, f, m)
+      if ok and type(v) == "number" then summary[m] = v end
+    end
+  end
+  return { daily_metrics = daily, summary_metrics = summary }
+end
+
+--- The days held as the API's answers, so that code written for the API
+-- reads the store unchanged (pa.report, pa.frame, a command-line tool's
+-- --from-store): same arguments as store:frame. Returns, for "account",
+-- { all = { daily_metrics, summary_metrics } } as client:user_account_analytics
+-- does; for a pin id, the same as client:pin_analytics does; for an array
+-- of pin ids, results keyed by pin id as client:pins_analytics does (every
+-- pin asked for, with no days when none are held). summary_metrics covers
+-- the days held in the range.
+function Store:analytics(what, range, metrics, opts)
+  local kind, days, single, names = read_days(self, "analytics", what, range, metrics, opts)
+  if kind == nil then return nil, days end
+  if kind == "account" then return { all = answer_of(days, names) } end
+  if single then return { all = answer_of(days[what], names) } end
+  local results = {}
+  for id, daily in pairs(days) do results[id] = { all = answer_of(daily, names) } end
+  return results
 end
 
 --- Which days are held for a pin or the account (see the top of this file).

@@ -333,6 +333,31 @@ function S.contract(open, B)
     assert.has_error(function() st:frame(pins[1], "last_year") end)
     -- a pin never synced: an empty frame
     assert.equal(0, #st:frame("123"))
+
+    -- the same days as the API's answers: the summary is what the API gives for the range
+    local api = assert(c:pin_analytics(pins[1], { start_date = r.start_date, end_date = r.end_date,
+      metric_types = pa.store.PIN_METRICS }))
+    local held = st:analytics(pins[1], r)
+    assert.equal(4, #held.all.daily_metrics)
+    for i, d in ipairs(api.all.daily_metrics) do
+      local h = held.all.daily_metrics[i]
+      assert.same({ d.date, d.data_status }, { h.date, h.data_status })
+      for _, m in ipairs(pa.store.PIN_METRICS) do assert(close_enough(d.metrics[m], h.metrics[m]), m) end
+    end
+    for _, m in ipairs(pa.store.PIN_METRICS) do
+      assert(close_enough(api.all.summary_metrics[m], held.all.summary_metrics[m]), "summary " .. m)
+    end
+    local many = st:analytics({ pins[1], pins[2], "123" }, r, { "IMPRESSION", "SAVE", "SAVE_RATE" })
+    assert.same({ "123", pins[1], pins[2] }, (function()
+      local k = {}
+      for id in pairs(many) do k[#k + 1] = id end
+      table.sort(k)
+      return k
+    end)())
+    assert.equal(held.all.summary_metrics.SAVE, many[pins[1]].all.summary_metrics.SAVE)
+    assert.same({}, many["123"].all.daily_metrics)
+    local acc = st:analytics("account", r, { "IMPRESSION" })
+    assert.same({}, acc.all.daily_metrics) -- the account's figures were not synced
     c:close()
     st:close()
   end)

@@ -18,6 +18,8 @@ local Db = {}
 Db.__index = Db
 
 local fmt = string.format
+local unpack = table.unpack or unpack -- luacheck: ignore (Lua 5.1)
+local function pack(...) return { n = select("#", ...), ... } end
 local floor = math.floor
 local mtype = math.type
 
@@ -120,14 +122,19 @@ function Db:transaction(fn, ...)
   if self.in_tx then return fn(...) end
   self:exec(self.dialect == "sqlite" and "BEGIN IMMEDIATE" or "BEGIN")
   self.in_tx = true
-  local res = { pcall(fn, ...) }
+  local res = pack(pcall(fn, ...))
   self.in_tx = false
   if not res[1] then
     pcall(self.con.execute, self.con, "ROLLBACK")
     error(res[2], 0)
   end
-  self:exec("COMMIT")
-  return (table.unpack or unpack)(res, 2, table.maxn and table.maxn(res) or #res)
+  local ok, err = pcall(self.exec, self, "COMMIT")
+  if not ok then
+    -- a COMMIT that failed may leave the transaction open (SQLite): end it
+    pcall(self.con.execute, self.con, "ROLLBACK")
+    error(err, 0)
+  end
+  return unpack(res, 2, res.n)
 end
 
 function Db:close()
