@@ -339,10 +339,10 @@ function S.contract(open, B)
       metric_types = pa.store.PIN_METRICS }))
     local held = st:analytics(pins[1], r)
     assert.equal(4, #held.all.daily_metrics)
-    for i, d in ipairs(api.all.daily_metrics) do
+    for i, day_api in ipairs(api.all.daily_metrics) do
       local h = held.all.daily_metrics[i]
-      assert.same({ d.date, d.data_status }, { h.date, h.data_status })
-      for _, m in ipairs(pa.store.PIN_METRICS) do assert(close_enough(d.metrics[m], h.metrics[m]), m) end
+      assert.same({ day_api.date, day_api.data_status }, { h.date, h.data_status })
+      for _, m in ipairs(pa.store.PIN_METRICS) do assert(close_enough(day_api.metrics[m], h.metrics[m]), m) end
     end
     for _, m in ipairs(pa.store.PIN_METRICS) do
       assert(close_enough(api.all.summary_metrics[m], held.all.summary_metrics[m]), "summary " .. m)
