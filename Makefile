@@ -21,14 +21,19 @@ HDRS       := $(wildcard csrc/*.h)
 OBJS       := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SRCS))
 
 # Debian packages: what each target needs (command or file that proves it).
+# The store (pa.store) uses LuaSQL: its SQLite driver for a file; its
+# PostgreSQL driver and a server for the PostgreSQL spec (test only).
+DEB_STORE  := lua-sql-sqlite3:/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/sqlite3.so
 DEB_BUILD  := lua5.4:/usr/bin/lua5.4 liblua5.4-dev:/usr/include/lua5.4/lua.h \
               libcurl4-openssl-dev:/usr/bin/curl-config pkg-config:/usr/bin/pkg-config \
               gcc:/usr/bin/gcc lua-cjson:/usr/lib/x86_64-linux-gnu/lua/5.4/cjson.so \
               nginx:/usr/sbin/nginx libnginx-mod-http-lua:/usr/lib/nginx/modules/ngx_http_lua_module.so
 DEB_TEST   := $(DEB_BUILD) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
               libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h luarocks:/usr/bin/luarocks \
-              valgrind:/usr/bin/valgrind
-DEB_BENCH  := $(DEB_BUILD) lua-socket:/usr/share/lua/5.4/socket.lua lua-dkjson:/usr/share/lua/5.4/dkjson.lua \
+              valgrind:/usr/bin/valgrind $(DEB_STORE) \
+              lua-sql-postgres:/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/postgres.so \
+              postgresql:/usr/lib/postgresql/15/bin/initdb
+DEB_BENCH  := $(DEB_BUILD) $(DEB_STORE) lua-socket:/usr/share/lua/5.4/socket.lua lua-dkjson:/usr/share/lua/5.4/dkjson.lua \
               python3:/usr/bin/python3
 
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;

@@ -151,6 +151,7 @@ local function run_jobs(ctx, jobs, run)
         job.sent_at = now
         job.first_sent_at = job.first_sent_at or now
         batch:add(id, "GET", job.target, nil, nil, job.shape)
+        run.sent = run.sent + 1
         inflight[id] = job
         nflight = nflight + 1
       end
@@ -194,7 +195,8 @@ end
 -- category's bucket, retried by the policy; a quota error stops adding
 -- requests: what is in flight finishes, every job not started gets the
 -- quota error. Returns the run (fields: stopped = quota err or nil,
--- dropped = answers on the Batch that were not this run's, never used).
+-- dropped = answers on the Batch that were not this run's, never used,
+-- sent = requests put on the Batch, retries included).
 -- ctx: { batch = core Batch (or a runtime's batch), buckets = fn, policy = {...},
 --        secrets = {...}, refresh = fn() -> ok, err (or nil), on_job_done = fn(job, ok),
 --        sleep = fn(seconds) (the runtime's; core.sleep when absent) }
@@ -209,7 +211,7 @@ function M.run(ctx, jobs)
       "(a run cannot start from a callback of another)", 0)
   end
   running[batch] = true
-  local run = { stopped = nil, dropped = 0 }
+  local run = { stopped = nil, dropped = 0, sent = 0 }
   local ok, err = runtime.pcall(run_jobs, ctx, jobs, run)
   running[batch] = nil
   if not ok then

@@ -27,6 +27,7 @@ M.KINDS = {
   invalid_response = "the JSON does not have the documented shape, or the answer is not readable HTTP",
   quota = "a rate limit or quota resets later than max_wait allows to wait",
   api = "the API answered success = false (OneUp)",
+  store = "the local store's database failed (pinanalytics.store): locked, unreachable, full, too new",
 }
 
 local Error = {}

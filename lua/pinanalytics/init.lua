@@ -41,4 +41,16 @@ function M.async(fn, on_done)
   return require("pinanalytics.runtime.uv").async(fn, on_done)
 end
 
+--- The local store: history beyond 90 days, synced incrementally
+-- (pinanalytics.store). Loaded on first use: pa.store.open("analytics.db").
+setmetatable(M, {
+  __index = function(t, k)
+    if k == "store" then
+      local store = require "pinanalytics.store"
+      rawset(t, "store", store)
+      return store
+    end
+  end,
+})
+
 return M

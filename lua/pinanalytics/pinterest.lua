@@ -497,6 +497,7 @@ function M.new(opts)
     clock = opts.clock,
     secrets = {},
     multi_refused = nil, -- unknown until GET /pins/analytics answers
+    sent = 0, -- HTTP requests sent (client:request_count())
     session_opts = {
       base_url = base, user_agent = ua, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
       max_body = opts.max_body, tls_verify = opts.tls_verify, ca_file = opts.ca_file,
@@ -539,6 +540,13 @@ function Client:close()
 end
 Client.__close = Client.close
 
+--- The number of HTTP requests this client has sent since it was made:
+-- every try (retries included), token refreshes, pages of lists, and the
+-- requests of bulk runs (pinanalytics.store reports a sync's requests with it).
+function Client:request_count()
+  return self.sent
+end
+
 function Client:_now()
   return self.clock and self.clock() or os.time()
 end
@@ -557,6 +565,7 @@ function Client:refresh()
     self.oauth_session = self.rt.session(so)
   end
   local body = "grant_type=refresh_token&refresh_token=" .. http.escape(o.refresh_token)
+  self.sent = self.sent + 1
   local ok, res, meta = http.perform(self.oauth_session, "/oauth/token", {
     method = "POST", body = body, secrets = self.secrets, endpoint = "POST /oauth/token",
     headers = { "Content-Type: application/x-www-form-urlencoded" }, shape = "oauth_token",
@@ -663,6 +672,7 @@ function Client:_get(path, query, endpoint, category, shape)
     self:_pace(category or CATEGORY_ANALYTICS)
     first_try = first_try or core.now()
     local body, meta
+    self.sent = self.sent + 1
     ok, body, meta = http.perform(self.session, target, opts)
     if ok then return true, body, meta end
     if body.kind == "auth" and self.oauth and not refreshed then
@@ -724,7 +734,9 @@ function Client:_run(fn, jobs, total)
       if not pok then progress_errors[#progress_errors + 1] = tostring(perr) end
     end
   end
-  return bulk_engine.run(ctx, jobs), progress_errors
+  local run = bulk_engine.run(ctx, jobs)
+  self.sent = self.sent + run.sent
+  return run, progress_errors
 end
 
 local function shape_error(self, meta, path, where, why, body)

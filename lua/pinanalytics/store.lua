@@ -1,0 +1,470 @@
+--- pinanalytics.store: a local history of Pinterest (and OneUp) analytics,
+-- kept beyond the API's 90 days and synced incrementally.
+--
+--   local store = pa.store.open("analytics.db")           -- SQLite (a file)
+--   local store = pa.store.open("postgresql://user@host/db") -- PostgreSQL, shared
+--   local res, err = store:sync(client, { pins = "all", account = true, days = 90 })
+--   local f = store:frame("813744226420795884", pa.dates.range("2025-01-01", "2025-12-31"))
+--   local f = store:frame("account", nil, { "IMPRESSION", "SAVE" })  -- everything held
+--
+-- pa.store.open(target [, opts]) -> store | nil, err
+--   target: a file path (SQLite; created when missing; ":memory:" for a
+--   private in-memory store), or "postgresql://..." / "postgres://..." (a
+--   libpq URI: user, password, host, port, database, ?options). The schema
+--   is created, or migrated forward, on open (see pinanalytics.store.schema).
+--   opts: busy_timeout (ms a SQLite writer waits for another, default
+--   30000), wal (SQLite write-ahead log, default true), clock (a function
+--   returning seconds since the epoch, like os.time: the store's time for
+--   the "fetched" and "synced" stamps and for range presets).
+--
+-- store:sync(client, opts) -> result [, err]      (see pinanalytics.store.sync)
+-- store:frame(what, range [, metrics] [, opts]) -> MetricFrame | nil, err
+--   what: a pin id, "account", or an array of pin ids (series named
+--   "<pin id>/<METRIC>", as pa.frame(results) names them); range: a
+--   pa.dates range, a preset name ("last_30_days", ...) or nil for every day
+--   held; metrics: an array of metric names (default: every metric of the
+--   table). The frame has the days held in the range (a day never synced is
+--   absent, not zero), each with its data_status (f:not_ready()).
+-- store:analytics(what, range [, metrics] [, opts]) -> the days held shaped
+--   as the API's answers ({ all = { daily_metrics, summary_metrics } }, or
+--   results by pin id for an array): code written for client answers (pa.report,
+--   a --from-store option) reads the store unchanged
+-- store:pins([opts]) -> array of pin ids held (sorted)
+-- store:coverage(pin_id | "account" [, opts]) -> { days, first, last, ready,
+--   not_ready = {dates}, pending = {dates}, missing = {dates} }
+--   days: days held; ready: how many are READY; not_ready: the dates held
+--   whose status is not READY; pending: those of them a sync asks for again
+--   (PROCESSING, ESTIMATE, UNKNOWN); missing: the dates between first and
+--   last that are not held.
+-- store:accounts() -> array of { account_id, username, account_type,
+--   business_name, first_synced, last_synced, pins }
+-- store:snapshot_oneup(oneup_client, params) -> info | nil, err
+-- store:oneup(network_id [, opts]) -> snapshot | nil
+-- store:oneup_snapshots([network_id]) -> array of { network_id, period, timezone, taken, fetched }
+-- store:close()
+--
+-- Reading methods take opts.account (the account's id or username) and
+-- need it when the store holds more than one account: they raise otherwise,
+-- naming the accounts held. Programmer errors (bad arguments) raise; a
+-- failing database returns nil, err with err.kind == "store".
+local check = require "pinanalytics.check"
+local dates = require "pinanalytics.dates"
+local db_mod = require "pinanalytics.store.db"
+local errors = require "pinanalytics.errors"
+local schema = require "pinanalytics.store.schema"
+
+local M = {}
+
+M.SCHEMA_VERSION = schema.LATEST
+M.PIN_METRICS = schema.PIN_METRICS
+M.ACCOUNT_METRICS = schema.ACCOUNT_METRICS
+--- Statuses whose figures may still change: a sync asks for these days
+-- again. Every other status is final: READY, and the BEFORE_* statuses
+-- (the pin or the account did not exist yet, the data is past retention),
+-- which describe a past that does not change.
+M.PENDING_STATUSES = { "PROCESSING", "ESTIMATE", "UNKNOWN" }
+
+local fail = check.failer("pinanalytics.store")
+local show = check.show
+
+local Store = {}
+Store.__index = Store
+Store.__name = "pinanalytics.Store"
+M.Store = Store
+
+local PENDING = {}
+for _, s in ipairs(M.PENDING_STATUSES) do PENDING[s] = true end
+M.is_pending = function(status) return status ~= nil and PENDING[status] == true end
+
+function Store:__tostring()
+  return "pinanalytics.store (" .. self.db.dialect .. ": " .. self.db.where .. ")"
+end
+
+--- Runs fn(...) and turns a store error into nil, err; anything else (a
+-- programmer error, a bug) propagates.
+local unpack = table.unpack or unpack -- luacheck: ignore (Lua 5.1)
+local function pack(...) return { n = select("#", ...), ... } end
+
+function M.guard(fn, ...)
+  local res = pack(pcall(fn, ...))
+  if res[1] then return unpack(res, 2, res.n) end
+  local err = res[2]
+  if errors.is(err) and err.kind == "store" then return nil, err end
+  error(err, 0)
+end
+
+function Store:_now()
+  return self.clock and self.clock() or os.time()
+end
+
+--- An ISO 8601 UTC timestamp of the store's clock.
+function Store:_stamp()
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", self:_now())
+end
+
+local OPEN_OPTIONS = { busy_timeout = "number", wal = "boolean", clock = "function", schema_version = "number" }
+
+--- Opens a store (see the top of this file). opts.schema_version migrates
+-- only up to that version (for tests of the migration).
+function M.open(target, opts)
+  local fn = "open"
+  if type(target) ~= "string" or target == "" then
+    fail(fn, "target must be a file path or a postgresql:// URI, got %s", show(target))
+  end
+  if target:find("\0", 1, true) then fail(fn, "target must not contain a NUL byte") end
+  if opts == nil then opts = {} end
+  check.options(fail, fn, opts, OPEN_OPTIONS)
+  if opts.busy_timeout and (opts.busy_timeout ~= math.floor(opts.busy_timeout) or opts.busy_timeout < 0) then
+    fail(fn, "option busy_timeout must be a whole number of milliseconds >= 0, got %s", show(opts.busy_timeout))
+  end
+  local sv = opts.schema_version
+  if sv ~= nil and (sv ~= math.floor(sv) or sv < 1 or sv > schema.LATEST) then
+    fail(fn, "option schema_version must be a whole number 1..%d, got %s", schema.LATEST, show(sv))
+  end
+  if target:match("^%a[%w+.-]*://") and not target:match("^postgres") then
+    fail(fn, "target %s: only postgresql:// (or postgres://) URIs are known; a SQLite store is a file path",
+      show(target:match("^%a[%w+.-]*://")))
+  end
+  return M.guard(function()
+    local db = db_mod.open(target, opts)
+    local self = setmetatable({ db = db, clock = opts.clock }, Store)
+    local ok, err = pcall(function()
+      local from, to = schema.migrate(db, sv, self:_stamp())
+      self.migrated_from, self.schema_version = from, to
+    end)
+    if not ok then
+      db:close()
+      error(err, 0)
+    end
+    self.dialect = db.dialect
+    self.target = db.where
+    return self
+  end)
+end
+
+--- Closes the connection. Idempotent.
+function Store:close()
+  if self.db then self.db:close() end
+  self.closed = true
+end
+Store.__close = Store.close
+Store.__gc = function(self) if not self.closed and self.db then pcall(self.db.close, self.db) end end
+
+---------------------------------------------------------------- accounts
+
+-- The accounts held: array of rows {key, id, username}.
+function Store:_accounts()
+  local out = {}
+  for _, r in ipairs(self.db:rows("SELECT account_key, account_id, username FROM accounts ORDER BY account_id")) do
+    out[#out + 1] = { key = self.db.num(r[1]), id = r[2], username = r[3] }
+  end
+  return out
+end
+
+--- The account a reading method works on: opts.account (id or username),
+-- or the only one held. Returns it, or nil when the store holds none.
+function Store:_account(fn, account)
+  local all = self:_accounts()
+  local names = {}
+  for i, a in ipairs(all) do names[i] = (a.username or "?") .. " (" .. a.id .. ")" end
+  if account ~= nil then
+    if type(account) ~= "string" or account == "" then
+      fail(fn, "opts.account must be an account's id or username (a string), got %s", show(account))
+    end
+    for _, a in ipairs(all) do
+      if a.id == account then return a end
+    end
+    for _, a in ipairs(all) do
+      if a.username == account then return a end
+    end
+    fail(fn, "the store holds no account %s (held: %s)", show(account),
+      #names > 0 and table.concat(names, ", ") or "none")
+  end
+  if #all > 1 then
+    fail(fn, "the store holds %d accounts (%s): pass opts.account = the id or username of one", #all,
+      table.concat(names, ", "))
+  end
+  return all[1]
+end
+
+--- Every Pinterest account held, with its number of pins.
+function Store:accounts()
+  return M.guard(function()
+    local out = {}
+    local rows = self.db:rows("SELECT a.account_id, a.username, a.account_type, a.business_name, a.first_synced, " ..
+      "a.last_synced, (SELECT COUNT(*) FROM pins p WHERE p.account_key = a.account_key) " ..
+      "FROM accounts a ORDER BY a.account_id")
+    for i, r in ipairs(rows) do
+      out[i] = { account_id = r[1], username = r[2], account_type = r[3], business_name = r[4],
+        first_synced = r[5], last_synced = r[6], pins = self.db.num(r[7]) }
+    end
+    return out
+  end)
+end
+
+---------------------------------------------------------------- reading
+
+local function opts_of(fn, opts, known)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then fail(fn, "opts must be a table, got %s", show(opts)) end
+  for k in pairs(opts) do
+    if not known[k] then
+      local names = {}
+      for n in pairs(known) do names[#names + 1] = n end
+      table.sort(names)
+      fail(fn, "unknown option %s (known: %s)", show(k), table.concat(names, ", "))
+    end
+  end
+  return opts
+end
+
+local function is_pin_id(v)
+  return type(v) == "string" and v:match("^%d+$") ~= nil and #v <= 40
+end
+M.is_pin_id = is_pin_id
+
+--- The pin ids held for the account, sorted.
+function Store:pins(opts)
+  local fn = "pins"
+  opts = opts_of(fn, opts, { account = true })
+  return M.guard(function()
+    local acc = self:_account(fn, opts.account)
+    if not acc then return {} end
+    local out = {}
+    for i, r in ipairs(self.db:rows("SELECT pin_id FROM pins WHERE account_key = " .. acc.key ..
+        " ORDER BY pin_id")) do
+      out[i] = r[1]
+    end
+    return out
+  end)
+end
+
+-- The pin keys of ids (those held), by id.
+function Store:_pin_keys(account_key, ids)
+  local keys = {}
+  for first = 1, #ids, 500 do
+    local lits = {}
+    for i = first, math.min(first + 499, #ids) do lits[#lits + 1] = self.db:lit(ids[i]) end
+    for _, r in ipairs(self.db:rows("SELECT pin_id, pin_key FROM pins WHERE account_key = " .. account_key ..
+        " AND pin_id IN (" .. table.concat(lits, ", ") .. ")")) do
+      keys[r[1]] = self.db.num(r[2])
+    end
+  end
+  return keys
+end
+
+-- what -> "account" or an array of pin ids (checked)
+local function targets(fn, what)
+  if what == "account" then return "account" end
+  if is_pin_id(what) then return { what } end
+  if type(what) == "table" and #what > 0 then
+    local seen, out = {}, {}
+    for i = 1, #what do
+      if not is_pin_id(what[i]) then fail(fn, "pin ids[%d] must be a string of digits, got %s", i, show(what[i])) end
+      if not seen[what[i]] then seen[what[i]] = true; out[#out + 1] = what[i] end
+    end
+    return out
+  end
+  fail(fn, "what must be a pin id (a string of digits), \"account\" or an array of pin ids, got %s", show(what))
+end
+
+local function check_range(self, fn, range)
+  if range == nil then return nil end
+  local r, why = dates.resolve(range, { clock = self.clock })
+  if not r then fail(fn, "%s (or nil for every day held)", why) end
+  return r
+end
+
+local function check_metrics(fn, metrics, allowed, what)
+  if metrics == nil then return allowed end
+  if type(metrics) ~= "table" or #metrics == 0 then
+    fail(fn, "metrics must be a non-empty array of metric names, got %s", show(metrics))
+  end
+  local ok = {}
+  for _, m in ipairs(allowed) do ok[m] = true end
+  for i = 1, #metrics do
+    if not ok[metrics[i]] then
+      fail(fn, "metrics[%d] = %s is not a metric the store keeps for %s (allowed: %s)", i, show(metrics[i]), what,
+        table.concat(allowed, ", "))
+    end
+  end
+  return metrics
+end
+
+-- SELECT of the day rows of one table: daily_metrics entries by key.
+local function day_rows(self, tbl, keycol, keys, metrics, range)
+  local cols = {}
+  for i, m in ipairs(metrics) do cols[i] = m:lower() end
+  local where = keycol .. " IN (" .. table.concat(keys, ", ") .. ")"
+  if range then
+    where = where .. " AND day >= " .. self.db:lit(range.start_date) .. " AND day <= " .. self.db:lit(range.end_date)
+  end
+  local rows = self.db:rows("SELECT " .. keycol .. ", day, status, " .. table.concat(cols, ", ") .. " FROM " .. tbl ..
+    " WHERE " .. where .. " ORDER BY " .. keycol .. ", day")
+  local by = {}
+  local num = self.db.num
+  for _, r in ipairs(rows) do
+    local k = num(r[1])
+    local list = by[k]
+    if not list then list = {}; by[k] = list end
+    local m = {}
+    for i, name in ipairs(metrics) do
+      local v = num(r[3 + i])
+      if v ~= nil then m[name] = v end
+    end
+    list[#list + 1] = { date = r[2], data_status = r[3], metrics = m }
+  end
+  return by
+end
+
+-- The days held for what (frame and analytics share it): returns
+-- "account", daily | "pins", {id -> daily}, single (what was one pin id).
+local function read_days(self, fn, what, range, metrics, opts)
+  if opts == nil and type(metrics) == "table" and metrics[1] == nil then
+    metrics, opts = nil, metrics -- (what, range, opts)
+  end
+  opts = opts_of(fn, opts, { account = true })
+  local t = targets(fn, what)
+  range = check_range(self, fn, range)
+  if t == "account" then
+    metrics = check_metrics(fn, metrics, schema.ACCOUNT_METRICS, "the account")
+  else
+    metrics = check_metrics(fn, metrics, schema.PIN_METRICS, "pins")
+  end
+  return M.guard(function()
+    local acc = self:_account(fn, opts.account)
+    if t == "account" then
+      local daily = {}
+      if acc then daily = day_rows(self, "account_days", "account_key", { acc.key }, metrics, range)[acc.key] or {} end
+      return "account", daily, true, metrics
+    end
+    local keys = acc and self:_pin_keys(acc.key, t) or {}
+    local list = {}
+    for _, id in ipairs(t) do
+      if keys[id] then list[#list + 1] = keys[id] end
+    end
+    local by = #list > 0 and day_rows(self, "pin_days", "pin_key", list, metrics, range) or {}
+    local out = {}
+    for _, id in ipairs(t) do out[id] = keys[id] and by[keys[id]] or {} end
+    return "pins", out, type(what) == "string", metrics
+  end)
+end
+
+--- A MetricFrame over the days held (see the top of this file).
+function Store:frame(what, range, metrics, opts)
+  local kind, days, single = read_days(self, "frame", what, range, metrics, opts)
+  if kind == nil then return nil, days end
+  local frame = require "pinanalytics.frame"
+  if kind == "account" then return frame.frame({ daily_metrics = days }) end
+  if single then return frame.frame({ daily_metrics = days[what] }) end
+  local results = {}
+  for id, daily in pairs(days) do results[id] = { daily_metrics = daily } end
+  return frame.frame(results)
+end
+
+-- An answer's {daily_metrics, summary_metrics}: the summary as the API
+-- gives it for the range, counts summed and rates recomputed from their
+-- parts (by the MetricFrame); a metric whose parts are not all there is
+-- left out of the summary.
+local function answer_of(daily, metrics)
+  local f = require("pinanalytics.frame").frame({ daily_metrics = daily })
+  local summary = {}
+  if #daily > 0 then
+    for _, m in ipairs(metrics) do
+      local ok, v = pcall(f.sum, f, m)
+      if ok and type(v) == "number" then summary[m] = v end
+    end
+  end
+  return { daily_metrics = daily, summary_metrics = summary }
+end
+
+--- The days held as the API's answers, so that code written for the API
+-- reads the store unchanged (pa.report, pa.frame, a command-line tool's
+-- --from-store): same arguments as store:frame. Returns, for "account",
+-- { all = { daily_metrics, summary_metrics } } as client:user_account_analytics
+-- does; for a pin id, the same as client:pin_analytics does; for an array
+-- of pin ids, results keyed by pin id as client:pins_analytics does (every
+-- pin asked for, with no days when none are held). summary_metrics covers
+-- the days held in the range.
+function Store:analytics(what, range, metrics, opts)
+  local kind, days, single, names = read_days(self, "analytics", what, range, metrics, opts)
+  if kind == nil then return nil, days end
+  if kind == "account" then return { all = answer_of(days, names) } end
+  if single then return { all = answer_of(days[what], names) } end
+  local results = {}
+  for id, daily in pairs(days) do results[id] = { all = answer_of(daily, names) } end
+  return results
+end
+
+--- Which days are held for a pin or the account (see the top of this file).
+function Store:coverage(what, opts)
+  local fn = "coverage"
+  opts = opts_of(fn, opts, { account = true })
+  if what ~= "account" and not is_pin_id(what) then
+    fail(fn, "what must be a pin id (a string of digits) or \"account\", got %s", show(what))
+  end
+  return M.guard(function()
+    local acc = self:_account(fn, opts.account)
+    local rows = {}
+    if acc and what == "account" then
+      rows = self.db:rows("SELECT day, status FROM account_days WHERE account_key = " .. acc.key .. " ORDER BY day")
+    elseif acc then
+      local key = self:_pin_keys(acc.key, { what })[what]
+      if key then rows = self.db:rows("SELECT day, status FROM pin_days WHERE pin_key = " .. key .. " ORDER BY day") end
+    end
+    local cov = { days = #rows, ready = 0, not_ready = {}, pending = {}, missing = {} }
+    local prev
+    for _, r in ipairs(rows) do
+      local n = dates.parse(r[1])
+      if r[2] == "READY" then cov.ready = cov.ready + 1 else cov.not_ready[#cov.not_ready + 1] = r[1] end
+      if M.is_pending(r[2]) then cov.pending[#cov.pending + 1] = r[1] end
+      if n and prev then
+        for d = prev + 1, n - 1 do cov.missing[#cov.missing + 1] = dates.format(d) end
+      end
+      prev = n or prev
+    end
+    if #rows > 0 then cov.first, cov.last = rows[1][1], rows[#rows][1] end
+    return cov
+  end)
+end
+
+---------------------------------------------------------------- sync and OneUp
+
+--- Syncs a Pinterest client's analytics into the store (pinanalytics.store.sync).
+function Store:sync(client, opts)
+  return require("pinanalytics.store.sync").sync(self, client, opts)
+end
+
+--- Takes today's snapshot of a OneUp account (pinanalytics.store.oneup).
+function Store:snapshot_oneup(client, params)
+  return require("pinanalytics.store.oneup").snapshot(self, client, params)
+end
+
+--- A OneUp snapshot read back (pinanalytics.store.oneup).
+function Store:oneup(network_id, opts)
+  return require("pinanalytics.store.oneup").read(self, network_id, opts)
+end
+
+--- The OneUp snapshots held (pinanalytics.store.oneup).
+function Store:oneup_snapshots(network_id)
+  return require("pinanalytics.store.oneup").list(self, network_id)
+end
+
+-- Every public method checks that it was called with a colon on an open store.
+do
+  local names = {}
+  for name, f in pairs(Store) do
+    if type(name) == "string" and type(f) == "function" and not name:match("^_") then names[#names + 1] = name end
+  end
+  for _, name in ipairs(names) do
+    local method = Store[name]
+    Store[name] = function(self, ...)
+      if getmetatable(self) ~= Store then fail(name, "call it with a colon: store:%s(...)", name) end
+      if self.closed and name ~= "close" then fail(name, "the store is closed") end
+      return method(self, ...)
+    end
+  end
+  Store.__close = Store.close
+end
+
+return M

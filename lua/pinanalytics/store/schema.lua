@@ -1,0 +1,172 @@
+--- The store's schema, version by version, and its forward migration.
+--
+-- Each version is a list of statements that takes a store from the version
+-- before it to this one; schema_version holds one row per version applied.
+-- open() applies what is missing, in one transaction (PostgreSQL: under an
+-- advisory lock, so that two processes opening a new store at once do not
+-- both create it), and refuses a store whose version is newer than this
+-- code knows. A version, once released, never changes: a new column or
+-- table is a new version.
+--
+-- The same statements serve SQLite and PostgreSQL, with these words
+-- replaced: {key} (the table's own key: INTEGER PRIMARY KEY in SQLite,
+-- BIGSERIAL PRIMARY KEY in PostgreSQL), {ref} (a column holding such a key),
+-- {num} (a metric: NUMERIC in SQLite, which keeps whole numbers as integers
+-- and the others as doubles; DOUBLE PRECISION in PostgreSQL) and {norowid}
+-- (SQLite's WITHOUT ROWID: a table stored in its primary key's order, with
+-- no second copy of the key).
+local M = {}
+
+--- Pin metrics, one column each in pin_days (lower case): the standard and
+-- video lists of GET /pins/{id}/analytics. Frozen with version 1.
+M.PIN_METRICS = {
+  "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "SAVE_RATE", "TOTAL_COMMENTS", "TOTAL_REACTIONS",
+  "USER_FOLLOW", "PROFILE_VISIT", "VIDEO_MRC_VIEW", "VIDEO_10S_VIEW", "QUARTILE_95_PERCENT_VIEW",
+  "VIDEO_V50_WATCH_TIME", "VIDEO_START", "VIDEO_AVG_WATCH_TIME",
+}
+--- Account metrics, one column each in account_days: GET /user_account/analytics.
+M.ACCOUNT_METRICS = {
+  "ENGAGEMENT", "ENGAGEMENT_RATE", "IMPRESSION", "OUTBOUND_CLICK", "OUTBOUND_CLICK_RATE", "PIN_CLICK",
+  "PIN_CLICK_RATE", "SAVE", "SAVE_RATE",
+}
+
+local function columns(metrics)
+  local out = {}
+  for i, m in ipairs(metrics) do out[i] = "  " .. m:lower() .. " {num}" end
+  return table.concat(out, ",\n")
+end
+
+M.VERSIONS = {
+  -- 1: Pinterest accounts, their pins, and the daily figures of both
+  {
+    [[CREATE TABLE accounts (
+  account_key {key},
+  account_id TEXT NOT NULL UNIQUE,
+  username TEXT,
+  account_type TEXT,
+  business_name TEXT,
+  first_synced TEXT NOT NULL,
+  last_synced TEXT NOT NULL
+)]],
+    [[CREATE TABLE pins (
+  pin_key {key},
+  account_key {ref} NOT NULL REFERENCES accounts (account_key),
+  pin_id TEXT NOT NULL,
+  first_synced TEXT NOT NULL,
+  last_synced TEXT NOT NULL,
+  UNIQUE (account_key, pin_id)
+)]],
+    [[CREATE TABLE pin_days (
+  pin_key {ref} NOT NULL REFERENCES pins (pin_key),
+  day TEXT NOT NULL,
+  status TEXT,
+  fetched {ref} NOT NULL,
+]] .. columns(M.PIN_METRICS) .. [[,
+  PRIMARY KEY (pin_key, day)
+){norowid}]],
+    [[CREATE TABLE account_days (
+  account_key {ref} NOT NULL REFERENCES accounts (account_key),
+  day TEXT NOT NULL,
+  status TEXT,
+  fetched {ref} NOT NULL,
+]] .. columns(M.ACCOUNT_METRICS) .. [[,
+  PRIMARY KEY (account_key, day)
+){norowid}]],
+  },
+  -- 2: OneUp snapshots (overview and posts, one snapshot a day per period)
+  {
+    [[CREATE TABLE oneup_snapshots (
+  snapshot_key {key},
+  network_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  start_date TEXT,
+  end_date TEXT,
+  taken TEXT NOT NULL,
+  fetched {ref} NOT NULL,
+  total_followers {num},
+  UNIQUE (network_id, period, timezone, taken)
+)]],
+    [[CREATE TABLE oneup_metrics (
+  snapshot_key {ref} NOT NULL REFERENCES oneup_snapshots (snapshot_key),
+  source TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  position {ref} NOT NULL,
+  name TEXT,
+  value_current {num},
+  value_last {num},
+  percentage_change TEXT,
+  PRIMARY KEY (snapshot_key, source, metric)
+)]],
+    [[CREATE TABLE oneup_posts (
+  snapshot_key {ref} NOT NULL REFERENCES oneup_snapshots (snapshot_key),
+  post_id TEXT NOT NULL,
+  position {ref} NOT NULL,
+  published TEXT,
+  page_id TEXT,
+  format TEXT,
+  media_type TEXT,
+  permalink TEXT,
+  media_url TEXT,
+  text TEXT,
+  PRIMARY KEY (snapshot_key, post_id)
+)]],
+    [[CREATE TABLE oneup_post_stats (
+  snapshot_key {ref} NOT NULL REFERENCES oneup_snapshots (snapshot_key),
+  post_id TEXT NOT NULL,
+  stat TEXT NOT NULL,
+  value {num},
+  PRIMARY KEY (snapshot_key, post_id, stat)
+)]],
+  },
+}
+
+--- The version this code writes.
+M.LATEST = #M.VERSIONS
+
+local WORDS = {
+  sqlite = { key = "INTEGER PRIMARY KEY", ref = "INTEGER", num = "NUMERIC", norowid = " WITHOUT ROWID" },
+  postgres = { key = "BIGSERIAL PRIMARY KEY", ref = "BIGINT", num = "DOUBLE PRECISION", norowid = "" },
+}
+
+--- The statements of version v for a dialect ("sqlite" | "postgres").
+function M.statements(v, dialect)
+  local words = WORDS[dialect]
+  local out = {}
+  for i, s in ipairs(M.VERSIONS[v]) do
+    out[i] = s:gsub("{(%a+)}", words)
+  end
+  return out
+end
+
+-- any number, so that only this schema's migrations wait for each other
+local PG_LOCK = 7370114
+
+--- The version of the store's schema (0 for an empty database).
+function M.version(db)
+  local rows = db:rows("SELECT MAX(version) FROM schema_version")
+  return db.num(rows[1] and rows[1][1]) or 0
+end
+
+--- Brings the store to version `target` (default M.LATEST); returns the
+-- version it was at and the one it is at now. Raises a store error when
+-- the store is newer than this code.
+function M.migrate(db, target, now)
+  target = target or M.LATEST
+  return db:transaction(function()
+    if db.dialect == "postgres" then db:exec("SELECT pg_advisory_xact_lock(" .. PG_LOCK .. ")") end
+    db:exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+    local from = M.version(db)
+    if from > M.LATEST then
+      require("pinanalytics.store.db").fail(string.format("the store %s has schema version %d, newer than this " ..
+        "pinanalytics knows (%d): use a newer pinanalytics with it", db.where, from, M.LATEST), nil, db.secrets)
+    end
+    for v = from + 1, target do
+      for _, sql in ipairs(M.statements(v, db.dialect)) do db:exec(sql) end
+      db:exec(string.format("INSERT INTO schema_version (version, applied_at) VALUES (%d, %s)", v, db:lit(now)))
+    end
+    return from, math.max(from, target)
+  end)
+end
+
+return M

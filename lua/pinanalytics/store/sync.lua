@@ -1,0 +1,453 @@
+--- store:sync(client, opts): brings a store up to date with the API,
+-- asking only for what is missing or not final.
+--
+--   local res, err = store:sync(client, { pins = "all", account = true, days = 90 })
+--
+-- opts:
+--   pins         an array of pin ids, or "all" (every pin of GET /pins,
+--                through client:list_pins), or nil for none
+--   account      true: the account's own daily figures too (GET
+--                /user_account/analytics, every account metric)
+--   days         how far back to hold, 1..90 (default 90): the days
+--                today-days .. yesterday (UTC, the client's clock). Today is
+--                never asked: its figures are partial.
+--   chunk        pins per client:pins_analytics call (default 250): what one
+--                call fetches is written in one transaction before the next
+--                call starts, so an interruption loses at most one chunk's
+--                requests and nothing written
+--   on_progress  function(done, total, res): after each chunk is written
+--                (done and total count the pins that needed a request; res
+--                is the result so far). An error it raises stops the sync and
+--                propagates; everything written before stays.
+--
+-- Which days are asked for, per pin (and for the account):
+--   - a day held with a final status (READY, or a BEFORE_* status) is never
+--     asked again;
+--   - a day held as PROCESSING, ESTIMATE or UNKNOWN is asked again at every
+--     sync while the API still serves it (90 days back), until it is final;
+--   - a day not held, in the window of `days`, is asked for.
+-- The days needed make runs of consecutive days; each run is one date
+-- range. Pins needing the same range are asked together through the bulk
+-- engine (client:pins_analytics: GET /pins/analytics, 100 pins a request,
+-- paced and retried by the client), so a sync after a gap of N days asks
+-- for N days plus the tail that was not final, in as few requests as the
+-- API allows.
+--
+-- Every metric of the pin_days (or account_days) table is asked for, with
+-- no split and app_types ALL. Rows are upserted: a day already held is
+-- updated, never duplicated, and a final day is never replaced by a
+-- pending one.
+--
+-- Returns res (always) and err (when the sync stopped before its end):
+--   res.account         { id, username } of the account (GET /user_account)
+--   res.requests        HTTP requests the client sent during the sync
+--   res.pins            pins considered; res.pins_fetched: those that needed
+--                       a request
+--   res.days_written    day rows inserted or updated (pins and account)
+--   res.days_not_ready  of them, those still pending (asked again next time)
+--   res.errors          by pin id: that pin's error (it is asked again next
+--                       time); and under these names: user_account,
+--                       list_pins, account (the account's figures), quota (a
+--                       limit stopped the sync), store (the database failed)
+-- err is the error that stopped the sync (user_account, list_pins, quota,
+-- store); per-pin errors do not stop it.
+local check = require "pinanalytics.check"
+local dates = require "pinanalytics.dates"
+local errors = require "pinanalytics.errors"
+local runtime = require "pinanalytics.runtime"
+local schema = require "pinanalytics.store.schema"
+
+local M = {}
+
+--- The API's limit: how far back a start_date may be.
+M.MAX_DAYS = 90
+M.DEFAULT_CHUNK = 250
+local ROWS_A_STATEMENT = 100
+
+local fail = check.failer("pinanalytics.store")
+local show = check.show
+
+local function is_pin_id(v)
+  return type(v) == "string" and v:match("^%d+$") ~= nil and #v <= 40
+end
+
+-- the statuses a sync asks for again (pinanalytics.store.PENDING_STATUSES)
+local pending = require("pinanalytics.store").is_pending
+
+local SYNC_OPTIONS = { pins = true, account = true, days = true, chunk = true, on_progress = true }
+
+local function check_opts(client, opts)
+  local fn = "sync"
+  local mt = getmetatable(client)
+  if type(client) ~= "table" or type(mt) ~= "table" or mt.__name ~= "pinanalytics.Pinterest" then
+    fail(fn, "client must be a Pinterest client (pa.pinterest{...}), got %s", show(client))
+  end
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then fail(fn, "opts must be a table, got %s", show(opts)) end
+  for k in pairs(opts) do
+    if not SYNC_OPTIONS[k] then
+      fail(fn, "unknown option %s (known: account, chunk, days, on_progress, pins)", show(k))
+    end
+  end
+  local pins = opts.pins
+  local ids
+  if pins == "all" then
+    ids = "all"
+  elseif pins ~= nil then
+    if type(pins) ~= "table" then fail(fn, "opts.pins must be an array of pin ids or \"all\", got %s", show(pins)) end
+    ids = {}
+    local seen = {}
+    for i = 1, #pins do
+      if not is_pin_id(pins[i]) then fail(fn, "opts.pins[%d] must be a string of digits, got %s", i, show(pins[i])) end
+      if not seen[pins[i]] then seen[pins[i]] = true; ids[#ids + 1] = pins[i] end
+    end
+  end
+  if opts.account ~= nil and type(opts.account) ~= "boolean" then
+    fail(fn, "opts.account must be true or false, got %s", show(opts.account))
+  end
+  local days = opts.days or M.MAX_DAYS
+  if type(days) ~= "number" or days ~= math.floor(days) or days < 1 or days > M.MAX_DAYS then
+    fail(fn, "opts.days must be a whole number 1..%d (the API serves the last %d days), got %s", M.MAX_DAYS,
+      M.MAX_DAYS, show(opts.days))
+  end
+  local chunk = opts.chunk or M.DEFAULT_CHUNK
+  if type(chunk) ~= "number" or chunk ~= math.floor(chunk) or chunk < 1 then
+    fail(fn, "opts.chunk must be a whole number of pins >= 1, got %s", show(opts.chunk))
+  end
+  if opts.on_progress ~= nil and type(opts.on_progress) ~= "function" then
+    fail(fn, "opts.on_progress must be a function, got %s", show(opts.on_progress))
+  end
+  if ids == nil and not opts.account then
+    fail(fn, "nothing to sync: give opts.pins (an array of pin ids or \"all\") and/or opts.account = true")
+  end
+  return ids, days, chunk, opts.account == true, opts.on_progress
+end
+
+---------------------------------------------------------------- planning
+
+--- The runs of consecutive needed days of one entity, as {first, last} day
+-- numbers. final: day number -> true for the days held final; pending_old:
+-- pending days held before `from` (still served by the API).
+function M.runs(from, to, final, pending_old)
+  local runs = {}
+  local cur
+  local function need(d)
+    if cur and cur[2] == d - 1 then cur[2] = d else
+      cur = { d, d }
+      runs[#runs + 1] = cur
+    end
+  end
+  table.sort(pending_old)
+  for _, d in ipairs(pending_old) do
+    if d < from then need(d) end
+  end
+  for d = from, to do
+    if not final[d] then need(d) end
+  end
+  return runs
+end
+
+-- For each key of `keys` (pin keys, or the account key): its runs.
+-- tbl/keycol: pin_days/pin_key or account_days/account_key.
+local function plan(db, tbl, keycol, keys, from, to, earliest)
+  local final, old = {}, {}
+  for _, k in ipairs(keys) do final[k], old[k] = {}, {} end
+  for first = 1, #keys, 500 do
+    local list = {}
+    for i = first, math.min(first + 499, #keys) do list[#list + 1] = keys[i] end
+    local rows = db:rows("SELECT " .. keycol .. ", day, status FROM " .. tbl .. " WHERE " .. keycol .. " IN (" ..
+      table.concat(list, ", ") .. ") AND day >= " .. db:lit(dates.format(earliest)) .. " AND day <= " ..
+      db:lit(dates.format(to)))
+    for _, r in ipairs(rows) do
+      local k, n = db.num(r[1]), dates.parse(r[2])
+      if n then
+        if not pending(r[3]) then
+          final[k][n] = true
+        elseif n < from then
+          old[k][#old[k] + 1] = n
+        end
+      end
+    end
+  end
+  local out = {}
+  for _, k in ipairs(keys) do out[k] = M.runs(from, to, final[k], old[k]) end
+  return out
+end
+
+---------------------------------------------------------------- writing
+
+local fmt, floor, concat = string.format, math.floor, table.concat
+local EMPTY = {}
+
+-- A metric as a SQL literal: a finite number exactly (whole numbers below
+-- 2^53 as integers, others with 17 significant digits), else NULL (absent,
+-- JSON null, anything else: missing, not zero).
+local function num_lit(v)
+  if type(v) ~= "number" or v - v ~= 0 then return "NULL" end -- v - v is NaN for NaN and the infinities
+  if v == floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then return fmt("%d", v) end
+  return fmt("%.17g", v)
+end
+
+-- A status as stored: the API's word when it is one (capitals, digits, _),
+-- else UNKNOWN; nil when the day has none.
+local function status_of(v)
+  if v == nil then return nil end
+  if type(v) == "string" and #v <= 64 and v:match("^[A-Z][A-Z0-9_]*$") then return v end
+  return "UNKNOWN"
+end
+
+-- The dates first..last (day numbers) as a set of "YYYY-MM-DD" strings:
+-- a day of an answer is taken only when it is one of them (so each date
+-- written is one the sync asked for, in its canonical form).
+local function date_set(first, last)
+  local set = {}
+  for n = first, last do set[dates.format(n)] = true end
+  return set
+end
+
+-- Appends to `out` the SQL tuples "(key, 'day', 'STATUS', fetched, v1, ...)"
+-- of one answer ({all = {daily_metrics}} or {daily_metrics}) for the days
+-- of `wanted`; returns how many of them are pending. Each date once, in
+-- order.
+local function day_tuples(out, key, answer, wanted, metrics, fetched)
+  local group = type(answer) == "table" and (answer.all or answer) or nil
+  local daily = type(group) == "table" and group.daily_metrics
+  if type(daily) ~= "table" then return 0 end
+  local npending, seen, first, sorted, prev = 0, {}, #out + 1, true, nil
+  local head = fmt("(%d, '", key)
+  local nm = #metrics
+  for i = 1, #daily do
+    local d = daily[i]
+    local date = type(d) == "table" and d.date
+    if date and wanted[date] and not seen[date] then
+      seen[date] = true
+      if prev and date < prev then sorted = false end
+      prev = date
+      local m = d.metrics
+      if type(m) ~= "table" then m = EMPTY end
+      local status = status_of(d.data_status)
+      if pending(status) then npending = npending + 1 end
+      local parts = { head .. date .. "'", status and ("'" .. status .. "'") or "NULL", fetched }
+      for j = 1, nm do parts[3 + j] = num_lit(m[metrics[j]]) end
+      out[#out + 1] = concat(parts, ", ") .. ")"
+    end
+  end
+  if not sorted then
+    local part = {}
+    for i = first, #out do part[#part + 1] = out[i] end
+    table.sort(part)
+    for i = 1, #part do out[first + i - 1] = part[i] end
+  end
+  return npending
+end
+
+-- Upserts the day tuples into tbl; returns the rows changed. A final row
+-- is never replaced by a pending one.
+local function upsert_days(db, tbl, keycol, metrics, tuples)
+  if #tuples == 0 then return 0 end
+  local cols, sets = {}, {}
+  for i, m in ipairs(metrics) do
+    cols[i] = m:lower()
+    sets[i] = cols[i] .. " = excluded." .. cols[i]
+  end
+  local head = "INSERT INTO " .. tbl .. " (" .. keycol .. ", day, status, fetched, " .. concat(cols, ", ") ..
+    ") VALUES "
+  local tail = " ON CONFLICT (" .. keycol .. ", day) DO UPDATE SET status = excluded.status, fetched = " ..
+    "excluded.fetched, " .. concat(sets, ", ") .. " WHERE " .. tbl .. ".status IS NULL OR " .. tbl ..
+    ".status <> 'READY' OR excluded.status = 'READY'"
+  local changed = 0
+  for first = 1, #tuples, ROWS_A_STATEMENT do
+    local last = math.min(first + ROWS_A_STATEMENT - 1, #tuples)
+    changed = changed + db:exec(head .. concat(tuples, ", ", first, last) .. tail)
+  end
+  return changed
+end
+
+---------------------------------------------------------------- the sync
+
+local function upsert_account(store, me)
+  local db = store.db
+  local stamp = store:_stamp()
+  -- a text the database can hold (no NUL), else nothing
+  local function str(v) return type(v) == "string" and not v:find("\0", 1, true) and v or nil end
+  return db:transaction(function()
+    db:exec("INSERT INTO accounts (account_id, username, account_type, business_name, first_synced, last_synced) " ..
+      "VALUES (" .. db:lit(me.id) .. ", " .. db:lit(str(me.username)) .. ", " .. db:lit(str(me.account_type)) .. ", " ..
+      db:lit(str(me.business_name)) .. ", " .. db:lit(stamp) .. ", " .. db:lit(stamp) .. ") " ..
+      "ON CONFLICT (account_id) DO UPDATE SET username = excluded.username, account_type = excluded.account_type, " ..
+      "business_name = excluded.business_name, last_synced = excluded.last_synced")
+    local rows = db:rows("SELECT account_key FROM accounts WHERE account_id = " .. db:lit(me.id))
+    return db.num(rows[1][1])
+  end)
+end
+
+-- Registers the pins under the account; returns their keys by id.
+local function register_pins(store, account_key, ids)
+  local db = store.db
+  local stamp = db:lit(store:_stamp())
+  db:transaction(function()
+    for first = 1, #ids, 500 do
+      local values = {}
+      for i = first, math.min(first + 499, #ids) do
+        values[#values + 1] = "(" .. account_key .. ", " .. db:lit(ids[i]) .. ", " .. stamp .. ", " .. stamp .. ")"
+      end
+      db:exec("INSERT INTO pins (account_key, pin_id, first_synced, last_synced) VALUES " ..
+        table.concat(values, ", ") .. " ON CONFLICT (account_key, pin_id) DO NOTHING")
+    end
+  end)
+  return store:_pin_keys(account_key, ids)
+end
+
+local function the_sync(store, client, ids, days, chunk, with_account, on_progress, res)
+  local db = store.db
+  local today = dates.today_number(client.clock)
+  local to, from, earliest = today - 1, today - days, today - M.MAX_DAYS
+
+  local me, err = client:user_account()
+  if not me then
+    res.errors.user_account = err
+    return err
+  end
+  if type(me.id) ~= "string" or not me.id:match("^[%w_%-]+$") then
+    err = errors.new({ kind = "invalid_response", endpoint = "GET /user_account",
+      message = "GET /user_account answered no account id: the store cannot tell whose figures these are" })
+    res.errors.user_account = err
+    return err
+  end
+  res.account = { id = me.id, username = type(me.username) == "string" and me.username or nil }
+  local account_key = upsert_account(store, me)
+
+  if with_account then
+    local runs = plan(db, "account_days", "account_key", { account_key }, from, to, earliest)[account_key]
+    for _, run in ipairs(runs) do
+      local answer, aerr = client:user_account_analytics { start_date = dates.format(run[1]),
+        end_date = dates.format(run[2]), metric_types = schema.ACCOUNT_METRICS }
+      if not answer then
+        res.errors.account = aerr
+        if aerr.kind == "quota" then
+          res.errors.quota = aerr
+          return aerr
+        end
+        break
+      end
+      local tuples = {}
+      local npending = day_tuples(tuples, account_key, answer, date_set(run[1], run[2]), schema.ACCOUNT_METRICS,
+        fmt("%d", store:_now()))
+      res.days_written = res.days_written + db:transaction(upsert_days, db, "account_days", "account_key",
+        schema.ACCOUNT_METRICS, tuples)
+      res.days_not_ready = res.days_not_ready + npending
+    end
+  end
+
+  if ids == nil then return nil end
+  if ids == "all" then
+    local items, lerr = client:list_pins({ page_size = 250 }):all()
+    if not items then
+      res.errors.list_pins = lerr
+      return lerr
+    end
+    ids = {}
+    local seen = {}
+    for _, item in ipairs(items) do
+      local id = type(item) == "table" and item.id
+      if is_pin_id(id) and not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+    end
+  end
+  res.pins = #ids
+  if #ids == 0 then return nil end
+  local keys = register_pins(store, account_key, ids)
+  local key_list = {}
+  for _, id in ipairs(ids) do key_list[#key_list + 1] = keys[id] end
+  local runs = plan(db, "pin_days", "pin_key", key_list, from, to, earliest)
+
+  -- pins grouped by the range they need: one group, one bulk call per chunk
+  local groups, order = {}, {}
+  for _, id in ipairs(ids) do
+    for _, run in ipairs(runs[keys[id]]) do
+      local gk = run[1] .. ":" .. run[2]
+      local g = groups[gk]
+      if not g then
+        g = { first = run[1], last = run[2], ids = {} }
+        groups[gk] = g
+        order[#order + 1] = g
+      end
+      g.ids[#g.ids + 1] = id
+    end
+  end
+  table.sort(order, function(a, b) return a.first < b.first or (a.first == b.first and a.last < b.last) end)
+  local total, fetched_pins = 0, {}
+  for _, g in ipairs(order) do
+    for _, id in ipairs(g.ids) do
+      if not fetched_pins[id] then fetched_pins[id] = true; total = total + 1 end
+    end
+  end
+  res.pins_fetched = total
+
+  local done_pins, done = {}, 0
+  for _, g in ipairs(order) do
+    for first = 1, #g.ids, chunk do
+      local part = {}
+      for i = first, math.min(first + chunk - 1, #g.ids) do part[#part + 1] = g.ids[i] end
+      local results, errs, info = client:pins_analytics(part, { start_date = dates.format(g.first),
+        end_date = dates.format(g.last), metric_types = schema.PIN_METRICS })
+      -- rows in the order of their keys, then days: concurrent writers to
+      -- PostgreSQL take their row locks in one order (no deadlock)
+      local got = {}
+      for _, id in ipairs(part) do
+        if results[id] ~= nil then got[#got + 1] = id end
+      end
+      table.sort(got, function(a, b) return keys[a] < keys[b] end)
+      local tuples, npending, wanted, fetched = {}, 0, date_set(g.first, g.last), fmt("%d", store:_now())
+      for _, id in ipairs(got) do
+        npending = npending + day_tuples(tuples, keys[id], results[id], wanted, schema.PIN_METRICS, fetched)
+      end
+      results = nil -- luacheck: ignore (the answers can go while the rows are written)
+      for id, e in pairs(errs) do res.errors[id] = e end
+      local stamp = store:_stamp()
+      local changed = db:transaction(function()
+        local n = upsert_days(db, "pin_days", "pin_key", schema.PIN_METRICS, tuples)
+        local written = {}
+        for _, id in ipairs(got) do written[#written + 1] = keys[id] end
+        if #written > 0 then
+          db:exec("UPDATE pins SET last_synced = " .. db:lit(stamp) .. " WHERE pin_key IN (" ..
+            table.concat(written, ", ") .. ")")
+        end
+        return n
+      end)
+      res.days_written = res.days_written + changed
+      res.days_not_ready = res.days_not_ready + npending
+      for _, id in ipairs(part) do
+        if not done_pins[id] then done_pins[id] = true; done = done + 1 end
+      end
+      if info and info.quota then
+        res.errors.quota = info.quota
+        return info.quota
+      end
+      if on_progress then
+        res.requests = client:request_count() - res.requests_at_start
+        on_progress(done, total, res)
+      end
+    end
+  end
+  return nil
+end
+
+--- The sync (see the top of this file).
+function M.sync(store, client, opts)
+  local ids, days, chunk, with_account, on_progress = check_opts(client, opts)
+  local res = {
+    requests = 0, pins = 0, pins_fetched = 0, days_written = 0, days_not_ready = 0, errors = {},
+    requests_at_start = client:request_count(),
+  }
+  local ok, err = runtime.pcall(the_sync, store, client, ids, days, chunk, with_account, on_progress, res)
+  res.requests = client:request_count() - res.requests_at_start
+  res.requests_at_start = nil
+  if ok then return res, err end
+  if errors.is(err) and err.kind == "store" then
+    res.errors.store = err
+    return res, err
+  end
+  error(err, 0)
+end
+
+return M
