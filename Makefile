@@ -1,26 +1,47 @@
 # pinanalytics - build, test, demo, bench, lint, rock.
 #
-#   make demo   the main job against the built-in simulator (no token, no network)
-#   make test   build, lint and run every spec; last line "N passed, N failed"
+#   make demo       the main job against the built-in simulator (no token, no network)
+#   make test       build, lint and run every spec on Lua 5.4; last line "N passed, N failed"
+#   make test-all   `make test`, then every spec on Lua 5.3, Lua 5.1 and LuaJIT 2.1;
+#                   last line "N passed, N failed" for all of them
 #
 # Both install the Debian packages they need when run as root; otherwise they
 # print the one apt-get command to run and stop.
+#
+# LUA names the runtime (lua5.4, the default; lua5.3, lua5.1 or luajit): each
+# has its own build directory, build/$(LUA), and the C module is
+# build/$(LUA)/pinanalytics/core.so, compiled against that runtime's headers
+# (a module built for one runtime does not load in another). The ASan build
+# (build/asan) and the fuzz targets (build/fuzz) are Lua 5.4 ones.
 
 LUA        ?= lua5.4
-LUA_INC    ?= /usr/include/lua5.4
+ifeq ($(LUA),luajit)
+LUA_INC    ?= /usr/include/luajit-2.1
+else
+LUA_INC    ?= /usr/include/$(LUA)
+endif
 CC         ?= cc
 CFLAGS     ?= -O2 -g
-PA_CFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
-              -Wall -Wextra -Werror -I$(LUA_INC) $(shell pkg-config --cflags libcurl 2>/dev/null)
+PA_WFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
+              -Wall -Wextra -Werror $(shell pkg-config --cflags libcurl 2>/dev/null)
+PA_CFLAGS   = $(PA_WFLAGS) -I$(LUA_INC)
+# the ASan and fuzz builds: Lua 5.4 whatever LUA is
+PA_CFLAGS54 = $(PA_WFLAGS) -I/usr/include/lua5.4
 PA_LIBS     = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lm
 
-BUILD      := build
+BUILD      := build/$(LUA)
 SO         := $(BUILD)/pinanalytics/core.so
 SRCS       := $(wildcard csrc/*.c)
 HDRS       := $(wildcard csrc/*.h)
 OBJS       := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SRCS))
 
 # Debian packages: what each target needs (command or file that proves it).
+# Every spec runs on Lua 5.4; `make test` also builds the LuaJIT module (the
+# specs that run inside nginx's Lua module and Neovim, both LuaJIT, load it),
+# and `make test-all` runs the specs on Lua 5.3, 5.1 and LuaJIT too. Debian's
+# lua-cjson, lua-luv and lua-busted (with what it depends on) serve every
+# Lua version. LuaJIT is luajit2 (OpenResty's branch): Debian's luajit
+# package conflicts with libluajit2-5.1-2, which nginx's Lua module needs.
 # The store (pa.store) uses LuaSQL: its SQLite driver for a file; its
 # PostgreSQL driver and a server for the PostgreSQL spec (test only).
 DEB_STORE  := lua-sql-sqlite3:/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/sqlite3.so
@@ -29,17 +50,21 @@ DEB_BUILD  := lua5.4:/usr/bin/lua5.4 liblua5.4-dev:/usr/include/lua5.4/lua.h \
               gcc:/usr/bin/gcc lua-cjson:/usr/lib/x86_64-linux-gnu/lua/5.4/cjson.so \
               nginx:/usr/sbin/nginx libnginx-mod-http-lua:/usr/lib/nginx/modules/ngx_http_lua_module.so
 DEB_TEST   := $(DEB_BUILD) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
-              libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h luarocks:/usr/bin/luarocks \
-              valgrind:/usr/bin/valgrind $(DEB_STORE) \
+              luajit2:/usr/bin/luajit libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h \
+              lua-luv:/usr/lib/x86_64-linux-gnu/lua/5.1/luv.so neovim:/usr/bin/nvim \
+              luarocks:/usr/bin/luarocks valgrind:/usr/bin/valgrind $(DEB_STORE) \
               lua-sql-postgres:/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/postgres.so \
               postgresql:/usr/lib/postgresql/15/bin/initdb
+DEB_TEST_ALL := $(DEB_TEST) lua5.3:/usr/bin/lua5.3 liblua5.3-dev:/usr/include/lua5.3/lua.h \
+              lua5.1:/usr/bin/lua5.1 liblua5.1-0-dev:/usr/include/lua5.1/lua.h
 DEB_BENCH  := $(DEB_BUILD) $(DEB_STORE) lua-socket:/usr/share/lua/5.4/socket.lua lua-dkjson:/usr/share/lua/5.4/dkjson.lua \
               python3:/usr/bin/python3
 
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all build deps deps-test deps-bench test demo bench lint rock clean check-luajit memcheck asan
+.PHONY: all build build-luajit deps deps-test deps-test-all deps-bench test test-all demo bench lint rock clean \
+        check-luajit memcheck asan
 
 all: build
 
@@ -57,24 +82,40 @@ deps:
 	@sh tools/deps.sh $(DEB_BUILD)
 deps-test:
 	@sh tools/deps.sh $(DEB_TEST)
+deps-test-all:
+	@sh tools/deps.sh $(DEB_TEST_ALL)
 deps-bench:
 	@sh tools/deps.sh $(DEB_BENCH)
 
-# The same sources, warning-free against LuaJIT / Lua 5.1 headers (compile only).
-check-luajit:
-	@mkdir -p $(BUILD)/luajit
-	@for f in $(SRCS); do \
-	  $(CC) $(CFLAGS) -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden -Wall -Wextra -Werror \
-	    -I/usr/include/luajit-2.1 $(shell pkg-config --cflags libcurl 2>/dev/null) -c $$f \
-	    -o $(BUILD)/luajit/$$(basename $$f .c).o || exit 1; \
-	done; echo "C core compiles warning-free against LuaJIT 2.1 headers"
+# The LuaJIT module, build/luajit/pinanalytics/core.so, whatever LUA is:
+# the specs that run inside nginx's Lua module or Neovim load it from there.
+build-luajit:
+	@$(MAKE) --no-print-directory build LUA=luajit LUA_INC=/usr/include/luajit-2.1
+
+# The same sources, warning-free against LuaJIT 2.1 / Lua 5.1 headers.
+check-luajit: build-luajit
+	@echo "C core compiles warning-free against LuaJIT 2.1 headers"
 
 lint:
 	luacheck -q lua spec examples $(wildcard bench)
 
-test: deps-test
-	@$(MAKE) --no-print-directory build
-	@sh spec/run.sh
+# the packages for the runtime LUA names: lua5.4 and LuaJIT are in DEB_TEST
+ifeq ($(filter lua5.4 luajit,$(LUA)),)
+TEST_DEPS  := deps-test-all
+else
+TEST_DEPS  := deps-test
+endif
+
+test: $(TEST_DEPS)
+	@$(MAKE) --no-print-directory build build-luajit
+	@LUA=$(LUA) sh spec/run.sh
+
+# `make test` on Lua 5.4, then the busted suite on each other runtime with
+# its own build; one line "N passed, N failed" at the end for all of them.
+TEST_ALL_LUAS := lua5.3 lua5.1 luajit
+test-all: deps-test-all
+	@$(MAKE) --no-print-directory build build-luajit LUA=lua5.4 LUA_INC=/usr/include/lua5.4
+	@LUA=lua5.4 sh spec/run.sh --all $(TEST_ALL_LUAS)
 
 demo: deps
 	@$(MAKE) --no-print-directory build
@@ -90,15 +131,15 @@ memcheck: build
 
 # The C core built with AddressSanitizer and UndefinedBehaviorSanitizer, under
 # the memcheck workload and the specs that drive the C paths hardest.
-ASAN_SO    := $(BUILD)/asan/pinanalytics/core.so
-ASAN_OBJS  := $(patsubst csrc/%.c,$(BUILD)/asan/obj/%.o,$(SRCS))
+ASAN_SO    := build/asan/pinanalytics/core.so
+ASAN_OBJS  := $(patsubst csrc/%.c,build/asan/obj/%.o,$(SRCS))
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ASAN_ENV    = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so):$$($(CC) -print-file-name=libubsan.so)" \
-              ASAN_OPTIONS=detect_leaks=0 LUA_CPATH="$(CURDIR)/$(BUILD)/asan/?.so;;"
+              ASAN_OPTIONS=detect_leaks=0 LUA_CPATH="$(CURDIR)/build/asan/?.so;;"
 
-$(BUILD)/asan/obj/%.o: csrc/%.c $(HDRS)
+build/asan/obj/%.o: csrc/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ASAN_FLAGS) $(PA_CFLAGS) -c $< -o $@
+	$(CC) $(ASAN_FLAGS) $(PA_CFLAGS54) -c $< -o $@
 
 $(ASAN_SO): $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -111,8 +152,8 @@ ASAN_SPECS := spec/json_spec.lua spec/frame_spec.lua spec/frame_report_spec.lua 
               spec/session_safety_spec.lua spec/transport_spec.lua spec/batch_events_spec.lua
 
 asan: $(ASAN_SO)
-	$(ASAN_ENV) $(LUA) spec/helpers/memcheck.lua
-	$(ASAN_ENV) $(LUA) /usr/bin/busted --cpath="$(BUILD)/asan/?.so" -o TAP \
+	$(ASAN_ENV) lua5.4 spec/helpers/memcheck.lua
+	$(ASAN_ENV) lua5.4 /usr/bin/busted --cpath="build/asan/?.so" -o TAP \
 	  $(ASAN_SPECS)
 
 # The soak benchmark alone (bench/run.lua runs it last): 100,000 requests on
@@ -127,13 +168,14 @@ soak: deps-bench
 # The simulator's nginx is started through a wrapper that drops the sanitizer
 # runtime from its environment: only the Lua process is instrumented.
 .PHONY: test-asan
-test-asan: deps-test $(SO) $(ASAN_SO)
+test-asan: deps-test $(ASAN_SO)
+	@$(MAKE) --no-print-directory build build-luajit LUA=lua5.4 LUA_INC=/usr/include/lua5.4
 	@printf '#!/bin/sh\nunset LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS\nexec \047%s\047 "$$@"\n' \
-	  "$${PINANALYTICS_NGINX:-$$([ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx || command -v nginx)}" >$(BUILD)/asan/nginx
-	@chmod 0755 $(BUILD)/asan/nginx
+	  "$${PINANALYTICS_NGINX:-$$([ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx || command -v nginx)}" >build/asan/nginx
+	@chmod 0755 build/asan/nginx
 	@log=$$(mktemp); \
-	PINANALYTICS_NGINX="$(CURDIR)/$(BUILD)/asan/nginx" $(ASAN_ENV) \
-	  $(LUA) /usr/bin/busted --cpath="$(BUILD)/asan/?.so" -o TAP >$$log 2>&1; rc=$$?; \
+	PINANALYTICS_NGINX="$(CURDIR)/build/asan/nginx" $(ASAN_ENV) \
+	  lua5.4 /usr/bin/busted --cpath="build/asan/?.so" -o TAP >$$log 2>&1; rc=$$?; \
 	cat $$log; ok=$$(grep -c '^ok ' $$log); notok=$$(grep -c '^not ok ' $$log); rm -f $$log; \
 	if [ $$rc -ne 0 ] && [ $$notok -eq 0 ]; then echo "not ok - busted exited with status $$rc"; notok=1; fi; \
 	echo "$$ok passed, $$notok failed"; [ $$notok -eq 0 ]
@@ -150,8 +192,8 @@ test-asan: deps-test $(SO) $(ASAN_SO)
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 15
 FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c))
-FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
-FUZZ_OBJS    := $(patsubst csrc/%.c,$(BUILD)/fuzz/obj/%.o,$(SRCS))
+FUZZ_BINS    := $(addprefix build/fuzz/,$(FUZZ_TARGETS))
+FUZZ_OBJS    := $(patsubst csrc/%.c,build/fuzz/obj/%.o,$(SRCS))
 FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_RUN     := -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 DEB_FUZZ     := $(DEB_BUILD) clang-14:/usr/bin/clang-14 \
@@ -160,38 +202,38 @@ DEB_FUZZ     := $(DEB_BUILD) clang-14:/usr/bin/clang-14 \
 deps-fuzz:
 	@sh tools/deps.sh $(DEB_FUZZ)
 
-$(BUILD)/fuzz/obj/%.o: csrc/%.c $(HDRS)
+build/fuzz/obj/%.o: csrc/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PA_CFLAGS) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PA_CFLAGS54) -c $< -o $@
 
-$(FUZZ_BINS): $(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(HDRS) $(FUZZ_OBJS)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PA_CFLAGS) -o $@ $< $(FUZZ_OBJS) -llua5.4 $(PA_LIBS)
+$(FUZZ_BINS): build/fuzz/%: fuzz/%.c fuzz/fuzz.h $(HDRS) $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(PA_CFLAGS54) -o $@ $< $(FUZZ_OBJS) -llua5.4 $(PA_LIBS)
 
 fuzz: deps-fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@failed=""; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(BUILD)/fuzz/corpus/$$t; dict=fuzz/json.dict; [ ! -f fuzz/$$t.dict ] || dict=fuzz/$$t.dict; \
-	  if $(BUILD)/fuzz/$$t $(FUZZ_RUN) -dict=$$dict -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/$$t- \
-	      $(BUILD)/fuzz/corpus/$$t fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1; then \
+	  mkdir -p build/fuzz/corpus/$$t; dict=fuzz/json.dict; [ ! -f fuzz/$$t.dict ] || dict=fuzz/$$t.dict; \
+	  if build/fuzz/$$t $(FUZZ_RUN) -dict=$$dict -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=build/fuzz/$$t- \
+	      build/fuzz/corpus/$$t fuzz/corpus/$$t >build/fuzz/$$t.log 2>&1; then \
 	    echo "fuzz $$t: no finding in $(FUZZ_SECONDS) s;" \
-	      $$(grep -h '^stat::number_of_executed_units\|^stat::average_exec_per_sec' $(BUILD)/fuzz/$$t.log | \
+	      $$(grep -h '^stat::number_of_executed_units\|^stat::average_exec_per_sec' build/fuzz/$$t.log | \
 	         sed 's/^stat::number_of_executed_units: */runs /; s/^stat::average_exec_per_sec: */exec\/s /'); \
 	  else \
-	    tail -n 60 $(BUILD)/fuzz/$$t.log; echo "fuzz $$t: FINDING (log: $(BUILD)/fuzz/$$t.log)"; \
+	    tail -n 60 build/fuzz/$$t.log; echo "fuzz $$t: FINDING (log: build/fuzz/$$t.log)"; \
 	    failed="$$failed $$t"; \
 	  fi; \
 	done; [ -z "$$failed" ] || { echo "fuzz: findings in$$failed"; exit 1; }
 
 fuzz-merge: $(FUZZ_BINS)
 	@for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/merged/$$t && rm -f $(BUILD)/fuzz/merged/$$t/* && \
-	  $(BUILD)/fuzz/$$t $(FUZZ_RUN) -merge=1 $(BUILD)/fuzz/merged/$$t fuzz/corpus/$$t $(BUILD)/fuzz/corpus/$$t \
-	    >$(BUILD)/fuzz/$$t-merge.log 2>&1 && rm -f fuzz/corpus/$$t/* && cp $(BUILD)/fuzz/merged/$$t/* fuzz/corpus/$$t/ && \
-	  echo "fuzz-merge $$t: $$(ls fuzz/corpus/$$t | wc -l) inputs" || { tail -n 30 $(BUILD)/fuzz/$$t-merge.log; exit 1; }; \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/merged/$$t && rm -f build/fuzz/merged/$$t/* && \
+	  build/fuzz/$$t $(FUZZ_RUN) -merge=1 build/fuzz/merged/$$t fuzz/corpus/$$t build/fuzz/corpus/$$t \
+	    >build/fuzz/$$t-merge.log 2>&1 && rm -f fuzz/corpus/$$t/* && cp build/fuzz/merged/$$t/* fuzz/corpus/$$t/ && \
+	  echo "fuzz-merge $$t: $$(ls fuzz/corpus/$$t | wc -l) inputs" || { tail -n 30 build/fuzz/$$t-merge.log; exit 1; }; \
 	done
 
 rock: deps-test
 	@sh tools/rock.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf build

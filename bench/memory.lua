@@ -16,7 +16,7 @@ local PINS = tonumber(arg and arg[1]) or 2000
 
 local function status_kib()
   local f = assert(io.open("/proc/self/status"))
-  local s = f:read("a")
+  local s = f:read("*a")
   f:close()
   return { hwm = tonumber(s:match("VmHWM:%s*(%d+) kB")), rss = tonumber(s:match("VmRSS:%s*(%d+) kB")) }
 end

@@ -3,7 +3,7 @@
 -- 127.0.0.1; nothing touches the internet.
 --
 --   make bench
---   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/?.so;;" lua5.4 bench/run.lua
+--   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/lua5.4/?.so;;" lua5.4 bench/run.lua
 --   ... lua5.4 bench/run.lua overhead    section 1 alone, its text printed
 --
 -- Run from the checkout after `make build`. Sections:
@@ -23,6 +23,7 @@ local cjson = require "cjson"
 
 local core = pa.core
 local now = core.now
+local unpack = table.unpack or unpack
 
 local BENCH = (arg and arg[0] or "bench/run.lua"):match("^(.*)/[^/]*$") or "."
 local LUA = "lua5.4"
@@ -46,7 +47,7 @@ end
 -- Runs a shell command; returns its stdout, and whether it exited with 0.
 local function capture(cmd)
   local h = assert(io.popen(cmd))
-  local s = h:read("a")
+  local s = h:read("*a")
   local ok = h:close()
   return s, ok == true
 end
@@ -60,8 +61,8 @@ local function median(list)
   for i, v in ipairs(list) do s[i] = v end
   table.sort(s)
   local n = #s
-  if n % 2 == 1 then return s[(n + 1) // 2] end
-  return (s[n // 2] + s[n // 2 + 1]) / 2
+  if n % 2 == 1 then return s[(n + 1) / 2] end
+  return (s[n / 2] + s[n / 2 + 1]) / 2
 end
 
 local function count(t)
@@ -73,7 +74,7 @@ end
 local function loadavg()
   local f = io.open("/proc/loadavg")
   if not f then return "?" end
-  local s = f:read("l")
+  local s = f:read("*l")
   f:close()
   return (s:match("^(%S+ %S+ %S+)"))
 end
@@ -255,7 +256,7 @@ local function bench_overhead()
         sum[k] = 0
         timed(stages[k], OV_WARM, 0)
       end
-      for _ = 1, PROF_N // PROF_BLOCK do
+      for _ = 1, math.floor(PROF_N / PROF_BLOCK) do
         for _, k in ipairs(order) do sum[k] = sum[k] + timed(stages[k], 0, PROF_BLOCK) end
       end
       for _, k in ipairs(order) do ms[k][round] = sum[k] / PROF_N * 1000 end
@@ -398,7 +399,7 @@ local function overhead_section(o)
     "so that a slow spell of this virtual machine, which moves every rate, weighs on a round's contenders alike " ..
     "(in this run (a)'s own rate went from %.0f to %.0f requests/s between rounds).",
     o.url_path:match("^([^?]*)"), o.size, OV_N, OV_WARM, OV_RUNS, OV_RUNS,
-    math.min(table.unpack(o.contenders[1].rates)), math.max(table.unpack(o.contenders[1].rates)))
+    math.min(unpack(o.contenders[1].rates)), math.max(unpack(o.contenders[1].rates)))
   add()
   add("| client | connections a request | requests/s | ms/request | against (a) | slowest..fastest run (req/s) |")
   add("|---|---:|---:|---:|---:|---|")
@@ -497,7 +498,7 @@ local total = now() - t_start
 add("# Benchmarks")
 add()
 add("Measured on %s by `make bench`, which installs what is missing (lua-socket, lua-dkjson, python3), " ..
-  "builds `build/pinanalytics/core.so` and runs `lua5.4 bench/run.lua` from the checkout. The whole run took " ..
+  "builds `build/lua5.4/pinanalytics/core.so` and runs `lua5.4 bench/run.lua` from the checkout. The whole run took " ..
   "%.0f s. Every server is the simulator (nginx) on 127.0.0.1; nothing goes over a network.", started, total)
 add()
 add("- Machine: `%s`, %s, %s cores, %s RAM; load average %s at the start, %s at the end.", m.uname, m.cpu,

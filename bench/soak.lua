@@ -19,7 +19,7 @@
 -- (replacing it when it is there). Exits 2 when a target is missed.
 --
 --   make soak
---   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/?.so;;" lua5.4 bench/soak.lua [requests]
+--   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/lua5.4/?.so;;" lua5.4 bench/soak.lua [requests]
 --
 -- bench/run.lua runs it last, in a process of its own.
 local pa = require "pinanalytics"
@@ -28,7 +28,7 @@ local data = require "pinanalytics.simulator.data"
 local cjson = require "cjson"
 
 local N = tonumber(arg and arg[1]) or 100000 -- requests a part
-local FIRST = N // 10 -- the first measure, and one every FIRST requests: 10,000 of 100,000
+local FIRST = math.floor(N / 10) -- the first measure, and one every FIRST requests: 10,000 of 100,000
 local PINS_A_CALL = 1000
 local RSS_TOLERANCE = 0.05
 local RESULTS = ((arg and arg[0] or "bench/soak.lua"):match("^(.*)/[^/]*$") or ".") .. "/RESULTS.md"
@@ -47,7 +47,7 @@ end
 
 local function capture(cmd)
   local h = assert(io.popen(cmd))
-  local s = h:read("a")
+  local s = h:read("*a")
   h:close()
   return (s:gsub("%s+$", ""))
 end
@@ -55,7 +55,7 @@ end
 local PAGE = tonumber(capture("getconf PAGESIZE")) or 4096
 local function loadavg()
   local lf = io.open("/proc/loadavg")
-  local s = lf and lf:read("l") or "?"
+  local s = lf and lf:read("*l") or "?"
   if lf then lf:close() end
   return (s:match("^(%S+ %S+ %S+)")) or s
 end
@@ -63,7 +63,7 @@ local load_start = loadavg()
 local PID
 do
   local f = assert(io.open("/proc/self/stat"))
-  PID = f:read("a"):match("^(%d+)")
+  PID = f:read("*a"):match("^(%d+)")
   f:close() -- an open handle here would be counted, then closed by the collector mid-run
 end
 
@@ -72,7 +72,7 @@ local function rss_kib()
   collectgarbage()
   collectgarbage()
   local f = assert(io.open("/proc/self/statm"))
-  local resident = f:read("a"):match("^%d+%s+(%d+)")
+  local resident = f:read("*a"):match("^%d+%s+(%d+)")
   f:close()
   return tonumber(resident) * PAGE / 1024
 end
@@ -136,7 +136,7 @@ local ok, res = pcall(function()
 
   local ids = {}
   for i = 1, PINS_A_CALL do ids[i] = tostring(4100000000 + i) end
-  local batches = part("batches", N // PINS_A_CALL, PINS_A_CALL, function()
+  local batches = part("batches", math.floor(N / PINS_A_CALL), PINS_A_CALL, function()
     local results, errs = client:pins_analytics(ids, params)
     local id, err = next(errs)
     if id then error("pins_analytics: pin " .. id .. ": " .. tostring(err), 0) end
@@ -189,7 +189,7 @@ add("`%s bench/soak.lua` (in its own process; `make soak` runs it alone), %s. Th
   "endpoint is refused once, then remembered), keeping no result. Every answer is checked (7 days, no error). " ..
   "Resident size from `/proc/self/statm` after a full collection; open file descriptors from `/proc/<pid>/fd`. " ..
   "Load average %s at the start, %s at the end.",
-  "lua5.4", os.date("!%Y-%m-%d %H:%M UTC"), #data.PIN_METRICS, #body, N, N // PINS_A_CALL, PINS_A_CALL,
+  "lua5.4", os.date("!%Y-%m-%d %H:%M UTC"), #data.PIN_METRICS, #body, N, math.floor(N / PINS_A_CALL), PINS_A_CALL,
   load_start, loadavg())
 add()
 add("| part | requests | time | requests/s | RSS after %d | RSS at the end | change | open fds after %d / at the end |",
@@ -216,7 +216,7 @@ local section = table.concat(out, "\n")
 local text = ""
 local rf = io.open(RESULTS, "rb")
 if rf then
-  text = rf:read("a")
+  text = rf:read("*a")
   rf:close()
 end
 local s = text:find("\n" .. HEADING, 1, true)

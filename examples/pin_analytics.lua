@@ -1,10 +1,10 @@
 -- The last 30 days of one pin's analytics.
 --
 -- From a clone, after `make build` (an installed rock needs no LUA_PATH/LUA_CPATH):
---   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/?.so;;" \
+--   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/lua5.4/?.so;;" \
 --     PINTEREST_ACCESS_TOKEN=... lua5.4 examples/pin_analytics.lua 813744226420795884
 -- Against the built-in simulator (no token, no network):
---   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/?.so;;" \
+--   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/lua5.4/?.so;;" \
 --     lua5.4 examples/pin_analytics.lua --simulator [PIN_ID]
 --
 -- Set PINTEREST_BASE_URL to point it somewhere else. "The last 30 days" is

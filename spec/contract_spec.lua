@@ -334,11 +334,23 @@ describe("contract: typed helpers to find one's data", function()
   end)
 
   it("ad_account_id takes a whole number as well as a string of digits", function()
-    sim:clear_log()
-    assert(c:pin_analytics(data.pin_id_of(1), { start_date = H.day(-2), end_date = H.day(0),
-      metric_types = { "IMPRESSION" }, ad_account_id = 549000000000031337 }))
-    local r = sim:requests()
-    assert.truthy(r[#r].uri:find("ad_account_id=549000000000031337", 1, true), r[#r].uri)
+    local function sent(id)
+      sim:clear_log()
+      assert(c:pin_analytics(data.pin_id_of(1), { start_date = H.day(-2), end_date = H.day(0),
+        metric_types = { "IMPRESSION" }, ad_account_id = id }))
+      local r = sim:requests()
+      return r[#r].uri:match("ad_account_id=(%d+)")
+    end
+    assert.equal("549000031337", sent(549000031337))
+    assert.equal("9007199254740991", sent(2 ^ 53 - 1))
+    if math.type then
+      -- an integer is exact whatever its size
+      assert.equal("549000000000031337", sent(549000000000031337))
+    end
+    -- a float from 2^53 on (every number on Lua 5.1 and LuaJIT) may be rounded
+    -- already: 549000000000031337 as a double is 549000000000031360
+    assert.error_matches(function() sent(549000000000031337.0) end,
+      "pin_analytics: ad_account_id must be a string of digits %(at most 18%), got 5%.49")
     assert.error_matches(function() c:list_pins({ ad_account_id = 1.5 }) end,
       "list_pins: ad_account_id must be a string of digits %(at most 18%), got 1.5 %(number%) " ..
       "%(a whole number >= 0 is taken too%)")

@@ -1,6 +1,7 @@
 -- The errors a new user meets in the first hour, and the way in: the README's
 -- Quick start, the example's command line and the demo, run as they are.
 local H = require "helpers.sim"
+local R = require "helpers.runtime"
 local pa = require "pinanalytics"
 local dates = require "pinanalytics.dates"
 local pacing = require "pinanalytics.pacing"
@@ -8,7 +9,7 @@ local pinterest = require "pinanalytics.pinterest"
 
 local PIN = "813744226420795884"
 local METRICS = { "IMPRESSION", "SAVE" }
-local LUA = os.getenv("LUA") or "lua5.4"
+local LUA = R.exe() -- this runtime: the README's commands name lua5.4 and build/lua5.4
 
 local function raises(want, f, ...)
   local ok, err = pcall(f, ...)
@@ -18,10 +19,8 @@ end
 
 -- Runs a shell command; returns its output (stdout and stderr) and whether it succeeded.
 local function run(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
-  local ok = p:close()
-  return out, ok == true
+  local out, code = R.run(cmd .. " 2>&1")
+  return out, code == 0
 end
 
 local function sh_quote(s)
@@ -415,7 +414,7 @@ describe("the way in", function()
     f:write(code)
     f:close()
     local before = last30()
-    local out, ok = run(env .. " " .. LUA .. " " .. file)
+    local out, ok = run(env:gsub("build/lua5%.4/", R.BUILD .. "/") .. " " .. LUA .. " " .. file)
     local after = last30()
     os.remove(file)
     assert.is_true(ok, out)
@@ -432,7 +431,7 @@ describe("the way in", function()
     local cmd = readme:match("\n    (LUA_PATH=[^\n]- lua5%.4 examples/pin_analytics%.lua %-%-simulator)\n")
     assert.is_string(cmd)
     local before = last30()
-    local out, ok = run(cmd:gsub("lua5%.4", LUA, 1))
+    local out, ok = run((cmd:gsub("build/lua5%.4/", R.BUILD .. "/"):gsub("lua5%.4 examples", LUA .. " examples", 1)))
     local after = last30()
     assert.is_true(ok, out)
     local range = out:match("^pin " .. PIN .. ", (%S+) %(30 days%)\n")

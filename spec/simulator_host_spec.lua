@@ -4,6 +4,7 @@
 -- the process that started it, however that process ends. When it fails
 -- because of itself, its answer says why.
 local H = require "helpers.sim"
+local R = require "helpers.runtime"
 local core = require "pinanalytics.core"
 
 local function sh_quote(s)
@@ -39,12 +40,9 @@ local function eventually(seconds, cond)
 end
 
 local CWD = (capture("pwd"):gsub("%s+$", ""))
-local LUA = (function()
-  local f = assert(io.open("/proc/self/stat"))
-  local pid = f:read("*l"):match("^(%d+)")
-  f:close()
-  return (capture("readlink /proc/" .. pid .. "/exe"):gsub("%s+$", ""))
-end)()
+local LUA = R.exe()
+
+local BUILD = CWD .. "/" .. R.BUILD -- this runtime's build of the C module
 
 -- Runs `source` in a new interpreter with the given environment assignments
 -- ("NAME=value" strings, quoted here); returns what it printed (stdout and
@@ -59,13 +57,10 @@ local function child(source, env, args)
     local k, v = kv:match("^([%w_]+)=(.*)$")
     assigns[#assigns + 1] = k .. "=" .. sh_quote(v)
   end
-  local p = assert(io.popen("env " .. table.concat(assigns, " ") .. " " .. sh_quote(LUA) .. " " ..
-    sh_quote(script) .. " " .. (args or "") .. " 2>&1"))
-  local out = p:read("*a")
-  local ok, how, code = p:close()
+  local out, code = R.run("env " .. table.concat(assigns, " ") .. " " .. sh_quote(LUA) .. " " ..
+    sh_quote(script) .. " " .. (args or "") .. " 2>&1")
   os.remove(script)
-  if type(ok) == "number" then return out, ok == 0 end
-  return out, ok == true and how == "exit" and code == 0
+  return out, code == 0
 end
 
 local function paths(lua_dir, build_dir)
@@ -109,8 +104,9 @@ describe("simulator: where it runs", function()
   it("answers from a clone in a private (0700) folder", function()
     local dir = capture("mktemp -d"):gsub("%s+$", "")
     assert.is_true(run("chmod 0700 " .. sh_quote(dir) .. " && mkdir " .. sh_quote(dir .. "/clone") ..
-      " && cp -R lua build " .. sh_quote(dir .. "/clone/")))
-    local lpath, cpath = paths(dir .. "/clone/lua", dir .. "/clone/build")
+      " && mkdir " .. sh_quote(dir .. "/clone/build") .. " && cp -R lua " .. sh_quote(dir .. "/clone/") ..
+      " && cp -R " .. sh_quote(BUILD) .. " " .. sh_quote(dir .. "/clone/build/")))
+    local lpath, cpath = paths(dir .. "/clone/lua", dir .. "/clone/" .. R.BUILD)
     local out, ok = child(ASK, { "LUA_PATH=" .. lpath, "LUA_CPATH=" .. cpath, "LUA_PATH_5_4=" .. lpath,
       "LUA_CPATH_5_4=" .. cpath })
     run("rm -rf " .. sh_quote(dir))
@@ -124,14 +120,18 @@ describe("simulator: where it runs", function()
     -- checkout first so that the child finds the module
     local lpath = lua .. "/?.lua;" .. lua .. "/?/init.lua;./?.lua;/usr/local/share/lua/5.4/?.lua;" ..
       "/usr/local/share/lua/5.4/?/init.lua;/usr/share/lua/5.4/?.lua;/usr/share/lua/5.4/?/init.lua"
-    local cpath = CWD .. "/build/?.so;./?.so;/usr/local/lib/lua/5.4/?.so;/usr/lib/x86_64-linux-gnu/lua/5.4/?.so;" ..
+    local cpath = BUILD .. "/?.so;./?.so;/usr/local/lib/lua/5.4/?.so;/usr/lib/x86_64-linux-gnu/lua/5.4/?.so;" ..
       "/usr/lib/lua/5.4/?.so;/usr/local/lib/lua/5.4/loadall.so"
     local env = {}
     for _, v in ipairs({ "", "_5_1", "_5_2", "_5_3", "_5_4" }) do
       env[#env + 1] = "LUA_PATH" .. v .. "=" .. lpath
       env[#env + 1] = "LUA_CPATH" .. v .. "=" .. cpath
     end
-    local out, ok = child(ASK, env)
+    -- the child itself searches this runtime's paths (on Lua 5.1 and LuaJIT,
+    -- which read LUA_CPATH, a 5.4 module would not load); only the
+    -- environment it hands on holds the 5.4 ones
+    local own = string.format("package.path = %q\npackage.cpath = %q\n", package.path, BUILD .. "/?.so;" .. package.cpath)
+    local out, ok = child(own .. ASK, env)
     assert.is_true(ok, out)
     assert.equal(WANT, out:match("answers: [^\n]*"), out)
   end)
@@ -220,7 +220,7 @@ local has_proc = exists("/proc/self/stat")
 local function cmdline(pid)
   local f = io.open("/proc/" .. pid .. "/cmdline", "rb")
   if not f then return nil end
-  local s = f:read("*a")
+  local s = f:read("*a") or "" -- nothing when the process has just ended
   f:close()
   return (s:gsub("%z", " "))
 end
@@ -283,14 +283,15 @@ describe("simulator: its lifetime", function()
     local f = assert(io.open(script, "wb"))
     f:write(ENDINGS)
     f:close()
-    local lpath, cpath = paths(CWD .. "/lua", CWD .. "/build")
+    local lpath, cpath = paths(CWD .. "/lua", BUILD)
     local p = assert(io.popen("env LUA_PATH=" .. sh_quote(lpath) .. " LUA_CPATH=" .. sh_quote(cpath) ..
       " LUA_PATH_5_4=" .. sh_quote(lpath) .. " LUA_CPATH_5_4=" .. sh_quote(cpath) .. " " .. sh_quote(LUA) .. " " ..
       sh_quote(script) .. " " .. how .. " " .. sh_quote(fifo) .. " 2>/dev/null"))
     local line = p:read("*l") or ""
     local pid, prefix, master = line:match("^child (%d+) (%S+) (%d+)$")
+    -- nginx's master has written its pid; its worker may still be starting
     local running = {}
-    if master then running = processes(prefix, master) end
+    if master then eventually(5, function() running = processes(prefix, master); return #running >= 3 end) end
     if signal then
       if pid then run("kill -" .. signal .. " " .. pid) end
     else

@@ -6,7 +6,8 @@
 #   - the copy is left exactly as it was (no objects, no pinanalytics/ folder);
 #   - a lua5.4 with only the paths `luarocks path` gives loads pinanalytics and
 #     pinanalytics.core from that tree (cjson from Debian's lua-cjson);
-#   - the same for Lua 5.1, when its headers (liblua5.1-0-dev) are installed.
+#   - the same for Lua 5.1, when its headers (liblua5.1-0-dev) are installed,
+#     and that LuaJIT (luajit2) loads that 5.1 build too.
 set -e
 rockspec=rockspec/pinanalytics-scm-1.rockspec
 
@@ -73,11 +74,14 @@ lua5.4 -e '
 '"
 
 if [ -f /usr/include/lua5.1/lua.h ] && command -v lua5.1 >/dev/null; then
-  echo "== the same for Lua 5.1"
-  run "luarocks --lua-version=5.1 make --local --deps-mode=none
+  echo "== the same for Lua 5.1 (loaded by lua5.1, then by luajit when installed)"
+  for lua in lua5.1 luajit; do
+    command -v "$lua" >/dev/null || { echo "== $lua: skipped (not installed)"; continue; }
+    [ "$lua" = lua5.1 ] && build="luarocks --lua-version=5.1 make --local --deps-mode=none" || build=true
+    run "$build
 eval \"\$(luarocks --lua-version=5.1 path)\"
 cd /
-lua5.1 -e '
+$lua -e '
   local tree = \"$home/.luarocks/lib/lua/5.1/\"
   local pa = require \"pinanalytics\"
   local found
@@ -88,8 +92,11 @@ lua5.1 -e '
   assert(found and found:sub(1, #tree) == tree, \"pinanalytics.core from \" .. tostring(found) .. \", not from the tree\")
   assert(pa.core.decode(\"{\\\"n\\\":240}\").n == 240)
   assert(pa.frame({ daily_metrics = { { date = \"2026-01-01\", metrics = { SAVE = 1 } } } }):sum(\"SAVE\") == 1)
-  print(\"pinanalytics \" .. pa._VERSION .. \" (Lua 5.1) loads from \" .. tree)
+  local c = pa.pinterest{ token = \"x\", base_url = \"http://127.0.0.1:1/v5\" }
+  c:close()
+  print(\"pinanalytics \" .. pa._VERSION .. \" (\" .. (rawget(_G, \"jit\") and jit.version or _VERSION) .. \") loads from \" .. tree)
 '"
+  done
 else
   echo "== Lua 5.1: skipped (install liblua5.1-0-dev and lua5.1 to check it)"
 fi
