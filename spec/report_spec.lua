@@ -124,6 +124,20 @@ describe("report.overview", function()
     assert.truthy(csv:find("impressions,Impressions,count,75000,60000,25,,,,,\n", 1, true), csv)
     assert.has_error(function() pa.report.render("pdf", ov) end)
   end)
+
+  it("takes OneUp's overview with its period as the second argument, as the README shows", function()
+    local body = assert(core.decode(H.read_file("spec/fixtures/oneup_overview.json")))
+    local r = pa.dates.range("2026-10-01", "2026-10-30")
+    local ov = pa.report.overview(body.data, { range = r })
+    assert.equal("OneUp", ov.source)
+    assert.equal(6, #ov.metrics)
+    assert.equal("2026-10-01", ov.current.start_date)
+    assert.equal(30, ov.current.days)
+    assert.equal("2026-09-01", ov.previous.start_date)
+    assert.equal("2026-09-30", ov.previous.end_date)
+    -- the same with the period as the third argument
+    assert.equal("2026-10-01", pa.report.overview(body.data, nil, { range = r }).current.start_date)
+  end)
 end)
 
 -- One fixed input for the exact output of every format.

@@ -246,7 +246,16 @@ end
 -- days that are not READY out of the totals), metrics (names to include;
 -- default: every known metric present in both periods).
 function M.overview(current, previous, opts)
-  if previous == nil and type(current) == "table" and type(current.metrics) == "table" then
+  if type(current) == "table" and type(current.metrics) == "table" then
+    -- OneUp's own overview: overview(data [, opts]) or overview(data, nil, opts)
+    if previous ~= nil and opts == nil and type(previous) == "table" and previous.daily_metrics == nil and
+      previous.all == nil and previous.metrics == nil and not splits_of(previous) then
+      previous, opts = nil, previous
+    end
+    if previous ~= nil then
+      fail("overview", "OneUp's overview data holds both periods already: give overview(data [, opts]), " ..
+        "not a previous period")
+    end
     if opts ~= nil and type(opts) ~= "table" then fail("overview", "opts must be a table, got %s", type(opts)) end
     return from_oneup(current, opts)
   end
