@@ -65,7 +65,7 @@ check-luajit:
 	done; echo "C core compiles warning-free against LuaJIT 2.1 headers"
 
 lint:
-	luacheck -q lua spec examples $(wildcard bench)
+	luacheck -q lua spec examples $(wildcard bench) bin/pinanalytics
 
 test: deps-test
 	@$(MAKE) --no-print-directory build
