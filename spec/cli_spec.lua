@@ -7,6 +7,13 @@ local cli = require "pinanalytics.cli"
 -- The interpreter running this spec, so that each runtime tests its own.
 local LUA = rawget(_G, "jit") and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
 
+-- Whether a shell command succeeds (os.execute answers differently in 5.1).
+local function succeeds(cmd)
+  local ok, how, code = os.execute(cmd)
+  if type(ok) == "number" then return ok == 0 end
+  return ok == true and how == "exit" and code == 0
+end
+
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 local function read(path)
@@ -293,7 +300,7 @@ describe("pinanalytics (command line)", function()
     it("--output writes the report to the file (its format from the name unless --format says)", function()
       local dir = tmpname()
       os.remove(dir)
-      assert(os.execute("mkdir " .. q(dir)))
+      assert.is_true(succeeds("mkdir " .. q(dir)))
       local code, out, err = run("pin " .. ID .. " --output " .. q(dir .. "/r.html"), env)
       assert.equal(0, code, err)
       assert.equal("", out)
@@ -408,7 +415,7 @@ describe("pinanalytics (command line)", function()
     local args = "pin " .. table.concat(IDS, " ") .. " 404404 --format csv --output /dev/null"
 
     it("is drawn on stderr when it is a terminal: pins done, failed, rate, time left", function()
-      if not os.execute("command -v script >/dev/null 2>&1") then
+      if not succeeds("command -v script >/dev/null 2>&1") then
         pending("needs script(1) from util-linux")
         return
       end
@@ -437,11 +444,66 @@ describe("pinanalytics (command line)", function()
   end)
 end)
 
--- The exit status of a process the spec started, once it has ended; nil
--- while it runs (bounded by `tries` polls 0.1 s apart).
+-- A file handle that keeps what is written to it.
+local function sink()
+  local t = { parts = {} }
+  function t.write(self, ...)
+    for _, x in ipairs({ ... }) do self.parts[#self.parts + 1] = tostring(x) end
+    return self
+  end
+  function t.flush() return true end
+  function t.text(self) return table.concat(self.parts) end
+  return t
+end
+
+describe("pinanalytics.cli.main in this process", function()
+  local sim
+  setup(function() sim = H.start {} end)
+  teardown(function() sim:stop() end)
+
+  local function main(args, tty)
+    local out, err = sink(), sink()
+    local env = { PINTEREST_ACCESS_TOKEN = H.TOKEN, PINTEREST_BASE_URL = sim.pinterest_url }
+    local code = cli.main(args, { getenv = function(k) return env[k] end, stdout = out, stderr = err,
+      isatty = function(fd) return tty and fd == 2 end })
+    return code, out:text(), err:text()
+  end
+
+  it("takes its environment, streams and terminal test from ctx", function()
+    local code, out, err = main({ "pin", "1", "2", "3", "--format", "csv", "--metrics", "SAVE" }, true)
+    assert.equal(0, code, err)
+    assert.equal("rank,pin_id,title,date,status,SAVE\n", out:match("^[^\n]*\n"))
+    -- the bar: first empty, last full, then a line break
+    assert.truthy(err:find("^\r0/3 pins %[" .. ("░"):rep(24) .. "%] 0 failed, 0%.0 pins/s, %-%-:%-%- left\27%[K"), err)
+    assert.truthy(err:find("\r3/3 pins %[" .. ("█"):rep(24) .. "%] 0 failed, [%d.]+ pins/s, done in 0:0%d\27%[K\n$"),
+      err)
+  end)
+
+  it("draws no bar for one pin, with --no-progress, or without a terminal", function()
+    local _, _, err = main({ "pin", "1", "--format", "csv" }, true)
+    assert.equal("", err)
+    _, _, err = main({ "pin", "1", "2", "--format", "csv", "--no-progress" }, true)
+    assert.equal("", err)
+    _, _, err = main({ "pin", "1", "2", "--format", "csv" }, false)
+    assert.equal("", err)
+  end)
+
+  it("parse refuses a token argument without repeating it", function()
+    local ok, e = pcall(cli.parse, { "pin", "1", "--token=abc123secret" })
+    assert.is_false(ok)
+    assert.is_nil(tostring(e.msg):find("abc123secret", 1, true))
+    assert.same({ command = "pin", args = { "1", "2" }, opts = { ["--last"] = "7", ["--no-progress"] = true } },
+      cli.parse({ "pin", "1", "--last=7", "2", "--no-progress" }))
+    assert.same({ command = "pin", args = { "--odd" }, opts = {} }, cli.parse({ "pin", "--", "--odd" }))
+    assert.same({ help = "top" }, cli.parse({ "top", "--limit", "3", "--help" }))
+  end)
+end)
+
+-- Whether a process the spec started has ended, polling `tries` times 0.1 s
+-- apart.
 local function wait_gone(pid, tries)
   for _ = 1, tries do
-    if not os.execute("kill -0 " .. pid .. " 2>/dev/null") then return true end
+    if not succeeds("kill -0 " .. pid .. " 2>/dev/null") then return true end
     os.execute("sleep 0.1")
   end
   return false

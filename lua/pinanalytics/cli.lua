@@ -502,10 +502,17 @@ function Bar:draw(force)
   local filled = math.floor(WIDTH * math.min(self.done, total) / total)
   local elapsed = t - self.started
   local rate = elapsed > 0 and self.done / elapsed or 0
-  local left
-  if self.done >= self.total then left = 0 elseif rate > 0 then left = (self.total - self.done) / rate end
-  self.stream:write(string.format("\r%d/%d pins [%s%s] %d failed, %.1f pins/s, %s left\27[K", self.done,
-    self.total, string.rep("█", filled), string.rep("░", WIDTH - filled), self.failed, rate, clock(left)))
+  local when
+  if self.done >= self.total then
+    when = "done in " .. clock(elapsed)
+  else
+    when = clock(rate > 0 and (self.total - self.done) / rate or nil) .. " left"
+  end
+  local text = string.format("%d/%d pins [%s%s] %d failed, %.1f pins/s, %s", self.done, self.total,
+    string.rep("█", filled), string.rep("░", WIDTH - filled), self.failed, rate, when)
+  if text == self.shown then return end
+  self.shown = text
+  self.stream:write("\r", text, "\27[K")
   self.stream:flush()
 end
 
@@ -515,7 +522,7 @@ function Bar:update(done, total, failed)
 end
 
 function Bar:finish()
-  self:draw(true)
+  if self.done < self.total then self:draw(true) end -- else its last state is shown already
   self.stream:write("\n")
   self.stream:flush()
 end
