@@ -72,6 +72,13 @@ lua5.4 -e '
   print(\"pinanalytics \" .. pa._VERSION .. \" (Lua 5.4) loads from \" .. tree)
 '"
 
+echo "== the command-line tool the rock installs, with no Lua paths set"
+run "cd /
+v=\$(\"$home/.luarocks/bin/pinanalytics\" --version)
+echo \"\$v\"
+case \"\$v\" in 'pinanalytics '[0-9]*) ;; *) echo 'pinanalytics --version printed the above' >&2; exit 1;; esac
+\"$home/.luarocks/bin/pinanalytics\" pin --help | grep -q '^usage: pinanalytics pin '"
+
 if [ -f /usr/include/lua5.1/lua.h ] && command -v lua5.1 >/dev/null; then
   echo "== the same for Lua 5.1"
   run "luarocks --lua-version=5.1 make --local --deps-mode=none
