@@ -6,6 +6,7 @@
 #   - the copy is left exactly as it was (no objects, no pinanalytics/ folder);
 #   - a lua5.4 with only the paths `luarocks path` gives loads pinanalytics and
 #     pinanalytics.core from that tree (cjson from Debian's lua-cjson);
+#   - the pinanalytics command it installs runs with no Lua paths set;
 #   - the same for Lua 5.1, when its headers (liblua5.1-0-dev) are installed.
 set -e
 rockspec=rockspec/pinanalytics-scm-1.rockspec
