@@ -245,7 +245,7 @@ the data is made up, the same for the same ids.
 With the Lua binding of libuv (luv) installed, SIGTERM and Ctrl-C are
 caught and the simulator is stopped before the command ends; without it,
 Ctrl-C is caught and SIGTERM ends the command at once, after which the
-simulator's watchdog stops nginx within a second.
+simulator's watchdog stops nginx within a few seconds.
 
 Example:
   pinanalytics simulate
