@@ -35,11 +35,11 @@ local sim = simulator.start {}
 local env = { PINTEREST_ACCESS_TOKEN = sim.token, PINTEREST_BASE_URL = sim.pinterest_url }
 local ctx = { getenv = function(name) return env[name] end }
 
-local function run(args)
-  io.stdout:write("$ pinanalytics ", table.concat(args, " "), "\n\n")
+local function run(args, to_file)
+  io.stdout:write("$ pinanalytics ", table.concat(args, " "), to_file and "\n" or "\n\n")
   io.stdout:flush()
   local code = cli.main(args, ctx)
-  io.stdout:write("\n")
+  if not to_file then io.stdout:write("\n") end
   if code ~= 0 then
     sim:stop()
     io.stderr:write("demo failed: pinanalytics ", table.concat(args, " "), " exited with ", code, "\n")
@@ -51,6 +51,6 @@ print(string.format("pinanalytics %s demo: simulator at %s (made-up data)\n", pa
 run { "pin", PINS[1], "--last", "30" }
 run { "pin", PINS[1], PINS[2], PINS[3], "--last", "30" }
 run { "overview", "--last", "30", "--pins", "60" }
-run { "overview", "--last", "30", "--pins", "60", "--format", "html", "--output", html }
+run({ "overview", "--last", "30", "--pins", "60", "--format", "html", "--output", html }, true)
 print("HTML report: " .. html)
 sim:stop()

@@ -131,6 +131,7 @@ describe("pinanalytics (command line)", function()
         { "pin 1 --end 2026-03-02", "--end" },
         { "pin 1 --metrics IMPRESSIONS", "IMPRESSIONS" },
         { "top --limit 0", "--limit" },
+        { "overview --last 90", "Pinterest serves only the last 90 days" },
         { "oneup-overview", "--social-network-id" },
         { "account --social-network-id 3", "unknown option --social-network-id" },
       }
@@ -383,6 +384,14 @@ describe("pinanalytics (command line)", function()
       assert.is_false(r.periods_differ)
       assert.truthy(#r.rankings > 0)
       assert.equal(3, #r.rankings[1].pins)
+      -- a previous period reaching past the 90 days is cut short, and the report says so
+      code, out = run("overview --last 60 --pins 0 --format json", env)
+      assert.equal(0, code)
+      r = cjson.decode(out)
+      assert.equal(60, r.current.days)
+      assert.equal(require("pinanalytics.dates").add_days(H.TODAY, -90), r.previous.start_date)
+      assert.equal(30, r.previous.days)
+      assert.is_true(r.periods_differ)
       code, out = run("overview --last 14 --pins 0", env)
       assert.equal(0, code)
       assert.truthy(out:find("^Account overview\n"), out)

@@ -76,7 +76,6 @@ Connection:
   --token-file FILE   read the API key from FILE (- for standard input) instead of
                       ONEUP_API_KEY; never give a key as an argument
   --base-url URL      the API (default ONEUP_BASE_URL, else https://analyze.oneupapp.io)
-  --retries N         accepted for symmetry; OneUp's requests are not retried
 ]]
 
 local HELP = {}
@@ -265,7 +264,7 @@ local OPTIONS = {
 }
 
 local COMMON = { "--last", "--start", "--end", "--preset", "--metrics", "--format", "--output", "--base-url",
-  "--token-file", "--retries", "--help" }
+  "--token-file", "--help" }
 
 local function with(list, ...)
   local out = {}
@@ -276,10 +275,10 @@ end
 
 -- the options each command takes
 local ALLOWED = {
-  pin = with(COMMON, "--no-progress"),
-  account = COMMON,
-  top = with(COMMON, "--sort-by", "--limit", "--video"),
-  overview = with(COMMON, "--pins", "--no-progress"),
+  pin = with(COMMON, "--retries", "--no-progress"),
+  account = with(COMMON, "--retries"),
+  top = with(COMMON, "--retries", "--sort-by", "--limit", "--video"),
+  overview = with(COMMON, "--retries", "--pins", "--no-progress"),
   ["oneup-overview"] = with(COMMON, "--social-network-id", "--timezone"),
   ["oneup-posts"] = with(COMMON, "--social-network-id", "--timezone", "--sort-by", "--limit"),
   simulate = { "--latency", "--help" },
@@ -546,7 +545,6 @@ local function oneup_client(ctx, cmd, opts)
   ctx.secrets[#ctx.secrets + 1] = key
   local base = opts["--base-url"] or ctx.getenv("ONEUP_BASE_URL")
   if base == "" then base = nil end
-  whole(cmd, opts, "--retries", 0, 100)
   return call(cmd, pa.oneup, { api_key = key, base_url = base })
 end
 
@@ -657,6 +655,12 @@ function RUN.overview(ctx, cmd, p)
   local cur, err = call(cmd, client.user_account_analytics, client, { range = range, metric_types = wanted })
   if not cur then failure("%s", strip_prefix(line(err))) end
   local prev_range = range:previous()
+  local earliest = pa.dates.add_days(pa.dates.today(), -90)
+  if prev_range.end_date < earliest then
+    usage(cmd, "the period before %s is %s, and Pinterest serves only the last 90 days (from %s): give a " ..
+      "shorter period (up to 45 days, both periods are compared in full; longer, the previous one is cut short)",
+      tostring(range), tostring(prev_range), earliest)
+  end
   local prev, perr, info = call(cmd, client.user_account_analytics, client, { range = prev_range,
     metric_types = wanted, clamp = true })
   if not prev then failure("%s", strip_prefix(line(perr))) end
