@@ -112,6 +112,14 @@ describe("pinanalytics (command line)", function()
       assert.equal(0, code)
       assert.equal("pinanalytics " .. require("pinanalytics")._VERSION .. "\n", out)
     end)
+
+    it("runs from a clone without LUA_PATH, from any directory: the script finds its lua/", function()
+      local h = assert(io.popen("cd bin && env -u LUA_PATH LUA_CPATH=" .. q(package.cpath) .. " " .. LUA ..
+        " ./pinanalytics --version 2>&1; echo $?"))
+      local out = h:read("*a")
+      h:close()
+      assert.equal("pinanalytics " .. require("pinanalytics")._VERSION .. "\n0\n", out)
+    end)
   end)
 
   describe("exit codes", function()

@@ -847,14 +847,20 @@ local function write_output(cmd, opts, text, stdout)
   if not ok or not cok then failure("cannot write %s: %s", path, tostring(werr or cerr)) end
 end
 
-local function run(ctx, p)
-  local cmd = p.command
-  local loaded, why = pcall(require, "pinanalytics")
+-- The library, or a failure that says why it does not load.
+local function library()
+  local loaded, pa = pcall(require, "pinanalytics")
   if not loaded then
     local jit = rawget(_G, "jit")
     failure("the library does not load in %s (is its C core built for this Lua? `make build` builds it for " ..
-      "lua5.4, the rock for the Lua that luarocks was told): %s", jit and jit.version or _VERSION, line(why))
+      "lua5.4, the rock for the Lua that luarocks was told): %s", jit and jit.version or _VERSION, line(pa))
   end
+  return pa
+end
+
+local function run(ctx, p)
+  local cmd = p.command
+  library()
   if cmd ~= "simulate" then format_of(cmd, p.opts) end -- a bad --format is said before anything is fetched
   local report, note = RUN[cmd](ctx, cmd, p)
   if report == nil then return 0 end
@@ -882,7 +888,7 @@ function M.main(argv, ctx)
       return 0
     end
     if p.version then
-      c.stdout:write("pinanalytics ", require("pinanalytics")._VERSION, "\n")
+      c.stdout:write("pinanalytics ", library()._VERSION, "\n")
       return 0
     end
     return run(c, p)
