@@ -328,6 +328,20 @@ local RANKINGS = {
   { "most_clicked", "Most clicked", "clicks" }, { "least_clicked", "Least clicked", "clicks" },
 }
 
+-- A ranked post's figure when it came without one (OneUp's posts carry
+-- their stats only): the stat the ranking's measure names, when sent.
+local FROM_STATS = {
+  engagements = { "engagement", "engagements" }, impressions = { "impressions" },
+  saves = { "repins", "saves" }, clicks = { "clicks" },
+}
+local function value_of(p, st, measure)
+  if p.value ~= nil then return p.value end
+  for _, k in ipairs(FROM_STATS[measure] or {}) do
+    if type(st[k]) == "number" then return st[k] end
+  end
+  return nil
+end
+
 local function rankings_of(pp)
   local out = list()
   if type(pp) ~= "table" then return out end
@@ -338,7 +352,7 @@ local function rankings_of(pp)
       for i, p in ipairs(pins) do
         if type(p) == "table" then
           local st = type(p.stats) == "table" and p.stats or {}
-          rows[#rows + 1] = { rank = i, id = tostring(p.id or p.pin_id or "?"), value = opt(p.value),
+          rows[#rows + 1] = { rank = i, id = tostring(p.id or p.pin_id or "?"), value = opt(value_of(p, st, r[3])),
             impressions = opt(st.impressions), saves = opt(st.saves), pin_clicks = opt(st.pin_clicks),
             outbound_clicks = opt(st.outbound_clicks), engagement = opt(st.engagement) }
         end
