@@ -7,9 +7,10 @@
 --
 -- The logic is here so that it can be tested and driven from Lua:
 --   local code = require("pinanalytics.cli").main({ "top", "--limit", "5" }, ctx)
--- ctx (optional): getenv (default os.getenv), stdout, stderr (file handles,
--- default io.stdout, io.stderr), isatty (function(fd) -> boolean, default
--- `test -t FD` run by the shell). main returns the exit status: 0 ok, 1 a
+-- ctx (optional): getenv (default os.getenv), stdout, stderr, stdin (file
+-- handles, default io.stdout, io.stderr, io.stdin; stdin is read for
+-- --token-file -), isatty (function(fd) -> boolean, default `test -t FD`
+-- run by the shell, which asks whether a progress bar may be drawn). main returns the exit status: 0 ok, 1 a
 -- run-time failure (one line on stderr), 2 a usage error.
 --
 -- The token never comes from an argument (every user of the machine can read
@@ -17,8 +18,10 @@
 -- --token-file FILE.
 local M = {}
 
+--- The subcommands, in the order --help lists them.
 M.COMMANDS = { "pin", "account", "top", "overview", "oneup-overview", "oneup-posts", "simulate" }
 
+--- The formats --format takes (those of pinanalytics.report.render).
 M.FORMATS = { "text", "markdown", "csv", "json", "html" }
 
 -- the format an --output file's name suggests
