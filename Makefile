@@ -97,7 +97,7 @@ check-luajit: build-luajit
 	@echo "C core compiles warning-free against LuaJIT 2.1 headers"
 
 lint:
-	luacheck -q lua spec examples $(wildcard bench)
+	luacheck -q lua spec examples $(wildcard bench) bin/pinanalytics
 
 # the packages for the runtime LUA names: lua5.4 and LuaJIT are in DEB_TEST
 ifeq ($(filter lua5.4 luajit,$(LUA)),)

@@ -54,6 +54,7 @@ build = {
       ["pinanalytics.bulk"] = "lua/pinanalytics/bulk.lua",
       ["pinanalytics.frame"] = "lua/pinanalytics/frame.lua",
       ["pinanalytics.report"] = "lua/pinanalytics/report.lua",
+      ["pinanalytics.cli"] = "lua/pinanalytics/cli.lua",
       ["pinanalytics.format"] = "lua/pinanalytics/format.lua",
       ["pinanalytics.template"] = "lua/pinanalytics/template.lua",
       ["pinanalytics.templates"] = "lua/pinanalytics/templates.lua",
@@ -73,6 +74,11 @@ build = {
       ["pinanalytics.simulator.init"] = "lua/pinanalytics/simulator/init.lua",
       ["pinanalytics.simulator.server"] = "lua/pinanalytics/simulator/server.lua",
       ["pinanalytics.simulator.data"] = "lua/pinanalytics/simulator/data.lua",
+    },
+    -- the command-line tool; LuaRocks installs a wrapper that runs it with
+    -- the Lua the rock is built for and the rock tree's paths
+    bin = {
+      pinanalytics = "bin/pinanalytics",
     },
   },
 }

@@ -385,20 +385,29 @@ describe("the way in", function()
   -- before and after a run: a run across midnight UTC may see either
   local function last30() return tostring(dates.last(30)) end
 
-  it("the demo's pin tables and account use the same 30 days: dates.last(30)", function()
+  it("the demo's pin reports and account overview use the same 30 days: dates.last(30)", function()
     local before = last30()
-    local out, ok = run(lua_env() .. LUA .. " examples/demo.lua")
+    local html = os.tmpname()
+    local out, ok = run(lua_env() .. LUA .. " examples/demo.lua " .. sh_quote(html))
     local after = last30()
+    os.remove(html)
     assert.is_true(ok, out)
-    local n = 0
-    for a, b, days in out:gmatch("\nPin %d+%s+(%d+%-%d+%-%d+) %.%. (%d+%-%d+%-%d+) %((%d+) days") do
-      n = n + 1
+    local function check(a, b, days)
       assert.is_true(a .. ".." .. b == before or a .. ".." .. b == after, a .. ".." .. b)
       assert.equal("30", days)
     end
-    assert.equal(3, n)
-    local acct = out:match("\nAccount, (%S+) against")
-    assert.is_true(acct == before or acct == after, tostring(acct))
+    local n = 0
+    for a, b, days in out:gmatch("\nPeriod: (%d+%-%d+%-%d+) %.%. (%d+%-%d+%-%d+) %((%d+) days") do
+      n = n + 1
+      check(a, b, days)
+    end
+    assert.equal(2, n) -- one pin, then three
+    local a, b, days = out:match("\nCurrent period:  (%d+%-%d+%-%d+) %.%. (%d+%-%d+%-%d+) %((%d+) days")
+    check(a, b, days)
+    local pa_, pb = out:match("\nPrevious period: (%d+%-%d+%-%d+) %.%. (%d+%-%d+%-%d+) %(30 days")
+    local prev = dates.range(a, b):previous()
+    assert.equal(prev.start_date, pa_)
+    assert.equal(prev.end_date, pb)
   end)
 
   it("the README's Quick start runs as is against the simulator, with the README's command", function()

@@ -124,6 +124,38 @@ describe("report.overview", function()
     assert.truthy(csv:find("impressions,Impressions,count,75000,60000,25,,,,,\n", 1, true), csv)
     assert.has_error(function() pa.report.render("pdf", ov) end)
   end)
+
+  it("ranks OneUp's posts by the figure each ranking names, from their stats", function()
+    local function post(id, st) return { id = id, text = "post " .. id, stats = st } end
+    local a = post("a", { impressions = 900, saves = 40, repins = 7, clicks = 30, comments = 2 })
+    local b = post("b", { impressions = 300, saves = 12, repins = 3, clicks = 9, comments = 1, engagement = 25 })
+    local r = pa.report.rankings({ most_views = { a, b }, most_repinned = { a, b }, most_clicked = { a, b },
+      most_engaging = { b, a } })
+    local by = {}
+    for _, g in ipairs(r.rankings) do by[g.key] = g end
+    assert.equal(900, by.most_views.pins[1].value)
+    assert.equal(300, by.most_views.pins[2].value)
+    assert.equal(7, by.most_repinned.pins[1].value)   -- OneUp's repins, which its "repinned" ranks by
+    assert.equal(30, by.most_clicked.pins[1].value)
+    assert.equal(25, by.most_engaging.pins[1].value)  -- as sent
+    assert.equal(pa.null, by.most_engaging.pins[2].value) -- not sent: not made up
+    local text = pa.report.render("text", r)
+    assert.truthy(text:find("Most viewed%s+1%s+a%s+900 impressions"), text)
+  end)
+
+  it("takes OneUp's overview with its period as the second argument, as the README shows", function()
+    local body = assert(core.decode(H.read_file("spec/fixtures/oneup_overview.json")))
+    local r = pa.dates.range("2026-10-01", "2026-10-30")
+    local ov = pa.report.overview(body.data, { range = r })
+    assert.equal("OneUp", ov.source)
+    assert.equal(6, #ov.metrics)
+    assert.equal("2026-10-01", ov.current.start_date)
+    assert.equal(30, ov.current.days)
+    assert.equal("2026-09-01", ov.previous.start_date)
+    assert.equal("2026-09-30", ov.previous.end_date)
+    -- the same with the period as the third argument
+    assert.equal("2026-10-01", pa.report.overview(body.data, nil, { range = r }).current.start_date)
+  end)
 end)
 
 -- One fixed input for the exact output of every format.

@@ -58,7 +58,7 @@ suite() {
 }
 
 if [ "$mode" != busted ]; then
-  check "luacheck: lua/ spec/ examples/ bench/ are clean" luacheck -q lua spec examples $(ls -d bench 2>/dev/null)
+  check "luacheck: lua/ spec/ examples/ bench/ bin/ are clean" luacheck -q lua spec examples $(ls -d bench 2>/dev/null) bin/pinanalytics
   check "C core compiles warning-free against LuaJIT headers" make --no-print-directory check-luajit
   check "valgrind: the C core's paths leak nothing and touch no bad memory" \
     make --no-print-directory memcheck LUA=lua5.4

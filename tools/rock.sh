@@ -6,6 +6,7 @@
 #   - the copy is left exactly as it was (no objects, no pinanalytics/ folder);
 #   - a lua5.4 with only the paths `luarocks path` gives loads pinanalytics and
 #     pinanalytics.core from that tree (cjson from Debian's lua-cjson);
+#   - the pinanalytics command it installs runs with no Lua paths set;
 #   - the same for Lua 5.1, when its headers (liblua5.1-0-dev) are installed,
 #     and that LuaJIT (luajit2) loads that 5.1 build too.
 set -e
@@ -72,6 +73,13 @@ lua5.4 -e '
   c:close()
   print(\"pinanalytics \" .. pa._VERSION .. \" (Lua 5.4) loads from \" .. tree)
 '"
+
+echo "== the command-line tool the rock installs, with no Lua paths set"
+run "cd /
+v=\$(\"$home/.luarocks/bin/pinanalytics\" --version)
+echo \"\$v\"
+case \"\$v\" in 'pinanalytics '[0-9]*) ;; *) echo 'pinanalytics --version printed the above' >&2; exit 1;; esac
+\"$home/.luarocks/bin/pinanalytics\" pin --help | grep -q '^usage: pinanalytics pin '"
 
 if [ -f /usr/include/lua5.1/lua.h ] && command -v lua5.1 >/dev/null; then
   echo "== the same for Lua 5.1 (loaded by lua5.1, then by luajit when installed)"

@@ -246,7 +246,16 @@ end
 -- days that are not READY out of the totals), metrics (names to include;
 -- default: every known metric present in both periods).
 function M.overview(current, previous, opts)
-  if previous == nil and type(current) == "table" and type(current.metrics) == "table" then
+  if type(current) == "table" and type(current.metrics) == "table" then
+    -- OneUp's own overview: overview(data [, opts]) or overview(data, nil, opts)
+    if previous ~= nil and opts == nil and type(previous) == "table" and previous.daily_metrics == nil and
+      previous.all == nil and previous.metrics == nil and not splits_of(previous) then
+      previous, opts = nil, previous
+    end
+    if previous ~= nil then
+      fail("overview", "OneUp's overview data holds both periods already: give overview(data [, opts]), " ..
+        "not a previous period")
+    end
     if opts ~= nil and type(opts) ~= "table" then fail("overview", "opts must be a table, got %s", type(opts)) end
     return from_oneup(current, opts)
   end
@@ -319,6 +328,20 @@ local RANKINGS = {
   { "most_clicked", "Most clicked", "clicks" }, { "least_clicked", "Least clicked", "clicks" },
 }
 
+-- A ranked post's figure when it came without one (OneUp's posts carry
+-- their stats only): the stat the ranking's measure names, when sent.
+local FROM_STATS = {
+  engagements = { "engagement", "engagements" }, impressions = { "impressions" },
+  saves = { "repins", "saves" }, clicks = { "clicks" },
+}
+local function value_of(p, st, measure)
+  if p.value ~= nil then return p.value end
+  for _, k in ipairs(FROM_STATS[measure] or {}) do
+    if type(st[k]) == "number" then return st[k] end
+  end
+  return nil
+end
+
 local function rankings_of(pp)
   local out = list()
   if type(pp) ~= "table" then return out end
@@ -329,7 +352,7 @@ local function rankings_of(pp)
       for i, p in ipairs(pins) do
         if type(p) == "table" then
           local st = type(p.stats) == "table" and p.stats or {}
-          rows[#rows + 1] = { rank = i, id = tostring(p.id or p.pin_id or "?"), value = opt(p.value),
+          rows[#rows + 1] = { rank = i, id = tostring(p.id or p.pin_id or "?"), value = opt(value_of(p, st, r[3])),
             impressions = opt(st.impressions), saves = opt(st.saves), pin_clicks = opt(st.pin_clicks),
             outbound_clicks = opt(st.outbound_clicks), engagement = opt(st.engagement) }
         end
