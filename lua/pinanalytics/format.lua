@@ -158,7 +158,7 @@ function M.plain(v)
   return (string.format("%.15g", v))
 end
 
----------------------------------------------------------------- dates
+-- dates ---------------------------------------------------------------------
 
 local MONTHS = { "January", "February", "March", "April", "May", "June", "July", "August", "September",
   "October", "November", "December" }
@@ -201,7 +201,7 @@ function M.date(s, fmt)
   end))
 end
 
----------------------------------------------------------------- text
+-- text ----------------------------------------------------------------------
 
 --- Display columns of a UTF-8 string (code points; every one counts as one column).
 function M.width(s)
@@ -235,7 +235,7 @@ function M.truncate(s, n)
   return concat(out) .. "…"
 end
 
----------------------------------------------------------------- sparklines
+-- sparklines ----------------------------------------------------------------
 
 --- The eight levels of a sparkline, lowest first.
 M.BARS = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" }

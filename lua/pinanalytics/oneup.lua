@@ -28,7 +28,7 @@ M.PRESETS = { "last_7_days", "last_30_days", "last_90_days" }
 local fail = check.failer("pinanalytics.oneup")
 local show = check.show
 
----------------------------------------------------------------- percentages
+-- percentages ---------------------------------------------------------------
 
 --- "+25.0%" -> 25.0, decimals; nil when it is not such a string.
 function M.parse_percentage(s)
@@ -75,7 +75,7 @@ function M.enrich_metric(m)
   return m
 end
 
----------------------------------------------------------------- shapes
+-- shapes --------------------------------------------------------------------
 
 local function metric_list(list, path)
   local t = schema.json_type(list)
@@ -136,7 +136,7 @@ local function check_posts(data)
   return true
 end
 
----------------------------------------------------------------- the client
+-- the client ----------------------------------------------------------------
 
 local Client = {}
 Client.__index = Client

@@ -22,7 +22,7 @@ M.DEFAULT_RETRIES = 5
 M.DEFAULT_MAX_WAIT = 300
 M.MAX_SERVER_WAIT = errors.MAX_SERVER_WAIT -- the longest wait a server can ask for
 
----------------------------------------------------------------- token bucket
+-- token bucket --------------------------------------------------------------
 
 local Bucket = {}
 Bucket.__index = Bucket
@@ -144,7 +144,7 @@ function M.buckets(rate)
   end
 end
 
----------------------------------------------------------------- retry policy
+-- retry policy --------------------------------------------------------------
 
 local TRANSIENT_CODES = { [12] = true, [2787] = true }
 

@@ -295,7 +295,7 @@ function M.overview(current, previous, opts)
   return out
 end
 
----------------------------------------------------------------- reports (the data of a template)
+-- reports (the data of a template) ------------------------------------------
 
 local function opt(v) if v == nil then return NULL end return v end
 
@@ -649,7 +649,7 @@ function M.top_pins(x, opts)
   return M.pins(x, o)
 end
 
----------------------------------------------------------------- rendering
+-- rendering -----------------------------------------------------------------
 
 local FORMATS = { "text", "markdown", "csv", "json", "html" }
 

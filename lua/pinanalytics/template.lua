@@ -67,7 +67,7 @@ if NULL_LIT == nil then NULL_LIT = {} end
 
 local FORMATS = { html = true, csv = true, markdown = true, text = true, json = true, none = true }
 
----------------------------------------------------------------- errors
+-- errors --------------------------------------------------------------------
 
 -- line and column (in UTF-8 characters) of byte position pos
 local function where(src, pos)
@@ -88,7 +88,7 @@ local function raise(tpl, pos, fmt, ...)
   error(string.format("pinanalytics.template: %s:%d:%d: %s", tpl.name, line, col, string.format(fmt, ...)), 0)
 end
 
----------------------------------------------------------------- escaping
+-- escaping ------------------------------------------------------------------
 
 local HTML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
 
@@ -128,7 +128,7 @@ function M.escaper(f)
   return function(s) return e(tostring(s), s) end
 end
 
----------------------------------------------------------------- values
+-- values --------------------------------------------------------------------
 
 local function truthy(v)
   if v == nil or v == false or v == 0 or v == "" then return false end
@@ -173,7 +173,7 @@ local function json_value(v, depth)
   return "{" .. concat(out, ",") .. "}"
 end
 
----------------------------------------------------------------- filters
+-- filters -------------------------------------------------------------------
 
 local function len(v)
   if type(v) == "string" then return format.width(v) end
@@ -222,7 +222,7 @@ local FILTERS = {
 --- The built-in filters by name: function(value, args...) -> value.
 M.FILTERS = FILTERS
 
----------------------------------------------------------------- lexing
+-- lexing --------------------------------------------------------------------
 
 local OPS = { "==", "!=", "~=", "<=", ">=", "}}", "%}", "<", ">", "|", ".", "[", "]", "(", ")", ",", "=" }
 
@@ -282,7 +282,7 @@ local function cursor(tpl, p)
   return cur
 end
 
----------------------------------------------------------------- parsing expressions
+-- parsing expressions -------------------------------------------------------
 
 local parse_expr
 
@@ -406,7 +406,7 @@ parse_expr = function(cur)
   return a
 end
 
----------------------------------------------------------------- parsing the template
+-- parsing the template ------------------------------------------------------
 
 local BLOCKS = { ["if"] = true, ["for"] = true, align = true }
 
@@ -526,7 +526,7 @@ local function parse(tpl)
   return root.body
 end
 
----------------------------------------------------------------- rendering
+-- rendering -----------------------------------------------------------------
 
 local eval
 
@@ -751,7 +751,7 @@ render_body = function(ctx, body, out)
   end
 end
 
----------------------------------------------------------------- API
+-- API -----------------------------------------------------------------------
 
 local Template = {}
 Template.__index = Template

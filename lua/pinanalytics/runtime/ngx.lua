@@ -62,7 +62,7 @@ local function without_token(opts)
   return o
 end
 
----------------------------------------------------------------- one at a time
+-- one at a time -------------------------------------------------------------
 
 local Session = {}
 Session.__index = Session
@@ -93,7 +93,7 @@ function Session:close()
   if self.blocking then self.blocking:close() end
 end
 
----------------------------------------------------------------- many in flight
+-- many in flight ------------------------------------------------------------
 
 local Batch = {}
 Batch.__index = Batch
@@ -200,7 +200,7 @@ Batch.__tostring = function(self)
   return string.format("pinanalytics.Batch (ngx, %d of %d in flight)", self:inflight(), self.cap)
 end
 
----------------------------------------------------------------- pacing shared by workers
+-- pacing shared by workers --------------------------------------------------
 
 -- A token bucket kept in a lua_shared_dict: one value "tokens time" per
 -- bucket, changed under a short lock (dict:add of a lock key that expires on
@@ -257,7 +257,7 @@ end
 local MAX_SHARED = 1000
 local worker_buckets, nworker = {}, 0
 
----------------------------------------------------------------- the runtime
+-- the runtime ---------------------------------------------------------------
 
 --- opts: thread_pool (default "default"), shared_dict (a lua_shared_dict name).
 function M.new(opts)

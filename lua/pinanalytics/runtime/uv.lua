@@ -50,7 +50,7 @@ local function scheduler()
   return nil
 end
 
----------------------------------------------------------------- tasks
+-- tasks ---------------------------------------------------------------------
 
 local current -- the task being resumed, or nil
 
@@ -143,7 +143,7 @@ local function sleep(s)
   suspend()
 end
 
----------------------------------------------------------------- a Batch on the loop
+-- a Batch on the loop -------------------------------------------------------
 
 -- Drives an event-driven core Batch from luv: poll handles per socket, one
 -- timer for libcurl's timeout. Finished requests collect in self.done; a
@@ -288,7 +288,7 @@ Driver.__tostring = function(self)
   return string.format("pinanalytics.Batch (uv, %d of %d in flight)", self.b:inflight(), self.b:capacity())
 end
 
----------------------------------------------------------------- one at a time
+-- one at a time -------------------------------------------------------------
 
 local Session = {}
 Session.__index = Session
@@ -316,7 +316,7 @@ function Session:close()
   self.d:close()
 end
 
----------------------------------------------------------------- the runtime
+-- the runtime ---------------------------------------------------------------
 
 function M.new()
   uv()

@@ -8,7 +8,7 @@ local M = {}
 
 local floor = math.floor
 
----------------------------------------------------------------- dates
+-- dates ---------------------------------------------------------------------
 
 local function days_from_civil(y, m, d)
   if m <= 2 then y = y - 1 end
@@ -57,7 +57,7 @@ function M.add_days(s, k)
   return M.format_date(M.parse_date(s) + k)
 end
 
----------------------------------------------------------------- hashing
+-- hashing -------------------------------------------------------------------
 
 local P = 2147483647 -- 2^31 - 1
 
@@ -81,7 +81,7 @@ local function rnd(key, lo, hi)
   return lo + M.hash(key) % (hi - lo + 1)
 end
 
----------------------------------------------------------------- pin metrics
+-- pin metrics ---------------------------------------------------------------
 
 M.APPS = { "MOBILE", "TABLET", "WEB" }
 M.PIN_METRICS = {
@@ -212,7 +212,7 @@ function M.pin_analytics(pin_id, q, today)
   return { all = M.metrics_response(pin_id, q, today, app) }
 end
 
----------------------------------------------------------------- the account
+-- the account ---------------------------------------------------------------
 
 -- The account behind GET /v5/user_account and the list endpoints: pins_count
 -- pins (default 60) on boards_count boards (default 3), pin i on board
@@ -389,7 +389,7 @@ function M.user_account(today, o)
   }
 end
 
----------------------------------------------------------------- OneUp
+-- OneUp ---------------------------------------------------------------------
 
 -- A OneUp account (social_network_id) publishes one or two posts a day.
 -- A post's figures in a period count from the day it was published; the

@@ -129,7 +129,7 @@ local M = {}
 
 local DEFAULTS = { token = "sim-token", latency_ms = 0 }
 
----------------------------------------------------------------- small helpers
+-- small helpers -------------------------------------------------------------
 
 local function sh_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
@@ -312,7 +312,7 @@ local function nginx_conf(prefix, port, root, static_file, user)
   }, "\n")
 end
 
----------------------------------------------------------------- the object
+-- the object ----------------------------------------------------------------
 
 local Sim = {}
 Sim.__index = Sim
@@ -431,7 +431,7 @@ end
 Sim.__gc = Sim.stop
 Sim.__close = Sim.stop
 
----------------------------------------------------------------- start
+-- start ---------------------------------------------------------------------
 
 -- Ports come from a generator of this module's own (math.random is left
 -- alone: a caller's seeded sequence stays theirs). The seed mixes the clock,
