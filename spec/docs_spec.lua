@@ -88,7 +88,8 @@ local function model()
       local key = f[1] .. "\0" .. f[2]
       m.fields[key] = m.fields[key] or {}
       m.fields[key][f[3]] = f[4] or ""
-    elseif not line:find("^reading configuration from ") then
+    elseif not (line:find("^reading configuration from ") or line:find("^found master module")
+        or line == "***closing section from master module***") then
       m.warnings[#m.warnings + 1] = line
     end
   end
