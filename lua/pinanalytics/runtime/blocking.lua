@@ -6,6 +6,9 @@ local core = require "pinanalytics.core"
 
 local M = {}
 
+--- A runtime instance (see `pinanalytics.runtime.Runtime`): the C core's
+-- `session` and `batch`, `core.sleep` and `core.now`.
+-- @treturn table the runtime
 function M.new()
   return {
     name = "blocking",

@@ -1,7 +1,7 @@
 --- The "uv" runtime: libuv programs through luv (Neovim's vim.loop, or
 -- Debian's lua-luv in plain Lua).
 --
--- Client calls run inside pinanalytics.async(fn [, on_done]), a coroutine
+-- Client calls run inside `pinanalytics.async(fn [, on_done])`, a coroutine
 -- that yields to the loop whenever the client waits. libcurl is driven by
 -- the loop's own events: an event-driven core Batch (core.batch{events =
 -- true}) reports the sockets it wants watched and the one timeout it wants,
@@ -93,12 +93,14 @@ function resume(task, ...)
   end
 end
 
---- pinanalytics.async(fn [, on_done]): runs fn() in a coroutine in which
--- the calls of clients made with runtime = "uv" yield to the loop while
--- they wait. on_done(ok, result_or_err) is called when fn ends (ok false:
--- it raised); without on_done, an error of fn is raised from the loop's
--- callback. Returns the task (task.dead once fn has ended). fn starts at
--- once, until its first wait.
+--- Runs fn() in a coroutine in which the calls of clients made with
+-- `runtime = "uv"` yield to the loop while they wait (also `pinanalytics.async`).
+-- fn starts at once, until its first wait. In Neovim, fn and on_done are
+-- resumed through `vim.schedule`, where the whole API may be called.
+-- @func fn the task
+-- @func[opt] on_done `on_done(ok, result_or_err)`, called when fn ends (ok false: it raised);
+-- without it, an error of fn is raised from the loop's callback
+-- @treturn table the task (`task.dead` once fn has ended)
 function M.async(fn, on_done)
   if type(fn) ~= "function" then
     error("pinanalytics.async: argument 'fn' must be a function, got " .. type(fn), 2)
@@ -145,9 +147,11 @@ end
 
 -- a Batch on the loop -------------------------------------------------------
 
--- Drives an event-driven core Batch from luv: poll handles per socket, one
--- timer for libcurl's timeout. Finished requests collect in self.done; a
--- task waiting in step() is resumed when some arrive.
+--- The "uv" runtime's transport for many requests in flight (`rt.batch(opts)`):
+-- drives an event-driven `pinanalytics.core.Batch` from luv, a poll handle
+-- per socket and one timer for libcurl's timeout. Finished requests
+-- collect until a task's `step` takes them.
+-- @type Driver
 local Driver = {}
 Driver.__index = Driver
 
@@ -215,14 +219,18 @@ function Driver:_action(fd, ev)
   end
 end
 
+--- As `pinanalytics.core.Batch:add`.
+-- @treturn true
 function Driver:add(id, method, target, body, headers, shape)
   self.b:add(id, method, target, body, headers, shape)
   self:_sync()
   return true
 end
 
--- Waits at most ms milliseconds (nil: until something finishes) for
--- finished requests; returns them (possibly none).
+--- Waits at most ms milliseconds (nil: until something finishes) for
+-- finished requests, the task yielding to the loop meanwhile.
+-- @int[opt] ms
+-- @treturn {table,...} the finished requests (possibly none), as `pinanalytics.core.Batch:step`
 function Driver:step(ms)
   if self.closed then error("pinanalytics: attempt to use a closed batch", 0) end
   if ms ~= nil and (type(ms) ~= "number" or ms ~= ms) then
@@ -251,11 +259,24 @@ function Driver:step(ms)
   return done
 end
 
+--- How many requests are in flight.
+-- @treturn int
 function Driver:inflight() return self.b:inflight() end
+
+--- How many may be in flight at once.
+-- @treturn int
 function Driver:capacity() return self.b:capacity() end
+
+--- Replaces the bearer token of the requests added from now on.
+-- @string[opt] token
 function Driver:set_token(token) return self.b:set_token(token) end
+
+--- Is it closed?
+-- @treturn boolean
 function Driver:is_closed() return self.closed == true end
 
+--- Forgets every request in flight, as `pinanalytics.core.Batch:cancel`.
+-- @treturn int how many there were
 function Driver:cancel()
   local n = self.b:cancel()
   self.done = {}
@@ -263,6 +284,7 @@ function Driver:cancel()
   return n
 end
 
+--- Closes it and its handles; a task waiting on it gets an error. Idempotent.
 function Driver:close()
   if self.closed then return end
   self.closed = true
@@ -290,9 +312,15 @@ end
 
 -- one at a time -------------------------------------------------------------
 
+--- The "uv" runtime's transport for one request at a time (`rt.session(opts)`),
+-- on a `Driver` of its own.
+-- @type Session
 local Session = {}
 Session.__index = Session
 
+--- As `pinanalytics.core.Session:request`; the task yields to the loop while it waits.
+-- Raises outside `pinanalytics.async`.
+-- @return what `pinanalytics.core.Session:request` returns
 function Session:request(method, target, body, headers, shape)
   if self.closed then error("pinanalytics: attempt to use a closed session", 0) end
   this_task("a request")
@@ -309,8 +337,11 @@ function Session:request(method, target, body, headers, shape)
   end
 end
 
+--- Replaces the bearer token of the requests that follow.
+-- @string[opt] token
 function Session:set_token(token) self.d:set_token(token) end
 
+--- Closes it.
 function Session:close()
   self.closed = true
   self.d:close()
@@ -318,6 +349,12 @@ end
 
 -- the runtime ---------------------------------------------------------------
 
+--- Functions.
+-- @section functions
+
+--- A runtime instance (see `pinanalytics.runtime.Runtime`). Raises when luv
+-- cannot be loaded (Neovim's `vim.loop`, or lua-luv).
+-- @treturn table the runtime
 function M.new()
   uv()
   return {
