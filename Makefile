@@ -2,6 +2,7 @@
 #
 #   make demo   the main job against the built-in simulator (no token, no network)
 #   make test   build, lint and run every spec; last line "N passed, N failed"
+#   make docs   the API reference from the code's doc comments, in build/docs/
 #
 # Both install the Debian packages they need when run as root; otherwise they
 # print the one apt-get command to run and stop.
@@ -25,16 +26,20 @@ DEB_BUILD  := lua5.4:/usr/bin/lua5.4 liblua5.4-dev:/usr/include/lua5.4/lua.h \
               libcurl4-openssl-dev:/usr/bin/curl-config pkg-config:/usr/bin/pkg-config \
               gcc:/usr/bin/gcc lua-cjson:/usr/lib/x86_64-linux-gnu/lua/5.4/cjson.so \
               nginx:/usr/sbin/nginx libnginx-mod-http-lua:/usr/lib/nginx/modules/ngx_http_lua_module.so
-DEB_TEST   := $(DEB_BUILD) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
+DEB_DOCS   := lua-ldoc:/usr/bin/ldoc lua-discount:/usr/lib/x86_64-linux-gnu/lua/5.1/discount.so
+DEB_TEST   := $(DEB_BUILD) $(DEB_DOCS) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
               libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h luarocks:/usr/bin/luarocks \
               valgrind:/usr/bin/valgrind
+# for the spec that opens the html report in a browser; it skips, saying why,
+# when the package cannot be installed
+DEB_BROWSER := chromium:/usr/bin/chromium
 DEB_BENCH  := $(DEB_BUILD) lua-socket:/usr/share/lua/5.4/socket.lua lua-dkjson:/usr/share/lua/5.4/dkjson.lua \
               python3:/usr/bin/python3
 
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all build deps deps-test deps-bench test demo bench lint rock clean check-luajit memcheck asan
+.PHONY: all build deps deps-test deps-bench deps-docs test demo bench lint rock clean check-luajit memcheck asan docs
 
 all: build
 
@@ -54,6 +59,8 @@ deps-test:
 	@sh tools/deps.sh $(DEB_TEST)
 deps-bench:
 	@sh tools/deps.sh $(DEB_BENCH)
+deps-docs:
+	@sh tools/deps.sh $(DEB_DOCS)
 
 # The same sources, warning-free against LuaJIT / Lua 5.1 headers (compile only).
 check-luajit:
@@ -68,8 +75,18 @@ lint:
 	luacheck -q lua spec examples $(wildcard bench)
 
 test: deps-test
+	@sh tools/deps.sh $(DEB_BROWSER) || echo "chromium is not installed: the html report's browser spec will skip"
 	@$(MAKE) --no-print-directory build
 	@sh spec/run.sh
+
+# The API reference (LDoc, config.ld) from the doc comments of every public
+# module: open build/docs/index.html. `make test` checks that every public
+# function has one (spec/docs_spec.lua).
+docs: deps-docs
+	@rm -rf $(BUILD)/docs && mkdir -p $(BUILD)
+	@ldoc . >$(BUILD)/ldoc.log 2>&1 || { cat $(BUILD)/ldoc.log; exit 1; }
+	@grep -v '^reading configuration\|^found master module\|^\*\*\*closing section\|^output written' $(BUILD)/ldoc.log || true
+	@echo "API reference: $(BUILD)/docs/index.html"
 
 demo: deps
 	@$(MAKE) --no-print-directory build
