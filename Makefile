@@ -88,6 +88,13 @@ docs: deps-docs
 	@grep -v '^reading configuration\|^found master module\|^\*\*\*closing section\|^output written' $(BUILD)/ldoc.log || true
 	@echo "API reference: $(BUILD)/docs/index.html"
 
+# docs/report.png, the html report as headless Chromium shows it (the
+# README's picture): spec/report_browser_spec.lua takes it and keeps it there.
+.PHONY: screenshot
+screenshot: build
+	@sh tools/deps.sh $(DEB_TEST) $(DEB_BROWSER)
+	PINANALYTICS_SCREENSHOT=docs/report.png $(LUA) /usr/bin/busted spec/report_browser_spec.lua
+
 demo: deps
 	@$(MAKE) --no-print-directory build
 	$(LUA) examples/demo.lua

@@ -24,10 +24,14 @@ check "AddressSanitizer + UBSan: the C core's paths and their specs run clean" m
 $LUA /usr/bin/busted -o TAP "$@" >"$log" 2>&1
 rc=$?
 cat "$log"
-ok=$(grep -c '^ok ' "$log")
+ok=$(grep '^ok ' "$log" | grep -vc '# SKIP')
+skipped=$(grep '^ok ' "$log" | grep -c '# SKIP')
 notok=$(grep -c '^not ok ' "$log")
 passed=$((passed + ok))
 failed=$((failed + notok))
+# a skipped test (pending in busted: a spec whose tool cannot be installed)
+# counts neither way; its reason is in the output above
+[ "$skipped" -eq 0 ] || echo "$skipped skipped"
 if [ "$rc" -ne 0 ] && [ "$notok" -eq 0 ]; then
   echo "not ok - busted exited with status $rc"
   failed=$((failed + 1))
