@@ -1101,7 +1101,9 @@ end
 -- @string[opt] params.source "ALL", "YOUR_PINS" or "OTHER_PINS"
 -- @tparam[opt] string|int params.ad_account_id act as the owner of that ad account (Business Access)
 -- @treturn[1] table `{ date_availability = { is_realtime, latest_available_timestamp },
--- pins = { { data_status, metrics, pin_id }, ... }, sort_by }`
+-- pins = { { pin_id, metrics, data_status = { METRIC = "READY", ... } }, ... }, sort_by }`: here
+-- `data_status` is a map metric -> status. Every field is optional in the official schema: a pin
+-- without `metrics` is kept as it came, a pin without `pin_id` is kept and named in `warnings`
 -- @treturn[2] nil
 -- @treturn[2] pinanalytics.errors.Error
 function Client:top_pins(params)
@@ -1138,14 +1140,15 @@ function Client:_pager(path, q, shape, shape_ok)
   end, { endpoint = "GET " .. path, secrets = self.secrets })
 end
 
---- The token user's pins: `GET /pins`, page by page.
+--- The token user's pins: `GET /pins`, page by page. Nothing is fetched
+-- until the pager is iterated; it follows `bookmark` until it is null or absent.
 -- @tab[opt] params
--- @int[opt] params.page_size 1..250
+-- @int[opt] params.page_size 1..250 (Pinterest's default 25)
 -- @string[opt] params.pin_filter "exclude_native", "exclude_repins" or "has_been_promoted"
 -- @bool[opt] params.pin_metrics add each pin's `pin_metrics`
 -- @bool[opt] params.include_protected_pins
 -- @string[opt] params.pin_type "PRIVATE"
--- @tparam[opt] {string,...} params.creative_types of `CREATIVE_TYPES`
+-- @tparam[opt] {string,...} params.creative_types of `CREATIVE_TYPES` (sent as repeated keys)
 -- @tparam[opt] string|int params.ad_account_id
 -- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 -- @usage for p in pin:list_pins{ page_size = 100 }:items() do print(p.id, p.title) end
