@@ -211,7 +211,12 @@ describe("reference documentation", function()
     local problems = {}
     for _, path in ipairs(public_files()) do
       local mod = module_name(path)
-      if not m.modules[mod] or m.modules[mod] == "" then
+      local first = lines_of(path)[1] or ""
+      if first:find("^#!") then first = lines_of(path)[2] or "" end
+      if not first:find("^%-%-%-") or first:find("^%-%-%-%-") then
+        problems[#problems + 1] = mod .. ": the module has no doc comment (" .. path .. " must begin with a --- " ..
+          "comment saying what the module is; LDoc takes the first --- comment of a file as the module's)"
+      elseif not m.modules[mod] or m.modules[mod] == "" then
         problems[#problems + 1] = mod .. ": the module has no doc comment (a --- comment at the top of " ..
           path .. ")" .. (m.modules[mod] and "" or "; LDoc names no module " .. mod)
       end
@@ -229,7 +234,8 @@ describe("reference documentation", function()
           problems[#problems + 1] = ("%s: %s has no doc comment (a --- comment right above %s:%d)")
             :format(mod, d.name, path, d.line)
         elseif not documented(m, mod, d.name) then
-          problems[#problems + 1] = ("%s: %s (%s:%d) is not in the reference: LDoc did not take its comment")
+          problems[#problems + 1] = ("%s: %s (%s:%d) is not in the reference: LDoc did not take its comment " ..
+            "(a module without its own --- comment at the top gives LDoc the first function's instead)")
             :format(mod, d.name, path, d.line)
         end
       end

@@ -38,9 +38,9 @@
 -- - "csv": a value with a comma, quote, CR or LF (or a space at either end) is
 --   quoted RFC 4180's way; each `{{ }}` is one field; numbers are never quoted;
 --   text that begins with `= + - @` (a formula to a spreadsheet) gets a leading '
--- - "markdown": `|` becomes `\|` (a table cell stays one cell), a line break a space, and
---   `` \ ` * _ [ ] < > `` are escaped with a backslash (no link, markup or HTML
---   from a pin's title); numbers are left as they are
+-- - "markdown": a backslash goes before each `|` (a table cell stays one cell),
+--   backslash, backtick, `*`, `_`, `[`, `]`, `<` and `>` (no link, markup or HTML
+--   from a pin's title); a line break becomes a space; numbers are left as they are
 -- - "text": control characters (tab, newline, ESC ...) become spaces, so a title
 --   cannot break a table or send escape codes to a terminal
 -- - "json": a value becomes a JSON value: a string quoted, a number as it is

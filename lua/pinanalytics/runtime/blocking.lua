@@ -1,4 +1,4 @@
---- The blocking runtime: today's behaviour, the default in plain Lua.
+--- The blocking runtime: a call blocks until its answer comes; the default in plain Lua.
 --
 -- A request blocks the calling thread until its answer; a wait sleeps
 -- (nanosleep). The transports are the C core's own Session and Batch.

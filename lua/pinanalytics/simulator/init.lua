@@ -20,7 +20,7 @@
 -- with credentials removed.
 --
 -- Every answer is JSON with an `x-pinterest-rid` header. Every /v5/ route
--- wants "Authorization: Bearer <token>" (else 401 `{"code":2,...}`). Routes:
+-- wants `Authorization: Bearer <token>` (else 401 `{"code":2,...}`). Routes:
 --
 -- - `GET /v5/pins/{pin_id}/analytics`: `start_date`, `end_date`, `metric_types`,
 --   `app_types`, `split_field`, `ad_account_id`, validated like the real API
