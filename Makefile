@@ -4,6 +4,7 @@
 #   make test       build, lint and run every spec on Lua 5.4; last line "N passed, N failed"
 #   make test-all   `make test`, then every spec on Lua 5.3, Lua 5.1 and LuaJIT 2.1;
 #                   last line "N passed, N failed" for all of them
+#   make docs       the API reference from the code's doc comments, in build/docs/
 #
 # Both install the Debian packages they need when run as root; otherwise they
 # print the one apt-get command to run and stop.
@@ -49,7 +50,8 @@ DEB_BUILD  := lua5.4:/usr/bin/lua5.4 liblua5.4-dev:/usr/include/lua5.4/lua.h \
               libcurl4-openssl-dev:/usr/bin/curl-config pkg-config:/usr/bin/pkg-config \
               gcc:/usr/bin/gcc lua-cjson:/usr/lib/x86_64-linux-gnu/lua/5.4/cjson.so \
               nginx:/usr/sbin/nginx libnginx-mod-http-lua:/usr/lib/nginx/modules/ngx_http_lua_module.so
-DEB_TEST   := $(DEB_BUILD) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
+DEB_DOCS   := lua-ldoc:/usr/bin/ldoc lua-discount:/usr/lib/x86_64-linux-gnu/lua/5.1/discount.so
+DEB_TEST   := $(DEB_BUILD) $(DEB_DOCS) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
               luajit2:/usr/bin/luajit libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h \
               lua-luv:/usr/lib/x86_64-linux-gnu/lua/5.1/luv.so neovim:/usr/bin/nvim \
               luarocks:/usr/bin/luarocks valgrind:/usr/bin/valgrind $(DEB_STORE) \
@@ -57,14 +59,17 @@ DEB_TEST   := $(DEB_BUILD) lua-busted:/usr/bin/busted lua-check:/usr/bin/luachec
               postgresql:/usr/lib/postgresql/15/bin/initdb
 DEB_TEST_ALL := $(DEB_TEST) lua5.3:/usr/bin/lua5.3 liblua5.3-dev:/usr/include/lua5.3/lua.h \
               lua5.1:/usr/bin/lua5.1 liblua5.1-0-dev:/usr/include/lua5.1/lua.h
+# for the spec that opens the html report in a browser; it skips, saying why,
+# when the package cannot be installed
+DEB_BROWSER := chromium:/usr/bin/chromium
 DEB_BENCH  := $(DEB_BUILD) $(DEB_STORE) lua-socket:/usr/share/lua/5.4/socket.lua lua-dkjson:/usr/share/lua/5.4/dkjson.lua \
               python3:/usr/bin/python3
 
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;$(CURDIR)/spec/?.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/?.so;;
 
-.PHONY: all build build-luajit deps deps-test deps-test-all deps-bench test test-all demo bench lint rock clean \
-        check-luajit memcheck asan
+.PHONY: all build build-luajit deps deps-test deps-test-all deps-bench deps-docs test test-all demo bench lint \
+        rock clean check-luajit memcheck asan docs
 
 all: build
 
@@ -86,6 +91,8 @@ deps-test-all:
 	@sh tools/deps.sh $(DEB_TEST_ALL)
 deps-bench:
 	@sh tools/deps.sh $(DEB_BENCH)
+deps-docs:
+	@sh tools/deps.sh $(DEB_DOCS)
 
 # The LuaJIT module, build/luajit/pinanalytics/core.so, whatever LUA is:
 # the specs that run inside nginx's Lua module or Neovim load it from there.
@@ -107,6 +114,7 @@ TEST_DEPS  := deps-test
 endif
 
 test: $(TEST_DEPS)
+	@sh tools/deps.sh $(DEB_BROWSER) || echo "chromium is not installed: the html report's browser spec will skip"
 	@$(MAKE) --no-print-directory build build-luajit
 	@LUA=$(LUA) sh spec/run.sh
 
@@ -114,8 +122,25 @@ test: $(TEST_DEPS)
 # its own build; one line "N passed, N failed" at the end for all of them.
 TEST_ALL_LUAS := lua5.3 lua5.1 luajit
 test-all: deps-test-all
+	@sh tools/deps.sh $(DEB_BROWSER) || echo "chromium is not installed: the html report's browser spec will skip"
 	@$(MAKE) --no-print-directory build build-luajit LUA=lua5.4 LUA_INC=/usr/include/lua5.4
 	@LUA=lua5.4 sh spec/run.sh --all $(TEST_ALL_LUAS)
+
+# The API reference (LDoc, config.ld) from the doc comments of every public
+# module: open build/docs/index.html. `make test` checks that every public
+# function has one (spec/docs_spec.lua).
+docs: deps-docs
+	@rm -rf $(BUILD)/docs && mkdir -p $(BUILD)
+	@ldoc . >$(BUILD)/ldoc.log 2>&1 || { cat $(BUILD)/ldoc.log; exit 1; }
+	@grep -v '^reading configuration\|^found master module\|^\*\*\*closing section\|^output written' $(BUILD)/ldoc.log || true
+	@echo "API reference: $(BUILD)/docs/index.html"
+
+# docs/report.png, the html report as headless Chromium shows it (the
+# README's picture): spec/report_browser_spec.lua takes it and keeps it there.
+.PHONY: screenshot
+screenshot: build
+	@sh tools/deps.sh $(DEB_TEST) $(DEB_BROWSER)
+	PINANALYTICS_SCREENSHOT=docs/report.png $(LUA) /usr/bin/busted spec/report_browser_spec.lua
 
 demo: deps
 	@$(MAKE) --no-print-directory build

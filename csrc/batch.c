@@ -1,3 +1,7 @@
+/***
+ * @module pinanalytics.core
+ */
+
 /*
  * batch.c - the Batch userdata: many requests in flight over libcurl's multi
  * interface, under a concurrency cap, with connection reuse (and HTTP/2
@@ -6,7 +10,6 @@
  *   local b = core.batch{ base_url = ..., token = ..., concurrency = 8, ... }
  *   b:add(id, "GET", "/pins/1/analytics?...")   -- starts now; raises when full
  *   local done = b:step(50)                      -- at most ~50 ms; finished requests
- *   b:run()                                      -- until nothing is in flight
  *
  * step() never blocks longer than its timeout. An event loop can instead
  * drive a Batch from its own events (libcurl's socket interface):
@@ -287,7 +290,38 @@ static int pa_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
-/* core.batch{ concurrency = N (1..1024, default 8), events = false, and the options of core.session } */
+/***
+ * A Batch: many requests in flight over libcurl's multi interface, at most
+ * `concurrency` at once, connections reused (and HTTP/2 multiplexed where
+ * the server offers it). `Batch:step` drives it and never blocks longer than
+ * its timeout; with `events = true` an event loop drives it instead from its
+ * own socket and timer events (`Batch:events`, `Batch:action`). No Lua code
+ * runs inside libcurl: its callbacks only record, in C, what it asks for.
+ * @function batch
+ * @tab opts the options of `session`, and:
+ * @string opts.base_url required: "https://host/prefix", or "http://" to a loopback host (127.0.0.0/8,
+ * `[::1]`, `localhost`) unless `allow_plain_http`; no credentials, query or fragment
+ * @string[opt] opts.token sent as "Authorization: Bearer"; no space or control character
+ * @string[opt] opts.user_agent the User-Agent header; no control character
+ * @number[opt=30] opts.timeout seconds for a whole request, 0.001..2147483
+ * @number[opt=10] opts.connect_timeout seconds to establish a connection, 0.001..2147483
+ * @number[opt=64 MiB] opts.max_body bytes, 1..2^53: a larger answer is kind "too_large"
+ * @bool[opt=true] opts.tls_verify certificate and host verification
+ * @string[opt] opts.ca_file a PEM bundle to verify against
+ * @string[opt] opts.username HTTP Basic user (with `password`)
+ * @string[opt] opts.password HTTP Basic password
+ * @bool[opt=false] opts.allow_plain_http plain http:// to any host
+ * @int[opt=8] opts.concurrency requests in flight at once, 1..1024
+ * @bool[opt=false] opts.events driven by an event loop (`Batch:events`, `Batch:action`) instead of
+ * `Batch:step`
+ * @treturn Batch
+ * @usage
+ * local b = core.batch{ base_url = ..., token = ..., concurrency = 8 }
+ * b:add(1, "GET", "/pins/1/analytics?...")         -- raises when `concurrency` are in flight
+ * for _, r in ipairs(b:step(10)) do                -- never blocks longer than 10 ms
+ *   -- r.id, r.status, r.headers, r.body (decoded) | r.kind, r.message (no answer)
+ * end
+ */
 int pa_batch_new(lua_State *L)
 {
 	pa_config c;
@@ -347,10 +381,25 @@ static lua_Integer pa_check_id(lua_State *L, int idx)
 	return 0;
 }
 
-/*
- * b:add(id, method, target [, body [, headers [, shape]]]) -> true; raises
- * when full or when id is in flight already. method, target and headers as
- * for session:request; shape too: the finished request then has shape_ok.
+/***
+ * The Batch userdata of `batch`.
+ * @type Batch
+ */
+
+/***
+ * Starts a request. Raises when `concurrency` requests are in flight, or
+ * when `id` is in flight already.
+ * @function Batch:add
+ * @int id the caller's id for the request, given back with its answer
+ * @string method as for `Session:request`
+ * @string target as for `Session:request`
+ * @string[opt] body
+ * @tparam[opt] {string,...} headers
+ * @string[opt] shape as for `Session:request`; the answer's expected shape, checked and typed while it is decoded:
+ * "analytics" (an answer keyed by split), "pins_analytics" (such answers keyed by pin id),
+ * "top_pins", "pins_list", "boards_list", "oneup_overview", "oneup_posts" or "oauth_token";
+ * an unknown name raises
+ * @treturn true
  */
 static int pa_batch_add(lua_State *L)
 {
@@ -486,11 +535,16 @@ static int pa_batch_step_run(lua_State *L, void *arg)
 	return 1;
 }
 
-/*
- * b:step([timeout_ms]) -> array of finished requests (possibly empty).
- * timeout_ms: 0..2147483647 (a negative wait is over already: 0). While it
- * runs the batch is busy: a finalizer that runs meanwhile may close it (the
- * close waits until step returns) but not use it.
+/***
+ * Drives the transfers for at most `timeout_ms` and returns what finished.
+ * While it runs the batch is busy: a finalizer that runs meanwhile may close
+ * it (the close waits until step returns) but not use it. Raises on a batch
+ * made with `events = true`.
+ * @function Batch:step
+ * @int[opt=0] timeout_ms 0..2147483647 (a negative wait is over already)
+ * @treturn {table,...} the finished requests (possibly none), each `{ id, status, headers, body,
+ * decode_error, raw, shape_ok }` when an answer came (as `Session:request` returns them), or
+ * `{ id, kind, message, curl_code }` when none did
  */
 static int pa_batch_step(lua_State *L)
 {
@@ -569,16 +623,25 @@ static int pa_batch_events_run(lua_State *L, void *arg)
 	return 2;
 }
 
-/*
- * b:events() -> changes, timeout_ms (an events batch only).
- * changes: what libcurl asked for since the last call, in its order (not
- * merged: a socket may be removed and its number come back for another
- * one), each {fd = integer, want = "r" | "w" | "rw" | "remove"}. Only when
- * more than PA_FOLD_AT pile up unread are they folded (pa_changes_fold).
- * timeout_ms: when to call action(nil), from the deadline libcurl last set
- * (whole ms, rounded up; 0: due; -1: no timer). Reading it again gives what
- * is left. The changes are handed over once: a memory error while building
- * them leaves them for the next call.
+/***
+ * What the event loop is to watch now (a batch made with `events = true`).
+ * Call it after making the batch and after every add, action and cancel;
+ * apply the changes in order: for `want` "r", "w" or "rw" watch `fd` for that
+ * (a new watch, or a change of one), for "remove" stop watching it and forget
+ * its watch (the number may come back for another socket). Keep one timer,
+ * replaced by each call. Changes left unread pile up and are folded, past a
+ * bound, to at most two per socket with the same meaning. Should memory run
+ * out while a change is recorded, `events` and `action` raise from then on:
+ * the batch is to be closed.
+ * @function Batch:events
+ * @treturn {table,...} changes, in libcurl's order: `{ fd = integer, want = "r" | "w" | "rw" | "remove" }`
+ * @treturn int timeout_ms when to call `action(nil)`: 0 at once, -1 no timer
+ * @usage
+ * local changes, timeout_ms = b:events()
+ * for _, c in ipairs(changes) do
+ *   if c.want == "remove" then unwatch(c.fd) else watch(c.fd, c.want) end
+ * end
+ * set_timer(timeout_ms)
  */
 static int pa_batch_events(lua_State *L)
 {
@@ -699,11 +762,13 @@ static int pa_batch_action_run(lua_State *L, void *arg)
 	return 1;
 }
 
-/*
- * b:action(fd, events) -> array of finished requests, as step() returns
- * them (an events batch only). fd: a socket from events() that is ready,
- * or nil when the timer is due. events: nil or letters: r readable, w
- * writable, e error. An fd libcurl does not know is ignored by libcurl.
+/***
+ * Tells libcurl that a socket is ready or that the timer is due (a batch
+ * made with `events = true`), and returns what finished.
+ * @function Batch:action
+ * @int[opt] fd a socket from `events` that is ready; nil when the timer is due
+ * @string[opt] events letters: "r" readable, "w" writable, "e" error
+ * @treturn {table,...} the finished requests, as `step` returns them
  */
 static int pa_batch_action(lua_State *L)
 {
@@ -724,7 +789,11 @@ static int pa_batch_action(lua_State *L)
 	return 1;
 }
 
-/* b:set_token(token | nil): requests added from now on carry it */
+/***
+ * Replaces the bearer token of the requests added from now on.
+ * @function Batch:set_token
+ * @string[opt] token nil: no Authorization header
+ */
 static int pa_batch_set_token(lua_State *L)
 {
 	pa_batch *b;
@@ -750,12 +819,12 @@ static int pa_batch_set_token(lua_State *L)
 	return 0;
 }
 
-/*
- * b:cancel() -> n: removes every request in flight from the multi handle and
- * frees its slot; step() never returns their answers. A run that ends in an
- * error calls it, so that nothing it left behind can be collected later for
- * a request of another run. 0 when nothing is in flight, and on a closed
- * batch (closing removed everything already).
+/***
+ * Removes every request in flight; `step` never returns their answers. The
+ * clients' bulk engine calls it when a run ends in an error, so that nothing
+ * it left behind is collected later for a request of another run.
+ * @function Batch:cancel
+ * @treturn int how many were in flight (0 on a closed batch)
  */
 static int pa_batch_cancel(lua_State *L)
 {
@@ -787,21 +856,34 @@ static int pa_batch_cancel(lua_State *L)
 	return 1;
 }
 
+/***
+ * How many requests are in flight.
+ * @function Batch:inflight
+ * @treturn int
+ */
 static int pa_batch_inflight(lua_State *L)
 {
 	lua_pushinteger(L, pa_check_open(L, 1)->inflight);
 	return 1;
 }
 
+/***
+ * How many requests may be in flight at once (`concurrency`).
+ * @function Batch:capacity
+ * @treturn int
+ */
 static int pa_batch_capacity(lua_State *L)
 {
 	lua_pushinteger(L, pa_check_open(L, 1)->nslots);
 	return 1;
 }
 
-/* close, __close and __gc: while step runs, the close waits for its end
- * (the slots are in use). __gc cannot run then (the batch is on the stack),
- * but would wait too. */
+/***
+ * Frees the handles and their connections; `events` refuses afterwards.
+ * Idempotent; also `__close` and `__gc`. While `step` runs, the close waits
+ * for its end (the slots are in use).
+ * @function Batch:close
+ */
 static int pa_batch_close(lua_State *L)
 {
 	pa_batch *b = luaL_checkudata(L, 1, PA_BATCH_MT);
@@ -812,6 +894,11 @@ static int pa_batch_close(lua_State *L)
 	return 0;
 }
 
+/***
+ * Is the batch closed?
+ * @function Batch:is_closed
+ * @treturn boolean
+ */
 static int pa_batch_is_closed(lua_State *L)
 {
 	pa_batch *b = luaL_checkudata(L, 1, PA_BATCH_MT);

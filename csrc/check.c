@@ -496,13 +496,19 @@ int pa_shape_typed(lua_State *L, int shape, pa_json_ctx *g)
 	return pa_walk(&w, pa_shape_types[shape]) != PA_NO;
 }
 
-/*
- * core.check_analytics(value) -> true when value is an analytics answer in
- * the documented shape (the "analytics" shape). Types its numbers in place
- * as the shape says (counts integers, rates floats) and leaves what the
- * shape does not name alone. For values from users: raw access only, and
- * nothing is allocated once the walk has started, so neither a metamethod
- * nor a finalizer runs.
+/***
+ * @module pinanalytics.core
+ */
+
+/***
+ * Is the value an analytics answer in the documented shape (the "analytics"
+ * shape)? Types its numbers in place as the shape says (counts integers,
+ * rates floats) and leaves what the shape does not name alone. Raw access
+ * only, and nothing is allocated once the walk has started, so neither a
+ * metamethod nor a finalizer runs.
+ * @function check_analytics
+ * @param value any value
+ * @treturn boolean
  */
 int pa_check_analytics(lua_State *L)
 {

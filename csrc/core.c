@@ -1,14 +1,24 @@
-/*
- * core.c - luaopen_pinanalytics_core: the C core of pinanalytics.
+/***
+ * The C core of pinanalytics (`luaopen_pinanalytics_core`, csrc/): HTTP
+ * through libcurl, JSON decoded through a private lua-cjson instance, the
+ * shapes of the endpoints' answers checked and typed while decoding, and
+ * MetricFrames. The clients are built on it; it is usable directly, e.g.
+ * from an event loop (`Batch:events`). Also `pinanalytics.core` as `pa.core`.
  *
- *   local core = require "pinanalytics.core"
- *   core.version        "0.1.0"
- *   core.curl_version   libcurl's version string
- *   core.null           the JSON null sentinel (a NULL light userdata)
- *   core.session{...}   a Session userdata: one blocking request at a time (session.c)
- *   core.batch{...}     a Batch userdata: many requests in flight (batch.c)
- *   core.now()          monotonic seconds; core.sleep(s)
- *   core.decode(text)   JSON text -> value | nil, message (json.c)
+ * What it is handed is checked, read raw (no metamethod runs) and once:
+ * a wrong argument raises naming the function. A Session or Batch in the
+ * middle of a call is busy: a finalizer that closes it then only marks it,
+ * and a nested call raises "session is busy" / "batch is busy".
+ * @module pinanalytics.core
+ * @usage
+ * local core = require "pinanalytics.core"
+ * local s = core.session{ base_url = "http://127.0.0.1:8080/v5", token = "..." }
+ * local status, headers, body = s:request("GET", "/user_account")
+ * s:close()
+ */
+
+/*
+ * core.c - luaopen_pinanalytics_core: the module table.
  */
 #include <errno.h>
 #include <time.h>
@@ -23,7 +33,11 @@
 #define PA_EXPORT
 #endif
 
-/* core.now() -> seconds from a monotonic clock (for pacing and timeouts) */
+/***
+ * Seconds from a monotonic clock (for pacing and timeouts), with a fraction.
+ * @function now
+ * @treturn number
+ */
 static int pa_now(lua_State *L)
 {
 	struct timespec ts;
@@ -32,10 +46,10 @@ static int pa_now(lua_State *L)
 	return 1;
 }
 
-/*
- * core.sleep(seconds): sleeps without busy-waiting (interrupted sleeps
- * resume). seconds: at most 2147483647; a negative wait is over already.
- * NaN or infinity cannot be kept: they raise.
+/***
+ * Sleeps without busy-waiting (a sleep interrupted by a signal resumes).
+ * @function sleep
+ * @number seconds at most 2147483647; a negative wait is over already; NaN or infinity raise
  */
 static int pa_sleep(lua_State *L)
 {
@@ -56,6 +70,33 @@ static int pa_sleep(lua_State *L)
 		ts = rem;
 	return 0;
 }
+
+/***
+ * A MetricFrame from daily rows (what `pinanalytics.frame` builds on; use
+ * that). The frame's methods: `pinanalytics.frame`.
+ * @function frame
+ * @tparam {table,...} sources each `{ daily = <daily_metrics array>, prefix = "pin/" | nil,
+ * metric = "IMPRESSION" | nil, name = "pin" }`: with `metric`, the source gives one series
+ * called `name`; otherwise one series per metric key, called `prefix .. key`. Series are
+ * sorted by name
+ * @treturn pinanalytics.frame.MetricFrame
+ */
+
+/***
+ * The bytes a frame holds in C (for benchmarks).
+ * @function frame_bytes
+ * @tparam pinanalytics.frame.MetricFrame f
+ * @treturn int bytes
+ * @treturn int values
+ */
+
+/***
+ * Fields of the module.
+ * @table core
+ * @field version the library's version, e.g. "0.1.0"
+ * @field curl_version libcurl's version string
+ * @field null what JSON `null` decodes to: a NULL light userdata, equal to lua-cjson's `cjson.null`
+ */
 
 static const luaL_Reg pa_core_funcs[] = {
 	{ "session", pa_session_new },

@@ -294,9 +294,23 @@ int pa_json_decode(lua_State *L, const char *buf, size_t len)
 	return pa_json_decode_as(L, buf, len, PA_SHAPE_NONE, &shape_ok);
 }
 
-/*
- * core.decode(text [, shape]) -> value | nil, message
- * With a shape: value, shape_ok | nil, message (see pa_json_decode_as).
+/***
+ * @module pinanalytics.core
+ */
+
+/***
+ * Decodes JSON text with the library's own lua-cjson instance (the caller's
+ * cjson settings are neither used nor changed; documents nested deeper than
+ * 64 levels are refused). Without a shape, a whole number with |v| < 2^53
+ * becomes an integer on Lua 5.3+ and every other number a float; JSON null
+ * is `null`.
+ * @function decode
+ * @string text
+ * @string[opt] shape as for `Session:request`: the value is checked and typed field by field
+ * @return[1] the value
+ * @treturn[1] boolean with a shape: whether the value has it
+ * @treturn[2] nil
+ * @treturn[2] string lua-cjson's message
  */
 int pa_json_decode_lua(lua_State *L)
 {

@@ -1,3 +1,7 @@
+/***
+ * @module pinanalytics.core
+ */
+
 /*
  * session.c - the Session userdata: one libcurl easy handle, reused for
  * every request so that its connection is kept alive. One blocking request
@@ -61,14 +65,25 @@ static void pa_session_release(pa_session *s)
 	s->url = NULL;
 }
 
-/*
- * core.session{ base_url = ..., token = ..., user_agent = ..., timeout = s,
- *               connect_timeout = s, max_body = bytes, tls_verify = true,
- *               ca_file = path, username = ..., password = ...,
- *               allow_plain_http = false }
- * token: sent as "Authorization: Bearer"; username/password: HTTP Basic.
- * base_url: https://, or http:// to a loopback host (127.0.0.0/8, [::1],
- * localhost) unless allow_plain_http = true.
+/***
+ * A Session: one blocking request at a time on one libcurl handle, whose
+ * connection is kept alive between requests. An unknown option, or a value
+ * of the wrong type or out of range, raises.
+ * @function session
+ * @tab opts
+ * @string opts.base_url required: "https://host/prefix", or "http://" to a loopback host (127.0.0.0/8,
+ * `[::1]`, `localhost`) unless `allow_plain_http`; no credentials, query or fragment
+ * @string[opt] opts.token sent as "Authorization: Bearer"; no space or control character
+ * @string[opt] opts.user_agent the User-Agent header; no control character
+ * @number[opt=30] opts.timeout seconds for a whole request, 0.001..2147483
+ * @number[opt=10] opts.connect_timeout seconds to establish a connection, 0.001..2147483
+ * @number[opt=64 MiB] opts.max_body bytes, 1..2^53: a larger answer is kind "too_large"
+ * @bool[opt=true] opts.tls_verify certificate and host verification
+ * @string[opt] opts.ca_file a PEM bundle to verify against
+ * @string[opt] opts.username HTTP Basic user (with `password`)
+ * @string[opt] opts.password HTTP Basic password
+ * @bool[opt=false] opts.allow_plain_http plain http:// to any host
+ * @treturn Session
  */
 int pa_session_new(lua_State *L)
 {
@@ -120,26 +135,35 @@ static int pa_session_perform(lua_State *L, void *arg)
 	return 6;
 }
 
-/*
- * session:request(method, target [, body [, headers [, shape]]])
- *   method  letters only ("GET", "POST", ...)
- *   target  path and query appended to base_url ("/pins/1/analytics?..."):
- *           starts with "/", no space or control character
- *   body    request body string (POST/PUT/PATCH)
- *   headers array of extra "Name: value" lines for this request (at most 64)
- *   shape   "analytics": the answer is expected to be an analytics answer,
- *           checked and typed while decoding (see pa_json_decode_as)
- *
- * -> status, headers, value, decode_error, raw [, shape_ok]
- *      value        the decoded JSON body (nil when the body is empty or not JSON)
- *      decode_error why the body could not be decoded (nil otherwise)
- *      raw          the body text when it could not be decoded (nothing is lost)
- *      shape_ok     with a shape: true when the value has it (already checked)
- * -> nil, kind, message, curl_code   when no usable HTTP answer arrived
- *      kind is "network", "timeout", "tls", "too_large" or "invalid_response"
- *
- * While it runs the session is busy: a finalizer that runs meanwhile may
- * close it (the close waits until the request returns) but not use it.
+/***
+ * The Session userdata of `session`.
+ * @type Session
+ */
+
+/***
+ * Sends one request and waits for its answer. While it runs the session is
+ * busy: a finalizer that runs meanwhile may close it (the close waits until
+ * the request returns) but not use it. Redirects are not followed.
+ * @function Session:request
+ * @string method letters only ("GET", "POST", ...)
+ * @string target path and query appended to `base_url` ("/pins/1/analytics?..."): starts with "/",
+ * no space or control character
+ * @string[opt] body the request body (POST, PUT, PATCH)
+ * @tparam[opt] {string,...} headers extra "Name: value" lines for this request (at most 64)
+ * @string[opt] shape the answer's expected shape, checked and typed while it is decoded:
+ * "analytics" (an answer keyed by split), "pins_analytics" (such answers keyed by pin id),
+ * "top_pins", "pins_list", "boards_list", "oneup_overview", "oneup_posts" or "oauth_token";
+ * an unknown name raises
+ * @treturn[1] int status the HTTP status
+ * @treturn[1] table headers the response headers, names in lower case
+ * @return[1] value the decoded JSON body (nil when the body is empty or not JSON)
+ * @treturn[1] string|nil decode_error why the body could not be decoded
+ * @treturn[1] string|nil raw the body text when it could not be decoded (nothing is lost)
+ * @treturn[1] boolean shape_ok with a shape: whether the value has it
+ * @treturn[2] nil when no usable HTTP answer arrived
+ * @treturn[2] string kind "network", "timeout", "tls", "too_large" or "invalid_response"
+ * @treturn[2] string message
+ * @treturn[2] int libcurl's error code
  */
 static int pa_session_request(lua_State *L)
 {
@@ -173,7 +197,11 @@ static int pa_session_request(lua_State *L)
 	return lua_gettop(L) - base;
 }
 
-/* session:set_token(token | nil): replaces the bearer token */
+/***
+ * Replaces the bearer token of the requests that follow.
+ * @function Session:set_token
+ * @string[opt] token nil: no Authorization header
+ */
 static int pa_session_set_token(lua_State *L)
 {
 	pa_session *s;
@@ -186,7 +214,11 @@ static int pa_session_set_token(lua_State *L)
 	return 0;
 }
 
-/* session:info() -> table about the last transfer */
+/***
+ * What libcurl tells about the last transfer.
+ * @function Session:info
+ * @treturn table `{ new_connections, local_port, total_time, has_token }`
+ */
 static int pa_session_info(lua_State *L)
 {
 	pa_session *s = pa_check_open(L, 1);
@@ -208,9 +240,12 @@ static int pa_session_info(lua_State *L)
 	return 1;
 }
 
-/* close, __close and __gc: while a request runs, the close waits for its
- * end (its buffers are in use). __gc cannot run then (the session is on the
- * stack), but would wait too. */
+/***
+ * Releases the handle and its connection. Idempotent; also `__close` and
+ * `__gc`. While a request runs, the close waits for its end (its buffers are
+ * in use); any other use afterwards raises "attempt to use a closed session".
+ * @function Session:close
+ */
 static int pa_session_close(lua_State *L)
 {
 	pa_session *s = luaL_checkudata(L, 1, PA_SESSION_MT);
@@ -221,6 +256,11 @@ static int pa_session_close(lua_State *L)
 	return 0;
 }
 
+/***
+ * Is the session closed?
+ * @function Session:is_closed
+ * @treturn boolean
+ */
 static int pa_session_is_closed(lua_State *L)
 {
 	pa_session *s = luaL_checkudata(L, 1, PA_SESSION_MT);

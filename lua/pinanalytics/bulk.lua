@@ -21,6 +21,8 @@ local last_id = setmetatable({}, { __mode = "k" })
 local running = setmetatable({}, { __mode = "k" })
 
 --- Is a run in progress on this Batch?
+-- @param batch
+-- @treturn boolean
 function M.in_progress(batch)
   return running[batch] ~= nil
 end
@@ -188,22 +190,27 @@ local function run_jobs(ctx, jobs, run)
   return run
 end
 
---- Runs jobs on a core Batch: each job is
---   { target = "/path?query", category = "org_analytics", endpoint = "GET /path",
---     done = function(ok, body_or_err, meta, run) }
--- done() may add more jobs with run.add(job). Requests are paced by the
--- category's bucket, retried by the policy; a quota error stops adding
--- requests: what is in flight finishes, every job not started gets the
--- quota error. Returns the run (fields: stopped = quota err or nil,
--- dropped = answers on the Batch that were not this run's, never used,
--- sent = requests put on the Batch, retries included).
--- ctx: { batch = core Batch (or a runtime's batch), buckets = fn, policy = {...},
---        secrets = {...}, refresh = fn() -> ok, err (or nil), on_job_done = fn(job, ok),
---        sleep = fn(seconds) (the runtime's; core.sleep when absent) }
+--- Runs jobs on a Batch. Requests are paced by the category's bucket,
+-- retried by the policy; a quota error stops adding requests: what is in
+-- flight finishes, every job not started gets the quota error.
+--
 -- One run at a time on a Batch: a run started while another is in progress
 -- on it (from one of its callbacks) raises. An error that escapes a run (from
--- done(), on_job_done or refresh) cancels every request on the Batch before
+-- `done`, `on_job_done` or `refresh`) cancels every request on the Batch before
 -- it propagates, so no answer of this run can be collected by a later one.
+-- @tab ctx
+-- @tparam pinanalytics.core.Batch ctx.batch a core Batch, or a runtime's batch
+-- @func[opt] ctx.buckets category -> token bucket or nil (`pinanalytics.pacing.buckets`)
+-- @tab ctx.policy `{ retries, max_wait, secrets }` (`pinanalytics.pacing.after_failure`)
+-- @tparam[opt] {string,...} ctx.secrets removed from errors
+-- @func[opt] ctx.refresh `refresh() -> ok, err`: obtains a new token after a 401
+-- @func[opt] ctx.on_job_done `on_job_done(job, ok)`, when a job is done
+-- @func[opt] ctx.sleep `sleep(seconds)`, the runtime's (`pinanalytics.core.sleep` when absent)
+-- @tparam {table,...} jobs each `{ target = "/path?query", category = "org_analytics",
+-- endpoint = "GET /path", done = function(ok, body_or_err, meta, run) }`; `done` may add more jobs
+-- with `run.add(job)`
+-- @treturn table the run: `stopped` (the quota error, or nil), `dropped` (answers on the Batch that
+-- were not this run's, never used), `sent` (requests put on the Batch, retries included)
 function M.run(ctx, jobs)
   local batch = ctx.batch
   if running[batch] then

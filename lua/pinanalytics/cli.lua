@@ -33,7 +33,7 @@ local ACCOUNT_METRICS = { "IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK", "
 -- what the rankings of an overview are computed from (pa.report.post_performance)
 local RANKING_METRICS = { "IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK", "TOTAL_COMMENTS", "TOTAL_REACTIONS" }
 
----------------------------------------------------------------- errors
+-- errors --------------------------------------------------------------------
 
 local Usage, Failure = {}, {}
 
@@ -47,7 +47,7 @@ local function failure(fmt, ...)
   error(setmetatable({ msg = string.format(fmt, ...) }, Failure), 0)
 end
 
----------------------------------------------------------------- help
+-- help ----------------------------------------------------------------------
 
 local PERIOD_HELP = [[
 Period (one of; default: the last 30 days, ending yesterday, UTC):
@@ -255,7 +255,7 @@ Example:
   pinanalytics pin 813744226420795884 --last 7
 ]]
 
----------------------------------------------------------------- options
+-- options -------------------------------------------------------------------
 
 -- name -> takes a value
 local OPTIONS = {
@@ -363,7 +363,7 @@ function M.parse(argv)
   return { command = cmd, args = positional, opts = opts }
 end
 
----------------------------------------------------------------- the parts of a command
+-- the parts of a command ----------------------------------------------------
 
 local function whole(cmd, opts, name, lo, hi)
   local v = opts[name]
@@ -473,7 +473,7 @@ local function strip_prefix(s)
   return (s:gsub("^pinanalytics: ", ""))
 end
 
----------------------------------------------------------------- the progress bar
+-- the progress bar ----------------------------------------------------------
 
 -- A line on stderr, redrawn in place: "12/31 pins [████░░░░] 1 failed,
 -- 40.2 pins/s, 0:01 left". Drawn at most ten times a second, and at the end.
@@ -529,7 +529,7 @@ function Bar:finish()
   self.stream:flush()
 end
 
----------------------------------------------------------------- commands
+-- commands ------------------------------------------------------------------
 
 local function pinterest_client(ctx, cmd, opts, extra)
   local pa = require "pinanalytics"
@@ -813,7 +813,7 @@ function RUN.simulate(ctx, cmd, p)
   return nil
 end
 
----------------------------------------------------------------- main
+-- main ----------------------------------------------------------------------
 
 local function default_isatty(fd)
   local ok, how, code = os.execute("test -t " .. math.floor(fd))

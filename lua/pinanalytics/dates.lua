@@ -1,14 +1,22 @@
---- UTC calendar dates as "YYYY-MM-DD" strings.
+--- UTC calendar dates as "YYYY-MM-DD" strings, and ranges of them.
 --
 -- Pinterest's analytics dates are UTC calendar days. Internally a date is a
 -- day number (days since 1970-01-01, proleptic Gregorian), computed with
--- integer arithmetic only: no os.time(), whose result depends on the local
--- time zone, and no os.date() except with the "!" (UTC) flag.
+-- integer arithmetic only: no `os.time()`, whose result depends on the local
+-- time zone, and no `os.date()` except with the "!" (UTC) flag.
+--
+-- Every dated method of the clients takes `range =` (a range of this module
+-- or a preset name, see `resolve`) instead of `start_date`/`end_date`.
+-- @usage
+-- local dates = require "pinanalytics.dates"   -- also pa.dates
+-- local r = dates.last(30)                      -- the 30 days ending yesterday (UTC)
+-- print(r, r:length(), r:previous())            -- 2026-10-24..2026-11-22  30  2026-09-24..2026-10-23
+-- for week in r:weeks() do print(week) end
 local M = {}
 
 local floor = math.floor
 
---- Day number of a civil date (y, m, d); m in 1..12.
+-- Day number of a civil date (y, m, d); m in 1..12.
 local function days_from_civil(y, m, d)
   if m <= 2 then y = y - 1 end
   local era = floor(y / 400)
@@ -19,7 +27,7 @@ local function days_from_civil(y, m, d)
   return era * 146097 + doe - 719468
 end
 
---- Civil date (y, m, d) of a day number.
+-- Civil date (y, m, d) of a day number.
 local function civil_from_days(z)
   z = z + 719468
   local era = floor(z / 146097)
@@ -40,16 +48,26 @@ end
 
 local MONTH_DAYS = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
 
---- Number of days in month m of year y.
+--- Number of days in a month.
+-- @int y the year
+-- @int m the month, 1..12
+-- @treturn int 28..31
 function M.days_in_month(y, m)
   if m == 2 and is_leap(y) then return 29 end
   return MONTH_DAYS[m]
 end
 
+--- Is y a leap year (Gregorian)?
+-- @function is_leap
+-- @int y the year
+-- @treturn boolean
 M.is_leap = is_leap
 
---- Parses "YYYY-MM-DD" into a day number.
--- Returns nil and a reason when s is not a real calendar date.
+--- Parses "YYYY-MM-DD" into a day number (days since 1970-01-01).
+-- @string s the date
+-- @treturn[1] int the day number
+-- @treturn[2] nil when s is not a real calendar date
+-- @treturn[2] string why: "not in the form YYYY-MM-DD", "2026-02 has no day 30", ...
 function M.parse(s)
   if type(s) ~= "string" then
     return nil, "expected a string YYYY-MM-DD, got " .. type(s)
@@ -69,12 +87,14 @@ function M.parse(s)
 end
 
 --- Formats a day number as "YYYY-MM-DD".
+-- @int n the day number, as `parse` gives it
+-- @treturn string
 function M.format(n)
   local y, m, d = civil_from_days(n)
   return string.format("%04d-%02d-%02d", y, m, d)
 end
 
---- Day number of a date given as a string or a day number; raises on bad input.
+-- Day number of a date given as a string or a day number; raises on bad input.
 local function daynum(x, what)
   if type(x) == "number" then return x end
   local n, why = M.parse(x)
@@ -84,25 +104,42 @@ local function daynum(x, what)
   end
   return n
 end
+--- Day number of a date given as a string or a day number; raises on a
+-- string that is not a real calendar date, naming `what`.
+-- @function daynum
+-- @tparam string|int x the date
+-- @string[opt="date"] what the name of the value in the error
+-- @treturn int
 M.daynum = daynum
 
---- The date k days after s (k may be negative).
+--- The date k days after s.
+-- @tparam string|int s a date
+-- @int k days; may be negative
+-- @treturn string "YYYY-MM-DD"
 function M.add_days(s, k)
   return M.format(daynum(s) + k)
 end
 
---- Days from a to b (b - a): diff("2024-02-28", "2024-03-01") == 2.
+--- Days from a to b (b - a): `diff("2024-02-28", "2024-03-01") == 2`.
+-- @tparam string|int a a date
+-- @tparam string|int b a date
+-- @treturn int
 function M.diff(a, b)
   return daynum(b) - daynum(a)
 end
 
---- Day of the week, ISO numbering: 1 = Monday ... 7 = Sunday.
+--- Day of the week, ISO numbering: 1 is Monday, 7 is Sunday.
+-- @tparam string|int s a date
+-- @treturn int 1..7
 function M.weekday(s)
   return (daynum(s) + 3) % 7 + 1
 end
 
---- ISO 8601 week of a date: iso_year, week (1..53). 2020-12-31 is in 2020-W53,
--- 2021-01-03 too; 2024-12-30 is in 2025-W01.
+--- ISO 8601 week of a date. 2020-12-31 is in 2020-W53, 2021-01-03 too;
+-- 2024-12-30 is in 2025-W01.
+-- @tparam string|int s a date
+-- @treturn int the ISO year (not always the date's year)
+-- @treturn int the week, 1..53
 function M.iso_week(s)
   local n = daynum(s)
   local thursday = n - ((n + 3) % 7 + 1) + 4
@@ -110,19 +147,23 @@ function M.iso_week(s)
   return y, floor((thursday - days_from_civil(y, 1, 1)) / 7) + 1
 end
 
---- Today's date in UTC. `clock`, when given, returns the current time as
--- seconds since the epoch (like os.time()); it lets tests fix "today".
+--- Today's date in UTC.
+-- @tparam[opt=os.time] function clock returns the current time as seconds
+-- since the epoch; it lets tests fix "today"
+-- @treturn string "YYYY-MM-DD"
 function M.today(clock)
   return M.format(M.today_number(clock))
 end
 
---- Today (UTC) as a day number, as parse gives it.
+--- Today (UTC) as a day number, as `parse` gives it.
+-- @tparam[opt=os.time] function clock as for `today`
+-- @treturn int
 function M.today_number(clock)
   local t = clock and clock() or os.time()
   return floor(t / 86400)
 end
 
----------------------------------------------------------------- ranges
+-- ranges --------------------------------------------------------------------
 
 local Range = {}
 Range.__index = Range
@@ -132,8 +173,11 @@ local function make_range(a, b)
   return setmetatable({ start_date = M.format(a), end_date = M.format(b), _a = a, _b = b }, Range)
 end
 
---- A range of UTC dates, both ends included: range("2026-10-01", "2026-10-31").
+--- A range of UTC dates, both ends included: `range("2026-10-01", "2026-10-31")`.
 -- Raises when a date is invalid or start_date is after end_date.
+-- @tparam string|int a the first day
+-- @tparam string|int b the last day
+-- @treturn Range
 function M.range(a, b)
   local an, bn = daynum(a, "start_date"), daynum(b, "end_date")
   if an > bn then
@@ -143,10 +187,18 @@ function M.range(a, b)
   return make_range(an, bn)
 end
 
---- True when x is a range made by M.range (or one of its methods).
+--- Is x a range made by `range` (or `last`, `preset`, a method of a range)?
+-- @param x any value
+-- @treturn boolean
 function M.is_range(x)
   return getmetatable(x) == Range
 end
+
+--- A range of UTC dates, both ends included, made by `range`, `last` or
+-- `preset`. Its fields `start_date` and `end_date` are "YYYY-MM-DD" strings;
+-- `tostring(r)` is "start..end"; two ranges are equal (==) when they cover
+-- the same days.
+-- @type Range
 
 function Range:__tostring()
   return self.start_date .. ".." .. self.end_date
@@ -157,17 +209,22 @@ function Range.__eq(a, b)
 end
 
 --- Number of days, both ends included.
+-- @treturn int
 function Range:length()
   return self._b - self._a + 1
 end
 
 --- Does the range contain the date?
+-- @tparam string|int d a date
+-- @treturn boolean
 function Range:contains(d)
   local n = daynum(d)
   return n >= self._a and n <= self._b
 end
 
---- for date in r:days() do ... end  (date strings, in order)
+--- The days in order, for a generic for.
+-- @treturn function an iterator giving "YYYY-MM-DD" strings
+-- @usage for date in r:days() do print(date) end
 function Range:days()
   local n = self._a - 1
   local last = self._b
@@ -192,13 +249,16 @@ local function pieces(self, next_end)
   end
 end
 
---- for week in r:weeks() do ... end: ISO weeks, Monday to Sunday, the first
--- and last clipped to the range.
+--- The ISO weeks (Monday to Sunday), the first and last clipped to the range.
+-- @treturn function an iterator giving a `Range` a week
+-- @usage for week in r:weeks() do print(week, week:length()) end
 function Range:weeks()
   return pieces(self, function(n) return n + (7 - ((n + 3) % 7 + 1)) end)
 end
 
---- for month in r:months() do ... end: calendar months, clipped to the range.
+--- The calendar months, clipped to the range.
+-- @treturn function an iterator giving a `Range` a month
+-- @usage for month in r:months() do print(month) end
 function Range:months()
   return pieces(self, function(n)
     local y, m = civil_from_days(n)
@@ -206,10 +266,13 @@ function Range:months()
   end)
 end
 
---- for w in r:windows(91) do ... end: sub-ranges of at most n days, in
--- order, covering the range exactly. 91 is the most one Pinterest request
+--- Sub-ranges of at most n days, in order, covering the range exactly.
+-- 91 is the most one Pinterest request
 -- may span (end_date at most 90 days after start_date, both ends included:
--- pinanalytics.pinterest.MAX_WINDOW_DAYS).
+-- `pinanalytics.pinterest.MAX_WINDOW_DAYS`).
+-- @int n days, at least 1
+-- @treturn function an iterator giving a `Range` a window
+-- @usage for w in r:windows(91) do fetch(w) end
 function Range:windows(n)
   if type(n) ~= "number" or n < 1 or n ~= floor(n) then
     error("pinanalytics.dates: windows(n) needs a whole number of days >= 1, got " .. tostring(n), 2)
@@ -218,13 +281,16 @@ function Range:windows(n)
 end
 
 --- The range of the same length that ends the day before this one starts.
+-- @treturn Range
 function Range:previous()
   local len = self:length()
   return make_range(self._a - len, self._a - 1)
 end
 
---- The part of the range on or after `earliest` (a date); nil when nothing
--- is left. Second value: the dropped part as a range, or nil.
+--- The part of the range on or after `earliest`.
+-- @tparam string|int earliest a date
+-- @treturn Range|nil what is left; nil when nothing is
+-- @treturn Range|nil the part dropped, or nil
 function Range:clip_start(earliest)
   local e = daynum(earliest)
   if e <= self._a then return self, nil end
@@ -232,11 +298,18 @@ function Range:clip_start(earliest)
   return make_range(e, self._b), make_range(self._a, e - 1)
 end
 
+--- Ranges by length and by name.
+-- @section named
+
 --- The n days that end yesterday (UTC).
 -- Yesterday, not today: today's UTC day is not over, so its numbers are
 -- partial (Pinterest marks it PROCESSING) and OneUp refuses end dates after
--- yesterday. Pass { include_today = true } to end today instead.
--- opts.clock: as for M.today.
+-- yesterday.
+-- @int n days, at least 1
+-- @tab[opt] opts
+-- @bool[opt=false] opts.include_today end today instead
+-- @tparam[opt=os.time] function opts.clock as for `today`
+-- @treturn Range
 function M.last(n, opts)
   if type(n) ~= "number" or n < 1 or n ~= floor(n) then
     error("pinanalytics.dates.last: n must be a whole number of days >= 1, got " .. tostring(n), 2)
@@ -247,10 +320,16 @@ function M.last(n, opts)
   return make_range(e - n + 1, e)
 end
 
+--- The preset names `preset` knows, in order: `"last_7_days"`, `"last_30_days"`,
+-- `"last_90_days"`, `"this_month"`, `"last_month"`.
 M.PRESETS = { "last_7_days", "last_30_days", "last_90_days", "this_month", "last_month" }
 
 --- What a `range =` parameter may be: a range, or a preset name.
--- Returns the range, or nil and why not.
+-- @tparam Range|string r
+-- @tab[opt] opts as for `preset`
+-- @treturn[1] Range
+-- @treturn[2] nil
+-- @treturn[2] string why r is neither
 function M.resolve(r, opts)
   if M.is_range(r) then return r end
   if type(r) == "string" then
@@ -263,10 +342,16 @@ function M.resolve(r, opts)
     " (" .. type(r) .. ")"
 end
 
---- A named range:
---   last_7_days, last_30_days, last_90_days  the N days ending yesterday (M.last)
---   this_month   the 1st of this month to today (month to date; today partial)
---   last_month   the whole previous calendar month
+--- A named range. Raises on a name it does not know, listing `PRESETS`.
+--
+-- - "last_7_days", "last_30_days", "last_90_days": the 7, 30 or 90 days
+--   ending yesterday (`last`)
+-- - "this_month": the 1st of this month to today (month to date; today partial)
+-- - "last_month": the whole previous calendar month
+-- @string name
+-- @tab[opt] opts
+-- @tparam[opt=os.time] function opts.clock as for `today`
+-- @treturn Range
 function M.preset(name, opts)
   opts = opts or {}
   local days = type(name) == "string" and name:match("^last_(%d+)_days$")

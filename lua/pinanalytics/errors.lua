@@ -1,16 +1,44 @@
 --- The error value every run-time failure returns as `nil, err`.
 --
--- Fields: kind, message, status (HTTP status or nil), code (Pinterest's own
--- error code from the body, not the HTTP status), request_id (the
--- x-pinterest-rid header), retry_after (seconds, when the server said),
--- endpoint ("GET /v5/pins/{id}/analytics", never a query string), and
--- depending on the kind: path (invalid_response), body (the decoded body of a
--- response that was not passed on), raw (a body that was not JSON).
--- tostring(err) gives one line. Secrets the client knows are removed from
--- every string field before the value is built.
+-- Programmer errors (a bad argument, an unknown option) raise a string
+-- naming the function, the parameter, the value given and what is allowed.
+-- Everything that happens at run time (the network, the server, the
+-- answer) returns `nil, err` instead, `err` being an `Error`.
+--
+-- `tostring(err)` is one line, e.g.
+-- `pinanalytics: not_found: Pin not found. (GET /pins/404404/analytics, HTTP 404, code 50, request_id 5f1c...)`.
+-- The token, the client secret, the refresh token and OneUp's apiKey never
+-- appear in an error: every string of it (nested body fields too) is
+-- scrubbed of them, in every form they travel in (as they are, URL-escaped,
+-- and the base64 of the HTTP Basic credentials).
+-- @usage
+-- local res, err = client:pin_analytics(id, params)
+-- if not res then
+--   if err.kind == "rate_limit" or err.kind == "quota" then print("again in", err.retry_after) end
+--   error(tostring(err))
+-- end
 local M = {}
 
---- Every kind, with what it means.
+--- Every error kind, with what it means: `KINDS[err.kind]` is a sentence.
+-- @table KINDS
+-- @field network no HTTP answer: connection refused or reset, DNS failure
+-- @field timeout no complete answer within the client's `timeout`
+-- @field tls the TLS handshake or the certificate verification failed
+-- @field too_large the response body was larger than `max_body`, or its headers larger than 256 KiB
+--   (or one header line than libcurl allows)
+-- @field bad_request HTTP 400: the server rejected the parameters
+-- @field auth HTTP 401: the token is missing, wrong or expired (and a token refresh that failed:
+--   its message starts with "token refresh failed:")
+-- @field forbidden HTTP 403: the token may not read this pin or board
+-- @field not_found HTTP 404: the pin does not exist (or is not the token user's), or the endpoint does not
+-- @field rate_limit HTTP 429: a rate limit was hit (Pinterest's code 8) and the retries ran out
+-- @field quota a rate limit resets later than `max_wait` allows to wait: `retry_after` and `reset_at` say when
+-- @field server HTTP 5xx
+-- @field http any other status that is not a success (redirects are not followed)
+-- @field invalid_json a success whose body is not JSON (`err.raw` holds it)
+-- @field invalid_response JSON that does not have the documented shape (`err.path`, `err.body`), or an
+--   answer libcurl cannot read as HTTP (a status line it cannot parse, a NUL in a header)
+-- @field api OneUp answered `success = false`
 M.KINDS = {
   network = "no HTTP answer: connection refused or reset, DNS failure",
   timeout = "no complete answer within the configured timeout",
@@ -30,6 +58,25 @@ M.KINDS = {
   store = "the local store's database failed (pinanalytics.store): locked, unreachable, full, too new",
 }
 
+--- An error value: what a client method returns after `nil`. Every field
+-- but `kind` and `message` may be nil.
+-- @table Error
+-- @field kind one of `KINDS`
+-- @field message what happened; for an HTTP error the server's own message
+-- @field status the HTTP status, when an answer arrived
+-- @field code Pinterest's error code from the body (e.g. 50, "Pin not found."), not the HTTP status
+-- @field request_id the `x-pinterest-rid` header: quote it to Pinterest support
+-- @field retry_after seconds to wait, from `Retry-After` or the body, when the server said
+-- @field reset_at `quota`: when the limit resets, in seconds since the epoch
+-- @field endpoint e.g. "GET /pins/813744226420795884/analytics" (never a query string)
+-- @field path `invalid_response`: the JSON path of the first bad field, e.g. `$.all.daily_metrics[0].date`
+-- @field body the decoded body of an error answer, or of an answer that failed the shape check
+-- @field raw the body text when it was not JSON
+-- @field tries how many tries the request took; after more than one the message ends
+--   "(after 6 tries over 12.3 s)"
+-- @field elapsed seconds from the first try to the last answer
+-- @field hint a likely cause, also at the end of the message (a 404 when `base_url` lacks `/v5`)
+
 local Error = {}
 Error.__index = Error
 Error.__name = "pinanalytics.Error"
@@ -38,6 +85,7 @@ local function one_line(s)
   return (tostring(s):gsub("[\r\n]+", " "))
 end
 
+-- one line: "pinanalytics: KIND: MESSAGE (endpoint, HTTP status, ...)"
 function Error:__tostring()
   local parts = { "pinanalytics: ", self.kind, ": ", one_line(self.message or "") }
   local extra = {}
@@ -53,7 +101,13 @@ function Error:__tostring()
   return table.concat(parts)
 end
 
+--- Functions.
+-- @section functions
+
 --- Replaces every occurrence of each secret in s with "[REDACTED]".
+-- @string s a text (anything else is returned as it is)
+-- @tparam {string,...} secrets
+-- @treturn string
 function M.redact(s, secrets)
   if type(s) ~= "string" or not secrets then return s end
   for _, secret in ipairs(secrets) do
@@ -89,8 +143,11 @@ local function redact_deep(v, secrets, seen)
   return copy
 end
 
---- Builds an error value. `fields.kind` must be one of M.KINDS (or a kind a
--- later module adds); string fields are redacted with `secrets`.
+--- Builds an error value.
+-- @tab fields the fields of the `Error`; `fields.kind` one of `KINDS`
+-- (`message` defaults to the kind's sentence)
+-- @tparam[opt] {string,...} secrets removed from every string field, nested ones and keys too
+-- @treturn Error
 function M.new(fields, secrets)
   local e = setmetatable({}, Error)
   local has_secrets = secrets and #secrets > 0
@@ -103,7 +160,9 @@ function M.new(fields, secrets)
   return e
 end
 
---- True when x is an error value built by this module.
+--- Is x an error value built by this module?
+-- @param x any value
+-- @treturn boolean
 function M.is(x)
   return getmetatable(x) == Error
 end
@@ -112,7 +171,9 @@ local STATUS_KINDS = {
   [400] = "bad_request", [401] = "auth", [403] = "forbidden", [404] = "not_found", [429] = "rate_limit",
 }
 
---- Kind for an HTTP status that is not a success.
+--- The kind for an HTTP status that is not a success.
+-- @int status
+-- @treturn string one of `KINDS`
 function M.kind_for_status(status)
   if STATUS_KINDS[status] then return STATUS_KINDS[status] end
   if status >= 500 and status <= 599 then return "server" end
@@ -125,22 +186,27 @@ end
 -- or a timer.
 M.MAX_SERVER_WAIT = 7 * 86400
 
---- A wait in seconds clamped to 0..MAX_SERVER_WAIT (NaN counts as the maximum).
+--- A wait in seconds clamped to 0..`MAX_SERVER_WAIT` (NaN counts as the maximum).
+-- @number n seconds
+-- @treturn number
 function M.clamp_wait(n)
   if n ~= n or n > M.MAX_SERVER_WAIT then return M.MAX_SERVER_WAIT end
   if n < 0 then return 0 end
   return n
 end
 
---- A plain decimal number of seconds ("12", "2.5") as a number, unclamped;
--- nil for anything else (hex, exponents, signs, "inf", "nan").
+--- A plain decimal number of seconds ("12", "2.5") as a number, unclamped.
+-- @string s
+-- @treturn number|nil nil for anything else (hex, exponents, signs, "inf", "nan")
 function M.decimal(s)
   if type(s) ~= "string" then return nil end
   return tonumber(s:match("^%s*(%d+%.?%d*)%s*$"))
 end
 
---- Seconds to wait from Retry-After (delta seconds; an HTTP date is not
--- parsed), clamped to 0..MAX_SERVER_WAIT.
+--- Seconds to wait from `Retry-After` (delta seconds; an HTTP date is not
+-- parsed), clamped to 0..`MAX_SERVER_WAIT`.
+-- @tab headers response headers, names in lower case
+-- @treturn number|nil nil when there is none
 function M.retry_after(headers)
   local n = M.decimal(headers and headers["retry-after"])
   if n then return M.clamp_wait(n) end

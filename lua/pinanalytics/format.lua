@@ -1,19 +1,21 @@
 --- Number, date and text presentation for reports, in one place so that a
 -- rate reads the same everywhere.
 --
---   format.number(1234567)          --> "1,234,567"
---   format.number(1234.5, 2)        --> "1,234.50"
---   format.percent(0.0592)          --> "5.92 %"      a rate (a fraction) as a percentage
---   format.change(18.42)            --> "+18.4 %"     a relative change, given in percent
---   format.pp(0.13)                 --> "+0.13 pp"    a change in a rate, in percentage points
---   format.signed(-1200)            --> "-1,200"
---   format.date("2026-10-08", "%a %d %b %Y")  --> "Thu 08 Oct 2026"
---   format.sparkline({ 1, 5, nil, 8 }, { n = 4 })  --> "▁▅ █"
---   format.width("▁▂x"), format.pad(s, n), format.lpad(s, n)   display columns (UTF-8)
---
 -- Rounding is half away from zero (2.25 -> 2.3), as people count. A missing
 -- value (nil, NaN, JSON null) is shown as "-" by every number formatter.
--- Pure Lua (5.1 to 5.4, LuaJIT): no C module is needed.
+-- Widths are display columns of UTF-8 text. Pure Lua (5.1 to 5.4, LuaJIT):
+-- no C module is needed.
+-- @usage
+-- local format = require "pinanalytics.format"
+-- format.number(1234567)          --> "1,234,567"
+-- format.number(1234.5, 2)        --> "1,234.50"
+-- format.percent(0.0592)          --> "5.92 %"      a rate (a fraction) as a percentage
+-- format.change(18.42)            --> "+18.4 %"     a relative change, given in percent
+-- format.pp(0.13)                 --> "+0.13 pp"    a change in a rate, in percentage points
+-- format.signed(-1200)            --> "-1,200"
+-- format.date("2026-10-08", "%a %d %b %Y")  --> "Thu 08 Oct 2026"
+-- format.sparkline({ 1, 5, nil, 8 }, { n = 4 })  --> "▁▅ █"
+-- format.width("▁▂x"), format.pad(s, n), format.lpad(s, n)   -- display columns (UTF-8)
 local M = {}
 
 local floor, abs, max = math.floor, math.abs, math.max
@@ -90,7 +92,10 @@ local function decimals_of(d, fn)
   return d
 end
 
---- 1234567 -> "1,234,567"; decimals (default 0) fixed.
+--- A number with thousands separators: 1234567 -> "1,234,567".
+-- @number v
+-- @int[opt=0] decimals fixed decimals
+-- @treturn string
 function M.number(v, decimals)
   if M.is_missing(v) then return M.MISSING end
   v = num(v, "number")
@@ -158,7 +163,7 @@ function M.plain(v)
   return (string.format("%.15g", v))
 end
 
----------------------------------------------------------------- dates
+-- dates ---------------------------------------------------------------------
 
 local MONTHS = { "January", "February", "March", "April", "May", "June", "July", "August", "September",
   "October", "November", "December" }
@@ -201,7 +206,7 @@ function M.date(s, fmt)
   end))
 end
 
----------------------------------------------------------------- text
+-- text ----------------------------------------------------------------------
 
 --- Display columns of a UTF-8 string (code points; every one counts as one column).
 function M.width(s)
@@ -235,7 +240,7 @@ function M.truncate(s, n)
   return concat(out) .. "…"
 end
 
----------------------------------------------------------------- sparklines
+-- sparklines ----------------------------------------------------------------
 
 --- The eight levels of a sparkline, lowest first.
 M.BARS = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" }

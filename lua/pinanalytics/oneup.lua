@@ -1,17 +1,20 @@
 --- OneUp's Pinterest analytics API (analyze.oneupapp.io).
 --
---   local one = require("pinanalytics").oneup{ api_key = os.getenv("ONEUP_API_KEY") }
---   local ov, err = one:overview{ social_network_id = 123, preset = "last_30_days" }
---   local posts, err = one:posts{ social_network_id = 123, start_date = ..., end_date = ... }
---
--- The API key travels as the apiKey query parameter, as OneUp requires; it
+-- The API key travels as the `apiKey` query parameter, as OneUp requires; it
 -- never appears in an error, a tostring or a report (errors never carry a
 -- URL's query, and every string of an error is scrubbed of it).
--- Answers come as {success, data}: the data is returned, success = false is
--- an error. Each metric keeps percentage_change as sent ("+25.0%") and gains
--- percentage_change_value (that string as a number) and
--- percentage_change_computed (from the two period values); a disagreement
--- beyond the rounding of the string sets percentage_change_mismatch = true.
+-- Answers come as `{success, data}`: the data is returned, `success = false` is
+-- an error of kind "api" with OneUp's message; a bad key is kind "auth".
+-- Each metric keeps `percentage_change` as sent ("+25.0%") and gains
+-- `percentage_change_value` (that string as a number, 25.0),
+-- `percentage_change_computed` (from the two period values, by OneUp's
+-- formula) and `percentage_change_mismatch` (true when the two disagree
+-- beyond the rounding of the string).
+-- @usage
+-- local one = require("pinanalytics").oneup{ api_key = os.getenv("ONEUP_API_KEY") }
+-- local ov, err = one:overview{ social_network_id = 123, preset = "last_30_days" }
+-- local posts, err2 = one:posts{ social_network_id = 123, start_date = "2026-10-01",
+--                                end_date = "2026-10-31", timezone = "Europe/Paris" }
 local check = require "pinanalytics.check"
 local core = require "pinanalytics.core"
 local dates = require "pinanalytics.dates"
@@ -22,15 +25,20 @@ local schema = require "pinanalytics.schema"
 
 local M = {}
 
+--- Where the API is when `base_url` is not given.
 M.DEFAULT_BASE_URL = "https://analyze.oneupapp.io"
+--- The presets OneUp knows.
 M.PRESETS = { "last_7_days", "last_30_days", "last_90_days" }
 
 local fail = check.failer("pinanalytics.oneup")
 local show = check.show
 
----------------------------------------------------------------- percentages
+-- percentages ---------------------------------------------------------------
 
---- "+25.0%" -> 25.0, decimals; nil when it is not such a string.
+--- A change as OneUp writes it, "+25.0%", as a number.
+-- @string s
+-- @treturn number|nil the number (25.0); nil when s is not such a string
+-- @treturn int the digits after the point in s
 function M.parse_percentage(s)
   if type(s) ~= "string" then return nil end
   local sign, int, frac = s:match("^%s*([%+%-]?)(%d+)%.?(%d*)%s*%%%s*$")
@@ -40,8 +48,11 @@ function M.parse_percentage(s)
   return v + 0.0, #frac
 end
 
---- OneUp's formula: ((current - last) / last) * 100; 100 when last is 0 and
--- current is not, 0 when both are 0.
+--- A change in percent by OneUp's formula: `(current - last) / last * 100`;
+-- 100 when last is 0 and current is not, 0 when both are 0.
+-- @number current
+-- @number last
+-- @treturn number
 function M.percentage_change(current, last)
   if last == 0 then
     if current == 0 then return 0.0 end
@@ -50,7 +61,10 @@ function M.percentage_change(current, last)
   return (current - last) / last * 100
 end
 
---- "+25.0%" style, with `decimals` digits after the point (default 1).
+--- A change as OneUp writes it: "+25.0%" (never "-0.0%").
+-- @number v percent
+-- @int[opt=1] decimals digits after the point
+-- @treturn string
 function M.format_percentage(v, decimals)
   decimals = decimals or 1
   local s = string.format("%." .. decimals .. "f", v)
@@ -59,7 +73,10 @@ function M.format_percentage(v, decimals)
   return s .. "%"
 end
 
---- Adds the parsed and the computed change to one metric object.
+--- Adds `percentage_change_value`, `percentage_change_computed` and
+-- `percentage_change_mismatch` to one metric object of an answer.
+-- @tab m `{ key, value_current_period, value_last_period, percentage_change, ... }`
+-- @treturn table m
 function M.enrich_metric(m)
   local v, decimals = M.parse_percentage(m.percentage_change)
   m.percentage_change_value = v
@@ -75,7 +92,7 @@ function M.enrich_metric(m)
   return m
 end
 
----------------------------------------------------------------- shapes
+-- shapes --------------------------------------------------------------------
 
 local function metric_list(list, path)
   local t = schema.json_type(list)
@@ -136,7 +153,23 @@ local function check_posts(data)
   return true
 end
 
----------------------------------------------------------------- the client
+--- Checks the `data` of an overview answer against its documented shape.
+-- @function check_overview
+-- @tab data
+-- @treturn boolean
+-- @treturn[opt] string the JSON path of the first bad field
+-- @treturn[opt] string what is wrong there
+M.check_overview = check_overview
+
+--- Checks the `data` of a posts answer against its documented shape.
+-- @function check_posts
+-- @tab data
+-- @treturn boolean
+-- @treturn[opt] string the JSON path of the first bad field
+-- @treturn[opt] string what is wrong there
+M.check_posts = check_posts
+
+-- the client ----------------------------------------------------------------
 
 local Client = {}
 Client.__index = Client
@@ -148,8 +181,23 @@ local OPTIONS = {
   allow_plain_http = "boolean", runtime = "string", thread_pool = "string",
 }
 
---- pinanalytics.oneup{ api_key = ..., base_url = "https://analyze.oneupapp.io",
---   timeout, connect_timeout, max_body, tls_verify, ca_file, user_agent, clock }
+--- A client (also `pinanalytics.oneup(opts)`). An unknown option or a value
+-- of the wrong type raises.
+-- @tab opts
+-- @string opts.api_key required: OneUp's API key (e.g. `os.getenv("ONEUP_API_KEY")`)
+-- @string[opt="https://analyze.oneupapp.io"] opts.base_url where the API is (the simulator's `sim.url`);
+-- a host without a path; `https://`, or plain `http://` to a loopback host
+-- @bool[opt=false] opts.allow_plain_http allow plain `http://` to any host (the key crosses the network)
+-- @number[opt=30] opts.timeout seconds for a whole request
+-- @number[opt=10] opts.connect_timeout seconds to establish a connection
+-- @number[opt=64 MiB] opts.max_body larger responses are abandoned with kind `too_large`
+-- @bool[opt=true] opts.tls_verify certificate and host verification
+-- @string[opt] opts.ca_file a PEM bundle to verify against
+-- @string[opt] opts.user_agent prefixed to `pinanalytics/VERSION (Lua x.y)`
+-- @func[opt=os.time] opts.clock returns seconds since the epoch; decides "yesterday" (UTC)
+-- @string[opt] opts.runtime "blocking", "ngx" or "uv", as for `pinanalytics.pinterest.new`
+-- @string[opt="default"] opts.thread_pool "ngx": the nginx thread pool
+-- @treturn Client
 function M.new(opts)
   local fn = "new"
   check.options(fail, fn, opts, OPTIONS)
@@ -172,10 +220,15 @@ function M.new(opts)
   return self
 end
 
+--- A OneUp client, made by `new`. As with Pinterest's client, a method called
+-- with a dot, or after `close`, raises.
+-- @type Client
+
 function Client:__tostring()
   return "pinanalytics.oneup (" .. self.base_url .. ")"
 end
 
+--- Releases the connection. Idempotent.
 function Client:close()
   self.closed = true
   self.session:close()
@@ -290,11 +343,22 @@ function Client:_get(path, q, shape, shape_ok)
   return body.data
 end
 
---- GET /api/pinterest/overview: account metrics, this period against the
--- previous one. params: social_network_id (required); preset, or
--- start_date + end_date (end after start, not later than yesterday), or
--- range; timezone. Returns data: {metrics = {...}, total_followers,
--- post_performance}, each metric enriched (see the top of this file).
+--- The account's metrics, this period against the previous one:
+-- `GET /api/pinterest/overview`.
+-- @tab params
+-- @tparam int|string params.social_network_id required: the Pinterest account's id at OneUp
+-- @string[opt] params.preset "last_7_days", "last_30_days" or "last_90_days"
+-- @string[opt] params.start_date "YYYY-MM-DD", with `end_date`
+-- @string[opt] params.end_date after `start_date`, not later than yesterday (UTC)
+-- @tparam[opt] pinanalytics.dates.Range|string params.range a range of `pinanalytics.dates` or a preset
+-- name, instead of the dates (exactly one of `preset`, the two dates and `range`)
+-- @string[opt="UTC"] params.timezone a zone name such as "Europe/Paris": OneUp's days are in that zone
+-- (Pinterest's are always UTC: say which you use when you mix the two)
+-- @treturn[1] table data: `{ metrics = { {key, name, value_current_period, value_last_period,
+-- percentage_change, ...}, ... }, total_followers, post_performance }`, each metric enriched
+-- (`enrich_metric`); `pinanalytics.report.overview(data)` reports it
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error
 function Client:overview(params)
   local data, err = self:_get("/api/pinterest/overview", build(self, "overview", params), "oneup_overview",
     check_overview)
@@ -303,8 +367,20 @@ function Client:overview(params)
   return data
 end
 
---- GET /api/pinterest/posts: per-post stats. Same params as overview.
--- Returns data: {stats = {...metrics...}, posts = {...}}.
+--- The stats of each post: `GET /api/pinterest/posts`.
+-- @tab params
+-- @tparam int|string params.social_network_id required: the Pinterest account's id at OneUp
+-- @string[opt] params.preset "last_7_days", "last_30_days" or "last_90_days"
+-- @string[opt] params.start_date "YYYY-MM-DD", with `end_date`
+-- @string[opt] params.end_date after `start_date`, not later than yesterday (UTC)
+-- @tparam[opt] pinanalytics.dates.Range|string params.range a range of `pinanalytics.dates` or a preset
+-- name, instead of the dates (exactly one of `preset`, the two dates and `range`)
+-- @string[opt="UTC"] params.timezone a zone name such as "Europe/Paris": OneUp's days are in that zone
+-- (Pinterest's are always UTC: say which you use when you mix the two)
+-- @treturn[1] table data: `{ stats = { metrics, as `overview` gives them }, posts = { {timestamp,
+-- stats = { ... }, ...}, ... } }`; `pinanalytics.frame` and `pinanalytics.report.pins` take it
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error
 function Client:posts(params)
   local data, err = self:_get("/api/pinterest/posts", build(self, "posts", params), "oneup_posts", check_posts)
   if not data then return nil, err end
@@ -329,8 +405,5 @@ do
   end
   Client.__close = Client.close
 end
-
-M.check_overview = check_overview
-M.check_posts = check_posts
 
 return M

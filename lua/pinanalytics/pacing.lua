@@ -16,21 +16,32 @@ local errors = require "pinanalytics.errors"
 
 local M = {}
 
-M.BACKOFF_BASE = 0.5  -- seconds before the first retry (before jitter)
-M.BACKOFF_CAP = 30    -- the longest backoff between two tries
+--- Seconds before the first retry (before jitter).
+M.BACKOFF_BASE = 0.5
+--- The longest backoff between two tries, seconds.
+M.BACKOFF_CAP = 30
+--- A client's `retries` when it gives none.
 M.DEFAULT_RETRIES = 5
+--- A client's `max_wait` when it gives none, seconds.
 M.DEFAULT_MAX_WAIT = 300
-M.MAX_SERVER_WAIT = errors.MAX_SERVER_WAIT -- the longest wait a server can ask for
+--- The longest wait a server can ask for (`pinanalytics.errors.MAX_SERVER_WAIT`).
+M.MAX_SERVER_WAIT = errors.MAX_SERVER_WAIT
 
----------------------------------------------------------------- token bucket
+-- token bucket --------------------------------------------------------------
 
 local Bucket = {}
 Bucket.__index = Bucket
+
+--- Token buckets.
+-- @section buckets
 
 --- A token bucket: `per_second` tokens a second, at most `burst` saved up.
 -- The default burst is a twentieth of a second's worth (at least 1): enough
 -- to make up for a loop that wakes a little late, never a clump a server
 -- would notice.
+-- @number per_second
+-- @number[opt] burst
+-- @treturn Bucket
 function M.bucket(per_second, burst)
   burst = burst or math.max(1, per_second / 20)
   return setmetatable({ rate = per_second, burst = burst, tokens = burst, t = core.now() }, Bucket)
@@ -42,18 +53,27 @@ local function refill(b, now)
   b.t = now
 end
 
+--- A token bucket, made by `bucket`.
+-- @type Bucket
+
 --- Seconds until a token is available (0 when one is).
+-- @number now `pinanalytics.core.now()`
+-- @treturn number
 function Bucket:delay(now)
   refill(self, now)
   if self.tokens >= 1 then return 0 end
   return (1 - self.tokens) / self.rate
 end
 
---- Takes a token (call when delay() is 0).
+--- Takes a token (call it when `delay` is 0).
+-- @number now `pinanalytics.core.now()`
 function Bucket:take(now)
   refill(self, now)
   self.tokens = self.tokens - 1
 end
+
+--- Rate options.
+-- @section rates
 
 --- Pinterest's rate-limit categories (x-ratelimit-category in the API's
 -- description, 5.23.0): the names rate.categories may give.
@@ -84,12 +104,13 @@ local function known_keys(r, known, what)
   end
 end
 
---- Parses the client's `rate` option into a function category -> bucket|nil.
---   rate = { per_second = N } or { per_minute = N }, optional burst = N,
---   optional categories = { org_read = { per_second = N }, ... } overriding it.
+--- Parses a client's `rate` option into a function category -> bucket | nil.
 -- Raises (a message without the function's name, which the caller adds) on
 -- an unknown key at any level, an unknown category, or a rate that paces
 -- nothing.
+-- @tab rate `{ per_second = N }` or `{ per_minute = N }`, optional `burst = N`, optional
+-- `categories = { org_read = { per_second = N }, ... }` overriding it for those categories
+-- @treturn function `function(category) -> Bucket | nil`
 function M.buckets(rate)
   local made = {}
   local function per_second(r, what, known)
@@ -144,13 +165,19 @@ function M.buckets(rate)
   end
 end
 
----------------------------------------------------------------- retry policy
+-- retry policy --------------------------------------------------------------
+
+--- The retry policy.
+-- @section retries
 
 local TRANSIENT_CODES = { [12] = true, [2787] = true }
 
 --- Seconds the server asked to wait, from the error's headers and message,
 -- clamped to 0..MAX_SERVER_WAIT; nil when it did not say (or not as a plain
 -- decimal number).
+-- @tparam pinanalytics.errors.Error err
+-- @number[opt] now_epoch now, seconds since the epoch (for X-RateLimit-Reset)
+-- @treturn number|nil
 function M.server_wait(err, now_epoch)
   if err.retry_after then return errors.clamp_wait(err.retry_after) end
   local h = err.headers or {}
@@ -164,7 +191,10 @@ function M.server_wait(err, now_epoch)
   return n and errors.clamp_wait(tonumber(n)) or nil
 end
 
---- Is this error worth another try?
+--- Is this error worth another try (429, 5xx, a reset or refused connection,
+-- a timeout, Pinterest's transient error bodies)?
+-- @tparam pinanalytics.errors.Error err
+-- @treturn boolean
 function M.retryable(err)
   local k = err.kind
   if k == "rate_limit" or k == "server" or k == "network" or k == "timeout" then return true end
@@ -176,13 +206,22 @@ end
 
 --- Backoff before try number `attempt` (1 = the first retry): capped
 -- exponential with jitter, between half and all of the step.
+-- @int attempt
+-- @func[opt=math.random] rand
+-- @treturn number seconds
 function M.backoff(attempt, rand)
   local step = M.BACKOFF_BASE * 2 ^ (attempt - 1)
   if step > M.BACKOFF_CAP then step = M.BACKOFF_CAP end
   return step / 2 + (rand or math.random)() * step / 2
 end
 
---- The error that ends work when a limit resets too late.
+--- The error that ends work when a limit resets too late (kind "quota", with
+-- `retry_after` and `reset_at`).
+-- @tparam pinanalytics.errors.Error cause the 429 that said so
+-- @number wait seconds until the reset
+-- @number max_wait the client's `max_wait`
+-- @tparam[opt] {string,...} secrets
+-- @treturn pinanalytics.errors.Error
 function M.quota_error(cause, wait, max_wait, secrets)
   wait = errors.clamp_wait(wait)
   local reset_at = os.time() + math.ceil(wait)
@@ -199,7 +238,12 @@ function M.quota_error(cause, wait, max_wait, secrets)
   }, secrets)
 end
 
---- Decides what to do after a failure: "retry", seconds | "give_up" | "quota", err.
+--- Decides what to do after a failure.
+-- @tparam pinanalytics.errors.Error err
+-- @int attempt the tries so far
+-- @tab policy `{ retries, max_wait, secrets }`
+-- @treturn string "retry", "give_up" or "quota"
+-- @return for "retry" the seconds to wait; for "quota" the error that ends the work
 function M.after_failure(err, attempt, policy)
   if not M.retryable(err) or attempt > policy.retries then return "give_up" end
   local wait = M.server_wait(err)
@@ -214,7 +258,11 @@ end
 -- long they lasted: err.tries, err.elapsed (seconds from the first try to
 -- the last answer). After more than one try the message says so too,
 -- "... (after 6 tries over 12.3 s)", so that a failure that took retries is
--- not mistaken for a first answer. Returns err.
+-- not mistaken for a first answer.
+-- @tparam pinanalytics.errors.Error err
+-- @int tries
+-- @number elapsed seconds
+-- @treturn pinanalytics.errors.Error err
 function M.tried(err, tries, elapsed)
   if type(err) ~= "table" or err.tries ~= nil then return err end
   err.tries = tries
@@ -227,6 +275,8 @@ end
 
 --- A text that says what a rate option paces (sorted keys), for runtimes
 -- that share buckets between clients with the same rate.
+-- @tab rate the client's `rate` option
+-- @treturn string
 function M.rate_key(rate)
   local function ser(v)
     if type(v) ~= "table" then return tostring(v) end

@@ -1,21 +1,21 @@
---- Bookmark pagination.
+--- Bookmark pagination: the pagers the list methods of the clients return.
 --
--- Pinterest's list endpoints answer {items = [...], bookmark = "..." | null};
--- the next page is asked for with ?bookmark=<that value>, and the list ends
+-- Pinterest's list endpoints answer `{items = [...], bookmark = "..." | null}`;
+-- the next page is asked for with `?bookmark=<that value>`, and the list ends
 -- when the bookmark is null, absent or empty.
---
---   local pager = client:list_pins{ page_size = 250 }
---   for pin in pager:items() do ... end          -- every item
---   if pager.err then print(pager.err) end      -- set when a page failed
---
---   for items, n in pager:pages() do ... end    -- page by page
---
---   local all, err = pager:all{ limit = 1000 }  -- collected; on failure nil, err
---                                               -- with err.items = what came before
 --
 -- A bookmark the server already gave is an error (kind "invalid_response"),
 -- never an endless loop. A pager can be iterated once; make a new one to
--- start again.
+-- start again. A pager of a closed client raises.
+-- @usage
+-- local pager = client:list_pins{ page_size = 250 }
+-- for pin in pager:items() do print(pin.id) end   -- every item
+-- if pager.err then print(pager.err) end          -- set when a page failed
+--
+-- for items, n in client:list_boards():pages() do print(n, #items) end   -- page by page
+--
+-- local all, err = client:list_pins():all{ limit = 1000 }  -- collected; on failure nil, err
+--                                                          -- with err.items = what came before
 local core = require "pinanalytics.core"
 local errors = require "pinanalytics.errors"
 local schema = require "pinanalytics.schema"
@@ -26,8 +26,12 @@ local Pager = {}
 Pager.__index = Pager
 Pager.__name = "pinanalytics.Pager"
 
---- fetch(bookmark_or_nil) must return true, page or false, err.
--- opts.endpoint names the endpoint in errors; opts.secrets as for errors.new.
+--- A pager over a list endpoint.
+-- @func fetch `fetch(bookmark_or_nil)` returns `true, page` (the decoded answer) or `false, err`
+-- @tab[opt] opts
+-- @string[opt] opts.endpoint names the endpoint in errors ("GET /pins")
+-- @tparam[opt] {string,...} opts.secrets removed from errors, as for `pinanalytics.errors.new`
+-- @treturn Pager
 function M.new(fetch, opts)
   opts = opts or {}
   return setmetatable({
@@ -43,9 +47,13 @@ local function fail(self, fields)
   return nil
 end
 
---- Fetches the next page: its items array, or nil at the end or on error
--- (then self.err is set; a page whose bookmark repeats is still delivered,
--- the error comes after it).
+--- A pager, made by a list method of a client (or `new`). Its field `err`
+-- is set when a page failed.
+-- @type Pager
+
+--- Fetches the next page. A page whose bookmark repeats is still delivered;
+-- the error comes after it.
+-- @treturn {table,...}|nil its items; nil at the end or on an error (then `pager.err` is set)
 function Pager:next_page()
   if self.done then return nil end
   local ok, page = self.fetch(self.bookmark)
@@ -87,7 +95,9 @@ function Pager:next_page()
   return items
 end
 
---- for items, page_number in pager:pages() do ... end
+--- The pages, for a generic for.
+-- @treturn function an iterator giving items, page_number
+-- @usage for items, n in pager:pages() do print(n, #items) end
 function Pager:pages()
   return function()
     local items = self:next_page()
@@ -95,7 +105,9 @@ function Pager:pages()
   end
 end
 
---- for item in pager:items() do ... end
+--- Every item of every page, for a generic for.
+-- @treturn function an iterator giving an item
+-- @usage for pin in pager:items() do print(pin.id) end
 function Pager:items()
   local items, i = nil, 0
   return function()
@@ -111,8 +123,12 @@ function Pager:items()
   end
 end
 
---- Collects items: up to opts.limit (no more pages are fetched once it is
--- reached). Returns the array, or nil, err with err.items = items so far.
+--- Collects the items.
+-- @tab[opt] opts
+-- @int[opt] opts.limit at most this many (no more pages are fetched once it is reached)
+-- @treturn[1] {table,...} the items
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error with `err.items`, the items collected before
 function Pager:all(opts)
   local limit = opts and opts.limit
   if limit ~= nil and (type(limit) ~= "number" or limit < 1) then

@@ -1,13 +1,24 @@
 --- Pinterest REST API v5 client: organic analytics and the lists that find pins.
 --
---   local pin = require("pinanalytics").pinterest{ token = "..." }
---   local res, err = pin:pin_analytics("813744226420795884", {
---     start_date = "2026-10-01", end_date = "2026-10-30",
---     metric_types = { "IMPRESSION", "SAVE" } })
---
 -- Arguments are checked before anything is sent: a programmer error raises
 -- with a message naming the method, the parameter, the value given and what
--- is allowed. Run-time failures return nil, err (pinanalytics.errors).
+-- is allowed, e.g.
+-- `pinanalytics.pinterest:pin_analytics: metric_types[2] = "IMPRESSIONS" is not allowed (allowed: IMPRESSION, ...)`.
+-- Run-time failures return `nil, err` (`pinanalytics.errors`). Ids are
+-- strings of digits (18-digit ids do not survive a double). Counts are Lua
+-- integers on 5.3+, rates floats; every answer is checked against the
+-- endpoint's documented shape while it is decoded (`invalid_response` names
+-- a field of the wrong type).
+--
+-- Pinterest's date rules, checked before sending: `start_date` at most 90
+-- days before today (UTC), `end_date` at most 90 days after `start_date`
+-- (a request spans at most 91 days, both ends included; split longer ranges
+-- with `range:windows(91)`).
+-- @usage
+-- local pin = require("pinanalytics").pinterest{ token = os.getenv("PINTEREST_ACCESS_TOKEN") }
+-- local res, err = pin:pin_analytics("813744226420795884", {
+--   start_date = "2026-10-01", end_date = "2026-10-30",
+--   metric_types = { "IMPRESSION", "SAVE" } })
 local check = require "pinanalytics.check"
 local bulk_engine = require "pinanalytics.bulk"
 local core = require "pinanalytics.core"
@@ -21,10 +32,12 @@ local schema = require "pinanalytics.schema"
 
 local M = {}
 
+--- Where the API is when `base_url` is not given.
 M.DEFAULT_BASE_URL = "https://api.pinterest.com/v5"
 
---- How far back start_date may be, and how long a range may be (days).
+--- How far back `start_date` may be (days before today, UTC).
 M.MAX_LOOKBACK_DAYS = 90
+--- How many days `end_date` may be after `start_date`.
 M.MAX_RANGE_DAYS = 90
 --- The most days one request may span, both ends included: end_date at most
 -- 90 days after start_date is 91 days (split longer ranges with
@@ -33,45 +46,61 @@ M.MAX_WINDOW_DAYS = M.MAX_RANGE_DAYS + 1
 --- Pins per GET /pins/analytics request.
 M.MULTI_PIN_MAX = 100
 
---- Metric types of the pin analytics endpoints: the standard list and the
--- video list of the API's description (a request may mix them).
+--- Metric types of the pin analytics endpoints, the standard list (a request
+-- may mix it with `PIN_METRICS_VIDEO`).
 M.PIN_METRICS_STANDARD = {
   "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "SAVE_RATE", "TOTAL_COMMENTS",
   "TOTAL_REACTIONS", "USER_FOLLOW", "PROFILE_VISIT",
 }
+--- Metric types of the pin analytics endpoints, the video list.
 M.PIN_METRICS_VIDEO = {
   "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "SAVE_RATE", "VIDEO_MRC_VIEW",
   "VIDEO_10S_VIEW", "QUARTILE_95_PERCENT_VIEW", "VIDEO_V50_WATCH_TIME", "VIDEO_START",
   "VIDEO_AVG_WATCH_TIME", "TOTAL_COMMENTS", "TOTAL_REACTIONS",
 }
+--- Metric types of `user_account_analytics` and `top_pins`.
 M.ACCOUNT_METRICS = {
   "ENGAGEMENT", "ENGAGEMENT_RATE", "IMPRESSION", "OUTBOUND_CLICK", "OUTBOUND_CLICK_RATE",
   "PIN_CLICK", "PIN_CLICK_RATE", "SAVE", "SAVE_RATE",
 }
+--- Metric types of `top_video_pins`.
 M.TOP_VIDEO_METRICS = {
   "IMPRESSION", "SAVE", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME",
   "QUARTILE_95_PERCENT_VIEW", "VIDEO_10S_VIEW", "VIDEO_START", "OUTBOUND_CLICK",
 }
+--- Values of `app_types`.
 M.APP_TYPES = { "ALL", "MOBILE", "TABLET", "WEB" }
+--- Values of `split_field` for a pin.
 M.PIN_SPLIT_FIELDS = { "NO_SPLIT", "APP_TYPE" }
+--- Values of `split_field` for the account.
 M.ACCOUNT_SPLIT_FIELDS = { "NO_SPLIT", "APP_TYPE", "OWNED_CONTENT", "SOURCE", "PIN_FORMAT" }
+--- Values of `from_claimed_content`.
 M.FROM_CLAIMED_CONTENT = { "OTHER", "CLAIMED", "BOTH" }
+--- Values of `pin_format`.
 M.PIN_FORMATS = {
   "ALL", "ORGANIC_IMAGE", "ORGANIC_PRODUCT", "ORGANIC_VIDEO", "ADS_STANDARD", "ADS_PRODUCT", "ADS_VIDEO", "ADS_IDEA",
 }
+--- Values of `content_type`.
 M.CONTENT_TYPES = { "ALL", "PAID", "ORGANIC" }
+--- Values of `source`.
 M.SOURCES = { "ALL", "YOUR_PINS", "OTHER_PINS" }
+--- Values of `sort_by` for `top_pins`.
 M.TOP_PINS_SORT = { "ENGAGEMENT", "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE" }
+--- Values of `sort_by` for `top_video_pins`.
 M.TOP_VIDEO_PINS_SORT = {
   "IMPRESSION", "SAVE", "OUTBOUND_CLICK", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME",
   "QUARTILE_95_PERCENT_VIEW", "VIDEO_10S_VIEW", "VIDEO_START",
 }
+--- Values of `pin_filter` (`list_pins`).
 M.PIN_FILTERS = { "exclude_native", "exclude_repins", "has_been_promoted" }
+--- Values of `pin_type` (`list_pins`).
 M.PIN_TYPES = { "PRIVATE" }
+--- Values of `creative_types` (`list_pins`, `list_board_pins`).
 M.CREATIVE_TYPES = {
   "REGULAR", "VIDEO", "SHOPPING", "CAROUSEL", "MAX_VIDEO", "SHOP_THE_PIN", "COLLECTION", "IDEA", "SHOWCASE",
   "QUIZ", "COLLAGE", "MAX_WIDTH_REGULAR_COLLECTION", "MAX_WIDTH_VIDEO_COLLECTION",
 }
+--- Values of `privacy` (`list_boards`).
 M.BOARD_PRIVACY = { "ALL", "PUBLIC", "PROTECTED", "SECRET", "PUBLIC_AND_SECRET" }
 
 -- ordered union of the two pin metric lists
@@ -84,6 +113,7 @@ do
     end
   end
 end
+--- Every metric type of the pin analytics endpoints (the standard and video lists).
 M.PIN_METRICS = PIN_METRICS
 
 local function set_of(list)
@@ -100,7 +130,7 @@ local function url_safe_set(list)
   return set_of(list)
 end
 
----------------------------------------------------------------- argument checks
+-- argument checks -----------------------------------------------------------
 
 local fail = check.failer("pinanalytics.pinterest")
 local show = check.show
@@ -162,7 +192,7 @@ function P.bool(fn, name, v)
   return tostring(v)
 end
 
---- An array of enum values (or one comma-separated string); duplicates
+-- An array of enum values (or one comma-separated string); duplicates
 -- dropped. sep = "," sends one comma-separated value, nil repeats the key.
 function P.list(allowed, sep)
   local ok = url_safe_set(allowed)
@@ -202,7 +232,7 @@ end
 -- Parameters every dated endpoint takes besides its own.
 local DATED = { start_date = true, end_date = true, range = true, clamp = true }
 
---- start_date/end_date (or range) against Pinterest's rules.
+-- start_date/end_date (or range) against Pinterest's rules.
 -- Returns start, end (strings) and, when clamp = true cut the start, the
 -- dropped range.
 local function check_dates(self, fn, p)
@@ -249,7 +279,7 @@ local function check_dates(self, fn, p)
   return s, e, dropped
 end
 
---- Checks params against an endpoint description and builds the query.
+-- Checks params against an endpoint description and builds the query.
 -- ep.params: name -> checker; ep.order: query order; ep.required: names;
 -- ep.dated: takes the date parameters.
 local function build_query(self, fn, ep, params)
@@ -294,7 +324,7 @@ local function build_query(self, fn, ep, params)
   return q, info
 end
 
----------------------------------------------------------------- endpoints
+-- endpoints -----------------------------------------------------------------
 
 local PIN_ANALYTICS = {
   dated = true,
@@ -387,7 +417,7 @@ local LIST_SECTIONS = {
   params = with(PAGE, { ad_account_id = P.account_id }), order = { "ad_account_id", "page_size" },
 }
 
----------------------------------------------------------------- the client
+-- the client ----------------------------------------------------------------
 
 local Client = {}
 Client.__index = Client
@@ -421,8 +451,12 @@ local GET_CATEGORIES = {
   { "^/trends/", "trends_read" },
 }
 
---- The rate-limit category client:get paces a GET of this path by (path as
--- given to client:get: "/ad_accounts/123/analytics" -> "ads_analytics").
+--- The rate-limit category `Client:get` paces a GET of this path by (Pinterest's
+-- `x-ratelimit-category`): `/ad_accounts...` is "ads_read", ad account
+-- analytics "ads_analytics", `/user_account/analytics` and
+-- `/pins/.../analytics` "org_analytics", the other account and pin paths "org_read".
+-- @string path as given to `Client:get`, e.g. "/ad_accounts/123/analytics"
+-- @treturn string the category, e.g. "ads_analytics"
 function M.get_category(path)
   for _, e in ipairs(GET_CATEGORIES) do
     if path:find(e[1]) then return e[2] end
@@ -430,10 +464,57 @@ function M.get_category(path)
   return path:find("analytics", 1, true) and CATEGORY_ANALYTICS or CATEGORY_READ
 end
 
---- pinanalytics.pinterest{ token = ..., base_url = ..., timeout = 30,
---   connect_timeout = 10, max_body = 64 MiB, tls_verify = true, ca_file = nil,
---   user_agent = nil, clock = os.time,
---   client_id = ..., client_secret = ..., refresh_token = ..., on_token = fn }
+--- A client (also `pinanalytics.pinterest(opts)`). An unknown option or a
+-- value of the wrong type raises. The client keeps one connection alive
+-- across calls; `Client:close` releases it (on Lua 5.4 a client can be a
+-- `<close>` variable).
+-- @tab opts
+-- @string opts.token OAuth access token, sent as `Authorization: Bearer`; never shown in errors or
+-- `tostring`. Required unless the three refresh options are given
+-- @string[opt="https://api.pinterest.com/v5"] opts.base_url where the API is (the simulator's
+-- `sim.pinterest_url` in tests): `https://`, or plain `http://` to a loopback host (127.0.0.0/8,
+-- `[::1]`, `localhost`); no credentials, query or fragment in it
+-- @bool[opt=false] opts.allow_plain_http allow plain `http://` to any host: the token and the client
+-- secret then cross the network readable
+-- @number[opt=30] opts.timeout seconds for a whole request
+-- @number[opt=10] opts.connect_timeout seconds to establish a connection
+-- @number[opt=64 MiB] opts.max_body larger responses are abandoned with kind `too_large`
+-- @bool[opt=true] opts.tls_verify certificate and host verification; only turned off by naming it
+-- @string[opt] opts.ca_file a PEM bundle to verify against (default: the system's store)
+-- @string[opt] opts.user_agent prefixed to `pinanalytics/VERSION (Lua x.y)`; no control characters
+-- @func[opt=os.time] opts.clock returns seconds since the epoch; decides "today" (UTC)
+-- @tab[opt] opts.rate pacing: `{ per_second = N }` or `{ per_minute = N }`, optional `burst` (how many
+-- may go back to back; default a twentieth of a second's worth, at least 1) and
+-- `categories = { org_read = {...} }` to give a rate-limit category its own rate (the same keys);
+-- one token bucket per category, shared by everything the client sends. An unknown key, a category
+-- that is not one of `pinanalytics.pacing.CATEGORIES` or a rate that paces nothing raises
+-- @int[opt=8] opts.concurrency requests in flight at once in bulk work (`pins_analytics`), 1..1024
+-- @int[opt=5] opts.retries further tries of a request that failed in a way that may pass (429, 5xx,
+-- a reset or refused connection, a timeout, Pinterest's transient error bodies)
+-- @number[opt=300] opts.max_wait seconds: a rate limit that resets later than this ends the work with
+-- kind `quota` instead of waiting
+-- @func[opt] opts.on_progress `function(done, total, failed)`, called as pins finish in bulk work; an
+-- error it raises is reported (`info.progress_errors`), never stops the work
+-- @string[opt] opts.client_id the app's id, for token refresh (with `client_secret`, `refresh_token`)
+-- @string[opt] opts.client_secret the app's secret, sent as HTTP Basic to `POST /oauth/token`
+-- @string[opt] opts.refresh_token the refresh token: the client obtains an access token before the first
+-- request, again before `expires_in` runs out, and once more when a request is answered 401
+-- @func[opt] opts.on_token `function(tokens)` called with `{ access_token, refresh_token, expires_in,
+-- token_type, scope, ... }` after each refresh, so that a long-running script can store them
+-- @string[opt] opts.runtime how a call waits: "blocking" (plain Lua, Neovim), "ngx" (OpenResty; the
+-- default inside it) or "uv" (libuv through luv; calls run inside `pinanalytics.async`).
+-- See `pinanalytics.runtime`
+-- @string[opt="default"] opts.thread_pool "ngx": the nginx thread pool the requests run on
+-- @string[opt] opts.shared_dict "ngx": a `lua_shared_dict` holding the pacing buckets, so that every
+-- worker of the nginx shares one budget
+-- @treturn Client
+-- @usage
+-- local pin = pa.pinterest{ token = os.getenv("PINTEREST_ACCESS_TOKEN"), rate = { per_second = 5 } }
+-- local refreshing = pa.pinterest{
+--   client_id = os.getenv("PINTEREST_APP_ID"), client_secret = os.getenv("PINTEREST_APP_SECRET"),
+--   refresh_token = os.getenv("PINTEREST_REFRESH_TOKEN"),
+--   on_token = function(t) save(t.access_token, t.refresh_token, t.expires_in) end,
+-- }
 function M.new(opts)
   local fn = "new"
   check.options(fail, fn, opts, CLIENT_OPTIONS)
@@ -527,11 +608,18 @@ function M.new(opts)
   return self
 end
 
+--- A Pinterest client, made by `new`. Every method checks that it was called
+-- with a colon on an open client: `pin.pin_analytics(...)` raises
+-- "call it with a colon: client:pin_analytics(...)", any call after
+-- `close` "the client is closed".
+-- @type Client
+
 function Client:__tostring()
   return "pinanalytics.pinterest (" .. self.base_url .. ")"
 end
 
---- Releases the connections. Idempotent; the client is unusable afterwards.
+--- Releases the connections. Idempotent; any other method called afterwards,
+-- or a pager made before, raises.
 function Client:close()
   self.closed = true
   self.session:close()
@@ -551,8 +639,12 @@ function Client:_now()
   return self.clock and self.clock() or os.time()
 end
 
---- Obtains a new access token with the refresh token (POST /oauth/token,
--- HTTP Basic client credentials). Returns true, or nil, err of kind "auth".
+--- Obtains a new access token with the refresh token now (`POST /oauth/token`,
+-- HTTP Basic client credentials); the client does so by itself when it is due.
+-- Raises when the client has no `client_id`, `client_secret` and `refresh_token`.
+-- @treturn[1] true
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error kind "auth", its message starting "token refresh failed:"
 function Client:refresh()
   local o = self.oauth
   if not o then
@@ -659,7 +751,7 @@ function Client:_token_due()
   return true, false
 end
 
---- GET base_url .. path with the query pairs: paced by the category's
+-- GET base_url .. path with the query pairs: paced by the category's
 -- bucket, retried by the client's policy, refreshing the token when it is
 -- due or refused once. Returns true, body, meta | false, err.
 function Client:_get(path, query, endpoint, category, shape)
@@ -760,12 +852,34 @@ function Client:_fetch(path, q, shape_ok, info, shape)
   return body, nil, info
 end
 
---- GET /pins/{pin_id}/analytics.
--- params: start_date + end_date, or range; metric_types (required);
--- app_types, split_field, ad_account_id; clamp.
--- Returns the answer keyed by split ("all" without a split), each
--- {daily_metrics, summary_metrics, lifetime_metrics}; or nil, err. When
--- clamp = true cut the start, a third value says what was dropped.
+--- One pin's analytics, day by day and summed: `GET /pins/{pin_id}/analytics`.
+-- @string pin_id a string of digits
+-- @tab params
+-- @tparam {string,...}|string params.metric_types required: a non-empty array (or one
+-- comma-separated string) of `PIN_METRICS_STANDARD` and `PIN_METRICS_VIDEO`; duplicates are dropped
+-- @tparam[opt] string params.start_date the first day, "YYYY-MM-DD" (UTC), at most 90 days before today
+-- @tparam[opt] string params.end_date the last day, not before `start_date`, at most 90 days after it
+-- @tparam[opt] pinanalytics.dates.Range|string params.range instead of `start_date` and `end_date`:
+-- a range of `pinanalytics.dates` or a preset name ("last_30_days", ...)
+-- @bool[opt=false] params.clamp move a start earlier than 90 days ago up to the earliest allowed
+-- day instead of raising; the third result then says what was dropped
+-- @string[opt="ALL"] params.app_types "ALL", "MOBILE", "TABLET" or "WEB"
+-- @string[opt="NO_SPLIT"] params.split_field "NO_SPLIT" or "APP_TYPE"
+-- @tparam[opt] string|int params.ad_account_id act as the owner of that ad account (Business Access;
+-- `ad_accounts` lists them): a string of at most 18 digits or a whole number
+-- @treturn[1] table the answer keyed by split: `all` without a split; with `split_field` one key a
+-- split value ("MOBILE", "WEB", ...). Each holds `daily_metrics` (an array of
+-- `{ date, data_status, metrics = { IMPRESSION = 240, ... } }`; only "READY" days are final),
+-- `summary_metrics`, and for a pin `lifetime_metrics`; `warnings` names what could not be placed
+-- @treturn[1] nil
+-- @treturn[1] table with `clamp = true` when the start was cut: `{ clamped = true, dropped = <Range>,
+-- range = <Range fetched> }`
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error
+-- @usage
+-- local res, err = pin:pin_analytics("813744226420795884", {
+--   range = pa.dates.last(30), metric_types = { "IMPRESSION", "SAVE" } })
+-- for _, day in ipairs(res.all.daily_metrics) do print(day.date, day.data_status, day.metrics.SAVE) end
 function Client:pin_analytics(pin_id, params)
   local fn = "pin_analytics"
   check_digits(fn, "pin_id", pin_id)
@@ -787,25 +901,29 @@ local function endpoint_refused(err)
   return (msg:find("not available", 1, true) or msg:find("endpoint", 1, true)) ~= nil
 end
 
---- Analytics of any number of pins: GET /pins/analytics in requests of at
--- most 100 pins, or GET /pins/{id}/analytics per pin where the multi-pin
--- endpoint (beta, not open to every app) is refused; the refusal is
+--- Analytics of any number of pins.
+-- Duplicates are removed; the ids go to `GET /pins/analytics` in requests
+-- of at most 100, or to `GET /pins/{id}/analytics` per pin where the
+-- multi-pin endpoint (beta, not open to every app) is refused; the refusal is
 -- remembered for the client's lifetime. A batch answered 404, 403 for a pin
 -- or 401 code 7 ("Not authorized to access board or Pin.": a pin is not the
 -- caller's, the token is fine) is asked again pin by pin, so that only the
 -- pins concerned get an error; such a batch neither refreshes the token nor
 -- turns the multi-pin endpoint off. Requests run concurrently on the
--- client's Batch, paced and retried (see the options rate, concurrency,
--- retries, max_wait, on_progress).
--- Returns results, errors, info: results and errors are keyed by pin id and
--- every id is in exactly one of them; results[id] is shaped as pin_analytics
--- returns it. info: { quota = err when a limit stopped the run,
--- progress_errors = {...}, and clamped/dropped/range as for pin_analytics }.
--- One bulk run at a time on a client: called again from on_progress or
--- on_token while a run is in progress, it raises (from on_progress, that
--- error lands in info.progress_errors); pin_analytics, which does not use
--- the Batch, may be called from on_progress. An error that escapes the run
--- (on_token raising) propagates once what was in flight is cancelled.
+-- client's Batch, paced and retried (the options `rate`, `concurrency`,
+-- `retries`, `max_wait`, `on_progress`).
+--
+-- One bulk run at a time on a client: called again from `on_progress` or
+-- `on_token` while a run is in progress, it raises (from `on_progress`, that
+-- error lands in `info.progress_errors`); `pin_analytics`, which does not use
+-- the Batch, may be called from `on_progress`. An error that escapes the run
+-- (`on_token` raising) propagates once what was in flight is cancelled.
+-- @tparam {string,...} pin_ids pin ids, strings of digits
+-- @tab params as for `pin_analytics`, without `split_field`
+-- @treturn table results by pin id, each shaped as `pin_analytics` returns it
+-- @treturn table errors by pin id (`pinanalytics.errors.Error`); every id is in exactly one of the two
+-- @treturn table info: `quota` (the error that stopped the run, if one did), `progress_errors`
+-- (what `on_progress` raised), and with `clamp` `clamped`, `dropped`, `range`
 function Client:pins_analytics(pin_ids, params)
   local fn = "pins_analytics"
   if type(pin_ids) ~= "table" then fail(fn, "pin_ids must be an array of pin ids, got %s", show(pin_ids)) end
@@ -950,22 +1068,65 @@ function Client:pins_analytics(pin_ids, params)
   return results, errs, info
 end
 
---- GET /user_account/analytics: the account's analytics.
--- params: dates (start_date + end_date, or range; clamp), metric_types,
--- split_field, from_claimed_content, pin_format, app_types, content_type,
--- source, ad_account_id.
+--- The whole account's analytics: `GET /user_account/analytics`.
+-- @tab params
+-- @tparam[opt] string params.start_date the first day, "YYYY-MM-DD" (UTC), at most 90 days before today
+-- @tparam[opt] string params.end_date the last day, not before `start_date`, at most 90 days after it
+-- @tparam[opt] pinanalytics.dates.Range|string params.range instead of `start_date` and `end_date`:
+-- a range of `pinanalytics.dates` or a preset name ("last_30_days", ...)
+-- @bool[opt=false] params.clamp move a start earlier than 90 days ago up to the earliest allowed
+-- day instead of raising; the third result then says what was dropped
+-- @tparam[opt] {string,...}|string params.metric_types of `ACCOUNT_METRICS`
+-- @string[opt="NO_SPLIT"] params.split_field "NO_SPLIT", "APP_TYPE", "OWNED_CONTENT", "SOURCE" or
+-- "PIN_FORMAT"
+-- @string[opt] params.from_claimed_content "OTHER", "CLAIMED" or "BOTH"
+-- @string[opt] params.pin_format "ALL", "ORGANIC_IMAGE", "ORGANIC_PRODUCT", "ORGANIC_VIDEO",
+-- "ADS_STANDARD", "ADS_PRODUCT", "ADS_VIDEO" or "ADS_IDEA"
+-- @string[opt] params.app_types "ALL" (the API's default), "MOBILE", "TABLET" or "WEB"
+-- @string[opt] params.content_type "ALL", "PAID" or "ORGANIC"
+-- @string[opt] params.source "ALL", "YOUR_PINS" or "OTHER_PINS"
+-- @tparam[opt] string|int params.ad_account_id act as the owner of that ad account (Business Access)
+-- @return the answer keyed by split, as `pin_analytics` returns it (without `lifetime_metrics`);
+-- or nil, err; and with `clamp`, what was dropped
 function Client:user_account_analytics(params)
   local q, info = build_query(self, "user_account_analytics", USER_ACCOUNT_ANALYTICS, params)
   return self:_fetch("/user_account/analytics", q, schema.pin_analytics, info, "analytics")
 end
 
---- GET /user_account/analytics/top_pins: the top pins (at most 50) by sort_by.
+--- The account's best pins over the dates: `GET /user_account/analytics/top_pins`.
+-- @tab params
+-- @string params.sort_by required: "ENGAGEMENT", "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK" or "SAVE"
+-- @tparam[opt] string params.start_date the first day, "YYYY-MM-DD" (UTC), at most 90 days before today
+-- @tparam[opt] string params.end_date the last day, not before `start_date`, at most 90 days after it
+-- @tparam[opt] pinanalytics.dates.Range|string params.range instead of `start_date` and `end_date`:
+-- a range of `pinanalytics.dates` or a preset name ("last_30_days", ...)
+-- @bool[opt=false] params.clamp move a start earlier than 90 days ago up to the earliest allowed
+-- day instead of raising; the third result then says what was dropped
+-- @tparam[opt] {string,...}|string params.metric_types of `ACCOUNT_METRICS`
+-- @int[opt=10] params.num_of_pins 1..50
+-- @int[opt] params.created_in_last_n_days only 30: pins created in the last 30 days
+-- @string[opt] params.from_claimed_content "OTHER", "CLAIMED" or "BOTH"
+-- @string[opt] params.pin_format "ALL", "ORGANIC_IMAGE", "ORGANIC_PRODUCT", "ORGANIC_VIDEO",
+-- "ADS_STANDARD", "ADS_PRODUCT", "ADS_VIDEO" or "ADS_IDEA"
+-- @string[opt] params.app_types "ALL" (the API's default), "MOBILE", "TABLET" or "WEB"
+-- @string[opt] params.content_type "ALL", "PAID" or "ORGANIC"
+-- @string[opt] params.source "ALL", "YOUR_PINS" or "OTHER_PINS"
+-- @tparam[opt] string|int params.ad_account_id act as the owner of that ad account (Business Access)
+-- @treturn[1] table `{ date_availability = { is_realtime, latest_available_timestamp },
+-- pins = { { pin_id, metrics, data_status = { METRIC = "READY", ... } }, ... }, sort_by }`: here
+-- `data_status` is a map metric -> status. Every field is optional in the official schema: a pin
+-- without `metrics` is kept as it came, a pin without `pin_id` is kept and named in `warnings`
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error
 function Client:top_pins(params)
   local q, info = build_query(self, "top_pins", TOP_PINS, params)
   return self:_fetch("/user_account/analytics/top_pins", q, schema.top_pins, info, "top_pins")
 end
 
---- GET /user_account/analytics/top_video_pins: the top video pins by sort_by.
+--- The account's best video pins: `GET /user_account/analytics/top_video_pins`.
+-- @tab params as for `top_pins`, with `sort_by` one of `TOP_VIDEO_PINS_SORT` and
+-- `metric_types` of `TOP_VIDEO_METRICS`
+-- @return as `top_pins`
 function Client:top_video_pins(params)
   local q, info = build_query(self, "top_video_pins", TOP_VIDEO_PINS, params)
   return self:_fetch("/user_account/analytics/top_video_pins", q, schema.top_pins, info, "top_pins")
@@ -991,22 +1152,41 @@ function Client:_pager(path, q, shape, shape_ok)
   end, { endpoint = "GET " .. path, secrets = self.secrets })
 end
 
---- GET /pins: the token user's pins, as a pager (pinanalytics.paginate).
--- params: page_size (1..250), pin_filter, pin_metrics, include_protected_pins,
--- pin_type, creative_types, ad_account_id.
+--- The token user's pins: `GET /pins`, page by page. Nothing is fetched
+-- until the pager is iterated; it follows `bookmark` until it is null or absent.
+-- @tab[opt] params
+-- @int[opt] params.page_size 1..250 (Pinterest's default 25)
+-- @string[opt] params.pin_filter "exclude_native", "exclude_repins" or "has_been_promoted"
+-- @bool[opt] params.pin_metrics add each pin's `pin_metrics`
+-- @bool[opt] params.include_protected_pins
+-- @string[opt] params.pin_type "PRIVATE"
+-- @tparam[opt] {string,...} params.creative_types of `CREATIVE_TYPES` (sent as repeated keys)
+-- @tparam[opt] string|int params.ad_account_id
+-- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
+-- @usage for p in pin:list_pins{ page_size = 100 }:items() do print(p.id, p.title) end
 function Client:list_pins(params)
   return self:_pager("/pins", (build_query(self, "list_pins", LIST_PINS, params)), "pins_list", schema.pins_list)
 end
 
---- GET /boards: the token user's boards, as a pager.
--- params: page_size, privacy, ad_account_id.
+--- The token user's boards: `GET /boards`, page by page.
+-- @tab[opt] params
+-- @int[opt] params.page_size 1..250
+-- @string[opt] params.privacy "ALL", "PUBLIC", "PROTECTED", "SECRET" or "PUBLIC_AND_SECRET"
+-- @tparam[opt] string|int params.ad_account_id
+-- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:list_boards(params)
   return self:_pager("/boards", (build_query(self, "list_boards", LIST_BOARDS, params)), "boards_list",
     schema.boards_list)
 end
 
---- GET /boards/{board_id}/pins: a board's pins, as a pager.
--- params: page_size, creative_types, pin_metrics, ad_account_id.
+--- A board's pins: `GET /boards/{board_id}/pins`, page by page.
+-- @string board_id a string of digits
+-- @tab[opt] params
+-- @int[opt] params.page_size 1..250
+-- @tparam[opt] {string,...} params.creative_types of `CREATIVE_TYPES`
+-- @bool[opt] params.pin_metrics
+-- @tparam[opt] string|int params.ad_account_id
+-- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:list_board_pins(board_id, params)
   check_digits("list_board_pins", "board_id", board_id)
   return self:_pager("/boards/" .. board_id .. "/pins",
@@ -1023,43 +1203,67 @@ function Client:_read(path, q, shape_ok)
   return body
 end
 
---- GET /pins/{pin_id}: one pin (id, title, board_id, board_section_id,
--- created_at, ...). params: pin_metrics = true adds pin.pin_metrics, its
--- metrics by interval ("90d" and "lifetime_metrics": pin_click, impression,
--- clickthrough, reaction, comment); ad_account_id. Returns the pin, or nil, err.
+--- One pin: `GET /pins/{pin_id}` (`id`, `title`, `board_id`, `board_section_id`,
+-- `created_at`, ...).
+-- @string pin_id a string of digits
+-- @tab[opt] params
+-- @bool[opt] params.pin_metrics add `pin.pin_metrics`, the pin's metrics by interval: `["90d"]` and
+-- `lifetime_metrics` (`impression`, `pin_click`, `clickthrough`, and for lifetime `reaction`, `comment`)
+-- @tparam[opt] string|int params.ad_account_id
+-- @treturn[1] table the pin
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error
 function Client:pin(pin_id, params)
   check_digits("pin", "pin_id", pin_id)
   local q = build_query(self, "pin", GET_PIN, params)
   return self:_read("/pins/" .. pin_id, q, schema.pin)
 end
 
---- GET /user_account: the token user's account (username, account_type,
--- id, board_count, pin_count, follower_count, following_count,
--- monthly_views, ...). params: ad_account_id. Returns it, or nil, err.
+--- The token user's account: `GET /user_account` (`id`, `username`, `account_type`,
+-- `business_name`, `board_count`, `pin_count`, `follower_count`, `following_count`,
+-- `monthly_views`, ...).
+-- @tab[opt] params
+-- @tparam[opt] string|int params.ad_account_id
+-- @treturn[1] table the account
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error
 function Client:user_account(params)
   local q = build_query(self, "user_account", GET_USER_ACCOUNT, params)
   return self:_read("/user_account", q, schema.user_account)
 end
 
---- GET /ad_accounts: the ad accounts the token user can reach, as a pager
--- of {id, name, owner = {id, username}, country, currency, permissions,
--- created_time, updated_time}. params: page_size, include_shared_accounts.
--- Their ids are what ad_account_id takes.
+--- The ad accounts the token user can act for: `GET /ad_accounts`, page by page
+-- (`id`, `name`, `owner = { id, username }`, `country`, `currency`, `permissions`,
+-- `created_time`, `updated_time`). Their ids are what `ad_account_id` takes.
+-- @tab[opt] params
+-- @int[opt] params.page_size 1..250
+-- @bool[opt] params.include_shared_accounts
+-- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:ad_accounts(params)
   return self:_pager("/ad_accounts", (build_query(self, "ad_accounts", LIST_AD_ACCOUNTS, params)), nil,
     schema.ad_accounts_list)
 end
 
---- GET /boards/{board_id}/sections: a board's sections ({id, name}), as a
--- pager. params: page_size, ad_account_id.
+--- A board's sections (`id`, `name`): `GET /boards/{board_id}/sections`, page by page.
+-- @string board_id a string of digits
+-- @tab[opt] params
+-- @int[opt] params.page_size 1..250
+-- @tparam[opt] string|int params.ad_account_id
+-- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:board_sections(board_id, params)
   check_digits("board_sections", "board_id", board_id)
   return self:_pager("/boards/" .. board_id .. "/sections",
     (build_query(self, "board_sections", LIST_SECTIONS, params)), nil, schema.board_sections_list)
 end
 
---- GET /boards/{board_id}/sections/{section_id}/pins: a board section's
--- pins, as a pager. params: page_size, ad_account_id.
+--- A board section's pins, as `list_pins` gives them:
+-- `GET /boards/{board_id}/sections/{section_id}/pins`, page by page.
+-- @string board_id a string of digits
+-- @string section_id a string of digits
+-- @tab[opt] params
+-- @int[opt] params.page_size 1..250
+-- @tparam[opt] string|int params.ad_account_id
+-- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:board_section_pins(board_id, section_id, params)
   check_digits("board_section_pins", "board_id", board_id)
   check_digits("board_section_pins", "section_id", section_id)
@@ -1067,10 +1271,15 @@ function Client:board_section_pins(board_id, section_id, params)
     (build_query(self, "board_section_pins", LIST_SECTIONS, params)), "pins_list", schema.pins_list)
 end
 
---- Any other GET endpoint: client:get("/user_account", { ad_account_id = "1" }).
--- query values: strings, numbers, booleans, or arrays (the key repeats).
--- Returns the decoded body (pa.null for an empty one), or nil, err (same
--- session, errors, decoding).
+--- Any other GET endpoint, with the same session, token refresh, errors and
+-- decoding (without a shape: numbers typed by the general rule). Paced by
+-- the rate-limit category `get_category` gives the path.
+-- @string path after `base_url`, starting with "/": "/user_account", "/pins/123"
+-- @tab[opt] query values: strings, numbers, booleans, or arrays (the key repeats)
+-- @return[1] the decoded body (`pinanalytics.null` for an empty one)
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error
+-- @usage local acct = pin:get("/user_account", { ad_account_id = "1" })
 function Client:get(path, query)
   local fn = "get"
   if type(path) ~= "string" or not path:match("^/[%w%-%._~/{}:@!$&'()*+,;=%%]*$") then
@@ -1097,7 +1306,7 @@ function Client:get(path, query)
   return body
 end
 
----------------------------------------------------------------- method guard
+-- method guard --------------------------------------------------------------
 
 -- Every public method checks, before anything else, that it was called with
 -- a colon on a client (pin.pin_analytics(...) would take the pin id for the

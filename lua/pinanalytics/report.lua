@@ -1,31 +1,27 @@
 --- Reports: period over period, rankings, pin reports, top pins, and their
 -- rendering as text, markdown, csv, json or html.
 --
---   local ov = pa.report.overview(current, previous, { pins = results })
---   print(pa.report.render("text", ov))                  -- an account overview
---   print(pa.report.render("html", pa.report.pin(res, { pin_id = id })))
---   print(pa.report.render("csv", pa.report.top_pins(top_pins_answer)))
---   print(pa.report.render("markdown", ov, { template = my_template }))
+-- `overview` compares two periods in OneUp's overview shape (`Overview`),
+-- from Pinterest data or OneUp's own, so both sources go through one report.
+-- The builders `pin`, `daily`, `pins`, `top_pins`, `rankings` and `model`
+-- make a report: a plain table, the data of its template. `render` turns a
+-- report (or an overview) into text, markdown, csv, json or html with a
+-- built-in template (`template` gives its source) or one's own
+-- (`pinanalytics.template`).
 --
--- overview() gives OneUp's overview shape from Pinterest data, so both
--- sources go through one report:
---   { metrics = { { key, name, description, value_current_period, value_last_period,
---                   percentage_change (a number), percentage_change_formatted ("+25.0%"),
---                   metric ("IMPRESSION"), kind ("count", "rate", "duration"),
---                   change_pp (a rate's change in percentage points) }, ... },
---     post_performance = { most_engaging = {...3}, least_engaging, most_views, least_views,
---                          most_repinned, least_repinned, most_clicked, least_clicked },
---     total_followers, source, current = period, previous = period, daily }
--- period: { start_date, end_date, days, not_ready } (JSON null where unknown).
--- current and previous: MetricFrames, analytics answers (user_account_analytics,
--- pin_analytics) or frames' sources; or, alone, OneUp's own overview data.
--- An answer split by split_field (MOBILE, TABLET, WEB ...) is reported one
--- split at a time: opts.split names which; without it such an answer raises.
--- An overview with no metric at all raises too, naming what it was given.
---
--- A report (what render turns into text) is a plain table, the data of its
--- template: pa.report.model(ov), pa.report.pin(...), daily(...), top_pins(...),
--- pins(...), rankings(...) make one; see README "Reports" for its fields.
+-- Every report begins with its title, its source (Pinterest or OneUp), its
+-- period or periods, whether the two periods differ in length, and how many
+-- days (for a `top_pins` answer: pins) are not READY yet, or that the source
+-- does not say. Numbers read one way in every format but csv and json: a
+-- count with thousands separators (75,000), a rate as a percentage
+-- (5.92 %), a change in a count relative (+12.5 %), a change in a rate in
+-- percentage points (+0.92 pp), a missing value "-".
+-- @usage
+-- local ov = pa.report.overview(current, previous, { pins = results })
+-- print(pa.report.render("text", ov))                  -- an account overview
+-- print(pa.report.render("html", pa.report.pin(res, { pin_id = id })))
+-- print(pa.report.render("csv", pa.report.top_pins(top_pins_answer)))
+-- print(pa.report.render("markdown", ov, { template = my_template }))
 local frame = require "pinanalytics.frame"
 local oneup = require "pinanalytics.oneup"
 local dates = require "pinanalytics.dates"
@@ -38,7 +34,8 @@ local NULL = format.null
 
 local M = {}
 
---- Pinterest metrics as the report names them.
+--- Pinterest metrics as the report names them: `{ METRIC, key, name, description }`
+-- each, in the order reports show them.
 M.METRICS = {
   { "IMPRESSION", "impressions", "Impressions", "Total number of times your pins were shown" },
   { "SAVE", "saves", "Saves", "The number of times your pins were saved" },
@@ -58,10 +55,17 @@ M.METRICS = {
 }
 
 --- Rounds half away from zero to `decimals` places, as people (and PHP's
--- round) do: 2.25 -> 2.3, -3.45 -> -3.5.
+-- round) do: 2.25 -> 2.3, -3.45 -> -3.5 (`pinanalytics.format.round`).
+-- @function round
+-- @number v
+-- @int[opt=0] decimals
+-- @treturn number
 M.round = format.round
 
---- "+25.0%" from a percentage, rounded half away from zero.
+--- A change as OneUp writes it ("+25.0%"), rounded half away from zero.
+-- @number v percent
+-- @int[opt=1] decimals
+-- @treturn string
 function M.format_change(v, decimals)
   decimals = decimals or 1
   return oneup.format_percentage(M.round(v, decimals), decimals)
@@ -119,6 +123,9 @@ local function kind_of(name)
   return "count"
 end
 --- What a metric is by its name or key: "rate", "duration" or "count".
+-- @function kind_of
+-- @string name "SAVE_RATE", "save_rate", "IMPRESSION", ...
+-- @treturn string
 M.kind_of = kind_of
 
 local function entry(key, name, description, cur, last, text, metric)
@@ -205,9 +212,12 @@ local function score(summary, which)
   end
 end
 
---- Rankings over a set of pins (results keyed by pin id, as pins_analytics
--- gives them): the top and bottom `n` (default 3) by engagement, views,
--- saves (repins) and clicks, over each pin's summary_metrics.
+--- Rankings over a set of pins: the top and bottom n by engagement, views,
+-- saves (repins) and clicks, over each pin's `summary_metrics`.
+-- @tab results results by pin id, as `pinanalytics.pinterest.Client:pins_analytics` gives them
+-- @int[opt=3] n pins per ranking
+-- @treturn table `{ most_engaging = { {id, stats, value}, ... }, least_engaging, most_views,
+-- least_views, most_repinned, least_repinned, most_clicked, least_clicked }`
 function M.post_performance(results, n)
   n = n or 3
   local rows = {}
@@ -241,10 +251,47 @@ function M.post_performance(results, n)
   return out
 end
 
---- The period-over-period overview (see the top of this file).
--- opts: pins (results by pin id for post_performance), ready_only (leave
--- days that are not READY out of the totals), metrics (names to include;
--- default: every known metric present in both periods).
+--- What `overview` gives: OneUp's overview shape, the numbers as numbers.
+-- A period is `{ start_date, end_date, days, not_ready }` (JSON null where unknown).
+-- @table Overview
+-- @field metrics `{ { key = "impressions", name = "Impressions", description, value_current_period = 75000,
+-- value_last_period = 60000, percentage_change = 25.0, percentage_change_formatted = "+25.0%",
+-- metric = "IMPRESSION", kind = "count" | "rate" | "duration", change_pp = <a rate's change in
+-- percentage points> }, ... }`
+-- @field post_performance the rankings (`post_performance`), with `opts.pins`
+-- @field total_followers OneUp's followers, when the data has them
+-- @field source "Pinterest" or "OneUp"
+-- @field current the current period
+-- @field previous the previous period
+-- @field daily `{ current = { dates, status, values = { METRIC = column } }, previous = ... }`: the days,
+-- for the charts and trends
+
+--- Two periods compared, in OneUp's overview shape. Changes use OneUp's
+-- formula; `percentage_change_formatted` is rounded half away from zero to
+-- one decimal (2.25 gives "+2.3%"). Rates are recomputed from their parts
+-- over each period. An overview never comes out empty: when no metric of the
+-- report is in both periods (a frame of several pins, say) it raises,
+-- naming the series it was given.
+--
+-- `overview(data [, opts])` with OneUp's own overview data (`pinanalytics.oneup.Client:overview`)
+-- gives the same shape.
+-- @tparam table|pinanalytics.frame.MetricFrame current the current period: an analytics answer
+-- (`user_account_analytics`, `pin_analytics`), one split of it, or a frame
+-- @tparam[opt] table|pinanalytics.frame.MetricFrame previous the previous period, alike
+-- @tab[opt] opts
+-- @tab[opt] opts.pins results by pin id (`pins_analytics`), for the rankings (`post_performance`)
+-- @int[opt=3] opts.top pins per ranking
+-- @bool[opt=false] opts.ready_only leave the days that are not READY out of the totals
+-- @tparam[opt] {string,...} opts.metrics the metrics to include (default: every known metric in both periods)
+-- @string[opt] opts.split which split of answers fetched with `split_field` ("WEB", ...)
+-- @tparam[opt] pinanalytics.dates.Range opts.range the current period asked for, when longer than the
+-- days the answer holds
+-- @tparam[opt] pinanalytics.dates.Range opts.previous_range the previous period asked for, alike
+-- @treturn Overview
+-- @usage
+-- local cur = pin:user_account_analytics{ range = pa.dates.last(30) }
+-- local prev = pin:user_account_analytics{ range = pa.dates.last(30):previous() }
+-- local ov = pa.report.overview(cur, prev, { pins = results_by_pin })
 function M.overview(current, previous, opts)
   if type(current) == "table" and type(current.metrics) == "table" then
     -- OneUp's own overview: overview(data [, opts]) or overview(data, nil, opts)
@@ -304,7 +351,7 @@ function M.overview(current, previous, opts)
   return out
 end
 
----------------------------------------------------------------- reports (the data of a template)
+-- reports (the data of a template) ------------------------------------------
 
 local function opt(v) if v == nil then return NULL end return v end
 
@@ -453,8 +500,18 @@ local function daily_report(kind, x, opts, title)
 end
 
 --- A pin's report: its period, each metric's total, daily min and max and
--- sparkline, and the days. x: a pin_analytics answer (or one split of it, or
--- a frame). opts: pin_id, title, source, metrics, range, split, ready_only.
+-- trend (a sparkline), and the days not READY.
+-- @tparam table|pinanalytics.frame.MetricFrame x a `pin_analytics` answer, one split of it, or a frame
+-- @tab[opt] opts
+-- @tparam[opt] string|int opts.pin_id the pin, for the title
+-- @string[opt] opts.title the report's title (each report has its own default)
+-- @string[opt] opts.source "Pinterest" or "OneUp" (default: what the data says)
+-- @tparam[opt] {string,...} opts.metrics the metrics to show, in order (default: every known metric present)
+-- @tparam[opt] pinanalytics.dates.Range opts.range the period asked for, when longer than the days the data holds
+-- @string[opt] opts.split which split of an answer fetched with `split_field` ("WEB", ...); an answer
+-- with several splits and no `split` raises, naming them
+-- @bool[opt=false] opts.ready_only leave the days that are not READY out of the totals
+-- @treturn table the report
 function M.pin(x, opts)
   opts = check_opts("pin", opts)
   local r = daily_report("pin", x, opts, opts.pin_id and ("Pin " .. tostring(opts.pin_id)) or "Pin report")
@@ -462,15 +519,23 @@ function M.pin(x, opts)
   return r
 end
 
---- A frame day by day: its dates, statuses and values, with totals. opts as pin().
+--- A report day by day: a row a day with its status, then the totals.
+-- @tparam table|pinanalytics.frame.MetricFrame x a frame or an analytics answer
+-- @tab[opt] opts as for `pin`
+-- @treturn table the report
 function M.daily(x, opts)
   opts = check_opts("daily", opts)
   return daily_report("daily", x, opts, "Daily analytics")
 end
 
---- The report of an overview (pa.report.overview's result, or OneUp's
--- overview data): metrics with both periods and their change, the
--- rankings, the periods and their lengths. opts: title, source.
+--- The report of an overview: each metric in both periods with its change
+-- and the current period's trend, followers, the rankings, the periods and
+-- their lengths (`render` makes it from an overview by itself).
+-- @tparam Overview ov `overview`'s result, or OneUp's overview data
+-- @tab[opt] opts
+-- @string[opt] opts.title
+-- @string[opt] opts.source
+-- @treturn table the report
 function M.model(ov, opts)
   opts = check_opts("model", opts)
   if type(ov) == "table" and ov.kind ~= nil then return ov end
@@ -518,8 +583,13 @@ function M.model(ov, opts)
   return r
 end
 
---- The rankings of pa.report.post_performance (or an overview's
--- post_performance) as a report. opts: title, source, range.
+--- Rankings as a report: most and least engaging, viewed, saved, clicked.
+-- @tab pp `post_performance`'s result (or an overview's `post_performance`)
+-- @tab[opt] opts
+-- @string[opt] opts.title
+-- @string[opt] opts.source
+-- @tparam[opt] pinanalytics.dates.Range opts.range the period
+-- @treturn table the report
 function M.rankings(pp, opts)
   opts = check_opts("rankings", opts)
   if type(pp) ~= "table" then fail("rankings", "expected rankings (pa.report.post_performance), got %s", type(pp)) end
@@ -613,10 +683,20 @@ local function pin_rows(x, opts)
   return rows, names, source, not_ready, what, span
 end
 
---- Pins as a table, sorted (top pins, pin lists): a top_pins answer (in its
--- order, sort_by named), results by pin id (pins_analytics; each pin's
--- totals) or OneUp posts. opts: title, source, sort_by (a metric: sort by
--- it, highest first), limit, metrics, range, split, ready_only.
+--- Pins as a table, a row a pin, ranked.
+-- @tab x a `top_pins` answer (in its order, its `sort_by` named), results by pin id
+-- (`pins_analytics`: each pin's totals) or OneUp's posts
+-- @tab[opt] opts
+-- @string[opt] opts.sort_by a metric: sort by it, highest first
+-- @int[opt] opts.limit at most this many rows
+-- @string[opt] opts.title the report's title (each report has its own default)
+-- @string[opt] opts.source "Pinterest" or "OneUp" (default: what the data says)
+-- @tparam[opt] {string,...} opts.metrics the metrics to show, in order (default: every known metric present)
+-- @tparam[opt] pinanalytics.dates.Range opts.range the period asked for, when longer than the days the data holds
+-- @string[opt] opts.split which split of an answer fetched with `split_field` ("WEB", ...); an answer
+-- with several splits and no `split` raises, naming them
+-- @bool[opt=false] opts.ready_only leave the days that are not READY out of the totals
+-- @treturn table the report
 function M.pins(x, opts)
   opts = check_opts("pins", opts)
   local rows, names, source, not_ready, what, span = pin_rows(x, opts)
@@ -655,8 +735,11 @@ function M.pins(x, opts)
   return r
 end
 
---- Top pins: pins() titled "Top pins", sorted by opts.sort_by (default the
--- answer's sort_by, else IMPRESSION) and limited to opts.limit (default 10).
+--- Top pins: `pins` titled "Top pins", sorted by `opts.sort_by` (default the
+-- answer's `sort_by`, else IMPRESSION) and limited to `opts.limit` (default 10).
+-- @tab x as for `pins`
+-- @tab[opt] opts as for `pins`
+-- @treturn table the report
 function M.top_pins(x, opts)
   opts = check_opts("top_pins", opts)
   local o = {}
@@ -672,7 +755,7 @@ function M.top_pins(x, opts)
   return M.pins(x, o)
 end
 
----------------------------------------------------------------- rendering
+-- rendering -----------------------------------------------------------------
 
 local FORMATS = { "text", "markdown", "csv", "json", "html" }
 
@@ -733,7 +816,8 @@ local FILTERS = {
     return "flat"
   end,
 }
---- The filters reports add to the template language: period, direction.
+--- The filters reports add to the template language: `period` (a period as
+-- "2026-10-01 .. 2026-10-30 (30 days)") and `direction` ("up", "down" or "flat").
 M.FILTERS = FILTERS
 
 local compiled = {}
@@ -872,13 +956,36 @@ local function to_json(v, depth, out)
   end
 end
 
---- Renders a report as "text" (aligned for a terminal), "markdown", "csv",
--- "json" or "html" (one self-contained page with its charts). x: a report
--- (pa.report.pin, daily, pins, top_pins, rankings, model) or an overview
--- (pa.report.overview's result, or OneUp's overview data). opts: template
--- (one's own: a source string or pinanalytics.template.compile's result; it
--- gets the report as its data), title, source, charts (false: html without
--- charts).
+--- Renders a report. Raises, naming what it got, when x is anything but a
+-- report or an overview (an analytics answer, a frame, the arguments the
+-- wrong way round), and names the builder to use.
+--
+-- - "text": for a terminal: aligned columns, numbers to the right, sparklines;
+--   control characters in a value become spaces
+-- - "markdown": headings, lists and tables; markup in a value is escaped
+-- - "csv": one table, RFC 4180 quoting; numbers as numbers (counts whole,
+--   rates as fractions, changes in percent, a rate's change in percentage
+--   points), a missing value an empty field; text a spreadsheet would take
+--   for a formula gets a leading '
+-- - "json": the report's data (what a template gets), keys sorted, lists
+--   arrays even when empty, missing values null
+-- - "html": one self-contained page: inline CSS and SVG, no script, no URL
+--   to fetch (a Content-Security-Policy forbids any); a line chart a metric
+--   (the previous period dashed, the days not READY shaded), a bar chart of
+--   the top pins, print styles for paper
+-- @string fmt "text", "markdown", "csv", "json" or "html"
+-- @tab x a report (`pin`, `daily`, `pins`, `top_pins`, `rankings`, `model`) or an overview
+-- (`overview`'s result, or OneUp's overview data)
+-- @tab[opt] opts
+-- @tparam[opt] string|pinanalytics.template.Template opts.template one's own template: its source, or
+-- `pinanalytics.template.compile`'s result; it gets the report as its data
+-- @string[opt="template"] opts.template_name the template's name in error messages
+-- @string[opt] opts.title replaces the report's title
+-- @string[opt] opts.source replaces the report's source
+-- @bool[opt=true] opts.charts false: html without charts
+-- @treturn string
+-- @usage print(pa.report.render("text", ov))
+-- @usage io.open("report.html", "w"):write(pa.report.render("html", ov))
 function M.render(fmt, x, opts)
   local r = report_of(fmt, x, opts)
   opts = check_opts("render", opts)
@@ -914,14 +1021,22 @@ function M.render(fmt, x, opts)
   return builtin(r.kind, fmt):render(r)
 end
 
---- The built-in template source of a report kind in a format (a start for one's own).
+--- The source of a built-in template: a start for one's own.
+-- @string kind "overview", "pin", "daily", "pins" or "rankings"
+-- @string fmt "text", "markdown", "csv" or "html"
+-- @treturn string
 function M.template(kind, fmt)
   local src = templates[kind] and templates[kind][fmt]
   if not src then fail("template", "no built-in template %s.%s", tostring(kind), tostring(fmt)) end
   return src
 end
 
---- A sparkline of a daily series (see pinanalytics.format.sparkline).
+--- A sparkline of a daily series (`pinanalytics.format.sparkline`).
+-- @function sparkline
+-- @tparam table values numbers; nil or null where a day has none
+-- @tab[opt] opts `missing`: the mark of a day without a value (default a space); `n`: the length of
+-- values when it may end in nil
+-- @treturn string
 M.sparkline = format.sparkline
 
 return M

@@ -150,7 +150,7 @@ end
 Store.__close = Store.close
 Store.__gc = function(self) if not self.closed and self.db then pcall(self.db.close, self.db) end end
 
----------------------------------------------------------------- accounts
+-- accounts ------------------------------------------------------------------
 
 -- The accounts held: array of rows {key, id, username}.
 function Store:_accounts()
@@ -202,7 +202,7 @@ function Store:accounts()
   end)
 end
 
----------------------------------------------------------------- reading
+-- reading -------------------------------------------------------------------
 
 local function opts_of(fn, opts, known)
   if opts == nil then return {} end
@@ -428,7 +428,7 @@ function Store:coverage(what, opts)
   end)
 end
 
----------------------------------------------------------------- sync and OneUp
+-- sync and OneUp ------------------------------------------------------------
 
 --- Syncs a Pinterest client's analytics into the store (pinanalytics.store.sync).
 function Store:sync(client, opts)

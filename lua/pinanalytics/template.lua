@@ -1,27 +1,30 @@
---- pinanalytics.template: the small template language of the reports.
+--- The small template language of the reports.
 --
---   local template = require "pinanalytics.template"
---   local t = template.compile(source, { name = "weekly.md", format = "markdown" })
---   local text = t:render(data)
---   -- or at once: template.render(source, data, { name = ..., format = ... })
+-- A template is text with values, filters, loops and conditions in it. Its
+-- output is escaped by its format. An error (in the syntax when compiling;
+-- a missing variable, a filter's failure when rendering) raises
+-- "pinanalytics.template: NAME:LINE:COL: what", NAME being `opts.name`
+-- ("template" by default), LINE and COL counted from 1 (COL in characters).
 --
 -- Syntax:
---   {{ pin.title }}                   a value; a dotted path (list.1, a[b] also)
---   {{ m.current | number }}          filters, left to right; arguments in ()
---   {{ m.rate | percent(1) }}         literals: "text", 'text', 12, 1.5, true, false
---   {% if x %} .. {% elif y %} .. {% else %} .. {% end %}
---   {% if m.kind == "rate" and not m.missing %}    == != < <= > >=, and, or, not;
---                                     null is JSON null (a missing variable equals it)
---   {% for m in metrics %} .. {% else %} (empty list) .. {% end %}
---                                     loop.index, loop.first, loop.last, loop.length, loop.parent
---   {% align "lrr" %} .. {% end %}    a table: cells split by tabs, columns padded to
---                                     the widest (l left, c centred, r right, a auto:
---                                     right when the column holds numbers alone ("1,234",
---                                     "5.92 %", "-"; its heading aside), left otherwise; a
---                                     column without a letter is auto);
---                                     a line "-" is a rule; a line without a
---                                     tab is kept as it is
---   {# a comment #}
+--
+--     {{ pin.title }}                   a value; a dotted path (list.1, a[b] also)
+--     {{ m.current | number }}          filters, left to right; arguments in ()
+--     {{ m.rate | percent(1) }}         literals: "text", 'text', 12, 1.5, true, false
+--     {% if x %} .. {% elif y %} .. {% else %} .. {% end %}
+--     {% if m.kind == "rate" and not m.missing %}    == != < <= > >=, and, or, not;
+--                                       null is JSON null (a missing variable equals it)
+--     {% for m in metrics %} .. {% else %} (empty list) .. {% end %}
+--                                       loop.index, loop.first, loop.last, loop.length, loop.parent
+--     {% align "lrr" %} .. {% end %}    a table: cells split by tabs, columns padded to
+--                                       the widest (l left, c centred, r right, a auto:
+--                                       right when the column holds numbers alone ("1,234",
+--                                       "5.92 %", "-"; its heading aside), left otherwise; a
+--                                       column without a letter is auto);
+--                                       a line "-" is a rule; a line without a
+--                                       tab is kept as it is
+--     {# a comment #}
+--
 -- A tag or comment alone on its line takes the whole line with it.
 --
 -- What is false: nil, false, JSON null, 0, "" and an empty table.
@@ -29,30 +32,32 @@
 -- (use `| default("-")` where it may be missing), and false in a condition.
 -- JSON null outputs as "" and as "-" through a number filter.
 --
--- Output is escaped by the template's format (opts.format):
---   "html"      & < > " '  become entities
---   "csv"       a value with a comma, quote, CR or LF (or a space at either end) is
---               quoted RFC 4180's way; each {{ }} is one field; numbers are never quoted;
---               text that begins with = + - @ (a formula to a spreadsheet) gets a leading '
-
---   "markdown"  | becomes \| (a table cell stays one cell), a line break a space, and
---               \ ` * _ [ ] < > are escaped with a backslash (no link, markup or HTML
---               from a pin's title); numbers are left as they are
---   "text"      control characters (tab, newline, ESC ...) become spaces, so a title
---               cannot break a table or send escape codes to a terminal
---   "json"      a value becomes a JSON value: a string quoted, a number as it is
---   "none"      nothing is escaped
+-- Output is escaped by the template's format (`opts.format`):
+--
+-- - "html": `& < > " '` become entities
+-- - "csv": a value with a comma, quote, CR or LF (or a space at either end) is
+--   quoted RFC 4180's way; each `{{ }}` is one field; numbers are never quoted;
+--   text that begins with `= + - @` (a formula to a spreadsheet) gets a leading '
+-- - "markdown": a backslash goes before each `|` (a table cell stays one cell),
+--   backslash, backtick, `*`, `_`, `[`, `]`, `<` and `>` (no link, markup or HTML
+--   from a pin's title); a line break becomes a space; numbers are left as they are
+-- - "text": control characters (tab, newline, ESC ...) become spaces, so a title
+--   cannot break a table or send escape codes to a terminal
+-- - "json": a value becomes a JSON value: a string quoted, a number as it is
+-- - "none": nothing is escaped
+--
 -- `| raw` at the end of a chain outputs the value as it is, in any format.
 --
--- Filters: number(d) fixed(d) percent(d) change(d) pp(d) signed(d) value(kind)
--- delta plain date(fmt) pad(n) lpad(n) center(n) truncate(n) default(v) upper lower
--- len join(sep) count(noun) underline(char) spark(missing) json raw; opts.filters adds or replaces filters
--- (function(value, args...) -> value). See pinanalytics.format for the numbers.
---
--- An error (in the syntax when compiling; a missing variable, a filter's
--- failure when rendering) raises "pinanalytics.template: NAME:LINE:COL: what",
--- NAME being opts.name ("template" by default), LINE and COL counted from 1
--- (COL in characters).
+-- Filters (`FILTERS`): number(d) fixed(d) percent(d) change(d) pp(d) signed(d)
+-- value(kind) delta plain date(fmt) pad(n) lpad(n) center(n) truncate(n)
+-- default(v) upper lower len join(sep) count(noun) underline(char)
+-- spark(missing) json raw; `opts.filters` adds or replaces filters
+-- (`function(value, args...) -> value`). See `pinanalytics.format` for the numbers.
+-- @usage
+-- local template = require "pinanalytics.template"
+-- local t = template.compile(source, { name = "weekly.md", format = "markdown" })
+-- local text = t:render(data)
+-- -- or at once: template.render(source, data, { name = ..., format = ... })
 local format = require "pinanalytics.format"
 
 local M = {}
@@ -67,7 +72,7 @@ if NULL_LIT == nil then NULL_LIT = {} end
 
 local FORMATS = { html = true, csv = true, markdown = true, text = true, json = true, none = true }
 
----------------------------------------------------------------- errors
+-- errors --------------------------------------------------------------------
 
 -- line and column (in UTF-8 characters) of byte position pos
 local function where(src, pos)
@@ -88,7 +93,7 @@ local function raise(tpl, pos, fmt, ...)
   error(string.format("pinanalytics.template: %s:%d:%d: %s", tpl.name, line, col, string.format(fmt, ...)), 0)
 end
 
----------------------------------------------------------------- escaping
+-- escaping ------------------------------------------------------------------
 
 local HTML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
 
@@ -100,6 +105,9 @@ local function json_string(s)
   end) .. '"'
 end
 --- A string as a JSON string literal, quotes included.
+-- @function json_string
+-- @string s
+-- @treturn string
 M.json_string = json_string
 
 local ESCAPE = {
@@ -121,14 +129,16 @@ local ESCAPE = {
   none = function(s) return s end,
 }
 
---- The escaping of format f as a function(string) -> string.
+--- The escaping of a format, as a function.
+-- @string f "html", "csv", "markdown", "text", "json" or "none"
+-- @treturn function `function(string) -> string`
 function M.escaper(f)
   local e = ESCAPE[f]
   if not e then error("pinanalytics.template.escaper: unknown format " .. tostring(f), 2) end
   return function(s) return e(tostring(s), s) end
 end
 
----------------------------------------------------------------- values
+-- values --------------------------------------------------------------------
 
 local function truthy(v)
   if v == nil or v == false or v == 0 or v == "" then return false end
@@ -173,7 +183,7 @@ local function json_value(v, depth)
   return "{" .. concat(out, ",") .. "}"
 end
 
----------------------------------------------------------------- filters
+-- filters -------------------------------------------------------------------
 
 local function len(v)
   if type(v) == "string" then return format.width(v) end
@@ -222,7 +232,7 @@ local FILTERS = {
 --- The built-in filters by name: function(value, args...) -> value.
 M.FILTERS = FILTERS
 
----------------------------------------------------------------- lexing
+-- lexing --------------------------------------------------------------------
 
 local OPS = { "==", "!=", "~=", "<=", ">=", "}}", "%}", "<", ">", "|", ".", "[", "]", "(", ")", ",", "=" }
 
@@ -282,7 +292,7 @@ local function cursor(tpl, p)
   return cur
 end
 
----------------------------------------------------------------- parsing expressions
+-- parsing expressions -------------------------------------------------------
 
 local parse_expr
 
@@ -406,7 +416,7 @@ parse_expr = function(cur)
   return a
 end
 
----------------------------------------------------------------- parsing the template
+-- parsing the template ------------------------------------------------------
 
 local BLOCKS = { ["if"] = true, ["for"] = true, align = true }
 
@@ -526,7 +536,7 @@ local function parse(tpl)
   return root.body
 end
 
----------------------------------------------------------------- rendering
+-- rendering -----------------------------------------------------------------
 
 local eval
 
@@ -751,14 +761,20 @@ render_body = function(ctx, body, out)
   end
 end
 
----------------------------------------------------------------- API
+-- API -----------------------------------------------------------------------
 
 local Template = {}
 Template.__index = Template
 
---- Compiles source; opts: name (in error messages), format (escaping:
--- "text" default, "html", "csv", "markdown", "json", "none"), filters (more
--- filters by name). Raises on a syntax error, naming line and column.
+--- Compiles a template. Raises on a syntax error, naming the template, line and column.
+-- @string source the template's text
+-- @tab[opt] opts
+-- @string[opt="template"] opts.name the template's name in error messages
+-- @string[opt="text"] opts.format the escaping of its output: "text", "html", "csv", "markdown",
+-- "json" or "none"
+-- @tab[opt] opts.filters more filters, by name: `function(value, args...) -> value` (they may
+-- replace built-in ones)
+-- @treturn Template
 function M.compile(source, opts)
   opts = opts or {}
   if type(source) ~= "string" then
@@ -787,9 +803,35 @@ function M.compile(source, opts)
   return tpl
 end
 
---- The text of the template with data (a table; its fields are the
--- template's variables). Raises on a missing variable or a failing filter,
--- naming line and column.
+--- `compile(source, opts):render(data)` at once.
+-- @string source
+-- @tab[opt] data
+-- @tab[opt] opts as for `compile`
+-- @treturn string
+function M.render(source, data, opts)
+  return M.compile(source, opts):render(data)
+end
+
+--- Is x a compiled template?
+-- @param x any value
+-- @treturn boolean
+function M.is_template(x)
+  return getmetatable(x) == Template
+end
+
+--- A value as JSON text (keys sorted; an empty table is []).
+-- @function json
+-- @param v
+-- @treturn string
+M.json = json_value
+
+--- A compiled template, made by `compile`.
+-- @type Template
+
+--- The text of the template with data. Raises on a missing variable or a
+-- failing filter, naming the template, line and column.
+-- @tab[opt] data the template's variables
+-- @treturn string
 function Template:render(data)
   if data ~= nil and type(data) ~= "table" then
     error("pinanalytics.template: render(data): data must be a table, got " .. type(data), 2)
@@ -798,18 +840,5 @@ function Template:render(data)
   render_body({ tpl = self, data = data or {}, escape = ESCAPE[self.format] }, self.body, out)
   return concat(out)
 end
-
---- compile(source, opts):render(data) at once.
-function M.render(source, data, opts)
-  return M.compile(source, opts):render(data)
-end
-
---- True when x is a compiled template.
-function M.is_template(x)
-  return getmetatable(x) == Template
-end
-
---- A value as JSON text (keys sorted; an empty table is []).
-M.json = json_value
 
 return M

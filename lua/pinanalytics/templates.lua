@@ -11,7 +11,7 @@
 -- luacheck: no max line length
 local M = {}
 
----------------------------------------------------------------- text
+-- text ----------------------------------------------------------------------
 
 local TEXT_HEAD = [[
 {{ title }}
@@ -142,7 +142,7 @@ Sorted by: {{ sort_name }}
 {% end %}
 ]]
 
----------------------------------------------------------------- markdown
+-- markdown ------------------------------------------------------------------
 
 local MD_HEAD = [[
 # {{ title }}
@@ -240,7 +240,7 @@ M.pins.markdown = MD_HEAD .. [[
 {% end %}
 ]]
 
----------------------------------------------------------------- csv
+-- csv -----------------------------------------------------------------------
 -- Numbers as numbers (rates as fractions, changes in percent and in
 -- percentage points), a missing value as an empty field.
 
@@ -281,7 +281,7 @@ rank,pin_id,title,date,status{% for m in metrics %},{{ m.metric }}{% end %}
 {% end %}
 ]]
 
----------------------------------------------------------------- html
+-- html ----------------------------------------------------------------------
 
 local STYLE = [[
 :root { color-scheme: light; }

@@ -1,4 +1,4 @@
---- The blocking runtime: today's behaviour, the default in plain Lua.
+--- The blocking runtime: a call blocks until its answer comes; the default in plain Lua.
 --
 -- A request blocks the calling thread until its answer; a wait sleeps
 -- (nanosleep). The transports are the C core's own Session and Batch.
@@ -6,6 +6,9 @@ local core = require "pinanalytics.core"
 
 local M = {}
 
+--- A runtime instance (see `pinanalytics.runtime.Runtime`): the C core's
+-- `session` and `batch`, `core.sleep` and `core.now`.
+-- @treturn table the runtime
 function M.new()
   return {
     name = "blocking",

@@ -4,40 +4,42 @@
 -- values) is written once, in pinterest.lua, oneup.lua and pacing.lua. What
 -- differs between a plain script, an nginx worker and the Neovim editor is
 -- only how a request is sent and how a wait is spent, and that lives in a
--- runtime. A runtime instance (runtime.new(name, opts)) has:
+-- runtime (`Runtime`, made by `new` from a client's options).
 --
---   rt.name                   "blocking" | "ngx" | "uv"
---   rt.session(opts)          a transport for one request at a time, made from
---                             core.session's options; its methods:
---                               request(method, target [, body [, headers [, shape]]])
---                                 -> the returns of core Session:request
---                               set_token(token | nil), close()
---   rt.batch(opts)            a transport for many requests in flight (core.batch's
---                             options, concurrency among them); its methods are those
---                             of core Batch: add, step(ms), inflight, capacity, cancel,
---                             set_token, close, is_closed. step(ms) waits at most ms
---                             milliseconds for answers, in the host's way.
---   rt.sleep(seconds)         waits without blocking the host
---   rt.now()                  monotonic seconds (core.now)
---   rt.buckets(fn, key)       optional: the client's pacing buckets (a function
---                             category -> bucket from pacing.buckets) shared more widely
---                             than one client (all the clients of an nginx worker, or of
---                             every worker through a lua_shared_dict), under key
---
--- The runtimes: "blocking" (core.session, core.batch and nanosleep: the
--- default in plain Lua), "ngx" (OpenResty: the request's light thread yields
--- while libcurl works on nginx's thread pool; the default inside OpenResty)
--- and "uv" (luv: Neovim's vim.loop or Debian's lua-luv; the calling coroutine,
--- started by pinanalytics.async, yields to the loop while libcurl is driven
--- by the loop's own socket and timer events).
+-- The runtimes: "blocking" (`pinanalytics.core.session`, `pinanalytics.core.batch`
+-- and nanosleep: the default in plain Lua), "ngx" (OpenResty: the request's
+-- light thread yields while libcurl works on nginx's thread pool; the default
+-- inside OpenResty) and "uv" (luv: Neovim's `vim.loop` or Debian's lua-luv; the
+-- calling coroutine, started by `pinanalytics.async`, yields to the loop while
+-- libcurl is driven by the loop's own socket and timer events). To give a
+-- client to another event loop, write a module with this contract.
 local M = {}
 
+--- A runtime instance: what a client uses to send requests and to wait.
+-- @table Runtime
+-- @field name "blocking", "ngx" or "uv"
+-- @field session `function(opts)`: a transport for one request at a time, made from
+-- `pinanalytics.core.session`'s options; its methods `request(method, target [, body [, headers
+-- [, shape]]])` (returning what `pinanalytics.core.Session:request` returns), `set_token(token)`
+-- and `close()`
+-- @field batch `function(opts)`: a transport for many requests in flight (`pinanalytics.core.batch`'s
+-- options, `concurrency` among them) with the methods of `pinanalytics.core.Batch`: `add`,
+-- `step(ms)` (waits at most ms milliseconds for answers, in the host's way), `inflight`,
+-- `capacity`, `cancel`, `set_token`, `close`, `is_closed`
+-- @field sleep `function(seconds)`: waits without blocking the host
+-- @field now `function()`: monotonic seconds (`pinanalytics.core.now`)
+-- @field buckets optional, `function(made, key)`: the client's pacing buckets (a function
+-- category -> bucket from `pinanalytics.pacing.buckets`) shared more widely than one client
+-- (all the clients of an nginx worker, or of every worker through a `lua_shared_dict`), under key
+
+--- The runtimes' names.
 M.NAMES = { "blocking", "ngx", "uv" }
 local KNOWN = { blocking = true, ngx = true, uv = true }
 
 --- The runtime a client gets when it names none: "ngx" inside OpenResty,
 -- else "blocking" ("uv" is chosen by name: its calls must run inside
--- pinanalytics.async).
+-- `pinanalytics.async`).
+-- @treturn string
 function M.default_name()
   local ngx = rawget(_G, "ngx")
   if type(ngx) == "table" and type(ngx.run_worker_thread) == "function" and type(ngx.get_phase) == "function" then
@@ -49,9 +51,13 @@ end
 --- The options of the runtimes, by name, as a client's options.
 M.OPTIONS = { runtime = "string", thread_pool = "string", shared_dict = "string" }
 
---- A runtime instance for a client. opts: the client's options (runtime,
--- thread_pool, shared_dict). Raises (a message without a function name) on
--- an unknown runtime or one this host cannot give.
+--- A runtime instance for a client. Raises (a message without a function
+-- name, which the client adds) on an unknown runtime or one this host cannot give.
+-- @tab opts the client's options
+-- @string[opt] opts.runtime "blocking", "ngx" or "uv" (default: `default_name()`)
+-- @string[opt] opts.thread_pool "ngx" only: the nginx thread pool (default "default")
+-- @string[opt] opts.shared_dict "ngx" only: a `lua_shared_dict` for the pacing buckets
+-- @treturn Runtime
 function M.new(opts)
   local name = opts.runtime or M.default_name()
   if not KNOWN[name] then
@@ -77,7 +83,12 @@ local PCALL_YIELDS = rawget(_G, "jit") ~= nil or _VERSION ~= "Lua 5.1"
 
 local function pack(...) return { n = select("#", ...), ... } end
 
---- pcall, across which a coroutine may yield on every Lua.
+--- `pcall`, across which a coroutine may yield on every Lua (on Lua 5.1, whose
+-- `pcall` cannot be yielded across, f runs in a coroutine of its own whose
+-- yields are passed on).
+-- @func f
+-- @param ... its arguments
+-- @return what `pcall(f, ...)` returns
 function M.pcall(f, ...)
   if PCALL_YIELDS then return pcall(f, ...) end
   local co = coroutine.create(f)

@@ -2,6 +2,7 @@
 --
 -- A request handler's call yields its light thread while it waits, so the
 -- worker goes on serving other requests:
+--
 --   * a request runs on nginx's thread pool (ngx.run_worker_thread): the C
 --     core (libcurl, TLS verification on, keep-alive connections) performs
 --     it and decodes the answer there, off the event loop; the light thread
@@ -12,8 +13,9 @@
 --   * the clients of one worker that use the same token, server and rate
 --     share one pacing budget, and with shared_dict = "name" (a
 --     lua_shared_dict) the workers of one nginx share it too.
--- The thread pool is nginx's "default" pool unless thread_pool names
--- another (nginx.conf: thread_pool NAME threads=N;).
+--
+-- The thread pool is nginx's "default" pool unless `thread_pool` names
+-- another (nginx.conf: `thread_pool NAME threads=N;`).
 --
 -- Where nginx does not let Lua yield (init_by_lua*, init_worker_by_lua*,
 -- set_by_lua*, header and body filters, log_by_lua*), the transports fall
@@ -62,11 +64,16 @@ local function without_token(opts)
   return o
 end
 
----------------------------------------------------------------- one at a time
+-- one at a time -------------------------------------------------------------
 
+--- The "ngx" runtime's transport for one request at a time (`rt.session(opts)`).
+-- @type Session
 local Session = {}
 Session.__index = Session
 
+--- As `pinanalytics.core.Session:request`: the light thread yields while the
+-- request runs on the thread pool (where Lua may not yield, it blocks).
+-- @return what `pinanalytics.core.Session:request` returns
 function Session:request(method, target, body, headers, shape)
   if self.closed then error("pinanalytics: attempt to use a closed session", 0) end
   if not can_yield() then
@@ -80,6 +87,8 @@ function Session:request(method, target, body, headers, shape)
   return on_pool(self.pool, self.opts, self.token, method, target, body, headers, shape)
 end
 
+--- Replaces the bearer token of the requests that follow.
+-- @string[opt] token
 function Session:set_token(token)
   if self.closed then error("pinanalytics: attempt to use a closed session", 0) end
   -- checked as the C core checks it, at once rather than on the pool
@@ -88,13 +97,17 @@ function Session:set_token(token)
   if self.blocking then self.blocking:set_token(token) end
 end
 
+--- Closes it. Idempotent.
 function Session:close()
   self.closed = true
   if self.blocking then self.blocking:close() end
 end
 
----------------------------------------------------------------- many in flight
+-- many in flight ------------------------------------------------------------
 
+--- The "ngx" runtime's transport for many requests in flight (`rt.batch(opts)`):
+-- a light thread a request, each running it on the thread pool.
+-- @type Batch
 local Batch = {}
 Batch.__index = Batch
 
@@ -102,6 +115,8 @@ local function check_open(self)
   if self.closed then error("pinanalytics: attempt to use a closed batch", 0) end
 end
 
+--- As `pinanalytics.core.Batch:add`.
+-- @treturn true
 function Batch:add(id, method, target, body, headers, shape)
   check_open(self)
   if not can_yield() then
@@ -137,6 +152,10 @@ function Batch:add(id, method, target, body, headers, shape)
   return true
 end
 
+--- Waits at most ms milliseconds (on a semaphore the requests' threads post
+-- to) and returns what finished, as `pinanalytics.core.Batch:step`.
+-- @int[opt] ms
+-- @treturn {table,...}
 function Batch:step(ms)
   check_open(self)
   local out = {}
@@ -157,16 +176,22 @@ function Batch:step(ms)
   return out
 end
 
+--- How many requests are in flight.
+-- @treturn int
 function Batch:inflight()
   check_open(self)
   return self.n + (self.blocking and self.blocking:inflight() or 0)
 end
 
+--- How many may be in flight at once.
+-- @treturn int
 function Batch:capacity()
   check_open(self)
   return self.cap
 end
 
+--- Forgets every request in flight: their answers are never returned.
+-- @treturn int how many there were
 function Batch:cancel()
   local n = self.n
   self.gen = self.gen + 1
@@ -177,6 +202,8 @@ function Batch:cancel()
   return n
 end
 
+--- Replaces the bearer token of the requests added from now on.
+-- @string[opt] token
 function Batch:set_token(token)
   check_open(self)
   core.session({ base_url = "http://127.0.0.1", token = token }):close() -- checked at once
@@ -184,6 +211,7 @@ function Batch:set_token(token)
   if self.blocking then self.blocking:set_token(token) end
 end
 
+--- Closes it. Idempotent.
 function Batch:close()
   if self.closed then return end
   self:cancel()
@@ -191,6 +219,8 @@ function Batch:close()
   if self.blocking then self.blocking:close() end
 end
 
+--- Is it closed?
+-- @treturn boolean
 function Batch:is_closed()
   return self.closed == true
 end
@@ -200,13 +230,16 @@ Batch.__tostring = function(self)
   return string.format("pinanalytics.Batch (ngx, %d of %d in flight)", self:inflight(), self.cap)
 end
 
----------------------------------------------------------------- pacing shared by workers
+-- pacing shared by workers --------------------------------------------------
 
--- A token bucket kept in a lua_shared_dict: one value "tokens time" per
+--- A token bucket kept in a `lua_shared_dict`: one value "tokens time" per
 -- bucket, changed under a short lock (dict:add of a lock key that expires on
 -- its own should a worker die holding it). Tokens may go below zero when
 -- workers take at once; the next delays then pay the debt back, so the rate
 -- over time is exact.
+--
+-- With `shared_dict`, the pacing buckets are of this kind.
+-- @type SharedBucket
 local SharedBucket = {}
 SharedBucket.__index = SharedBucket
 
@@ -223,12 +256,17 @@ local function read_state(self, now)
   return tokens, now
 end
 
+--- Seconds until a token is available (0 when one is), as `pinanalytics.pacing.Bucket:delay`.
+-- @number now `pinanalytics.core.now()`
+-- @treturn number
 function SharedBucket:delay(now)
   local tokens = read_state(self, now)
   if tokens >= 1 then return 0 end
   return (1 - tokens) / self.rate
 end
 
+--- Takes a token, under the dictionary's lock.
+-- @number now `pinanalytics.core.now()`
 function SharedBucket:take(now)
   local lock = self.key .. ":lock"
   local tries = 0
@@ -257,9 +295,18 @@ end
 local MAX_SHARED = 1000
 local worker_buckets, nworker = {}, 0
 
----------------------------------------------------------------- the runtime
+-- the runtime ---------------------------------------------------------------
 
---- opts: thread_pool (default "default"), shared_dict (a lua_shared_dict name).
+--- Functions.
+-- @section functions
+
+--- A runtime instance (see `pinanalytics.runtime.Runtime`). Raises outside
+-- OpenResty, on a bad thread pool name, or on a `shared_dict` nginx.conf
+-- does not declare.
+-- @tab opts the client's options
+-- @string[opt="default"] opts.thread_pool the nginx thread pool the requests run on
+-- @string[opt] opts.shared_dict a `lua_shared_dict` holding the pacing buckets (every worker shares them)
+-- @treturn table the runtime
 function M.new(opts)
   local ngx = ngx_api()
   if type(ngx) ~= "table" or type(ngx.run_worker_thread) ~= "function" then
@@ -296,7 +343,7 @@ function M.new(opts)
     }, Batch)
   end
 
-  --- made: category -> bucket (pacing.buckets); key: who shares it.
+  -- made: category -> bucket (pacing.buckets); key: who shares it.
   function rt.buckets(made, key)
     if dict then
       local hashed = "pinanalytics:" .. ngx.md5(key)

@@ -24,7 +24,15 @@ local function key_of(opts)
   return table.concat(parts, "\0")
 end
 
---- One request: the returns of core Session:request.
+--- One request, on the thread's own Session for these options.
+-- @tab opts `pinanalytics.core.session`'s options, without the token
+-- @string[opt] token
+-- @string method
+-- @string target
+-- @string[opt] body
+-- @tparam[opt] {string,...} headers
+-- @string[opt] shape
+-- @return what `pinanalytics.core.Session:request` returns
 function M.request(opts, token, method, target, body, headers, shape)
   if type(opts) ~= "table" then error("pinanalytics.runtime.ngx_thread.request: opts must be a table", 0) end
   local key = key_of(opts)

@@ -1,7 +1,7 @@
 --- The "uv" runtime: libuv programs through luv (Neovim's vim.loop, or
 -- Debian's lua-luv in plain Lua).
 --
--- Client calls run inside pinanalytics.async(fn [, on_done]), a coroutine
+-- Client calls run inside `pinanalytics.async(fn [, on_done])`, a coroutine
 -- that yields to the loop whenever the client waits. libcurl is driven by
 -- the loop's own events: an event-driven core Batch (core.batch{events =
 -- true}) reports the sockets it wants watched and the one timeout it wants,
@@ -73,7 +73,7 @@ local function release(handle)
   if depth > 0 or type(vim) == "table" then handle:close() end
 end
 
----------------------------------------------------------------- tasks
+-- tasks ---------------------------------------------------------------------
 
 local current -- the task being resumed, or nil
 
@@ -116,12 +116,14 @@ function resume(task, ...)
   end
 end
 
---- pinanalytics.async(fn [, on_done]): runs fn() in a coroutine in which
--- the calls of clients made with runtime = "uv" yield to the loop while
--- they wait. on_done(ok, result_or_err) is called when fn ends (ok false:
--- it raised); without on_done, an error of fn is raised from the loop's
--- callback. Returns the task (task.dead once fn has ended). fn starts at
--- once, until its first wait.
+--- Runs fn() in a coroutine in which the calls of clients made with
+-- `runtime = "uv"` yield to the loop while they wait (also `pinanalytics.async`).
+-- fn starts at once, until its first wait. In Neovim, fn and on_done are
+-- resumed through `vim.schedule`, where the whole API may be called.
+-- @func fn the task
+-- @func[opt] on_done `on_done(ok, result_or_err)`, called when fn ends (ok false: it raised);
+-- without it, an error of fn is raised from the loop's callback
+-- @treturn table the task (`task.dead` once fn has ended)
 function M.async(fn, on_done)
   if type(fn) ~= "function" then
     error("pinanalytics.async: argument 'fn' must be a function, got " .. type(fn), 2)
@@ -168,11 +170,13 @@ local function sleep(s)
   suspend()
 end
 
----------------------------------------------------------------- a Batch on the loop
+-- a Batch on the loop -------------------------------------------------------
 
--- Drives an event-driven core Batch from luv: poll handles per socket, one
--- timer for libcurl's timeout. Finished requests collect in self.done; a
--- task waiting in step() is resumed when some arrive.
+--- The "uv" runtime's transport for many requests in flight (`rt.batch(opts)`):
+-- drives an event-driven `pinanalytics.core.Batch` from luv, a poll handle
+-- per socket and one timer for libcurl's timeout. Finished requests
+-- collect until a task's `step` takes them.
+-- @type Driver
 local Driver = {}
 Driver.__index = Driver
 
@@ -239,14 +243,18 @@ function Driver:_action(fd, ev)
   end
 end
 
+--- As `pinanalytics.core.Batch:add`.
+-- @treturn true
 function Driver:add(id, method, target, body, headers, shape)
   self.b:add(id, method, target, body, headers, shape)
   self:_sync()
   return true
 end
 
--- Waits at most ms milliseconds (nil: until something finishes) for
--- finished requests; returns them (possibly none).
+--- Waits at most ms milliseconds (nil: until something finishes) for
+-- finished requests, the task yielding to the loop meanwhile.
+-- @int[opt] ms
+-- @treturn {table,...} the finished requests (possibly none), as `pinanalytics.core.Batch:step`
 function Driver:step(ms)
   if self.closed then error("pinanalytics: attempt to use a closed batch", 0) end
   if ms ~= nil and (type(ms) ~= "number" or ms ~= ms) then
@@ -277,11 +285,24 @@ function Driver:step(ms)
   return done
 end
 
+--- How many requests are in flight.
+-- @treturn int
 function Driver:inflight() return self.b:inflight() end
+
+--- How many may be in flight at once.
+-- @treturn int
 function Driver:capacity() return self.b:capacity() end
+
+--- Replaces the bearer token of the requests added from now on.
+-- @string[opt] token
 function Driver:set_token(token) return self.b:set_token(token) end
+
+--- Is it closed?
+-- @treturn boolean
 function Driver:is_closed() return self.closed == true end
 
+--- Forgets every request in flight, as `pinanalytics.core.Batch:cancel`.
+-- @treturn int how many there were
 function Driver:cancel()
   local n = self.b:cancel()
   self.done = {}
@@ -289,6 +310,7 @@ function Driver:cancel()
   return n
 end
 
+--- Closes it and its handles; a task waiting on it gets an error. Idempotent.
 function Driver:close()
   if self.closed then return end
   self.closed = true
@@ -309,11 +331,17 @@ Driver.__tostring = function(self)
   return string.format("pinanalytics.Batch (uv, %d of %d in flight)", self.b:inflight(), self.b:capacity())
 end
 
----------------------------------------------------------------- one at a time
+-- one at a time -------------------------------------------------------------
 
+--- The "uv" runtime's transport for one request at a time (`rt.session(opts)`),
+-- on a `Driver` of its own.
+-- @type Session
 local Session = {}
 Session.__index = Session
 
+--- As `pinanalytics.core.Session:request`; the task yields to the loop while it waits.
+-- Raises outside `pinanalytics.async`.
+-- @return what `pinanalytics.core.Session:request` returns
 function Session:request(method, target, body, headers, shape)
   if self.closed then error("pinanalytics: attempt to use a closed session", 0) end
   this_task("a request")
@@ -330,15 +358,24 @@ function Session:request(method, target, body, headers, shape)
   end
 end
 
+--- Replaces the bearer token of the requests that follow.
+-- @string[opt] token
 function Session:set_token(token) self.d:set_token(token) end
 
+--- Closes it.
 function Session:close()
   self.closed = true
   self.d:close()
 end
 
----------------------------------------------------------------- the runtime
+-- the runtime ---------------------------------------------------------------
 
+--- Functions.
+-- @section functions
+
+--- A runtime instance (see `pinanalytics.runtime.Runtime`). Raises when luv
+-- cannot be loaded (Neovim's `vim.loop`, or lua-luv).
+-- @treturn table the runtime
 function M.new()
   uv()
   return {

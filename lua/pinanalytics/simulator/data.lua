@@ -1,14 +1,18 @@
---- Deterministic data for the simulator.
+--- Deterministic data for the simulator: what it answers, computed.
 --
 -- Pure functions of (id, date, app type): the same numbers every time, in
 -- Lua 5.1/LuaJIT (where numbers are doubles) and in 5.3+ (integers), so that
--- specs can compute what the simulator must have answered. Every
+-- a test can compute what the simulator must have answered. Every
 -- intermediate stays below 2^52; no bit operations, no integer overflow.
+-- @usage
+-- local data = require "pinanalytics.simulator.data"
+-- local want = data.pin_analytics("813744226420795884",
+--   { start_date = "2026-10-01", end_date = "2026-10-30", metric_types = { "IMPRESSION" } }, sim_today)
 local M = {}
 
 local floor = math.floor
 
----------------------------------------------------------------- dates
+-- dates ---------------------------------------------------------------------
 
 local function days_from_civil(y, m, d)
   if m <= 2 then y = y - 1 end
@@ -48,16 +52,18 @@ function M.parse_date(s)
   return days_from_civil(y, m, d)
 end
 
+--- Day number -> "YYYY-MM-DD".
 function M.format_date(n)
   local y, m, d = civil_from_days(n)
   return string.format("%04d-%02d-%02d", y, m, d)
 end
 
+--- The date k days after s ("YYYY-MM-DD").
 function M.add_days(s, k)
   return M.format_date(M.parse_date(s) + k)
 end
 
----------------------------------------------------------------- hashing
+-- hashing -------------------------------------------------------------------
 
 local P = 2147483647 -- 2^31 - 1
 
@@ -81,7 +87,7 @@ local function rnd(key, lo, hi)
   return lo + M.hash(key) % (hi - lo + 1)
 end
 
----------------------------------------------------------------- pin metrics
+-- pin metrics ---------------------------------------------------------------
 
 M.APPS = { "MOBILE", "TABLET", "WEB" }
 M.PIN_METRICS = {
@@ -156,6 +162,7 @@ function M.summary(pin_id, start_date, end_date, app_types, today)
   return derive(m)
 end
 
+--- A pin's lifetime metrics: `{ TOTAL_COMMENTS, TOTAL_REACTIONS }`.
 function M.lifetime(pin_id)
   return {
     TOTAL_COMMENTS = rnd(pin_id .. "|life|comments", 0, 40),
@@ -212,7 +219,7 @@ function M.pin_analytics(pin_id, q, today)
   return { all = M.metrics_response(pin_id, q, today, app) }
 end
 
----------------------------------------------------------------- the account
+-- the account ---------------------------------------------------------------
 
 -- The account behind GET /v5/user_account and the list endpoints: pins_count
 -- pins (default 60) on boards_count boards (default 3), pin i on board
@@ -220,10 +227,18 @@ end
 M.PINS_COUNT = 60
 M.BOARDS_COUNT = 3
 
+--- The id of the account's pin number i.
 function M.pin_id_of(i) return "9000" .. string.format("%014d", i * 7919) end
+
+--- The id of the account's board number i.
 function M.board_id_of(i) return "5000" .. string.format("%014d", i * 104729) end
+
 M.SECTIONS = 2 -- sections per board
+
+--- The id of section k of board number `board`.
 function M.section_id_of(board, k) return "5100" .. string.format("%014d", board * 1000 + k) end
+
+--- The id of ad account number i.
 function M.ad_account_id_of(i) return "5490" .. string.format("%014d", i * 31337) end
 
 --- The ids of the account's pins, in the order /v5/pins lists them.
@@ -366,10 +381,12 @@ function M.user_account_analytics(q, today)
   return out
 end
 
---- The 200 answer of GET /v5/user_account (the official schema's Account).
--- monthly_views: the account's impressions over the 30 days before today.
+--- The id of the account.
 M.ACCOUNT_ID = "7000" .. string.format("%014d", M.hash("account|id") % 100000000)
 
+--- The 200 answer of GET /v5/user_account (the official schema's Account).
+-- monthly_views: the account's impressions over the 30 days before today.
+-- o: pins_count, boards_count.
 function M.user_account(today, o)
   o = o or {}
   local n = o.pins_count or M.PINS_COUNT
@@ -389,7 +406,7 @@ function M.user_account(today, o)
   }
 end
 
----------------------------------------------------------------- OneUp
+-- OneUp ---------------------------------------------------------------------
 
 -- A OneUp account (social_network_id) publishes one or two posts a day.
 -- A post's figures in a period count from the day it was published; the
@@ -447,6 +464,7 @@ function M.oneup_totals(id, s, e)
   return t
 end
 
+--- A OneUp account's followers.
 function M.oneup_followers(id)
   return 1000 + M.hash(tostring(id)) % 9000
 end

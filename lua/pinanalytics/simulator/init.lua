@@ -1,135 +1,62 @@
---- pinanalytics.simulator: a local fake of the Pinterest API v5, for tests,
--- demos and benchmarks. Nothing it does touches the internet.
---
---   local simulator = require "pinanalytics.simulator"
---   local sim = simulator.start{
---     token = "sim-token",          -- the access token it accepts (default "sim-token")
---     missing_pins = { "404404" },  -- pin ids that answer 404
---     today = "2026-11-23",         -- its idea of today (UTC); default: the real date
---     latency_ms = 0,               -- delay before every answer
---   }
---   sim.url, sim.pinterest_url (sim.url .. "/v5"), sim.port, sim.token, sim.prefix
---   simulator.start{ static_file = "/path/answer.json" } also serves that file,
---   as is and straight from nginx (no Lua), at GET /v5/static/pins/{id}/analytics
---   (benchmarks use it so that the server is not what they measure; point a
---   client's base_url at sim.url .. "/v5/static").
---   sim:configure{ ... }   -- replace the control options: start's options not given keep
---                          --   their start values, fault keys not given are off again;
---                          --   takes effect at the next request (no reload)
---   sim:requests()         -- every request seen: {connection, connection_requests,
---                          --   method, uri, path, args, status, auth}; never a
---                          --   credential (auth: whether it carried an
---                          --   Authorization header; OneUp's apiKey shows as [REDACTED])
---   sim:clear_log()        -- forget the requests seen so far
---   sim:stats()            -- {requests, inflight, peak_inflight, tokens_issued}
---   sim:reset_stats()      -- zero the request count and the peak
---   sim:stop()             -- stop nginx and remove its directory (idempotent; also on gc)
+--- A local fake of the Pinterest API v5 and of OneUp's analytics API, for
+-- tests, demos and benchmarks. Nothing it does touches the internet.
 --
 -- It runs nginx with its Lua module (Debian: nginx, libnginx-mod-http-lua;
 -- or OpenResty) on a loopback port picked at random in 20000..59999, from a
--- private temporary directory (sim.prefix, mode 0700) holding its
--- configuration, logs and control file. Set PINANALYTICS_NGINX to the nginx
--- binary to use another one. start() raises when nginx is missing or does
+-- private temporary directory (`sim.prefix`, mode 0700) holding its
+-- configuration, logs and control file. Set `PINANALYTICS_NGINX` to the nginx
+-- binary to use another one. `start` raises when nginx is missing or does
 -- not start; the message says what to install and ends with nginx's own
 -- error log.
 --
 -- Wherever it is started from: nginx runs as the user who starts it (root
--- included: see user_directive), loads the handler from the same files as the
--- caller, and gets none of the caller's LUA_PATH/LUA_CPATH (another Lua's
--- modules would not load in its LuaJIT). It never outlives the process
--- that started it: a watchdog stops it and removes sim.prefix when that
--- process ends, however it ends (os.exit, an error, a signal, SIGKILL).
--- When the handler itself fails, the answer is a 500 {"code":2787} whose
--- message has the Lua error and the last lines of nginx's error log
--- (sim.prefix .. "/logs/error.log"), with credentials removed.
+-- included), loads the handler from the same files as the caller, and gets
+-- none of the caller's `LUA_PATH`/`LUA_CPATH` (another Lua's modules would not
+-- load in its LuaJIT). It never outlives the process that started it: a
+-- watchdog stops it and removes `sim.prefix` when that process ends, however
+-- it ends (`os.exit`, an error, a signal, SIGKILL). When the handler itself
+-- fails, the answer is a 500 `{"code":2787}` whose message has the Lua error
+-- and the last lines of nginx's error log (`sim.prefix .. "/logs/error.log"`),
+-- with credentials removed.
 --
--- Every answer is JSON with an x-pinterest-rid header. Every /v5/ route
--- wants "Authorization: Bearer <token>" (else 401 {"code":2,...}). Routes:
---   GET /v5/pins/{pin_id}/analytics   start_date, end_date, metric_types,
---       app_types, split_field, ad_account_id, validated like the real API
---       (400 {"code":1,"message":"Invalid pins analytics parameters: ..."});
---       data from pinanalytics.simulator.data, so a test can compute the
---       numbers it must get: data.pin_analytics(pin_id, query, today).
---   GET /v5/pins/analytics, /v5/user_account/analytics (and top_pins,
---       top_video_pins), /v5/user_account (the official schema's Account),
---       /v5/pins, /v5/boards, /v5/boards/{id}/pins, /v5/pins/{id} (pin_metrics:
---       90d and lifetime_metrics), /v5/ad_accounts, /v5/boards/{id}/sections
---       (data.SECTIONS per board, ids data.section_id_of(board, k)) and
---       /v5/boards/{id}/sections/{section_id}/pins (a board's pins dealt to
---       its sections in turn), POST /v5/oauth/token,
---       OneUp's GET /api/pinterest/overview and /api/pinterest/posts; the
---       data module computes these answers too: data.user_account_analytics(q,
---       today), data.user_account(today, o), data.oneup_totals(id, s, e),
---       data.oneup_posts(id, s, e). The account's figures for a day are its
---       pins' (those /v5/pins lists) plus other people's pins of its content;
---       OneUp's totals are its posts' plus older content's.
---   anything else: 404 {"code":404,"message":"Not found: <path>"}
+-- Every answer is JSON with an `x-pinterest-rid` header. Every /v5/ route
+-- wants `Authorization: Bearer <token>` (else 401 `{"code":2,...}`). Routes:
 --
--- sim:requests() reads the log the handler writes before each answer leaves
+-- - `GET /v5/pins/{pin_id}/analytics`: `start_date`, `end_date`, `metric_types`,
+--   `app_types`, `split_field`, `ad_account_id`, validated like the real API
+--   (400 `{"code":1,"message":"Invalid pins analytics parameters: ..."}`);
+--   data from `pinanalytics.simulator.data`, so a test can compute the
+--   numbers it must get: `data.pin_analytics(pin_id, query, today)`.
+-- - `GET /v5/pins/analytics`, `/v5/user_account/analytics` (and `top_pins`,
+--   `top_video_pins`), `/v5/user_account` (the official schema's Account),
+--   `/v5/pins`, `/v5/boards`, `/v5/boards/{id}/pins`, `/v5/pins/{id}` (`pin_metrics`:
+--   90d and lifetime_metrics), `/v5/ad_accounts`, `/v5/boards/{id}/sections`
+--   (`data.SECTIONS` per board, ids `data.section_id_of(board, k)`) and
+--   `/v5/boards/{id}/sections/{section_id}/pins` (a board's pins dealt to
+--   its sections in turn), `POST /v5/oauth/token`,
+--   OneUp's `GET /api/pinterest/overview` and `/api/pinterest/posts` (base_url
+--   `sim.url`, no /v5). The data module computes these answers too:
+--   `data.user_account_analytics(q, today)`, `data.user_account(today, o)`,
+--   `data.oneup_totals(id, s, e)`, `data.oneup_posts(id, s, e)`. The account's
+--   figures for a day are its pins' (those `/v5/pins` lists) plus other
+--   people's pins of its content; OneUp's totals are its posts' plus older
+--   content's.
+-- - anything else: 404 `{"code":404,"message":"Not found: <path>"}`
+--
+-- `Sim:requests` reads the log the handler writes before each answer leaves
 -- (so a client holding its answer can already see it): the request line,
 -- the status and whether an Authorization header came, never a header's
 -- value, so never a credential (OneUp's apiKey query value is replaced).
---
--- Control options (start and configure):
---   token, missing_pins, today, latency_ms   as above
---   echo_auth = true       a 401 message repeats the Authorization header (a bad server)
---   override = { [path] = { status = 503, body = "...", headers = {...}, noauth = false } }
---                          answer exactly that for a path (without query string)
---   override = { [path] = { raw = "HTTP/1.1 200 OK\r\n...", raw_delay_ms = n, hold_ms = n } }
---                          send exactly these bytes on the connection (raw may be an
---                          array of strings sent raw_delay_ms apart), keep it open
---                          hold_ms, then close it: any broken or hostile answer
---                          (status 0 in sim:requests())
---   override[path].times = n   only the first n requests of that path (counted
---                          from the configure call that set it) get the override;
---                          later ones are answered as usual: a fault a retry gets past
---   override[path].echo = true   "{authorization}", "{credentials}", "{query}" and
---                          "{body}" in its body and header values become the request's
---                          Authorization header, the user:password of its HTTP Basic
---                          credentials, its query string and its body (a server that
---                          echoes credentials); in raw bytes all but "{body}"
---   refuse_multi = 403|404 refuse GET /v5/pins/analytics (the beta endpoint)
---   forbidden_pins = { ids }   pins that are not the token user's: a GET /v5/pins/analytics
---                          naming one answers 401 {"code":7,"message":"Not authorized to
---                          access board or Pin."} (forbidden_multi_status = 403: 403 with
---                          that message), GET /v5/pins/{id}/analytics 403 with it
---                          (forbidden_single_status = 404: 404 {"code":50})
---   pins_count = 60, boards_count = 3          size of the account behind the list endpoints,
---                          GET /v5/user_account and its analytics (whose figures are its
---                          pins' summed, plus other people's pins of its content)
---   ad_accounts_count = 2  how many ad accounts GET /v5/ad_accounts lists (ids
---                          data.ad_account_id_of(i))
---   fail_page = n          page n of a list answers 500
---   repeat_bookmark = true from page 2 on, lists give the bookmark of page 1 again
---   client_id, client_secret, refresh_token    what POST /v5/oauth/token accepts
---                          (defaults sim-client-id, sim-client-secret, sim-refresh-token)
---   token_ttl = seconds    expires_in of issued tokens (default 2592000)
---   rotate_refresh = true  the token endpoint issues a new refresh token each time
---   refuse_refresh = true  the token endpoint refuses every refresh token
---   accept_static_token = false   `token` is refused (as if expired)
---   rate_limit = { per_second = N (or per_minute), burst = N, retry_after = true, headers = true }
---                          a token bucket per token and category (org_analytics,
---                          org_read): beyond it 429 {"code":8} with Retry-After and
---                          X-RateLimit-Limit/-Remaining/-Reset (retry_after = false
---                          leaves Retry-After out, headers = false all of them)
---   quota_reset_in = s     every analytics request answers 429 code 8, resetting in s seconds
---   fail_first = { count = n, status = 503, body = nil, retry_after = nil }
---                          the first n requests (since start or reset_stats) fail so
---   sim:stats() also counts rate_limited answers
---   oneup_api_key = "sim-oneup-key"   the apiKey GET /api/pinterest/overview and
---                          /api/pinterest/posts accept (OneUp's API; 401 otherwise,
---                          422 {"message"} for bad parameters)
---   oneup_fail = "text"    OneUp answers {"success": false, "message": text}
---   crash = true           the handler raises a Lua error on every request but /_sim/ ones
---                          (a failure of the simulator itself: 500, see above)
--- OneUp's base_url is sim.url (no /v5).
--- sim:expire_tokens() refuses every token issued so far (and the static
--- token) from the next request on, keeping the other control options.
+-- @usage
+-- local sim = require("pinanalytics.simulator").start{ missing_pins = { "404404" } }
+-- local pin = require("pinanalytics").pinterest{ token = sim.token, base_url = sim.pinterest_url }
+-- -- ... sim:configure{ latency_ms = 200 }, sim:requests() ...
+-- sim:stop()
 local M = {}
 
 local DEFAULTS = { token = "sim-token", latency_ms = 0 }
 
----------------------------------------------------------------- small helpers
+-- small helpers -------------------------------------------------------------
 
 local function sh_quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
@@ -203,6 +130,11 @@ local function encode(v)
   end
   error("pinanalytics.simulator: cannot encode a " .. t .. " in control options")
 end
+--- Control options as the simulator's JSON (keys sorted); raises on a value
+-- JSON cannot hold.
+-- @function encode_json
+-- @param v a value of the control options
+-- @treturn string
 M.encode_json = encode
 
 local function find_nginx()
@@ -312,8 +244,15 @@ local function nginx_conf(prefix, port, root, static_file, user)
   }, "\n")
 end
 
----------------------------------------------------------------- the object
+-- the object ----------------------------------------------------------------
 
+--- A running simulator, made by `start`.
+-- @type Sim
+-- @field url "http://127.0.0.1:PORT": OneUp's base_url
+-- @field pinterest_url `url .. "/v5"`: Pinterest's base_url
+-- @field port the port
+-- @field token the access token it accepts
+-- @field prefix its private directory (configuration, logs)
 local Sim = {}
 Sim.__index = Sim
 
@@ -331,8 +270,11 @@ local function merge(...)
   return out
 end
 
---- Replaces the control options: the options given to start() that `opts`
--- does not name keep their start values; fault keys it does not name are off.
+--- Replaces the control options: the options given to `start` that `opts`
+-- does not name keep their start values; fault keys it does not name are off
+-- again. Takes effect at the next request (no reload).
+-- @tab[opt] opts the control options, as for `start`
+-- @return the simulator
 function Sim:configure(opts)
   local control = merge(DEFAULTS, self.start_options, opts or {})
   control.expire_tokens_seq = self.expire_seq
@@ -349,6 +291,7 @@ end
 --- Refuses every token issued so far (and the static token) from the next
 -- request on; tokens the token endpoint issues afterwards are accepted.
 -- The other control options stay as they are.
+-- @return the simulator
 function Sim:expire_tokens()
   self.expire_seq = (self.expire_seq or 0) + 1
   self.control.expire_tokens_seq = self.expire_seq
@@ -356,7 +299,10 @@ function Sim:expire_tokens()
   return self
 end
 
---- Every request seen since start or the last clear_log, in order.
+--- Every request seen since start or the last `clear_log`, in order.
+-- @treturn {table,...} each `{ connection, connection_requests, method, uri, path, args, status, auth }`;
+-- never a credential (`auth`: whether it carried an Authorization header; OneUp's apiKey shows as
+-- [REDACTED])
 function Sim:requests()
   local out = {}
   local s = read_file(self.prefix .. "/logs/requests.log") or ""
@@ -385,7 +331,8 @@ local function control_session(self)
   return self.session
 end
 
---- {requests, inflight, peak_inflight, tokens_issued} from the server.
+--- What the server counted.
+-- @treturn table `{ requests, inflight, peak_inflight, tokens_issued, rate_limited }`
 function Sim:stats()
   local status, _, body = control_session(self):request("GET", "/_sim/stats")
   assert(status == 200, "pinanalytics.simulator: cannot read its stats")
@@ -393,6 +340,7 @@ function Sim:stats()
 end
 
 --- Zeroes the request count and the peak of requests in flight.
+-- @treturn table the stats after the reset, as `stats` gives them
 function Sim:reset_stats()
   local status, _, body = control_session(self):request("POST", "/_sim/stats", "")
   assert(status == 200, "pinanalytics.simulator: cannot reset its stats")
@@ -409,7 +357,8 @@ local function is_watchdog(pid, prefix)
   return s:find(prefix, 1, true) ~= nil
 end
 
---- Stops nginx and its watchdog and removes the directory. Idempotent.
+--- Stops nginx and its watchdog and removes the directory. Idempotent; also
+-- when the object is collected, and as a `<close>` variable.
 function Sim:stop()
   if self.stopped then return end
   self.stopped = true
@@ -431,7 +380,7 @@ end
 Sim.__gc = Sim.stop
 Sim.__close = Sim.stop
 
----------------------------------------------------------------- start
+-- start ---------------------------------------------------------------------
 
 -- Ports come from a generator of this module's own (math.random is left
 -- alone: a caller's seeded sequence stays theirs). The seed mixes the clock,
@@ -551,7 +500,62 @@ end
 local NEEDS = "it needs nginx with its Lua module (Debian: apt-get install nginx libnginx-mod-http-lua; " ..
   "or OpenResty; PINANALYTICS_NGINX names the binary)"
 
+--- Functions.
+-- @section functions
+
 --- Starts a simulator; raises with a clear message when it cannot.
+-- @tab[opt] opts the control options (also `Sim:configure`'s)
+-- @string[opt="sim-token"] opts.token the access token it accepts
+-- @tparam[opt] {string,...} opts.missing_pins pin ids that answer 404
+-- @string[opt] opts.today its idea of today (UTC), "YYYY-MM-DD"; default: the real date
+-- @int[opt=0] opts.latency_ms delay before every answer
+-- @string[opt] opts.static_file also serve this file, as is and straight from nginx (no Lua), at
+-- `GET /v5/static/pins/{id}/analytics` (benchmarks use it so that the server is not what they
+-- measure; point a client's base_url at `sim.url .. "/v5/static"`); `start` only
+-- @bool[opt] opts.echo_auth a 401 message repeats the Authorization header (a bad server)
+-- @tab[opt] opts.override `{ [path] = { status = 503, body = "...", headers = {...}, noauth = false } }`:
+-- answer exactly that for a path (without query string); or `{ [path] = { raw = "HTTP/1.1 200
+-- OK\r\n...", raw_delay_ms = n, hold_ms = n } }`: send exactly these bytes on the connection (raw may
+-- be an array of strings sent `raw_delay_ms` apart), keep it open `hold_ms`, then close it: any
+-- broken or hostile answer (status 0 in `Sim:requests`). `times = n`: only the first n requests of
+-- that path (counted from the configure call that set it) get the override, a fault a retry gets
+-- past. `echo = true`: "{authorization}", "{credentials}", "{query}" and "{body}" in its body and
+-- header values become the request's Authorization header, the user:password of its HTTP Basic
+-- credentials, its query string and its body (in raw bytes all but "{body}")
+-- @int[opt] opts.refuse_multi 403 or 404: refuse `GET /v5/pins/analytics` (the beta endpoint)
+-- @tparam[opt] {string,...} opts.forbidden_pins pins that are not the token user's: a
+-- `GET /v5/pins/analytics` naming one answers 401 `{"code":7,"message":"Not authorized to access
+-- board or Pin."}`, `GET /v5/pins/{id}/analytics` 403 with it
+-- @int[opt] opts.forbidden_multi_status 403: the multi-pin answer for `forbidden_pins` is a 403
+-- @int[opt] opts.forbidden_single_status 404: the single-pin answer for `forbidden_pins` is a 404
+-- `{"code":50}`
+-- @int[opt=60] opts.pins_count the pins of the account behind the list endpoints, `GET /v5/user_account`
+-- and its analytics (whose figures are its pins' summed, plus other people's pins of its content)
+-- @int[opt=3] opts.boards_count the account's boards
+-- @int[opt=2] opts.ad_accounts_count how many ad accounts `GET /v5/ad_accounts` lists (ids
+-- `data.ad_account_id_of(i)`)
+-- @int[opt] opts.fail_page page n of a list answers 500
+-- @bool[opt] opts.repeat_bookmark from page 2 on, lists give the bookmark of page 1 again
+-- @string[opt="sim-client-id"] opts.client_id what `POST /v5/oauth/token` accepts
+-- @string[opt="sim-client-secret"] opts.client_secret what `POST /v5/oauth/token` accepts
+-- @string[opt="sim-refresh-token"] opts.refresh_token what `POST /v5/oauth/token` accepts
+-- @int[opt=2592000] opts.token_ttl `expires_in` of issued tokens, seconds
+-- @bool[opt] opts.rotate_refresh the token endpoint issues a new refresh token each time
+-- @bool[opt] opts.refuse_refresh the token endpoint refuses every refresh token
+-- @bool[opt=true] opts.accept_static_token false: `token` is refused (as if expired)
+-- @tab[opt] opts.rate_limit `{ per_second = N (or per_minute), burst = N, retry_after = true,
+-- headers = true }`: a token bucket per token and category (org_analytics, org_read): beyond it
+-- 429 `{"code":8}` with Retry-After and X-RateLimit-Limit/-Remaining/-Reset (`retry_after = false`
+-- leaves Retry-After out, `headers = false` all of them); `Sim:stats` counts them
+-- @number[opt] opts.quota_reset_in every analytics request answers 429 code 8, resetting in that many seconds
+-- @tab[opt] opts.fail_first `{ count = n, status = 503, body = nil, retry_after = nil }`: the first n
+-- requests (since start or `Sim:reset_stats`) fail so
+-- @string[opt="sim-oneup-key"] opts.oneup_api_key the apiKey OneUp's routes accept (401 otherwise, 422
+-- `{"message"}` for bad parameters)
+-- @string[opt] opts.oneup_fail OneUp answers `{"success": false, "message": <this text>}`
+-- @bool[opt] opts.crash the handler raises a Lua error on every request but the /_sim/ ones (a failure
+-- of the simulator itself: a 500, as above)
+-- @treturn Sim
 function M.start(opts)
   opts = opts or {}
   local nginx = find_nginx()

@@ -13,7 +13,7 @@ local shared = ngx.shared.sim
 
 if cjson.encode_empty_table_as_object then cjson.encode_empty_table_as_object(true) end
 
----------------------------------------------------------------- helpers
+-- helpers -------------------------------------------------------------------
 
 local function control()
   local f = io.open(ngx.config.prefix() .. "control.json", "rb")
@@ -118,7 +118,7 @@ local function split_csv(s)
   return out
 end
 
----------------------------------------------------------------- validation
+-- validation ----------------------------------------------------------------
 
 local APP_TYPES = { "ALL", "MOBILE", "TABLET", "WEB" }
 local ACCOUNT_METRICS = data.ACCOUNT_METRICS
@@ -181,12 +181,12 @@ local function check_ad_account(prefix, args)
   if v ~= nil and (not v:match("^%d+$") or #v > 18) then bad(prefix, "ad_account_id", "must be digits") end
 end
 
----------------------------------------------------------------- the account
+-- the account ---------------------------------------------------------------
 
 local function pins_count(ctl) return tonumber(ctl.pins_count) or data.PINS_COUNT end
 local function boards_count(ctl) return tonumber(ctl.boards_count) or data.BOARDS_COUNT end
 
----------------------------------------------------------------- routes
+-- routes --------------------------------------------------------------------
 
 local routes = {}
 M.routes = routes
@@ -481,7 +481,7 @@ route("GET", "^/v5/boards/([^/]+)/sections/([^/]+)/pins$", function(ctl, args, t
   return page(ctl, args, items)
 end)
 
----------------------------------------------------------------- OneUp
+-- OneUp ---------------------------------------------------------------------
 
 local ONEUP_METRICS = {
   { "posts", "Posts", "Total number of posts in this period" },
@@ -581,7 +581,7 @@ end
 route("GET", "^/api/pinterest/overview$", oneup_route("overview"))
 route("GET", "^/api/pinterest/posts$", oneup_route("posts"))
 
----------------------------------------------------------------- OAuth
+-- OAuth ---------------------------------------------------------------------
 
 local function oauth_token(ctl)
   local auth = ngx.var.http_authorization or ""
@@ -615,7 +615,7 @@ local function oauth_token(ctl)
   return send(200, body)
 end
 
----------------------------------------------------------------- control routes
+-- control routes ------------------------------------------------------------
 
 local function stats_body()
   return {
@@ -627,7 +627,7 @@ local function stats_body()
   }
 end
 
----------------------------------------------------------------- dispatch
+-- dispatch ------------------------------------------------------------------
 
 local function authorized(ctl)
   local auth = ngx.var.http_authorization
@@ -650,7 +650,7 @@ local function authorized(ctl)
   return true
 end
 
----------------------------------------------------------------- rate limits
+-- rate limits ---------------------------------------------------------------
 
 local RATE_LIMIT_MESSAGE = "This request exceeded a rate limit. This can happen if the client exceeds one\n" ..
   "of the published rate limits or if multiple write operations are applied to\n" ..

@@ -123,7 +123,7 @@ local function check_opts(client, opts)
   return ids, days, chunk, opts.account == true, opts.on_progress
 end
 
----------------------------------------------------------------- planning
+-- planning ------------------------------------------------------------------
 
 --- The runs of consecutive needed days of one entity, as {first, last} day
 -- numbers. final: day number -> true for the days held final; pending_old:
@@ -174,7 +174,7 @@ local function plan(db, tbl, keycol, keys, from, to, earliest)
   return out
 end
 
----------------------------------------------------------------- writing
+-- writing -------------------------------------------------------------------
 
 local fmt, floor, concat = string.format, math.floor, table.concat
 local EMPTY = {}
@@ -263,7 +263,7 @@ local function upsert_days(db, tbl, keycol, metrics, tuples)
   return changed
 end
 
----------------------------------------------------------------- the sync
+-- the sync ------------------------------------------------------------------
 
 local function upsert_account(store, me)
   local db = store.db
