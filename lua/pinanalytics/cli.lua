@@ -18,10 +18,11 @@
 -- --token-file FILE.
 local M = {}
 
---- The subcommands, in the order --help lists them.
+--- The subcommands, in the order the tool's help lists them.
 M.COMMANDS = { "pin", "account", "top", "overview", "oneup-overview", "oneup-posts", "simulate" }
 
---- The formats --format takes (those of pinanalytics.report.render).
+--- The report formats (those of pinanalytics.report.render): what the
+-- option --format takes.
 M.FORMATS = { "text", "markdown", "csv", "json", "html" }
 
 -- the format an --output file's name suggests
@@ -296,9 +297,22 @@ local function is_command(name)
   return false
 end
 
---- Parses the arguments: { command, args = { positional... }, opts = {
--- ["--last"] = "7", ["--video"] = true, ... } }, or { help = name }, or {
--- version = true }. Raises a usage error (see main) on anything else.
+--- Parses the arguments of the tool, checking each option against those its
+-- command takes; it reads no file and no environment variable.
+--
+-- An option's value is the next argument or follows "=" (`--last=7`); an
+-- option that takes none is `true`. `-h` is `--help`; `--` makes every
+-- argument after it a positional one; `help [COMMAND]` asks for help too.
+-- @tparam {string,...} argv the arguments, without the program's name
+-- @treturn table `{ command = name, args = { positional... }, opts = {
+-- ["--last"] = "7", ["--video"] = true, ... } }`; `{ help = command }`
+-- (`"main"` for the tool's) for `--help`, `-h` or `help`; `{ version = true }`
+-- for `--version`
+-- @raise a usage error (what `main` turns into exit status 2) for an unknown
+-- command or option, an option the command does not take, a missing or
+-- unexpected value, no command, or an option that would carry a secret
+-- (`--token`, `--api-key`, ...). It is a table, not a string: call parse
+-- through `main`, or catch it with pcall and read its `msg` field
 function M.parse(argv)
   local cmd, positional, opts = nil, {}, {}
   local i = 1
@@ -496,6 +510,12 @@ local function new_bar(stream, now, total)
   return self
 end
 
+--- Draws the bar on its stream (a carriage return, then the line, then an
+-- erase to its end): "12/31 pins [████░░░░] 1 failed, 40.2 pins/s, 0:01 left",
+-- or "done in 0:05" once every pin is done. Nothing is written within 0.1 s
+-- of the last drawing unless force is set, nor when the line would read
+-- the same as the one shown.
+-- @bool[opt] force draw even within 0.1 s of the last drawing
 function Bar:draw(force)
   local t = self.now()
   if not force and self.drawn and t - self.drawn < 0.1 then return end
@@ -518,11 +538,19 @@ function Bar:draw(force)
   self.stream:flush()
 end
 
+--- Records the progress and redraws: at once when done reaches the total,
+-- else at most ten times a second.
+-- @int done pins done so far
+-- @int[opt] total pins in all (default: unchanged)
+-- @int[opt=0] failed pins that failed so far
 function Bar:update(done, total, failed)
   self.done, self.total, self.failed = done, total or self.total, failed or 0
   self:draw(done >= self.total)
 end
 
+--- Ends the bar: draws it at once unless every pin is done (the update that
+-- got there drew it already), then ends its line, so that what is written
+-- next starts on a line of its own.
 function Bar:finish()
   if self.done < self.total then self:draw(true) end -- else its last state is shown already
   self.stream:write("\n")
@@ -873,8 +901,25 @@ local function run(ctx, p)
   return 0
 end
 
---- Runs the tool on argv (an array of strings, without the program's
--- name); returns the exit status. See the top of this file for ctx.
+--- Runs the tool on argv, as bin/pinanalytics does: writes the report (or the
+-- help, or the version) to ctx.stdout or the `--output` file, and what went
+-- wrong to ctx.stderr (the error that ends the run as its last line, the
+-- token or key it read replaced by "[REDACTED]"). An error of the command,
+-- a bug included, becomes an exit status instead of being raised.
+-- @tparam {string,...} argv the arguments, without the program's name
+-- @tab[opt] ctx what the tool reads and writes instead of the process's
+-- own (each field optional)
+-- @func[opt=os.getenv] ctx.getenv `getenv(name)`: PINTEREST_ACCESS_TOKEN,
+-- ONEUP_API_KEY, PINTEREST_BASE_URL, ONEUP_BASE_URL
+-- @tparam[opt=io.stdout] file ctx.stdout where the report, the help and the version go
+-- @tparam[opt=io.stderr] file ctx.stderr where errors, the pins that failed and
+-- the progress bar go
+-- @tparam[opt=io.stdin] file ctx.stdin read for `--token-file -`
+-- @func[opt] ctx.isatty `isatty(fd)` -> boolean: whether the progress bar may
+-- be drawn on fd 2 (default: `test -t FD` run by the shell)
+-- @treturn int the exit status: 0 ok; 1 a run-time failure (a line
+-- "pinanalytics: ..." on stderr); 2 a usage error (its line, then a hint to
+-- `--help`)
 function M.main(argv, ctx)
   ctx = ctx or {}
   local c = {
@@ -908,7 +953,12 @@ function M.main(argv, ctx)
   return 1
 end
 
---- The help text of a command ("main" for the tool's).
+--- The help text of a command: what the tool prints for
+-- `pinanalytics COMMAND --help` (or `pinanalytics --help`).
+-- @string[opt="main"] name a command of `COMMANDS`, or "main" for the tool's
+-- own help
+-- @treturn string|nil the text, ending with a newline; nil for a name that
+-- is neither
 function M.help(name)
   return HELP[name or "main"]
 end

@@ -39,6 +39,11 @@ local M = {}
 -- @field invalid_response JSON that does not have the documented shape (`err.path`, `err.body`), or an
 --   answer libcurl cannot read as HTTP (a status line it cannot parse, a NUL in a header)
 -- @field api OneUp answered `success = false`
+-- @field store the local store's database failed (`pinanalytics.store`): a SQLite file locked by another
+--   writer for longer than `busy_timeout` (`err.busy` is true), a file it cannot open, a PostgreSQL server
+--   that refuses the connection, a statement that fails (a full disk), a store whose schema is newer than
+--   the library, LuaSQL's driver missing, or a value it cannot write exactly (a number that is not finite,
+--   a string with a NUL byte)
 M.KINDS = {
   network = "no HTTP answer: connection refused or reset, DNS failure",
   timeout = "no complete answer within the configured timeout",

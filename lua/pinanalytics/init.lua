@@ -22,6 +22,8 @@ local core = require "pinanalytics.core"
 -- @field dates `pinanalytics.dates`
 -- @field errors `pinanalytics.errors` (`errors.KINDS`: every error kind)
 -- @field report `pinanalytics.report`
+-- @field store `pinanalytics.store`, the local history beyond the API's 90 days,
+--   loaded when `pa.store` is first read: `pa.store.open("analytics.db")`
 
 local M = {
   _VERSION = core.version,
@@ -70,8 +72,8 @@ function M.async(fn, on_done)
   return require("pinanalytics.runtime.uv").async(fn, on_done)
 end
 
---- The local store: history beyond 90 days, synced incrementally
--- (pinanalytics.store). Loaded on first use: pa.store.open("analytics.db").
+-- pa.store (the @field store above): pinanalytics.store, required the
+-- first time it is read, so that a program without a store loads none of it.
 setmetatable(M, {
   __index = function(t, k)
     if k == "store" then

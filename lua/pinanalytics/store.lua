@@ -11,7 +11,8 @@
 --   target: a file path (SQLite; created when missing; ":memory:" for a
 --   private in-memory store), or "postgresql://..." / "postgres://..." (a
 --   libpq URI: user, password, host, port, database, ?options). The schema
---   is created, or migrated forward, on open (see pinanalytics.store.schema).
+--   is created, or migrated forward, on open (the README's "Schema" section;
+--   lua/pinanalytics/store/schema.lua).
 --   opts: busy_timeout (ms a SQLite writer waits for another, default
 --   30000), wal (SQLite write-ahead log, default true), clock (a function
 --   returning seconds since the epoch, like os.time: the store's time for
@@ -74,17 +75,31 @@ M.Store = Store
 
 local PENDING = {}
 for _, s in ipairs(M.PENDING_STATUSES) do PENDING[s] = true end
+
+--- Whether a day held with this `data_status` is still pending: one of
+-- `PENDING_STATUSES`, which a sync asks for again.
+-- @tparam string|nil status a day's `data_status` ("READY", "PROCESSING", ...)
+-- @treturn boolean true for "PROCESSING", "ESTIMATE" and "UNKNOWN"; false
+-- for anything else (a final status, nil, a value that is not a string)
 M.is_pending = function(status) return status ~= nil and PENDING[status] == true end
 
 function Store:__tostring()
   return "pinanalytics.store (" .. self.db.dialect .. ": " .. self.db.where .. ")"
 end
 
---- Runs fn(...) and turns a store error into nil, err; anything else (a
--- programmer error, a bug) propagates.
 local unpack = table.unpack or unpack -- luacheck: ignore (Lua 5.1)
 local function pack(...) return { n = select("#", ...), ... } end
 
+--- Runs fn(...) and turns a store error into `nil, err`; anything else (a
+-- programmer error, a bug) propagates. The store's methods run their
+-- database work through it: a failing database returns, a bad argument
+-- raises.
+-- @func fn the work
+-- @param ... its arguments
+-- @return[1] every value fn returns (nil included), when it returns
+-- @treturn[2] nil when fn raised an error of kind "store"
+-- @treturn[2] pinanalytics.errors.Error that error
+-- @raise any other error fn raises, as it is (a string gets no position added)
 function M.guard(fn, ...)
   local res = pack(pcall(fn, ...))
   if res[1] then return unpack(res, 2, res.n) end
@@ -221,6 +236,13 @@ end
 local function is_pin_id(v)
   return type(v) == "string" and v:match("^%d+$") ~= nil and #v <= 40
 end
+
+--- Whether v is a pin id as the store takes one: a string of 1 to 40
+-- decimal digits. A number is not one (pin ids are strings, as the API
+-- gives them).
+-- @param v any value
+-- @treturn boolean
+-- @function is_pin_id
 M.is_pin_id = is_pin_id
 
 --- The pin ids held for the account, sorted.

@@ -137,6 +137,8 @@ function Db:transaction(fn, ...)
   return unpack(res, 2, res.n)
 end
 
+--- Closes the connection, then its LuaSQL environment. Idempotent: a second
+-- call does nothing.
 function Db:close()
   if self.con then
     self.con:close()
