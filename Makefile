@@ -129,11 +129,12 @@ test-all: deps-test-all
 # The API reference (LDoc, config.ld) from the doc comments of every public
 # module: open build/docs/index.html. `make test` checks that every public
 # function has one (spec/docs_spec.lua).
+# (config.ld writes it to build/docs: one reference whatever LUA is)
 docs: deps-docs
-	@rm -rf $(BUILD)/docs && mkdir -p $(BUILD)
-	@ldoc . >$(BUILD)/ldoc.log 2>&1 || { cat $(BUILD)/ldoc.log; exit 1; }
-	@grep -v '^reading configuration\|^found master module\|^\*\*\*closing section\|^output written' $(BUILD)/ldoc.log || true
-	@echo "API reference: $(BUILD)/docs/index.html"
+	@rm -rf build/docs && mkdir -p build
+	@ldoc . >build/ldoc.log 2>&1 || { cat build/ldoc.log; exit 1; }
+	@grep -v '^reading configuration\|^found master module\|^\*\*\*closing section\|^output written' build/ldoc.log || true
+	@echo "API reference: build/docs/index.html"
 
 # docs/report.png, the html report as headless Chromium shows it (the
 # README's picture): spec/report_browser_spec.lua takes it and keeps it there.
