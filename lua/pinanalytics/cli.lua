@@ -777,7 +777,7 @@ local function store_for_reading(ctx, cmd, opts)
   else
     account = accounts[1]
   end
-  return st, { account = account.account_id }, "Pinterest (local store " .. shown .. ")"
+  return st, { account = account.account_id }, "Pinterest (local store " .. shown .. ")", shown
 end
 
 local function days_of(answer)
@@ -822,13 +822,14 @@ end
 -- pin --from-store
 local function pin_from_store(ctx, cmd, p, range, wanted)
   local pa = require "pinanalytics"
-  local st, ro, source = store_for_reading(ctx, cmd, p.opts)
+  local st, ro, source, shown = store_for_reading(ctx, cmd, p.opts)
   local ids = {}
   local seen = {}
   for _, id in ipairs(p.args) do
     if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
   end
-  local hint = "pinanalytics sync --store TARGET --pins ID fetches the last 90 days"
+  local hint = "pinanalytics sync --store " .. shown .. " --pins " .. table.concat(ids, ",") ..
+    " fetches the last 90 days"
   if #ids == 1 then
     local res = stored(cmd, st.analytics, st, ids[1], range, wanted, ro)
     local held = #days_of(res)
@@ -894,11 +895,11 @@ function RUN.account(ctx, cmd, p)
   local range = period(cmd, p.opts, pa.dates, ctx.clock)
   local wanted = metrics(p.opts, true) or ACCOUNT_METRICS
   if p.opts["--from-store"] then
-    local st, ro, source = store_for_reading(ctx, cmd, p.opts)
+    local st, ro, source, shown = store_for_reading(ctx, cmd, p.opts)
     local res = stored(cmd, st.analytics, st, "account", range, wanted, ro)
     local held = #days_of(res)
     if held == 0 then
-      no_day("the account", range, "pinanalytics sync --store TARGET --account fetches the last 90 days")
+      no_day("the account", range, "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days")
     end
     note_partial(ctx, "the account", held, range)
     return pa.report.daily(res, { title = "Account", range = range, source = source })
@@ -949,11 +950,11 @@ function RUN.top(ctx, cmd, p)
       if not has[m] then has[m] = true; fetch[#fetch + 1] = m end
     end
     if not has[sort_by] then fetch[#fetch + 1] = sort_by end
-    local st, ro, source = store_for_reading(ctx, cmd, opts)
+    local st, ro, source, where = store_for_reading(ctx, cmd, opts)
     local results, held, n = stored_pins(cmd, st, ro, range, fetch)
     if n == 0 then
-      failure("the store holds no day of any pin in %s (it holds %d pins; pinanalytics sync --store TARGET " ..
-        "--all-pins fetches the last 90 days)", tostring(range), held)
+      failure("the store holds no day of any pin in %s (it holds %d pins; pinanalytics sync --store %s " ..
+        "--all-pins fetches the last 90 days)", tostring(range), held, where)
     end
     return pa.report.top_pins(results, { range = range, limit = limit, sort_by = sort_by, metrics = shown or PIN_METRICS,
       title = "Top pins", source = source })
@@ -974,8 +975,8 @@ local function overview_from_store(ctx, cmd, p, range, wanted)
   local pa = require "pinanalytics"
   local opts = p.opts
   local npins = whole(cmd, opts, "--pins", 0)
-  local st, ro, source = store_for_reading(ctx, cmd, opts)
-  local hint = "pinanalytics sync --store TARGET --account fetches the last 90 days"
+  local st, ro, source, shown = store_for_reading(ctx, cmd, opts)
+  local hint = "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days"
   local cur = stored(cmd, st.analytics, st, "account", range, wanted, ro)
   local held = #days_of(cur)
   if held == 0 then no_day("the account", range, hint) end
