@@ -89,6 +89,19 @@ describe("store: opening", function()
     assert.has_error(function() pa.store.Store.pins({}) end) -- not a store
   end)
 
+  it("never shows a postgresql:// URI's password, in its user info or its query", function()
+    local secret = "pw-3b9d0e6a"
+    for _, uri in ipairs({ "postgresql://pa:" .. secret .. "@127.0.0.1:1/nothing",
+      "postgresql://pa@127.0.0.1:1/nothing?connect_timeout=2&password=" .. secret,
+      "postgres://pa@127.0.0.1:1/nothing?password=" .. secret:gsub("%-", "%%2D") }) do
+      local none, err = pa.store.open(uri)
+      assert.is_nil(none)
+      assert.equal("store", err.kind)
+      H.assert_no_secret(err, secret)
+      H.assert_no_secret(err, (secret:gsub("%-", "%%2D")))
+    end
+  end)
+
   it("checks sync's arguments before anything is sent", function()
     local st = assert(pa.store.open(":memory:"))
     local sim = H.start {}
@@ -96,6 +109,7 @@ describe("store: opening", function()
     sim:clear_log()
     for _, bad in ipairs({
       { pins = { 123 } }, { pins = "some" }, { days = 91 }, { days = 0 }, { chunk = 0 }, { on_progress = 1 },
+      { pins = { "1" }, on_start = "yes" },
       {}, { pins = { "1" }, account = "yes" }, { pins = { "1" }, window = 3 },
     }) do
       assert.has_error(function() st:sync(c, bad) end)
@@ -122,6 +136,45 @@ describe("store: opening", function()
       assert.is_false(ok)
       assert.equal("store", err.kind)
     end
+    st:close()
+  end)
+end)
+
+describe("store: sync's on_start", function()
+  it("is called once, before the first pins request, with the pins that need one", function()
+    local st = assert(pa.store.open(":memory:"))
+    local sim = H.start {}
+    local c = H.client(sim)
+    local pins = H.ids(3, 7830000)
+    local calls = {}
+    local function hooks()
+      return {
+        on_start = function(total, res)
+          calls[#calls + 1] = { "start", total, res.pins, #S.analytics_requests(sim) }
+        end,
+        on_progress = function(done, total) calls[#calls + 1] = { "progress", done, total } end,
+      }
+    end
+    sim:clear_log()
+    local o = hooks()
+    o.pins = pins
+    assert.is_nil(select(2, st:sync(c, o)))
+    assert.same({ { "start", 3, 3, 0 }, { "progress", 3, 3 } }, calls)
+    -- the same day again: the pin needs its two-day tail
+    calls = {}
+    sim:clear_log()
+    o = hooks()
+    o.pins = { pins[1] }
+    assert.is_nil(select(2, st:sync(c, o)))
+    assert.same({ { "start", 1, 1, 0 }, { "progress", 1, 1 } }, calls)
+    -- no pins: not called
+    calls = {}
+    o = hooks()
+    o.account = true
+    assert.is_nil(select(2, st:sync(c, o)))
+    assert.same({}, calls)
+    c:close()
+    sim:stop()
     st:close()
   end)
 end)

@@ -3,6 +3,8 @@
 --
 --   pinanalytics pin 813744226420795884 --last 7
 --   pinanalytics overview --format html --output overview.html
+--   pinanalytics sync --store analytics.db --all-pins --account   (daily, from cron)
+--   pinanalytics account --last 365 --from-store analytics.db
 --   pinanalytics simulate          (the built-in simulator, for trying it out)
 --
 -- The logic is here so that it can be tested and driven from Lua:
@@ -10,8 +12,10 @@
 -- ctx (optional): getenv (default os.getenv), stdout, stderr, stdin (file
 -- handles, default io.stdout, io.stderr, io.stdin; stdin is read for
 -- --token-file -), isatty (function(fd) -> boolean, default `test -t FD`
--- run by the shell, which asks whether a progress bar may be drawn). main returns the exit status: 0 ok, 1 a
--- run-time failure (one line on stderr), 2 a usage error.
+-- run by the shell, which asks whether a progress bar may be drawn), clock
+-- (a function returning seconds since the epoch, default os.time: what day
+-- "today" is, for the periods and the clients). main returns the exit
+-- status: 0 ok, 1 a run-time failure (one line on stderr), 2 a usage error.
 --
 -- The token never comes from an argument (every user of the machine can read
 -- a process's arguments with ps): PINTEREST_ACCESS_TOKEN, ONEUP_API_KEY or
@@ -19,7 +23,7 @@
 local M = {}
 
 --- The subcommands, in the order the tool's help lists them.
-M.COMMANDS = { "pin", "account", "top", "overview", "oneup-overview", "oneup-posts", "simulate" }
+M.COMMANDS = { "pin", "account", "top", "overview", "sync", "oneup-overview", "oneup-posts", "simulate" }
 
 --- The report formats (those of pinanalytics.report.render): what the
 -- option --format takes.
@@ -82,6 +86,15 @@ Connection:
   --base-url URL      the API (default ONEUP_BASE_URL, else https://analyze.oneupapp.io)
 ]]
 
+local STORE_HELP = [[
+Local store (pinanalytics sync fills it):
+  --from-store TARGET read the figures from the store TARGET (a SQLite file, or a
+                      postgresql:// URI) instead of the API: no token, and any
+                      period the store holds, beyond Pinterest's 90 days
+  --account-name NAME the account to read, by username or id, when the store holds
+                      several
+]]
+
 local HELP = {}
 
 HELP.main = [[
@@ -96,13 +109,16 @@ Commands:
   top               the account's top pins
   overview          the account, this period against the previous one, with
                     rankings of its pins (most and least engaging, viewed, ...)
+  sync              bring a local store (a SQLite file or PostgreSQL) up to date:
+                    the history beyond Pinterest's 90 days, read with --from-store
   oneup-overview    OneUp's overview of an account, against the previous period
   oneup-posts       OneUp's posts of an account with their figures
   simulate          run the built-in simulator (no token, no network) until Ctrl-C
 
 Each command takes --help; most take a period (--last N, --start DATE
 --end DATE, --preset NAME), --metrics, --format (text, markdown, csv, json,
-html) and --output FILE.
+html) and --output FILE; pin, account, top and overview take --from-store
+TARGET, to read a local store that sync keeps, with no token.
 
 The token: PINTEREST_ACCESS_TOKEN (OneUp: ONEUP_API_KEY) or --token-file
 FILE. Never an argument: every user of the machine can read a command's
@@ -131,11 +147,12 @@ and the report holds the others.
                       (also TOTAL_COMMENTS, TOTAL_REACTIONS, USER_FOLLOW, PROFILE_VISIT, VIDEO_*)
   --no-progress       no progress bar, even on a terminal
 
-]] .. OUTPUT_HELP .. "\n" .. PINTEREST_HELP .. [[
+]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
 
 Example:
   pinanalytics pin 813744226420795884 --last 7
   pinanalytics pin 813744226420795884 729090764583391194 --format csv --output pins.csv
+  pinanalytics pin 813744226420795884 --last 365 --from-store analytics.db
 ]]
 
 HELP.account = [[
@@ -149,29 +166,33 @@ a sparkline a metric.
   --metrics LIST      comma-separated, default IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,ENGAGEMENT,SAVE_RATE
                       (also ENGAGEMENT_RATE, PIN_CLICK_RATE, OUTBOUND_CLICK_RATE)
 
-]] .. OUTPUT_HELP .. "\n" .. PINTEREST_HELP .. [[
+]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
 
 Example:
   pinanalytics account --preset last_month --format markdown
+  pinanalytics account --start 2025-01-01 --end 2025-12-31 --from-store analytics.db
 ]]
 
 HELP.top = [[
 usage: pinanalytics top [OPTIONS]
 
-The account's top pins over the period, ranked.
+The account's top pins over the period, ranked (GET /user_account/top_pins;
+with --from-store, the pins the store holds, by their totals over the period).
 
 ]] .. PERIOD_HELP .. [[
 
   --sort-by METRIC    IMPRESSION (default), ENGAGEMENT, SAVE, PIN_CLICK, OUTBOUND_CLICK
                       (--video: also VIDEO_MRC_VIEW, VIDEO_START, ...)
-  --limit N           how many pins, 1 to 50 (default 10)
-  --video             the top video pins
+  --limit N           how many pins, 1 to 50 (default 10; from a store, any number)
+  --video             the top video pins (not from a store: it does not know which
+                      pins are videos; --sort-by VIDEO_START ranks by a video metric)
   --metrics LIST      the metrics to show (default: what Pinterest sends)
 
-]] .. OUTPUT_HELP .. "\n" .. PINTEREST_HELP .. [[
+]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
 
 Example:
   pinanalytics top --sort-by SAVE --limit 25 --format csv --output top-pins.csv
+  pinanalytics top --preset last_month --from-store analytics.db
 ]]
 
 HELP.overview = [[
@@ -183,18 +204,57 @@ points) and its trend; then the rankings of the account's pins (the first
 --pins of GET /pins), fetched concurrently with a progress bar on standard
 error when it is a terminal. A previous period reaching past Pinterest's 90
 days is cut short, and the report says the periods differ in length.
+With --from-store, the figures come from the store: the rankings take the
+pins it holds, and a previous period reaching past what it holds is cut
+short the same way.
 
 ]] .. PERIOD_HELP .. [[
 
   --metrics LIST      the metrics to compare (default: every metric of the account)
-  --pins N            rank the account's first N pins (default 100; 0: no rankings)
+  --pins N            rank the account's first N pins (default 100; 0: no rankings;
+                      from a store: every pin held, or the first N by id)
   --no-progress       no progress bar, even on a terminal
 
-]] .. OUTPUT_HELP .. "\n" .. PINTEREST_HELP .. [[
+]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
 
 Example:
   pinanalytics overview --last 7
   pinanalytics overview --preset last_30_days --format html --output overview.html
+  pinanalytics overview --last 90 --from-store analytics.db
+]]
+
+HELP.sync = [[
+usage: pinanalytics sync --store TARGET [--pins ID,ID | --all-pins] [--account] [OPTIONS]
+
+Brings a local store of Pinterest's figures up to date: each pin's and the
+account's daily figures, asking only for the days the store does not hold
+yet and for those that were not READY. The store keeps them beyond the 90
+days Pinterest serves; pin, account, top and overview read them with
+--from-store TARGET. Run daily (from cron), it asks for about a day a pin.
+An interrupted sync loses nothing it wrote, and the next one resumes there.
+
+  --store TARGET      the store: a SQLite file (created when missing), or a
+                      postgresql://user@host/db URI (libpq's; a password in it is
+                      never printed); one store can hold several accounts
+  --pins ID,ID        these pins, comma-separated
+  --all-pins          every pin of the account (GET /pins)
+  --account           the account's own daily figures too
+  --days N            how far back to hold, 1 to 90 (default 90), ending yesterday
+  --no-progress       no progress bar, even on a terminal
+
+It prints one line: the pins, the requests sent, the days written, those of
+them not READY yet (asked for again next time) and the errors. A progress
+bar is drawn on standard error when it is a terminal.
+
+]] .. PINTEREST_HELP .. [[
+
+Exit status: 0 ok; 1 when the sync stopped early (GET /user_account failed, a
+rate limit, the database) or some pins failed, each on a line of standard
+error (the next sync asks for them again); 2 a usage error.
+
+Example:
+  pinanalytics sync --store analytics.db --all-pins --account
+  pinanalytics account --last 365 --from-store analytics.db
 ]]
 
 HELP["oneup-overview"] = [[
@@ -263,8 +323,9 @@ local OPTIONS = {
   ["--last"] = true, ["--start"] = true, ["--end"] = true, ["--preset"] = true, ["--metrics"] = true,
   ["--format"] = true, ["--output"] = true, ["--base-url"] = true, ["--token-file"] = true,
   ["--retries"] = true, ["--social-network-id"] = true, ["--timezone"] = true, ["--sort-by"] = true,
-  ["--limit"] = true, ["--pins"] = true, ["--latency"] = true,
-  ["--video"] = false, ["--no-progress"] = false, ["--help"] = false,
+  ["--limit"] = true, ["--pins"] = true, ["--latency"] = true, ["--store"] = true, ["--from-store"] = true,
+  ["--account-name"] = true, ["--days"] = true,
+  ["--video"] = false, ["--no-progress"] = false, ["--help"] = false, ["--all-pins"] = false, ["--account"] = false,
 }
 
 local COMMON = { "--last", "--start", "--end", "--preset", "--metrics", "--format", "--output", "--base-url",
@@ -279,10 +340,12 @@ end
 
 -- the options each command takes
 local ALLOWED = {
-  pin = with(COMMON, "--retries", "--no-progress"),
-  account = with(COMMON, "--retries"),
-  top = with(COMMON, "--retries", "--sort-by", "--limit", "--video"),
-  overview = with(COMMON, "--retries", "--pins", "--no-progress"),
+  pin = with(COMMON, "--retries", "--no-progress", "--from-store", "--account-name"),
+  account = with(COMMON, "--retries", "--from-store", "--account-name"),
+  top = with(COMMON, "--retries", "--sort-by", "--limit", "--video", "--from-store", "--account-name"),
+  overview = with(COMMON, "--retries", "--pins", "--no-progress", "--from-store", "--account-name"),
+  sync = { "--store", "--pins", "--all-pins", "--account", "--days", "--base-url", "--token-file", "--retries",
+    "--no-progress", "--help" },
   ["oneup-overview"] = with(COMMON, "--social-network-id", "--timezone"),
   ["oneup-posts"] = with(COMMON, "--social-network-id", "--timezone", "--sort-by", "--limit"),
   simulate = { "--latency", "--help" },
@@ -391,16 +454,17 @@ local function whole(cmd, opts, name, lo, hi)
 end
 
 -- The period: a range, and the preset's name when one was given.
-local function period(cmd, opts, dates)
+local function period(cmd, opts, dates, clock)
+  local on = { clock = clock }
   local last, s, e, preset = opts["--last"], opts["--start"], opts["--end"], opts["--preset"]
   local given = (last and 1 or 0) + ((s or e) and 1 or 0) + (preset and 1 or 0)
   if given > 1 then
     usage(cmd, "give one period: --last N, --start DATE [--end DATE] or --preset NAME (--last, --start/--end " ..
       "and --preset do not go together)")
   end
-  if last then return dates.last(whole(cmd, opts, "--last", 1)) end
+  if last then return dates.last(whole(cmd, opts, "--last", 1), on) end
   if preset then
-    local ok, r = pcall(dates.preset, preset)
+    local ok, r = pcall(dates.preset, preset, on)
     if not ok then usage(cmd, "--preset %s is not a preset (presets: %s)", preset, table.concat(dates.PRESETS, ", ")) end
     return r, preset
   end
@@ -412,11 +476,11 @@ local function period(cmd, opts, dates)
         if not ok then usage(cmd, "%s %s is not a date: %s", x[1], x[2], tostring(why)) end
       end
     end
-    e = e or dates.add_days(dates.today(), -1)
+    e = e or dates.add_days(dates.today(clock), -1)
     if e < s then usage(cmd, "--end %s is before --start %s", e, s) end
     return dates.range(s, e)
   end
-  return dates.last(30)
+  return dates.last(30, on)
 end
 
 local function metrics(opts, upper)
@@ -564,7 +628,7 @@ local function pinterest_client(ctx, cmd, opts, extra)
   local token = secret(ctx, cmd, opts, "PINTEREST_ACCESS_TOKEN")
   ctx.secrets[#ctx.secrets + 1] = token
   local o = { token = token, base_url = opts["--base-url"] or ctx.getenv("PINTEREST_BASE_URL"),
-    retries = whole(cmd, opts, "--retries", 0, 100) }
+    retries = whole(cmd, opts, "--retries", 0, 100), clock = ctx.clock }
   if o.base_url == "" then o.base_url = nil end
   for k, v in pairs(extra or {}) do o[k] = v end
   return call(cmd, pa.pinterest, o)
@@ -576,7 +640,7 @@ local function oneup_client(ctx, cmd, opts)
   ctx.secrets[#ctx.secrets + 1] = key
   local base = opts["--base-url"] or ctx.getenv("ONEUP_BASE_URL")
   if base == "" then base = nil end
-  return call(cmd, pa.oneup, { api_key = key, base_url = base })
+  return call(cmd, pa.oneup, { api_key = key, base_url = base, clock = ctx.clock })
 end
 
 local function progress_wanted(ctx, opts, n)
@@ -614,17 +678,198 @@ local function report_failures(ctx, ids, errs)
   return n
 end
 
+-- the local store (--store, --from-store) --------------------------------------
+
+local function is_uri(target)
+  return target:match("^postgres") ~= nil
+end
+
+-- The passwords a postgresql:// URI carries (in its user info, or as
+-- ?password=), as written and percent-decoded: what no message may show.
+local function uri_passwords(target)
+  local out = {}
+  if not is_uri(target) then return out end
+  local function add(pw)
+    if pw and pw ~= "" then
+      out[#out + 1] = pw
+      local plain = pw:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
+      if plain ~= pw then out[#out + 1] = plain end
+    end
+  end
+  local userinfo = target:match("^%a[%w+.-]*://([^@/?]*)@")
+  add(userinfo and userinfo:match(":(.*)$"))
+  for pw in target:gmatch("[?&]password=([^&]*)") do add(pw) end
+  return out
+end
+
+-- The target as a message shows it: a URI without its password.
+local function shown_target(target)
+  if not is_uri(target) then return target end
+  local s = target:gsub("^(%a[%w+.-]*://)([^@/?]*)@", function(scheme, userinfo)
+    return scheme .. userinfo:gsub(":.*$", "") .. "@"
+  end)
+  s = s:gsub("([?&]password=)[^&]*", "%1[REDACTED]")
+  return s
+end
+
+-- The value of --store or --from-store, checked.
+local function store_target(cmd, opts, name)
+  local target = opts[name]
+  if target == nil then
+    usage(cmd, "%s needs %s TARGET: a SQLite file (analytics.db) or a postgresql:// URI", cmd, name)
+  end
+  if target == "" then usage(cmd, "%s needs a file path or a postgresql:// URI", name) end
+  return target
+end
+
+local function open_store(ctx, cmd, target)
+  local pa = require "pinanalytics"
+  local st, err = call(cmd, pa.store.open, target)
+  if not st then failure("%s", strip_prefix(line(err))) end
+  ctx.stores[#ctx.stores + 1] = st
+  return st
+end
+
+-- the store's answer, or a failure (a store error: the database failed)
+local function stored(cmd, f, ...)
+  local res, err = call(cmd, f, ...)
+  if res == nil then failure("%s", strip_prefix(line(err))) end
+  return res
+end
+
+-- The store a report reads (--from-store): the store, the read options
+-- that name its account, and the report's source.
+local function store_for_reading(ctx, cmd, opts)
+  local target = store_target(cmd, opts, "--from-store")
+  for _, o in ipairs({ "--token-file", "--base-url", "--retries" }) do
+    if opts[o] then usage(cmd, "%s has no use with --from-store: the report reads the store, not the API", o) end
+  end
+  local shown = shown_target(target)
+  if not is_uri(target) then
+    local f = io.open(target, "rb")
+    if not f then
+      failure("no store at %s (pinanalytics sync --store %s fills one)", target, target)
+    end
+    f:close()
+  end
+  local st = open_store(ctx, cmd, target)
+  local accounts = stored(cmd, st.accounts, st)
+  if #accounts == 0 then
+    failure("the store %s holds no account yet (pinanalytics sync --store %s fills it)", shown, shown)
+  end
+  local names = {}
+  for i, a in ipairs(accounts) do names[i] = tostring(a.username or "?") .. " (" .. a.account_id .. ")" end
+  local want, account = opts["--account-name"], nil
+  if want then
+    for _, a in ipairs(accounts) do
+      if a.account_id == want then account = a end
+    end
+    for _, a in ipairs(accounts) do
+      if not account and a.username == want then account = a end
+    end
+    if not account then
+      usage(cmd, "--account-name %s: the store %s holds no such account (it holds %s)", want, shown,
+        table.concat(names, ", "))
+    end
+  elseif #accounts > 1 then
+    usage(cmd, "the store %s holds %d accounts (%s): give --account-name with the username or id of one", shown,
+      #accounts, table.concat(names, ", "))
+  else
+    account = accounts[1]
+  end
+  return st, { account = account.account_id }, "Pinterest (local store " .. shown .. ")", shown
+end
+
+local function days_of(answer)
+  local group = type(answer) == "table" and answer.all
+  return type(group) == "table" and group.daily_metrics or {}
+end
+
+-- A note on stderr when the store holds only some days of the range.
+local function note_partial(ctx, what, held, range)
+  local want = range:length()
+  if held > 0 and held < want then
+    ctx.stderr:write(string.format("pinanalytics: note: the store holds %d of the %d days of %s for %s; " ..
+      "the report covers those\n", held, want, tostring(range), what))
+  end
+end
+
+local function no_day(what, range, hint)
+  failure("the store holds no day of %s in %s (%s)", what, tostring(range), hint)
+end
+
+-- metrics the store keeps for pins: a usage error for any other
+local function store_pin_metric(cmd, name, what)
+  for _, m in ipairs(require("pinanalytics.store").PIN_METRICS) do
+    if m == name then return name end
+  end
+  usage(cmd, "%s %s: the store keeps no such figure for pins (it keeps %s)", what, name,
+    table.concat(require("pinanalytics.store").PIN_METRICS, ", "))
+end
+
+-- the commands ---------------------------------------------------------------
+
 local RUN = {}
+
+local function check_pin_ids(cmd, ids)
+  for _, id in ipairs(ids) do
+    if not id:match("^%d+$") or #id > 40 then
+      usage(cmd, "'%s' is not a pin id (a pin id is a string of digits)", id)
+    end
+  end
+end
+
+-- pin --from-store
+local function pin_from_store(ctx, cmd, p, range, wanted)
+  local pa = require "pinanalytics"
+  local st, ro, source, shown = store_for_reading(ctx, cmd, p.opts)
+  local ids = {}
+  local seen = {}
+  for _, id in ipairs(p.args) do
+    if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+  end
+  local hint = "pinanalytics sync --store " .. shown .. " --pins " .. table.concat(ids, ",") ..
+    " fetches the last 90 days"
+  if #ids == 1 then
+    local res = stored(cmd, st.analytics, st, ids[1], range, wanted, ro)
+    local held = #days_of(res)
+    if held == 0 then no_day("pin " .. ids[1], range, hint) end
+    note_partial(ctx, "pin " .. ids[1], held, range)
+    return pa.report.pin(res, { pin_id = ids[1], range = range, source = source })
+  end
+  local results = stored(cmd, st.analytics, st, ids, range, wanted, ro)
+  local kept, missing, partial = {}, {}, 0
+  for _, id in ipairs(ids) do
+    local held = #days_of(results[id])
+    if held == 0 then
+      missing[#missing + 1] = id
+      ctx.stderr:write("pinanalytics: pin ", id, ": the store holds no day of it in ", tostring(range), "\n")
+    else
+      kept[id] = results[id]
+      if held < range:length() then partial = partial + 1 end
+    end
+  end
+  if #missing == #ids then
+    failure("the store holds no day of these %d pins in %s (%s)", #ids, tostring(range), hint)
+  end
+  if partial > 0 then
+    ctx.stderr:write(string.format("pinanalytics: note: the store holds only some of the %d days of %s for %d " ..
+      "of the pins; their rows cover those\n", range:length(), tostring(range), partial))
+  end
+  local report = pa.report.pins(kept, { range = range, source = source })
+  if #missing > 0 then return report, string.format("%d of %d pins are not in the store", #missing, #ids) end
+  return report
+end
 
 function RUN.pin(ctx, cmd, p)
   local pa = require "pinanalytics"
   local opts = p.opts
   if #p.args == 0 then usage(cmd, "pin needs at least one pin id (pinanalytics pin ID...)") end
-  for _, id in ipairs(p.args) do
-    if not id:match("^%d+$") then usage(cmd, "'%s' is not a pin id (a pin id is a string of digits)", id) end
-  end
-  local range = period(cmd, opts, pa.dates)
-  local params = { range = range, metric_types = metrics(opts, true) or PIN_METRICS }
+  check_pin_ids(cmd, p.args)
+  local range = period(cmd, opts, pa.dates, ctx.clock)
+  local wanted = metrics(opts, true) or PIN_METRICS
+  if opts["--from-store"] then return pin_from_store(ctx, cmd, p, range, wanted) end
+  local params = { range = range, metric_types = wanted }
   if #p.args == 1 then
     local client = pinterest_client(ctx, cmd, opts)
     local res, err = call(cmd, client.pin_analytics, client, p.args[1], params)
@@ -647,21 +892,74 @@ end
 
 function RUN.account(ctx, cmd, p)
   local pa = require "pinanalytics"
-  local range = period(cmd, p.opts, pa.dates)
+  local range = period(cmd, p.opts, pa.dates, ctx.clock)
+  local wanted = metrics(p.opts, true) or ACCOUNT_METRICS
+  if p.opts["--from-store"] then
+    local st, ro, source, shown = store_for_reading(ctx, cmd, p.opts)
+    local res = stored(cmd, st.analytics, st, "account", range, wanted, ro)
+    local held = #days_of(res)
+    if held == 0 then
+      no_day("the account", range, "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days")
+    end
+    note_partial(ctx, "the account", held, range)
+    return pa.report.daily(res, { title = "Account", range = range, source = source })
+  end
   local client = pinterest_client(ctx, cmd, p.opts)
   local res, err = call(cmd, client.user_account_analytics, client,
-    { range = range, metric_types = metrics(p.opts, true) or ACCOUNT_METRICS })
+    { range = range, metric_types = wanted })
   client:close()
   if not res then failure("%s", strip_prefix(line(err))) end
   return pa.report.daily(res, { title = "Account", range = range })
 end
 
+-- The stored pins with at least one day in range: results by pin id, and
+-- how many pins the store holds.
+local function stored_pins(cmd, st, ro, range, wanted, limit)
+  local ids = stored(cmd, st.pins, st, ro)
+  local held = #ids
+  if limit and #ids > limit then
+    local first = {}
+    for i = 1, limit do first[i] = ids[i] end
+    ids = first
+  end
+  if #ids == 0 then return {}, held, 0 end
+  local results = stored(cmd, st.analytics, st, ids, range, wanted, ro)
+  local kept, n = {}, 0
+  for _, id in ipairs(ids) do
+    if #days_of(results[id]) > 0 then kept[id] = results[id]; n = n + 1 end
+  end
+  return kept, held, n
+end
+
 function RUN.top(ctx, cmd, p)
   local pa = require "pinanalytics"
   local opts = p.opts
-  local range = period(cmd, opts, pa.dates)
-  local limit = whole(cmd, opts, "--limit", 1, 50) or 10
+  local range = period(cmd, opts, pa.dates, ctx.clock)
   local sort_by = (opts["--sort-by"] or "IMPRESSION"):upper()
+  if opts["--from-store"] then
+    if opts["--video"] then
+      usage(cmd, "--video does not go with --from-store: the store does not know which pins are videos " ..
+        "(--sort-by VIDEO_START, VIDEO_MRC_VIEW, ... ranks the pins held by a video figure)")
+    end
+    local limit = whole(cmd, opts, "--limit", 1) or 10
+    store_pin_metric(cmd, sort_by, "--sort-by")
+    local shown = metrics(opts, true)
+    local fetch, has = {}, {}
+    for _, m in ipairs(shown or PIN_METRICS) do
+      store_pin_metric(cmd, m, "--metrics")
+      if not has[m] then has[m] = true; fetch[#fetch + 1] = m end
+    end
+    if not has[sort_by] then fetch[#fetch + 1] = sort_by end
+    local st, ro, source, where = store_for_reading(ctx, cmd, opts)
+    local results, held, n = stored_pins(cmd, st, ro, range, fetch)
+    if n == 0 then
+      failure("the store holds no day of any pin in %s (it holds %d pins; pinanalytics sync --store %s " ..
+        "--all-pins fetches the last 90 days)", tostring(range), held, where)
+    end
+    return pa.report.top_pins(results, { range = range, limit = limit, sort_by = sort_by, metrics = shown or PIN_METRICS,
+      title = "Top pins", source = source })
+  end
+  local limit = whole(cmd, opts, "--limit", 1, 50) or 10
   local client = pinterest_client(ctx, cmd, opts)
   local method = opts["--video"] and client.top_video_pins or client.top_pins
   local res, err = call(cmd, method, client, { range = range, sort_by = sort_by, num_of_pins = limit,
@@ -672,12 +970,46 @@ function RUN.top(ctx, cmd, p)
     title = opts["--video"] and "Top video pins" or "Top pins" })
 end
 
+-- overview --from-store
+local function overview_from_store(ctx, cmd, p, range, wanted)
+  local pa = require "pinanalytics"
+  local opts = p.opts
+  local npins = whole(cmd, opts, "--pins", 0)
+  local st, ro, source, shown = store_for_reading(ctx, cmd, opts)
+  local hint = "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days"
+  local cur = stored(cmd, st.analytics, st, "account", range, wanted, ro)
+  local held = #days_of(cur)
+  if held == 0 then no_day("the account", range, hint) end
+  note_partial(ctx, "the account", held, range)
+  local prev_range = range:previous()
+  local prev = stored(cmd, st.analytics, st, "account", prev_range, wanted, ro)
+  local pdays = days_of(prev)
+  if #pdays == 0 then
+    failure("the store holds no day of the account in %s, the period before %s: give a shorter period, or " ..
+      "one the store holds the period before of", tostring(prev_range), tostring(range))
+  end
+  if #pdays < prev_range:length() then
+    -- cut short to the days held, as the API's 90 days cut it short
+    prev_range = pa.dates.range(pdays[1].date, pdays[#pdays].date)
+  end
+  local results
+  if npins ~= 0 then
+    local got, _, n = stored_pins(cmd, st, ro, range, RANKING_METRICS, npins)
+    if n > 0 then results = got end
+  end
+  local ov = call(cmd, pa.report.overview, cur, prev, { pins = results, range = range, previous_range = prev_range,
+    metrics = wanted })
+  ov.source = source
+  return ov
+end
+
 function RUN.overview(ctx, cmd, p)
   local pa = require "pinanalytics"
   local opts = p.opts
-  local range = period(cmd, opts, pa.dates)
-  local npins = whole(cmd, opts, "--pins", 0) or 100
+  local range = period(cmd, opts, pa.dates, ctx.clock)
   local wanted = metrics(opts, true)
+  if opts["--from-store"] then return overview_from_store(ctx, cmd, p, range, wanted) end
+  local npins = whole(cmd, opts, "--pins", 0) or 100
   local bar_client
   local wanted_bar = progress_wanted(ctx, opts, npins)
   local client = pinterest_client(ctx, cmd, opts, wanted_bar and {
@@ -686,7 +1018,7 @@ function RUN.overview(ctx, cmd, p)
   local cur, err = call(cmd, client.user_account_analytics, client, { range = range, metric_types = wanted })
   if not cur then failure("%s", strip_prefix(line(err))) end
   local prev_range = range:previous()
-  local earliest = pa.dates.add_days(pa.dates.today(), -90)
+  local earliest = pa.dates.add_days(pa.dates.today(ctx.clock), -90)
   if prev_range.end_date < earliest then
     usage(cmd, "the period before %s is %s, and Pinterest serves only the last 90 days (from %s): give a " ..
       "shorter period (up to 45 days, both periods are compared in full; longer, the previous one is cut short)",
@@ -727,6 +1059,109 @@ function RUN.overview(ctx, cmd, p)
   return ov, note
 end
 
+local function plural(n, word)
+  return string.format("%d %s%s", n, word, n == 1 and "" or "s")
+end
+
+function RUN.sync(ctx, cmd, p)
+  local opts = p.opts
+  if #p.args > 0 then usage(cmd, "sync takes no argument ('%s'): give pins as --pins ID,ID", p.args[1]) end
+  local target = store_target(cmd, opts, "--store")
+  local ids
+  if opts["--pins"] then
+    if opts["--all-pins"] then usage(cmd, "--pins and --all-pins do not go together: give one") end
+    ids = {}
+    local seen = {}
+    for id in opts["--pins"]:gmatch("[^,%s]+") do
+      if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+    end
+    if #ids == 0 then usage(cmd, "--pins '%s': give pin ids separated by commas", opts["--pins"]) end
+    check_pin_ids(cmd, ids)
+  elseif opts["--all-pins"] then
+    ids = "all"
+  end
+  if ids == nil and not opts["--account"] then
+    usage(cmd, "nothing to sync: give --pins ID,ID or --all-pins, and/or --account")
+  end
+  local days = whole(cmd, opts, "--days", 1, 90) or 90
+  if target:match("^%a[%w+.-]*://") and not is_uri(target) then
+    usage(cmd, "--store %s: a store is a SQLite file path or a postgresql:// URI",
+      target:match("^%a[%w+.-]*://"))
+  end
+
+  -- the bar: pins done in the chunks written (from the store), and in the
+  -- request under way (from the client)
+  local bar, base, failed_base, total = nil, 0, 0, 0
+  local wanted_bar = not opts["--no-progress"] and ctx.isatty(2)
+  local client = pinterest_client(ctx, cmd, opts, wanted_bar and {
+    on_progress = function(done, _, failed)
+      if bar then bar:update(math.min(base + done, total), total, failed_base + failed) end
+    end,
+  } or nil)
+  local ok, st = pcall(open_store, ctx, cmd, target)
+  if not ok then
+    client:close()
+    error(st, 0)
+  end
+  local sopts = { pins = ids, account = opts["--account"] == true, days = days }
+  local function pin_errors(res)
+    local n = 0
+    for k in pairs(res.errors) do
+      if type(k) == "string" and k:match("^%d+$") then n = n + 1 end
+    end
+    return n
+  end
+  if wanted_bar then
+    sopts.on_start = function(n)
+      total = n
+      if n > 1 then bar = new_bar(ctx.stderr, require("pinanalytics.core").now, n) end
+    end
+    sopts.on_progress = function(done, n, res)
+      base, total, failed_base = done, n, pin_errors(res)
+      if bar then bar:update(done, n, failed_base) end
+    end
+  end
+  local res, err = call(cmd, st.sync, st, client, sopts)
+  if bar then bar:finish() end
+  client:close()
+  st:close()
+
+  -- the summary
+  local errs = res.errors
+  local failed, counted = {}, {}
+  for k, e in pairs(errs) do
+    if type(k) == "string" and k:match("^%d+$") then failed[#failed + 1] = k end
+    counted[e] = true
+  end
+  local nerr = 0
+  for _ in pairs(counted) do nerr = nerr + 1 end
+  table.sort(failed)
+  local who = ""
+  if res.account then
+    who = ", account " .. (res.account.username and (res.account.username .. " (" .. res.account.id .. ")")
+      or res.account.id)
+  end
+  ctx.stdout:write(string.format("synced %s%s: %s, %s, %d days written, %d days not READY yet, %s\n",
+    shown_target(target), who, plural(res.pins, "pin"), plural(res.requests, "request"), res.days_written,
+    res.days_not_ready, plural(nerr, "error")))
+  ctx.stdout:flush()
+  for _, id in ipairs(failed) do
+    ctx.stderr:write("pinanalytics: pin ", id, ": ", strip_prefix(line(errs[id])), "\n")
+  end
+  if errs.account and errs.account ~= err then
+    ctx.stderr:write("pinanalytics: the account's figures: ", strip_prefix(line(errs.account)), "\n")
+  end
+  if err then
+    failure("the sync stopped early: %s; what it wrote is kept, and the next sync resumes from there",
+      strip_prefix(line(err)))
+  end
+  if #failed > 0 then
+    failure("%d of %s failed; the next sync asks for them again", #failed, plural(res.pins, "pin"))
+  end
+  if errs.account then failure("the account's figures failed; the next sync asks for them again") end
+  return nil
+end
+
 -- OneUp's period: its preset when one of OneUp's was named, else the range
 local function oneup_params(cmd, opts, range, preset)
   local id = opts["--social-network-id"]
@@ -743,7 +1178,7 @@ end
 RUN["oneup-overview"] = function(ctx, cmd, p)
   local pa = require "pinanalytics"
   local opts = p.opts
-  local range, preset = period(cmd, opts, pa.dates)
+  local range, preset = period(cmd, opts, pa.dates, ctx.clock)
   local params = oneup_params(cmd, opts, range, preset)
   local client = oneup_client(ctx, cmd, opts)
   local data, err = call(cmd, client.overview, client, params)
@@ -770,7 +1205,7 @@ end
 RUN["oneup-posts"] = function(ctx, cmd, p)
   local pa = require "pinanalytics"
   local opts = p.opts
-  local range, preset = period(cmd, opts, pa.dates)
+  local range, preset = period(cmd, opts, pa.dates, ctx.clock)
   local params = oneup_params(cmd, opts, range, preset)
   local limit = whole(cmd, opts, "--limit", 1)
   local client = oneup_client(ctx, cmd, opts)
@@ -891,6 +1326,13 @@ end
 
 local function run(ctx, p)
   local cmd = p.command
+  for _, name in ipairs({ "--store", "--from-store" }) do
+    for _, pw in ipairs(uri_passwords(p.opts[name] or "")) do ctx.secrets[#ctx.secrets + 1] = pw end
+  end
+  if p.opts["--account-name"] and not p.opts["--from-store"] then
+    usage(cmd, "--account-name goes with --from-store: it names the account to read in a store that holds several " ..
+      "(with the API, the token says whose account it is)")
+  end
   library()
   if cmd ~= "simulate" then format_of(cmd, p.opts) end -- a bad --format is said before anything is fetched
   local report, note = RUN[cmd](ctx, cmd, p)
@@ -917,6 +1359,8 @@ end
 -- @tparam[opt=io.stdin] file ctx.stdin read for `--token-file -`
 -- @func[opt] ctx.isatty `isatty(fd)` -> boolean: whether the progress bar may
 -- be drawn on fd 2 (default: `test -t FD` run by the shell)
+-- @func[opt=os.time] ctx.clock seconds since the epoch: what day "today" is,
+-- for the periods (`--last`, the presets) and the clients
 -- @treturn int the exit status: 0 ok; 1 a run-time failure (a line
 -- "pinanalytics: ..." on stderr); 2 a usage error (its line, then a hint to
 -- `--help`)
@@ -924,7 +1368,8 @@ function M.main(argv, ctx)
   ctx = ctx or {}
   local c = {
     getenv = ctx.getenv or os.getenv, stdout = ctx.stdout or io.stdout, stderr = ctx.stderr or io.stderr,
-    stdin = ctx.stdin or io.stdin, isatty = ctx.isatty or default_isatty, secrets = {},
+    stdin = ctx.stdin or io.stdin, isatty = ctx.isatty or default_isatty, clock = ctx.clock, secrets = {},
+    stores = {},
   }
   local args = {}
   for i = 1, #(argv or {}) do args[i] = argv[i] end
@@ -941,6 +1386,7 @@ function M.main(argv, ctx)
     end
     return run(c, p)
   end)
+  for _, st in ipairs(c.stores) do pcall(st.close, st) end
   if ok then return result end
   local e = result
   if getmetatable(e) == Usage then

@@ -159,10 +159,21 @@ local function need(module, what, debian, rock)
   return mod
 end
 
--- "postgresql://user:password@host:port/db" -> the password, for redaction
-local function uri_password(uri)
-  local userinfo = uri:match("^%a[%w+.-]*://([^@/]*)@")
-  return userinfo and userinfo:match(":(.*)$")
+-- The passwords of a URI, for redaction: "postgresql://user:password@host/db"
+-- and "...?password=...", each as written and percent-decoded.
+local function uri_passwords(uri)
+  local out = {}
+  local function add(pw)
+    if pw and pw ~= "" then
+      out[#out + 1] = pw
+      local plain = pw:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
+      if plain ~= pw then out[#out + 1] = plain end
+    end
+  end
+  local userinfo = uri:match("^%a[%w+.-]*://([^@/?]*)@")
+  add(userinfo and userinfo:match(":(.*)$"))
+  for pw in uri:gmatch("[?&]password=([^&]*)") do add(pw) end
+  return out
 end
 
 --- Opens target: a file path (SQLite) or a "postgresql://" / "postgres://"
@@ -172,13 +183,7 @@ function M.open(target, opts)
   opts = opts or {}
   local self = setmetatable({}, Db)
   if target:match("^postgres") then
-    local pw = uri_password(target)
-    self.secrets = {}
-    if pw and pw ~= "" then
-      self.secrets[1] = pw
-      local unescaped = pw:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
-      if unescaped ~= pw then self.secrets[2] = unescaped end
-    end
+    self.secrets = uri_passwords(target)
     self.dialect = "postgres"
     self.where = errors.redact(target, self.secrets)
     local luasql = need("luasql.postgres", "A PostgreSQL store", "lua-sql-postgres", "luasql-postgres")

@@ -15,6 +15,12 @@
 --                call fetches is written in one transaction before the next
 --                call starts, so an interruption loses at most one chunk's
 --                requests and nothing written
+--   on_start     function(total, res): once the pins that need a request
+--                are known, before the first of those requests (total
+--                counts them, as on_progress's does; 0 when none needs
+--                one). Not called when the sync has no pins, nor when it
+--                stopped before (GET /user_account or the pin list failed).
+--                An error it raises stops the sync as on_progress's does.
 --   on_progress  function(done, total, res): after each chunk is written
 --                (done and total count the pins that needed a request; res
 --                is the result so far). An error it raises stops the sync and
@@ -74,7 +80,7 @@ end
 -- the statuses a sync asks for again (pinanalytics.store.PENDING_STATUSES)
 local pending = require("pinanalytics.store").is_pending
 
-local SYNC_OPTIONS = { pins = true, account = true, days = true, chunk = true, on_progress = true }
+local SYNC_OPTIONS = { pins = true, account = true, days = true, chunk = true, on_start = true, on_progress = true }
 
 local function check_opts(client, opts)
   local fn = "sync"
@@ -86,7 +92,7 @@ local function check_opts(client, opts)
   if type(opts) ~= "table" then fail(fn, "opts must be a table, got %s", show(opts)) end
   for k in pairs(opts) do
     if not SYNC_OPTIONS[k] then
-      fail(fn, "unknown option %s (known: account, chunk, days, on_progress, pins)", show(k))
+      fail(fn, "unknown option %s (known: account, chunk, days, on_progress, on_start, pins)", show(k))
     end
   end
   local pins = opts.pins
@@ -114,13 +120,15 @@ local function check_opts(client, opts)
   if type(chunk) ~= "number" or chunk ~= math.floor(chunk) or chunk < 1 then
     fail(fn, "opts.chunk must be a whole number of pins >= 1, got %s", show(opts.chunk))
   end
-  if opts.on_progress ~= nil and type(opts.on_progress) ~= "function" then
-    fail(fn, "opts.on_progress must be a function, got %s", show(opts.on_progress))
+  for _, hook in ipairs({ "on_start", "on_progress" }) do
+    if opts[hook] ~= nil and type(opts[hook]) ~= "function" then
+      fail(fn, "opts.%s must be a function, got %s", hook, show(opts[hook]))
+    end
   end
   if ids == nil and not opts.account then
     fail(fn, "nothing to sync: give opts.pins (an array of pin ids or \"all\") and/or opts.account = true")
   end
-  return ids, days, chunk, opts.account == true, opts.on_progress
+  return ids, days, chunk, opts.account == true, { start = opts.on_start, progress = opts.on_progress }
 end
 
 -- planning ------------------------------------------------------------------
@@ -298,7 +306,8 @@ local function register_pins(store, account_key, ids)
   return store:_pin_keys(account_key, ids)
 end
 
-local function the_sync(store, client, ids, days, chunk, with_account, on_progress, res)
+local function the_sync(store, client, ids, days, chunk, with_account, hooks, res)
+  local on_progress = hooks.progress
   local db = store.db
   local today = dates.today_number(client.clock)
   local to, from, earliest = today - 1, today - days, today - M.MAX_DAYS
@@ -354,7 +363,10 @@ local function the_sync(store, client, ids, days, chunk, with_account, on_progre
     end
   end
   res.pins = #ids
-  if #ids == 0 then return nil end
+  if #ids == 0 then
+    if hooks.start then hooks.start(0, res) end
+    return nil
+  end
   local keys = register_pins(store, account_key, ids)
   local key_list = {}
   for _, id in ipairs(ids) do key_list[#key_list + 1] = keys[id] end
@@ -382,6 +394,10 @@ local function the_sync(store, client, ids, days, chunk, with_account, on_progre
     end
   end
   res.pins_fetched = total
+  if hooks.start then
+    res.requests = client:request_count() - res.requests_at_start
+    hooks.start(total, res)
+  end
 
   local done_pins, done = {}, 0
   for _, g in ipairs(order) do
@@ -434,12 +450,12 @@ end
 
 --- The sync (see the top of this file).
 function M.sync(store, client, opts)
-  local ids, days, chunk, with_account, on_progress = check_opts(client, opts)
+  local ids, days, chunk, with_account, hooks = check_opts(client, opts)
   local res = {
     requests = 0, pins = 0, pins_fetched = 0, days_written = 0, days_not_ready = 0, errors = {},
     requests_at_start = client:request_count(),
   }
-  local ok, err = runtime.pcall(the_sync, store, client, ids, days, chunk, with_account, on_progress, res)
+  local ok, err = runtime.pcall(the_sync, store, client, ids, days, chunk, with_account, hooks, res)
   res.requests = client:request_count() - res.requests_at_start
   res.requests_at_start = nil
   if ok then return res, err end
