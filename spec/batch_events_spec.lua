@@ -6,6 +6,7 @@
 local core = require "pinanalytics.core"
 local data = require "pinanalytics.simulator.data"
 local H = require "helpers.sim"
+local R = require "helpers.runtime"
 local uv = require "luv" -- Debian: lua-luv
 
 local function refuses(f, want)
@@ -220,9 +221,11 @@ describe("core.batch{events = true} driven by luv", function()
       conns[all[k].connection] = true
       assert.equal(1, all[k].connection_requests)
     end
+    -- (a request of the second round that ends before another is started
+    -- frees its connection for it: a connection may serve two of them)
     for k = 4, 6 do
       assert.is_true(conns[all[k].connection], "request " .. k .. " came on a new connection")
-      assert.equal(2, all[k].connection_requests)
+      assert.is_true(all[k].connection_requests >= 2, "request " .. k .. " was its connection's first")
     end
     -- the second round's sockets are the first round's, reported again
     assert.is_true(#d.changes > n1)
@@ -433,31 +436,28 @@ describe("core.batch{events = true} busy in action()", function()
   -- a finalizer that re-arms itself until state.stopped; while state.armed,
   -- each run counts and calls state.on_fire(count)
   local function finalizer_loop(state)
-    local mt = {}
-    mt.__gc = function()
+    local function fire()
       if state.stopped then return end
       if state.armed then
         state.fired = state.fired + 1
         state.on_fire(state.fired)
       end
-      setmetatable({}, mt)
+      R.finalizable(fire)
     end
-    setmetatable({}, mt)
+    R.finalizable(fire)
   end
 
-  -- generational collection after every 1 % of growth: pending finalizers
-  -- run again and again while the C core allocates (see session_safety_spec)
+  -- the collector as eager as this runtime lets it be (helpers/runtime.lua):
+  -- pending finalizers run again and again while the C core allocates (see
+  -- session_safety_spec)
   local function with_eager_gc(state, f)
-    collectgarbage()
-    collectgarbage("generational", 1, 1000)
-    collectgarbage("step", 0)
     state.fired, state.armed, state.stopped = 0, false, false
-    finalizer_loop(state)
-    local ok, err = pcall(f)
-    state.armed, state.stopped = false, true
-    collectgarbage("incremental")
-    collectgarbage()
-    if not ok then error(err, 0) end
+    R.with_eager_gc(function()
+      finalizer_loop(state)
+      local ok, err = pcall(f)
+      state.armed, state.stopped = false, true
+      if not ok then error(err, 0) end
+    end)
   end
 
   -- arms the finalizer around each action only: the first run may come
@@ -481,7 +481,7 @@ describe("core.batch{events = true} busy in action()", function()
     assert.equal(3000, #r.body.items)
   end
 
-  local run = _VERSION == "Lua 5.4" and it or pending
+  local run = it
 
   run("close() from a finalizer during action waits until action has returned", function()
     local b = core.batch { base_url = sim.url, timeout = 10, concurrency = 2, events = true }

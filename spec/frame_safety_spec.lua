@@ -267,7 +267,12 @@ describe("MetricFrame input", function()
     local t = { 1, 2, 3, 4 }
     t[5], t[9] = true, true
     for k = 3, 31 do t[math.floor(2 ^ k)] = true end
-    if not rawlen or rawlen(t) < 2 ^ 31 then return pending("this Lua gives the table a short length") end
+    -- Lua 5.1-5.3 and LuaJIT find a border past INT_MAX only in a table
+    -- that holds that many values: the guard cannot be reached there
+    local len = rawlen or function(x) return #x end
+    if len(t) < 2 ^ 31 then
+      return pending("this Lua gives the table a short length (" .. len(t) .. "): a longer one needs 2^31 values")
+    end
     assert.equal("pinanalytics.frame: sources is too long", err_of(core.frame, t))
     assert.equal("pinanalytics.frame: source 1: daily_metrics is too long", err_of(core.frame, { { daily = t } }))
   end)

@@ -3,6 +3,7 @@
 -- the handle (the close waits until the call ends) but may not use it.
 local core = require "pinanalytics.core"
 local H = require "helpers.sim"
+local R = require "helpers.runtime"
 
 -- An answer with many headers and a body of many values: building its Lua
 -- values takes thousands of allocations.
@@ -20,39 +21,29 @@ end
 -- A finalizer that re-arms itself until state.stopped; while state.armed,
 -- each run counts and calls state.on_fire(count).
 local function finalizer_loop(state)
-  local mt = {}
-  mt.__gc = function()
+  local function fire()
     if state.stopped then return end
     if state.armed then
       state.fired = state.fired + 1
       state.on_fire(state.fired)
     end
-    setmetatable({}, mt)
+    R.finalizable(fire)
   end
-  setmetatable({}, mt)
+  R.finalizable(fire)
 end
 
--- Runs f with the collector in generational mode, collecting young objects
--- after every 1 % of growth (a major collection only when the heap has grown
--- tenfold, so that no "bad" major collection pauses the collector; one step
--- at once, so that the debt left by the last full collection does not delay
--- the first minor one). Each minor collection calls the pending finalizers:
--- a finalizer that makes a new finalizable object runs again and again while
--- the C core allocates.
+-- Runs f with the collector as eager as this runtime lets it be (see
+-- helpers/runtime.lua): a finalizer that makes a new finalizable object runs
+-- again and again while the C core allocates.
 local function with_eager_gc(state, f)
-  collectgarbage()
-  collectgarbage("generational", 1, 1000)
-  collectgarbage("step", 0)
   state.fired, state.armed, state.stopped = 0, false, false
-  finalizer_loop(state)
-  local ok, err = pcall(f)
-  state.armed, state.stopped = false, true
-  collectgarbage("incremental")
-  collectgarbage()
-  if not ok then error(err, 0) end
+  R.with_eager_gc(function()
+    finalizer_loop(state)
+    local ok, err = pcall(f)
+    state.armed, state.stopped = false, true
+    if not ok then error(err, 0) end
+  end)
 end
-
-local generational = _VERSION == "Lua 5.4"
 
 describe("a busy handle", function()
   local sim
@@ -79,7 +70,7 @@ describe("a busy handle", function()
     assert.equal("outer", body.items[3000].tag)
   end
 
-  local run = generational and it or pending
+  local run = it
 
   run("session: close() from a finalizer during request waits until the request has returned", function()
     local s = core.session { base_url = sim.url, timeout = 10 }

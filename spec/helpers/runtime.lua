@@ -30,6 +30,51 @@ function R.exe()
   return exe
 end
 
+--- A new object whose finalizer calls fn(): a table with a __gc on Lua
+-- 5.2+; on Lua 5.1 and LuaJIT, which run no __gc of a table, a userdata
+-- (newproxy). Nothing holds it: it is garbage at once.
+local newproxy = rawget(_G, "newproxy")
+function R.finalizable(fn)
+  if newproxy then
+    local u = newproxy(true)
+    getmetatable(u).__gc = function() fn() end
+    return
+  end
+  setmetatable({}, { __gc = function() fn() end })
+end
+
+--- Runs f with the collector as eager as this runtime lets it be, so that
+-- pending finalizers run again and again while the C core allocates: on
+-- Lua 5.4 generational, collecting young objects after every 1 % of growth
+-- (a major collection only when the heap has grown tenfold; one step at
+-- once, so that the debt left by the last full collection does not delay
+-- the first minor one); elsewhere incremental with no pause between cycles
+-- (each cycle calls the finalizers pending at its end; a step multiplier
+-- above the default makes Lua 5.3 run a whole cycle at every step, very
+-- slow, and no more finalizers run). Restores the collector and collects
+-- fully after; raises what f raised.
+function R.with_eager_gc(f)
+  local restore
+  if _VERSION == "Lua 5.4" then
+    collectgarbage()
+    collectgarbage("generational", 1, 1000)
+    collectgarbage("step", 0)
+    restore = function() collectgarbage("incremental") end
+  else
+    -- the pause applies from the end of a cycle: set it, then collect
+    local pause, stepmul = collectgarbage("setpause", 0), collectgarbage("setstepmul", 200)
+    collectgarbage()
+    restore = function()
+      collectgarbage("setpause", pause)
+      collectgarbage("setstepmul", stepmul)
+    end
+  end
+  local ok, err = pcall(f)
+  restore()
+  collectgarbage()
+  if not ok then error(err, 0) end
+end
+
 --- Runs a shell command; returns what it wrote to stdout and its exit
 -- status (a number). On Lua 5.1 and LuaJIT the close of an io.popen handle
 -- does not tell the status, so the shell prints it after the output.
