@@ -22,9 +22,11 @@ if started ~= true and started ~= 0 then
   error("nginx did not start: see " .. dir .. "logs/error.log (is port 8089 free? make build-luajit done?)")
 end
 
+-- each answer printed in one write, so that answers arriving together do not
+-- interleave
 local function curl(path, delay)
-  return "(" .. (delay and ("sleep " .. delay .. "; ") or "") .. "curl -s -w ' [%{http_code} in %{time_total} s]\\n' " ..
-    sh("http://127.0.0.1:8089" .. path) .. ")"
+  return "(" .. (delay and ("sleep " .. delay .. "; ") or "") .. "r=$(curl -s -w ' [%{http_code} in %{time_total} s]' " ..
+    sh("http://127.0.0.1:8089" .. path) .. "); printf '%s\\n' \"$r\")"
 end
 local h = io.popen("{ " .. curl("/pins/813744226420795884") .. " & " .. curl("/pins/813744226420795885") ..
   " & " .. curl("/health", 0.2) .. " & wait; } 2>&1")
