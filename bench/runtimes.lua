@@ -25,6 +25,7 @@ local core = require "pinanalytics.core"
 
 local HEADING = "## 6. Runtimes"
 local RESULTS = ((arg and arg[0] or "bench/runtimes.lua"):match("^(.*)/[^/]*$") or ".") .. "/RESULTS.md"
+package.path = (RESULTS:match("^(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local SEQ = 300
 
 local function say(fmt, ...) io.stderr:write(string.format(fmt, ...) .. "\n") end
@@ -186,20 +187,5 @@ add("In plain Lua with lua-luv: a request on the **uv** runtime (inside `pinanal
 add()
 local section = table.concat(out, "\n")
 
-local text = ""
-local rf = io.open(RESULTS, "rb")
-if rf then
-  text = rf:read("*a")
-  rf:close()
-end
-local s = text:find("\n" .. HEADING, 1, true)
-if s then
-  local e = text:find("\n## ", s + 1, true)
-  text = text:sub(1, s) .. section .. (e and text:sub(e) or "")
-else
-  text = text:gsub("\n*$", "\n\n") .. section
-end
-local wf = assert(io.open(RESULTS, "wb"))
-wf:write(text)
-wf:close()
+require("section").write(RESULTS, HEADING, section)
 say("wrote the runtimes section of %s", RESULTS)

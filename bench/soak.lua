@@ -32,6 +32,7 @@ local FIRST = math.floor(N / 10) -- the first measure, and one every FIRST reque
 local PINS_A_CALL = 1000
 local RSS_TOLERANCE = 0.05
 local RESULTS = ((arg and arg[0] or "bench/soak.lua"):match("^(.*)/[^/]*$") or ".") .. "/RESULTS.md"
+package.path = (RESULTS:match("^(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local HEADING = "## 5. Soak"
 
 local now = pa.core.now
@@ -212,22 +213,6 @@ add("Targets: RSS at the end within 5 %% of RSS after the first %d requests, in 
 add()
 local section = table.concat(out, "\n")
 
--- replace section 5 (up to the next section or the end), or append it
-local text = ""
-local rf = io.open(RESULTS, "rb")
-if rf then
-  text = rf:read("*a")
-  rf:close()
-end
-local s = text:find("\n" .. HEADING, 1, true)
-if s then
-  local e = text:find("\n## ", s + 1, true)
-  text = text:sub(1, s) .. section .. (e and text:sub(e) or "")
-else
-  text = text:gsub("\n*$", "\n\n") .. section
-end
-local wf = assert(io.open(RESULTS, "wb"))
-wf:write(text)
-wf:close()
+require("section").write(RESULTS, HEADING, section)
 say("wrote the soak section of %s", RESULTS)
 if not (rss_ok and fds_ok) then os.exit(2) end

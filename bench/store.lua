@@ -28,6 +28,7 @@ local PINS, DAYS, LIMIT, LATENCY_MS = 2000, 90, 50, 50
 -- request arrives: the same burst would now and then go one over)
 local RATE = { per_second = LIMIT, burst = LIMIT * 0.8 }
 local RESULTS = ((arg and arg[0] or "bench/store.lua"):match("^(.*)/[^/]*$") or ".") .. "/RESULTS.md"
+package.path = (RESULTS:match("^(.*)/[^/]*$") or ".") .. "/?.lua;" .. package.path
 local HEADING = "## 7. Store"
 local now = pa.core.now
 
@@ -239,21 +240,6 @@ add("Target: the sync at most 1.05 x the same requests without the store (0), ev
 add()
 local section = table.concat(lines, "\n")
 
-local text = ""
-local rf = io.open(RESULTS, "rb")
-if rf then
-  text = rf:read("*a")
-  rf:close()
-end
-local s = text:find("\n" .. HEADING, 1, true)
-if s then
-  local e = text:find("\n## ", s + 1, true)
-  text = text:sub(1, s) .. section .. (e and text:sub(e) or "")
-else
-  text = text:gsub("\n*$", "\n\n") .. section
-end
-local wf = assert(io.open(RESULTS, "wb"))
-wf:write(text)
-wf:close()
+require("section").write(RESULTS, HEADING, section)
 say("wrote the store section of %s", RESULTS)
 if not met then os.exit(2) end

@@ -687,19 +687,8 @@ end
 -- The passwords a postgresql:// URI carries (in its user info, or as
 -- ?password=), as written and percent-decoded: what no message may show.
 local function uri_passwords(target)
-  local out = {}
-  if not is_uri(target) then return out end
-  local function add(pw)
-    if pw and pw ~= "" then
-      out[#out + 1] = pw
-      local plain = pw:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
-      if plain ~= pw then out[#out + 1] = plain end
-    end
-  end
-  local userinfo = target:match("^%a[%w+.-]*://([^@/?]*)@")
-  add(userinfo and userinfo:match(":(.*)$"))
-  for pw in target:gmatch("[?&]password=([^&]*)") do add(pw) end
-  return out
+  if not is_uri(target) then return {} end
+  return require("pinanalytics.store.db").uri_passwords(target)
 end
 
 -- The target as a message shows it: a URI without its password.

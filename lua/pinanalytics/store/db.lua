@@ -159,9 +159,11 @@ local function need(module, what, debian, rock)
   return mod
 end
 
--- The passwords of a URI, for redaction: "postgresql://user:password@host/db"
+--- The passwords of a URI, for redaction: "postgresql://user:password@host/db"
 -- and "...?password=...", each as written and percent-decoded.
-local function uri_passwords(uri)
+-- @string uri
+-- @treturn {string,...} the passwords (none: an empty list)
+function M.uri_passwords(uri)
   local out = {}
   local function add(pw)
     if pw and pw ~= "" then
@@ -183,7 +185,7 @@ function M.open(target, opts)
   opts = opts or {}
   local self = setmetatable({}, Db)
   if target:match("^postgres") then
-    self.secrets = uri_passwords(target)
+    self.secrets = M.uri_passwords(target)
     self.dialect = "postgres"
     self.where = errors.redact(target, self.secrets)
     local luasql = need("luasql.postgres", "A PostgreSQL store", "lua-sql-postgres", "luasql-postgres")
