@@ -1,67 +1,13 @@
 -- bin/pinanalytics, run as a user runs it: a subprocess of the Lua running
 -- this spec, with the module paths this spec has, against the simulator.
 local cjson = require "cjson"
-local H = require "spec.helpers.sim"
+local H = require "helpers.sim"
 local cli = require "pinanalytics.cli"
 
--- The interpreter running this spec, so that each runtime tests its own.
-local LUA = rawget(_G, "jit") and "luajit" or ("lua" .. _VERSION:match("%d+%.%d+"))
+local C = require "helpers.cli"
 
--- Whether a shell command succeeds (os.execute answers differently in 5.1).
-local function succeeds(cmd)
-  local ok, how, code = os.execute(cmd)
-  if type(ok) == "number" then return ok == 0 end
-  return ok == true and how == "exit" and code == 0
-end
-
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function tmpname()
-  local h = assert(io.popen("mktemp"))
-  local p = h:read("*l")
-  h:close()
-  return p
-end
-
--- The environment of every run: the module paths of this process (whatever
--- the build layout), none of the caller's credentials or base URLs.
-local CLEAN = "env -u PINTEREST_ACCESS_TOKEN -u ONEUP_API_KEY -u PINTEREST_BASE_URL -u ONEUP_BASE_URL " ..
-  "LUA_PATH=" .. q(package.path) .. " LUA_CPATH=" .. q(package.cpath)
-
-local function envs(env)
-  local out = {}
-  for k, v in pairs(env or {}) do out[#out + 1] = k .. "=" .. q(v) end
-  table.sort(out)
-  return table.concat(out, " ")
-end
-
--- Runs `pinanalytics ARGS` (a shell word list); returns exit code, stdout, stderr.
-local function run(args, env, stdin)
-  local out, err = tmpname(), tmpname()
-  local cmd = CLEAN .. " " .. envs(env) .. " " .. LUA .. " bin/pinanalytics " .. args ..
-    " >" .. out .. " 2>" .. err .. (stdin and (" <" .. stdin) or " </dev/null") .. "; echo $?"
-  local h = assert(io.popen(cmd))
-  local code = tonumber(h:read("*a"):match("(%d+)%s*$"))
-  h:close()
-  local o, e = read(out), read(err)
-  os.remove(out)
-  os.remove(err)
-  return code, o, e
-end
-
-local function lines(s)
-  local t = {}
-  for l in s:gmatch("[^\n]+") do t[#t + 1] = l end
-  return t
-end
+local LUA, q, read, tmpname, succeeds = C.LUA, C.q, C.read, C.tmpname, C.succeeds
+local CLEAN, envs, run, lines = C.CLEAN, C.envs, C.run, C.lines
 
 describe("pinanalytics (command line)", function()
   local sim, env

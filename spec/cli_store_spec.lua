@@ -1,30 +1,17 @@
 -- bin/pinanalytics and the local store: `pinanalytics sync` fills a store,
 -- `--from-store` reads the reports from it, against the simulator.
 local cjson = require "cjson"
-local H = require "spec.helpers.sim"
+local H = require "helpers.sim"
 local S = require "helpers.store"
 local cli = require "pinanalytics.cli"
 local data = require "pinanalytics.simulator.data"
 local dates = require "pinanalytics.dates"
 local pa = require "pinanalytics"
 
-local LUA = S.LUA
 local q = S.quote
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function tmpname()
-  local h = assert(io.popen("mktemp"))
-  local p = h:read("*l")
-  h:close()
-  return p
-end
+local C = require "helpers.cli"
+local read, run, lines = C.read, C.run, C.lines
 
 local dir
 local function fresh_db()
@@ -42,37 +29,6 @@ end
 teardown(function()
   if dir then os.execute("rm -rf " .. q(dir)) end
 end)
-
--- The environment of every run: this process's module paths, none of the
--- caller's credentials or base URLs.
-local CLEAN = "env -u PINTEREST_ACCESS_TOKEN -u ONEUP_API_KEY -u PINTEREST_BASE_URL -u ONEUP_BASE_URL " ..
-  "LUA_PATH=" .. q(package.path) .. " LUA_CPATH=" .. q(package.cpath)
-
-local function envs(env)
-  local out = {}
-  for k, v in pairs(env or {}) do out[#out + 1] = k .. "=" .. q(v) end
-  table.sort(out)
-  return table.concat(out, " ")
-end
-
--- Runs `pinanalytics ARGS` (a shell word list); returns exit code, stdout, stderr.
-local function run(args, env)
-  local out, err = tmpname(), tmpname()
-  local h = assert(io.popen(CLEAN .. " " .. envs(env) .. " " .. LUA .. " bin/pinanalytics " .. args ..
-    " >" .. out .. " 2>" .. err .. " </dev/null; echo $?"))
-  local code = tonumber(h:read("*a"):match("(%d+)%s*$"))
-  h:close()
-  local o, e = read(out), read(err)
-  os.remove(out)
-  os.remove(err)
-  return code, o, e
-end
-
-local function lines(s)
-  local t = {}
-  for l in s:gmatch("[^\n]+") do t[#t + 1] = l end
-  return t
-end
 
 -- The figures of sync's summary line.
 local function summary(out)
