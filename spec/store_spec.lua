@@ -121,7 +121,7 @@ describe("store: opening", function()
     st:close()
   end)
 
-  it("writes numbers exactly and strings as given, refusing what it cannot hold", function()
+  it("writes numbers exactly and strings as given (NUL bytes too), refusing what it cannot hold", function()
     local st = assert(pa.store.open(":memory:"))
     local db = st.db
     db:exec("CREATE TABLE t (v NUMERIC, s TEXT)")
@@ -131,7 +131,9 @@ describe("store: opening", function()
     for i, v in ipairs(values) do assert.equal(v, db.num(rows[i][1])) end
     db:exec("INSERT INTO t (s) VALUES (" .. db:lit("it's; DROP TABLE t; --") .. ")")
     assert.equal("it's; DROP TABLE t; --", db:rows("SELECT s FROM t WHERE s IS NOT NULL")[1][1])
-    for _, bad in ipairs({ 0 / 0, math.huge, "a\0b", {} }) do
+    db:exec("INSERT INTO t (s) VALUES (" .. db:lit("a\0b'\\") .. ")")
+    assert.equal("a\0b'\\", db:rows("SELECT s FROM t WHERE s LIKE 'a%'")[1][1])
+    for _, bad in ipairs({ 0 / 0, math.huge, {} }) do
       local ok, err = pcall(db.lit, db, bad)
       assert.is_false(ok)
       assert.equal("store", err.kind)

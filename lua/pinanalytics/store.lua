@@ -14,9 +14,14 @@
 --   is created, or migrated forward, on open (the README's "Schema" section;
 --   lua/pinanalytics/store/schema.lua).
 --   opts: busy_timeout (ms a SQLite writer waits for another, default
---   30000), wal (SQLite write-ahead log, default true), clock (a function
---   returning seconds since the epoch, like os.time: the store's time for
---   the "fetched" and "synced" stamps and for range presets).
+--   30000), wal (SQLite write-ahead log while writing, default true), clock
+--   (a function returning seconds since the epoch, like os.time: the
+--   store's time for the "fetched" and "synced" stamps and for range
+--   presets), read_only (true: never write; a SQLite file this process may
+--   not write is opened so anyway), check (true: SQLite's PRAGMA
+--   quick_check on open, a damaged file is an error: for a report).
+--   Opening a store whose schema is current writes nothing; one that needs
+--   migrating and may not be written is an error that says so.
 --
 -- store:sync(client, opts) -> result [, err]      (see pinanalytics.store.sync)
 -- store:frame(what, range [, metrics] [, opts]) -> MetricFrame | nil, err
@@ -117,7 +122,8 @@ function Store:_stamp()
   return os.date("!%Y-%m-%dT%H:%M:%SZ", self:_now())
 end
 
-local OPEN_OPTIONS = { busy_timeout = "number", wal = "boolean", clock = "function", schema_version = "number" }
+local OPEN_OPTIONS = { busy_timeout = "number", wal = "boolean", clock = "function", schema_version = "number",
+  read_only = "boolean", check = "boolean" }
 
 --- Opens a store (see the top of this file). opts.schema_version migrates
 -- only up to that version (for tests of the migration).
@@ -144,8 +150,29 @@ function M.open(target, opts)
     local db = db_mod.open(target, opts)
     local self = setmetatable({ db = db, clock = opts.clock }, Store)
     local ok, err = pcall(function()
-      local from, to = schema.migrate(db, sv, self:_stamp())
-      self.migrated_from, self.schema_version = from, to
+      -- a store at the version wanted is read as it is: nothing written, no
+      -- lock taken (a reader that may not write it reads it)
+      local at, want = schema.peek(db), sv or schema.LATEST
+      if at > schema.LATEST then schema.refuse_newer(db, at) end
+      if at < want then
+        if db.read_only then
+          db_mod.fail(string.format("the store %s is at schema version %d and needs migrating to version %d, " ..
+            "which writes it, and this process may not write it (%s): have its owner open it once with this " ..
+            "pinanalytics (pinanalytics sync does)", db.where, at, want, opts.read_only and "opened read_only"
+            or "the file is not writable"), nil, db.secrets)
+        end
+        at, want = schema.migrate(db, sv, self:_stamp())
+      end
+      self.migrated_from, self.schema_version = at, math.max(at, want)
+      if opts.check and db.dialect == "sqlite" then
+        local rows = db:rows("PRAGMA quick_check")
+        if not (#rows == 1 and rows[1][1] == "ok") then
+          local lines = {}
+          for i = 1, math.min(#rows, 3) do lines[i] = tostring(rows[i][1]) end
+          db_mod.fail(string.format("the store %s is damaged (PRAGMA quick_check: %s%s)", db.where,
+            table.concat(lines, "; "), #rows > 3 and string.format("; and %d more", #rows - 3) or ""))
+        end
+      end
     end)
     if not ok then
       db:close()
@@ -452,14 +479,31 @@ end
 
 -- sync and OneUp ------------------------------------------------------------
 
+-- What a write returned, with the notes of the texts it stored repaired
+-- (see pinanalytics.store.db) added to res.warnings.
+local function with_repairs(db, res, ...)
+  local notes = db.take_repairs and db:take_repairs() or {}
+  if type(res) == "table" and #notes > 0 then
+    res.warnings = res.warnings or {}
+    for _, w in ipairs(notes) do res.warnings[#res.warnings + 1] = w end
+  end
+  return res, ...
+end
+
 --- Syncs a Pinterest client's analytics into the store (pinanalytics.store.sync).
+-- A text from the API that the database cannot hold is stored repaired and
+-- said in res.warnings (an array of strings, absent when there is none).
 function Store:sync(client, opts)
-  return require("pinanalytics.store.sync").sync(self, client, opts)
+  self.db:take_repairs()
+  return with_repairs(self.db, require("pinanalytics.store.sync").sync(self, client, opts))
 end
 
 --- Takes today's snapshot of a OneUp account (pinanalytics.store.oneup).
+-- A text the database cannot hold is stored repaired and said in
+-- info.warnings, as for sync.
 function Store:snapshot_oneup(client, params)
-  return require("pinanalytics.store.oneup").snapshot(self, client, params)
+  self.db:take_repairs()
+  return with_repairs(self.db, require("pinanalytics.store.oneup").snapshot(self, client, params))
 end
 
 --- A OneUp snapshot read back (pinanalytics.store.oneup).

@@ -7,6 +7,8 @@
 --   local pg, why = require("helpers.pg").start()
 --   if not pg then print("skipped: " .. why) end
 --   pg.uri("dbname")  -> "postgresql://pa@127.0.0.1:<port>/dbname" (created on first use)
+--   pg.uri("dbname", { standard_conforming_strings = "off" }) -> the same, the
+--                        database created with these settings
 --   pg.stop()         -- stops the server and removes the directory
 local M = {}
 
@@ -93,11 +95,16 @@ function M.start()
   local luasql = require "luasql.postgres"
   local env = luasql.postgres()
   local admin = assert(env:connect("postgresql://pa@127.0.0.1:" .. port .. "/postgres"))
-  function pg.uri(db)
+  function pg.uri(db, settings)
     assert(db:match("^[%w_]+$"))
     if not created[db] then
       assert(admin:execute("CREATE DATABASE " .. db))
       created[db] = true
+      -- settings of the database, e.g. { standard_conforming_strings = "off" }
+      for k, v in pairs(settings or {}) do
+        assert(k:match("^[%w_]+$") and tostring(v):match("^[%w_]+$"))
+        assert(admin:execute("ALTER DATABASE " .. db .. " SET " .. k .. " = " .. v))
+      end
     end
     return "postgresql://pa@127.0.0.1:" .. port .. "/" .. db
   end

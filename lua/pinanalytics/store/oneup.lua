@@ -49,8 +49,10 @@ local function num(v)
   return nil
 end
 
+-- a text as the API gave it: db:lit writes it exactly, or repaired (noted
+-- for the result's warnings) where the database cannot hold it
 local function str(v)
-  if type(v) == "string" and not v:find("\0", 1, true) then return v end
+  if type(v) == "string" then return v end
   return nil
 end
 
@@ -58,8 +60,9 @@ local function insert_metrics(db, key, source, list)
   local values = {}
   local seen = {}
   for i, m in ipairs(list or {}) do
-    if type(m) == "table" and str(m.key) and not seen[m.key] then
-      seen[m.key] = true
+    -- once each key as stored (two keys may be stored alike once repaired)
+    if type(m) == "table" and str(m.key) and not seen[db:lit(m.key)] then
+      seen[db:lit(m.key)] = true
       values[#values + 1] = "(" .. table.concat({ key, db:lit(source), db:lit(m.key), i, db:lit(str(m.name)),
         db:lit(num(m.value_current_period)), db:lit(num(m.value_last_period)), db:lit(str(m.percentage_change)) },
         ", ") .. ")"
@@ -77,8 +80,8 @@ local function insert_posts(db, key, posts)
   local seen = {}
   for i, p in ipairs(posts or {}) do
     local id = type(p) == "table" and str(p.id)
-    if id and not seen[id] then
-      seen[id] = true
+    if id and not seen[db:lit(id)] then
+      seen[db:lit(id)] = true
       n = n + 1
       db:exec("INSERT INTO oneup_posts (snapshot_key, post_id, position, published, page_id, format, media_type, " ..
         "permalink, media_url, text) VALUES (" .. table.concat({ key, db:lit(id), i, db:lit(str(p.timestamp)),
@@ -86,9 +89,12 @@ local function insert_posts(db, key, posts)
         db:lit(str(p.media_url)), db:lit(str(p.text)) }, ", ") .. ")")
       local stats = {}
       if type(p.stats) == "table" then
-        local names = {}
+        local names, stored = {}, {}
         for k, v in pairs(p.stats) do
-          if type(k) == "string" and num(v) and not k:find("\0", 1, true) then names[#names + 1] = k end
+          if type(k) == "string" and num(v) and not stored[db:lit(k)] then
+            stored[db:lit(k)] = true
+            names[#names + 1] = k
+          end
         end
         table.sort(names)
         for _, k in ipairs(names) do

@@ -142,10 +142,27 @@ end
 -- any number, so that only this schema's migrations wait for each other
 local PG_LOCK = 7370114
 
+--- The version of the store's schema (0 for an empty database), read
+-- without writing anything (no table is created, no lock taken).
+function M.peek(db)
+  local sql = db.dialect == "sqlite"
+    and "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    or "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_version' " ..
+      "AND table_schema = current_schema()"
+  if (db.num(db:rows(sql)[1][1]) or 0) == 0 then return 0 end
+  return M.version(db)
+end
+
 --- The version of the store's schema (0 for an empty database).
 function M.version(db)
   local rows = db:rows("SELECT MAX(version) FROM schema_version")
   return db.num(rows[1] and rows[1][1]) or 0
+end
+
+--- Raises the store error of a store at version v, newer than this code.
+function M.refuse_newer(db, v)
+  require("pinanalytics.store.db").fail(string.format("the store %s has schema version %d, newer than this " ..
+    "pinanalytics knows (%d): use a newer pinanalytics with it", db.where, v, M.LATEST), nil, db.secrets)
 end
 
 --- Brings the store to version `target` (default M.LATEST); returns the
@@ -157,10 +174,7 @@ function M.migrate(db, target, now)
     if db.dialect == "postgres" then db:exec("SELECT pg_advisory_xact_lock(" .. PG_LOCK .. ")") end
     db:exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
     local from = M.version(db)
-    if from > M.LATEST then
-      require("pinanalytics.store.db").fail(string.format("the store %s has schema version %d, newer than this " ..
-        "pinanalytics knows (%d): use a newer pinanalytics with it", db.where, from, M.LATEST), nil, db.secrets)
-    end
+    if from > M.LATEST then M.refuse_newer(db, from) end
     for v = from + 1, target do
       for _, sql in ipairs(M.statements(v, db.dialect)) do db:exec(sql) end
       db:exec(string.format("INSERT INTO schema_version (version, applied_at) VALUES (%d, %s)", v, db:lit(now)))

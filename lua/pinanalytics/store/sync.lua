@@ -276,8 +276,8 @@ end
 local function upsert_account(store, me)
   local db = store.db
   local stamp = store:_stamp()
-  -- a text the database can hold (no NUL), else nothing
-  local function str(v) return type(v) == "string" and not v:find("\0", 1, true) and v or nil end
+  -- a text as the API gave it (db:lit writes it exactly, or repaired with a note)
+  local function str(v) return type(v) == "string" and v or nil end
   return db:transaction(function()
     db:exec("INSERT INTO accounts (account_id, username, account_type, business_name, first_synced, last_synced) " ..
       "VALUES (" .. db:lit(me.id) .. ", " .. db:lit(str(me.username)) .. ", " .. db:lit(str(me.account_type)) .. ", " ..
