@@ -155,7 +155,7 @@ function Db:take_repairs()
   local repairs = self.repairs or {}
   self.repairs = {}
   if repairs.more then
-    local note = fmt("and %d more texts were stored repaired", repairs.more)
+    repairs[#repairs + 1] = fmt("and %d more texts were stored repaired", repairs.more)
     repairs.more = nil
   end
   return repairs
