@@ -711,9 +711,9 @@ local function store_target(cmd, opts, name)
   return target
 end
 
-local function open_store(ctx, cmd, target)
+local function open_store(ctx, cmd, target, sopts)
   local pa = require "pinanalytics"
-  local st, err = call(cmd, pa.store.open, target)
+  local st, err = call(cmd, pa.store.open, target, sopts)
   if not st then failure("%s", strip_prefix(line(err))) end
   ctx.stores[#ctx.stores + 1] = st
   return st
@@ -741,7 +741,7 @@ local function store_for_reading(ctx, cmd, opts)
     end
     f:close()
   end
-  local st = open_store(ctx, cmd, target)
+  local st = open_store(ctx, cmd, target, { check = true }) -- a damaged file is refused, not half read
   local accounts = stored(cmd, st.accounts, st)
   if #accounts == 0 then
     failure("the store %s holds no account yet (pinanalytics sync --store %s fills it)", shown, shown)

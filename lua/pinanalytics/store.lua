@@ -165,7 +165,11 @@ function M.open(target, opts)
       end
       self.migrated_from, self.schema_version = at, math.max(at, want)
       if opts.check and db.dialect == "sqlite" then
-        local rows = db:rows("PRAGMA quick_check")
+        local ok_check, rows = pcall(db.rows, db, "PRAGMA quick_check")
+        if not ok_check then
+          -- too damaged to be checked
+          rows = { { errors.is(rows) and rows.message:gsub("^.-: ", "") or tostring(rows) } }
+        end
         if not (#rows == 1 and rows[1][1] == "ok") then
           local lines = {}
           for i = 1, math.min(#rows, 3) do lines[i] = tostring(rows[i][1]) end
