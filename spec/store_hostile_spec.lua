@@ -26,6 +26,8 @@ local CASES = {
   { "broken sequences", "\255\254\237\160\128\192\175\226\130", string.rep(FFFD, 9) },
   { "a NUL byte", "a\0b", "a" .. FFFD .. "b" },
   { "100 KB of quotes and backslashes", string.rep("é'\\\";<x>", 10240) },
+  { "20 KB of quotes and backslashes only", string.rep("'\\", 10240) },
+  { "an empty text", "" },
   { "100 KB with invalid bytes", string.rep("x\233", 51200), string.rep("x" .. FFFD, 51200) },
 }
 

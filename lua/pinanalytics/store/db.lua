@@ -161,6 +161,32 @@ function Db:take_repairs()
   return repairs
 end
 
+-- LuaSQL 2.6 built for Lua 5.1 (and LuaJIT) escapes a long string in
+-- pieces of LUAL_BUFFERSIZE / 2 bytes: a piece may end inside a UTF-8
+-- character (PostgreSQL then refuses it: "incomplete multibyte character"),
+-- and a piece of quotes only fills its buffer and one byte more. So the
+-- text goes to the driver in pieces of at most PG_PIECE bytes, each ending
+-- on a character boundary (text is valid UTF-8 here); the escaping of a
+-- character does not depend on its neighbours.
+local PG_PIECE = 1024
+
+function Db:_pg_escape(text)
+  local out, i, len = {}, 1, #text
+  while i <= len do
+    local j = math.min(i + PG_PIECE - 1, len)
+    while j < len and j > i do
+      local b = byte(text, j + 1)
+      if b < 0x80 or b > 0xBF then break end -- text[j + 1] starts a character
+      j = j - 1
+    end
+    local escaped, err = self.con:escape(text:sub(i, j))
+    if not escaped then M.fail("cannot escape a text for " .. self.where .. ": " .. driver_message(err)) end
+    out[#out + 1] = escaped
+    i = j + 1
+  end
+  return table.concat(out)
+end
+
 --- A SQL literal for v. Numbers: integers as integers (below 2^53 in
 -- magnitude when a float), others with 17 significant digits (exact);
 -- NaN and infinities are refused. Strings: escaped by the driver for this
@@ -186,9 +212,7 @@ function Db:lit(v)
       local bad
       text, bad = M.utf8_repair(text)
       if nul > 0 or bad > 0 then self:_note(v, nul, bad) end
-      local escaped, err = self.con:escape(text)
-      if not escaped then M.fail("cannot escape a text for " .. self.where .. ": " .. driver_message(err)) end
-      return "'" .. escaped .. "'"
+      return "'" .. self:_pg_escape(text) .. "'"
     end
     if v:find("\0", 1, true) then
       -- a C string would end at the NUL: the bytes as a blob, read back as text
