@@ -42,8 +42,8 @@ local M = {}
 -- @field store the local store's database failed (`pinanalytics.store`): a SQLite file locked by another
 --   writer for longer than `busy_timeout` (`err.busy` is true), a file it cannot open, a PostgreSQL server
 --   that refuses the connection, a statement that fails (a full disk), a store whose schema is newer than
---   the library, LuaSQL's driver missing, or a value it cannot write exactly (a number that is not finite,
---   a string with a NUL byte)
+--   the library, LuaSQL's driver missing, a read that failed part-way (a damaged file: never fewer rows),
+--   a migration a read-only reader cannot write, or a number it cannot write exactly (not finite)
 M.KINDS = {
   network = "no HTTP answer: connection refused or reset, DNS failure",
   timeout = "no complete answer within the configured timeout",
