@@ -97,6 +97,9 @@ SharedBucket.__index = SharedBucket
 -- wait for another process moving it up (1 ms each) before it gives up.
 local MAX_TRIES = 2000
 
+--- Token buckets shared by processes.
+-- @section shared
+
 --- A token bucket kept in a dictionary that processes share (an nginx
 -- `lua_shared_dict`): every worker of an nginx, each with its handlers
 -- waiting at once, shares one budget. One number is kept: the time of the
