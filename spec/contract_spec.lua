@@ -287,6 +287,28 @@ describe("contract: typed helpers to find one's data", function()
     assert.error_matches(function() c:pin("1", { pin_metrics = "yes" }) end, "pin_metrics must be true or false")
   end)
 
+  it("client:user_account and client:pin accept what the description allows: nulls, free pin_metrics", function()
+    local json = { ["Content-Type"] = "application/json" }
+    sim:configure { pins_count = 12, boards_count = 2, override = {
+      ["/v5/user_account"] = { status = 200, headers = json, body = '{"id":"1","username":"u","business_name":null,' ..
+        '"board_count":null,"pin_count":null,"follower_count":null,"following_count":null,"monthly_views":null}' },
+      ["/v5/pins/42"] = { status = 200, headers = json,
+        body = '{"id":"42","pin_metrics":{"90d":{"impression":2,"note":"n/a"},"lifetime_metrics":"soon"}}' },
+    } }
+    local acc, err = c:user_account()
+    local pin, perr = c:pin("42", { pin_metrics = true })
+    sim:configure { pins_count = 12, boards_count = 2 }
+    assert.is_nil(err)
+    assert.equal("u", acc.username)
+    assert.equal(require("pinanalytics").null, acc.business_name)
+    assert.equal(require("pinanalytics").null, acc.follower_count)
+    assert.is_nil(perr)
+    assert.same({ ["90d"] = { impression = 2 } }, pin.pin_metrics)
+    assert.same({ '$.pin_metrics["90d"].note: expected a number, got string (left out of pin_metrics)',
+      "$.pin_metrics.lifetime_metrics: expected an object of metric -> number, got string (left out of pin_metrics)" },
+      pin.warnings)
+  end)
+
   it("client:user_account gives the account, counts as integers", function()
     local acc, err = c:user_account()
     assert.is_nil(err)

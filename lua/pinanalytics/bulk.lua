@@ -34,6 +34,7 @@ local function run_jobs(ctx, jobs, run)
   -- ready jobs: one FIFO per category (head index, no shifting); jobs
   -- waiting for a retry time: a small list
   local ready, order, delayed = {}, {}, {}
+  local held = {} -- category -> when the token reserved for its next request is due
   local pending = 0
 
   local function enqueue(job)
@@ -132,18 +133,23 @@ local function run_jobs(ctx, jobs, run)
       end
       delayed = keep
     end
-    -- start what may start, category by category
+    -- start what may start, category by category; a token is reserved
+    -- (one step) and held until it is due, as the bucket may be shared
     for _, cat in ipairs(order) do
       local q = ready[cat]
       local bucket = ctx.buckets and ctx.buckets(cat ~= "" and cat or nil)
       while q.head <= q.tail and batch:inflight() < batch:capacity() do
         if bucket then
-          local bwait = bucket:delay(now)
-          if bwait > 0 then
-            if bwait < wake then wake = bwait end
+          local due = held[cat]
+          if not due then
+            due = now + bucket:reserve(now)
+            held[cat] = due
+          end
+          if due > now then
+            if due - now < wake then wake = due - now end
             break
           end
-          bucket:take(now)
+          held[cat] = nil
         end
         local job = q[q.head]
         q[q.head] = nil

@@ -48,6 +48,7 @@ function M.bucket(per_second, burst)
 end
 
 local function refill(b, now)
+  if now < b.t then now = b.t end -- a caller's older reading of the clock: no time went back
   local tokens = b.tokens + (now - b.t) * b.rate
   b.tokens = tokens > b.burst and b.burst or tokens
   b.t = now
@@ -70,6 +71,106 @@ end
 function Bucket:take(now)
   refill(self, now)
   self.tokens = self.tokens - 1
+end
+
+--- Reserves the next token, in one step: the seconds to wait before using
+-- it (0 when one is there now). Every call gets its own token, in the order
+-- of the calls, however many wait at once: the caller sleeps that long and
+-- sends, without asking again. A reservation not used is lost (the rate is
+-- never exceeded, only not reached).
+-- @number now `pinanalytics.core.now()`
+-- @treturn number seconds
+function Bucket:reserve(now)
+  refill(self, now)
+  local tokens = self.tokens - 1
+  self.tokens = tokens
+  if tokens >= 0 then return 0 end
+  return -tokens / self.rate
+end
+
+-- token bucket shared by processes -------------------------------------------
+
+local SharedBucket = {}
+SharedBucket.__index = SharedBucket
+
+-- How many times a reservation may find the bucket behind the clock and
+-- wait for another process moving it up (1 ms each) before it gives up.
+local MAX_TRIES = 2000
+
+--- Token buckets shared by processes.
+-- @section shared
+
+--- A token bucket kept in a dictionary that processes share (an nginx
+-- `lua_shared_dict`): every worker of an nginx, each with its handlers
+-- waiting at once, shares one budget. One number is kept: the time of the
+-- next free token on the monotonic clock (which every process of the machine
+-- shares). A reservation advances it by 1/per_second with one atomic
+-- `dict:incr` and owns the time it advanced from, so that no two callers
+-- ever get the same token, without a lock; it waits until that time. When
+-- the time it got is older than the bucket allows (the bucket was idle: full),
+-- the number is moved up to now less `burst - 1` tokens, once, under a short
+-- lock (`dict:add` of a key that expires on its own should a worker die
+-- holding it), and the reservation is made again. In any span of t seconds
+-- at most `per_second * t + burst` reservations fall, as for `bucket`.
+-- @tparam table dict `get`, `add(key, value, exptime)`, `delete` and `incr(key, n, init)` as
+-- ngx.shared.DICT (numbers are doubles)
+-- @string key a key prefix for this bucket's entries (no credential in it)
+-- @number per_second
+-- @number[opt] burst as for `bucket`
+-- @tab[opt] opts `name` (the dictionary's, for errors), `sleep` (seconds; the runtime's, so
+-- that a wait for the lock yields) and `clock` (default `pinanalytics.core.now`)
+-- @treturn SharedBucket
+function M.shared_bucket(dict, key, per_second, burst, opts)
+  opts = opts or {}
+  burst = burst or math.max(1, per_second / 20)
+  return setmetatable({ dict = dict, key = key, rate = per_second, burst = burst, step = 1 / per_second,
+    tolerance = (math.max(1, math.floor(burst)) - 1) / per_second, name = opts.name or "the shared dictionary",
+    sleep = opts.sleep or core.sleep, clock = opts.clock or core.now }, SharedBucket)
+end
+
+--- A token bucket in a shared dictionary, made by `shared_bucket`.
+-- @type SharedBucket
+
+local function dict_error(self, what, err)
+  error(string.format("pinanalytics.pacing: %s %s: %s", self.name, what, tostring(err)), 0)
+end
+
+--- Reserves the next token, atomically across processes: the seconds to
+-- wait before using it (0 when it is there now). As `Bucket:reserve`.
+-- Raises when the dictionary cannot keep the number (full, say).
+-- @number now `pinanalytics.core.now()`
+-- @treturn number seconds
+function SharedBucket:reserve(now)
+  local dict, step = self.dict, self.step
+  local tkey, lkey = self.key .. ":next", self.key .. ":lock"
+  for _ = 1, MAX_TRIES do
+    local earliest = now - self.tolerance
+    local v, err = dict:incr(tkey, step, earliest)
+    if not v then dict_error(self, "cannot keep the pacing time", err) end
+    local at = v - step
+    if at >= earliest then
+      return at > now and at - now or 0
+    end
+    -- behind the clock: move it up (what others reserved meanwhile moves with it)
+    local ok, lerr = dict:add(lkey, true, 0.1)
+    if ok then
+      local cur = dict:get(tkey)
+      if type(cur) == "number" and cur < earliest then
+        local _, ierr = dict:incr(tkey, earliest - cur)
+        if ierr then
+          dict:delete(lkey)
+          dict_error(self, "cannot keep the pacing time", ierr)
+        end
+      end
+      dict:delete(lkey)
+    elseif lerr ~= "exists" then
+      dict_error(self, "cannot take the pacing lock", lerr)
+    else
+      self.sleep(0.001) -- another process is moving it
+      now = self.clock()
+    end
+  end
+  error(string.format("pinanalytics.pacing: the pacing lock in %s stayed taken for over 2 s", self.name), 0)
 end
 
 --- Rate options.

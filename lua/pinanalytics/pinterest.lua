@@ -45,6 +45,10 @@ M.MAX_RANGE_DAYS = 90
 M.MAX_WINDOW_DAYS = M.MAX_RANGE_DAYS + 1
 --- Pins per GET /pins/analytics request.
 M.MULTI_PIN_MAX = 100
+--- Seconds a refusal of the multi-pin endpoint (`GET /pins/analytics`) is
+-- remembered by the clients of the same server and credentials (an app given
+-- the beta later is asked again after this).
+M.MULTI_REFUSAL_TTL = 3600
 
 --- Metric types of the pin analytics endpoints, the standard list (a request
 -- may mix it with `PIN_METRICS_VIDEO`).
@@ -578,6 +582,8 @@ function M.new(opts)
     clock = opts.clock,
     secrets = {},
     multi_refused = nil, -- unknown until GET /pins/analytics answers
+    -- who shares what GET /pins/analytics refused: the same server and credentials
+    refusal_key = table.concat({ base, opts.client_id or opts.token or "" }, "\0"),
     sent = 0, -- HTTP requests sent (client:request_count())
     session_opts = {
       base_url = base, user_agent = ua, timeout = opts.timeout, connect_timeout = opts.connect_timeout,
@@ -727,17 +733,20 @@ function Client:_hint(err)
   return err
 end
 
--- Waits for the category's bucket (when the client is paced).
+-- Waits for the category's bucket (when the client is paced): the token is
+-- reserved in one step (no yield between looking and taking), then waited
+-- for, so that handlers waiting at once each get their own. A host's sleep
+-- may end early (nginx times a sleep from the time it last looked at the
+-- clock): the clock says when the token is due.
 function Client:_pace(category)
   local bucket = self.buckets and self.buckets(category)
   if not bucket then return end
   local now = self.rt.now()
-  local wait = bucket:delay(now)
-  if wait > 0 then
-    self.rt.sleep(wait)
+  local due = now + bucket:reserve(now)
+  while now < due do
+    self.rt.sleep(math.max(due - now, 0.001))
     now = self.rt.now()
   end
-  bucket:take(now)
 end
 
 -- Refreshes the token first when it is due; true | false, err.
@@ -888,8 +897,52 @@ function Client:pin_analytics(pin_id, params)
   return self:_fetch("/pins/" .. pin_id .. "/analytics", q, schema.pin_analytics, info, "analytics")
 end
 
+-- Refusals of GET /pins/analytics, shared where a runtime shares the pacing
+-- budget (rt.buckets: the "ngx" runtime, where a client is often made per
+-- request) by the clients of one server and credentials: refusal_key ->
+-- core.now() until which it holds, per worker; with the runtime's shared
+-- memory (shared_dict), in every worker.
+local refusals, n_refusals = {}, 0
+local MAX_REFUSALS = 1000
+local REFUSAL_NAME = "multi_refused\0"
+
+-- Is GET /pins/analytics known to be refused to this client's app?
+function Client:_multi_refused()
+  if self.multi_refused then return true end
+  local key = self.refusal_key
+  local now = core.now()
+  local until_t = refusals[key]
+  if until_t and now >= until_t then
+    refusals[key], until_t = nil, nil
+    n_refusals = n_refusals - 1
+  end
+  local known = until_t ~= nil
+  if not known and self.rt.buckets and self.rt.shared_get then
+    -- a failure to read the shared memory is not a refusal: ask the endpoint
+    local ok, v = pcall(self.rt.shared_get, REFUSAL_NAME .. key)
+    known = ok and v == true
+  end
+  if known then self.multi_refused = true end
+  return known
+end
+
+-- Remembers that GET /pins/analytics is refused to this client's app: for
+-- the client's life, and for MULTI_REFUSAL_TTL seconds for every client of
+-- the same server and credentials.
+function Client:_remember_multi_refused()
+  self.multi_refused = true
+  if not self.rt.buckets then return end -- this runtime shares no budget: the client alone knows
+  local key = self.refusal_key
+  if refusals[key] == nil then
+    if n_refusals >= MAX_REFUSALS then refusals, n_refusals = {}, 0 end
+    n_refusals = n_refusals + 1
+  end
+  refusals[key] = core.now() + M.MULTI_REFUSAL_TTL
+  if self.rt.shared_set then pcall(self.rt.shared_set, REFUSAL_NAME .. key, true, M.MULTI_REFUSAL_TTL) end
+end
+
 -- Does this failure of GET /pins/analytics refuse the endpoint itself (to
--- be remembered for the client's life) rather than a pin of the batch? A 404
+-- be remembered) rather than a pin of the batch? A 404
 -- other than code 50 ("Pin not found.": the path is unknown), or a 403 whose
 -- message says the endpoint is not available (the beta endpoint is not open
 -- to every app); a 403 "Not authorized to access board or Pin." is a pin's.
@@ -904,12 +957,19 @@ end
 --- Analytics of any number of pins.
 -- Duplicates are removed; the ids go to `GET /pins/analytics` in requests
 -- of at most 100, or to `GET /pins/{id}/analytics` per pin where the
--- multi-pin endpoint (beta, not open to every app) is refused; the refusal is
--- remembered for the client's lifetime. A batch answered 404, 403 for a pin
--- or 401 code 7 ("Not authorized to access board or Pin.": a pin is not the
--- caller's, the token is fine) is asked again pin by pin, so that only the
--- pins concerned get an error; such a batch neither refreshes the token nor
--- turns the multi-pin endpoint off. Requests run concurrently on the
+-- multi-pin endpoint (beta, not open to every app) is refused. A batch
+-- answered 404, 403 or 401 code 7 ("Not authorized to access board or Pin.":
+-- a pin is not the caller's, the token is fine) is asked again pin by pin, so
+-- that only the pins concerned get an error; such a batch does not refresh
+-- the token. The endpoint counts as refused when its answer says so (a 404
+-- other than "Pin not found.", a 403 "not available to your app") or when
+-- every pin of a batch answered 403 (`{"code":29,"message":"You are not
+-- permitted to access that resource."}`, say) then passes alone, no pin of
+-- the call being refused alone. A refusal is remembered for the client's
+-- life and, where clients share a pacing budget (the "ngx" runtime: the
+-- clients of a worker; with `shared_dict`, of every worker), for
+-- `MULTI_REFUSAL_TTL` seconds by every client of the same `base_url` and
+-- credentials: they go pin by pin at once. Requests run concurrently on the
 -- client's Batch, paced and retried (the options `rate`, `concurrency`,
 -- `retries`, `max_wait`, `on_progress`).
 --
@@ -939,14 +999,22 @@ function Client:pins_analytics(pin_ids, params)
   local results, errs = {}, {}
   local single_query = http.query(q) -- the per-pin endpoint takes the same query
 
-  local function per_pin(id)
+  -- what the pins of batches answered 403 then got alone: when every pin
+  -- of such a batch passes alone, and no pin of the call is refused alone,
+  -- the 403 was the endpoint's (learn: { left = pins not answered, ok })
+  local learning, refused_alone = {}, false
+
+  local function per_pin(id, learn)
     local path = "/pins/" .. id .. "/analytics"
     return {
       target = path .. single_query, category = CATEGORY_ANALYTICS, endpoint = "GET " .. path, pins = 1,
       shape = "analytics",
       done = function(ok, body, meta)
+        if learn then learn.left = learn.left - 1 end
         if not ok then
           errs[id] = self:_hint(body)
+          if learn then learn.ok = false end
+          if body.status == 403 or (body.status == 401 and body.code == 7) then refused_alone = true end
           return
         end
         if meta.shape_ok then
@@ -955,6 +1023,7 @@ function Client:pins_analytics(pin_ids, params)
         end
         local good, where, why = schema.pin_analytics(body)
         if good then results[id] = body else errs[id] = shape_error(self, meta, path, where, why, body) end
+        if learn and not good then learn.ok = false end
       end,
     }
   end
@@ -986,7 +1055,7 @@ function Client:pins_analytics(pin_ids, params)
     local job = { target = "/pins/analytics" .. http.query(mq), category = CATEGORY_ANALYTICS,
       endpoint = "GET /pins/analytics", pins = #chunk, shape = "pins_analytics", refreshed = true }
     job.done = function(ok, body, meta, run)
-      local fallback = {}
+      local fallback, learn = {}, nil
       local refused = not ok and endpoint_refused(body)
       if not refused then
         if self.multi_refused == nil then self.multi_refused = false end
@@ -1016,11 +1085,16 @@ function Client:pins_analytics(pin_ids, params)
           end
         end
       elseif refused then
-        self.multi_refused = true -- the endpoint itself is refused to this app
+        self:_remember_multi_refused() -- the endpoint itself is refused to this app
         fallback = chunk
         release_rest(run, true)
       elseif body.status == 404 or body.status == 403 or (body.status == 401 and body.code == 7) then
         fallback = chunk -- a pin of this chunk does not exist or is not the caller's: find out which
+        if body.status == 403 then
+          -- or the endpoint is refused: the pins' own answers tell
+          learn = { left = #chunk, ok = true }
+          learning[#learning + 1] = learn
+        end
       elseif body.status == 401 and self.oauth and not job.token_refreshed then
         -- the token itself was refused: refresh it (once per run for all
         -- the chunks refused with the same token) and ask again
@@ -1043,13 +1117,13 @@ function Client:pins_analytics(pin_ids, params)
         return
       end
       job.pins = #chunk - #fallback -- the others are counted when their own requests finish
-      for _, id in ipairs(fallback) do run.add(per_pin(id)) end
+      for _, id in ipairs(fallback) do run.add(per_pin(id, learn)) end
     end
     return job
   end
 
   local jobs = {}
-  if self.multi_refused then
+  if self:_multi_refused() then
     for _, id in ipairs(ids) do jobs[#jobs + 1] = per_pin(id) end
   else
     for first = 1, #ids, M.MULTI_PIN_MAX do
@@ -1063,6 +1137,14 @@ function Client:pins_analytics(pin_ids, params)
     end
   end
   local run, progress_errors = self:_run(fn, jobs, #ids)
+  if not refused_alone and not self.multi_refused then
+    for _, l in ipairs(learning) do
+      if l.left == 0 and l.ok then
+        self:_remember_multi_refused()
+        break
+      end
+    end
+  end
   info.quota = run.stopped
   info.progress_errors = progress_errors
   return results, errs, info

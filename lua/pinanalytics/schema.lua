@@ -283,9 +283,10 @@ function M.top_pins(body)
 end
 
 --- Optional fields of an object: list of { name, kind [, null = true] },
--- kind "string", "count" or a function(value, path) -> ok, where, why.
--- Counts are replaced by their typed value.
-local function check_fields(v, path, list)
+-- kind "string", "count" or a function(value, path, warnings) -> ok, where,
+-- why. Counts are replaced by their typed value; what a field holds that
+-- the description allows but cannot be used is named in warnings.
+local function check_fields(v, path, list, warnings)
   for _, f in ipairs(list) do
     local name, kind = f[1], f[2]
     local x = v[name]
@@ -298,7 +299,7 @@ local function check_fields(v, path, list)
         if c == nil then return false, p, why end
         v[name] = c
       else
-        local ok, where, why = kind(x, p)
+        local ok, where, why = kind(x, p, warnings)
         if not ok then return false, where, why end
       end
     end
@@ -306,13 +307,36 @@ local function check_fields(v, path, list)
   return true
 end
 
--- Pin.pin_metrics: interval ("90d", "lifetime_metrics") -> metrics
-local function pin_metrics(v, path)
-  if not is_object(v) then return false, path, "expected an object of interval -> metrics, " .. got(v) end
+-- Pin.pin_metrics: the description says only "object" (its example:
+-- interval ("90d", "lifetime_metrics") -> metric -> number). That part is
+-- kept, typed as metrics are (a count beyond 2^53 is refused, as
+-- everywhere: it cannot be held exactly); anything else in it (an interval
+-- that is not an object, a metric that is not a number) is taken out and
+-- named in warnings, with what it was.
+local function pin_metrics(v, path, warnings)
+  if not is_object(v) then return false, path, "expected an object, " .. got(v) end
   for _, k in ipairs(sorted_keys(v)) do
-    if type(k) ~= "string" then return false, key_path(path, k), "expected an interval name" end
-    local ok, where, why = metrics_object(v[k], key_path(path, k))
-    if not ok then return false, where, why end
+    local p, m = key_path(path, k), v[k]
+    if not is_object(m) then
+      v[k] = nil
+      warnings[#warnings + 1] = p .. ": expected an object of metric -> number, " .. got(m) ..
+        " (left out of pin_metrics)"
+    else
+      for _, name in ipairs(sorted_keys(m)) do
+        local x = m[name]
+        if type(x) ~= "number" then
+          m[name] = nil
+          warnings[#warnings + 1] = key_path(p, name) .. ": expected a number, " .. got(x) ..
+            " (left out of pin_metrics)"
+        elseif is_float_metric(name) then
+          m[name] = x + 0.0
+        else
+          local c, why = count(x)
+          if c == nil then return false, key_path(p, name), why end
+          m[name] = c
+        end
+      end
+    end
   end
   return true
 end
@@ -335,18 +359,22 @@ local function list_of(fields, what)
     for i = 1, #items do
       local item, path = items[i], "$.items[" .. (i - 1) .. "]"
       if not is_object(item) then return false, path, "expected " .. what .. " object, " .. got(item) end
-      local ok, where, why = check_fields(item, path, fields)
+      local warnings = {}
+      local ok, where, why = check_fields(item, path, fields, warnings)
       if not ok then return false, where, why end
+      if #warnings > 0 then item.warnings = warnings end
     end
     return true
   end
 end
 
+-- Account (v5.23.0): business_name and the counts are nullable
 local ACCOUNT_FIELDS = {
-  { "id", "string" }, { "username", "string" }, { "account_type", "string" }, { "business_name", "string" },
-  { "about", "string" }, { "profile_image", "string" }, { "website_url", "string" },
-  { "board_count", "count" }, { "pin_count", "count" }, { "follower_count", "count" },
-  { "following_count", "count" }, { "monthly_views", "count" },
+  { "id", "string" }, { "username", "string" }, { "account_type", "string" },
+  { "business_name", "string", null = true }, { "about", "string" }, { "profile_image", "string" },
+  { "website_url", "string" }, { "board_count", "count", null = true }, { "pin_count", "count", null = true },
+  { "follower_count", "count", null = true }, { "following_count", "count", null = true },
+  { "monthly_views", "count", null = true },
 }
 local function owner(v, path)
   if not is_object(v) then return false, path, "expected an object {id, username}, " .. got(v) end
@@ -358,14 +386,20 @@ local AD_ACCOUNT_FIELDS = {
 }
 local SECTION_FIELDS = { { "id", "string" }, { "name", "string" } }
 
+-- An object of the fields; what cannot be used is named in body.warnings.
 local function object_of(fields, what)
   return function(body)
     if not is_object(body) then return false, "$", "expected " .. what .. " object, " .. got(body) end
-    return check_fields(body, "$", fields)
+    local warnings = {}
+    local ok, where, why = check_fields(body, "$", fields, warnings)
+    if not ok then return false, where, why end
+    if #warnings > 0 then body.warnings = warnings end
+    return true
   end
 end
 
---- GET /pins/{pin_id}: a Pin.
+--- GET /pins/{pin_id}: a Pin; what its `pin_metrics` holds that is not
+-- interval -> metric -> number is left out and named in `warnings`.
 M.pin = object_of(PIN_FIELDS, "a pin")
 --- GET /user_account: an Account.
 M.user_account = object_of(ACCOUNT_FIELDS, "an account")
@@ -374,7 +408,8 @@ M.ad_accounts_list = list_of(AD_ACCOUNT_FIELDS, "an ad account")
 --- GET /boards/{board_id}/sections: a page of BoardSections.
 M.board_sections_list = list_of(SECTION_FIELDS, "a board section")
 
---- GET /pins and GET /boards/{board_id}/pins: a page of Pins.
+--- GET /pins and GET /boards/{board_id}/pins: a page of Pins (an item's
+-- `warnings` as for `pin`).
 M.pins_list = list_of(PIN_FIELDS, "a pin")
 --- GET /boards: a page of Boards.
 M.boards_list = list_of(BOARD_FIELDS, "a board")

@@ -56,9 +56,12 @@ Nginx.__index = Nginx
 
 --- Starts nginx (one worker, 127.0.0.1, a free port) with `http` (text put
 -- inside http { }), `server` (text put inside server { }) and `main` (text
--- at the top level; default: a thread pool "default" of 8 threads). Returns
--- the object: url, prefix, stop(), error_log().
-function H.nginx(http, server, main)
+-- at the top level; default: a thread pool "default" of 8 threads);
+-- `workers`: how many worker processes (default 1; more listen with
+-- reuseport, so that connections are spread over them). Returns the object:
+-- url, prefix, stop(), error_log().
+function H.nginx(http, server, main, workers)
+  workers = workers or 1
   H.need_luajit_build()
   local prefix = capture("mktemp -d /tmp/pa-ngx-XXXXXX"):gsub("%s+$", "")
   os.execute("mkdir -p " .. sh_quote(prefix .. "/logs") .. " " .. sh_quote(prefix .. "/tmp"))
@@ -68,7 +71,7 @@ function H.nginx(http, server, main)
       "load_module /usr/lib/nginx/modules/ndk_http_module.so;",
       "load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;",
       user_directive(),
-      "worker_processes 1; daemon on; master_process on;",
+      "worker_processes " .. workers .. "; daemon on; master_process on;",
       main or "thread_pool default threads=8;",
       "pid " .. prefix .. "/nginx.pid;",
       "error_log " .. prefix .. "/logs/error.log info;",
@@ -84,7 +87,7 @@ function H.nginx(http, server, main)
       "  lua_package_cpath '" .. H.LUAJIT_CPATH .. ";;';",
       http or "",
       "  server {",
-      "    listen 127.0.0.1:" .. port .. ";",
+      "    listen 127.0.0.1:" .. port .. (workers > 1 and " reuseport" or "") .. ";",
       server or "",
       "  }",
       "}", "" }, "\n"))

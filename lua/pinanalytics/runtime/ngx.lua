@@ -21,6 +21,7 @@
 -- set_by_lua*, header and body filters, log_by_lua*), the transports fall
 -- back to blocking, as in plain Lua.
 local core = require "pinanalytics.core"
+local pacing = require "pinanalytics.pacing"
 
 local M = {}
 
@@ -230,67 +231,6 @@ Batch.__tostring = function(self)
   return string.format("pinanalytics.Batch (ngx, %d of %d in flight)", self:inflight(), self.cap)
 end
 
--- pacing shared by workers --------------------------------------------------
-
---- A token bucket kept in a `lua_shared_dict`: one value "tokens time" per
--- bucket, changed under a short lock (dict:add of a lock key that expires on
--- its own should a worker die holding it). Tokens may go below zero when
--- workers take at once; the next delays then pay the debt back, so the rate
--- over time is exact.
---
--- With `shared_dict`, the pacing buckets are of this kind.
--- @type SharedBucket
-local SharedBucket = {}
-SharedBucket.__index = SharedBucket
-
-local function read_state(self, now)
-  local v = self.dict:get(self.key)
-  local tokens, t
-  if type(v) == "string" then
-    local a, b = v:match("^(%S+) (%S+)$")
-    tokens, t = tonumber(a), tonumber(b)
-  end
-  if not tokens or not t then return self.burst, now end
-  tokens = tokens + (now - t) * self.rate
-  if tokens > self.burst then tokens = self.burst end
-  return tokens, now
-end
-
---- Seconds until a token is available (0 when one is), as `pinanalytics.pacing.Bucket:delay`.
--- @number now `pinanalytics.core.now()`
--- @treturn number
-function SharedBucket:delay(now)
-  local tokens = read_state(self, now)
-  if tokens >= 1 then return 0 end
-  return (1 - tokens) / self.rate
-end
-
---- Takes a token, under the dictionary's lock.
--- @number now `pinanalytics.core.now()`
-function SharedBucket:take(now)
-  local lock = self.key .. ":lock"
-  local tries = 0
-  while true do
-    local ok, err = self.dict:add(lock, true, 0.1)
-    if ok then break end
-    if err ~= "exists" then
-      error("pinanalytics (runtime ngx): lua_shared_dict " .. self.dict_name .. ": " .. tostring(err), 0)
-    end
-    tries = tries + 1
-    if tries > 2000 then
-      error("pinanalytics (runtime ngx): the pacing lock in lua_shared_dict " .. self.dict_name ..
-        " stayed taken for over 2 s", 0)
-    end
-    if can_yield() then ngx_api().sleep(0.001) else core.sleep(0.001) end
-  end
-  local tokens = read_state(self, now)
-  local ok, err = self.dict:set(self.key, string.format("%.17g %.17g", tokens - 1, now))
-  self.dict:delete(lock)
-  if not ok then
-    error("pinanalytics (runtime ngx): lua_shared_dict " .. self.dict_name .. ": " .. tostring(err), 0)
-  end
-end
-
 -- per worker: key -> category -> bucket
 local MAX_SHARED = 1000
 local worker_buckets, nworker = {}, 0
@@ -329,7 +269,14 @@ function M.new(opts)
   local rt = { name = "ngx", now = core.now }
 
   function rt.sleep(s)
-    if can_yield() then ngx.sleep(s) else core.sleep(s) end
+    if can_yield() then
+      -- nginx times a sleep from the clock it last read, which a long
+      -- handler leaves behind: read it now, or the sleep ends early
+      ngx.update_time()
+      ngx.sleep(s)
+    else
+      core.sleep(s)
+    end
   end
 
   function rt.session(so)
@@ -343,6 +290,18 @@ function M.new(opts)
     }, Batch)
   end
 
+  -- Facts shared like the buckets (the multi-pin endpoint's refusal): with
+  -- shared_dict, every worker sees them, under a hash of the key (the key
+  -- holds a credential). Without it, the client keeps them per worker.
+  if dict then
+    function rt.shared_get(key)
+      return (dict:get("pinanalytics:" .. ngx.md5(key)))
+    end
+    function rt.shared_set(key, value, ttl)
+      return dict:set("pinanalytics:" .. ngx.md5(key), value, ttl)
+    end
+  end
+
   -- made: category -> bucket (pacing.buckets); key: who shares it.
   function rt.buckets(made, key)
     if dict then
@@ -353,8 +312,9 @@ function M.new(opts)
         if b then return b end
         local proto = made(category)
         if not proto then return nil end
-        b = setmetatable({ dict = dict, dict_name = opts.shared_dict, key = hashed .. ":" .. (category or ""),
-          rate = proto.rate, burst = proto.burst }, SharedBucket)
+        -- atomic across workers and handlers: pinanalytics.pacing.shared_bucket
+        b = pacing.shared_bucket(dict, hashed .. ":" .. (category or ""), proto.rate, proto.burst,
+          { name = "lua_shared_dict " .. opts.shared_dict, sleep = rt.sleep })
         cache[category or ""] = b
         return b
       end
