@@ -311,6 +311,52 @@ describe("runtime uv: one client, many tasks", function()
     assert.same(want["555000204"], r.a["555000204"])
   end)
 
+  it("blocking: a coroutine left in the middle of pins_analytics, dead or collected, does not hold the client", function()
+    local bulk = require "pinanalytics.bulk"
+    local yields = 0
+    local c = H.client(sim, { concurrency = 2, on_progress = function()
+      yields = yields + 1
+      coroutine.yield() -- leaves the run: the coroutine is never resumed
+    end })
+    local list = { "555000203", "555000204" }
+    local function leave_one()
+      local co = coroutine.create(function() return c:pins_analytics(H.ids(3, 555000200), params()) end)
+      local before = yields
+      assert(coroutine.resume(co))
+      return co, yields > before
+    end
+    local co, left = leave_one()
+    if not left then
+      -- Lua 5.1: on_progress runs under a pcall that cannot be yielded across
+      assert.equal("Lua 5.1", _VERSION)
+      c:close()
+      return
+    end
+    assert.equal("other", bulk.holder(c.batch))
+    -- a live owner elsewhere: this run has a Batch of its own
+    local res, errs = c:pins_analytics(list, params())
+    assert.same({}, errs)
+    assert.same(want[list[1]], res[list[1]])
+    assert.equal("other", bulk.holder(c.batch))
+    if rawget(coroutine, "close") then
+      assert.is_true(coroutine.close(co))
+      assert.equal("gone", bulk.holder(c.batch))
+      co = leave_one()
+    end
+    co = nil -- luacheck: ignore 311
+    collectgarbage()
+    collectgarbage()
+    assert.equal("gone", bulk.holder(c.batch))
+    local main = c.batch
+    res, errs = c:pins_analytics(list, params())
+    assert.same({}, errs)
+    assert.same(want[list[2]], res[list[2]])
+    assert.is_nil(bulk.holder(c.batch))
+    assert.equal(main, c.batch)
+    assert.equal(0, c.batch:inflight())
+    c:close()
+  end)
+
   it("200 clients made and closed outside the loop leave no handles behind, and the process exits 0", function()
     local R = require "helpers.runtime"
     local script = os.tmpname()
