@@ -298,7 +298,12 @@ describe("runtime uv: one client, many tasks", function()
     while not yielded and uv.run("once") do end
     if not guard:is_closing() then guard:stop(); guard:close() end
     assert.is_true(yielded)
-    assert.is_not_true(abandoned.dead)
+    if abandoned.dead then
+      -- Lua 5.1: on_progress runs under a pcall that cannot be yielded across
+      assert.equal("Lua 5.1", _VERSION)
+      c:close()
+      return
+    end
     abandoned = nil -- luacheck: ignore 311
     collectgarbage()
     collectgarbage()
@@ -313,17 +318,14 @@ describe("runtime uv: one client, many tasks", function()
 
   it("blocking: a coroutine left in the middle of pins_analytics, dead or collected, does not hold the client", function()
     local bulk = require "pinanalytics.bulk"
-    local yields = 0
     local c = H.client(sim, { concurrency = 2, on_progress = function()
-      yields = yields + 1
       coroutine.yield() -- leaves the run: the coroutine is never resumed
     end })
     local list = { "555000203", "555000204" }
     local function leave_one()
       local co = coroutine.create(function() return c:pins_analytics(H.ids(3, 555000200), params()) end)
-      local before = yields
       assert(coroutine.resume(co))
-      return co, yields > before
+      return co, coroutine.status(co) == "suspended"
     end
     local co, left = leave_one()
     if not left then
