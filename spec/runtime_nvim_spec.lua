@@ -70,6 +70,34 @@ f:close()
 vim.cmd("qall!")
 ]]
 
+-- Five tasks use one client (runtime "uv") at once.
+local MANY = [[
+package.path = %q .. ";" .. package.path
+package.cpath = %q .. ";" .. package.cpath
+local URL, TOKEN, D1, D2, PIN, OUT, RUNTIME = %q, %q, %q, %q, %q, %q, %s
+local pa = require "pinanalytics"
+local c = pa.pinterest { token = TOKEN, base_url = URL, runtime = RUNTIME, retries = 2 }
+local p = { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } }
+local got, left = {}, 5
+for i = 0, 4 do
+  local id = tostring(tonumber(PIN) + i)
+  pa.async(function()
+    local res = assert(c:pin_analytics(id, p))
+    return res.all.summary_metrics.IMPRESSION
+  end, function(ok, v)
+    got[i + 1] = ok and tostring(v) or ("error " .. tostring(v))
+    left = left - 1
+    if left == 0 then
+      c:close()
+      local f = assert(io.open(OUT, "w"))
+      f:write(string.format("true|%%s|0|0|0", table.concat(got, ",")))
+      f:close()
+      vim.cmd("qall!")
+    end
+  end)
+end
+]]
+
 describe("runtime uv in Neovim (headless)", function()
   local sim, expected
 
@@ -127,6 +155,22 @@ describe("runtime uv in Neovim (headless)", function()
     sim:configure { latency_ms = 0 }
     assert.equal("true", ok, value)
     assert.equal("uv " .. expected .. " " .. expected .. " 2", value)
+  end)
+
+  it("five tasks that use one client at once each get their own pin's answer", function()
+    local c = H.client(sim)
+    local want = {}
+    for i = 0, 4 do
+      local res = assert(c:pin_analytics(tostring(tonumber(PIN) + i), { start_date = H.day(-10),
+        end_date = H.day(-1), metric_types = { "IMPRESSION" } }))
+      want[i + 1] = tostring(res.all.summary_metrics.IMPRESSION)
+    end
+    c:close()
+    sim:configure { latency_ms = 300 }
+    local ok, value = run_nvim(nil, MANY)
+    sim:configure { latency_ms = 0 }
+    assert.equal("true", ok, value)
+    assert.equal(table.concat(want, ","), value)
   end)
 
   it("a 503 with Retry-After: 1 is waited out on the loop too", function()
