@@ -13,6 +13,17 @@ describe("runtime ngx (OpenResty)", function()
     return "\nnginx error log:\n" .. ngx_server:error_log():sub(-3000)
   end
 
+  -- the module-level client of the /shared_* locations
+  local SHARED = [[
+    local bulk = require 'pinanalytics.bulk'
+    local keep = package.loaded.pa_spec_shared or {}
+    package.loaded.pa_spec_shared = keep
+    keep.c = keep.c or pa.pinterest{ token = TOKEN, base_url = URL, retries = 3, concurrency = 2 }
+    local c = keep.c
+    local IDS = { PIN, "555000112", "555000113" }
+    local P = { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } }
+  ]]
+
   local function handler(body)
     return "content_by_lua_block {\n" ..
       "local pa = require 'pinanalytics'\n" ..
@@ -80,6 +91,23 @@ describe("runtime ngx (OpenResty)", function()
         c:close()
         return res and ("blocking fallback " .. res.username) or tostring(err) }]] ..
         " return 200 $got; }",
+      -- one client for the worker, kept at module level, as an application keeps it
+      "location = /shared_kill { " .. handler(SHARED .. [[
+        local t = ngx.thread.spawn(function() return c:pins_analytics(IDS, P) end)
+        ngx.sleep(0.3)
+        local ok, err = ngx.thread.kill(t)
+        ngx.say("killed ", tostring(not not ok), " ", tostring(err), " ", tostring(bulk.holder(c.batch)))]]) .. " }",
+      "location = /shared_abort { lua_check_client_abort on; " .. handler(SHARED .. [[
+        c:pins_analytics(IDS, P)
+        ngx.say("not aborted")]]) .. " }",
+      "location = /shared_bulk { " .. handler(SHARED .. [[
+        local before = tostring(bulk.holder(c.batch))
+        local res, errs = c:pins_analytics(IDS, P)
+        if next(errs) then ngx.status = 502; ngx.say("error ", tostring(select(2, next(errs)))); return end
+        local n = 0
+        for _ in pairs(res) do n = n + 1 end
+        ngx.say(before, " ", res[PIN].all.summary_metrics.IMPRESSION, " ", n, " ", tostring(bulk.holder(c.batch)),
+          " ", c.batch:inflight())]]) .. " }",
       "location = /bad_pool { " .. handler([[
         local c = pa.pinterest{ token = TOKEN, base_url = URL, thread_pool = "no_such_pool" }
         local ok, err = pcall(c.user_account, c)
@@ -171,6 +199,30 @@ describe("runtime ngx (OpenResty)", function()
     sim:configure { latency_ms = 1000 }
     assert.equal(200, r.s.status, tostring(r.s.body) .. log_tail())
     assert.matches("^blocking fallback %S+", r.s.body)
+  end)
+
+  it("a module-level client is not held by a bulk run whose light thread died (killed, client gone)", function()
+    sim:configure { latency_ms = 1000 }
+    -- the light thread running pins_analytics is killed in the middle of the run
+    local k = host.curl_many(ngx_server.url, { { path = "/shared_kill", name = "k" } })
+    assert.equal("killed true nil other\n", k.k.body, log_tail())
+    -- the next request's run on the same client goes on a Batch of its own
+    local r = host.curl_many(ngx_server.url, { { path = "/shared_bulk", name = "b" } })
+    assert.equal(200, r.b.status, tostring(r.b.body) .. log_tail())
+    assert.equal("other " .. expected .. " 3 other", r.b.body:match("^(.*) %d+\n$"))
+    -- the client goes away in the middle of a run (lua_check_client_abort on)
+    local a = host.curl_many(ngx_server.url, { { path = "/shared_abort", name = "a", max_time = 0.3 } })
+    assert.equal(0, a.a.status)
+    r = host.curl_many(ngx_server.url, { { path = "/shared_bulk", name = "b" } })
+    assert.equal(200, r.b.status, tostring(r.b.body) .. log_tail())
+    assert.matches("^%a+ " .. expected .. " 3 ", r.b.body)
+    -- once the dead run is overdue (its wait of at most 1 s, then 3 s), it is
+    -- taken for gone: the next run cancels it and takes the client's own Batch
+    os.execute("sleep 4.2")
+    r = host.curl_many(ngx_server.url, { { path = "/shared_bulk", name = "b" } })
+    assert.equal(200, r.b.status, tostring(r.b.body) .. log_tail())
+    assert.equal("gone " .. expected .. " 3 nil 0\n", r.b.body)
+    assert.is_nil(ngx_server:error_log():find("already in progress", 1, true))
   end)
 
   it("a missing thread pool or shared dict is named in a clear error", function()

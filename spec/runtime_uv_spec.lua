@@ -181,11 +181,13 @@ describe("runtime uv (luv)", function()
     assert.same(expected.all.summary_metrics, res.all.summary_metrics)
   end)
 
-  it("a call outside pa.async, or an unknown runtime, is refused with a clear error", function()
+  it("outside pa.async a call blocks and answers, as where OpenResty cannot yield; an unknown runtime is refused", function()
     local c = H.client(sim, { runtime = "uv" })
-    assert.has_error(function() c:user_account() end,
-      "pinanalytics (runtime uv): a request must run inside pinanalytics.async(fn): the client waits by yielding " ..
-      "to the loop")
+    local got = assert(c:pin_analytics(PIN, params()))
+    assert.same(expected, got)
+    local many, errs = c:pins_analytics({ PIN, "555000112" }, params())
+    assert.same({}, errs)
+    assert.same(expected, many[PIN])
     c:close()
     assert.has_error(function() H.client(sim, { runtime = "tokio" }) end,
       "pinanalytics.pinterest:new: option runtime must be one of blocking, ngx, uv, got \"tokio\"")
@@ -197,5 +199,205 @@ describe("runtime uv (luv)", function()
       "is \"blocking\")")
     assert.has_error(function() pa.async("not a function") end,
       "pinanalytics.async: argument 'fn' must be a function, got string")
+  end)
+end)
+
+describe("runtime uv: one client, many tasks", function()
+  local sim, want
+
+  local function task_runner()
+    -- runs several tasks at once until all end (at most 30 s)
+    local results, left = {}, 0
+    local function start(name, fn)
+      left = left + 1
+      pa.async(fn, function(ok, a, b)
+        results[name] = { ok = ok, a = a, b = b }
+        left = left - 1
+      end)
+    end
+    local function wait()
+      local guard = uv.new_timer()
+      guard:start(30000, 0, function() guard:close(); uv.stop() end)
+      while left > 0 and uv.run("once") do end
+      if not guard:is_closing() then guard:stop(); guard:close() end
+      uv.run("nowait")
+      assert(left == 0, left .. " tasks did not end within 30 s")
+      return results
+    end
+    return start, wait
+  end
+
+  setup(function()
+    sim = H.start {}
+    local c = H.client(sim)
+    want = {}
+    for _, id in ipairs(H.ids(5, 555000200)) do want[id] = assert(c:pin_analytics(id, params())) end
+    c:close()
+  end)
+  teardown(function()
+    if sim then sim:stop() end
+    uv.walk(function(h) if not h:is_closing() then h:close() end end)
+    uv.run("nowait")
+  end)
+  after_each(function() sim:configure { latency_ms = 0 } end)
+
+  for _, n in ipairs({ 2, 5 }) do
+    it(n .. " tasks that call one client at once all get their own pin's answer", function()
+      sim:configure { latency_ms = 300 }
+      local c = H.client(sim, { runtime = "uv" })
+      local start, wait = task_runner()
+      local ids = H.ids(n, 555000200)
+      local t0 = uv.hrtime()
+      for _, id in ipairs(ids) do
+        start(id, function() return c:pin_analytics(id, params()) end)
+      end
+      local results = wait()
+      local took = (uv.hrtime() - t0) / 1e9
+      c:close()
+      for _, id in ipairs(ids) do
+        assert.is_true(results[id].ok, tostring(results[id].a))
+        assert.is_truthy(results[id].a, tostring(results[id].b))
+        assert.same(want[id], results[id].a)
+      end
+      -- side by side, not one after another (n x 0.3 s)
+      assert.is_true(took < 0.3 * n, ("took %.2f s"):format(took))
+    end)
+  end
+
+  it("two tasks that run pins_analytics on one client at once both get every pin", function()
+    sim:configure { latency_ms = 200 }
+    local c = H.client(sim, { runtime = "uv", concurrency = 2 })
+    local start, wait = task_runner()
+    local a, b = H.ids(3, 555000200), { "555000203", "555000204" }
+    start("a", function() return c:pins_analytics(a, params()) end)
+    start("b", function() return c:pins_analytics(b, params()) end)
+    local results = wait()
+    c:close()
+    for name, list in pairs({ a = a, b = b }) do
+      local r = results[name]
+      assert.is_true(r.ok, tostring(r.a))
+      assert.same({}, r.b)
+      assert.equal(#list, H.count(r.a))
+      for _, id in ipairs(list) do assert.same(want[id], r.a[id]) end
+    end
+  end)
+
+  it("a task abandoned in the middle of pins_analytics does not hold the client", function()
+    sim:configure { latency_ms = 200 }
+    local yielded = false
+    local c = H.client(sim, { runtime = "uv", concurrency = 2, on_progress = function()
+      if not yielded then
+        yielded = true
+        coroutine.yield() -- the task leaves the run and is never resumed
+      end
+    end })
+    local start, wait = task_runner()
+    local abandoned = pa.async(function() return c:pins_analytics(H.ids(4, 555000200), params()) end)
+    local guard = uv.new_timer()
+    guard:start(5000, 0, function() guard:close(); uv.stop() end)
+    while not yielded and uv.run("once") do end
+    if not guard:is_closing() then guard:stop(); guard:close() end
+    assert.is_true(yielded)
+    if abandoned.dead then
+      -- Lua 5.1: on_progress runs under a pcall that cannot be yielded across
+      assert.equal("Lua 5.1", _VERSION)
+      c:close()
+      return
+    end
+    abandoned = nil -- luacheck: ignore 311
+    collectgarbage()
+    collectgarbage()
+    start("b", function() return c:pins_analytics({ "555000203", "555000204" }, params()) end)
+    local r = wait().b
+    c:close()
+    assert.is_true(r.ok, tostring(r.a))
+    assert.same({}, r.b)
+    assert.same(want["555000203"], r.a["555000203"])
+    assert.same(want["555000204"], r.a["555000204"])
+  end)
+
+  it("blocking: a coroutine left in the middle of pins_analytics, dead or collected, does not hold the client", function()
+    local bulk = require "pinanalytics.bulk"
+    local c = H.client(sim, { concurrency = 2, on_progress = function()
+      coroutine.yield() -- leaves the run: the coroutine is never resumed
+    end })
+    local list = { "555000203", "555000204" }
+    local function leave_one()
+      local co = coroutine.create(function() return c:pins_analytics(H.ids(3, 555000200), params()) end)
+      assert(coroutine.resume(co))
+      return co, coroutine.status(co) == "suspended"
+    end
+    local co, left = leave_one()
+    if not left then
+      -- Lua 5.1: on_progress runs under a pcall that cannot be yielded across
+      assert.equal("Lua 5.1", _VERSION)
+      c:close()
+      return
+    end
+    assert.equal("other", bulk.holder(c.batch))
+    -- a live owner elsewhere: this run has a Batch of its own
+    local res, errs = c:pins_analytics(list, params())
+    assert.same({}, errs)
+    assert.same(want[list[1]], res[list[1]])
+    assert.equal("other", bulk.holder(c.batch))
+    if rawget(coroutine, "close") then
+      assert.is_true(coroutine.close(co))
+      assert.equal("gone", bulk.holder(c.batch))
+      leave_one() -- another, left and dropped: it is garbage once collected
+      assert.equal("other", bulk.holder(c.batch))
+    end
+    co = nil -- luacheck: ignore 311
+    collectgarbage()
+    collectgarbage()
+    assert.equal("gone", bulk.holder(c.batch))
+    local main = c.batch
+    res, errs = c:pins_analytics(list, params())
+    assert.same({}, errs)
+    assert.same(want[list[2]], res[list[2]])
+    assert.is_nil(bulk.holder(c.batch))
+    assert.equal(main, c.batch)
+    assert.equal(0, c.batch:inflight())
+    c:close()
+  end)
+
+  it("200 clients made and closed outside the loop leave no handles behind, and the process exits 0", function()
+    local R = require "helpers.runtime"
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write(string.format([[
+local uv = require "luv"
+local pa = require "pinanalytics"
+local URL, TOKEN, PIN, D1, D2 = %q, %q, %q, %q, %q
+local function handles()
+  local n = 0
+  uv.walk(function() n = n + 1 end)
+  return n
+end
+local before = handles()
+-- made and closed, never used
+for _ = 1, 200 do pa.pinterest{ token = TOKEN, base_url = URL, runtime = "uv" }:close() end
+local idle = handles()
+-- each used by a task on the loop, then closed after the loop returned
+local ok = 0
+for _ = 1, 200 do
+  local c = pa.pinterest{ token = TOKEN, base_url = URL, runtime = "uv" }
+  pa.async(function()
+    return c:pin_analytics(PIN, { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } })
+  end, function(good, res) if good and res then ok = ok + 1 end end)
+  uv.run()
+  c:close()
+end
+print(before, idle, handles(), ok)
+]], sim.pinterest_url, H.TOKEN, PIN, H.day(-10), H.day(-1)))
+    f:close()
+    local out, code = R.run("env LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='" .. R.BUILD .. "/?.so;;' " ..
+      R.exe() .. " " .. script .. " 2>&1")
+    os.remove(script)
+    assert.equal(0, code, out)
+    local before, idle, after, ok = out:match("^(%d+)\t(%d+)\t(%d+)\t(%d+)")
+    assert.is_truthy(before, out)
+    assert.equal(200, tonumber(ok))
+    assert.is_true(tonumber(idle) - tonumber(before) <= 2, out)
+    assert.is_true(tonumber(after) - tonumber(before) <= 4, out)
   end)
 end)

@@ -15,10 +15,21 @@ local M = {}
 
 -- Per Batch (weak keys: an entry goes with its Batch): the last request id
 -- handed out, never reset, so that an answer left over from an earlier run
--- can never be taken for a request of a later one; and whether a run is in
--- progress on it (a run owns its Batch until it returns).
+-- can never be taken for a request of a later one; and the run in progress
+-- on it (a run owns its Batch until it returns): { ref = { owner coroutine,
+-- held weakly }, main = owner is the main thread, due = when the owner's
+-- wait in the engine ends (nil while it is not in one), lost_after }.
 local last_id = setmetatable({}, { __mode = "k" })
 local running = setmetatable({}, { __mode = "k" })
+local WEAK_VALUES = { __mode = "v" }
+
+-- Lua's own coroutine.status (OpenResty replaces coroutine.status with one
+-- that knows only the threads of the current request, and keeps Lua's own
+-- as coroutine._status).
+local function raw_status(co)
+  local f = rawget(coroutine, "_status") or coroutine.status
+  return f(co)
+end
 
 --- Is a run in progress on this Batch?
 -- @param batch
@@ -27,7 +38,53 @@ function M.in_progress(batch)
   return running[batch] ~= nil
 end
 
-local function run_jobs(ctx, jobs, run)
+--- Who holds this Batch, as seen from the running code.
+-- @param batch
+-- @treturn[1] nil no run is in progress on it
+-- @treturn[2] string "this": the running code is inside the run (a callback of it, in its coroutine or
+-- one the run's coroutine resumed); "other": the run of another coroutine, which is alive (waiting);
+-- "gone": the run's coroutine is dead, was collected, or (a runtime with `lost_after`: OpenResty,
+-- where a request's light thread can be killed without a trace) has not come back from a wait of the
+-- engine `lost_after` seconds after it was due. Such a run will never finish: `reclaim` frees the Batch.
+function M.holder(batch)
+  local rec = running[batch]
+  if not rec then return nil end
+  if rec.main then return "this" end -- the main thread is below whatever runs
+  local co = rec.ref[1]
+  if co == nil then return "gone" end
+  if runtime.yields_to(coroutine.running()) == co then return "this" end
+  local status = raw_status(co)
+  if status == "dead" then return "gone" end
+  if status == "normal" and not rec.lost_after then return "this" end
+  if rec.lost_after and rec.due and core.now() > rec.due + rec.lost_after then return "gone" end
+  return "other"
+end
+
+--- Frees a Batch whose run is gone (see `holder`): what that run had in flight is cancelled, and its
+-- coroutine, should it ever be resumed, gets an error instead of answers.
+-- @param batch
+function M.reclaim(batch)
+  local rec = running[batch]
+  if not rec then return end
+  rec.lost = true
+  running[batch] = nil
+  pcall(function() batch:cancel() end)
+end
+
+-- Waits of the engine: the owner's record says until when, and a run whose
+-- Batch was reclaimed meanwhile (taken for gone) stops.
+local function waited(rec, seconds, f, ...)
+  rec.due = core.now() + seconds
+  local r1 = f(...)
+  rec.due = nil
+  if rec.lost then
+    error("pinanalytics.bulk.run: this run was taken for gone (it did not come back from a wait in time) " ..
+      "and its Batch was given to another run", 0)
+  end
+  return r1
+end
+
+local function run_jobs(ctx, jobs, run, rec)
   local batch = ctx.batch
   local inflight, nflight = {}, 0 -- this run's requests on the Batch, by id
   local refreshed_at = -1
@@ -176,12 +233,12 @@ local function run_jobs(ctx, jobs, run)
         error(string.format("pinanalytics.bulk.run: internal error: %d jobs are neither queued nor in flight",
           pending), 0)
       end
-      if wake > 0 then (ctx.sleep or core.sleep)(wake) end
+      if wake > 0 then waited(rec, wake, ctx.sleep or core.sleep, wake) end
     else
       -- wait for answers, or until a retry or a token is due: no fixed tick
       local ms = 1000
       if wake < math.huge then ms = math.max(1, math.min(1000, math.ceil(wake * 1000))) end
-      for _, r in ipairs(batch:step(ms)) do
+      for _, r in ipairs(waited(rec, ms / 1000, batch.step, batch, ms)) do
         local job = inflight[r.id]
         if job then
           inflight[r.id] = nil
@@ -200,8 +257,11 @@ end
 -- retried by the policy; a quota error stops adding requests: what is in
 -- flight finishes, every job not started gets the quota error.
 --
--- One run at a time on a Batch: a run started while another is in progress
--- on it (from one of its callbacks) raises. An error that escapes a run (from
+-- One run at a time on a Batch, owned by the coroutine that started it: a run
+-- started while another is in progress on it raises (from one of its
+-- callbacks; from another coroutine while that run's is alive: give that one
+-- a Batch of its own), unless the owner is gone (see `holder`): its run is
+-- then cancelled and this one proceeds. An error that escapes a run (from
 -- `done`, `on_job_done` or `refresh`) cancels every request on the Batch before
 -- it propagates, so no answer of this run can be collected by a later one.
 -- @tab ctx
@@ -212,6 +272,7 @@ end
 -- @func[opt] ctx.refresh `refresh() -> ok, err`: obtains a new token after a 401
 -- @func[opt] ctx.on_job_done `on_job_done(job, ok)`, when a job is done
 -- @func[opt] ctx.sleep `sleep(seconds)`, the runtime's (`pinanalytics.core.sleep` when absent)
+-- @number[opt] ctx.lost_after the runtime's `lost_after` (see `holder`)
 -- @tparam {table,...} jobs each `{ target = "/path?query", category = "org_analytics",
 -- endpoint = "GET /path", done = function(ok, body_or_err, meta, run) }`; `done` may add more jobs
 -- with `run.add(job)`
@@ -219,13 +280,27 @@ end
 -- were not this run's, never used), `sent` (requests put on the Batch, retries included)
 function M.run(ctx, jobs)
   local batch = ctx.batch
-  if running[batch] then
+  local held = M.holder(batch)
+  if held == "this" then
     error("pinanalytics.bulk.run: a bulk run is already in progress on this Batch " ..
       "(a run cannot start from a callback of another)", 0)
+  elseif held == "other" then
+    error("pinanalytics.bulk.run: a bulk run of another coroutine is in progress on this Batch " ..
+      "(give each its own Batch)", 0)
+  elseif held == "gone" then
+    M.reclaim(batch)
   end
-  running[batch] = true
+  local co, main = coroutine.running()
+  local rec = { ref = setmetatable({ co }, WEAK_VALUES), main = co == nil or main == true,
+    lost_after = ctx.lost_after }
+  running[batch] = rec
   local run = { stopped = nil, dropped = 0, sent = 0 }
-  local ok, err = runtime.pcall(run_jobs, ctx, jobs, run)
+  local ok, err = runtime.pcall(run_jobs, ctx, jobs, run, rec)
+  if running[batch] ~= rec then
+    -- taken for gone while it waited: the Batch is another run's now
+    if ok then err = "pinanalytics.bulk.run: this run's Batch was given to another run" end
+    error(err, 0)
+  end
   running[batch] = nil
   if not ok then
     -- the error is what the caller must see, whatever happens here: a

@@ -631,6 +631,7 @@ function Client:close()
   self.session:close()
   if self.oauth_session then self.oauth_session:close() end
   if self.batch then self.batch:close() end
+  for b in pairs(self.run_batches or {}) do b:close() end
 end
 Client.__close = Client.close
 
@@ -796,12 +797,15 @@ end
 
 -- Runs GET jobs on the client's Batch (pacing, retries, token refresh), and
 -- reports progress. Returns the run and the errors raised by on_progress.
--- fn: the public method, for the error that refuses a second run while one
--- is in progress (a call from on_progress or on_token): the Batch belongs
--- to the run until it returns. An error escaping the run (on_token raising,
+-- fn: the public method, for the error that refuses a second run from inside
+-- one (a call from on_progress or on_token): the Batch belongs to the run
+-- until it returns. A run started by another coroutine (a task, a light
+-- thread) while one is in progress runs on a Batch of its own, closed when it
+-- returns; a run whose coroutine is gone (pinanalytics.bulk.holder) is
+-- cancelled and its Batch taken. An error escaping the run (on_token raising,
 -- say) propagates after the run has cancelled what it had in flight.
 function Client:_run(fn, jobs, total)
-  if self.batch and bulk_engine.in_progress(self.batch) then
+  if self.batch and bulk_engine.holder(self.batch) == "this" then
     fail(fn, "a bulk run is already in progress on this client (a call from its on_progress or on_token hook?); " ..
       "call %s again after that run returns (pin_analytics may be called from on_progress)", fn)
   end
@@ -810,20 +814,46 @@ function Client:_run(fn, jobs, total)
     for _, job in ipairs(jobs) do job.done(false, err) end
     return { stopped = nil }, {}
   end
-  if not self.batch then
+  local function new_batch()
     local so = {}
     for k, v in pairs(self.session_opts) do so[k] = v end
     so.token = self.access_token
     so.concurrency = self.concurrency
-    self.batch = self.rt.batch(so)
+    return self.rt.batch(so)
+  end
+  if not self.batch then self.batch = new_batch() end
+  local batch, own = self.batch, nil
+  local held = bulk_engine.holder(batch)
+  if held == "gone" then
+    bulk_engine.reclaim(batch)
+  elseif held then
+    own = new_batch()
+    batch = own
+    self.run_batches = self.run_batches or setmetatable({}, { __mode = "k" })
+    self.run_batches[own] = true
+  end
+  local token_used = self.access_token
+  local function refresh()
+    -- a Batch of the run's own: the token another run obtained meanwhile, or a new one
+    if own and token_used ~= self.access_token then
+      token_used = self.access_token
+      own:set_token(token_used)
+      return true
+    end
+    local rok, rerr = self:refresh()
+    if rok and own then
+      token_used = self.access_token
+      own:set_token(token_used)
+    end
+    return rok, rerr
   end
   local progress_errors = {}
   local done, failed = 0, 0
   local on_progress = self.on_progress
   local ctx = {
-    batch = self.batch, buckets = self.buckets, policy = self.policy, secrets = self.secrets,
-    refresh = self.oauth and function() return self:refresh() end or nil,
-    sleep = self.rt.sleep,
+    batch = batch, buckets = self.buckets, policy = self.policy, secrets = self.secrets,
+    refresh = self.oauth and refresh or nil,
+    sleep = self.rt.sleep, lost_after = self.rt.lost_after,
   }
   if on_progress then
     ctx.on_job_done = function(job, job_ok)
@@ -835,7 +865,12 @@ function Client:_run(fn, jobs, total)
       if not pok then progress_errors[#progress_errors + 1] = tostring(perr) end
     end
   end
-  local run = bulk_engine.run(ctx, jobs)
+  local rok, run = runtime.pcall(bulk_engine.run, ctx, jobs)
+  if own then
+    self.run_batches[own] = nil
+    own:close()
+  end
+  if not rok then error(run, 0) end
   self.sent = self.sent + run.sent
   return run, progress_errors
 end

@@ -121,13 +121,15 @@ function Nginx:stop()
 end
 
 --- Runs several curl requests at once (each { path, name }) with an
--- optional delay before each; returns name -> { status, time, body }.
+-- optional delay before each and an optional max_time (seconds; 30 when
+-- absent); returns name -> { status, time, body } (status 0: curl gave up).
 function H.curl_many(base, reqs)
   local dir = capture("mktemp -d /tmp/pa-curl-XXXXXX"):gsub("%s+$", "")
   local parts = {}
   for i, r in ipairs(reqs) do
     parts[#parts + 1] = "(" .. (r.delay and ("sleep " .. r.delay .. "; ") or "") ..
-      "curl -s -o " .. sh_quote(dir .. "/" .. i .. ".body") .. " -w '%{http_code} %{time_total}' --max-time 30 " ..
+      "curl -s -o " .. sh_quote(dir .. "/" .. i .. ".body") .. " -w '%{http_code} %{time_total}' --max-time " ..
+      tostring(r.max_time or 30) .. " " ..
       sh_quote(base .. r.path) .. " > " .. sh_quote(dir .. "/" .. i .. ".meta") .. ") &"
   end
   local t0 = capture("date +%s.%N")

@@ -11,7 +11,8 @@
 -- light thread yields while libcurl works on nginx's thread pool; the default
 -- inside OpenResty) and "uv" (luv: Neovim's `vim.loop` or Debian's lua-luv; the
 -- calling coroutine, started by `pinanalytics.async`, yields to the loop while
--- libcurl is driven by the loop's own socket and timer events). To give a
+-- libcurl is driven by the loop's own socket and timer events; the default
+-- inside Neovim). Where a call cannot yield, it blocks, on every runtime. To give a
 -- client to another event loop, write a module with this contract.
 local M = {}
 
@@ -28,6 +29,9 @@ local M = {}
 -- `capacity`, `cancel`, `set_token`, `close`, `is_closed`
 -- @field sleep `function(seconds)`: waits without blocking the host
 -- @field now `function()`: monotonic seconds (`pinanalytics.core.now`)
+-- @field lost_after optional, seconds: where a thread can end without a trace (OpenResty kills a
+-- request's light threads when it ends), a bulk run that has not come back from a wait of the engine
+-- this long after the wait was due is taken for gone, and its Batch for free (`pinanalytics.bulk.holder`)
 -- @field buckets optional, `function(made, key)`: the client's pacing buckets (a function
 -- category -> bucket from `pinanalytics.pacing.buckets`) shared more widely than one client
 -- (all the clients of an nginx worker, or of every worker through a `lua_shared_dict`), under key
@@ -36,15 +40,19 @@ local M = {}
 M.NAMES = { "blocking", "ngx", "uv" }
 local KNOWN = { blocking = true, ngx = true, uv = true }
 
---- The runtime a client gets when it names none: "ngx" inside OpenResty,
--- else "blocking" ("uv" is chosen by name: its calls must run inside
--- `pinanalytics.async`).
+--- The runtime a client gets when it names none: the host's own loop where
+-- there is one, "ngx" inside OpenResty and "uv" inside Neovim (`vim.uv` or
+-- `vim.loop`), else "blocking". On either loop a call yields where it can (a
+-- request handler's light thread; a task of `pinanalytics.async`) and blocks
+-- where it cannot (`init_by_lua*`; Neovim code outside `pinanalytics.async`).
 -- @treturn string
 function M.default_name()
   local ngx = rawget(_G, "ngx")
   if type(ngx) == "table" and type(ngx.run_worker_thread) == "function" and type(ngx.get_phase) == "function" then
     return "ngx"
   end
+  local vim = rawget(_G, "vim")
+  if type(vim) == "table" and type(vim.uv or vim.loop) == "table" then return "uv" end
   return "blocking"
 end
 
@@ -83,6 +91,10 @@ local PCALL_YIELDS = rawget(_G, "jit") ~= nil or _VERSION ~= "Lua 5.1"
 
 local function pack(...) return { n = select("#", ...), ... } end
 
+-- On Lua 5.1: the coroutine of an `M.pcall` -> the coroutine that called it
+-- (which its yields go to).
+local outer_of = setmetatable({}, { __mode = "k" })
+
 --- `pcall`, across which a coroutine may yield on every Lua (on Lua 5.1, whose
 -- `pcall` cannot be yielded across, f runs in a coroutine of its own whose
 -- yields are passed on).
@@ -92,12 +104,23 @@ local function pack(...) return { n = select("#", ...), ... } end
 function M.pcall(f, ...)
   if PCALL_YIELDS then return pcall(f, ...) end
   local co = coroutine.create(f)
+  local outer = coroutine.running()
+  if outer then outer_of[co] = outer end
   local r = pack(coroutine.resume(co, ...))
   while true do
     if not r[1] then return false, r[2] end
     if coroutine.status(co) == "dead" then return unpack(r, 1, r.n) end
     r = pack(coroutine.resume(co, coroutine.yield(unpack(r, 2, r.n))))
   end
+end
+
+--- The coroutine whose yields a coroutine's yields are: co itself, or on
+-- Lua 5.1 the caller of the `pcall` co runs (and so on up).
+-- @param co a coroutine (nil: the main thread)
+-- @return a coroutine, or nil for the main thread
+function M.yields_to(co)
+  while co and outer_of[co] do co = outer_of[co] end
+  return co
 end
 
 return M

@@ -266,7 +266,9 @@ function M.new(opts)
     end
   end
   local semaphore = require "ngx.semaphore"
-  local rt = { name = "ngx", now = core.now }
+  -- a request's light threads die with it, without a trace: a bulk run not
+  -- back from a wait 3 s after it was due is gone (pinanalytics.bulk.holder)
+  local rt = { name = "ngx", now = core.now, lost_after = 3 }
 
   function rt.sleep(s)
     if can_yield() then
