@@ -11,11 +11,31 @@
 #                                  busted suite on it
 #
 # Each runtime loads its own build of the C module, build/<LUA>/?.so.
+#
+# With no busted args, the spec files run side by side, PA_TEST_JOBS at a time
+# (default: the number of cores, at least 2), each its own busted process
+# bounded by PA_SPEC_TIMEOUT seconds (default 900: a spec that hangs fails,
+# named, instead of holding the run); the longest ones (as timed by the last
+# run, build/<LUA>/spec-times) start first. Each file's TAP output is printed
+# whole, in file order, then the counts.
 LUA=${LUA:-lua5.4}
 mode=full
 case $1 in
   --busted) mode=busted; shift ;;
   --all) mode=all; shift ;;
+  --one) # internal: lua, spec file, output folder
+    lua=$2; f=$3; out=$4
+    name=$(basename "$f" .lua)
+    start=$(date +%s)
+    LUA=$lua LUA_CPATH="$(pwd)/build/$lua/?.so;;" timeout -k 10 "${PA_SPEC_TIMEOUT:-900}" \
+      "$lua" /usr/bin/busted -o TAP "$f" >"$out/$name.tap" 2>&1
+    rc=$?
+    secs=$(($(date +%s) - start))
+    [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || echo "not ok - $f did not finish within ${PA_SPEC_TIMEOUT:-900} s" >>"$out/$name.tap"
+    echo "$rc" >"$out/$name.rc"
+    echo "$secs $f" >"$out/$name.secs"
+    echo "# $lua $f: $(grep -c '^ok ' "$out/$name.tap") ok, $(grep -c '^not ok ' "$out/$name.tap") not ok, exit $rc, $secs s"
+    exit 0 ;;
 esac
 passed=0
 failed=0
@@ -35,6 +55,34 @@ check() { # name, command...
   fi
 }
 
+# Every spec file on one runtime, side by side (see the top); leaves the
+# TAP output of all of them in $log and busted's status in $rc (the first
+# non-zero one).
+parallel_suite() {
+  lua=$1
+  out=$(mktemp -d)
+  times=build/$lua/spec-times
+  jobs=${PA_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+  [ "$jobs" -ge 2 ] 2>/dev/null || jobs=2
+  # longest first: last run's seconds, else the file's size as a guess
+  for f in spec/*_spec.lua; do
+    t=$(grep " $f\$" "$times" 2>/dev/null | cut -d' ' -f1)
+    echo "${t:-$(($(wc -c <"$f") / 2000))} $f"
+  done | sort -rn | cut -d' ' -f2 |
+    xargs -P "$jobs" -I{} sh spec/run.sh --one "$lua" {} "$out"
+  : >"$log"
+  rc=0
+  for f in spec/*_spec.lua; do
+    name=$(basename "$f" .lua)
+    echo "# $f" >>"$log"
+    if [ -f "$out/$name.tap" ]; then cat "$out/$name.tap" >>"$log"; else echo "not ok - $f did not run" >>"$log"; fi
+    r=$(cat "$out/$name.rc" 2>/dev/null || echo 1)
+    [ "$rc" -ne 0 ] || rc=$r
+  done
+  mkdir -p "build/$lua" && cat "$out"/*.secs >"$times" 2>/dev/null
+  rm -rf "$out"
+}
+
 # busted on one runtime: lua, busted args...; counts its tests. A test
 # skipped on this runtime (busted's pending, "ok N - # SKIP reason") counts
 # as neither passed nor failed; the skips are listed at the end.
@@ -42,8 +90,12 @@ skips=$(mktemp)
 trap 'rm -f "$log" "$skips"' EXIT
 suite() {
   lua=$1; shift
-  LUA=$lua LUA_CPATH="$(pwd)/build/$lua/?.so;;" "$lua" /usr/bin/busted -o TAP "$@" >"$log" 2>&1
-  rc=$?
+  if [ $# -gt 0 ]; then
+    LUA=$lua LUA_CPATH="$(pwd)/build/$lua/?.so;;" "$lua" /usr/bin/busted -o TAP "$@" >"$log" 2>&1
+    rc=$?
+  else
+    parallel_suite "$lua"
+  fi
   cat "$log"
   skip=$(grep -c '^ok [0-9]* - # SKIP' "$log")
   ok=$(($(grep -c '^ok ' "$log") - skip))
