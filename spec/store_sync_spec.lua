@@ -142,6 +142,69 @@ describe("store:sync across midnight UTC", function()
   end)
 end)
 
+describe("store:sync across midnight UTC inside one bulk call", function()
+  it("a pin refused as too far back after midnight is asked again, clamped, and its lost day named", function()
+    local D = dates.parse(H.TODAY)
+    local c
+    -- midnight passes once the client has sent its first two requests
+    -- (GET /user_account and the refused GET /pins/analytics): the bulk call
+    -- was checked at D, its per-pin requests go out at D + 1
+    c = H.client(sim, { clock = function()
+      return ((c and c:request_count() >= 2) and D + 1 or D) * 86400 + 43200
+    end })
+    local st = assert(pa.store.open(":memory:"))
+    local pins = H.ids(2, 7905000)
+    table.sort(pins)
+    sim:configure { refuse_multi = 404, override = { ["/v5/pins/" .. pins[2] .. "/analytics"] = { times = 1,
+      status = 400, body = '{"code":1,"message":"Invalid parameters: start_date is too far back. ' ..
+      'You can only get data from the last 90 days"}' } } }
+    sim:clear_log()
+    local ok, res, err = pcall(st.sync, st, c, { pins = pins })
+    assert.is_true(ok, tostring(res))
+    assert.is_nil(err)
+    assert.same({}, res.errors)
+    assert.same({ pins[2] }, sorted_keys(res.missing))
+    assert.same({ dates.format(D - 90) }, res.missing[pins[2]])
+    local asked = {}
+    for _, q in ipairs(S.analytics_requests(sim)) do
+      asked[#asked + 1] = q.pins[1] .. " " .. q.start_date .. ".." .. q.end_date
+    end
+    table.sort(asked)
+    assert.same({ pins[1] .. " " .. dates.format(D - 90) .. ".." .. dates.format(D - 1),
+      pins[2] .. " " .. dates.format(D - 89) .. ".." .. dates.format(D - 1) }, asked)
+    assert.equal(90, st:coverage(pins[1]).days)
+    assert.equal(89, st:coverage(pins[2]).days)
+    c:close()
+    st:close()
+  end)
+end)
+
+describe("store:sync across midnight UTC during the account's request", function()
+  it("refused as too far back after midnight: asked again, clamped, the lost day named", function()
+    local D = dates.parse(H.TODAY)
+    local c
+    -- the second request (the account's figures) is checked at D, answered at D + 1
+    c = H.client(sim, { clock = function()
+      return ((c and c:request_count() >= 2) and D + 1 or D) * 86400 + 43200
+    end })
+    local st = assert(pa.store.open(":memory:"))
+    sim:configure { override = { ["/v5/user_account/analytics"] = { times = 1, status = 400,
+      body = '{"code":1,"message":"Invalid parameters: start_date is too far back"}' } } }
+    sim:clear_log()
+    local ok, res, err = pcall(st.sync, st, c, { account = true })
+    assert.is_true(ok, tostring(res))
+    assert.is_nil(err)
+    assert.same({}, res.errors)
+    assert.same({ account = { dates.format(D - 90) } }, res.missing)
+    local seen = S.analytics_requests(sim)
+    assert.equal(1, #seen) -- the refused one is not counted (status 400)
+    assert.same({ dates.format(D - 89), dates.format(D - 1) }, { seen[1].start_date, seen[1].end_date })
+    assert.equal(89, st:coverage("account").days)
+    c:close()
+    st:close()
+  end)
+end)
+
 describe("store: days not READY", function()
   it("are refreshed by any later sync while the API serves them, however small its window", function()
     local c, day = S.moving_client(sim)

@@ -58,6 +58,8 @@
 --                       passes during a sync (or the clock jumps), each
 --                       request is clamped to what is served then, and the
 --                       days that fell out are named here (empty when none).
+--                       A request refused (HTTP 400) because midnight passed
+--                       while it was on its way is asked once more, clamped.
 --   res.errors          by pin id: that pin's error (it is asked again next
 --                       time); and under these names: user_account,
 --                       list_pins, account (the account's figures), quota (a
@@ -313,15 +315,47 @@ local function clamped_by_client(res, whats, first, info)
   return b + 1
 end
 
+-- After a bulk call during which midnight UTC passed (the client's clock
+-- now says another day than `day`): the pins refused with a 400 (their
+-- first day no longer served when their request went out) are asked once
+-- more, clamped, and their answers and errors replace the first ones.
+-- Returns the quota that stopped the second call, if one did.
+local function ask_again(client, res, part, first, last, day, results, errs)
+  if dates.today_number(client.clock) == day then return nil end
+  local again = {}
+  for _, id in ipairs(part) do
+    local e = errs[id]
+    if type(e) == "table" and e.status == 400 then again[#again + 1] = id end
+  end
+  if #again == 0 then return nil end
+  local afirst = served_from(client, res, again, first, last)
+  if not afirst then
+    for _, id in ipairs(again) do errs[id] = nil end -- every day of theirs is named missing
+    return nil
+  end
+  local r2, e2, info2 = client:pins_analytics(again, { start_date = dates.format(afirst),
+    end_date = dates.format(last), metric_types = schema.PIN_METRICS, clamp = true })
+  clamped_by_client(res, again, afirst, info2)
+  for _, id in ipairs(again) do
+    errs[id], results[id] = e2[id], r2[id]
+  end
+  return info2 and info2.quota
+end
+
 -- Asks for the account's days of one run and writes them; returns an error
 -- that stops the sync (a quota), else nil, and false when the account's
 -- figures failed (the other runs are not asked).
-local function account_run(store, client, account_key, run, res)
+local function account_run(store, client, account_key, run, res, again)
   local db = store.db
   local first = served_from(client, res, { "account" }, run[1], run[2])
   if not first then return nil, true end
+  local day = dates.today_number(client.clock)
   local answer, aerr, ainfo = client:user_account_analytics { start_date = dates.format(first),
     end_date = dates.format(run[2]), metric_types = schema.ACCOUNT_METRICS, clamp = true }
+  if not answer and aerr.status == 400 and not again and dates.today_number(client.clock) ~= day then
+    -- refused for its dates as midnight passed on the way: once more, clamped
+    return account_run(store, client, account_key, run, res, true)
+  end
   if not answer then
     res.errors.account = aerr
     if aerr.kind == "quota" then
@@ -461,9 +495,12 @@ local function the_sync(store, client, ids, days, chunk, with_account, hooks, re
       local gfirst = served_from(client, res, part, g.first, g.last)
       local results, errs, info = {}, {}, nil
       if gfirst then
+        local day = dates.today_number(client.clock)
         results, errs, info = client:pins_analytics(part, { start_date = dates.format(gfirst),
           end_date = dates.format(g.last), metric_types = schema.PIN_METRICS, clamp = true })
         gfirst = clamped_by_client(res, part, gfirst, info)
+        local quota = not (info and info.quota) and ask_again(client, res, part, gfirst, g.last, day, results, errs)
+        if quota then info.quota = quota end
       end
       -- rows in the order of their keys, then days: concurrent writers to
       -- PostgreSQL take their row locks in one order (no deadlock)
