@@ -34,14 +34,19 @@
 -- store:analytics(what, range [, metrics] [, opts]) -> the days held shaped
 --   as the API's answers ({ all = { daily_metrics, summary_metrics } }, or
 --   results by pin id for an array): code written for client answers (pa.report,
---   a --from-store option) reads the store unchanged
+--   a --from-store option) reads the store unchanged; each `all` also
+--   holds `stale`, the days of the range as in store:coverage's stale
 -- store:pins([opts]) -> array of pin ids held (sorted)
 -- store:coverage(pin_id | "account" [, opts]) -> { days, first, last, ready,
---   not_ready = {dates}, pending = {dates}, missing = {dates} }
+--   not_ready = {dates}, pending = {dates}, stale = {days}, missing = {dates} }
 --   days: days held; ready: how many are READY; not_ready: the dates held
 --   whose status is not READY; pending: those of them a sync asks for again
---   (PROCESSING, ESTIMATE, UNKNOWN); missing: the dates between first and
---   last that are not held.
+--   (PROCESSING, ESTIMATE, UNKNOWN, and still served by the API: at most 90
+--   days before today, the store's clock); stale: those held with such a
+--   status that the API no longer serves, so that no sync can make them
+--   final, each { date, data_status, fetched } (fetched: when the figures
+--   held were fetched, "YYYY-MM-DDTHH:MM:SSZ"), by date; missing: the
+--   dates between first and last that are not held.
 -- store:accounts() -> array of { account_id, username, account_type,
 --   business_name, first_synced, last_synced, pins }
 -- store:snapshot_oneup(oneup_client, params) -> info | nil, err
@@ -87,6 +92,26 @@ for _, s in ipairs(M.PENDING_STATUSES) do PENDING[s] = true end
 -- @treturn boolean true for "PROCESSING", "ESTIMATE" and "UNKNOWN"; false
 -- for anything else (a final status, nil, a value that is not a string)
 M.is_pending = function(status) return status ~= nil and PENDING[status] == true end
+
+--- How many days back the API serves figures (Pinterest's limit on
+-- `start_date`): a pending day older than that can no longer be refreshed.
+M.SERVED_DAYS = 90
+
+-- The first day the API serves now (the store's clock), as a day number.
+local function earliest_served(self)
+  return dates.today_number(self.clock) - M.SERVED_DAYS
+end
+
+-- A stale day as read methods give it, or nil when the day is not stale:
+-- pending, and before `earliest` (a day number).
+local function stale_day(date, status, fetched, earliest)
+  if not M.is_pending(status) then return nil end
+  local n = dates.parse(date)
+  if not n or n >= earliest then return nil end
+  fetched = tonumber(fetched)
+  return { date = date, data_status = status,
+    fetched = fetched and os.date("!%Y-%m-%dT%H:%M:%SZ", fetched) or nil }
+end
 
 function Store:__tostring()
   return "pinanalytics.store (" .. self.db.dialect .. ": " .. self.db.where .. ")"
@@ -352,22 +377,25 @@ local function day_rows(self, tbl, keycol, keys, metrics, range)
   if range then
     where = where .. " AND day >= " .. self.db:lit(range.start_date) .. " AND day <= " .. self.db:lit(range.end_date)
   end
-  local rows = self.db:rows("SELECT " .. keycol .. ", day, status, " .. table.concat(cols, ", ") .. " FROM " .. tbl ..
-    " WHERE " .. where .. " ORDER BY " .. keycol .. ", day")
-  local by = {}
+  local rows = self.db:rows("SELECT " .. keycol .. ", day, status, fetched, " .. table.concat(cols, ", ") ..
+    " FROM " .. tbl .. " WHERE " .. where .. " ORDER BY " .. keycol .. ", day")
+  local by, stale = {}, {}
   local num = self.db.num
+  local earliest = earliest_served(self)
   for _, r in ipairs(rows) do
     local k = num(r[1])
     local list = by[k]
-    if not list then list = {}; by[k] = list end
+    if not list then list = {}; by[k] = list; stale[k] = {} end
     local m = {}
     for i, name in ipairs(metrics) do
-      local v = num(r[3 + i])
+      local v = num(r[4 + i])
       if v ~= nil then m[name] = v end
     end
     list[#list + 1] = { date = r[2], data_status = r[3], metrics = m }
+    local st = stale_day(r[2], r[3], r[4], earliest)
+    if st then stale[k][#stale[k] + 1] = st end
   end
-  return by
+  return by, stale
 end
 
 -- The days held for what (frame and analytics share it): returns
@@ -387,19 +415,26 @@ local function read_days(self, fn, what, range, metrics, opts)
   return M.guard(function()
     local acc = self:_account(fn, opts.account)
     if t == "account" then
-      local daily = {}
-      if acc then daily = day_rows(self, "account_days", "account_key", { acc.key }, metrics, range)[acc.key] or {} end
-      return "account", daily, true, metrics
+      local daily, stale = {}, {}
+      if acc then
+        local by, st = day_rows(self, "account_days", "account_key", { acc.key }, metrics, range)
+        daily, stale = by[acc.key] or {}, st[acc.key] or {}
+      end
+      return "account", daily, true, metrics, stale
     end
     local keys = acc and self:_pin_keys(acc.key, t) or {}
     local list = {}
     for _, id in ipairs(t) do
       if keys[id] then list[#list + 1] = keys[id] end
     end
-    local by = #list > 0 and day_rows(self, "pin_days", "pin_key", list, metrics, range) or {}
-    local out = {}
-    for _, id in ipairs(t) do out[id] = keys[id] and by[keys[id]] or {} end
-    return "pins", out, type(what) == "string", metrics
+    local by, st = {}, {}
+    if #list > 0 then by, st = day_rows(self, "pin_days", "pin_key", list, metrics, range) end
+    local out, stale = {}, {}
+    for _, id in ipairs(t) do
+      out[id] = keys[id] and by[keys[id]] or {}
+      stale[id] = keys[id] and st[keys[id]] or {}
+    end
+    return "pins", out, type(what) == "string", metrics, stale
   end)
 end
 
@@ -419,7 +454,7 @@ end
 -- gives it for the range, counts summed and rates recomputed from their
 -- parts (by the MetricFrame); a metric whose parts are not all there is
 -- left out of the summary.
-local function answer_of(daily, metrics)
+local function answer_of(daily, metrics, stale)
   local f = require("pinanalytics.frame").frame({ daily_metrics = daily })
   local summary = {}
   if #daily > 0 then
@@ -428,7 +463,7 @@ local function answer_of(daily, metrics)
       if ok and type(v) == "number" then summary[m] = v end
     end
   end
-  return { daily_metrics = daily, summary_metrics = summary }
+  return { daily_metrics = daily, summary_metrics = summary, stale = stale or {} }
 end
 
 --- The days held as the API's answers, so that code written for the API
@@ -439,17 +474,31 @@ end
 -- of pin ids, results keyed by pin id as client:pins_analytics does (every
 -- pin asked for, with no days when none are held). summary_metrics covers
 -- the days held in the range.
+--
+-- Each `all` also holds `stale`: the days of the range held with a status
+-- that is not final (PROCESSING, ESTIMATE, UNKNOWN) which the API no longer
+-- serves (more than `SERVED_DAYS` days before today, the store's clock), so
+-- that no sync can make them final. Each is
+-- `{ date = "YYYY-MM-DD", data_status = "ESTIMATE", fetched = "YYYY-MM-DDTHH:MM:SSZ" }`
+-- (fetched: when the figures held were fetched), by date; a report says of
+-- them when they were fetched and that they can no longer be refreshed,
+-- where a pending day would say that Pinterest may still change them.
 function Store:analytics(what, range, metrics, opts)
-  local kind, days, single, names = read_days(self, "analytics", what, range, metrics, opts)
+  local kind, days, single, names, stale = read_days(self, "analytics", what, range, metrics, opts)
   if kind == nil then return nil, days end
-  if kind == "account" then return { all = answer_of(days, names) } end
-  if single then return { all = answer_of(days[what], names) } end
+  if kind == "account" then return { all = answer_of(days, names, stale) } end
+  if single then return { all = answer_of(days[what], names, stale[what]) } end
   local results = {}
-  for id, daily in pairs(days) do results[id] = { all = answer_of(daily, names) } end
+  for id, daily in pairs(days) do results[id] = { all = answer_of(daily, names, stale[id]) } end
   return results
 end
 
---- Which days are held for a pin or the account (see the top of this file).
+--- Which days are held for a pin or the account (see the top of this file):
+-- `{ days, first, last, ready, not_ready, pending, stale, missing }`.
+-- `pending` are the days not final that a sync asks for again; `stale`
+-- those not final that the API no longer serves (more than `SERVED_DAYS`
+-- days back), each `{ date, data_status, fetched }`: their figures are the
+-- last ones fetched, at `fetched`, and can no longer be refreshed.
 function Store:coverage(what, opts)
   local fn = "coverage"
   opts = opts_of(fn, opts, { account = true })
@@ -460,17 +509,26 @@ function Store:coverage(what, opts)
     local acc = self:_account(fn, opts.account)
     local rows = {}
     if acc and what == "account" then
-      rows = self.db:rows("SELECT day, status FROM account_days WHERE account_key = " .. acc.key .. " ORDER BY day")
+      rows = self.db:rows("SELECT day, status, fetched FROM account_days WHERE account_key = " .. acc.key ..
+        " ORDER BY day")
     elseif acc then
       local key = self:_pin_keys(acc.key, { what })[what]
-      if key then rows = self.db:rows("SELECT day, status FROM pin_days WHERE pin_key = " .. key .. " ORDER BY day") end
+      if key then
+        rows = self.db:rows("SELECT day, status, fetched FROM pin_days WHERE pin_key = " .. key .. " ORDER BY day")
+      end
     end
-    local cov = { days = #rows, ready = 0, not_ready = {}, pending = {}, missing = {} }
+    local cov = { days = #rows, ready = 0, not_ready = {}, pending = {}, stale = {}, missing = {} }
     local prev
+    local earliest = earliest_served(self)
     for _, r in ipairs(rows) do
       local n = dates.parse(r[1])
       if r[2] == "READY" then cov.ready = cov.ready + 1 else cov.not_ready[#cov.not_ready + 1] = r[1] end
-      if M.is_pending(r[2]) then cov.pending[#cov.pending + 1] = r[1] end
+      local stale = stale_day(r[1], r[2], r[3], earliest)
+      if stale then
+        cov.stale[#cov.stale + 1] = stale
+      elseif M.is_pending(r[2]) then
+        cov.pending[#cov.pending + 1] = r[1]
+      end
       if n and prev then
         for d = prev + 1, n - 1 do cov.missing[#cov.missing + 1] = dates.format(d) end
       end

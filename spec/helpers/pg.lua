@@ -9,6 +9,7 @@
 --   pg.uri("dbname")  -> "postgresql://pa@127.0.0.1:<port>/dbname" (created on first use)
 --   pg.uri("dbname", { standard_conforming_strings = "off" }) -> the same, the
 --                        database created with these settings
+--   pg.restart()      -- restarts it (open connections are cut), same port
 --   pg.stop()         -- stops the server and removes the directory
 local M = {}
 
@@ -107,6 +108,14 @@ function M.start()
       end
     end
     return "postgresql://pa@127.0.0.1:" .. port .. "/" .. db
+  end
+  --- Restarts the server (fast shutdown: every open connection is cut) on
+  -- the same port; returns true, or false and pg_ctl's output.
+  function pg.restart()
+    local out2, ok2 = capture(as .. quote(bin .. "/pg_ctl") .. " -D " .. quote(dir .. "/data") ..
+      " -l " .. quote(dir .. "/server.log") ..
+      " -m fast -w -t 30 restart") -- the log: the new server must not hold the pipe capture() reads
+    return ok2, out2
   end
   function pg.stop()
     if pg.stopped then return end

@@ -51,12 +51,23 @@
 --                       a request
 --   res.days_written    day rows inserted or updated (pins and account)
 --   res.days_not_ready  of them, those still pending (asked again next time)
+--   res.missing         by pin id (and "account"): the days the sync planned
+--                       but could no longer ask for, as sorted "YYYY-MM-DD"
+--                       dates. The API serves the last 90 days counted from
+--                       the moment each request goes out; when midnight UTC
+--                       passes during a sync (or the clock jumps), each
+--                       request is clamped to what is served then, and the
+--                       days that fell out are named here (empty when none).
+--                       A request refused (HTTP 400) because midnight passed
+--                       while it was on its way is asked once more, clamped.
 --   res.errors          by pin id: that pin's error (it is asked again next
 --                       time); and under these names: user_account,
 --                       list_pins, account (the account's figures), quota (a
 --                       limit stopped the sync), store (the database failed)
 -- err is the error that stopped the sync (user_account, list_pins, quota,
--- store); per-pin errors do not stop it.
+-- store); per-pin errors do not stop it. A sync never raises on its own
+-- plan: only a bad argument, or an error raised by on_start or on_progress,
+-- propagates.
 local check = require "pinanalytics.check"
 local dates = require "pinanalytics.dates"
 local errors = require "pinanalytics.errors"
@@ -273,6 +284,96 @@ end
 
 -- the sync ------------------------------------------------------------------
 
+-- Names the days first..last of `what` (a pin id or "account") as missing.
+local function name_missing(res, what, first, last)
+  if last < first then return end
+  local list = res.missing[what]
+  if not list then list = {}; res.missing[what] = list end
+  for n = first, last do list[#list + 1] = dates.format(n) end
+  table.sort(list)
+end
+
+-- The part of the planned run first..last that the API serves now (the
+-- client's clock, at the moment of the request): the first day served, or
+-- nil when none is. Planned days that are no longer served are named.
+local function served_from(client, res, whats, first, last)
+  local earliest = dates.today_number(client.clock) - M.MAX_DAYS
+  if first >= earliest then return first end
+  for _, what in ipairs(whats) do name_missing(res, what, first, math.min(last, earliest - 1)) end
+  if last < earliest then return nil end
+  return earliest
+end
+
+-- What the client itself cut (clamp = true: midnight passed between
+-- served_from and its own check) is named as missing too; returns the first
+-- day asked for.
+local function clamped_by_client(res, whats, first, info)
+  local dropped = type(info) == "table" and info.clamped and info.dropped
+  if not dropped then return first end
+  local a, b = dates.parse(dropped.start_date), dates.parse(dropped.end_date)
+  for _, what in ipairs(whats) do name_missing(res, what, a, b) end
+  return b + 1
+end
+
+-- After a bulk call during which midnight UTC passed (the client's clock
+-- now says another day than `day`): the pins refused with a 400 (their
+-- first day no longer served when their request went out) are asked once
+-- more, clamped, and their answers and errors replace the first ones.
+-- Returns the quota that stopped the second call, if one did.
+local function ask_again(client, res, part, first, last, day, results, errs)
+  if dates.today_number(client.clock) == day then return nil end
+  local again = {}
+  for _, id in ipairs(part) do
+    local e = errs[id]
+    if type(e) == "table" and e.status == 400 then again[#again + 1] = id end
+  end
+  if #again == 0 then return nil end
+  local afirst = served_from(client, res, again, first, last)
+  if not afirst then
+    for _, id in ipairs(again) do errs[id] = nil end -- every day of theirs is named missing
+    return nil
+  end
+  local r2, e2, info2 = client:pins_analytics(again, { start_date = dates.format(afirst),
+    end_date = dates.format(last), metric_types = schema.PIN_METRICS, clamp = true })
+  clamped_by_client(res, again, afirst, info2)
+  for _, id in ipairs(again) do
+    errs[id], results[id] = e2[id], r2[id]
+  end
+  return info2 and info2.quota
+end
+
+-- Asks for the account's days of one run and writes them; returns an error
+-- that stops the sync (a quota), else nil, and false when the account's
+-- figures failed (the other runs are not asked).
+local function account_run(store, client, account_key, run, res, again)
+  local db = store.db
+  local first = served_from(client, res, { "account" }, run[1], run[2])
+  if not first then return nil, true end
+  local day = dates.today_number(client.clock)
+  local answer, aerr, ainfo = client:user_account_analytics { start_date = dates.format(first),
+    end_date = dates.format(run[2]), metric_types = schema.ACCOUNT_METRICS, clamp = true }
+  if not answer and aerr.status == 400 and not again and dates.today_number(client.clock) ~= day then
+    -- refused for its dates as midnight passed on the way: once more, clamped
+    return account_run(store, client, account_key, run, res, true)
+  end
+  if not answer then
+    res.errors.account = aerr
+    if aerr.kind == "quota" then
+      res.errors.quota = aerr
+      return aerr
+    end
+    return nil, false
+  end
+  first = clamped_by_client(res, { "account" }, first, ainfo)
+  local tuples = {}
+  local npending = day_tuples(tuples, account_key, answer, date_set(first, run[2]), schema.ACCOUNT_METRICS,
+    fmt("%d", store:_now()))
+  res.days_written = res.days_written + db:transaction(upsert_days, db, "account_days", "account_key",
+    schema.ACCOUNT_METRICS, tuples)
+  res.days_not_ready = res.days_not_ready + npending
+  return nil, true
+end
+
 local function upsert_account(store, me)
   local db = store.db
   local stamp = store:_stamp()
@@ -329,22 +430,9 @@ local function the_sync(store, client, ids, days, chunk, with_account, hooks, re
   if with_account then
     local runs = plan(db, "account_days", "account_key", { account_key }, from, to, earliest)[account_key]
     for _, run in ipairs(runs) do
-      local answer, aerr = client:user_account_analytics { start_date = dates.format(run[1]),
-        end_date = dates.format(run[2]), metric_types = schema.ACCOUNT_METRICS }
-      if not answer then
-        res.errors.account = aerr
-        if aerr.kind == "quota" then
-          res.errors.quota = aerr
-          return aerr
-        end
-        break
-      end
-      local tuples = {}
-      local npending = day_tuples(tuples, account_key, answer, date_set(run[1], run[2]), schema.ACCOUNT_METRICS,
-        fmt("%d", store:_now()))
-      res.days_written = res.days_written + db:transaction(upsert_days, db, "account_days", "account_key",
-        schema.ACCOUNT_METRICS, tuples)
-      res.days_not_ready = res.days_not_ready + npending
+      local stop, go_on = account_run(store, client, account_key, run, res)
+      if stop then return stop end
+      if not go_on then break end
     end
   end
 
@@ -404,8 +492,16 @@ local function the_sync(store, client, ids, days, chunk, with_account, hooks, re
     for first = 1, #g.ids, chunk do
       local part = {}
       for i = first, math.min(first + chunk - 1, #g.ids) do part[#part + 1] = g.ids[i] end
-      local results, errs, info = client:pins_analytics(part, { start_date = dates.format(g.first),
-        end_date = dates.format(g.last), metric_types = schema.PIN_METRICS })
+      local gfirst = served_from(client, res, part, g.first, g.last)
+      local results, errs, info = {}, {}, nil
+      if gfirst then
+        local day = dates.today_number(client.clock)
+        results, errs, info = client:pins_analytics(part, { start_date = dates.format(gfirst),
+          end_date = dates.format(g.last), metric_types = schema.PIN_METRICS, clamp = true })
+        gfirst = clamped_by_client(res, part, gfirst, info)
+        local quota = not (info and info.quota) and ask_again(client, res, part, gfirst, g.last, day, results, errs)
+        if quota then info.quota = quota end
+      end
       -- rows in the order of their keys, then days: concurrent writers to
       -- PostgreSQL take their row locks in one order (no deadlock)
       local got = {}
@@ -413,7 +509,8 @@ local function the_sync(store, client, ids, days, chunk, with_account, hooks, re
         if results[id] ~= nil then got[#got + 1] = id end
       end
       table.sort(got, function(a, b) return keys[a] < keys[b] end)
-      local tuples, npending, wanted, fetched = {}, 0, date_set(g.first, g.last), fmt("%d", store:_now())
+      local tuples, npending, fetched = {}, 0, fmt("%d", store:_now())
+      local wanted = gfirst and date_set(gfirst, g.last) or {}
       for _, id in ipairs(got) do
         npending = npending + day_tuples(tuples, keys[id], results[id], wanted, schema.PIN_METRICS, fetched)
       end
@@ -452,7 +549,7 @@ end
 function M.sync(store, client, opts)
   local ids, days, chunk, with_account, hooks = check_opts(client, opts)
   local res = {
-    requests = 0, pins = 0, pins_fetched = 0, days_written = 0, days_not_ready = 0, errors = {},
+    requests = 0, pins = 0, pins_fetched = 0, days_written = 0, days_not_ready = 0, errors = {}, missing = {},
     requests_at_start = client:request_count(),
   }
   local ok, err = runtime.pcall(the_sync, store, client, ids, days, chunk, with_account, hooks, res)
