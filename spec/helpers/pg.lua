@@ -72,19 +72,40 @@ function M.start()
     os.execute("rm -rf " .. quote(dir))
     return nil, "initdb failed: " .. out:sub(-400)
   end
-  local port
-  local seed = (os.time() + math.floor(os.clock() * 1e6)) % 30000
+  local port, admin
+  local luasql = require "luasql.postgres"
+  local env = luasql.postgres()
+  -- a seed of this process's own (spec files run side by side: two started in
+  -- the same second must not try the same ports), and a port counts as ours
+  -- only once a connection to it reaches this server
+  local seed = 0
+  local rnd = io.open("/dev/urandom", "rb")
+  if rnd then
+    local b = rnd:read(4) or ""
+    rnd:close()
+    for k = 1, #b do seed = seed * 256 + b:byte(k) end
+  end
+  seed = (seed + os.time() + math.floor(os.clock() * 1e6)) % 40000
   for i = 1, 10 do
     local try = 20000 + (seed + i * 7919) % 40000
     out, ok = capture(as .. quote(bin .. "/pg_ctl") .. " -D " .. quote(dir .. "/data") .. " -l " ..
       quote(dir .. "/server.log") .. " -w -t 30 -o " .. quote("-c listen_addresses=127.0.0.1 -p " .. try ..
       " -k " .. dir .. " -c fsync=off -c synchronous_commit=off -c full_page_writes=off") .. " start")
     if ok then
-      port = try
-      break
+      admin = env:connect("postgresql://pa@127.0.0.1:" .. try .. "/postgres")
+      local cur = admin and admin:execute("SHOW data_directory")
+      local row = cur and cur:fetch()
+      if cur then cur:close() end
+      if row == dir .. "/data" then
+        port = try
+        break
+      end
+      if admin then admin:close() admin = nil end
+      capture(as .. quote(bin .. "/pg_ctl") .. " -D " .. quote(dir .. "/data") .. " -m immediate -w stop")
     end
   end
   if not port then
+    env:close()
     local f = io.open(dir .. "/server.log", "rb")
     local log = f and f:read("*a") or ""
     if f then f:close() end
@@ -93,9 +114,6 @@ function M.start()
   end
   local pg = { port = port, dir = dir }
   local created = {}
-  local luasql = require "luasql.postgres"
-  local env = luasql.postgres()
-  local admin = assert(env:connect("postgresql://pa@127.0.0.1:" .. port .. "/postgres"))
   function pg.uri(db, settings)
     assert(db:match("^[%w_]+$"))
     if not created[db] then
