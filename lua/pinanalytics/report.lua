@@ -911,7 +911,12 @@ local json_string
 do
   local ok, cjson = pcall(require, "cjson")
   if ok and type(cjson) == "table" and cjson.encode then
-    json_string = function(s) return (cjson.encode(s):gsub("\\/", "/")) end
+    -- UTF-8 repaired first (JSON is UTF-8), C1 controls escaped after
+    json_string = function(s)
+      return (cjson.encode(format.utf8(s)):gsub("\\/", "/"):gsub("\194([\128-\159])", function(b)
+        return string.format("\\u%04x", b:byte())
+      end))
+    end
   else
     json_string = template.json_string
   end

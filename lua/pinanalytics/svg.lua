@@ -22,8 +22,9 @@ local M = {}
 local concat = table.concat
 
 local ENT = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
-local function esc(s) return (tostring(s):gsub("[&<>\"']", ENT)) end
---- Text for SVG inside HTML: & < > " ' as entities.
+local function esc(s) return (format.clean(s):gsub("[&<>\"']", ENT)) end
+--- Text for SVG inside HTML: & < > " ' as entities, control characters as
+-- spaces, ill-formed UTF-8 repaired (`pinanalytics.format.clean`).
 M.escape = esc
 
 local function n(x) return string.format("%.1f", x) end

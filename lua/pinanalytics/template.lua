@@ -97,12 +97,16 @@ end
 
 local HTML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
 
+-- A C1 control (U+0080..U+009F) as a JSON escape: never a raw byte a terminal may act on.
+local function c1_escape(b) return string.format("\\u%04x", b:byte()) end
+
 local function json_string(s)
+  s = format.utf8(s)
   return '"' .. s:gsub('[%c"\\\127]', function(c)
     if c == '"' then return '\\"' elseif c == "\\" then return "\\\\"
     elseif c == "\n" then return "\\n" elseif c == "\r" then return "\\r" elseif c == "\t" then return "\\t" end
     return string.format("\\u%04x", c:byte())
-  end) .. '"'
+  end):gsub("\194([\128-\159])", c1_escape) .. '"'
 end
 --- A string as a JSON string literal, quotes included.
 -- @function json_string
@@ -110,17 +114,21 @@ end
 -- @treturn string
 M.json_string = json_string
 
+local clean = format.clean
+
 local ESCAPE = {
-  html = function(s) return (s:gsub("[&<>\"']", HTML)) end,
+  html = function(s) return (clean(s, "\n"):gsub("[&<>\"']", HTML)) end,
   csv = function(s, v)
     if type(v) == "number" then return s end
+    -- a line break stays (quoted); CR and every other control character go
+    s = clean((s:gsub("\r\n", "\n")), "\n")
     -- text a spreadsheet would take for a formula is kept as text
-    if s:find("^[=+%-@\t\r]") then s = "'" .. s end
-    if s:find('[,"\r\n]') or s:find("^%s") or s:find("%s$") then return '"' .. s:gsub('"', '""') .. '"' end
+    if s:find("^%s*[=+%-@]") then s = "'" .. s end
+    if s:find('[,"\n]') or s:find("^%s") or s:find("%s$") then return '"' .. s:gsub('"', '""') .. '"' end
     return s
   end,
-  markdown = function(s) return (s:gsub("[\\`*_%[%]<>|]", "\\%0"):gsub("\r?\n", " "):gsub("\r", " ")) end,
-  text = function(s) return (s:gsub("[%c\127]", " ")) end,
+  markdown = function(s) return (clean(s):gsub("[\\`*_%[%]<>|]", "\\%0")) end,
+  text = function(s) return clean(s) end,
   json = function(s, v)
     if type(v) == "number" or type(v) == "boolean" then return s end
     if v == NULL and NULL ~= nil then return "null" end
@@ -697,7 +705,8 @@ local function align(spec, s)
           cells[j] = format.lpad(c, width[j])
         end
       end
-      out[i] = (concat(cells, "  "):gsub("%s+$", ""))
+      -- trailing spaces off, in one pass (a "%s+$" pattern backtracks over every run of spaces)
+      out[i] = concat(cells, "  "):match("^(.*%S)") or ""
     end
   end
   return concat(out, "\n") .. "\n"

@@ -47,7 +47,7 @@ ranking	#	pin	value
 -
 {% for r in rankings %}
 {% for p in r.pins %}
-{% if loop.first %}{{ r.title }}{% end %}	{{ p.rank }}	{{ p.id }}	{{ p.value | number }} {{ r.measure }}
+{% if loop.first %}{{ r.title }}{% end %}	{{ p.rank }}	{{ p.id | truncate(40) }}	{{ p.value | number }} {{ r.measure }}
 {% else %}
 {{ r.title }}		(no pins)
 {% end %}
@@ -67,7 +67,7 @@ M.overview.text = TEXT_HEAD .. [[
 metric	current	previous	change{% if daily %}	trend{% end %}
 -
 {% for m in metrics %}
-{{ m.name }}	{{ m.current | value(m.kind) }}	{{ m.previous | value(m.kind) }}	{{ m | delta }}{% if daily %}	{{ m.spark }}{% end %}
+{{ m.name | truncate(40) }}	{{ m.current | value(m.kind) }}	{{ m.previous | value(m.kind) }}	{{ m | delta }}{% if daily %}	{{ m.spark }}{% end %}
 {% end %}
 {% end %}
 
@@ -94,7 +94,7 @@ M.pin.text = TEXT_HEAD .. [[
 metric	total	daily min	daily max	trend
 -
 {% for m in metrics %}
-{{ m.name }}	{{ m.total | value(m.kind) }}	{{ m.min | value(m.kind) }}	{{ m.max | value(m.kind) }}	{{ m.spark }}
+{{ m.name | truncate(40) }}	{{ m.total | value(m.kind) }}	{{ m.min | value(m.kind) }}	{{ m.max | value(m.kind) }}	{{ m.spark }}
 {% end %}
 {% end %}
 
@@ -108,10 +108,10 @@ M.daily = {}
 M.daily.text = TEXT_HEAD .. [[
 
 {% align "ll" %}
-date	status{% for m in metrics %}	{{ m.name }}{% end %}
+date	status{% for m in metrics %}	{{ m.name | truncate(40) }}{% end %}
 -
 {% for d in days %}
-{{ d.date }}	{{ d.status }}{% for m in metrics %}	{{ d.values[m.metric] | value(m.kind) }}{% end %}
+{{ d.date }}	{{ d.status | truncate(24) }}{% for m in metrics %}	{{ d.values[m.metric] | value(m.kind) }}{% end %}
 {% end %}
 -
 total	{% for m in metrics %}	{{ m.total | value(m.kind) }}{% end %}
@@ -119,7 +119,7 @@ total	{% for m in metrics %}	{{ m.total | value(m.kind) }}{% end %}
 
 {% align %}
 {% for m in metrics %}
-{{ m.name }}	{{ m.spark }}
+{{ m.name | truncate(40) }}	{{ m.spark }}
 {% end %}
 {% end %}
 ]] .. SPARK_NOTE
@@ -132,10 +132,10 @@ Sorted by: {{ sort_name }}
 {% end %}
 
 {% align "rl" %}
-#	pin{% if has_titles %}	title{% end %}{% if has_dates %}	date{% end %}{% for m in metrics %}	{{ m.name }}{% end %}
+#	pin{% if has_titles %}	title{% end %}{% if has_dates %}	date{% end %}{% for m in metrics %}	{{ m.name | truncate(40) }}{% end %}
 -
 {% for p in pins %}
-{{ p.rank }}	{{ p.id }}{% if has_titles %}	{{ p.title | default("") | truncate(40) }}{% end %}{% if has_dates %}	{{ p.date | default("") }}{% end %}{% for m in metrics %}	{{ p.values[m.metric] | value(m.kind) }}{% end %}
+{{ p.rank }}	{{ p.id | truncate(40) }}{% if has_titles %}	{{ p.title | default("") | truncate(40) }}{% end %}{% if has_dates %}	{{ p.date | default("") }}{% end %}{% for m in metrics %}	{{ p.values[m.metric] | value(m.kind) }}{% end %}
 {% else %}
 	(no pins)
 {% end %}
@@ -178,7 +178,7 @@ local MD_RANKINGS = [[
 |---|---:|---|---:|
 {% for r in rankings %}
 {% for p in r.pins %}
-| {{ r.title }} | {{ p.rank }} | {{ p.id }} | {{ p.value | number }} {{ r.measure }} |
+| {{ r.title }} | {{ p.rank }} | {{ p.id | truncate(40) }} | {{ p.value | number }} {{ r.measure }} |
 {% else %}
 | {{ r.title }} | | (no pins) | |
 {% end %}
@@ -191,7 +191,7 @@ M.overview.markdown = MD_HEAD .. [[
 | Metric | Current | Previous | Change |{% if daily %} Trend |{% end %}
 |---|---:|---:|---:|{% if daily %}---|{% end %}
 {% for m in metrics %}
-| {{ m.name }} | {{ m.current | value(m.kind) }} | {{ m.previous | value(m.kind) }} | {{ m | delta }} |{% if daily %} {{ m.spark }} |{% end %}
+| {{ m.name | truncate(40) }} | {{ m.current | value(m.kind) }} | {{ m.previous | value(m.kind) }} | {{ m | delta }} |{% if daily %} {{ m.spark }} |{% end %}
 {% end %}
 {% if total_followers %}
 
@@ -210,7 +210,7 @@ M.pin.markdown = MD_HEAD .. [[
 | Metric | Total | Daily min | Daily max | Trend |
 |---|---:|---:|---:|---|
 {% for m in metrics %}
-| {{ m.name }} | {{ m.total | value(m.kind) }} | {{ m.min | value(m.kind) }} | {{ m.max | value(m.kind) }} | {{ m.spark }} |
+| {{ m.name | truncate(40) }} | {{ m.total | value(m.kind) }} | {{ m.min | value(m.kind) }} | {{ m.max | value(m.kind) }} | {{ m.spark }} |
 {% end %}
 {% if not_ready %}
 
@@ -220,10 +220,10 @@ Not READY: {{ not_ready_dates | join(", ") }}
 
 M.daily.markdown = MD_HEAD .. [[
 
-| Date | Status |{% for m in metrics %} {{ m.name }} |{% end %}
+| Date | Status |{% for m in metrics %} {{ m.name | truncate(40) }} |{% end %}
 |---|---|{% for m in metrics %}---:|{% end %}
 {% for d in days %}
-| {{ d.date }} | {{ d.status }} |{% for m in metrics %} {{ d.values[m.metric] | value(m.kind) }} |{% end %}
+| {{ d.date }} | {{ d.status | truncate(24) }} |{% for m in metrics %} {{ d.values[m.metric] | value(m.kind) }} |{% end %}
 {% end %}
 | Total | |{% for m in metrics %} {{ m.total | value(m.kind) }} |{% end %}
 ]]
@@ -233,10 +233,10 @@ M.pins.markdown = MD_HEAD .. [[
 - Sorted by: {{ sort_name }}
 {% end %}
 
-| # | Pin |{% if has_titles %} Title |{% end %}{% if has_dates %} Date |{% end %}{% for m in metrics %} {{ m.name }} |{% end %}
+| # | Pin |{% if has_titles %} Title |{% end %}{% if has_dates %} Date |{% end %}{% for m in metrics %} {{ m.name | truncate(40) }} |{% end %}
 |---:|---|{% if has_titles %}---|{% end %}{% if has_dates %}---|{% end %}{% for m in metrics %}---:|{% end %}
 {% for p in pins %}
-| {{ p.rank }} | {{ p.id }} |{% if has_titles %} {{ p.title | default("") }} |{% end %}{% if has_dates %} {{ p.date | default("") }} |{% end %}{% for m in metrics %} {{ p.values[m.metric] | value(m.kind) }} |{% end %}
+| {{ p.rank }} | {{ p.id | truncate(40) }} |{% if has_titles %} {{ p.title | default("") | truncate(80) }} |{% end %}{% if has_dates %} {{ p.date | default("") }} |{% end %}{% for m in metrics %} {{ p.values[m.metric] | value(m.kind) }} |{% end %}
 {% end %}
 ]]
 
@@ -397,7 +397,7 @@ local HTML_RANKINGS = [[
 <tbody>
 {% for r in rankings %}
 {% for p in r.pins %}
-<tr><td>{% if loop.first %}{{ r.title }}{% end %}</td><td class="num">{{ p.rank }}</td><td class="id">{{ p.id }}</td><td class="num">{{ p.value | number }} {{ r.measure }}</td></tr>
+<tr><td>{% if loop.first %}{{ r.title }}{% end %}</td><td class="num">{{ p.rank }}</td><td class="id">{{ p.id | truncate(60) }}</td><td class="num">{{ p.value | number }} {{ r.measure }}</td></tr>
 {% else %}
 <tr><td>{{ r.title }}</td><td></td><td>(no pins)</td><td></td></tr>
 {% end %}
@@ -415,7 +415,7 @@ M.overview.html = HTML_OPEN .. [[
 <thead><tr><th>Metric</th><th class="num">Current</th><th class="num">Previous</th><th class="num">Change</th></tr></thead>
 <tbody>
 {% for m in metrics %}
-<tr><td title="{{ m.description | default("") }}">{{ m.name }}</td><td class="num">{{ m.current | value(m.kind) }}</td><td class="num">{{ m.previous | value(m.kind) }}</td><td class="num {{ m | direction }}">{{ m | delta }}</td></tr>
+<tr><td title="{{ m.description | default("") | truncate(200) }}">{{ m.name | truncate(60) }}</td><td class="num">{{ m.current | value(m.kind) }}</td><td class="num">{{ m.previous | value(m.kind) }}</td><td class="num {{ m | direction }}">{{ m | delta }}</td></tr>
 {% end %}
 </tbody>
 </table>
@@ -434,7 +434,7 @@ M.pin.html = HTML_OPEN .. [[
 <thead><tr><th>Metric</th><th class="num">Total</th><th class="num">Daily min</th><th class="num">Daily max</th></tr></thead>
 <tbody>
 {% for m in metrics %}
-<tr><td>{{ m.name }}</td><td class="num">{{ m.total | value(m.kind) }}</td><td class="num">{{ m.min | value(m.kind) }}</td><td class="num">{{ m.max | value(m.kind) }}</td></tr>
+<tr><td>{{ m.name | truncate(60) }}</td><td class="num">{{ m.total | value(m.kind) }}</td><td class="num">{{ m.min | value(m.kind) }}</td><td class="num">{{ m.max | value(m.kind) }}</td></tr>
 {% end %}
 </tbody>
 </table>
@@ -448,10 +448,10 @@ M.daily.html = HTML_OPEN .. HTML_CHARTS .. [[
 <section>
 <h2>Daily values</h2>
 <table>
-<thead><tr><th>Date</th><th>Status</th>{% for m in metrics %}<th class="num">{{ m.name }}</th>{% end %}</tr></thead>
+<thead><tr><th>Date</th><th>Status</th>{% for m in metrics %}<th class="num">{{ m.name | truncate(60) }}</th>{% end %}</tr></thead>
 <tbody>
 {% for d in days %}
-<tr{% if not d.ready %} class="not-ready"{% end %}><td>{{ d.date }}</td><td>{{ d.status }}</td>{% for m in metrics %}<td class="num">{{ d.values[m.metric] | value(m.kind) }}</td>{% end %}</tr>
+<tr{% if not d.ready %} class="not-ready"{% end %}><td>{{ d.date }}</td><td>{{ d.status | truncate(60) }}</td>{% for m in metrics %}<td class="num">{{ d.values[m.metric] | value(m.kind) }}</td>{% end %}</tr>
 {% end %}
 <tr><th>Total</th><th></th>{% for m in metrics %}<th class="num">{{ m.total | value(m.kind) }}</th>{% end %}</tr>
 </tbody>
@@ -463,10 +463,10 @@ M.pins.html = HTML_OPEN .. HTML_BARS .. [[
 <section>
 <h2>Pins{% if sort_by %}, by {{ sort_name }}{% end %}</h2>
 <table>
-<thead><tr><th class="num">#</th><th>Pin</th>{% if has_titles %}<th>Title</th>{% end %}{% if has_dates %}<th>Date</th>{% end %}{% for m in metrics %}<th class="num">{{ m.name }}</th>{% end %}</tr></thead>
+<thead><tr><th class="num">#</th><th>Pin</th>{% if has_titles %}<th>Title</th>{% end %}{% if has_dates %}<th>Date</th>{% end %}{% for m in metrics %}<th class="num">{{ m.name | truncate(60) }}</th>{% end %}</tr></thead>
 <tbody>
 {% for p in pins %}
-<tr{% if not p.ready %} class="not-ready"{% end %}><td class="num">{{ p.rank }}</td><td class="id">{{ p.id }}</td>{% if has_titles %}<td>{{ p.title | default("") }}</td>{% end %}{% if has_dates %}<td>{{ p.date | default("") }}</td>{% end %}{% for m in metrics %}<td class="num">{{ p.values[m.metric] | value(m.kind) }}</td>{% end %}</tr>
+<tr{% if not p.ready %} class="not-ready"{% end %}><td class="num">{{ p.rank }}</td><td class="id">{{ p.id | truncate(60) }}</td>{% if has_titles %}<td>{{ p.title | default("") | truncate(200) }}</td>{% end %}{% if has_dates %}<td>{{ p.date | default("") }}</td>{% end %}{% for m in metrics %}<td class="num">{{ p.values[m.metric] | value(m.kind) }}</td>{% end %}</tr>
 {% else %}
 <tr><td></td><td>(no pins)</td></tr>
 {% end %}
