@@ -14,7 +14,7 @@
 -- format.pp(0.13)                 --> "+0.13 pp"    a change in a rate, in percentage points
 -- format.signed(-1200)            --> "-1,200"
 -- format.date("2026-10-08", "%a %d %b %Y")  --> "Thu 08 Oct 2026"
--- format.sparkline({ 1, 5, nil, 8 }, { n = 4 })  --> "▁▅ █"
+-- format.sparkline({ 1, 5, nil, 8 }, { n = 4 })  --> "▁▅·█"
 -- format.width("▁▂x"), format.pad(s, n), format.lpad(s, n)   -- display columns (UTF-8)
 local M = {}
 
@@ -313,9 +313,13 @@ end
 --- The eight levels of a sparkline, lowest first.
 M.BARS = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" }
 
+--- The mark of a day without a value in a sparkline: a middle dot, which
+-- no terminal trims (a space at the end of a line may be).
+M.GAP = "·"
+
 --- A sparkline of a daily series: one character a day, ▁ for the lowest
 -- value of the series and █ for the highest (scaled between them). A missing
--- day (nil, NaN, JSON null) is shown as opts.missing, a space by default. A
+-- day (nil, NaN, JSON null) is shown as opts.missing, `GAP` ("·") by default. A
 -- flat series is all ▄ (all ▁ when it is all zero). values: an array (a
 -- frame's column); opts.n: its length when it may end in nil.
 function M.sparkline(values, opts)
@@ -324,7 +328,7 @@ function M.sparkline(values, opts)
     error("pinanalytics.format.sparkline: values must be an array, got " .. type(values), 0)
   end
   local n = opts.n or values.n or #values
-  local missing = opts.missing or " "
+  local missing = opts.missing or M.GAP
   local lo, hi
   for i = 1, n do
     local v = values[i]
