@@ -1204,6 +1204,12 @@ end
 -- report or an overview (an analytics answer, a frame, the arguments the
 -- wrong way round), and names the builder to use.
 --
+-- Every format states the report's coverage (days with figures of days asked,
+-- the missing ones as ranges). Text from the API is made safe for where it
+-- goes: control characters never reach text, markdown, csv or html (json
+-- escapes them), ill-formed UTF-8 is repaired (U+FFFD), markup is escaped,
+-- and a long string is cut in a table cell of text, markdown and html.
+--
 -- - "text": for a terminal: aligned columns, numbers to the right, sparklines;
 --   control characters in a value become spaces
 -- - "markdown": headings, lists and tables; markup in a value is escaped

@@ -34,16 +34,24 @@
 --
 -- Output is escaped by the template's format (`opts.format`):
 --
--- - "html": `& < > " '` become entities
--- - "csv": a value with a comma, quote, CR or LF (or a space at either end) is
---   quoted RFC 4180's way; each `{{ }}` is one field; numbers are never quoted;
---   text that begins with `= + - @` (a formula to a spreadsheet) gets a leading '
+-- - "html": `& < > " '` become entities; control characters but the line
+--   break become spaces
+-- - "csv": a value with a comma, quote or line break (or a space at either end)
+--   is quoted RFC 4180's way; each `{{ }}` is one field; numbers are never
+--   quoted; CR and every other control character become spaces (a line break
+--   stays); text that begins with `= + - @` (a formula to a spreadsheet), after
+--   any spaces, gets a leading '
 -- - "markdown": a backslash goes before each `|` (a table cell stays one cell),
 --   backslash, backtick, `*`, `_`, `[`, `]`, `<` and `>` (no link, markup or HTML
---   from a pin's title); a line break becomes a space; numbers are left as they are
--- - "text": control characters (tab, newline, ESC ...) become spaces, so a title
---   cannot break a table or send escape codes to a terminal
--- - "json": a value becomes a JSON value: a string quoted, a number as it is
+--   from a pin's title); control characters, a line break too, become spaces;
+--   numbers are left as they are
+-- - "text": control characters (tab, newline, ESC, the C1 controls ...) become
+--   spaces, so a title cannot break a table or send escape codes to a terminal
+-- - "json": a value becomes a JSON value: a string quoted (control characters
+--   escaped, C1 ones too), a number as it is
+--
+-- In every format but "none", ill-formed UTF-8 in a value is repaired: each bad
+-- sequence becomes U+FFFD (`pinanalytics.format.clean`).
 -- - "none": nothing is escaped
 --
 -- `| raw` at the end of a chain outputs the value as it is, in any format.
