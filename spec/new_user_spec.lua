@@ -355,6 +355,8 @@ describe("report.render given something else than an overview", function()
       "Source: Pinterest",
       "Current period:  2026-10-02 .. 2026-10-02 (1 day, 0 not READY)",
       "Previous period: 2026-10-01 .. 2026-10-01 (1 day, 0 not READY)",
+      "Current coverage:  1 of 1 day",
+      "Previous coverage: 1 of 1 day",
       "Both periods are 1 day long.",
       "Not READY yet: 0 days",
       "",
@@ -362,7 +364,7 @@ describe("report.render given something else than an overview", function()
       "------  -------  --------  --------  -----",
       "Saves         2         1  +100.0 %  ▄",
       "",
-      "Trend: a character a day, ▁ the lowest and █ the highest of the period; a space is a day without a value.",
+      "Trend: a character a day, ▁ the lowest and █ the highest of the period; · a day without figures.",
     }, "\n") .. "\n", pa.report.render("text", ov))
   end)
 end)

@@ -121,7 +121,9 @@ describe("report.overview", function()
     local md = pa.report.render("markdown", ov)
     assert.truthy(md:find("| Clicks | 320 | 260 | +23.1 % |", 1, true), md)
     local csv = pa.report.render("csv", ov)
-    assert.truthy(csv:find("impressions,Impressions,count,75000,60000,25,,,,,\n", 1, true), csv)
+    assert.truthy(csv:find("impressions,Impressions,count,75000,60000,25,,,,,,,,,,,\n", 1, true), csv)
+    -- OneUp gives totals only: the coverage is not known, and the report says so
+    assert.truthy(text:find("\nCurrent coverage:  unknown (totals only)\n", 1, true), text)
     assert.has_error(function() pa.report.render("pdf", ov) end)
   end)
 
@@ -190,6 +192,8 @@ Account overview
 Source: Pinterest
 Current period:  2026-10-08 .. 2026-10-10 (3 days, 1 not READY)
 Previous period: 2026-10-06 .. 2026-10-07 (2 days, 0 not READY)
+Current coverage:  3 of 3 days
+Previous coverage: 2 of 2 days
 The periods differ in length (3 and 2 days): compare totals with care.
 Not READY yet: 1 day (Pinterest may still change their numbers)
 
@@ -200,7 +204,7 @@ Saves            300       230   +30.4 %  ▁▃█
 Save rate     6.67 %    5.75 %  +0.92 pp  ▁▁█
 
 Rates are shown as percentages, a change in a rate in percentage points (pp).
-Trend: a character a day, ▁ the lowest and █ the highest of the period; a space is a day without a value.
+Trend: a character a day, ▁ the lowest and █ the highest of the period; · a day without figures.
 
 Post performance
 ranking         #  pin            value
@@ -221,6 +225,8 @@ local OV_MD = [[
 - Source: Pinterest
 - Current period: 2026-10-08 .. 2026-10-10 (3 days, 1 not READY)
 - Previous period: 2026-10-06 .. 2026-10-07 (2 days, 0 not READY)
+- Current coverage: 3 of 3 days
+- Previous coverage: 2 of 2 days
 - The periods differ in length (3 and 2 days): compare totals with care.
 - Not READY yet: 1 day (Pinterest may still change their numbers)
 
@@ -231,6 +237,8 @@ local OV_MD = [[
 | Save rate | 6.67 % | 5.75 % | +0.92 pp | ▁▁█ |
 
 Rates are shown as percentages, a change in a rate in percentage points (pp).
+
+Trend: a character a day, ▁ the lowest and █ the highest of the period; · a day without figures.
 
 ## Post performance
 
@@ -246,18 +254,21 @@ Rates are shown as percentages, a change in a rate in percentage points (pp).
 | Least clicked | 1 | 222 | 4 clicks |
 ]]
 
-local OV_CSV = [[
-key,name,kind,current,previous,change_percent,change_pp,current_start,current_end,previous_start,previous_end
-impressions,Impressions,count,4500,4000,12.5,,2026-10-08,2026-10-10,2026-10-06,2026-10-07
-saves,Saves,count,300,230,30.4347826086957,,2026-10-08,2026-10-10,2026-10-06,2026-10-07
-save_rate,Save rate,rate,0.0666666666666667,0.0575,15.9420289855072,0.916666666666666,2026-10-08,2026-10-10,2026-10-06,2026-10-07
-]]
+local OV_CSV = table.concat({
+  "key,name,kind,current,previous,change_percent,change_pp,current_start,current_end,previous_start,previous_end,",
+  "current_days,current_days_with_figures,current_missing,previous_days,previous_days_with_figures,previous_missing\n",
+  "impressions,Impressions,count,4500,4000,12.5,,2026-10-08,2026-10-10,2026-10-06,2026-10-07,3,3,,2,2,\n",
+  "saves,Saves,count,300,230,30.4347826086957,,2026-10-08,2026-10-10,2026-10-06,2026-10-07,3,3,,2,2,\n",
+  "save_rate,Save rate,rate,0.0666666666666667,0.0575,15.9420289855072,0.916666666666666,",
+  "2026-10-08,2026-10-10,2026-10-06,2026-10-07,3,3,,2,2,\n",
+})
 
 local POSTS_TEXT = [[
 Top pins
 ========
 Source: OneUp
 Period: not given
+Coverage: unknown (totals only)
 Not READY yet: unknown (OneUp does not say)
 Sorted by: Impressions
 
@@ -272,6 +283,7 @@ local POSTS_MD = [[
 
 - Source: OneUp
 - Period: not given
+- Coverage: unknown (totals only)
 - Not READY yet: unknown (OneUp does not say)
 - Sorted by: Impressions
 
@@ -282,21 +294,23 @@ local POSTS_MD = [[
 ]]
 
 local POSTS_CSV = [[
-rank,pin_id,title,date,status,impressions,saves
+rank,pin_id,title,date,status,impressions,saves,days,days_with_figures
 1,p1,"Cake, ""best"" ever
-really",2026-10-08,,1200,30
-2,p2,a|b <script>alert(1)</script>,2026-10-09,,800,50
+really",2026-10-08,,1200,30,,
+2,p2,a|b <script>alert(1)</script>,2026-10-09,,800,50,,
 ]]
 
 local POSTS_JSON = table.concat({
-  [[{"current":{"days":null,"end_date":null,"not_ready":null,"not_ready_dates":[],"start_date":null},]],
+  [[{"current":{"days":null,"days_with_figures":null,"end_date":null,"missing_days":null,"missing_ranges":null,]],
+  [["not_ready":null,"not_ready_dates":[],"start_date":null},]],
   [["has_dates":true,"has_titles":true,"kind":"pins","metrics":[{"kind":"count","metric":"impressions",]],
   [["name":"Impressions"},{"kind":"count","metric":"saves","name":"Saves"}],"not_ready":null,]],
-  [["not_ready_what":"pin","pins":[{"date":"2026-10-08","id":"p1","rank":1,"ready":true,"status":null,]],
+  [["not_ready_what":"pin","partial_pins":0,"pins":[{"date":"2026-10-08","days_with_figures":null,"id":"p1",]],
+  [["rank":1,"ready":true,"status":null,]],
   [["title":"Cake, \"best\" ever\nreally","values":{"impressions":1200,"saves":30}},]],
-  [[{"date":"2026-10-09","id":"p2","rank":2,"ready":true,"status":null,]],
-  [["title":"a|b <script>alert(1)</script>","values":{"impressions":800,"saves":50}}],]],
-  [["sort_by":"impressions","sort_name":"Impressions","source":"OneUp","title":"Top pins"}]],
+  [[{"date":"2026-10-09","days_with_figures":null,"id":"p2","rank":2,"ready":true,"status":null,]],
+  [["title":"a|b <script>alert(1)</script>","values":{"impressions":800,"saves":50}}],"ranked":true,]],
+  [["sort_by":"impressions","sort_from":null,"sort_name":"Impressions","source":"OneUp","title":"Top pins"}]],
 }) .. "\n"
 
 local PIN_TEXT = [[
@@ -304,6 +318,7 @@ Pin 111
 =======
 Source: Pinterest
 Period: 2026-10-08 .. 2026-10-10 (3 days, 1 not READY)
+Coverage: 3 of 3 days
 Not READY yet: 1 day (Pinterest may still change their numbers)
 
 metric        total  daily min  daily max  trend
@@ -313,7 +328,7 @@ Saves           300         60        150  ▁▃█
 Save rate    6.67 %     6.00 %     7.50 %  ▁▁█
 
 Not READY: 2026-10-10
-Trend: a character a day, ▁ the lowest and █ the highest of the period; a space is a day without a value.
+Trend: a character a day, ▁ the lowest and █ the highest of the period; · a day without figures.
 ]]
 
 local DAILY_CSV = [[

@@ -14,7 +14,7 @@
 -- format.pp(0.13)                 --> "+0.13 pp"    a change in a rate, in percentage points
 -- format.signed(-1200)            --> "-1,200"
 -- format.date("2026-10-08", "%a %d %b %Y")  --> "Thu 08 Oct 2026"
--- format.sparkline({ 1, 5, nil, 8 }, { n = 4 })  --> "▁▅ █"
+-- format.sparkline({ 1, 5, nil, 8 }, { n = 4 })  --> "▁▅·█"
 -- format.width("▁▂x"), format.pad(s, n), format.lpad(s, n)   -- display columns (UTF-8)
 local M = {}
 
@@ -226,6 +226,74 @@ function M.lpad(s, n)
   return string.rep(" ", (tonumber(n) or 0) - M.width(s)) .. s
 end
 
+local REPLACEMENT = "\239\191\189" -- U+FFFD
+local byte, sub, find = string.byte, string.sub, string.find
+
+-- s with each ill-formed UTF-8 sequence (its maximal subpart, as Unicode
+-- and the WHATWG decoder count it) replaced by U+FFFD.
+local function repair(s)
+  local out, start, i, len = {}, 1, 1, #s
+  while true do
+    i = find(s, "[\128-\255]", i)
+    if not i then break end
+    local c = byte(s, i)
+    local need, lo, hi = 0, 0x80, 0xBF
+    if c >= 0xC2 and c <= 0xDF then need = 1
+    elseif c >= 0xE0 and c <= 0xEF then
+      need = 2
+      if c == 0xE0 then lo = 0xA0 elseif c == 0xED then hi = 0x9F end
+    elseif c >= 0xF0 and c <= 0xF4 then
+      need = 3
+      if c == 0xF0 then lo = 0x90 elseif c == 0xF4 then hi = 0x8F end
+    end
+    local j, ok = i + 1, need > 0
+    for k = 1, need do
+      local b = j <= len and byte(s, j) or nil
+      if not b or b < (k == 1 and lo or 0x80) or b > (k == 1 and hi or 0xBF) then ok = false break end
+      j = j + 1
+    end
+    if not ok then
+      out[#out + 1] = sub(s, start, i - 1)
+      out[#out + 1] = REPLACEMENT
+      start = j
+    end
+    i = j
+  end
+  if start == 1 then return s end
+  out[#out + 1] = sub(s, start)
+  return concat(out)
+end
+
+--- Text made safe to show: ill-formed UTF-8 repaired (each bad sequence
+-- becomes U+FFFD), and every control character (C0, DEL and the C1 controls
+-- U+0080..U+009F, which a terminal may take for ESC) made a space, but those
+-- in `keep` (e.g. "\n"). What a report shows of text from an API goes
+-- through it, so that no title can send escape codes to a terminal.
+-- @string s
+-- @string[opt] keep control characters to keep as they are
+-- @treturn string
+function M.clean(s, keep)
+  s = tostring(s)
+  if not find(s, "[%c\127-\255]") then return s end
+  if find(s, "[\128-\255]") then
+    s = repair(s)
+    s = s:gsub("\194[\128-\159]", " ")
+  end
+  if keep then
+    return (s:gsub("[%c\127]", function(c) if find(keep, c, 1, true) then return c end return " " end))
+  end
+  return (s:gsub("[%c\127]", " "))
+end
+
+--- s with ill-formed UTF-8 repaired (U+FFFD), nothing else changed.
+-- @string s
+-- @treturn string
+function M.utf8(s)
+  s = tostring(s)
+  if not find(s, "[\128-\255]") then return s end
+  return repair(s)
+end
+
 --- s cut to n columns, ending in "…" when cut.
 function M.truncate(s, n)
   s = tostring(s)
@@ -245,9 +313,13 @@ end
 --- The eight levels of a sparkline, lowest first.
 M.BARS = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" }
 
+--- The mark of a day without a value in a sparkline: a middle dot, which
+-- no terminal trims (a space at the end of a line may be).
+M.GAP = "·"
+
 --- A sparkline of a daily series: one character a day, ▁ for the lowest
 -- value of the series and █ for the highest (scaled between them). A missing
--- day (nil, NaN, JSON null) is shown as opts.missing, a space by default. A
+-- day (nil, NaN, JSON null) is shown as opts.missing, `GAP` ("·") by default. A
 -- flat series is all ▄ (all ▁ when it is all zero). values: an array (a
 -- frame's column); opts.n: its length when it may end in nil.
 function M.sparkline(values, opts)
@@ -256,7 +328,7 @@ function M.sparkline(values, opts)
     error("pinanalytics.format.sparkline: values must be an array, got " .. type(values), 0)
   end
   local n = opts.n or values.n or #values
-  local missing = opts.missing or " "
+  local missing = opts.missing or M.GAP
   local lo, hi
   for i = 1, n do
     local v = values[i]

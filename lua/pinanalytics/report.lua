@@ -146,12 +146,47 @@ end
 local LIST = { __name = "pinanalytics.report.list" }
 local function list(t) return setmetatable(t or {}, LIST) end
 
--- A period: { start_date, end_date, days, not_ready, not_ready_dates }, from
--- a range (pa.dates.range or { start_date, end_date }) and/or a frame; what
--- neither tells is JSON null.
+-- The days of a period, start..end (dates), as a list of dates.
+local function days_between(first, last)
+  local out, a, b = {}, dates.parse(first), dates.parse(last)
+  if not a or not b then return out end
+  for n = a, b do out[#out + 1] = dates.format(n) end
+  return out
+end
+
+-- The coverage of period p by the dates held (a set): days_with_figures,
+-- missing_days and missing_ranges ({ start_date, end_date, days } each).
+local function cover(p, held)
+  p.days_with_figures, p.missing_days, p.missing_ranges = 0, 0, list()
+  if p.start_date == NULL then
+    p.days_with_figures, p.missing_days, p.missing_ranges = NULL, NULL, NULL
+    return p
+  end
+  local gap
+  for _, d in ipairs(days_between(p.start_date, p.end_date)) do
+    if held[d] then
+      p.days_with_figures = p.days_with_figures + 1
+      gap = nil
+    else
+      p.missing_days = p.missing_days + 1
+      if gap then
+        gap.end_date, gap.days = d, gap.days + 1
+      else
+        gap = { start_date = d, end_date = d, days = 1 }
+        p.missing_ranges[#p.missing_ranges + 1] = gap
+      end
+    end
+  end
+  return p
+end
+
+-- A period: { start_date, end_date, days, not_ready, not_ready_dates,
+-- days_with_figures, missing_days, missing_ranges }, from a range
+-- (pa.dates.range or { start_date, end_date }) and/or a frame; what neither
+-- tells is JSON null (the coverage of a period without days held: null).
 local function period_of(f, range, what)
   local p = { start_date = NULL, end_date = NULL, days = NULL, not_ready = NULL,
-    not_ready_dates = setmetatable({}, LIST) }
+    not_ready_dates = setmetatable({}, LIST), days_with_figures = NULL, missing_days = NULL, missing_ranges = NULL }
   if range ~= nil then
     if type(range) ~= "table" or type(range.start_date) ~= "string" or type(range.end_date) ~= "string" then
       fail("report", "%s must be a range (pa.dates.range(...) or { start_date, end_date }), got %s", what, type(range))
@@ -166,17 +201,47 @@ local function period_of(f, range, what)
     local nr = f:not_ready()
     p.not_ready = #nr
     for i, d in ipairs(nr) do p.not_ready_dates[i] = d end
+    local held = {}
+    for _, d in ipairs(f:dates()) do held[d] = true end
+    cover(p, held)
   end
   return p
 end
 
--- The daily values of a frame: { dates, status, values = { METRIC = column } }
-local function daily_of(f, metrics)
-  local out = { dates = f:dates(), status = {}, values = {} }
-  setmetatable(out.dates, LIST)
-  setmetatable(out.status, LIST)
-  for i, d in ipairs(out.dates) do out.status[i] = f:status(d) or NULL end
-  for _, m in ipairs(metrics) do out.values[m] = f:column(m) end
+-- Every day of period p and every day of frame f (outside p too: its
+-- figures are in the totals), in order.
+local function all_days(f, p)
+  local ds = f:dates()
+  if p.start_date == NULL then return ds end
+  local seen, out = {}, {}
+  for _, d in ipairs(days_between(p.start_date, p.end_date)) do seen[d] = true; out[#out + 1] = d end
+  local extra = false
+  for _, d in ipairs(ds) do
+    if not seen[d] then seen[d] = true; out[#out + 1] = d; extra = true end
+  end
+  if extra then table.sort(out) end
+  return out
+end
+
+-- The daily values of a frame over period p, a day the frame does not hold
+-- without figures: { dates, status, held, values = { METRIC = column } }
+local function daily_of(f, metrics, p)
+  local out = { dates = list(all_days(f, p)), status = list(), held = list(), values = {} }
+  local held, row = {}, {}
+  for i, d in ipairs(f:dates()) do held[d] = true; row[d] = i end
+  for i, d in ipairs(out.dates) do
+    out.held[i] = held[d] == true
+    out.status[i] = held[d] and f:status(d) or NULL
+  end
+  for _, m in ipairs(metrics) do
+    local col, vals = f:column(m), {}
+    for i, d in ipairs(out.dates) do
+      local v = row[d] and col[row[d]]
+      if v == nil then v = NULL end
+      vals[i] = v
+    end
+    out.values[m] = vals
+  end
   return out
 end
 
@@ -346,7 +411,7 @@ function M.overview(current, previous, opts)
   out.previous = period_of(pf, opts.previous_range, "opts.previous_range")
   local names = {}
   for i, e in ipairs(out.metrics) do names[i] = e.metric end
-  out.daily = { current = daily_of(cf, names), previous = daily_of(pf, names) }
+  out.daily = { current = daily_of(cf, names, out.current), previous = daily_of(pf, names, out.previous) }
   out.ready_only = opts.ready_only and true or nil
   return out
 end
@@ -417,29 +482,49 @@ local function header(kind, x, opts, title)
   }
 end
 
--- a list's rows, with the day's values; the metrics' totals, range and sparkline
-local function frame_parts(f, names, ready_only)
-  local metrics = list()
-  local dlist = f:dates()
-  local days = list()
-  for i, d in ipairs(dlist) do
-    local st = f:status(d) or NULL
-    days[i] = { date = d, status = st, ready = st == "READY", values = {} }
+-- A rate's total as the answer gives it in summary_metrics, where it does
+-- (the days of the answer are the days of the report).
+local function summary_of(x, split)
+  if type(x) ~= "table" then return nil end
+  local a = x.daily_metrics and x or (split and x[split]) or x.all
+  if a == nil then
+    local only = splits_of(x)
+    if only and #only == 1 then a = x[only[1]] end
   end
+  local sm = type(a) == "table" and a.summary_metrics
+  return type(sm) == "table" and sm or nil
+end
+
+-- a list's rows, with the day's values (every day of period p, those the
+-- frame does not hold without figures); the metrics' totals, range and
+-- sparkline. summary: the answer's summary_metrics, for a total the frame
+-- cannot compute.
+local function frame_parts(f, names, ready_only, p, summary)
+  local metrics = list()
+  local d = daily_of(f, names, p)
+  local days = list()
+  for i, date in ipairs(d.dates) do
+    days[i] = { date = date, status = d.status[i], held = d.held[i], ready = d.status[i] == "READY", values = {} }
+  end
+  local unready = ready_only and #f:not_ready() > 0
   for _, m in ipairs(names) do
-    local col = f:column(m)
+    local col = d.values[m]
     local function agg(fn, o)
       local ok, v = pcall(fn, f, m, o)
       if ok and type(v) == "number" and v == v then return v end
       return NULL
     end
     local info = INFO[m] or {}
+    local total = agg(f.sum, ready_only and { ready_only = true } or nil)
+    if total == NULL and summary and not unready and type(summary[m]) == "number" and summary[m] == summary[m] then
+      total = summary[m]
+    end
     metrics[#metrics + 1] = {
       metric = m, name = label_of(m), description = opt(info.description), kind = kind_of(m),
-      total = agg(f.sum, ready_only and { ready_only = true } or nil), min = agg(f.min), max = agg(f.max),
-      spark = format.sparkline(col, { n = #dlist }),
+      total = total, min = agg(f.min), max = agg(f.max),
+      spark = format.sparkline(col, { n = #d.dates }),
     }
-    for i = 1, #dlist do days[i].values[m] = col[i] == nil and NULL or col[i] end
+    for i = 1, #d.dates do days[i].values[m] = col[i] end
   end
   return metrics, days
 end
@@ -492,7 +577,8 @@ local function daily_report(kind, x, opts, title)
   r.current = period_of(f, opts.range, "opts.range")
   r.not_ready = r.current.not_ready
   r.not_ready_dates = list(r.current.not_ready_dates)
-  r.metrics, r.days = frame_parts(f, names, opts.ready_only)
+  r.metrics, r.days = frame_parts(f, names, opts.ready_only, r.current,
+    not is_frame(x) and summary_of(x, opts.split) or nil)
   r.has_rates = false
   for _, m in ipairs(r.metrics) do if m.kind == "rate" then r.has_rates = true end end
   r.ready_only = opts.ready_only and true or nil
@@ -600,14 +686,15 @@ function M.rankings(pp, opts)
 end
 
 local function pin_row(id, values, extra)
-  local row = { id = tostring(id), values = values, title = NULL, date = NULL, status = NULL, ready = true }
+  local row = { id = tostring(id), values = values, title = NULL, date = NULL, status = NULL, ready = true,
+    days_with_figures = NULL }
   for k, v in pairs(extra or {}) do row[k] = v end
   return row
 end
 
 -- the rows and metrics of what pins() is given, and the report's source
 local function pin_rows(x, opts)
-  local rows, names, source, not_ready, what, span = {}, {}, "Pinterest", NULL, "pin", nil
+  local rows, names, source, not_ready, what, span, held = {}, {}, "Pinterest", NULL, "pin", nil, nil
   local posts = type(x) == "table" and (type(x.posts) == "table" and x.posts or
     (type(x[1]) == "table" and x[1].stats ~= nil and x))
   if posts then -- OneUp posts
@@ -649,17 +736,30 @@ local function pin_rows(x, opts)
     end
     table.sort(ids, function(a, b) return tostring(a) < tostring(b) end)
     local seen, nr_days = {}, {}
+    held = {}
+    local r = opts.range
     for _, id in ipairs(ids) do
       local pf = as_frame(x[id], opts.split, "results[" .. tostring(id) .. "]")
       local vals = {}
+      local nr = pf:not_ready()
+      local summary = (not opts.ready_only or #nr == 0) and summary_of(x[id], opts.split) or nil
       for _, m in ipairs(names_of(pf)) do
         local ok, v = pcall(pf.sum, pf, m, opts.ready_only and { ready_only = true } or nil)
-        if ok and v == v then vals[m] = v end
+        if ok and v == v then
+          vals[m] = v
+        elseif summary and type(summary[m]) == "number" and summary[m] == summary[m] then
+          vals[m] = summary[m]
+        end
         if not seen[m] then seen[m] = true; names[#names + 1] = m end
       end
-      local nr = pf:not_ready()
       for _, d in ipairs(nr) do nr_days[d] = true end
-      rows[#rows + 1] = pin_row(id, vals, { ready = #nr == 0, status = #nr == 0 and "READY" or "NOT READY" })
+      local n = 0
+      for _, d in ipairs(pf:dates()) do
+        if r == nil or (d >= r.start_date and d <= r.end_date) then n = n + 1 end
+        held[d] = true
+      end
+      rows[#rows + 1] = pin_row(id, vals, { ready = #nr == 0, status = #nr == 0 and "READY" or "NOT READY",
+        days_with_figures = n })
       local ds = pf:dates()
       if #ds > 0 then
         span = span or { start_date = ds[1], end_date = ds[#ds] }
@@ -680,14 +780,150 @@ local function pin_rows(x, opts)
     if x1 ~= y1 then return x1 < y1 end
     return a < b
   end)
-  return rows, names, source, not_ready, what, span
+  return rows, names, source, not_ready, what, span, held
+end
+
+-- The parts of a rate or an average, as the frame derives them
+-- (csrc/frame.c): SAVE_RATE = SAVE / IMPRESSION, "701/SAVE_RATE" =
+-- "701/SAVE" / "701/IMPRESSION", VIDEO_AVG_WATCH_TIME = VIDEO_V50_WATCH_TIME
+-- / VIDEO_START; a report's key ("save_rate") by the keys of its parts
+-- ("saves", "impressions"). nil for any other name.
+local METRIC_OF_KEY = {}
+for _, d in ipairs(M.METRICS) do METRIC_OF_KEY[d[2]] = d[1] end
+local function parts_of(name)
+  name = tostring(name)
+  local key = METRIC_OF_KEY[name]
+  if key and key ~= name then
+    local a, b = parts_of(key)
+    if a and INFO[a] and INFO[b] then return INFO[a].key, INFO[b].key end
+    return nil
+  end
+  local head, base = name:match("^(.*/)([^/]+)$")
+  head, base = head or "", base or name
+  if base == "VIDEO_AVG_WATCH_TIME" then return head .. "VIDEO_V50_WATCH_TIME", head .. "VIDEO_START" end
+  local num = base:match("^(.+)_RATE$")
+  if num then return head .. num, head .. "IMPRESSION" end
+  return nil
+end
+
+-- The rates a row's metrics let one derive, in the report's order.
+local function derivable(names)
+  local have, out = {}, {}
+  for _, m in ipairs(names) do have[m] = true end
+  for _, d in ipairs(M.METRICS) do
+    for _, m in ipairs({ d[1], d[2] }) do
+      if not have[m] then
+        local a, b = parts_of(m)
+        if a and have[a] and have[b] then have[m] = true; out[#out + 1] = m end
+      end
+    end
+  end
+  return out
+end
+
+-- A ratio from its parts: missing when either is, 0 over 0 (as the frame has it).
+local function ratio(a, b)
+  if type(a) ~= "number" or type(b) ~= "number" or a ~= a or b ~= b then return nil end
+  if b == 0 then return 0 end
+  return a / b
+end
+
+-- default_sort: top_pins' own choice of a sort (IMPRESSION), taken only
+-- when the pins have it (else their first metric).
+local function pins_report(fn, x, opts, default_sort)
+  local rows, names, source, not_ready, what, span, held = pin_rows(x, opts)
+  local sort_by, sort_from, ranked = opts.sort_by, NULL, false
+  if sort_by == nil and default_sort then
+    sort_by = names[1]
+    for _, m in ipairs(names) do if m == default_sort then sort_by = m end end
+  end
+  local answer_sort = type(x) == "table" and type(x.pins) == "table" and type(x.sort_by) == "string" and x.sort_by
+  if sort_by then
+    local have = {}
+    for _, m in ipairs(names) do have[m] = true end
+    if not have[sort_by] then
+      local a, b = parts_of(sort_by)
+      local allowed = {}
+      for _, m in ipairs(names) do allowed[#allowed + 1] = m end
+      for _, m in ipairs(derivable(names)) do allowed[#allowed + 1] = m end
+      local list_ = #allowed > 0 and table.concat(allowed, ", ") or "none: the report has no metric"
+      if a and have[a] and have[b] then
+        -- the rate, recomputed from its parts for each pin, shown as a column
+        for _, row in ipairs(rows) do row.values[sort_by] = ratio(row.values[a], row.values[b]) end
+        names[#names + 1] = sort_by
+        sort_from = label_of(a):lower() .. " and " .. label_of(b):lower()
+      elseif #rows > 0 or not (INFO[sort_by] or METRIC_OF_KEY[sort_by]) then
+        if a then
+          fail(fn, "opts.sort_by = %q: the pins have no %s, nor both of its parts %s and %s to compute it from " ..
+            "(allowed: %s)", sort_by, sort_by, a, b, list_)
+        end
+        fail(fn, "opts.sort_by = %q: %s (allowed: %s)", sort_by, (INFO[sort_by] or METRIC_OF_KEY[sort_by]) and
+          "no pin has this metric" or "not a metric of the report", list_)
+      end
+    end
+    table.sort(rows, function(p, q)
+      local va, vb = p.values[sort_by], q.values[sort_by]
+      va, vb = type(va) == "number" and va == va and va or -math.huge, type(vb) == "number" and vb == vb and vb or -math.huge
+      if va ~= vb then return va > vb end
+      return p.id < q.id
+    end)
+    ranked = true
+  elseif answer_sort then
+    sort_by, ranked = answer_sort, true -- the answer's own order
+  end
+  if opts.metrics then
+    local shown = {}
+    for i, m in ipairs(opts.metrics) do shown[i] = m end
+    if sort_from ~= NULL then
+      local has = false
+      for _, m in ipairs(shown) do if m == sort_by then has = true end end
+      if not has then shown[#shown + 1] = sort_by end
+    end
+    names = shown
+  end
+  local limit = tonumber(opts.limit)
+  local r = header("pins", {}, opts, "Pins")
+  r.source = opts.source or source
+  r.current = period_of(nil, opts.range or span, "opts.range")
+  if what == "day" then
+    r.current.not_ready = not_ready
+    if held then cover(r.current, held) end
+  end
+  r.not_ready, r.not_ready_what = not_ready, what
+  r.sort_by = opt(sort_by)
+  r.sort_name = sort_by and label_of(sort_by) or NULL
+  r.sort_from = sort_from
+  r.ranked = ranked
+  r.metrics = list()
+  for i, m in ipairs(names) do
+    r.metrics[i] = { metric = m, name = label_of(m), kind = kind_of(m) }
+  end
+  r.pins = list()
+  r.has_titles, r.has_dates = false, false
+  r.partial_pins = 0
+  for i, row in ipairs(rows) do
+    if limit and i > limit then break end
+    row.rank = ranked and i or NULL
+    for _, m in ipairs(names) do if row.values[m] == nil then row.values[m] = NULL end end
+    if row.title ~= NULL then r.has_titles = true end
+    if row.date ~= NULL then r.has_dates = true end
+    if type(row.days_with_figures) == "number" and type(r.current.days) == "number" and
+      row.days_with_figures < r.current.days then
+      r.partial_pins = r.partial_pins + 1
+    end
+    r.pins[i] = row
+  end
+  return r
 end
 
 --- Pins as a table, a row a pin, ranked.
 -- @tab x a `top_pins` answer (in its order, its `sort_by` named), results by pin id
 -- (`pins_analytics`: each pin's totals) or OneUp's posts
 -- @tab[opt] opts
--- @string[opt] opts.sort_by a metric: sort by it, highest first
+-- @string[opt] opts.sort_by a metric of the pins, or a rate whose parts they have (SAVE_RATE from SAVE and
+-- IMPRESSION, recomputed for each pin and shown as a column): sort by it, highest first, a pin without it
+-- last; anything else raises, naming the metrics allowed. Without it, the rows of a `top_pins` answer keep
+-- its order (ranked by its `sort_by`), and other rows are in id order, without a rank
 -- @int[opt] opts.limit at most this many rows
 -- @string[opt] opts.title the report's title (each report has its own default)
 -- @string[opt] opts.source "Pinterest" or "OneUp" (default: what the data says)
@@ -698,45 +934,12 @@ end
 -- @bool[opt=false] opts.ready_only leave the days that are not READY out of the totals
 -- @treturn table the report
 function M.pins(x, opts)
-  opts = check_opts("pins", opts)
-  local rows, names, source, not_ready, what, span = pin_rows(x, opts)
-  if opts.metrics then names = opts.metrics end
-  local sort_by = opts.sort_by or (type(x) == "table" and type(x.sort_by) == "string" and x.sort_by) or nil
-  if sort_by and opts.sort_by then
-    table.sort(rows, function(a, b)
-      local va, vb = a.values[sort_by], b.values[sort_by]
-      va, vb = type(va) == "number" and va or -math.huge, type(vb) == "number" and vb or -math.huge
-      if va ~= vb then return va > vb end
-      return a.id < b.id
-    end)
-  end
-  local limit = tonumber(opts.limit)
-  local r = header("pins", {}, opts, "Pins")
-  r.source = opts.source or source
-  r.current = period_of(nil, opts.range or span, "opts.range")
-  if what == "day" then r.current.not_ready = not_ready end
-  r.not_ready, r.not_ready_what = not_ready, what
-  r.sort_by = opt(sort_by)
-  r.sort_name = sort_by and label_of(sort_by) or NULL
-  r.metrics = list()
-  for i, m in ipairs(names) do
-    r.metrics[i] = { metric = m, name = label_of(m), kind = kind_of(m) }
-  end
-  r.pins = list()
-  r.has_titles, r.has_dates = false, false
-  for i, row in ipairs(rows) do
-    if limit and i > limit then break end
-    row.rank = i
-    for _, m in ipairs(names) do if row.values[m] == nil then row.values[m] = NULL end end
-    if row.title ~= NULL then r.has_titles = true end
-    if row.date ~= NULL then r.has_dates = true end
-    r.pins[i] = row
-  end
-  return r
+  return pins_report("pins", x, check_opts("pins", opts))
 end
 
 --- Top pins: `pins` titled "Top pins", sorted by `opts.sort_by` (default the
--- answer's `sort_by`, else IMPRESSION) and limited to `opts.limit` (default 10).
+-- answer's `sort_by`, else IMPRESSION when the pins have it, else their first
+-- metric) and limited to `opts.limit` (default 10).
 -- @tab x as for `pins`
 -- @tab[opt] opts as for `pins`
 -- @treturn table the report
@@ -746,13 +949,14 @@ function M.top_pins(x, opts)
   for k, v in pairs(opts) do o[k] = v end
   o.title = o.title or "Top pins"
   o.limit = o.limit or 10
-  if o.sort_by == nil and not (type(x) == "table" and type(x.sort_by) == "string") then
-    o.sort_by = "IMPRESSION"
+  local default
+  if o.sort_by == nil and not (type(x) == "table" and type(x.pins) == "table" and type(x.sort_by) == "string") then
+    default = "IMPRESSION"
     if type(x) == "table" and (type(x.posts) == "table" or (type(x[1]) == "table" and x[1].stats)) then
-      o.sort_by = "impressions"
+      default = "impressions"
     end
   end
-  return M.pins(x, o)
+  return pins_report("top_pins", x, o, default)
 end
 
 -- rendering -----------------------------------------------------------------
@@ -808,6 +1012,33 @@ local FILTERS = {
     if days or nr then return s .. " (" .. (days or nr) .. ")" end
     return s
   end,
+  coverage = function(p)
+    if type(p) ~= "table" or type(p.days_with_figures) ~= "number" or type(p.days) ~= "number" then
+      return "unknown (totals only)"
+    end
+    local s = format.number(p.days_with_figures) .. " of " .. (p.days == 1 and "1 day" or format.number(p.days) .. " days")
+    local gaps = type(p.missing_ranges) == "table" and p.missing_ranges or {}
+    if #gaps > 0 then
+      local shown = {}
+      for i, g in ipairs(gaps) do
+        if i > 10 then
+          shown[#shown + 1] = string.format("and %d more gaps", #gaps - 10)
+          break
+        end
+        shown[#shown + 1] = g.days == 1 and g.start_date or (g.start_date .. ".." .. g.end_date)
+      end
+      s = s .. "; missing " .. table.concat(shown, ", ") .. " (" ..
+        (p.missing_days == 1 and "1 day" or format.number(p.missing_days) .. " days") .. ")"
+    end
+    return s
+  end,
+  gaps = function(p, sep)
+    local out = {}
+    for i, g in ipairs(type(p) == "table" and type(p.missing_ranges) == "table" and p.missing_ranges or {}) do
+      out[i] = g.days == 1 and g.start_date or (g.start_date .. ".." .. g.end_date)
+    end
+    return table.concat(out, sep or " ")
+  end,
   direction = function(row)
     local v = type(row) == "table" and (row.kind == "rate" and row.change_pp or row.change)
     if type(v) ~= "number" then return "flat" end
@@ -817,7 +1048,11 @@ local FILTERS = {
   end,
 }
 --- The filters reports add to the template language: `period` (a period as
--- "2026-10-01 .. 2026-10-30 (30 days)") and `direction` ("up", "down" or "flat").
+-- "2026-10-01 .. 2026-10-30 (30 days)"), `coverage` (its days with figures:
+-- "90 of 150 days; missing 2026-05-01..2026-06-29 (60 days)", "unknown (totals
+-- only)" where the data has no days), `gaps` (the missing days as ranges,
+-- "2026-05-01..2026-06-29 2026-07-04", for csv) and `direction` ("up",
+-- "down" or "flat").
 M.FILTERS = FILTERS
 
 local compiled = {}
@@ -846,8 +1081,11 @@ local function with_charts(r, opts)
   if opts.charts ~= false then
     if r.kind == "overview" and type(r.daily) == "table" and type(r.daily.current) == "table" then
       local cur, prev = r.daily.current, r.daily.previous
-      local nr = {}
-      for i, st in ipairs(cur.status or {}) do if st ~= "READY" then nr[i] = st end end
+      local nr, missing = {}, {}
+      for i, st in ipairs(cur.status or {}) do
+        if type(cur.held) == "table" and cur.held[i] == false then missing[i] = true
+        elseif st ~= "READY" then nr[i] = st == NULL and "no status" or st end
+      end
       for _, m in ipairs(r.metrics) do
         local vals = cur.values and cur.values[m.metric]
         if vals then
@@ -855,21 +1093,22 @@ local function with_charts(r, opts)
           local pv = prev and prev.values and prev.values[m.metric]
           if pv then series[2] = { name = "previous period", values = pv, n = #prev.dates, dashed = true } end
           charts[#charts + 1] = { metric = m.metric, svg = svg.line_chart { title = m.name, dates = cur.dates,
-            series = series, not_ready = nr, format = function(v) return format.value(v, m.kind) end,
+            series = series, not_ready = nr, missing = missing, format = function(v) return format.value(v, m.kind) end,
             axis = axis_of(m.kind) } }
         end
       end
     elseif (r.kind == "pin" or r.kind == "daily") and type(r.days) == "table" then
-      local ds, nr = {}, {}
+      local ds, nr, missing = {}, {}, {}
       for i, d in ipairs(r.days) do
         ds[i] = d.date
-        if not d.ready then nr[i] = d.status == NULL and "no status" or d.status end
+        if d.held == false then missing[i] = true
+        elseif not d.ready then nr[i] = d.status == NULL and "no status" or d.status end
       end
       for _, m in ipairs(r.metrics) do
         local vals = {}
         for i, d in ipairs(r.days) do vals[i] = d.values[m.metric] end
         charts[#charts + 1] = { metric = m.metric, svg = svg.line_chart { title = m.name, dates = ds,
-          series = { { name = m.name, values = vals, n = #ds } }, not_ready = nr,
+          series = { { name = m.name, values = vals, n = #ds } }, not_ready = nr, missing = missing,
           format = function(v) return format.value(v, m.kind) end, axis = axis_of(m.kind) } }
       end
     end
@@ -911,7 +1150,12 @@ local json_string
 do
   local ok, cjson = pcall(require, "cjson")
   if ok and type(cjson) == "table" and cjson.encode then
-    json_string = function(s) return (cjson.encode(s):gsub("\\/", "/")) end
+    -- UTF-8 repaired first (JSON is UTF-8), C1 controls escaped after
+    json_string = function(s)
+      return (cjson.encode(format.utf8(s)):gsub("\\/", "/"):gsub("\194([\128-\159])", function(b)
+        return string.format("\\u%04x", b:byte())
+      end))
+    end
   else
     json_string = template.json_string
   end
@@ -959,6 +1203,12 @@ end
 --- Renders a report. Raises, naming what it got, when x is anything but a
 -- report or an overview (an analytics answer, a frame, the arguments the
 -- wrong way round), and names the builder to use.
+--
+-- Every format states the report's coverage (days with figures of days asked,
+-- the missing ones as ranges). Text from the API is made safe for where it
+-- goes: control characters never reach text, markdown, csv or html (json
+-- escapes them), ill-formed UTF-8 is repaired (U+FFFD), markup is escaped,
+-- and a long string is cut in a table cell of text, markdown and html.
 --
 -- - "text": for a terminal: aligned columns, numbers to the right, sparklines;
 --   control characters in a value become spaces
@@ -1034,7 +1284,7 @@ end
 --- A sparkline of a daily series (`pinanalytics.format.sparkline`).
 -- @function sparkline
 -- @tparam table values numbers; nil or null where a day has none
--- @tab[opt] opts `missing`: the mark of a day without a value (default a space); `n`: the length of
+-- @tab[opt] opts `missing`: the mark of a day without a value (default "·"); `n`: the length of
 -- values when it may end in nil
 -- @treturn string
 M.sparkline = format.sparkline

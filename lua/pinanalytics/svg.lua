@@ -7,14 +7,16 @@
 --                   series = { { name = "2026-10-01 .. 2026-10-30", values = { 120, 98, ... } },
 --                              { name = "previous period", values = { ... }, dashed = true } },
 --                   not_ready = { [29] = "PROCESSING", [30] = "PROCESSING" },   -- by day index
+--                   missing = { [12] = true },                                  -- days without figures
 --                   format = function(v) return string end,                     -- tooltips
 --                   axis = function(v) return string end }                      -- axis (default: format)
 --   svg.bar_chart{ title = "Top pins by impressions", heading = false (title for screen readers only),
 --                  bars = { { label = "813744226420795884", value = 1234, text = "1,234" }, ... } }
 --
 -- A missing value (nil, NaN, JSON null) breaks the line rather than
--- dropping it to zero. A day that is not READY is shaded, and its point is
--- drawn hollow with its status in the tooltip.
+-- dropping it to zero; a day in `missing` (no figures held) is drawn as a
+-- grey band titled "no figures". A day that is not READY is shaded, and its
+-- point is drawn hollow with its status in the tooltip.
 local format = require "pinanalytics.format"
 
 local M = {}
@@ -22,8 +24,9 @@ local M = {}
 local concat = table.concat
 
 local ENT = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
-local function esc(s) return (tostring(s):gsub("[&<>\"']", ENT)) end
---- Text for SVG inside HTML: & < > " ' as entities.
+local function esc(s) return (format.clean(s):gsub("[&<>\"']", ENT)) end
+--- Text for SVG inside HTML: & < > " ' as entities, control characters as
+-- spaces, ill-formed UTF-8 repaired (`pinanalytics.format.clean`).
 M.escape = esc
 
 local function n(x) return string.format("%.1f", x) end
@@ -31,6 +34,7 @@ local function n(x) return string.format("%.1f", x) end
 --- The series' colours, in order.
 M.COLORS = { "#1f5fa8", "#8a8f98", "#c2571a", "#2e7d4f", "#7b3fa0" }
 local NOT_READY_FILL = "#f3d9a4"
+local MISSING_FILL = "#e6e6e6"
 
 local function plain(v) return format.value(v) end
 
@@ -76,6 +80,16 @@ function M.line_chart(o)
       local bw = math.min(left + pw, x(i) + step / 2) - bx
       add(string.format('<rect class="not-ready" x="%s" y="%d" width="%s" height="%d" fill="%s"><title>%s: %s</title></rect>',
         n(bx), top, n(math.max(bw, 1)), ph, NOT_READY_FILL, esc(dates[i] or ("day " .. i)), esc(st)))
+    end
+  end
+  -- days without figures: grey bands
+  for i = 1, count do
+    if o.missing and o.missing[i] then
+      local bx = math.max(left, x(i) - step / 2)
+      local bw = math.min(left + pw, x(i) + step / 2) - bx
+      add(string.format('<rect class="missing" x="%s" y="%d" width="%s" height="%d" fill="%s">' ..
+        '<title>%s: no figures</title></rect>', n(bx), top, n(math.max(bw, 1)), ph, MISSING_FILL,
+        esc(dates[i] or ("day " .. i))))
     end
   end
   -- axis and grid: 0, half, top
@@ -140,6 +154,11 @@ function M.line_chart(o)
   if o.not_ready and next(o.not_ready) then
     add(string.format('<rect x="%d" y="%d" width="14" height="10" fill="%s"/>', lx, ly - 9, NOT_READY_FILL))
     add(string.format('<text x="%d" y="%d" font-size="11" fill="#333">not READY yet</text>', lx + 18, ly))
+  end
+  if o.missing and next(o.missing) then
+    lx = lx + ((o.not_ready and next(o.not_ready)) and 110 or 0)
+    add(string.format('<rect x="%d" y="%d" width="14" height="10" fill="%s"/>', lx, ly - 9, MISSING_FILL))
+    add(string.format('<text x="%d" y="%d" font-size="11" fill="#333">no figures</text>', lx + 18, ly))
   end
   add("</svg>")
   return concat(out, "\n")

@@ -34,16 +34,24 @@
 --
 -- Output is escaped by the template's format (`opts.format`):
 --
--- - "html": `& < > " '` become entities
--- - "csv": a value with a comma, quote, CR or LF (or a space at either end) is
---   quoted RFC 4180's way; each `{{ }}` is one field; numbers are never quoted;
---   text that begins with `= + - @` (a formula to a spreadsheet) gets a leading '
+-- - "html": `& < > " '` become entities; control characters but the line
+--   break become spaces
+-- - "csv": a value with a comma, quote or line break (or a space at either end)
+--   is quoted RFC 4180's way; each `{{ }}` is one field; numbers are never
+--   quoted; CR and every other control character become spaces (a line break
+--   stays); text that begins with `= + - @` (a formula to a spreadsheet), after
+--   any spaces, gets a leading '
 -- - "markdown": a backslash goes before each `|` (a table cell stays one cell),
 --   backslash, backtick, `*`, `_`, `[`, `]`, `<` and `>` (no link, markup or HTML
---   from a pin's title); a line break becomes a space; numbers are left as they are
--- - "text": control characters (tab, newline, ESC ...) become spaces, so a title
---   cannot break a table or send escape codes to a terminal
--- - "json": a value becomes a JSON value: a string quoted, a number as it is
+--   from a pin's title); control characters, a line break too, become spaces;
+--   numbers are left as they are
+-- - "text": control characters (tab, newline, ESC, the C1 controls ...) become
+--   spaces, so a title cannot break a table or send escape codes to a terminal
+-- - "json": a value becomes a JSON value: a string quoted (control characters
+--   escaped, C1 ones too), a number as it is
+--
+-- In every format but "none", ill-formed UTF-8 in a value is repaired: each bad
+-- sequence becomes U+FFFD (`pinanalytics.format.clean`).
 -- - "none": nothing is escaped
 --
 -- `| raw` at the end of a chain outputs the value as it is, in any format.
@@ -97,12 +105,16 @@ end
 
 local HTML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
 
+-- A C1 control (U+0080..U+009F) as a JSON escape: never a raw byte a terminal may act on.
+local function c1_escape(b) return string.format("\\u%04x", b:byte()) end
+
 local function json_string(s)
+  s = format.utf8(s)
   return '"' .. s:gsub('[%c"\\\127]', function(c)
     if c == '"' then return '\\"' elseif c == "\\" then return "\\\\"
     elseif c == "\n" then return "\\n" elseif c == "\r" then return "\\r" elseif c == "\t" then return "\\t" end
     return string.format("\\u%04x", c:byte())
-  end) .. '"'
+  end):gsub("\194([\128-\159])", c1_escape) .. '"'
 end
 --- A string as a JSON string literal, quotes included.
 -- @function json_string
@@ -110,17 +122,21 @@ end
 -- @treturn string
 M.json_string = json_string
 
+local clean = format.clean
+
 local ESCAPE = {
-  html = function(s) return (s:gsub("[&<>\"']", HTML)) end,
+  html = function(s) return (clean(s, "\n"):gsub("[&<>\"']", HTML)) end,
   csv = function(s, v)
     if type(v) == "number" then return s end
+    -- a line break stays (quoted); CR and every other control character go
+    s = clean((s:gsub("\r\n", "\n")), "\n")
     -- text a spreadsheet would take for a formula is kept as text
-    if s:find("^[=+%-@\t\r]") then s = "'" .. s end
-    if s:find('[,"\r\n]') or s:find("^%s") or s:find("%s$") then return '"' .. s:gsub('"', '""') .. '"' end
+    if s:find("^%s*[=+%-@]") then s = "'" .. s end
+    if s:find('[,"\n]') or s:find("^%s") or s:find("%s$") then return '"' .. s:gsub('"', '""') .. '"' end
     return s
   end,
-  markdown = function(s) return (s:gsub("[\\`*_%[%]<>|]", "\\%0"):gsub("\r?\n", " "):gsub("\r", " ")) end,
-  text = function(s) return (s:gsub("[%c\127]", " ")) end,
+  markdown = function(s) return (clean(s):gsub("[\\`*_%[%]<>|]", "\\%0")) end,
+  text = function(s) return clean(s) end,
   json = function(s, v)
     if type(v) == "number" or type(v) == "boolean" then return s end
     if v == NULL and NULL ~= nil then return "null" end
@@ -697,7 +713,8 @@ local function align(spec, s)
           cells[j] = format.lpad(c, width[j])
         end
       end
-      out[i] = (concat(cells, "  "):gsub("%s+$", ""))
+      -- trailing spaces off, in one pass (a "%s+$" pattern backtracks over every run of spaces)
+      out[i] = concat(cells, "  "):match("^(.*%S)") or ""
     end
   end
   return concat(out, "\n") .. "\n"

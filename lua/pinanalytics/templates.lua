@@ -20,6 +20,8 @@ Source: {{ source }}
 {% if kind == "overview" %}
 Current period:  {{ current | period }}
 Previous period: {{ previous | period }}
+Current coverage:  {{ current | coverage }}
+Previous coverage: {{ previous | coverage }}
 {% if periods_differ %}
 The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.
 {% elif periods_differ == false %}
@@ -27,6 +29,7 @@ Both periods are {{ current.days | count("day") }} long.
 {% end %}
 {% else %}
 Period: {{ current | period }}
+Coverage: {{ current | coverage }}
 {% end %}
 {% if not_ready == null %}
 Not READY yet: unknown ({{ source }} does not say)
@@ -47,7 +50,7 @@ ranking	#	pin	value
 -
 {% for r in rankings %}
 {% for p in r.pins %}
-{% if loop.first %}{{ r.title }}{% end %}	{{ p.rank }}	{{ p.id }}	{{ p.value | number }} {{ r.measure }}
+{% if loop.first %}{{ r.title }}{% end %}	{{ p.rank }}	{{ p.id | truncate(40) }}	{{ p.value | number }} {{ r.measure }}
 {% else %}
 {{ r.title }}		(no pins)
 {% end %}
@@ -57,7 +60,7 @@ ranking	#	pin	value
 ]]
 
 local SPARK_NOTE = "Trend: a character a day, ▁ the lowest and █ the highest of the period; " ..
-  "a space is a day without a value.\n"
+  "· a day without figures.\n"
 
 --- Account overview: current against previous period, with the rankings.
 M.overview = {}
@@ -67,7 +70,7 @@ M.overview.text = TEXT_HEAD .. [[
 metric	current	previous	change{% if daily %}	trend{% end %}
 -
 {% for m in metrics %}
-{{ m.name }}	{{ m.current | value(m.kind) }}	{{ m.previous | value(m.kind) }}	{{ m | delta }}{% if daily %}	{{ m.spark }}{% end %}
+{{ m.name | truncate(40) }}	{{ m.current | value(m.kind) }}	{{ m.previous | value(m.kind) }}	{{ m | delta }}{% if daily %}	{{ m.spark }}{% end %}
 {% end %}
 {% end %}
 
@@ -94,7 +97,7 @@ M.pin.text = TEXT_HEAD .. [[
 metric	total	daily min	daily max	trend
 -
 {% for m in metrics %}
-{{ m.name }}	{{ m.total | value(m.kind) }}	{{ m.min | value(m.kind) }}	{{ m.max | value(m.kind) }}	{{ m.spark }}
+{{ m.name | truncate(40) }}	{{ m.total | value(m.kind) }}	{{ m.min | value(m.kind) }}	{{ m.max | value(m.kind) }}	{{ m.spark }}
 {% end %}
 {% end %}
 
@@ -108,10 +111,10 @@ M.daily = {}
 M.daily.text = TEXT_HEAD .. [[
 
 {% align "ll" %}
-date	status{% for m in metrics %}	{{ m.name }}{% end %}
+date	status{% for m in metrics %}	{{ m.name | truncate(40) }}{% end %}
 -
 {% for d in days %}
-{{ d.date }}	{{ d.status }}{% for m in metrics %}	{{ d.values[m.metric] | value(m.kind) }}{% end %}
+{{ d.date }}	{% if d.held %}{{ d.status | truncate(24) }}{% else %}no figures{% end %}{% for m in metrics %}	{{ d.values[m.metric] | value(m.kind) }}{% end %}
 {% end %}
 -
 total	{% for m in metrics %}	{{ m.total | value(m.kind) }}{% end %}
@@ -119,28 +122,41 @@ total	{% for m in metrics %}	{{ m.total | value(m.kind) }}{% end %}
 
 {% align %}
 {% for m in metrics %}
-{{ m.name }}	{{ m.spark }}
+{{ m.name | truncate(40) }}	{{ m.spark }}
 {% end %}
 {% end %}
 ]] .. SPARK_NOTE
 
 --- Top pins and pin lists.
 M.pins = {}
-M.pins.text = TEXT_HEAD .. [[
-{% if sort_by %}
-Sorted by: {{ sort_name }}
-{% end %}
-
-{% align "rl" %}
-#	pin{% if has_titles %}	title{% end %}{% if has_dates %}	date{% end %}{% for m in metrics %}	{{ m.name }}{% end %}
+-- the table of pins in text: with its rank column or without
+local function pins_text(ranked)
+  return (ranked and '{% align "rl" %}\n#\t' or '{% align "l" %}\n') ..
+    [[pin{% if has_titles %}	title{% end %}{% if has_dates %}	date{% end %}{% for m in metrics %}	{{ m.name | truncate(40) }}{% end %}{% if partial_pins %}	days{% end %}
 -
 {% for p in pins %}
-{{ p.rank }}	{{ p.id }}{% if has_titles %}	{{ p.title | default("") | truncate(40) }}{% end %}{% if has_dates %}	{{ p.date | default("") }}{% end %}{% for m in metrics %}	{{ p.values[m.metric] | value(m.kind) }}{% end %}
+]] .. (ranked and "{{ p.rank }}\t" or "") ..
+    [[{{ p.id | truncate(40) }}{% if has_titles %}	{{ p.title | default("") | truncate(40) }}{% end %}{% if has_dates %}	{{ p.date | default("") }}{% end %}{% for m in metrics %}	{{ p.values[m.metric] | value(m.kind) }}{% end %}{% if partial_pins %}	{{ p.days_with_figures }}{% end %}
 {% else %}
-	(no pins)
+]] .. (ranked and "\t" or "") .. [[(no pins)
 {% end %}
 {% end %}
 ]]
+end
+
+local PINS_NOTES = [[
+{% if sort_by %}
+Sorted by: {{ sort_name }}{% if sort_from %} (from {{ sort_from }}){% end %}
+{% end %}
+{% if partial_pins %}
+{{ partial_pins }} of {{ pins | len }} pins {% if partial_pins == 1 %}holds{% else %}hold{% end %} figures for fewer days of the period (days: the days with figures).
+{% end %}
+]]
+
+--- Top pins and pin lists.
+M.pins = {}
+M.pins.text = TEXT_HEAD .. PINS_NOTES .. "\n{% if ranked %}\n" .. pins_text(true) .. "{% else %}\n" .. pins_text(false) ..
+  "{% end %}\n"
 
 -- markdown ------------------------------------------------------------------
 
@@ -151,6 +167,8 @@ local MD_HEAD = [[
 {% if kind == "overview" %}
 - Current period: {{ current | period }}
 - Previous period: {{ previous | period }}
+- Current coverage: {{ current | coverage }}
+- Previous coverage: {{ previous | coverage }}
 {% if periods_differ %}
 - The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.
 {% elif periods_differ == false %}
@@ -158,6 +176,7 @@ local MD_HEAD = [[
 {% end %}
 {% else %}
 - Period: {{ current | period }}
+- Coverage: {{ current | coverage }}
 {% end %}
 {% if not_ready == null %}
 - Not READY yet: unknown ({{ source }} does not say)
@@ -178,7 +197,7 @@ local MD_RANKINGS = [[
 |---|---:|---|---:|
 {% for r in rankings %}
 {% for p in r.pins %}
-| {{ r.title }} | {{ p.rank }} | {{ p.id }} | {{ p.value | number }} {{ r.measure }} |
+| {{ r.title }} | {{ p.rank }} | {{ p.id | truncate(40) }} | {{ p.value | number }} {{ r.measure }} |
 {% else %}
 | {{ r.title }} | | (no pins) | |
 {% end %}
@@ -191,7 +210,7 @@ M.overview.markdown = MD_HEAD .. [[
 | Metric | Current | Previous | Change |{% if daily %} Trend |{% end %}
 |---|---:|---:|---:|{% if daily %}---|{% end %}
 {% for m in metrics %}
-| {{ m.name }} | {{ m.current | value(m.kind) }} | {{ m.previous | value(m.kind) }} | {{ m | delta }} |{% if daily %} {{ m.spark }} |{% end %}
+| {{ m.name | truncate(40) }} | {{ m.current | value(m.kind) }} | {{ m.previous | value(m.kind) }} | {{ m | delta }} |{% if daily %} {{ m.spark }} |{% end %}
 {% end %}
 {% if total_followers %}
 
@@ -200,6 +219,10 @@ Followers: {{ total_followers | number }}
 {% if has_rates %}
 
 Rates are shown as percentages, a change in a rate in percentage points (pp).
+{% end %}
+{% if daily %}
+
+]] .. SPARK_NOTE .. [[
 {% end %}
 ]] .. MD_RANKINGS
 
@@ -210,33 +233,37 @@ M.pin.markdown = MD_HEAD .. [[
 | Metric | Total | Daily min | Daily max | Trend |
 |---|---:|---:|---:|---|
 {% for m in metrics %}
-| {{ m.name }} | {{ m.total | value(m.kind) }} | {{ m.min | value(m.kind) }} | {{ m.max | value(m.kind) }} | {{ m.spark }} |
+| {{ m.name | truncate(40) }} | {{ m.total | value(m.kind) }} | {{ m.min | value(m.kind) }} | {{ m.max | value(m.kind) }} | {{ m.spark }} |
 {% end %}
 {% if not_ready %}
 
 Not READY: {{ not_ready_dates | join(", ") }}
 {% end %}
-]]
+
+]] .. SPARK_NOTE
 
 M.daily.markdown = MD_HEAD .. [[
 
-| Date | Status |{% for m in metrics %} {{ m.name }} |{% end %}
+| Date | Status |{% for m in metrics %} {{ m.name | truncate(40) }} |{% end %}
 |---|---|{% for m in metrics %}---:|{% end %}
 {% for d in days %}
-| {{ d.date }} | {{ d.status }} |{% for m in metrics %} {{ d.values[m.metric] | value(m.kind) }} |{% end %}
+| {{ d.date }} | {% if d.held %}{{ d.status | truncate(24) }}{% else %}no figures{% end %} |{% for m in metrics %} {{ d.values[m.metric] | value(m.kind) }} |{% end %}
 {% end %}
 | Total | |{% for m in metrics %} {{ m.total | value(m.kind) }} |{% end %}
 ]]
 
 M.pins.markdown = MD_HEAD .. [[
 {% if sort_by %}
-- Sorted by: {{ sort_name }}
+- Sorted by: {{ sort_name }}{% if sort_from %} (from {{ sort_from }}){% end %}
+{% end %}
+{% if partial_pins %}
+- {{ partial_pins }} of {{ pins | len }} pins {% if partial_pins == 1 %}holds{% else %}hold{% end %} figures for fewer days of the period (days: the days with figures).
 {% end %}
 
-| # | Pin |{% if has_titles %} Title |{% end %}{% if has_dates %} Date |{% end %}{% for m in metrics %} {{ m.name }} |{% end %}
-|---:|---|{% if has_titles %}---|{% end %}{% if has_dates %}---|{% end %}{% for m in metrics %}---:|{% end %}
+|{% if ranked %} # |{% end %} Pin |{% if has_titles %} Title |{% end %}{% if has_dates %} Date |{% end %}{% for m in metrics %} {{ m.name | truncate(40) }} |{% end %}{% if partial_pins %} Days |{% end %}
+|{% if ranked %}---:|{% end %}---|{% if has_titles %}---|{% end %}{% if has_dates %}---|{% end %}{% for m in metrics %}---:|{% end %}{% if partial_pins %}---:|{% end %}
 {% for p in pins %}
-| {{ p.rank }} | {{ p.id }} |{% if has_titles %} {{ p.title | default("") }} |{% end %}{% if has_dates %} {{ p.date | default("") }} |{% end %}{% for m in metrics %} {{ p.values[m.metric] | value(m.kind) }} |{% end %}
+|{% if ranked %} {{ p.rank }} |{% end %} {{ p.id | truncate(40) }} |{% if has_titles %} {{ p.title | default("") | truncate(80) }} |{% end %}{% if has_dates %} {{ p.date | default("") }} |{% end %}{% for m in metrics %} {{ p.values[m.metric] | value(m.kind) }} |{% end %}{% if partial_pins %} {{ p.days_with_figures }} |{% end %}
 {% end %}
 ]]
 
@@ -245,9 +272,9 @@ M.pins.markdown = MD_HEAD .. [[
 -- percentage points), a missing value as an empty field.
 
 M.overview.csv = [[
-key,name,kind,current,previous,change_percent,change_pp,current_start,current_end,previous_start,previous_end
+key,name,kind,current,previous,change_percent,change_pp,current_start,current_end,previous_start,previous_end,current_days,current_days_with_figures,current_missing,previous_days,previous_days_with_figures,previous_missing
 {% for m in metrics %}
-{{ m.key }},{{ m.name }},{{ m.kind }},{{ m.current }},{{ m.previous }},{{ m.change }},{{ m.change_pp }},{{ current.start_date }},{{ current.end_date }},{{ previous.start_date }},{{ previous.end_date }}
+{{ m.key }},{{ m.name }},{{ m.kind }},{{ m.current }},{{ m.previous }},{{ m.change }},{{ m.change_pp }},{{ current.start_date }},{{ current.end_date }},{{ previous.start_date }},{{ previous.end_date }},{{ current.days }},{{ current.days_with_figures }},{{ current | gaps }},{{ previous.days }},{{ previous.days_with_figures }},{{ previous | gaps }}
 {% end %}
 ]]
 
@@ -263,21 +290,21 @@ ranking,measure,rank,pin_id,value
 M.daily.csv = [[
 date,status{% for m in metrics %},{{ m.metric }}{% end %}
 {% for d in days %}
-{{ d.date }},{{ d.status }}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}
+{{ d.date }},{% if d.held %}{{ d.status }}{% else %}no figures{% end %}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}
 {% end %}
 ]]
 
 M.pin.csv = [[
 pin_id,date,status{% for m in metrics %},{{ m.metric }}{% end %}
 {% for d in days %}
-{{ pin_id }},{{ d.date }},{{ d.status }}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}
+{{ pin_id }},{{ d.date }},{% if d.held %}{{ d.status }}{% else %}no figures{% end %}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}
 {% end %}
 ]]
 
 M.pins.csv = [[
-rank,pin_id,title,date,status{% for m in metrics %},{{ m.metric }}{% end %}
+{% if ranked %}rank,{% end %}pin_id,title,date,status{% for m in metrics %},{{ m.metric }}{% end %},days,days_with_figures
 {% for p in pins %}
-{{ p.rank }},{{ p.id }},{{ p.title }},{{ p.date }},{{ p.status }}{% for m in metrics %},{{ p.values[m.metric] }}{% end %}
+{% if ranked %}{{ p.rank }},{% end %}{{ p.id }},{{ p.title }},{{ p.date }},{{ p.status }}{% for m in metrics %},{{ p.values[m.metric] }}{% end %},{{ current.days }},{{ p.days_with_figures }}
 {% end %}
 ]]
 
@@ -299,6 +326,7 @@ th { font-weight: 600; color: #444; border-bottom: 2px solid #ccc; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .id { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; }
 tr.not-ready td { background: #fbf1dc; }
+tr.missing td { color: #777; background: #f2f2f2; }
 .up { color: #1d6b3a; }
 .down { color: #a8321d; }
 .note { color: #555; font-size: .9em; }
@@ -335,6 +363,8 @@ local HTML_OPEN = [[
 {% if kind == "overview" %}
 <dt>Current period</dt><dd>{{ current | period }}</dd>
 <dt>Previous period</dt><dd>{{ previous | period }}</dd>
+<dt>Current coverage</dt><dd{% if current.missing_days %} class="warn"{% end %}>{{ current | coverage }}</dd>
+<dt>Previous coverage</dt><dd{% if previous.missing_days %} class="warn"{% end %}>{{ previous | coverage }}</dd>
 {% if periods_differ %}
 <dt>Period lengths</dt><dd class="warn">The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.</dd>
 {% elif periods_differ == false %}
@@ -342,6 +372,7 @@ local HTML_OPEN = [[
 {% end %}
 {% else %}
 <dt>Period</dt><dd>{{ current | period }}</dd>
+<dt>Coverage</dt><dd{% if current.missing_days %} class="warn"{% end %}>{{ current | coverage }}</dd>
 {% end %}
 {% if not_ready == null %}
 <dt>Not READY yet</dt><dd>unknown ({{ source }} does not say)</dd>
@@ -369,7 +400,7 @@ local HTML_CHARTS = [[
 {% if charts %}
 <section>
 <h2>Day by day</h2>
-<p class="note">Shaded days are not READY yet: Pinterest may still change their numbers.</p>
+<p class="note">Shaded days are not READY yet: Pinterest may still change their numbers. Grey days have no figures: the line breaks there.</p>
 <div class="charts">
 {% for c in charts %}
 <figure>{{ c.svg | raw }}</figure>
@@ -397,7 +428,7 @@ local HTML_RANKINGS = [[
 <tbody>
 {% for r in rankings %}
 {% for p in r.pins %}
-<tr><td>{% if loop.first %}{{ r.title }}{% end %}</td><td class="num">{{ p.rank }}</td><td class="id">{{ p.id }}</td><td class="num">{{ p.value | number }} {{ r.measure }}</td></tr>
+<tr><td>{% if loop.first %}{{ r.title }}{% end %}</td><td class="num">{{ p.rank }}</td><td class="id">{{ p.id | truncate(60) }}</td><td class="num">{{ p.value | number }} {{ r.measure }}</td></tr>
 {% else %}
 <tr><td>{{ r.title }}</td><td></td><td>(no pins)</td><td></td></tr>
 {% end %}
@@ -415,7 +446,7 @@ M.overview.html = HTML_OPEN .. [[
 <thead><tr><th>Metric</th><th class="num">Current</th><th class="num">Previous</th><th class="num">Change</th></tr></thead>
 <tbody>
 {% for m in metrics %}
-<tr><td title="{{ m.description | default("") }}">{{ m.name }}</td><td class="num">{{ m.current | value(m.kind) }}</td><td class="num">{{ m.previous | value(m.kind) }}</td><td class="num {{ m | direction }}">{{ m | delta }}</td></tr>
+<tr><td title="{{ m.description | default("") | truncate(200) }}">{{ m.name | truncate(60) }}</td><td class="num">{{ m.current | value(m.kind) }}</td><td class="num">{{ m.previous | value(m.kind) }}</td><td class="num {{ m | direction }}">{{ m | delta }}</td></tr>
 {% end %}
 </tbody>
 </table>
@@ -434,7 +465,7 @@ M.pin.html = HTML_OPEN .. [[
 <thead><tr><th>Metric</th><th class="num">Total</th><th class="num">Daily min</th><th class="num">Daily max</th></tr></thead>
 <tbody>
 {% for m in metrics %}
-<tr><td>{{ m.name }}</td><td class="num">{{ m.total | value(m.kind) }}</td><td class="num">{{ m.min | value(m.kind) }}</td><td class="num">{{ m.max | value(m.kind) }}</td></tr>
+<tr><td>{{ m.name | truncate(60) }}</td><td class="num">{{ m.total | value(m.kind) }}</td><td class="num">{{ m.min | value(m.kind) }}</td><td class="num">{{ m.max | value(m.kind) }}</td></tr>
 {% end %}
 </tbody>
 </table>
@@ -448,10 +479,10 @@ M.daily.html = HTML_OPEN .. HTML_CHARTS .. [[
 <section>
 <h2>Daily values</h2>
 <table>
-<thead><tr><th>Date</th><th>Status</th>{% for m in metrics %}<th class="num">{{ m.name }}</th>{% end %}</tr></thead>
+<thead><tr><th>Date</th><th>Status</th>{% for m in metrics %}<th class="num">{{ m.name | truncate(60) }}</th>{% end %}</tr></thead>
 <tbody>
 {% for d in days %}
-<tr{% if not d.ready %} class="not-ready"{% end %}><td>{{ d.date }}</td><td>{{ d.status }}</td>{% for m in metrics %}<td class="num">{{ d.values[m.metric] | value(m.kind) }}</td>{% end %}</tr>
+<tr{% if not d.held %} class="missing"{% elif not d.ready %} class="not-ready"{% end %}><td>{{ d.date }}</td><td>{% if d.held %}{{ d.status | truncate(60) }}{% else %}no figures{% end %}</td>{% for m in metrics %}<td class="num">{{ d.values[m.metric] | value(m.kind) }}</td>{% end %}</tr>
 {% end %}
 <tr><th>Total</th><th></th>{% for m in metrics %}<th class="num">{{ m.total | value(m.kind) }}</th>{% end %}</tr>
 </tbody>
@@ -461,12 +492,15 @@ M.daily.html = HTML_OPEN .. HTML_CHARTS .. [[
 
 M.pins.html = HTML_OPEN .. HTML_BARS .. [[
 <section>
-<h2>Pins{% if sort_by %}, by {{ sort_name }}{% end %}</h2>
+<h2>Pins{% if sort_by %}, by {{ sort_name }}{% if sort_from %} (from {{ sort_from }}){% end %}{% end %}</h2>
+{% if partial_pins %}
+<p class="note warn">{{ partial_pins }} of {{ pins | len }} pins {% if partial_pins == 1 %}holds{% else %}hold{% end %} figures for fewer days of the period (days: the days with figures).</p>
+{% end %}
 <table>
-<thead><tr><th class="num">#</th><th>Pin</th>{% if has_titles %}<th>Title</th>{% end %}{% if has_dates %}<th>Date</th>{% end %}{% for m in metrics %}<th class="num">{{ m.name }}</th>{% end %}</tr></thead>
+<thead><tr>{% if ranked %}<th class="num">#</th>{% end %}<th>Pin</th>{% if has_titles %}<th>Title</th>{% end %}{% if has_dates %}<th>Date</th>{% end %}{% for m in metrics %}<th class="num">{{ m.name | truncate(60) }}</th>{% end %}{% if partial_pins %}<th class="num">Days</th>{% end %}</tr></thead>
 <tbody>
 {% for p in pins %}
-<tr{% if not p.ready %} class="not-ready"{% end %}><td class="num">{{ p.rank }}</td><td class="id">{{ p.id }}</td>{% if has_titles %}<td>{{ p.title | default("") }}</td>{% end %}{% if has_dates %}<td>{{ p.date | default("") }}</td>{% end %}{% for m in metrics %}<td class="num">{{ p.values[m.metric] | value(m.kind) }}</td>{% end %}</tr>
+<tr{% if not p.ready %} class="not-ready"{% end %}>{% if ranked %}<td class="num">{{ p.rank }}</td>{% end %}<td class="id">{{ p.id | truncate(60) }}</td>{% if has_titles %}<td>{{ p.title | default("") | truncate(200) }}</td>{% end %}{% if has_dates %}<td>{{ p.date | default("") }}</td>{% end %}{% for m in metrics %}<td class="num">{{ p.values[m.metric] | value(m.kind) }}</td>{% end %}{% if partial_pins %}<td class="num">{{ p.days_with_figures }}</td>{% end %}</tr>
 {% else %}
 <tr><td></td><td>(no pins)</td></tr>
 {% end %}
