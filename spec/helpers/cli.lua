@@ -1,6 +1,8 @@
 --- Runs bin/pinanalytics as a user runs it, for the command-line specs: a
 -- subprocess of the Lua running the spec (each runtime tests its own), with
 -- this process's module paths and none of the caller's credentials.
+local X = require "helpers.child"
+
 local C = {}
 
 --- The interpreter running this spec.
@@ -48,10 +50,11 @@ function C.envs(env)
 end
 
 --- Runs `pinanalytics ARGS` (a shell word list) with env (NAME -> value) and
--- stdin (a file, else /dev/null); returns exit code, stdout, stderr.
+-- stdin (a file, else /dev/null), stopped after 120 s (exit 124); returns
+-- exit code, stdout, stderr.
 function C.run(args, env, stdin)
   local out, err = C.tmpname(), C.tmpname()
-  local cmd = C.CLEAN .. " " .. C.envs(env) .. " " .. C.LUA .. " bin/pinanalytics " .. args ..
+  local cmd = C.CLEAN .. " " .. C.envs(env) .. " " .. X.bounded(120, C.LUA) .. " bin/pinanalytics " .. args ..
     " >" .. out .. " 2>" .. err .. (stdin and (" <" .. stdin) or " </dev/null") .. "; echo $?"
   local h = assert(io.popen(cmd))
   local code = tonumber(h:read("*a"):match("(%d+)%s*$"))
