@@ -40,7 +40,7 @@ local RANKING_METRICS = { "IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK", "
 
 -- errors --------------------------------------------------------------------
 
-local Usage, Failure = {}, {}
+local Usage, Failure, Interrupt = {}, {}, {}
 
 -- a usage error: exit status 2, the message and a hint to --help
 local function usage(cmd, fmt, ...)
@@ -50,6 +50,23 @@ end
 -- a run-time failure: exit status 1, one line
 local function failure(fmt, ...)
   error(setmetatable({ msg = string.format(fmt, ...) }, Failure), 0)
+end
+
+-- Is e the error the interpreter raises on Ctrl-C? (lua.c and luajit.c
+-- catch SIGINT and raise "interrupted!" at the next Lua instruction.)
+local function is_interrupt(e)
+  if getmetatable(e) == Interrupt then return true end
+  return type(e) == "string" and (e:match("^[^\n]*") or ""):match("interrupted!$") ~= nil
+end
+
+-- Is e a library's own check of an argument ("pinanalytics.pinterest:
+-- pin_analytics: metric_types[1] = ... is not allowed"), not a bug? The
+-- checks raise a message naming their module, with no position, or with
+-- one of the library's own lines in front.
+local function is_argument_check(e)
+  if type(e) ~= "string" then return false end
+  local s = e:gsub("^[^\n:]+:%d+: ", "", 1)
+  return s:match("^pinanalytics[%w_.:]*: ") ~= nil and not s:find("internal error", 1, true)
 end
 
 -- help ----------------------------------------------------------------------
@@ -442,16 +459,23 @@ end
 
 -- the parts of a command ----------------------------------------------------
 
-local function whole(cmd, opts, name, lo, hi)
+-- The value of a numeric option, a whole number in lo..hi (of `unit`,
+-- "days", ...), or nil when not given; a usage error naming the range else.
+local function whole(cmd, opts, name, lo, hi, unit)
   local v = opts[name]
   if v == nil then return nil end
-  local n = tonumber(v)
-  if not v:match("^%d+$") or not n or n < lo or (hi and n > hi) then
-    usage(cmd, "%s %s: give a whole number %s", name, v, hi and ("from " .. lo .. " to " .. hi) or
-      ("of at least " .. lo))
+  local n = v:match("^%d+$") and #v <= 15 and tonumber(v)
+  if not n or n < lo or n > hi then
+    usage(cmd, "%s must be a whole number%s from %d to %d, got %s", name, unit and (" of " .. unit) or "", lo, hi, v)
   end
   return n
 end
+
+-- the longest --last: a hundred years of days (a store may hold more than
+-- the API's 90 days; any longer period is not a date range anyone keeps)
+local MAX_LAST = 36500
+-- the most pins or posts a report from a store or OneUp ranks or lists
+local MAX_ROWS = 100000
 
 -- The period: a range, and the preset's name when one was given.
 local function period(cmd, opts, dates, clock)
@@ -462,9 +486,10 @@ local function period(cmd, opts, dates, clock)
     usage(cmd, "give one period: --last N, --start DATE [--end DATE] or --preset NAME (--last, --start/--end " ..
       "and --preset do not go together)")
   end
-  if last then return dates.last(whole(cmd, opts, "--last", 1), on) end
+  if last then return dates.last(whole(cmd, opts, "--last", 1, MAX_LAST, "days"), on) end
   if preset then
     local ok, r = pcall(dates.preset, preset, on)
+    if not ok and is_interrupt(r) then error(r, 0) end
     if not ok then usage(cmd, "--preset %s is not a preset (presets: %s)", preset, table.concat(dates.PRESETS, ", ")) end
     return r, preset
   end
@@ -530,14 +555,19 @@ local function secret(ctx, cmd, opts, var)
   return trim(v)
 end
 
--- Calls a library function; an error it raises is about what was asked
--- (the library checks every argument): a usage error.
+-- Calls a library function. An error it raises is: the library's own check
+-- of an argument (a value the user gave: a metric, a date too far back) a
+-- usage error; Ctrl-C an interrupt; anything else a bug, which `main`
+-- reports as an internal error.
 local function call(cmd, f, ...)
   local r = { pcall(f, ...) }
   if not r[1] then
     local e = r[2]
-    if getmetatable(e) == Usage or getmetatable(e) == Failure then error(e, 0) end
-    usage(cmd, "%s", tostring(e))
+    local mt = getmetatable(e)
+    if mt == Usage or mt == Failure or mt == Interrupt then error(e, 0) end
+    if is_interrupt(e) then error(setmetatable({}, Interrupt), 0) end
+    if is_argument_check(e) then usage(cmd, "%s", tostring(e)) end
+    error(e, 0)
   end
   return r[2], r[3], r[4]
 end
@@ -549,6 +579,24 @@ end
 
 local function strip_prefix(s)
   return (s:gsub("^pinanalytics: ", ""))
+end
+
+-- The reason of an I/O error without the file name Lua puts in front.
+local function reason(why)
+  why = tostring(why)
+  return why:match(": ([^:]+)$") or why
+end
+
+-- Writes text to ctx.stdout and flushes: `what` ("the report") was written,
+-- or a failure says it was not, and why (then `after`, when given).
+local function emit(ctx, what, text, after)
+  ctx.writing = what
+  local ok, why = ctx.stdout:write(text)
+  if ok then ok, why = ctx.stdout:flush() end
+  ctx.writing = nil
+  if not ok then
+    failure("%s was not written to standard output: %s%s", what, reason(why), after or "")
+  end
 end
 
 -- the progress bar ----------------------------------------------------------
@@ -930,7 +978,7 @@ function RUN.top(ctx, cmd, p)
       usage(cmd, "--video does not go with --from-store: the store does not know which pins are videos " ..
         "(--sort-by VIDEO_START, VIDEO_MRC_VIEW, ... ranks the pins held by a video figure)")
     end
-    local limit = whole(cmd, opts, "--limit", 1) or 10
+    local limit = whole(cmd, opts, "--limit", 1, MAX_ROWS, "pins") or 10
     store_pin_metric(cmd, sort_by, "--sort-by")
     local shown = metrics(opts, true)
     local fetch, has = {}, {}
@@ -948,7 +996,7 @@ function RUN.top(ctx, cmd, p)
     return pa.report.top_pins(results, { range = range, limit = limit, sort_by = sort_by, metrics = shown or PIN_METRICS,
       title = "Top pins", source = source })
   end
-  local limit = whole(cmd, opts, "--limit", 1, 50) or 10
+  local limit = whole(cmd, opts, "--limit", 1, 50, "pins") or 10
   local client = pinterest_client(ctx, cmd, opts)
   local method = opts["--video"] and client.top_video_pins or client.top_pins
   local res, err = call(cmd, method, client, { range = range, sort_by = sort_by, num_of_pins = limit,
@@ -963,7 +1011,7 @@ end
 local function overview_from_store(ctx, cmd, p, range, wanted)
   local pa = require "pinanalytics"
   local opts = p.opts
-  local npins = whole(cmd, opts, "--pins", 0)
+  local npins = whole(cmd, opts, "--pins", 0, MAX_ROWS, "pins")
   local st, ro, source, shown = store_for_reading(ctx, cmd, opts)
   local hint = "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days"
   local cur = stored(cmd, st.analytics, st, "account", range, wanted, ro)
@@ -998,7 +1046,7 @@ function RUN.overview(ctx, cmd, p)
   local range = period(cmd, opts, pa.dates, ctx.clock)
   local wanted = metrics(opts, true)
   if opts["--from-store"] then return overview_from_store(ctx, cmd, p, range, wanted) end
-  local npins = whole(cmd, opts, "--pins", 0) or 100
+  local npins = whole(cmd, opts, "--pins", 0, MAX_ROWS, "pins") or 100
   local bar_client
   local wanted_bar = progress_wanted(ctx, opts, npins)
   local client = pinterest_client(ctx, cmd, opts, wanted_bar and {
@@ -1072,7 +1120,7 @@ function RUN.sync(ctx, cmd, p)
   if ids == nil and not opts["--account"] then
     usage(cmd, "nothing to sync: give --pins ID,ID or --all-pins, and/or --account")
   end
-  local days = whole(cmd, opts, "--days", 1, 90) or 90
+  local days = whole(cmd, opts, "--days", 1, 90, "days") or 90
   if target:match("^%a[%w+.-]*://") and not is_uri(target) then
     usage(cmd, "--store %s: a store is a SQLite file path or a postgresql:// URI",
       target:match("^%a[%w+.-]*://"))
@@ -1092,23 +1140,30 @@ function RUN.sync(ctx, cmd, p)
     client:close()
     error(st, 0)
   end
-  local sopts = { pins = ids, account = opts["--account"] == true, days = days }
-  local function pin_errors(res)
+  local function pin_errors(r)
     local n = 0
-    for k in pairs(res.errors) do
+    for k in pairs(r.errors) do
       if type(k) == "string" and k:match("^%d+$") then n = n + 1 end
     end
     return n
   end
-  if wanted_bar then
-    sopts.on_start = function(n)
-      total = n
-      if n > 1 then bar = new_bar(ctx.stderr, require("pinanalytics.core").now, n) end
-    end
-    sopts.on_progress = function(done, n, res)
-      base, total, failed_base = done, n, pin_errors(res)
-      if bar then bar:update(done, n, failed_base) end
-    end
+  local sopts = { pins = ids, account = opts["--account"] == true, days = days }
+  -- what the sync has written so far (from its hooks), for an interrupt's message
+  local so_far
+  ctx.kept = function()
+    return string.format("the sync stopped; the store keeps %s it wrote (each part is written whole), and the " ..
+      "next sync resumes from there", so_far and ("the " .. plural(so_far.days_written, "day")) or "what")
+  end
+  sopts.on_start = function(n, r)
+    so_far = r
+    total = n
+    if wanted_bar and n > 1 then bar = new_bar(ctx.stderr, require("pinanalytics.core").now, n) end
+  end
+  sopts.on_progress = function(done, n, r)
+    so_far = r
+    if not wanted_bar then return end
+    base, total, failed_base = done, n, pin_errors(r)
+    if bar then bar:update(done, n, failed_base) end
   end
   local res, err = call(cmd, st.sync, st, client, sopts)
   if bar then bar:finish() end
@@ -1130,10 +1185,11 @@ function RUN.sync(ctx, cmd, p)
     who = ", account " .. (res.account.username and (res.account.username .. " (" .. res.account.id .. ")")
       or res.account.id)
   end
-  ctx.stdout:write(string.format("synced %s%s: %s, %s, %d days written, %d days not READY yet, %s\n",
+  ctx.kept = nil
+  emit(ctx, "the sync's summary", string.format("synced %s%s: %s, %s, %d days written, %d days not READY yet, %s\n",
     shown_target(target), who, plural(res.pins, "pin"), plural(res.requests, "request"), res.days_written,
-    res.days_not_ready, plural(nerr, "error")))
-  ctx.stdout:flush()
+    res.days_not_ready, plural(nerr, "error")),
+    string.format(" (the store keeps the %s the sync wrote)", plural(res.days_written, "day")))
   for _, id in ipairs(failed) do
     ctx.stderr:write("pinanalytics: pin ", id, ": ", strip_prefix(line(errs[id])), "\n")
   end
@@ -1155,7 +1211,9 @@ end
 local function oneup_params(cmd, opts, range, preset)
   local id = opts["--social-network-id"]
   if id == nil then usage(cmd, "%s needs --social-network-id ID (the OneUp account)", cmd) end
-  if not id:match("^%d+$") then usage(cmd, "--social-network-id %s: give the account's number", id) end
+  if not id:match("^%d+$") or #id > 20 then
+    usage(cmd, "--social-network-id must be the account's number (up to 20 digits), got %s", id)
+  end
   local params = { social_network_id = id, timezone = opts["--timezone"] }
   local oneup = require "pinanalytics.oneup"
   local known = false
@@ -1196,7 +1254,7 @@ RUN["oneup-posts"] = function(ctx, cmd, p)
   local opts = p.opts
   local range, preset = period(cmd, opts, pa.dates, ctx.clock)
   local params = oneup_params(cmd, opts, range, preset)
-  local limit = whole(cmd, opts, "--limit", 1)
+  local limit = whole(cmd, opts, "--limit", 1, MAX_ROWS, "posts")
   local client = oneup_client(ctx, cmd, opts)
   local data, err = call(cmd, client.posts, client, params)
   client:close()
@@ -1239,13 +1297,13 @@ local function wait_for_signal()
 end
 
 function RUN.simulate(ctx, cmd, p)
-  local latency = whole(cmd, p.opts, "--latency", 0, 60000)
+  local latency = whole(cmd, p.opts, "--latency", 0, 60000, "milliseconds")
   if #p.args > 0 then usage(cmd, "simulate takes no argument ('%s')", p.args[1]) end
   local simulator = require "pinanalytics.simulator"
   local ok, sim = pcall(simulator.start, { latency_ms = latency })
   if not ok then failure("%s", line(sim)) end
-  local out = ctx.stdout
-  out:write("pinanalytics simulator: ", sim.url, " (made-up data; no token, no network)\n",
+  local ok_out, why = pcall(emit, ctx, "the simulator's address", table.concat({
+    "pinanalytics simulator: ", sim.url, " (made-up data; no token, no network)\n",
     "Point the commands at it (in another terminal):\n",
     "  export PINTEREST_BASE_URL=", sim.pinterest_url, "\n",
     "  export PINTEREST_ACCESS_TOKEN=", sim.token, "\n",
@@ -1256,16 +1314,25 @@ function RUN.simulate(ctx, cmd, p)
     "  pinanalytics pin 813744226420795884 729090764583391194 1125968628950271\n",
     "  pinanalytics oneup-overview --social-network-id 1\n",
     "Logs: ", sim.prefix, "/logs/error.log\n",
-    "Stop it with Ctrl-C (or SIGTERM).\n")
-  out:flush()
+    "Stop it with Ctrl-C (or SIGTERM).\n" }))
+  if not ok_out then
+    sim:stop()
+    error(why, 0)
+  end
   local sig = wait_for_signal()
   sim:stop()
-  out:write("\nsimulator stopped", sig and (" (" .. sig:upper() .. ")") or "", "\n")
-  out:flush()
+  emit(ctx, "the simulator's last line", "\nsimulator stopped" .. (sig and (" (" .. sig:upper() .. ")") or "") .. "\n")
   return nil
 end
 
 -- main ----------------------------------------------------------------------
+
+-- Is stream the process's standard output, closed (`>&-`)?
+local function stdout_closed(stream)
+  if stream ~= io.stdout then return false end
+  local pos, _, code = stream:seek("cur")
+  return pos == nil and code == 9 -- EBADF; a pipe or a terminal is ESPIPE
+end
 
 local function default_isatty(fd)
   local ok, how, code = os.execute("test -t " .. math.floor(fd))
@@ -1287,19 +1354,30 @@ local function scrub(s, secrets)
   return s
 end
 
-local function write_output(cmd, opts, text, stdout)
+-- Removes what was written of a report to path when it is a regular file
+-- (not a device, a pipe or a link); says so, or "".
+local function remove_partial(path)
+  local q = "'" .. path:gsub("'", "'\\''") .. "'"
+  local ok, how, code = os.execute("test -f " .. q .. " && test ! -L " .. q)
+  if type(ok) == "number" then ok = ok == 0 else ok = ok == true and how == "exit" and code == 0 end
+  if ok and os.remove(path) then return " (the incomplete file was removed)" end
+  return ""
+end
+
+local function write_output(ctx, cmd, opts, text)
   local path = opts["--output"]
-  if not path then
-    stdout:write(text)
-    stdout:flush()
-    return
-  end
+  if not path then return emit(ctx, "the report", text) end
   if path == "" then usage(cmd, "--output needs a file name") end
   local f, why = io.open(path, "wb")
-  if not f then failure("cannot write %s: %s", path, tostring(why)) end
+  if not f then failure("the report was not written to %s: %s", path, reason(why)) end
+  ctx.partial = path
   local ok, werr = f:write(text)
   local cok, cerr = f:close()
-  if not ok or not cok then failure("cannot write %s: %s", path, tostring(werr or cerr)) end
+  if not ok or not cok then
+    ctx.partial = nil
+    failure("the report was not written to %s: %s%s", path, reason(werr or cerr), remove_partial(path))
+  end
+  ctx.partial = nil
 end
 
 -- The library, or a failure that says why it does not load.
@@ -1327,7 +1405,7 @@ local function run(ctx, p)
   local report, note = RUN[cmd](ctx, cmd, p)
   if report == nil then return 0 end
   local text = call(cmd, require("pinanalytics.report").render, format_of(cmd, p.opts), report)
-  write_output(cmd, p.opts, text, ctx.stdout)
+  write_output(ctx, cmd, p.opts, text)
   if note then failure("%s", note) end
   return 0
 end
@@ -1364,15 +1442,14 @@ function M.main(argv, ctx)
   for i = 1, #(argv or {}) do args[i] = argv[i] end
   local ok, result = pcall(function()
     local p = M.parse(args)
-    if p.help then
-      c.stdout:write(HELP[p.help])
-      c.stdout:flush()
-      return 0
-    end
-    if p.version then
-      c.stdout:write("pinanalytics ", library()._VERSION, "\n")
-      return 0
-    end
+    -- what goes to standard output; when it is closed, nothing is done (a
+    -- file or socket opened later could take its descriptor)
+    local what = p.help and "the help" or p.version and "the version" or
+      (p.command == "sync" and "the sync's summary") or (p.command == "simulate" and "the simulator's address") or
+      (not p.opts["--output"] and "the report")
+    if what and stdout_closed(c.stdout) then failure("%s was not written: standard output is closed", what) end
+    if p.help then return emit(c, "the help", HELP[p.help]) or 0 end
+    if p.version then return emit(c, "the version", "pinanalytics " .. library()._VERSION .. "\n") or 0 end
     return run(c, p)
   end)
   for _, st in ipairs(c.stores) do pcall(st.close, st) end
@@ -1383,7 +1460,25 @@ function M.main(argv, ctx)
       "Try 'pinanalytics ", e.cmd and (e.cmd .. " ") or "", "--help'.\n")
     return 2
   end
-  local msg = getmetatable(e) == Failure and e.msg or ("internal error: " .. line(e))
+  if is_interrupt(e) then
+    local said = "nothing was written"
+    if c.partial then
+      said = "the report was not written to " .. c.partial .. remove_partial(c.partial)
+    elseif c.writing then
+      said = c.writing .. " on standard output is incomplete"
+    elseif c.kept then
+      said = c.kept()
+    end
+    c.stderr:write("pinanalytics: interrupted: ", scrub(said, c.secrets), "\n")
+    return 130
+  end
+  local msg = getmetatable(e) == Failure and e.msg
+  if not msg then
+    local loaded, pa = pcall(require, "pinanalytics")
+    msg = "internal error: " .. line(e) .. " (a bug in pinanalytics" ..
+      (loaded and type(pa) == "table" and pa._VERSION and (" " .. pa._VERSION) or "") ..
+      ": please report it, with the command that led to it)"
+  end
   c.stderr:write("pinanalytics: ", scrub(line(msg), c.secrets), "\n")
   return 1
 end
