@@ -167,10 +167,20 @@ describe("pinanalytics on Ctrl-C (SIGINT)", function()
     local code, stdout, err = t.wait(30)
     assert.equal(130, code, err)
     assert.equal("", stdout)
-    assert.equal("pinanalytics: interrupted: the sync stopped; the store keeps the 90 days it wrote " ..
-      "(each part is written whole), and the next sync resumes from there\n", err)
+    local kept = tonumber(err:match("^pinanalytics: interrupted: the sync stopped; the store keeps the (%d+) days " ..
+      "it wrote %(each part is written whole%), and the next sync resumes from there\n$"))
+    assert.truthy(kept, err)
+    -- what it says is what the store holds: the account's 90 days, and the
+    -- pins' part whole or not at all (on Lua 5.1 the interpreter sees Ctrl-C
+    -- only in its main coroutine, and the part under way runs in another)
     assert.equal(90, count(db, "account_days"))
-    assert.equal(0, count(db, "pin_days"))
+    local pin_days = count(db, "pin_days")
+    assert.equal(kept, 90 + pin_days)
+    if _VERSION ~= "Lua 5.1" or rawget(_G, "jit") then
+      assert.equal(0, pin_days)
+    else
+      assert.truthy(pin_days == 0 or pin_days == 30 * 90, pin_days)
+    end
     sim:configure { latency_ms = 0 }
     local code2, out2, err2 = run("sync --store " .. q(db) .. " --pins " .. table.concat(pins, ",") .. " --account",
       env)

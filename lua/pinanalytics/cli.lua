@@ -15,7 +15,8 @@
 -- run by the shell, which asks whether a progress bar may be drawn), clock
 -- (a function returning seconds since the epoch, default os.time: what day
 -- "today" is, for the periods and the clients). main returns the exit
--- status: 0 ok, 1 a run-time failure (one line on stderr), 2 a usage error.
+-- status: 0 ok, 1 a run-time failure (one line on stderr; a report that
+-- could not be written, an internal error), 2 a usage error, 130 Ctrl-C.
 --
 -- The token never comes from an argument (every user of the machine can read
 -- a process's arguments with ps): PINTEREST_ACCESS_TOKEN, ONEUP_API_KEY or
@@ -73,7 +74,7 @@ end
 
 local PERIOD_HELP = [[
 Period (one of; default: the last 30 days, ending yesterday, UTC):
-  --last N            the N days ending yesterday
+  --last N            the N days ending yesterday (1 to 36500)
   --start DATE        from DATE (YYYY-MM-DD, UTC) to --end DATE, or to yesterday
   --end DATE
   --preset NAME       last_7_days, last_30_days, last_90_days, this_month, last_month
@@ -91,7 +92,7 @@ Connection:
   --token-file FILE   read the access token from FILE (- for standard input) instead of
                       PINTEREST_ACCESS_TOKEN; never give a token as an argument
   --base-url URL      the API (default PINTEREST_BASE_URL, else https://api.pinterest.com/v5)
-  --retries N         tries again after a failure that may pass (default 5)
+  --retries N         tries again after a failure that may pass (0 to 100, default 5)
 ]]
 
 local ONEUP_HELP = [[
@@ -141,8 +142,9 @@ The token: PINTEREST_ACCESS_TOKEN (OneUp: ONEUP_API_KEY) or --token-file
 FILE. Never an argument: every user of the machine can read a command's
 arguments (ps, /proc/PID/cmdline), so --token is refused.
 
-Exit status: 0 ok; 1 a run-time failure (one line on standard error);
-2 a usage error.
+Exit status: 0 ok, the report written; 1 a run-time failure (one line on
+standard error), a report that could not be written included; 2 a usage
+error; 130 interrupted (Ctrl-C), after saying what was kept.
 
 Example, without a token (the simulator makes up the data):
   pinanalytics simulate                # in one terminal; paste its export lines
@@ -200,7 +202,7 @@ with --from-store, the pins the store holds, by their totals over the period).
 
   --sort-by METRIC    IMPRESSION (default), ENGAGEMENT, SAVE, PIN_CLICK, OUTBOUND_CLICK
                       (--video: also VIDEO_MRC_VIEW, VIDEO_START, ...)
-  --limit N           how many pins, 1 to 50 (default 10; from a store, any number)
+  --limit N           how many pins, 1 to 50 (default 10; from a store, 1 to 100000)
   --video             the top video pins (not from a store: it does not know which
                       pins are videos; --sort-by VIDEO_START ranks by a video metric)
   --metrics LIST      the metrics to show (default: what Pinterest sends)
@@ -228,8 +230,8 @@ short the same way.
 ]] .. PERIOD_HELP .. [[
 
   --metrics LIST      the metrics to compare (default: every metric of the account)
-  --pins N            rank the account's first N pins (default 100; 0: no rankings;
-                      from a store: every pin held, or the first N by id)
+  --pins N            rank the account's first N pins, 0 to 100000 (default 100; 0: no
+                      rankings; from a store: every pin held, or the first N by id)
   --no-progress       no progress bar, even on a terminal
 
 ]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
@@ -267,7 +269,8 @@ bar is drawn on standard error when it is a terminal.
 
 Exit status: 0 ok; 1 when the sync stopped early (GET /user_account failed, a
 rate limit, the database) or some pins failed, each on a line of standard
-error (the next sync asks for them again); 2 a usage error.
+error (the next sync asks for them again); 2 a usage error; 130 interrupted
+(Ctrl-C): what was written is kept, and the next sync resumes from there.
 
 Example:
   pinanalytics sync --store analytics.db --all-pins --account
@@ -302,7 +305,7 @@ post with its figures. The API key comes from ONEUP_API_KEY or --token-file.
 ]] .. PERIOD_HELP .. [[
 
   --sort-by KEY       sort by that figure, highest first (e.g. impressions)
-  --limit N           at most N posts
+  --limit N           at most N posts (1 to 100000)
   --metrics LIST      the figures to show (e.g. impressions,saves)
 
 ]] .. OUTPUT_HELP .. "\n" .. ONEUP_HELP .. [[
@@ -320,7 +323,8 @@ the lines that point the other commands at it, and serves until Ctrl-C or
 SIGTERM; then it stops nginx and removes its files. No network, no token:
 the data is made up, the same for the same ids.
 
-  --latency MS        wait MS milliseconds before each answer (to watch the progress bar)
+  --latency MS        wait MS milliseconds (0 to 60000) before each answer (to watch the
+                      progress bar)
 
 With the Lua binding of libuv (luv) installed, SIGTERM and Ctrl-C are
 caught and the simulator is stopped before the command ends; without it,
@@ -1428,9 +1432,13 @@ end
 -- be drawn on fd 2 (default: `test -t FD` run by the shell)
 -- @func[opt=os.time] ctx.clock seconds since the epoch: what day "today" is,
 -- for the periods (`--last`, the presets) and the clients
--- @treturn int the exit status: 0 ok; 1 a run-time failure (a line
--- "pinanalytics: ..." on stderr); 2 a usage error (its line, then a hint to
--- `--help`)
+-- @treturn int the exit status: 0 ok (what was asked for written and
+-- flushed); 1 a run-time failure (a line "pinanalytics: ..." on stderr): an
+-- error of the API or the store, a report, help or summary that could not
+-- be written ("the report was not written to standard output: No space left
+-- on device"), or a bug ("internal error: ..."); 2 a usage error (its line,
+-- then a hint to `--help`; a value the library's own checks refuse is one);
+-- 130 interrupted by Ctrl-C ("interrupted: " and what was kept)
 function M.main(argv, ctx)
   ctx = ctx or {}
   local c = {
