@@ -72,7 +72,8 @@ describe("pinanalytics when the report cannot be written", function()
       sim:clear_log()
       local code, err = run_to(">&-", args, env)
       assert.equal(1, code, args .. ": " .. err)
-      assert.equal("pinanalytics: " .. c[2] .. " was not written: standard output is closed\n", err)
+      assert.equal("pinanalytics: " .. c[2] .. " was not written: standard output is closed (nothing was done)\n",
+        err)
       assert.equal(0, #sim:requests(), args)
     end
   end)
@@ -86,7 +87,9 @@ describe("pinanalytics when the report cannot be written", function()
     assert.equal(90, count(fresh, "pin_days"))
     code, err = run_to(">&-", "sync --store " .. q(fresh) .. " --pins " .. PIN, env)
     assert.equal(1, code, err)
-    assert.equal("pinanalytics: the sync's summary was not written: standard output is closed\n", err)
+    assert.equal("pinanalytics: the sync's summary was not written: standard output is closed " ..
+      "(nothing was done)\n", err)
+    assert.equal(90, count(fresh, "pin_days"))
   end)
 
   it("--output: exits 1 naming the file when it cannot be written, and leaves no part of a report", function()

@@ -1455,7 +1455,9 @@ function M.main(argv, ctx)
     local what = p.help and "the help" or p.version and "the version" or
       (p.command == "sync" and "the sync's summary") or (p.command == "simulate" and "the simulator's address") or
       (not p.opts["--output"] and "the report")
-    if what and stdout_closed(c.stdout) then failure("%s was not written: standard output is closed", what) end
+    if what and stdout_closed(c.stdout) then
+      failure("%s was not written: standard output is closed (nothing was done)", what)
+    end
     if p.help then return emit(c, "the help", HELP[p.help]) or 0 end
     if p.version then return emit(c, "the version", "pinanalytics " .. library()._VERSION .. "\n") or 0 end
     return run(c, p)
