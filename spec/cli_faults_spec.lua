@@ -196,6 +196,57 @@ describe("pinanalytics on Ctrl-C (SIGINT)", function()
   end)
 end)
 
+describe("pinanalytics.cli.main on Ctrl-C inside the progress bar", function()
+  local sim
+  setup(function() sim = H.start {} end)
+  teardown(function() sim:stop() end)
+
+  -- stderr as a terminal whose n-th write raises what the interpreter raises
+  -- on Ctrl-C: the bar is redrawn from the client's progress callback, which
+  -- the client calls under pcall
+  local function interrupting(n)
+    local t = { parts = {}, writes = 0 }
+    function t.write(self, ...)
+      self.writes = self.writes + 1
+      if self.writes == n then error("interrupted!") end
+      for _, x in ipairs({ ... }) do self.parts[#self.parts + 1] = tostring(x) end
+      return self
+    end
+    function t.flush() return true end
+    return t
+  end
+
+  local function sink()
+    local t = { parts = {} }
+    function t.write(self, ...)
+      for _, x in ipairs({ ... }) do self.parts[#self.parts + 1] = tostring(x) end
+      return self
+    end
+    function t.flush() return true end
+    return t
+  end
+
+  it("is not lost: exit 130, nothing written (pin and sync)", function()
+    local cli = require "pinanalytics.cli"
+    local env = { PINTEREST_ACCESS_TOKEN = H.TOKEN, PINTEREST_BASE_URL = sim.pinterest_url }
+    local pin = { "pin" }
+    for _, id in ipairs(H.ids(5, 7300000)) do pin[#pin + 1] = id end
+    local cases = {
+      pin,
+      { "sync", "--store", tmpdir() .. "/bar.db", "--pins", table.concat(H.ids(5, 7400000), ",") },
+    }
+    for _, args in ipairs(cases) do
+      local out, err = sink(), interrupting(2) -- the first drawing is before the requests
+      local code = cli.main(args, { getenv = function(k) return env[k] end, stdout = out, stderr = err,
+        isatty = function(fd) return fd == 2 end })
+      local text = table.concat(err.parts)
+      assert.equal(130, code, text)
+      assert.equal("", table.concat(out.parts), args[1])
+      assert.truthy(text:find("pinanalytics: interrupted: ", 1, true), text)
+    end
+  end)
+end)
+
 describe("pinanalytics when a library call raises", function()
   local sim, env
   setup(function()

@@ -695,6 +695,24 @@ local function oneup_client(ctx, cmd, opts)
   return call(cmd, pa.oneup, { api_key = key, base_url = base, clock = ctx.clock })
 end
 
+-- The client's on_progress (the bar): the client calls it under pcall and
+-- keeps what it raises, so a Ctrl-C that lands in it would be lost; it is
+-- noted, and raised by `after_run` once the client's call returns.
+local function progress(ctx, f)
+  return function(...)
+    local ok, e = pcall(f, ...)
+    if not ok then
+      if is_interrupt(e) then ctx.interrupted = true end
+      error(e, 0)
+    end
+  end
+end
+
+-- Raises the interrupt a progress callback noted.
+local function after_run(ctx)
+  if ctx.interrupted then error(setmetatable({}, Interrupt), 0) end
+end
+
 local function progress_wanted(ctx, opts, n)
   return n > 1 and not opts["--no-progress"] and ctx.isatty(2)
 end
@@ -708,12 +726,13 @@ local function fetch_pins(ctx, cmd, opts, ids, params, make_client)
   local bar
   local wanted = progress_wanted(ctx, opts, #unique)
   local client = make_client(wanted and {
-    on_progress = function(done, total, failed) if bar then bar:update(done, total, failed) end end,
+    on_progress = progress(ctx, function(done, total, failed) if bar then bar:update(done, total, failed) end end),
   } or nil)
   if wanted then
     bar = new_bar(ctx.stderr, require("pinanalytics.core").now, #unique)
   end
   local results, errs, info = call(cmd, client.pins_analytics, client, unique, params)
+  after_run(ctx)
   if bar then bar:finish() end
   return results, errs, info, unique, client
 end
@@ -1054,7 +1073,9 @@ function RUN.overview(ctx, cmd, p)
   local bar_client
   local wanted_bar = progress_wanted(ctx, opts, npins)
   local client = pinterest_client(ctx, cmd, opts, wanted_bar and {
-    on_progress = function(done, total, failed) if bar_client then bar_client:update(done, total, failed) end end,
+    on_progress = progress(ctx, function(done, total, failed)
+      if bar_client then bar_client:update(done, total, failed) end
+    end),
   } or nil)
   local cur, err = call(cmd, client.user_account_analytics, client, { range = range, metric_types = wanted })
   if not cur then failure("%s", strip_prefix(line(err))) end
@@ -1085,6 +1106,7 @@ function RUN.overview(ctx, cmd, p)
       local errs, pinfo
       results, errs, pinfo = call(cmd, client.pins_analytics, client, ids,
         { range = range, metric_types = RANKING_METRICS })
+      after_run(ctx)
       if bar_client then bar_client:finish() end
       local failed = report_failures(ctx, ids, errs)
       if failed == #ids then
@@ -1135,9 +1157,9 @@ function RUN.sync(ctx, cmd, p)
   local bar, base, failed_base, total = nil, 0, 0, 0
   local wanted_bar = not opts["--no-progress"] and ctx.isatty(2)
   local client = pinterest_client(ctx, cmd, opts, wanted_bar and {
-    on_progress = function(done, _, failed)
+    on_progress = progress(ctx, function(done, _, failed)
       if bar then bar:update(math.min(base + done, total), total, failed_base + failed) end
-    end,
+    end),
   } or nil)
   local ok, st = pcall(open_store, ctx, cmd, target)
   if not ok then
@@ -1160,16 +1182,19 @@ function RUN.sync(ctx, cmd, p)
   end
   sopts.on_start = function(n, r)
     so_far = r
+    after_run(ctx)
     total = n
     if wanted_bar and n > 1 then bar = new_bar(ctx.stderr, require("pinanalytics.core").now, n) end
   end
   sopts.on_progress = function(done, n, r)
     so_far = r
+    after_run(ctx) -- a Ctrl-C the client's progress callback caught stops the sync here
     if not wanted_bar then return end
     base, total, failed_base = done, n, pin_errors(r)
     if bar then bar:update(done, n, failed_base) end
   end
   local res, err = call(cmd, st.sync, st, client, sopts)
+  after_run(ctx)
   if bar then bar:finish() end
   client:close()
   st:close()
@@ -1305,6 +1330,7 @@ function RUN.simulate(ctx, cmd, p)
   if #p.args > 0 then usage(cmd, "simulate takes no argument ('%s')", p.args[1]) end
   local simulator = require "pinanalytics.simulator"
   local ok, sim = pcall(simulator.start, { latency_ms = latency })
+  if not ok and is_interrupt(sim) then error(sim, 0) end
   if not ok then failure("%s", line(sim)) end
   local ok_out, why = pcall(emit, ctx, "the simulator's address", table.concat({
     "pinanalytics simulator: ", sim.url, " (made-up data; no token, no network)\n",
@@ -1387,6 +1413,7 @@ end
 -- The library, or a failure that says why it does not load.
 local function library()
   local loaded, pa = pcall(require, "pinanalytics")
+  if not loaded and is_interrupt(pa) then error(pa, 0) end
   if not loaded then
     local jit = rawget(_G, "jit")
     failure("the library does not load in %s (is its C core built for this Lua? `make build` builds it for " ..
