@@ -192,7 +192,10 @@ soak: deps-bench
 # The whole busted suite (every spec file, as `make test` runs it) with the
 # C core built with ASan + UBSan; ends "N passed, N failed" like `make test`.
 # The simulator's nginx is started through a wrapper that drops the sanitizer
-# runtime from its environment: only the Lua process is instrumented.
+# runtime from its environment: only the Lua process is instrumented. The
+# specs start every other program without it too (spec/helpers/child.lua:
+# curl, psql and others wait on a futex for good under the preload), and
+# bound every wait on a child.
 .PHONY: test-asan
 test-asan: deps-test $(ASAN_SO)
 	@$(MAKE) --no-print-directory build build-luajit LUA=lua5.4 LUA_INC=/usr/include/lua5.4

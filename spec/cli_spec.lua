@@ -5,6 +5,7 @@ local H = require "helpers.sim"
 local cli = require "pinanalytics.cli"
 
 local C = require "helpers.cli"
+local X = require "helpers.child"
 
 local LUA, q, read, tmpname, succeeds = C.LUA, C.q, C.read, C.tmpname, C.succeeds
 local CLEAN, envs, run, lines = C.CLEAN, C.envs, C.run, C.lines
@@ -60,7 +61,7 @@ describe("pinanalytics (command line)", function()
     end)
 
     it("runs from a clone without LUA_PATH, from any directory: the script finds its lua/", function()
-      local h = assert(io.popen("cd bin && env -u LUA_PATH LUA_CPATH=" .. q(package.cpath) .. " " .. LUA ..
+      local h = assert(io.popen("cd bin && env -u LUA_PATH LUA_CPATH=" .. q(package.cpath) .. " " .. X.bounded(120, LUA) ..
         " ./pinanalytics --version 2>&1; echo $?"))
       local out = h:read("*a")
       h:close()
@@ -275,7 +276,7 @@ describe("pinanalytics (command line)", function()
       code, out, err = run("pin " .. ID .. " --output " .. q(dir .. "/no/such/dir/r.csv"), env)
       assert.equal(1, code)
       assert.equal("", out)
-      assert.truthy(err:find("^pinanalytics: cannot write "), err)
+      assert.truthy(err:find("^pinanalytics: the report was not written to "), err)
       local h = io.popen("ls -A " .. q(dir))
       local left = h:read("*a")
       h:close()
@@ -384,7 +385,7 @@ describe("pinanalytics (command line)", function()
         return
       end
       local inner = CLEAN .. " " .. envs(env) .. " " .. LUA .. " bin/pinanalytics " .. args .. " 2>&1 >/dev/null"
-      local h = assert(io.popen("script -qfec " .. q(inner) .. " /dev/null </dev/null"))
+      local h = assert(io.popen(X.bounded(120, "script") .. " -qfec " .. q(inner) .. " /dev/null </dev/null"))
       local tty = h:read("*a")
       h:close()
       assert.truthy(tty:find("0/31 pins", 1, true), tty)
@@ -565,7 +566,7 @@ describe("examples", function()
   -- each starts the simulator itself when no token is set
   local function example(name, extra)
     local out, err = tmpname(), tmpname()
-    local h = assert(io.popen(CLEAN .. " " .. LUA .. " examples/" .. name .. " " .. (extra or "") ..
+    local h = assert(io.popen(CLEAN .. " " .. X.bounded(120, LUA) .. " examples/" .. name .. " " .. (extra or "") ..
       " >" .. out .. " 2>" .. err .. "; echo $?"))
     local code = tonumber(h:read("*a"):match("(%d+)%s*$"))
     h:close()

@@ -5,6 +5,7 @@
 -- hang, a crash or data that is silently partial.
 local H = require "helpers.sim"
 local F = require "helpers.faults"
+local X = require "helpers.child"
 local pa = require "pinanalytics"
 
 local PIN = F.PIN
@@ -247,7 +248,7 @@ describe("fault matrix", function()
         "local _, e = c:pin_analytics(\"1\", { start_date = %q, end_date = %q, metric_types = { \"SAVE\" } }); " ..
         "io.write(e.kind, \" \", tostring(e))", package.path, package.cpath, H.TOKEN, BAD .. "/v5", H.TODAY, H.TODAY)
       local trace = os.tmpname()
-      h = io.popen("strace -f -qq -e trace=connect,sendto,sendmsg,sendmmsg -o " .. trace .. " " .. lua ..
+      h = io.popen(X.bounded(120, "strace") .. " -f -qq -e trace=connect,sendto,sendmsg,sendmmsg -o " .. trace .. " " .. lua ..
         " -e '" .. code:gsub("'", "'\\''") .. "' 2>&1")
       local printed = h:read("*a")
       h:close()

@@ -9,6 +9,7 @@
 -- Skips, saying why, only when Chromium is not installed (`make test`
 -- installs Debian's chromium when it can).
 local pa = require "pinanalytics"
+local X = require "helpers.child"
 
 local function read(path)
   local f = io.open(path, "rb")
@@ -114,7 +115,7 @@ describe("the html report in headless Chromium", function()
     if id then id:close() end
     local env = "HOME=" .. sh_quote(dir) .. " XDG_CONFIG_HOME=" .. sh_quote(dir) .. " XDG_CACHE_HOME=" .. sh_quote(dir)
     local url = sh_quote("file://" .. dir .. "/report.html")
-    local cmd = env .. " timeout 120 " .. sh_quote(browser) .. " " .. flags
+    local cmd = X.plain(env .. " timeout 120 " .. sh_quote(browser) .. " " .. flags)
     assert(run(cmd .. " --dump-dom " .. url .. " >" .. sh_quote(dir .. "/dom.html") .. " 2>" ..
       sh_quote(dir .. "/chromium.log")), "chromium --dump-dom failed: " .. (read(dir .. "/chromium.log") or ""))
     dom = read(dir .. "/dom.html") or ""

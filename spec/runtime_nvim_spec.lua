@@ -3,6 +3,7 @@
 -- LuaJIT with the project's LuaJIT build (build/luajit).
 local H = require "helpers.sim"
 local host = require "helpers.host"
+local X = require "helpers.child"
 
 local PIN = "555000111"
 
@@ -118,9 +119,9 @@ describe("runtime uv in Neovim (headless)", function()
     local out = dir .. "/result"
     host.write_file(dir .. "/script.lua", string.format(script or SCRIPT, host.LUA_PATH, host.LUAJIT_CPATH,
       sim.pinterest_url, H.TOKEN, H.day(-10), H.day(-1), PIN, out, runtime or '"uv"'))
-    local log = host.capture("cd " .. host.sh_quote(dir) .. " && env -u LUA_PATH -u LUA_CPATH HOME=" ..
+    local log = host.capture(X.plain("cd " .. host.sh_quote(dir) .. " && env -u LUA_PATH -u LUA_CPATH HOME=" ..
       host.sh_quote(dir) .. " timeout 30 nvim --headless -u NONE -i NONE -n -c " ..
-      host.sh_quote("luafile " .. dir .. "/script.lua") .. " 2>&1 </dev/null")
+      host.sh_quote("luafile " .. dir .. "/script.lua") .. " 2>&1 </dev/null"))
     local result = host.read_file(out)
     os.execute("rm -rf " .. host.sh_quote(dir))
     assert(result, "nvim wrote no result; it printed: " .. log)

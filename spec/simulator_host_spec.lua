@@ -5,6 +5,7 @@
 -- because of itself, its answer says why.
 local H = require "helpers.sim"
 local R = require "helpers.runtime"
+local X = require "helpers.child"
 local core = require "pinanalytics.core"
 
 local function sh_quote(s)
@@ -285,7 +286,8 @@ describe("simulator: its lifetime", function()
     f:close()
     local lpath, cpath = paths(CWD .. "/lua", BUILD)
     local p = assert(io.popen("env LUA_PATH=" .. sh_quote(lpath) .. " LUA_CPATH=" .. sh_quote(cpath) ..
-      " LUA_PATH_5_4=" .. sh_quote(lpath) .. " LUA_CPATH_5_4=" .. sh_quote(cpath) .. " " .. sh_quote(LUA) .. " " ..
+      " LUA_PATH_5_4=" .. sh_quote(lpath) .. " LUA_CPATH_5_4=" .. sh_quote(cpath) .. " " ..
+      X.bounded(120, sh_quote(LUA)) .. " " ..
       sh_quote(script) .. " " .. how .. " " .. sh_quote(fifo) .. " 2>/dev/null"))
     local line = p:read("*l") or ""
     local pid, prefix, master = line:match("^child (%d+) (%S+) (%d+)$")

@@ -3,6 +3,7 @@
 -- several writers at once, and a password that never shows.
 local H = require "helpers.sim"
 local S = require "helpers.store"
+local X = require "helpers.child"
 local pa = require "pinanalytics"
 
 local pg, why = require("helpers.pg").start()
@@ -45,7 +46,7 @@ describe("store (PostgreSQL)", function()
     assert(pa.store.open(uri)):close()
     local sim = H.start { latency_ms = 20, refuse_multi = 404 }
     local function run(pins)
-      return table.concat({ S.LUA, "spec/helpers/store_sync.lua", S.quote(uri), S.quote(sim.pinterest_url),
+      return table.concat({ X.bounded(300, S.LUA), "spec/helpers/store_sync.lua", S.quote(uri), S.quote(sim.pinterest_url),
         S.quote(sim.token), H.TODAY, table.concat(pins, ","), "2" }, " ")
     end
     local h = assert(io.popen("(" .. run(H.ids(12, 7900000)) .. " & " .. run(H.ids(12, 7900006)) .. " & wait) 2>&1"))

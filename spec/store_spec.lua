@@ -2,6 +2,7 @@
 -- the schema's versions, an interrupted process, two writers at once.
 local H = require "helpers.sim"
 local S = require "helpers.store"
+local X = require "helpers.child"
 local pa = require "pinanalytics"
 local dates = require "pinanalytics.dates"
 
@@ -187,7 +188,7 @@ describe("store: processes", function()
   teardown(function() if sim then sim:stop() end end)
 
   local function run(path, pins, chunk, kill_after)
-    local cmd = table.concat({ S.LUA, "spec/helpers/store_sync.lua", S.quote(path), S.quote(sim.pinterest_url),
+    local cmd = table.concat({ X.bounded(300, S.LUA), "spec/helpers/store_sync.lua", S.quote(path), S.quote(sim.pinterest_url),
       S.quote(sim.token), H.TODAY, table.concat(pins, ","), tostring(chunk or 500), kill_after and tostring(kill_after)
       or "" }, " ")
     return cmd

@@ -3,6 +3,7 @@
 -- (header blocks, status lines, sizes).
 local core = require "pinanalytics.core"
 local H = require "helpers.sim"
+local X = require "helpers.child"
 
 local SECRET = "tok-\r\nX-Injected: yes"
 
@@ -419,7 +420,7 @@ describe("body buffers", function()
     -- glibc raises its mmap threshold after large blocks are freed, and then
     -- keeps later ones in the heap, where freeing does not lower RSS: a fixed
     -- threshold makes what is freed show
-    local p = assert(io.popen("MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 " .. interpreter() ..
+    local p = assert(io.popen("MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 " .. X.bounded(300, interpreter()) ..
       " " .. script .. " " .. sim.url .. " " .. kind .. " " .. page .. " " .. H.TOKEN))
     local out = p:read("*a")
     p:close()

@@ -15,7 +15,8 @@
 -- run by the shell, which asks whether a progress bar may be drawn), clock
 -- (a function returning seconds since the epoch, default os.time: what day
 -- "today" is, for the periods and the clients). main returns the exit
--- status: 0 ok, 1 a run-time failure (one line on stderr), 2 a usage error.
+-- status: 0 ok, 1 a run-time failure (one line on stderr; a report that
+-- could not be written, an internal error), 2 a usage error, 130 Ctrl-C.
 --
 -- The token never comes from an argument (every user of the machine can read
 -- a process's arguments with ps): PINTEREST_ACCESS_TOKEN, ONEUP_API_KEY or
@@ -40,7 +41,7 @@ local RANKING_METRICS = { "IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK", "
 
 -- errors --------------------------------------------------------------------
 
-local Usage, Failure = {}, {}
+local Usage, Failure, Interrupt = {}, {}, {}
 
 -- a usage error: exit status 2, the message and a hint to --help
 local function usage(cmd, fmt, ...)
@@ -52,11 +53,28 @@ local function failure(fmt, ...)
   error(setmetatable({ msg = string.format(fmt, ...) }, Failure), 0)
 end
 
+-- Is e the error the interpreter raises on Ctrl-C? (lua.c and luajit.c
+-- catch SIGINT and raise "interrupted!" at the next Lua instruction.)
+local function is_interrupt(e)
+  if getmetatable(e) == Interrupt then return true end
+  return type(e) == "string" and (e:match("^[^\n]*") or ""):match("interrupted!$") ~= nil
+end
+
+-- Is e a library's own check of an argument ("pinanalytics.pinterest:
+-- pin_analytics: metric_types[1] = ... is not allowed"), not a bug? The
+-- checks raise a message naming their module, with no position, or with
+-- one of the library's own lines in front.
+local function is_argument_check(e)
+  if type(e) ~= "string" then return false end
+  local s = e:gsub("^[^\n:]+:%d+: ", "", 1)
+  return s:match("^pinanalytics[%w_.:]*: ") ~= nil and not s:find("internal error", 1, true)
+end
+
 -- help ----------------------------------------------------------------------
 
 local PERIOD_HELP = [[
 Period (one of; default: the last 30 days, ending yesterday, UTC):
-  --last N            the N days ending yesterday
+  --last N            the N days ending yesterday (1 to 36500)
   --start DATE        from DATE (YYYY-MM-DD, UTC) to --end DATE, or to yesterday
   --end DATE
   --preset NAME       last_7_days, last_30_days, last_90_days, this_month, last_month
@@ -74,7 +92,7 @@ Connection:
   --token-file FILE   read the access token from FILE (- for standard input) instead of
                       PINTEREST_ACCESS_TOKEN; never give a token as an argument
   --base-url URL      the API (default PINTEREST_BASE_URL, else https://api.pinterest.com/v5)
-  --retries N         tries again after a failure that may pass (default 5)
+  --retries N         tries again after a failure that may pass (0 to 100, default 5)
 ]]
 
 local ONEUP_HELP = [[
@@ -124,8 +142,9 @@ The token: PINTEREST_ACCESS_TOKEN (OneUp: ONEUP_API_KEY) or --token-file
 FILE. Never an argument: every user of the machine can read a command's
 arguments (ps, /proc/PID/cmdline), so --token is refused.
 
-Exit status: 0 ok; 1 a run-time failure (one line on standard error);
-2 a usage error.
+Exit status: 0 ok, the report written; 1 a run-time failure (one line on
+standard error), a report that could not be written included; 2 a usage
+error; 130 interrupted (Ctrl-C), after saying what was kept.
 
 Example, without a token (the simulator makes up the data):
   pinanalytics simulate                # in one terminal; paste its export lines
@@ -183,7 +202,7 @@ with --from-store, the pins the store holds, by their totals over the period).
 
   --sort-by METRIC    IMPRESSION (default), ENGAGEMENT, SAVE, PIN_CLICK, OUTBOUND_CLICK
                       (--video: also VIDEO_MRC_VIEW, VIDEO_START, ...)
-  --limit N           how many pins, 1 to 50 (default 10; from a store, any number)
+  --limit N           how many pins, 1 to 50 (default 10; from a store, 1 to 100000)
   --video             the top video pins (not from a store: it does not know which
                       pins are videos; --sort-by VIDEO_START ranks by a video metric)
   --metrics LIST      the metrics to show (default: what Pinterest sends)
@@ -211,8 +230,8 @@ short the same way.
 ]] .. PERIOD_HELP .. [[
 
   --metrics LIST      the metrics to compare (default: every metric of the account)
-  --pins N            rank the account's first N pins (default 100; 0: no rankings;
-                      from a store: every pin held, or the first N by id)
+  --pins N            rank the account's first N pins, 0 to 100000 (default 100; 0: no
+                      rankings; from a store: every pin held, or the first N by id)
   --no-progress       no progress bar, even on a terminal
 
 ]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
@@ -250,7 +269,8 @@ bar is drawn on standard error when it is a terminal.
 
 Exit status: 0 ok; 1 when the sync stopped early (GET /user_account failed, a
 rate limit, the database) or some pins failed, each on a line of standard
-error (the next sync asks for them again); 2 a usage error.
+error (the next sync asks for them again); 2 a usage error; 130 interrupted
+(Ctrl-C): what was written is kept, and the next sync resumes from there.
 
 Example:
   pinanalytics sync --store analytics.db --all-pins --account
@@ -285,7 +305,7 @@ post with its figures. The API key comes from ONEUP_API_KEY or --token-file.
 ]] .. PERIOD_HELP .. [[
 
   --sort-by KEY       sort by that figure, highest first (e.g. impressions)
-  --limit N           at most N posts
+  --limit N           at most N posts (1 to 100000)
   --metrics LIST      the figures to show (e.g. impressions,saves)
 
 ]] .. OUTPUT_HELP .. "\n" .. ONEUP_HELP .. [[
@@ -303,7 +323,8 @@ the lines that point the other commands at it, and serves until Ctrl-C or
 SIGTERM; then it stops nginx and removes its files. No network, no token:
 the data is made up, the same for the same ids.
 
-  --latency MS        wait MS milliseconds before each answer (to watch the progress bar)
+  --latency MS        wait MS milliseconds (0 to 60000) before each answer (to watch the
+                      progress bar)
 
 With the Lua binding of libuv (luv) installed, SIGTERM and Ctrl-C are
 caught and the simulator is stopped before the command ends; without it,
@@ -442,16 +463,23 @@ end
 
 -- the parts of a command ----------------------------------------------------
 
-local function whole(cmd, opts, name, lo, hi)
+-- The value of a numeric option, a whole number in lo..hi (of `unit`,
+-- "days", ...), or nil when not given; a usage error naming the range else.
+local function whole(cmd, opts, name, lo, hi, unit)
   local v = opts[name]
   if v == nil then return nil end
-  local n = tonumber(v)
-  if not v:match("^%d+$") or not n or n < lo or (hi and n > hi) then
-    usage(cmd, "%s %s: give a whole number %s", name, v, hi and ("from " .. lo .. " to " .. hi) or
-      ("of at least " .. lo))
+  local n = v:match("^%d+$") and #v <= 15 and tonumber(v)
+  if not n or n < lo or n > hi then
+    usage(cmd, "%s must be a whole number%s from %d to %d, got %s", name, unit and (" of " .. unit) or "", lo, hi, v)
   end
   return n
 end
+
+-- the longest --last: a hundred years of days (a store may hold more than
+-- the API's 90 days; any longer period is not a date range anyone keeps)
+local MAX_LAST = 36500
+-- the most pins or posts a report from a store or OneUp ranks or lists
+local MAX_ROWS = 100000
 
 -- The period: a range, and the preset's name when one was given.
 local function period(cmd, opts, dates, clock)
@@ -462,9 +490,10 @@ local function period(cmd, opts, dates, clock)
     usage(cmd, "give one period: --last N, --start DATE [--end DATE] or --preset NAME (--last, --start/--end " ..
       "and --preset do not go together)")
   end
-  if last then return dates.last(whole(cmd, opts, "--last", 1), on) end
+  if last then return dates.last(whole(cmd, opts, "--last", 1, MAX_LAST, "days"), on) end
   if preset then
     local ok, r = pcall(dates.preset, preset, on)
+    if not ok and is_interrupt(r) then error(r, 0) end
     if not ok then usage(cmd, "--preset %s is not a preset (presets: %s)", preset, table.concat(dates.PRESETS, ", ")) end
     return r, preset
   end
@@ -530,14 +559,19 @@ local function secret(ctx, cmd, opts, var)
   return trim(v)
 end
 
--- Calls a library function; an error it raises is about what was asked
--- (the library checks every argument): a usage error.
+-- Calls a library function. An error it raises is: the library's own check
+-- of an argument (a value the user gave: a metric, a date too far back) a
+-- usage error; Ctrl-C an interrupt; anything else a bug, which `main`
+-- reports as an internal error.
 local function call(cmd, f, ...)
   local r = { pcall(f, ...) }
   if not r[1] then
     local e = r[2]
-    if getmetatable(e) == Usage or getmetatable(e) == Failure then error(e, 0) end
-    usage(cmd, "%s", tostring(e))
+    local mt = getmetatable(e)
+    if mt == Usage or mt == Failure or mt == Interrupt then error(e, 0) end
+    if is_interrupt(e) then error(setmetatable({}, Interrupt), 0) end
+    if is_argument_check(e) then usage(cmd, "%s", tostring(e)) end
+    error(e, 0)
   end
   return r[2], r[3], r[4]
 end
@@ -549,6 +583,24 @@ end
 
 local function strip_prefix(s)
   return (s:gsub("^pinanalytics: ", ""))
+end
+
+-- The reason of an I/O error without the file name Lua puts in front.
+local function reason(why)
+  why = tostring(why)
+  return why:match(": ([^:]+)$") or why
+end
+
+-- Writes text to ctx.stdout and flushes: `what` ("the report") was written,
+-- or a failure says it was not, and why (then `after`, when given).
+local function emit(ctx, what, text, after)
+  ctx.writing = what
+  local ok, why = ctx.stdout:write(text)
+  if ok then ok, why = ctx.stdout:flush() end
+  ctx.writing = nil
+  if not ok then
+    failure("%s was not written to standard output: %s%s", what, reason(why), after or "")
+  end
 end
 
 -- the progress bar ----------------------------------------------------------
@@ -643,6 +695,24 @@ local function oneup_client(ctx, cmd, opts)
   return call(cmd, pa.oneup, { api_key = key, base_url = base, clock = ctx.clock })
 end
 
+-- The client's on_progress (the bar): the client calls it under pcall and
+-- keeps what it raises, so a Ctrl-C that lands in it would be lost; it is
+-- noted, and raised by `after_run` once the client's call returns.
+local function progress(ctx, f)
+  return function(...)
+    local ok, e = pcall(f, ...)
+    if not ok then
+      if is_interrupt(e) then ctx.interrupted = true end
+      error(e, 0)
+    end
+  end
+end
+
+-- Raises the interrupt a progress callback noted.
+local function after_run(ctx)
+  if ctx.interrupted then error(setmetatable({}, Interrupt), 0) end
+end
+
 local function progress_wanted(ctx, opts, n)
   return n > 1 and not opts["--no-progress"] and ctx.isatty(2)
 end
@@ -656,12 +726,13 @@ local function fetch_pins(ctx, cmd, opts, ids, params, make_client)
   local bar
   local wanted = progress_wanted(ctx, opts, #unique)
   local client = make_client(wanted and {
-    on_progress = function(done, total, failed) if bar then bar:update(done, total, failed) end end,
+    on_progress = progress(ctx, function(done, total, failed) if bar then bar:update(done, total, failed) end end),
   } or nil)
   if wanted then
     bar = new_bar(ctx.stderr, require("pinanalytics.core").now, #unique)
   end
   local results, errs, info = call(cmd, client.pins_analytics, client, unique, params)
+  after_run(ctx)
   if bar then bar:finish() end
   return results, errs, info, unique, client
 end
@@ -930,7 +1001,7 @@ function RUN.top(ctx, cmd, p)
       usage(cmd, "--video does not go with --from-store: the store does not know which pins are videos " ..
         "(--sort-by VIDEO_START, VIDEO_MRC_VIEW, ... ranks the pins held by a video figure)")
     end
-    local limit = whole(cmd, opts, "--limit", 1) or 10
+    local limit = whole(cmd, opts, "--limit", 1, MAX_ROWS, "pins") or 10
     store_pin_metric(cmd, sort_by, "--sort-by")
     local shown = metrics(opts, true)
     local fetch, has = {}, {}
@@ -948,7 +1019,7 @@ function RUN.top(ctx, cmd, p)
     return pa.report.top_pins(results, { range = range, limit = limit, sort_by = sort_by, metrics = shown or PIN_METRICS,
       title = "Top pins", source = source })
   end
-  local limit = whole(cmd, opts, "--limit", 1, 50) or 10
+  local limit = whole(cmd, opts, "--limit", 1, 50, "pins") or 10
   local client = pinterest_client(ctx, cmd, opts)
   local method = opts["--video"] and client.top_video_pins or client.top_pins
   local res, err = call(cmd, method, client, { range = range, sort_by = sort_by, num_of_pins = limit,
@@ -963,7 +1034,7 @@ end
 local function overview_from_store(ctx, cmd, p, range, wanted)
   local pa = require "pinanalytics"
   local opts = p.opts
-  local npins = whole(cmd, opts, "--pins", 0)
+  local npins = whole(cmd, opts, "--pins", 0, MAX_ROWS, "pins")
   local st, ro, source, shown = store_for_reading(ctx, cmd, opts)
   local hint = "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days"
   local cur = stored(cmd, st.analytics, st, "account", range, wanted, ro)
@@ -998,11 +1069,13 @@ function RUN.overview(ctx, cmd, p)
   local range = period(cmd, opts, pa.dates, ctx.clock)
   local wanted = metrics(opts, true)
   if opts["--from-store"] then return overview_from_store(ctx, cmd, p, range, wanted) end
-  local npins = whole(cmd, opts, "--pins", 0) or 100
+  local npins = whole(cmd, opts, "--pins", 0, MAX_ROWS, "pins") or 100
   local bar_client
   local wanted_bar = progress_wanted(ctx, opts, npins)
   local client = pinterest_client(ctx, cmd, opts, wanted_bar and {
-    on_progress = function(done, total, failed) if bar_client then bar_client:update(done, total, failed) end end,
+    on_progress = progress(ctx, function(done, total, failed)
+      if bar_client then bar_client:update(done, total, failed) end
+    end),
   } or nil)
   local cur, err = call(cmd, client.user_account_analytics, client, { range = range, metric_types = wanted })
   if not cur then failure("%s", strip_prefix(line(err))) end
@@ -1033,6 +1106,7 @@ function RUN.overview(ctx, cmd, p)
       local errs, pinfo
       results, errs, pinfo = call(cmd, client.pins_analytics, client, ids,
         { range = range, metric_types = RANKING_METRICS })
+      after_run(ctx)
       if bar_client then bar_client:finish() end
       local failed = report_failures(ctx, ids, errs)
       if failed == #ids then
@@ -1072,7 +1146,7 @@ function RUN.sync(ctx, cmd, p)
   if ids == nil and not opts["--account"] then
     usage(cmd, "nothing to sync: give --pins ID,ID or --all-pins, and/or --account")
   end
-  local days = whole(cmd, opts, "--days", 1, 90) or 90
+  local days = whole(cmd, opts, "--days", 1, 90, "days") or 90
   if target:match("^%a[%w+.-]*://") and not is_uri(target) then
     usage(cmd, "--store %s: a store is a SQLite file path or a postgresql:// URI",
       target:match("^%a[%w+.-]*://"))
@@ -1083,34 +1157,44 @@ function RUN.sync(ctx, cmd, p)
   local bar, base, failed_base, total = nil, 0, 0, 0
   local wanted_bar = not opts["--no-progress"] and ctx.isatty(2)
   local client = pinterest_client(ctx, cmd, opts, wanted_bar and {
-    on_progress = function(done, _, failed)
+    on_progress = progress(ctx, function(done, _, failed)
       if bar then bar:update(math.min(base + done, total), total, failed_base + failed) end
-    end,
+    end),
   } or nil)
   local ok, st = pcall(open_store, ctx, cmd, target)
   if not ok then
     client:close()
     error(st, 0)
   end
-  local sopts = { pins = ids, account = opts["--account"] == true, days = days }
-  local function pin_errors(res)
+  local function pin_errors(r)
     local n = 0
-    for k in pairs(res.errors) do
+    for k in pairs(r.errors) do
       if type(k) == "string" and k:match("^%d+$") then n = n + 1 end
     end
     return n
   end
-  if wanted_bar then
-    sopts.on_start = function(n)
-      total = n
-      if n > 1 then bar = new_bar(ctx.stderr, require("pinanalytics.core").now, n) end
-    end
-    sopts.on_progress = function(done, n, res)
-      base, total, failed_base = done, n, pin_errors(res)
-      if bar then bar:update(done, n, failed_base) end
-    end
+  local sopts = { pins = ids, account = opts["--account"] == true, days = days }
+  -- what the sync has written so far (from its hooks), for an interrupt's message
+  local so_far
+  ctx.kept = function()
+    return string.format("the sync stopped; the store keeps %s it wrote (each part is written whole), and the " ..
+      "next sync resumes from there", so_far and ("the " .. plural(so_far.days_written, "day")) or "what")
+  end
+  sopts.on_start = function(n, r)
+    so_far = r
+    after_run(ctx)
+    total = n
+    if wanted_bar and n > 1 then bar = new_bar(ctx.stderr, require("pinanalytics.core").now, n) end
+  end
+  sopts.on_progress = function(done, n, r)
+    so_far = r
+    after_run(ctx) -- a Ctrl-C the client's progress callback caught stops the sync here
+    if not wanted_bar then return end
+    base, total, failed_base = done, n, pin_errors(r)
+    if bar then bar:update(done, n, failed_base) end
   end
   local res, err = call(cmd, st.sync, st, client, sopts)
+  after_run(ctx)
   if bar then bar:finish() end
   client:close()
   st:close()
@@ -1130,10 +1214,11 @@ function RUN.sync(ctx, cmd, p)
     who = ", account " .. (res.account.username and (res.account.username .. " (" .. res.account.id .. ")")
       or res.account.id)
   end
-  ctx.stdout:write(string.format("synced %s%s: %s, %s, %d days written, %d days not READY yet, %s\n",
+  ctx.kept = nil
+  emit(ctx, "the sync's summary", string.format("synced %s%s: %s, %s, %d days written, %d days not READY yet, %s\n",
     shown_target(target), who, plural(res.pins, "pin"), plural(res.requests, "request"), res.days_written,
-    res.days_not_ready, plural(nerr, "error")))
-  ctx.stdout:flush()
+    res.days_not_ready, plural(nerr, "error")),
+    string.format(" (the store keeps the %s the sync wrote)", plural(res.days_written, "day")))
   for _, id in ipairs(failed) do
     ctx.stderr:write("pinanalytics: pin ", id, ": ", strip_prefix(line(errs[id])), "\n")
   end
@@ -1155,7 +1240,9 @@ end
 local function oneup_params(cmd, opts, range, preset)
   local id = opts["--social-network-id"]
   if id == nil then usage(cmd, "%s needs --social-network-id ID (the OneUp account)", cmd) end
-  if not id:match("^%d+$") then usage(cmd, "--social-network-id %s: give the account's number", id) end
+  if not id:match("^%d+$") or #id > 20 then
+    usage(cmd, "--social-network-id must be the account's number (up to 20 digits), got %s", id)
+  end
   local params = { social_network_id = id, timezone = opts["--timezone"] }
   local oneup = require "pinanalytics.oneup"
   local known = false
@@ -1196,7 +1283,7 @@ RUN["oneup-posts"] = function(ctx, cmd, p)
   local opts = p.opts
   local range, preset = period(cmd, opts, pa.dates, ctx.clock)
   local params = oneup_params(cmd, opts, range, preset)
-  local limit = whole(cmd, opts, "--limit", 1)
+  local limit = whole(cmd, opts, "--limit", 1, MAX_ROWS, "posts")
   local client = oneup_client(ctx, cmd, opts)
   local data, err = call(cmd, client.posts, client, params)
   client:close()
@@ -1239,13 +1326,14 @@ local function wait_for_signal()
 end
 
 function RUN.simulate(ctx, cmd, p)
-  local latency = whole(cmd, p.opts, "--latency", 0, 60000)
+  local latency = whole(cmd, p.opts, "--latency", 0, 60000, "milliseconds")
   if #p.args > 0 then usage(cmd, "simulate takes no argument ('%s')", p.args[1]) end
   local simulator = require "pinanalytics.simulator"
   local ok, sim = pcall(simulator.start, { latency_ms = latency })
+  if not ok and is_interrupt(sim) then error(sim, 0) end
   if not ok then failure("%s", line(sim)) end
-  local out = ctx.stdout
-  out:write("pinanalytics simulator: ", sim.url, " (made-up data; no token, no network)\n",
+  local ok_out, why = pcall(emit, ctx, "the simulator's address", table.concat({
+    "pinanalytics simulator: ", sim.url, " (made-up data; no token, no network)\n",
     "Point the commands at it (in another terminal):\n",
     "  export PINTEREST_BASE_URL=", sim.pinterest_url, "\n",
     "  export PINTEREST_ACCESS_TOKEN=", sim.token, "\n",
@@ -1256,16 +1344,25 @@ function RUN.simulate(ctx, cmd, p)
     "  pinanalytics pin 813744226420795884 729090764583391194 1125968628950271\n",
     "  pinanalytics oneup-overview --social-network-id 1\n",
     "Logs: ", sim.prefix, "/logs/error.log\n",
-    "Stop it with Ctrl-C (or SIGTERM).\n")
-  out:flush()
+    "Stop it with Ctrl-C (or SIGTERM).\n" }))
+  if not ok_out then
+    sim:stop()
+    error(why, 0)
+  end
   local sig = wait_for_signal()
   sim:stop()
-  out:write("\nsimulator stopped", sig and (" (" .. sig:upper() .. ")") or "", "\n")
-  out:flush()
+  emit(ctx, "the simulator's last line", "\nsimulator stopped" .. (sig and (" (" .. sig:upper() .. ")") or "") .. "\n")
   return nil
 end
 
 -- main ----------------------------------------------------------------------
+
+-- Is stream the process's standard output, closed (`>&-`)?
+local function stdout_closed(stream)
+  if stream ~= io.stdout then return false end
+  local pos, _, code = stream:seek("cur")
+  return pos == nil and code == 9 -- EBADF; a pipe or a terminal is ESPIPE
+end
 
 local function default_isatty(fd)
   local ok, how, code = os.execute("test -t " .. math.floor(fd))
@@ -1287,24 +1384,36 @@ local function scrub(s, secrets)
   return s
 end
 
-local function write_output(cmd, opts, text, stdout)
+-- Removes what was written of a report to path when it is a regular file
+-- (not a device, a pipe or a link); says so, or "".
+local function remove_partial(path)
+  local q = "'" .. path:gsub("'", "'\\''") .. "'"
+  local ok, how, code = os.execute("test -f " .. q .. " && test ! -L " .. q)
+  if type(ok) == "number" then ok = ok == 0 else ok = ok == true and how == "exit" and code == 0 end
+  if ok and os.remove(path) then return " (the incomplete file was removed)" end
+  return ""
+end
+
+local function write_output(ctx, cmd, opts, text)
   local path = opts["--output"]
-  if not path then
-    stdout:write(text)
-    stdout:flush()
-    return
-  end
+  if not path then return emit(ctx, "the report", text) end
   if path == "" then usage(cmd, "--output needs a file name") end
   local f, why = io.open(path, "wb")
-  if not f then failure("cannot write %s: %s", path, tostring(why)) end
+  if not f then failure("the report was not written to %s: %s", path, reason(why)) end
+  ctx.partial = path
   local ok, werr = f:write(text)
   local cok, cerr = f:close()
-  if not ok or not cok then failure("cannot write %s: %s", path, tostring(werr or cerr)) end
+  if not ok or not cok then
+    ctx.partial = nil
+    failure("the report was not written to %s: %s%s", path, reason(werr or cerr), remove_partial(path))
+  end
+  ctx.partial = nil
 end
 
 -- The library, or a failure that says why it does not load.
 local function library()
   local loaded, pa = pcall(require, "pinanalytics")
+  if not loaded and is_interrupt(pa) then error(pa, 0) end
   if not loaded then
     local jit = rawget(_G, "jit")
     failure("the library does not load in %s (is its C core built for this Lua? `make build` builds it for " ..
@@ -1327,7 +1436,7 @@ local function run(ctx, p)
   local report, note = RUN[cmd](ctx, cmd, p)
   if report == nil then return 0 end
   local text = call(cmd, require("pinanalytics.report").render, format_of(cmd, p.opts), report)
-  write_output(cmd, p.opts, text, ctx.stdout)
+  write_output(ctx, cmd, p.opts, text)
   if note then failure("%s", note) end
   return 0
 end
@@ -1350,9 +1459,13 @@ end
 -- be drawn on fd 2 (default: `test -t FD` run by the shell)
 -- @func[opt=os.time] ctx.clock seconds since the epoch: what day "today" is,
 -- for the periods (`--last`, the presets) and the clients
--- @treturn int the exit status: 0 ok; 1 a run-time failure (a line
--- "pinanalytics: ..." on stderr); 2 a usage error (its line, then a hint to
--- `--help`)
+-- @treturn int the exit status: 0 ok (what was asked for written and
+-- flushed); 1 a run-time failure (a line "pinanalytics: ..." on stderr): an
+-- error of the API or the store, a report, help or summary that could not
+-- be written ("the report was not written to standard output: No space left
+-- on device"), or a bug ("internal error: ..."); 2 a usage error (its line,
+-- then a hint to `--help`; a value the library's own checks refuse is one);
+-- 130 interrupted by Ctrl-C ("interrupted: " and what was kept)
 function M.main(argv, ctx)
   ctx = ctx or {}
   local c = {
@@ -1364,15 +1477,16 @@ function M.main(argv, ctx)
   for i = 1, #(argv or {}) do args[i] = argv[i] end
   local ok, result = pcall(function()
     local p = M.parse(args)
-    if p.help then
-      c.stdout:write(HELP[p.help])
-      c.stdout:flush()
-      return 0
+    -- what goes to standard output; when it is closed, nothing is done (a
+    -- file or socket opened later could take its descriptor)
+    local what = p.help and "the help" or p.version and "the version" or
+      (p.command == "sync" and "the sync's summary") or (p.command == "simulate" and "the simulator's address") or
+      (not p.opts["--output"] and "the report")
+    if what and stdout_closed(c.stdout) then
+      failure("%s was not written: standard output is closed (nothing was done)", what)
     end
-    if p.version then
-      c.stdout:write("pinanalytics ", library()._VERSION, "\n")
-      return 0
-    end
+    if p.help then return emit(c, "the help", HELP[p.help]) or 0 end
+    if p.version then return emit(c, "the version", "pinanalytics " .. library()._VERSION .. "\n") or 0 end
     return run(c, p)
   end)
   for _, st in ipairs(c.stores) do pcall(st.close, st) end
@@ -1383,7 +1497,25 @@ function M.main(argv, ctx)
       "Try 'pinanalytics ", e.cmd and (e.cmd .. " ") or "", "--help'.\n")
     return 2
   end
-  local msg = getmetatable(e) == Failure and e.msg or ("internal error: " .. line(e))
+  if is_interrupt(e) then
+    local said = "nothing was written"
+    if c.partial then
+      said = "the report was not written to " .. c.partial .. remove_partial(c.partial)
+    elseif c.writing then
+      said = c.writing .. " on standard output is incomplete"
+    elseif c.kept then
+      said = c.kept()
+    end
+    c.stderr:write("pinanalytics: interrupted: ", scrub(said, c.secrets), "\n")
+    return 130
+  end
+  local msg = getmetatable(e) == Failure and e.msg
+  if not msg then
+    local loaded, pa = pcall(require, "pinanalytics")
+    msg = "internal error: " .. line(e) .. " (a bug in pinanalytics" ..
+      (loaded and type(pa) == "table" and pa._VERSION and (" " .. pa._VERSION) or "") ..
+      ": please report it, with the command that led to it)"
+  end
   c.stderr:write("pinanalytics: ", scrub(line(msg), c.secrets), "\n")
   return 1
 end

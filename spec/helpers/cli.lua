@@ -1,6 +1,8 @@
 --- Runs bin/pinanalytics as a user runs it, for the command-line specs: a
 -- subprocess of the Lua running the spec (each runtime tests its own), with
 -- this process's module paths and none of the caller's credentials.
+local X = require "helpers.child"
+
 local C = {}
 
 --- The interpreter running this spec.
@@ -48,10 +50,11 @@ function C.envs(env)
 end
 
 --- Runs `pinanalytics ARGS` (a shell word list) with env (NAME -> value) and
--- stdin (a file, else /dev/null); returns exit code, stdout, stderr.
+-- stdin (a file, else /dev/null), stopped after 120 s (exit 124); returns
+-- exit code, stdout, stderr.
 function C.run(args, env, stdin)
   local out, err = C.tmpname(), C.tmpname()
-  local cmd = C.CLEAN .. " " .. C.envs(env) .. " " .. C.LUA .. " bin/pinanalytics " .. args ..
+  local cmd = C.CLEAN .. " " .. C.envs(env) .. " " .. X.bounded(120, C.LUA) .. " bin/pinanalytics " .. args ..
     " >" .. out .. " 2>" .. err .. (stdin and (" <" .. stdin) or " </dev/null") .. "; echo $?"
   local h = assert(io.popen(cmd))
   local code = tonumber(h:read("*a"):match("(%d+)%s*$"))
@@ -60,6 +63,65 @@ function C.run(args, env, stdin)
   os.remove(out)
   os.remove(err)
   return code, o, e
+end
+
+--- Runs `pinanalytics ARGS` as `run` does, with standard output sent where
+-- `redirect` says (shell text: ">/dev/full", ">&-" for closed); returns the
+-- exit code and stderr.
+function C.run_to(redirect, args, env)
+  local err = C.tmpname()
+  local h = assert(io.popen(C.CLEAN .. " " .. C.envs(env) .. " " .. X.bounded(120, C.LUA) .. " bin/pinanalytics " ..
+    args .. " " .. redirect .. " 2>" .. err .. " </dev/null; echo $?"))
+  local code = tonumber(h:read("*a"):match("(%d+)%s*$"))
+  h:close()
+  local e = C.read(err)
+  os.remove(err)
+  return code, e
+end
+
+local function sleep(s) os.execute("sleep " .. s) end
+
+--- Starts `pinanalytics ARGS` in the background as the direct child of a
+-- shell (`sh -c 'echo $$; exec ...'`: its pid is the tool's, for kill).
+-- Returns an object: pid; signal(name); wait(seconds) -> exit code, stdout,
+-- stderr, or nil when it has not ended by then (it is then killed).
+function C.spawn(args, env)
+  local t = { out = C.tmpname(), err = C.tmpname(), pidf = C.tmpname(), codef = C.tmpname() }
+  os.remove(t.codef)
+  local inner = "echo $$ >" .. t.pidf .. "; exec " .. C.CLEAN .. " " .. C.envs(env) .. " " .. C.LUA ..
+    " bin/pinanalytics " .. args .. " >" .. t.out .. " 2>" .. t.err .. " </dev/null"
+  os.execute("(sh -c " .. q(inner) .. "; echo $? >" .. t.codef .. ".part; mv " .. t.codef .. ".part " .. t.codef ..
+    ") >/dev/null 2>&1 &")
+  for _ = 1, 100 do
+    t.pid = (C.read(t.pidf) or ""):match("^(%d+)")
+    if t.pid then break end
+    sleep(0.05)
+  end
+  assert(t.pid, "the tool did not start")
+  function t.signal(name) os.execute("kill -" .. name .. " " .. t.pid .. " 2>/dev/null") end
+  function t.wait(seconds)
+    local code
+    for _ = 1, math.floor(seconds * 10) do
+      code = tonumber((C.read(t.codef) or ""):match("^(%d+)"))
+      if code then break end
+      sleep(0.1)
+    end
+    if not code then t.signal("KILL") end
+    local o, e = C.read(t.out), C.read(t.err)
+    for _, f in ipairs({ t.out, t.err, t.pidf, t.codef }) do os.remove(f) end
+    return code, o, e
+  end
+  return t
+end
+
+--- Waits until cond() is true, polling every 0.05 s for at most `seconds`;
+-- returns whether it became true.
+function C.eventually(seconds, cond)
+  for _ = 1, math.floor(seconds * 20) do
+    if cond() then return true end
+    sleep(0.05)
+  end
+  return cond() and true or false
 end
 
 --- The non-empty lines of s.

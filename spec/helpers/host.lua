@@ -2,6 +2,8 @@
 -- project's LuaJIT build, and headless Neovim. Both load the module from
 -- this checkout: lua/ and build/luajit/ (make build-luajit; `make test`
 -- builds it).
+local X = require "helpers.child"
+
 local H = {}
 
 local function sh_quote(s)
@@ -91,9 +93,9 @@ function H.nginx(http, server, main, workers)
       server or "",
       "  }",
       "}", "" }, "\n"))
-    local ok = os.execute("env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 /usr/sbin/nginx -p " ..
+    local ok = os.execute(X.plain("env -u LUA_PATH -u LUA_CPATH -u LUA_PATH_5_4 -u LUA_CPATH_5_4 /usr/sbin/nginx -p " ..
       sh_quote(prefix .. "/") .. " -c " .. sh_quote(prefix .. "/nginx.conf") .. " 2>" ..
-      sh_quote(prefix .. "/start.err"))
+      sh_quote(prefix .. "/start.err")))
     if ok == true or ok == 0 then
       return setmetatable({ prefix = prefix, port = port, url = "http://127.0.0.1:" .. port }, Nginx)
     end
@@ -133,7 +135,7 @@ function H.curl_many(base, reqs)
       sh_quote(base .. r.path) .. " > " .. sh_quote(dir .. "/" .. i .. ".meta") .. ") &"
   end
   local t0 = capture("date +%s.%N")
-  os.execute("{ " .. table.concat(parts, " ") .. " wait; }")
+  os.execute(X.plain("{ " .. table.concat(parts, " ") .. " wait; }"))
   local t1 = capture("date +%s.%N")
   local out = { elapsed = tonumber(t1) - tonumber(t0) }
   for i, r in ipairs(reqs) do

@@ -66,7 +66,7 @@ function M.start()
   local dir = capture("mktemp -d /tmp/pa-pg.XXXXXX"):match("^[^\n]+")
   if not dir then return nil, "mktemp -d failed" end
   if root then os.execute("chown nobody " .. quote(dir)) end
-  local out, ok = capture(as .. quote(bin .. "/initdb") .. " -D " .. quote(dir .. "/data") ..
+  local out, ok = capture(as .. "timeout -k 5 120 " .. quote(bin .. "/initdb") .. " -D " .. quote(dir .. "/data") ..
     " -U pa --auth=trust -E UTF8 --no-locale")
   if not ok then
     os.execute("rm -rf " .. quote(dir))

@@ -1,6 +1,8 @@
 --- The Lua runtime the specs run on, as the Makefile names it (LUA=...),
 -- and what belongs to it: its build of the C module, its headers and
 -- library (for the small C programs some specs compile), its interpreter.
+local X = require "helpers.child"
+
 local R = {}
 
 local jit = rawget(_G, "jit")
@@ -75,11 +77,13 @@ function R.with_eager_gc(f)
   if not ok then error(err, 0) end
 end
 
---- Runs a shell command; returns what it wrote to stdout and its exit
--- status (a number). On Lua 5.1 and LuaJIT the close of an io.popen handle
--- does not tell the status, so the shell prints it after the output.
-function R.run(cmd)
-  local p = assert(io.popen("{ " .. cmd .. "\n}; printf '\\n~exit %d' $?"))
+--- Runs a shell command, stopped after `seconds` (default 600; then its
+-- status is 124); returns what it wrote to stdout and its exit status (a
+-- number). On Lua 5.1 and LuaJIT the close of an io.popen handle does not
+-- tell the status, so the shell prints it after the output.
+function R.run(cmd, seconds)
+  local p = assert(io.popen(X.bounded(seconds or 600, "sh -c " .. "'" .. cmd:gsub("'", "'\\''") .. "'") ..
+    "; printf '\\n~exit %d' $?"))
   local out = p:read("*a")
   p:close()
   local body, code = out:match("^(.*)\n~exit (%d+)$")
