@@ -227,8 +227,9 @@ describe("core.batch{events = true} driven by luv", function()
       assert.is_true(conns[all[k].connection], "request " .. k .. " came on a new connection")
       assert.is_true(all[k].connection_requests >= 2, "request " .. k .. " was its connection's first")
     end
-    -- the second round's sockets are the first round's, reported again
-    assert.is_true(#d.changes > n1)
+    -- the second round's sockets are the first round's: any change reported
+    -- then is on one of them (libcurl may also keep watching an idle
+    -- connection, and then has nothing new to report)
     for k = n1 + 1, #d.changes do
       assert.is_true(fds1[d.changes[k].fd], "a new socket in the second round: " .. d.changes[k].fd)
     end
