@@ -262,15 +262,23 @@ An interrupted sync loses nothing it wrote, and the next one resumes there.
   --no-progress       no progress bar, even on a terminal
 
 It prints one line: the pins, the requests sent, the days written, those of
-them not READY yet (asked for again next time) and the errors. A progress
-bar is drawn on standard error when it is a terminal.
+them not READY yet (asked for again next time), the errors, and when there
+are any the days it could no longer ask for and the warnings. Then, on
+standard error, what it did not do, a line each (the first 10 of each kind,
+then how many more): the pins that failed, the days it could no longer ask
+for (midnight UTC passed during the sync: the API had stopped serving them),
+the texts it stored repaired. A progress bar is drawn on standard error when
+it is a terminal.
 
 ]] .. PINTEREST_HELP .. [[
 
-Exit status: 0 ok; 1 when the sync stopped early (GET /user_account failed, a
-rate limit, the database) or some pins failed, each on a line of standard
-error (the next sync asks for them again); 2 a usage error; 130 interrupted
-(Ctrl-C): what was written is kept, and the next sync resumes from there.
+Exit status: 0 everything asked for is in the store (a text stored repaired
+is a warning, not a failure); 1 when the sync stopped early (GET
+/user_account failed, a rate limit, the database), some pins or the
+account's figures failed (the next sync asks for them again), or there are
+days it could no longer ask for (they are not in the store): so that cron
+notices, its last line says which; 2 a usage error; 130 interrupted (Ctrl-C):
+what was written is kept, and the next sync resumes from there.
 
 Example:
   pinanalytics sync --store analytics.db --all-pins --account
@@ -1122,6 +1130,9 @@ function RUN.overview(ctx, cmd, p)
   return ov, note
 end
 
+-- How many pins, days or warnings sync names one by one before "and N more".
+local SYNC_LISTED = 10
+
 local function plural(n, word)
   return string.format("%d %s%s", n, word, n == 1 and "" or "s")
 end
@@ -1199,7 +1210,7 @@ function RUN.sync(ctx, cmd, p)
   client:close()
   st:close()
 
-  -- the summary
+  -- the summary: what was done, then what was not, each list bounded
   local errs = res.errors
   local failed, counted = {}, {}
   for k, e in pairs(errs) do
@@ -1209,30 +1220,86 @@ function RUN.sync(ctx, cmd, p)
   local nerr = 0
   for _ in pairs(counted) do nerr = nerr + 1 end
   table.sort(failed)
+  -- the days planned that the API no longer served when asked (midnight UTC
+  -- passed during the sync): the account's first, then by pin id
+  local lost, lost_days, lost_pins = {}, 0, 0
+  for k, list in pairs(res.missing or {}) do
+    if type(list) == "table" and #list > 0 then
+      lost[#lost + 1] = k
+      lost_days = lost_days + #list
+      if k ~= "account" then lost_pins = lost_pins + 1 end
+    end
+  end
+  table.sort(lost, function(a, b)
+    if a == "account" or b == "account" then return a == "account" and b ~= "account" end
+    return a < b
+  end)
+  local warnings = type(res.warnings) == "table" and res.warnings or {}
   local who = ""
   if res.account then
     who = ", account " .. (res.account.username and (res.account.username .. " (" .. res.account.id .. ")")
       or res.account.id)
   end
   ctx.kept = nil
-  emit(ctx, "the sync's summary", string.format("synced %s%s: %s, %s, %d days written, %d days not READY yet, %s\n",
+  emit(ctx, "the sync's summary", string.format("synced %s%s: %s, %s, %d days written, %d days not READY yet, %s%s%s\n",
     shown_target(target), who, plural(res.pins, "pin"), plural(res.requests, "request"), res.days_written,
-    res.days_not_ready, plural(nerr, "error")),
+    res.days_not_ready, plural(nerr, "error"),
+    lost_days > 0 and (", " .. plural(lost_days, "day") .. " not fetched (no longer served)") or "",
+    #warnings > 0 and (", " .. plural(#warnings, "warning")) or ""),
     string.format(" (the store keeps the %s the sync wrote)", plural(res.days_written, "day")))
-  for _, id in ipairs(failed) do
-    ctx.stderr:write("pinanalytics: pin ", id, ": ", strip_prefix(line(errs[id])), "\n")
+  local function say(...) ctx.stderr:write("pinanalytics: ", ...) ctx.stderr:write("\n") end
+  for i, id in ipairs(failed) do
+    if i > SYNC_LISTED then
+      say(string.format("and %d more pins failed", #failed - SYNC_LISTED))
+      break
+    end
+    say("pin ", id, ": ", strip_prefix(line(errs[id])))
   end
   if errs.account and errs.account ~= err then
-    ctx.stderr:write("pinanalytics: the account's figures: ", strip_prefix(line(errs.account)), "\n")
+    say("the account's figures: ", strip_prefix(line(errs.account)))
+  end
+  local listed = 0
+  for _, k in ipairs(lost) do
+    if k ~= "account" then listed = listed + 1 end
+    if listed > SYNC_LISTED then
+      say(string.format("and %d more pins with days not fetched", lost_pins - SYNC_LISTED))
+      break
+    end
+    local gone = res.missing[k]
+    local shown = {}
+    for i = 1, math.min(#gone, 5) do shown[i] = tostring(gone[i]) end
+    say(k == "account" and "the account's figures" or ("pin " .. k), ": ", plural(#gone, "day"),
+      " not fetched, no longer served by the API: ", table.concat(shown, ", "),
+      #gone > 5 and string.format(" and %d more", #gone - 5) or "")
+  end
+  for i, w in ipairs(warnings) do
+    if i > SYNC_LISTED then
+      say(string.format("and %d more warnings", #warnings - SYNC_LISTED))
+      break
+    end
+    say("warning: ", strip_prefix(line(w)))
   end
   if err then
     failure("the sync stopped early: %s; what it wrote is kept, and the next sync resumes from there",
       strip_prefix(line(err)))
   end
+  -- what the sync did not do: exit 1, so that cron notices
+  local undone = {}
   if #failed > 0 then
-    failure("%d of %s failed; the next sync asks for them again", #failed, plural(res.pins, "pin"))
+    undone[#undone + 1] = string.format("%d of %s failed; the next sync asks for them again", #failed,
+      plural(res.pins, "pin"))
   end
-  if errs.account then failure("the account's figures failed; the next sync asks for them again") end
+  if errs.account then
+    undone[#undone + 1] = "the account's figures failed; the next sync asks for them again"
+  end
+  if lost_days > 0 then
+    local of = {}
+    if lost_pins > 0 then of[#of + 1] = plural(lost_pins, "pin") end
+    if res.missing.account and #res.missing.account > 0 then of[#of + 1] = "the account" end
+    undone[#undone + 1] = string.format("%s of %s could no longer be asked for and are not in the store " ..
+      "(the API serves the last 90 days)", plural(lost_days, "day"), table.concat(of, " and "))
+  end
+  if #undone > 0 then failure("%s", table.concat(undone, "; ")) end
   return nil
 end
 
