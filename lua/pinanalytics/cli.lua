@@ -853,17 +853,21 @@ local function days_of(answer)
   return type(group) == "table" and group.daily_metrics or {}
 end
 
--- A note on stderr when the store holds only some days of the range.
-local function note_partial(ctx, what, held, range)
-  local want = range:length()
-  if held > 0 and held < want then
-    ctx.stderr:write(string.format("pinanalytics: note: the store holds %d of the %d days of %s for %s; " ..
-      "the report covers those\n", held, want, tostring(range), what))
-  end
-end
-
+-- A report from the store covers the period asked: the days the store does
+-- not hold are stated in the report (its coverage), never cut off, never an
+-- error; only a pin the store does not hold at all is one.
 local function no_day(what, range, hint)
   failure("the store holds no day of %s in %s (%s)", what, tostring(range), hint)
+end
+
+-- The pins of ids the store holds (a set).
+local function held_pins(cmd, st, ro, ids)
+  local set, wanted = {}, {}
+  for _, id in ipairs(ids) do wanted[id] = true end
+  for _, id in ipairs(stored(cmd, st.pins, st, ro)) do
+    if wanted[id] then set[id] = true end
+  end
+  return set
 end
 
 -- metrics the store keeps for pins: a usage error for any other
@@ -898,33 +902,29 @@ local function pin_from_store(ctx, cmd, p, range, wanted)
   end
   local hint = "pinanalytics sync --store " .. shown .. " --pins " .. table.concat(ids, ",") ..
     " fetches the last 90 days"
+  local known = held_pins(cmd, st, ro, ids)
   if #ids == 1 then
+    if not known[ids[1]] then no_day("pin " .. ids[1], range, hint) end
     local res = stored(cmd, st.analytics, st, ids[1], range, wanted, ro)
-    local held = #days_of(res)
-    if held == 0 then no_day("pin " .. ids[1], range, hint) end
-    note_partial(ctx, "pin " .. ids[1], held, range)
-    return pa.report.pin(res, { pin_id = ids[1], range = range, source = source })
+    -- no day held in the period: the metrics asked, without figures
+    return pa.report.pin(res, { pin_id = ids[1], range = range, source = source,
+      metrics = #days_of(res) == 0 and wanted or nil })
   end
   local results = stored(cmd, st.analytics, st, ids, range, wanted, ro)
-  local kept, missing, partial = {}, {}, 0
+  local kept, missing, any = {}, {}, false
   for _, id in ipairs(ids) do
-    local held = #days_of(results[id])
-    if held == 0 then
+    if not known[id] then
       missing[#missing + 1] = id
-      ctx.stderr:write("pinanalytics: pin ", id, ": the store holds no day of it in ", tostring(range), "\n")
+      ctx.stderr:write("pinanalytics: pin ", id, ": the store does not hold it (", hint, ")\n")
     else
-      kept[id] = results[id]
-      if held < range:length() then partial = partial + 1 end
+      kept[id] = results[id] -- a row, with the days it has in the period
+      if #days_of(results[id]) > 0 then any = true end
     end
   end
   if #missing == #ids then
     failure("the store holds no day of these %d pins in %s (%s)", #ids, tostring(range), hint)
   end
-  if partial > 0 then
-    ctx.stderr:write(string.format("pinanalytics: note: the store holds only some of the %d days of %s for %d " ..
-      "of the pins; their rows cover those\n", range:length(), tostring(range), partial))
-  end
-  local report = pa.report.pins(kept, { range = range, source = source })
+  local report = pa.report.pins(kept, { range = range, source = source, metrics = not any and wanted or nil })
   if #missing > 0 then return report, string.format("%d of %d pins are not in the store", #missing, #ids) end
   return report
 end
@@ -963,14 +963,11 @@ function RUN.account(ctx, cmd, p)
   local range = period(cmd, p.opts, pa.dates, ctx.clock)
   local wanted = metrics(p.opts, true) or ACCOUNT_METRICS
   if p.opts["--from-store"] then
-    local st, ro, source, shown = store_for_reading(ctx, cmd, p.opts)
+    local st, ro, source = store_for_reading(ctx, cmd, p.opts)
     local res = stored(cmd, st.analytics, st, "account", range, wanted, ro)
-    local held = #days_of(res)
-    if held == 0 then
-      no_day("the account", range, "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days")
-    end
-    note_partial(ctx, "the account", held, range)
-    return pa.report.daily(res, { title = "Account", range = range, source = source })
+    -- no day held in the period: the metrics asked, without figures
+    return pa.report.daily(res, { title = "Account", range = range, source = source,
+      metrics = #days_of(res) == 0 and wanted or nil })
   end
   local client = pinterest_client(ctx, cmd, p.opts)
   local res, err = call(cmd, client.user_account_analytics, client,
@@ -1018,12 +1015,9 @@ function RUN.top(ctx, cmd, p)
       if not has[m] then has[m] = true; fetch[#fetch + 1] = m end
     end
     if not has[sort_by] then fetch[#fetch + 1] = sort_by end
-    local st, ro, source, where = store_for_reading(ctx, cmd, opts)
-    local results, held, n = stored_pins(cmd, st, ro, range, fetch)
-    if n == 0 then
-      failure("the store holds no day of any pin in %s (it holds %d pins; pinanalytics sync --store %s " ..
-        "--all-pins fetches the last 90 days)", tostring(range), held, where)
-    end
+    local st, ro, source = store_for_reading(ctx, cmd, opts)
+    -- the pins with figures in the period; none: a report without pins, 0 days covered
+    local results = stored_pins(cmd, st, ro, range, fetch)
     return pa.report.top_pins(results, { range = range, limit = limit, sort_by = sort_by, metrics = shown or PIN_METRICS,
       title = "Top pins", source = source })
   end
@@ -1043,23 +1037,14 @@ local function overview_from_store(ctx, cmd, p, range, wanted)
   local pa = require "pinanalytics"
   local opts = p.opts
   local npins = whole(cmd, opts, "--pins", 0, MAX_ROWS, "pins")
-  local st, ro, source, shown = store_for_reading(ctx, cmd, opts)
-  local hint = "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days"
+  local st, ro, source = store_for_reading(ctx, cmd, opts)
+  -- both periods as asked: the days the store does not hold are the
+  -- reports' missing days (a period without any: its figures and the
+  -- changes absent)
   local cur = stored(cmd, st.analytics, st, "account", range, wanted, ro)
-  local held = #days_of(cur)
-  if held == 0 then no_day("the account", range, hint) end
-  note_partial(ctx, "the account", held, range)
   local prev_range = range:previous()
   local prev = stored(cmd, st.analytics, st, "account", prev_range, wanted, ro)
-  local pdays = days_of(prev)
-  if #pdays == 0 then
-    failure("the store holds no day of the account in %s, the period before %s: give a shorter period, or " ..
-      "one the store holds the period before of", tostring(prev_range), tostring(range))
-  end
-  if #pdays < prev_range:length() then
-    -- cut short to the days held, as the API's 90 days cut it short
-    prev_range = pa.dates.range(pdays[1].date, pdays[#pdays].date)
-  end
+  if not wanted and #days_of(cur) == 0 and #days_of(prev) == 0 then wanted = ACCOUNT_METRICS end
   local results
   if npins ~= 0 then
     local got, _, n = stored_pins(cmd, st, ro, range, RANKING_METRICS, npins)

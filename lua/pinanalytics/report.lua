@@ -129,15 +129,18 @@ end
 M.kind_of = kind_of
 
 local function entry(key, name, description, cur, last, text, metric)
-  local change = oneup.percentage_change(cur or 0, last or 0)
+  -- a change needs both values: against a period without figures it is
+  -- absent, not 0 % nor +100 %
+  local both = type(cur) == "number" and type(last) == "number"
+  local change = both and oneup.percentage_change(cur, last) or nil
   local kind = kind_of(metric or key)
   local pp
-  if kind == "rate" and type(cur) == "number" and type(last) == "number" then pp = (cur - last) * 100 end
+  if kind == "rate" and both then pp = (cur - last) * 100 end
   return {
     key = key, name = name, description = description,
     value_current_period = cur, value_last_period = last,
     percentage_change = change,
-    percentage_change_formatted = text or M.format_change(change),
+    percentage_change_formatted = text or (change and M.format_change(change)) or format.MISSING,
     metric = metric or key, kind = kind, change_pp = pp,
   }
 end
@@ -234,7 +237,9 @@ local function daily_of(f, metrics, p)
     out.status[i] = held[d] and f:status(d) or NULL
   end
   for _, m in ipairs(metrics) do
-    local col, vals = f:column(m), {}
+    local ok, col = pcall(f.column, f, m)
+    if not ok then col = {} end -- a frame without days has no series: no figures
+    local vals = {}
     for i, d in ipairs(out.dates) do
       local v = row[d] and col[row[d]]
       if v == nil then v = NULL end
@@ -387,11 +392,19 @@ function M.overview(current, previous, opts)
   end
   local agg = { ready_only = opts.ready_only }
   local out = { metrics = {} }
+  -- a period without a day held has every metric, without figures (its
+  -- values and the changes absent); a metric is in the report when both
+  -- periods have it and one of them has figures of it (or opts.metrics
+  -- names it)
+  local empty_c, empty_p = #cf == 0, #pf == 0
   for _, d in ipairs(M.METRICS) do
     local m = d[1]
-    if have_c[m] and have_p[m] and (not wanted or wanted[m]) then
-      local ok_c, cur = pcall(cf.sum, cf, m, agg)
-      local ok_p, last = pcall(pf.sum, pf, m, agg)
+    if (have_c[m] or empty_c) and (have_p[m] or empty_p) and (have_c[m] or have_p[m] or (wanted and wanted[m])) and
+      (not wanted or wanted[m]) then
+      local ok_c, cur = true, nil
+      local ok_p, last = true, nil
+      if not empty_c then ok_c, cur = pcall(cf.sum, cf, m, agg) end
+      if not empty_p then ok_p, last = pcall(pf.sum, pf, m, agg) end
       if ok_c and ok_p then
         out.metrics[#out.metrics + 1] = entry(d[2], d[3], d[4], cur, last, nil, m)
       end
@@ -535,7 +548,8 @@ local function names_of(f, wanted)
   for _, m in ipairs(f:metrics()) do have[m] = true end
   if wanted then
     for _, m in ipairs(wanted) do
-      if not have[m] then fail("report", "opts.metrics: no series %s in the data (it has %s)", tostring(m),
+      -- (a frame without days has no series: the metrics asked for are shown without figures)
+      if not have[m] and #f > 0 then fail("report", "opts.metrics: no series %s in the data (it has %s)", tostring(m),
         some(f:metrics(), 6)) end
       out[#out + 1] = m
     end
@@ -638,6 +652,9 @@ function M.model(ov, opts)
   else
     r.periods_differ = NULL
   end
+  -- periods of the same length whose figures cover different numbers of days
+  r.coverage_differs = r.periods_differ == false and type(cur.days_with_figures) == "number" and
+    type(prev.days_with_figures) == "number" and cur.days_with_figures ~= prev.days_with_figures
   if type(cur.not_ready) == "number" then
     r.not_ready = cur.not_ready + (type(prev.not_ready) == "number" and prev.not_ready or 0)
   end

@@ -27,6 +27,9 @@ The periods differ in length ({{ current.days }} and {{ previous.days }} days): 
 {% elif periods_differ == false %}
 Both periods are {{ current.days | count("day") }} long.
 {% end %}
+{% if coverage_differs %}
+The periods have figures for different numbers of days ({{ current.days_with_figures }} and {{ previous.days_with_figures }}): compare totals with care.
+{% end %}
 {% else %}
 Period: {{ current | period }}
 Coverage: {{ current | coverage }}
@@ -173,6 +176,9 @@ local MD_HEAD = [[
 - The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.
 {% elif periods_differ == false %}
 - Both periods are {{ current.days | count("day") }} long.
+{% end %}
+{% if coverage_differs %}
+- The periods have figures for different numbers of days ({{ current.days_with_figures }} and {{ previous.days_with_figures }}): compare totals with care.
 {% end %}
 {% else %}
 - Period: {{ current | period }}
@@ -369,6 +375,9 @@ local HTML_OPEN = [[
 <dt>Period lengths</dt><dd class="warn">The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.</dd>
 {% elif periods_differ == false %}
 <dt>Period lengths</dt><dd>Both periods are {{ current.days | count("day") }} long.</dd>
+{% end %}
+{% if coverage_differs %}
+<dt>Figures</dt><dd class="warn">The periods have figures for different numbers of days ({{ current.days_with_figures }} and {{ previous.days_with_figures }}): compare totals with care.</dd>
 {% end %}
 {% else %}
 <dt>Period</dt><dd>{{ current | period }}</dd>
