@@ -792,6 +792,10 @@ end
 
 local function open_store(ctx, cmd, target, sopts)
   local pa = require "pinanalytics"
+  -- the store's time is the tool's: its "fetched" stamps, and which days
+  -- the API still serves (a day not final beyond them can no longer be refreshed)
+  sopts = sopts or {}
+  if ctx.clock then sopts.clock = ctx.clock end
   local st, err = call(cmd, pa.store.open, target, sopts)
   if not st then failure("%s", strip_prefix(line(err))) end
   ctx.stores[#ctx.stores + 1] = st
