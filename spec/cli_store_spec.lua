@@ -388,12 +388,14 @@ describe("pinanalytics sync and --from-store in this process", function()
     assert.same({ dates.format(D - 100), dates.format(D - 51), 50 },
       { r.previous.start_date, r.previous.end_date, r.previous.days })
     assert.is_false(r.periods_differ)
-    -- longer: the previous period is cut to what the store holds, and the report says so
+    -- longer: the previous period is the one asked, and the report says what the store holds of it
     code, out, err = main({ "overview", "--last", "60", "--pins", "0", "--format", "json", "--from-store", db }, D)
     assert.equal(0, code, err)
     r = cjson.decode(out)
-    assert.same({ dates.format(D - 100), 40 }, { r.previous.start_date, r.previous.days })
-    assert.is_true(r.periods_differ)
+    assert.same({ dates.format(D - 120), 60, 40 }, { r.previous.start_date, r.previous.days,
+      r.previous.days_with_figures })
+    assert.is_false(r.periods_differ)
+    assert.is_true(r.coverage_differs)
   end)
 
   it("draws the progress bar on a terminal, and none elsewhere", function()

@@ -262,15 +262,23 @@ An interrupted sync loses nothing it wrote, and the next one resumes there.
   --no-progress       no progress bar, even on a terminal
 
 It prints one line: the pins, the requests sent, the days written, those of
-them not READY yet (asked for again next time) and the errors. A progress
-bar is drawn on standard error when it is a terminal.
+them not READY yet (asked for again next time), the errors, and when there
+are any the days it could no longer ask for and the warnings. Then, on
+standard error, what it did not do, a line each (the first 10 of each kind,
+then how many more): the pins that failed, the days it could no longer ask
+for (midnight UTC passed during the sync: the API had stopped serving them),
+the texts it stored repaired. A progress bar is drawn on standard error when
+it is a terminal.
 
 ]] .. PINTEREST_HELP .. [[
 
-Exit status: 0 ok; 1 when the sync stopped early (GET /user_account failed, a
-rate limit, the database) or some pins failed, each on a line of standard
-error (the next sync asks for them again); 2 a usage error; 130 interrupted
-(Ctrl-C): what was written is kept, and the next sync resumes from there.
+Exit status: 0 everything asked for is in the store (a text stored repaired
+is a warning, not a failure); 1 when the sync stopped early (GET
+/user_account failed, a rate limit, the database), some pins or the
+account's figures failed (the next sync asks for them again), or there are
+days it could no longer ask for (they are not in the store): so that cron
+notices, its last line says which; 2 a usage error; 130 interrupted (Ctrl-C):
+what was written is kept, and the next sync resumes from there.
 
 Example:
   pinanalytics sync --store analytics.db --all-pins --account
@@ -784,6 +792,10 @@ end
 
 local function open_store(ctx, cmd, target, sopts)
   local pa = require "pinanalytics"
+  -- the store's time is the tool's: its "fetched" stamps, and which days
+  -- the API still serves (a day not final beyond them can no longer be refreshed)
+  sopts = sopts or {}
+  if ctx.clock then sopts.clock = ctx.clock end
   local st, err = call(cmd, pa.store.open, target, sopts)
   if not st then failure("%s", strip_prefix(line(err))) end
   ctx.stores[#ctx.stores + 1] = st
@@ -845,17 +857,21 @@ local function days_of(answer)
   return type(group) == "table" and group.daily_metrics or {}
 end
 
--- A note on stderr when the store holds only some days of the range.
-local function note_partial(ctx, what, held, range)
-  local want = range:length()
-  if held > 0 and held < want then
-    ctx.stderr:write(string.format("pinanalytics: note: the store holds %d of the %d days of %s for %s; " ..
-      "the report covers those\n", held, want, tostring(range), what))
-  end
-end
-
+-- A report from the store covers the period asked: the days the store does
+-- not hold are stated in the report (its coverage), never cut off, never an
+-- error; only a pin the store does not hold at all is one.
 local function no_day(what, range, hint)
   failure("the store holds no day of %s in %s (%s)", what, tostring(range), hint)
+end
+
+-- The pins of ids the store holds (a set).
+local function held_pins(cmd, st, ro, ids)
+  local set, wanted = {}, {}
+  for _, id in ipairs(ids) do wanted[id] = true end
+  for _, id in ipairs(stored(cmd, st.pins, st, ro)) do
+    if wanted[id] then set[id] = true end
+  end
+  return set
 end
 
 -- metrics the store keeps for pins: a usage error for any other
@@ -890,33 +906,29 @@ local function pin_from_store(ctx, cmd, p, range, wanted)
   end
   local hint = "pinanalytics sync --store " .. shown .. " --pins " .. table.concat(ids, ",") ..
     " fetches the last 90 days"
+  local known = held_pins(cmd, st, ro, ids)
   if #ids == 1 then
+    if not known[ids[1]] then no_day("pin " .. ids[1], range, hint) end
     local res = stored(cmd, st.analytics, st, ids[1], range, wanted, ro)
-    local held = #days_of(res)
-    if held == 0 then no_day("pin " .. ids[1], range, hint) end
-    note_partial(ctx, "pin " .. ids[1], held, range)
-    return pa.report.pin(res, { pin_id = ids[1], range = range, source = source })
+    -- no day held in the period: the metrics asked, without figures
+    return pa.report.pin(res, { pin_id = ids[1], range = range, source = source,
+      metrics = #days_of(res) == 0 and wanted or nil })
   end
   local results = stored(cmd, st.analytics, st, ids, range, wanted, ro)
-  local kept, missing, partial = {}, {}, 0
+  local kept, missing, any = {}, {}, false
   for _, id in ipairs(ids) do
-    local held = #days_of(results[id])
-    if held == 0 then
+    if not known[id] then
       missing[#missing + 1] = id
-      ctx.stderr:write("pinanalytics: pin ", id, ": the store holds no day of it in ", tostring(range), "\n")
+      ctx.stderr:write("pinanalytics: pin ", id, ": the store does not hold it (", hint, ")\n")
     else
-      kept[id] = results[id]
-      if held < range:length() then partial = partial + 1 end
+      kept[id] = results[id] -- a row, with the days it has in the period
+      if #days_of(results[id]) > 0 then any = true end
     end
   end
   if #missing == #ids then
     failure("the store holds no day of these %d pins in %s (%s)", #ids, tostring(range), hint)
   end
-  if partial > 0 then
-    ctx.stderr:write(string.format("pinanalytics: note: the store holds only some of the %d days of %s for %d " ..
-      "of the pins; their rows cover those\n", range:length(), tostring(range), partial))
-  end
-  local report = pa.report.pins(kept, { range = range, source = source })
+  local report = pa.report.pins(kept, { range = range, source = source, metrics = not any and wanted or nil })
   if #missing > 0 then return report, string.format("%d of %d pins are not in the store", #missing, #ids) end
   return report
 end
@@ -955,14 +967,11 @@ function RUN.account(ctx, cmd, p)
   local range = period(cmd, p.opts, pa.dates, ctx.clock)
   local wanted = metrics(p.opts, true) or ACCOUNT_METRICS
   if p.opts["--from-store"] then
-    local st, ro, source, shown = store_for_reading(ctx, cmd, p.opts)
+    local st, ro, source = store_for_reading(ctx, cmd, p.opts)
     local res = stored(cmd, st.analytics, st, "account", range, wanted, ro)
-    local held = #days_of(res)
-    if held == 0 then
-      no_day("the account", range, "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days")
-    end
-    note_partial(ctx, "the account", held, range)
-    return pa.report.daily(res, { title = "Account", range = range, source = source })
+    -- no day held in the period: the metrics asked, without figures
+    return pa.report.daily(res, { title = "Account", range = range, source = source,
+      metrics = #days_of(res) == 0 and wanted or nil })
   end
   local client = pinterest_client(ctx, cmd, p.opts)
   local res, err = call(cmd, client.user_account_analytics, client,
@@ -1010,12 +1019,9 @@ function RUN.top(ctx, cmd, p)
       if not has[m] then has[m] = true; fetch[#fetch + 1] = m end
     end
     if not has[sort_by] then fetch[#fetch + 1] = sort_by end
-    local st, ro, source, where = store_for_reading(ctx, cmd, opts)
-    local results, held, n = stored_pins(cmd, st, ro, range, fetch)
-    if n == 0 then
-      failure("the store holds no day of any pin in %s (it holds %d pins; pinanalytics sync --store %s " ..
-        "--all-pins fetches the last 90 days)", tostring(range), held, where)
-    end
+    local st, ro, source = store_for_reading(ctx, cmd, opts)
+    -- the pins with figures in the period; none: a report without pins, 0 days covered
+    local results = stored_pins(cmd, st, ro, range, fetch)
     return pa.report.top_pins(results, { range = range, limit = limit, sort_by = sort_by, metrics = shown or PIN_METRICS,
       title = "Top pins", source = source })
   end
@@ -1035,23 +1041,14 @@ local function overview_from_store(ctx, cmd, p, range, wanted)
   local pa = require "pinanalytics"
   local opts = p.opts
   local npins = whole(cmd, opts, "--pins", 0, MAX_ROWS, "pins")
-  local st, ro, source, shown = store_for_reading(ctx, cmd, opts)
-  local hint = "pinanalytics sync --store " .. shown .. " --account fetches the last 90 days"
+  local st, ro, source = store_for_reading(ctx, cmd, opts)
+  -- both periods as asked: the days the store does not hold are the
+  -- reports' missing days (a period without any: its figures and the
+  -- changes absent)
   local cur = stored(cmd, st.analytics, st, "account", range, wanted, ro)
-  local held = #days_of(cur)
-  if held == 0 then no_day("the account", range, hint) end
-  note_partial(ctx, "the account", held, range)
   local prev_range = range:previous()
   local prev = stored(cmd, st.analytics, st, "account", prev_range, wanted, ro)
-  local pdays = days_of(prev)
-  if #pdays == 0 then
-    failure("the store holds no day of the account in %s, the period before %s: give a shorter period, or " ..
-      "one the store holds the period before of", tostring(prev_range), tostring(range))
-  end
-  if #pdays < prev_range:length() then
-    -- cut short to the days held, as the API's 90 days cut it short
-    prev_range = pa.dates.range(pdays[1].date, pdays[#pdays].date)
-  end
+  if not wanted and #days_of(cur) == 0 and #days_of(prev) == 0 then wanted = ACCOUNT_METRICS end
   local results
   if npins ~= 0 then
     local got, _, n = stored_pins(cmd, st, ro, range, RANKING_METRICS, npins)
@@ -1121,6 +1118,9 @@ function RUN.overview(ctx, cmd, p)
     metrics = wanted })
   return ov, note
 end
+
+-- How many pins, days or warnings sync names one by one before "and N more".
+local SYNC_LISTED = 10
 
 local function plural(n, word)
   return string.format("%d %s%s", n, word, n == 1 and "" or "s")
@@ -1199,7 +1199,7 @@ function RUN.sync(ctx, cmd, p)
   client:close()
   st:close()
 
-  -- the summary
+  -- the summary: what was done, then what was not, each list bounded
   local errs = res.errors
   local failed, counted = {}, {}
   for k, e in pairs(errs) do
@@ -1209,30 +1209,86 @@ function RUN.sync(ctx, cmd, p)
   local nerr = 0
   for _ in pairs(counted) do nerr = nerr + 1 end
   table.sort(failed)
+  -- the days planned that the API no longer served when asked (midnight UTC
+  -- passed during the sync): the account's first, then by pin id
+  local lost, lost_days, lost_pins = {}, 0, 0
+  for k, list in pairs(res.missing or {}) do
+    if type(list) == "table" and #list > 0 then
+      lost[#lost + 1] = k
+      lost_days = lost_days + #list
+      if k ~= "account" then lost_pins = lost_pins + 1 end
+    end
+  end
+  table.sort(lost, function(a, b)
+    if a == "account" or b == "account" then return a == "account" and b ~= "account" end
+    return a < b
+  end)
+  local warnings = type(res.warnings) == "table" and res.warnings or {}
   local who = ""
   if res.account then
     who = ", account " .. (res.account.username and (res.account.username .. " (" .. res.account.id .. ")")
       or res.account.id)
   end
   ctx.kept = nil
-  emit(ctx, "the sync's summary", string.format("synced %s%s: %s, %s, %d days written, %d days not READY yet, %s\n",
+  emit(ctx, "the sync's summary", string.format("synced %s%s: %s, %s, %d days written, %d days not READY yet, %s%s%s\n",
     shown_target(target), who, plural(res.pins, "pin"), plural(res.requests, "request"), res.days_written,
-    res.days_not_ready, plural(nerr, "error")),
+    res.days_not_ready, plural(nerr, "error"),
+    lost_days > 0 and (", " .. plural(lost_days, "day") .. " not fetched (no longer served)") or "",
+    #warnings > 0 and (", " .. plural(#warnings, "warning")) or ""),
     string.format(" (the store keeps the %s the sync wrote)", plural(res.days_written, "day")))
-  for _, id in ipairs(failed) do
-    ctx.stderr:write("pinanalytics: pin ", id, ": ", strip_prefix(line(errs[id])), "\n")
+  local function say(...) ctx.stderr:write("pinanalytics: ", ...) ctx.stderr:write("\n") end
+  for i, id in ipairs(failed) do
+    if i > SYNC_LISTED then
+      say(string.format("and %d more pins failed", #failed - SYNC_LISTED))
+      break
+    end
+    say("pin ", id, ": ", strip_prefix(line(errs[id])))
   end
   if errs.account and errs.account ~= err then
-    ctx.stderr:write("pinanalytics: the account's figures: ", strip_prefix(line(errs.account)), "\n")
+    say("the account's figures: ", strip_prefix(line(errs.account)))
+  end
+  local listed = 0
+  for _, k in ipairs(lost) do
+    if k ~= "account" then listed = listed + 1 end
+    if listed > SYNC_LISTED then
+      say(string.format("and %d more pins with days not fetched", lost_pins - SYNC_LISTED))
+      break
+    end
+    local gone = res.missing[k]
+    local shown = {}
+    for i = 1, math.min(#gone, 5) do shown[i] = tostring(gone[i]) end
+    say(k == "account" and "the account's figures" or ("pin " .. k), ": ", plural(#gone, "day"),
+      " not fetched, no longer served by the API: ", table.concat(shown, ", "),
+      #gone > 5 and string.format(" and %d more", #gone - 5) or "")
+  end
+  for i, w in ipairs(warnings) do
+    if i > SYNC_LISTED then
+      say(string.format("and %d more warnings", #warnings - SYNC_LISTED))
+      break
+    end
+    say("warning: ", strip_prefix(line(w)))
   end
   if err then
     failure("the sync stopped early: %s; what it wrote is kept, and the next sync resumes from there",
       strip_prefix(line(err)))
   end
+  -- what the sync did not do: exit 1, so that cron notices
+  local undone = {}
   if #failed > 0 then
-    failure("%d of %s failed; the next sync asks for them again", #failed, plural(res.pins, "pin"))
+    undone[#undone + 1] = string.format("%d of %s failed; the next sync asks for them again", #failed,
+      plural(res.pins, "pin"))
   end
-  if errs.account then failure("the account's figures failed; the next sync asks for them again") end
+  if errs.account then
+    undone[#undone + 1] = "the account's figures failed; the next sync asks for them again"
+  end
+  if lost_days > 0 then
+    local of = {}
+    if lost_pins > 0 then of[#of + 1] = plural(lost_pins, "pin") end
+    if res.missing.account and #res.missing.account > 0 then of[#of + 1] = "the account" end
+    undone[#undone + 1] = string.format("%s of %s could no longer be asked for and are not in the store " ..
+      "(the API serves the last 90 days)", plural(lost_days, "day"), table.concat(of, " and "))
+  end
+  if #undone > 0 then failure("%s", table.concat(undone, "; ")) end
   return nil
 end
 

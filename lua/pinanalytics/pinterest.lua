@@ -50,6 +50,18 @@ M.MULTI_PIN_MAX = 100
 -- the beta later is asked again after this).
 M.MULTI_REFUSAL_TTL = 3600
 
+--- Whether an error is an interrupt: a string whose first line ends with
+-- "interrupted!", as the Lua interpreter's Ctrl-C hook raises it (with the
+-- position it landed at before it, "file.lua:12: interrupted!"). Raised by
+-- an `on_progress` callback, such an error stops the bulk run (what it had
+-- in flight is cancelled) and the call raises it; any other error of the
+-- callback is collected in `info.progress_errors`.
+-- @param e an error value
+-- @treturn boolean
+function M.is_interrupt(e)
+  return type(e) == "string" and (e:match("^[^\n]*") or ""):match("interrupted!$") ~= nil
+end
+
 --- Metric types of the pin analytics endpoints, the standard list (a request
 -- may mix it with `PIN_METRICS_VIDEO`).
 M.PIN_METRICS_STANDARD = {
@@ -498,7 +510,8 @@ end
 -- @number[opt=300] opts.max_wait seconds: a rate limit that resets later than this ends the work with
 -- kind `quota` instead of waiting
 -- @func[opt] opts.on_progress `function(done, total, failed)`, called as pins finish in bulk work; an
--- error it raises is reported (`info.progress_errors`), never stops the work
+-- error it raises is reported (`info.progress_errors`) and does not stop the work, but an interrupt
+-- (Ctrl-C's "interrupted!", `is_interrupt`) stops it: what is in flight is cancelled, the call raises it
 -- @string[opt] opts.client_id the app's id, for token refresh (with `client_secret`, `refresh_token`)
 -- @string[opt] opts.client_secret the app's secret, sent as HTTP Basic to `POST /oauth/token`
 -- @string[opt] opts.refresh_token the refresh token: the client obtains an access token before the first
@@ -862,7 +875,12 @@ function Client:_run(fn, jobs, total)
       done = done + n
       if not job_ok then failed = failed + n end
       local pok, perr = pcall(on_progress, done, total, failed)
-      if not pok then progress_errors[#progress_errors + 1] = tostring(perr) end
+      if not pok then
+        -- Ctrl-C (the interpreter's "interrupted!") stops the run: it
+        -- cancels what it has in flight, and the call raises it
+        if M.is_interrupt(perr) then error(perr, 0) end
+        progress_errors[#progress_errors + 1] = tostring(perr)
+      end
     end
   end
   local rok, run = runtime.pcall(bulk_engine.run, ctx, jobs)
@@ -1012,13 +1030,15 @@ end
 -- `on_token` while a run is in progress, it raises (from `on_progress`, that
 -- error lands in `info.progress_errors`); `pin_analytics`, which does not use
 -- the Batch, may be called from `on_progress`. An error that escapes the run
--- (`on_token` raising) propagates once what was in flight is cancelled.
+-- (`on_token` raising, or `on_progress` raising an interrupt: Ctrl-C's
+-- "interrupted!") propagates once what was in flight is cancelled; the
+-- client is usable afterwards.
 -- @tparam {string,...} pin_ids pin ids, strings of digits
 -- @tab params as for `pin_analytics`, without `split_field`
 -- @treturn table results by pin id, each shaped as `pin_analytics` returns it
 -- @treturn table errors by pin id (`pinanalytics.errors.Error`); every id is in exactly one of the two
 -- @treturn table info: `quota` (the error that stopped the run, if one did), `progress_errors`
--- (what `on_progress` raised), and with `clamp` `clamped`, `dropped`, `range`
+-- (what `on_progress` raised, an interrupt aside), and with `clamp` `clamped`, `dropped`, `range`
 function Client:pins_analytics(pin_ids, params)
   local fn = "pins_analytics"
   if type(pin_ids) ~= "table" then fail(fn, "pin_ids must be an array of pin ids, got %s", show(pin_ids)) end

@@ -129,15 +129,18 @@ end
 M.kind_of = kind_of
 
 local function entry(key, name, description, cur, last, text, metric)
-  local change = oneup.percentage_change(cur or 0, last or 0)
+  -- a change needs both values: against a period without figures it is
+  -- absent, not 0 % nor +100 %
+  local both = type(cur) == "number" and type(last) == "number"
+  local change = both and oneup.percentage_change(cur, last) or nil
   local kind = kind_of(metric or key)
   local pp
-  if kind == "rate" and type(cur) == "number" and type(last) == "number" then pp = (cur - last) * 100 end
+  if kind == "rate" and both then pp = (cur - last) * 100 end
   return {
     key = key, name = name, description = description,
     value_current_period = cur, value_last_period = last,
     percentage_change = change,
-    percentage_change_formatted = text or M.format_change(change),
+    percentage_change_formatted = text or (change and M.format_change(change)) or format.MISSING,
     metric = metric or key, kind = kind, change_pp = pp,
   }
 end
@@ -145,6 +148,49 @@ end
 -- Lists of a report carry this metatable, so that JSON keeps an empty one an array.
 local LIST = { __name = "pinanalytics.report.list" }
 local function list(t) return setmetatable(t or {}, LIST) end
+
+-- The days not final that can no longer be refreshed (a store's `stale`,
+-- pinanalytics.store): of an answer (its `all`, or the split asked), as a
+-- list of { date, data_status, fetched } by date; empty for anything else.
+local function stale_of(x, split)
+  local out = list()
+  if type(x) ~= "table" then return out end
+  local a = x.daily_metrics and x or (split and x[split]) or x.all
+  local st = type(a) == "table" and a.stale
+  if type(st) ~= "table" then return out end
+  for _, d in ipairs(st) do
+    if type(d) == "table" and type(d.date) == "string" then
+      out[#out + 1] = { date = d.date, data_status = d.data_status == nil and NULL or d.data_status,
+        fetched = d.fetched == nil and NULL or d.fetched }
+    end
+  end
+  table.sort(out, function(p, q) return p.date < q.date end)
+  return out
+end
+
+-- Stale days of several lists, one a date (the earliest fetched), by date.
+local function merge_stale(lists)
+  local by = {}
+  for _, l in ipairs(lists) do
+    for _, d in ipairs(l) do
+      local had = by[d.date]
+      if not had or (type(d.fetched) == "string" and (type(had.fetched) ~= "string" or d.fetched < had.fetched)) then
+        by[d.date] = d
+      end
+    end
+  end
+  local out = list()
+  for _, d in pairs(by) do out[#out + 1] = d end
+  table.sort(out, function(p, q) return p.date < q.date end)
+  return out
+end
+
+-- The note of a stale day on its row: "not final when fetched
+-- 2026-05-02T06:00:00Z; can no longer be refreshed".
+local function stale_note(d)
+  return "not final when fetched" .. (type(d.fetched) == "string" and (" " .. d.fetched) or "") ..
+    "; can no longer be refreshed"
+end
 
 -- The days of a period, start..end (dates), as a list of dates.
 local function days_between(first, last)
@@ -234,7 +280,9 @@ local function daily_of(f, metrics, p)
     out.status[i] = held[d] and f:status(d) or NULL
   end
   for _, m in ipairs(metrics) do
-    local col, vals = f:column(m), {}
+    local ok, col = pcall(f.column, f, m)
+    if not ok then col = {} end -- a frame without days has no series: no figures
+    local vals = {}
     for i, d in ipairs(out.dates) do
       local v = row[d] and col[row[d]]
       if v == nil then v = NULL end
@@ -387,11 +435,19 @@ function M.overview(current, previous, opts)
   end
   local agg = { ready_only = opts.ready_only }
   local out = { metrics = {} }
+  -- a period without a day held has every metric, without figures (its
+  -- values and the changes absent); a metric is in the report when both
+  -- periods have it and one of them has figures of it (or opts.metrics
+  -- names it)
+  local empty_c, empty_p = #cf == 0, #pf == 0
   for _, d in ipairs(M.METRICS) do
     local m = d[1]
-    if have_c[m] and have_p[m] and (not wanted or wanted[m]) then
-      local ok_c, cur = pcall(cf.sum, cf, m, agg)
-      local ok_p, last = pcall(pf.sum, pf, m, agg)
+    if (have_c[m] or empty_c) and (have_p[m] or empty_p) and (have_c[m] or have_p[m] or (wanted and wanted[m])) and
+      (not wanted or wanted[m]) then
+      local ok_c, cur = true, nil
+      local ok_p, last = true, nil
+      if not empty_c then ok_c, cur = pcall(cf.sum, cf, m, agg) end
+      if not empty_p then ok_p, last = pcall(pf.sum, pf, m, agg) end
       if ok_c and ok_p then
         out.metrics[#out.metrics + 1] = entry(d[2], d[3], d[4], cur, last, nil, m)
       end
@@ -413,6 +469,7 @@ function M.overview(current, previous, opts)
   for i, e in ipairs(out.metrics) do names[i] = e.metric end
   out.daily = { current = daily_of(cf, names, out.current), previous = daily_of(pf, names, out.previous) }
   out.ready_only = opts.ready_only and true or nil
+  out.stale = merge_stale({ stale_of(current, opts.split), stale_of(previous, opts.split) })
   return out
 end
 
@@ -482,6 +539,16 @@ local function header(kind, x, opts, title)
   }
 end
 
+-- With days no sync can refresh (a store's stale days): r.stale, sorted,
+-- and r.refreshable, the days not READY that a sync can still refresh
+-- (those not READY, less the stale ones). Neither is set without any.
+local function with_stale(r, stale)
+  if not stale or #stale == 0 then return r end
+  r.stale = stale
+  r.refreshable = type(r.not_ready) == "number" and math.max(0, r.not_ready - #stale) or NULL
+  return r
+end
+
 -- A rate's total as the answer gives it in summary_metrics, where it does
 -- (the days of the answer are the days of the report).
 local function summary_of(x, split)
@@ -535,7 +602,8 @@ local function names_of(f, wanted)
   for _, m in ipairs(f:metrics()) do have[m] = true end
   if wanted then
     for _, m in ipairs(wanted) do
-      if not have[m] then fail("report", "opts.metrics: no series %s in the data (it has %s)", tostring(m),
+      -- (a frame without days has no series: the metrics asked for are shown without figures)
+      if not have[m] and #f > 0 then fail("report", "opts.metrics: no series %s in the data (it has %s)", tostring(m),
         some(f:metrics(), 6)) end
       out[#out + 1] = m
     end
@@ -582,6 +650,13 @@ local function daily_report(kind, x, opts, title)
   r.has_rates = false
   for _, m in ipairs(r.metrics) do if m.kind == "rate" then r.has_rates = true end end
   r.ready_only = opts.ready_only and true or nil
+  with_stale(r, not is_frame(x) and stale_of(x, opts.split) or nil)
+  if r.stale then
+    -- each day's row says whether a sync can no longer refresh it
+    local notes = {}
+    for _, d in ipairs(r.stale) do notes[d.date] = stale_note(d) end
+    for _, d in ipairs(r.days) do d.note = notes[d.date] or NULL end
+  end
   return r
 end
 
@@ -638,9 +713,15 @@ function M.model(ov, opts)
   else
     r.periods_differ = NULL
   end
+  -- periods of the same length whose figures cover different numbers of days
+  r.coverage_differs = r.periods_differ == false and type(cur.days_with_figures) == "number" and
+    type(prev.days_with_figures) == "number" and cur.days_with_figures ~= prev.days_with_figures
   if type(cur.not_ready) == "number" then
     r.not_ready = cur.not_ready + (type(prev.not_ready) == "number" and prev.not_ready or 0)
   end
+  local stale = list()
+  for i, d in ipairs(type(ov.stale) == "table" and ov.stale or {}) do stale[i] = d end
+  with_stale(r, stale)
   r.ready_only = ov.ready_only
   r.total_followers = opt(ov.total_followers)
   local daily = type(ov.daily) == "table" and ov.daily or nil
@@ -695,6 +776,7 @@ end
 -- the rows and metrics of what pins() is given, and the report's source
 local function pin_rows(x, opts)
   local rows, names, source, not_ready, what, span, held = {}, {}, "Pinterest", NULL, "pin", nil, nil
+  local stale_lists
   local posts = type(x) == "table" and (type(x.posts) == "table" and x.posts or
     (type(x[1]) == "table" and x[1].stats ~= nil and x))
   if posts then -- OneUp posts
@@ -737,6 +819,7 @@ local function pin_rows(x, opts)
     table.sort(ids, function(a, b) return tostring(a) < tostring(b) end)
     local seen, nr_days = {}, {}
     held = {}
+    stale_lists = {}
     local r = opts.range
     for _, id in ipairs(ids) do
       local pf = as_frame(x[id], opts.split, "results[" .. tostring(id) .. "]")
@@ -758,8 +841,10 @@ local function pin_rows(x, opts)
         if r == nil or (d >= r.start_date and d <= r.end_date) then n = n + 1 end
         held[d] = true
       end
+      local st = stale_of(x[id], opts.split)
+      stale_lists[#stale_lists + 1] = st
       rows[#rows + 1] = pin_row(id, vals, { ready = #nr == 0, status = #nr == 0 and "READY" or "NOT READY",
-        days_with_figures = n })
+        days_with_figures = n, stale = #st > 0 and st or nil })
       local ds = pf:dates()
       if #ds > 0 then
         span = span or { start_date = ds[1], end_date = ds[#ds] }
@@ -780,7 +865,7 @@ local function pin_rows(x, opts)
     if x1 ~= y1 then return x1 < y1 end
     return a < b
   end)
-  return rows, names, source, not_ready, what, span, held
+  return rows, names, source, not_ready, what, span, held, stale_lists and merge_stale(stale_lists) or nil
 end
 
 -- The parts of a rate or an average, as the frame derives them
@@ -831,7 +916,7 @@ end
 -- default_sort: top_pins' own choice of a sort (IMPRESSION), taken only
 -- when the pins have it (else their first metric).
 local function pins_report(fn, x, opts, default_sort)
-  local rows, names, source, not_ready, what, span, held = pin_rows(x, opts)
+  local rows, names, source, not_ready, what, span, held, stale = pin_rows(x, opts)
   local sort_by, sort_from, ranked = opts.sort_by, NULL, false
   if sort_by == nil and default_sort then
     sort_by = names[1]
@@ -890,6 +975,7 @@ local function pins_report(fn, x, opts, default_sort)
     if held then cover(r.current, held) end
   end
   r.not_ready, r.not_ready_what = not_ready, what
+  with_stale(r, stale)
   r.sort_by = opt(sort_by)
   r.sort_name = sort_by and label_of(sort_by) or NULL
   r.sort_from = sort_from
@@ -1032,6 +1118,20 @@ local FILTERS = {
     end
     return s
   end,
+  stale = function(days)
+    if type(days) ~= "table" or #days == 0 then return "" end
+    local shown = {}
+    for i, d in ipairs(days) do
+      if i > 10 then
+        shown[#shown + 1] = string.format("and %d more", #days - 10)
+        break
+      end
+      shown[#shown + 1] = tostring(d.date) .. (type(d.data_status) == "string" and (" " .. d.data_status) or "") ..
+        (type(d.fetched) == "string" and (", fetched " .. d.fetched) or "")
+    end
+    return (#days == 1 and "1 day" or format.number(#days) .. " days") .. " not final when fetched (" ..
+      table.concat(shown, "; ") .. ") and can no longer be refreshed"
+  end,
   gaps = function(p, sep)
     local out = {}
     for i, g in ipairs(type(p) == "table" and type(p.missing_ranges) == "table" and p.missing_ranges or {}) do
@@ -1051,8 +1151,11 @@ local FILTERS = {
 -- "2026-10-01 .. 2026-10-30 (30 days)"), `coverage` (its days with figures:
 -- "90 of 150 days; missing 2026-05-01..2026-06-29 (60 days)", "unknown (totals
 -- only)" where the data has no days), `gaps` (the missing days as ranges,
--- "2026-05-01..2026-06-29 2026-07-04", for csv) and `direction` ("up",
--- "down" or "flat").
+-- "2026-05-01..2026-06-29 2026-07-04", for csv), `stale` (a report's days
+-- not final that can no longer be refreshed, `stale`: "2 days not final when
+-- fetched (2026-05-01 PROCESSING, fetched 2026-05-02T06:00:00Z; ...) and can
+-- no longer be refreshed", "" for none) and `direction` ("up", "down" or
+-- "flat").
 M.FILTERS = FILTERS
 
 local compiled = {}
@@ -1081,10 +1184,15 @@ local function with_charts(r, opts)
   if opts.charts ~= false then
     if r.kind == "overview" and type(r.daily) == "table" and type(r.daily.current) == "table" then
       local cur, prev = r.daily.current, r.daily.previous
-      local nr, missing = {}, {}
+      local nr, missing, stale = {}, {}, {}
+      local notes = {}
+      for _, d in ipairs(type(r.stale) == "table" and r.stale or {}) do notes[d.date] = stale_note(d) end
       for i, st in ipairs(cur.status or {}) do
         if type(cur.held) == "table" and cur.held[i] == false then missing[i] = true
-        elseif st ~= "READY" then nr[i] = st == NULL and "no status" or st end
+        elseif st ~= "READY" then
+          nr[i] = st == NULL and "no status" or st
+          stale[i] = notes[cur.dates and cur.dates[i]]
+        end
       end
       for _, m in ipairs(r.metrics) do
         local vals = cur.values and cur.values[m.metric]
@@ -1093,22 +1201,26 @@ local function with_charts(r, opts)
           local pv = prev and prev.values and prev.values[m.metric]
           if pv then series[2] = { name = "previous period", values = pv, n = #prev.dates, dashed = true } end
           charts[#charts + 1] = { metric = m.metric, svg = svg.line_chart { title = m.name, dates = cur.dates,
-            series = series, not_ready = nr, missing = missing, format = function(v) return format.value(v, m.kind) end,
+            series = series, not_ready = nr, stale = stale, missing = missing,
+            format = function(v) return format.value(v, m.kind) end,
             axis = axis_of(m.kind) } }
         end
       end
     elseif (r.kind == "pin" or r.kind == "daily") and type(r.days) == "table" then
-      local ds, nr, missing = {}, {}, {}
+      local ds, nr, missing, stale = {}, {}, {}, {}
       for i, d in ipairs(r.days) do
         ds[i] = d.date
         if d.held == false then missing[i] = true
-        elseif not d.ready then nr[i] = d.status == NULL and "no status" or d.status end
+        elseif not d.ready then
+          nr[i] = d.status == NULL and "no status" or d.status
+          if d.note ~= nil and d.note ~= NULL then stale[i] = d.note end
+        end
       end
       for _, m in ipairs(r.metrics) do
         local vals = {}
         for i, d in ipairs(r.days) do vals[i] = d.values[m.metric] end
         charts[#charts + 1] = { metric = m.metric, svg = svg.line_chart { title = m.name, dates = ds,
-          series = { { name = m.name, values = vals, n = #ds } }, not_ready = nr, missing = missing,
+          series = { { name = m.name, values = vals, n = #ds } }, not_ready = nr, stale = stale, missing = missing,
           format = function(v) return format.value(v, m.kind) end, axis = axis_of(m.kind) } }
       end
     end
@@ -1205,7 +1317,10 @@ end
 -- wrong way round), and names the builder to use.
 --
 -- Every format states the report's coverage (days with figures of days asked,
--- the missing ones as ranges). Text from the API is made safe for where it
+-- the missing ones as ranges), and the days not final that no sync can
+-- refresh (a store's `stale` days: `stale` and `refreshable` in the report)
+-- with when they were fetched; "Pinterest may still change their numbers"
+-- is said only of the others. Text from the API is made safe for where it
 -- goes: control characters never reach text, markdown, csv or html (json
 -- escapes them), ill-formed UTF-8 is repaired (U+FFFD), markup is escaped,
 -- and a long string is cut in a table cell of text, markdown and html.

@@ -7,6 +7,8 @@
 --                   series = { { name = "2026-10-01 .. 2026-10-30", values = { 120, 98, ... } },
 --                              { name = "previous period", values = { ... }, dashed = true } },
 --                   not_ready = { [29] = "PROCESSING", [30] = "PROCESSING" },   -- by day index
+--                   stale = { [3] = "not final when fetched ...; can no longer be refreshed" },
+--                                          -- of the days not READY, those no sync can refresh
 --                   missing = { [12] = true },                                  -- days without figures
 --                   format = function(v) return string end,                     -- tooltips
 --                   axis = function(v) return string end }                      -- axis (default: format)
@@ -16,7 +18,8 @@
 -- A missing value (nil, NaN, JSON null) breaks the line rather than
 -- dropping it to zero; a day in `missing` (no figures held) is drawn as a
 -- grey band titled "no figures". A day that is not READY is shaded, and its
--- point is drawn hollow with its status in the tooltip.
+-- point is drawn hollow with its status in the tooltip ("may still change",
+-- or its `stale` note when no sync can refresh it).
 local format = require "pinanalytics.format"
 
 local M = {}
@@ -79,7 +82,8 @@ function M.line_chart(o)
       local bx = math.max(left, x(i) - step / 2)
       local bw = math.min(left + pw, x(i) + step / 2) - bx
       add(string.format('<rect class="not-ready" x="%s" y="%d" width="%s" height="%d" fill="%s"><title>%s: %s</title></rect>',
-        n(bx), top, n(math.max(bw, 1)), ph, NOT_READY_FILL, esc(dates[i] or ("day " .. i)), esc(st)))
+        n(bx), top, n(math.max(bw, 1)), ph, NOT_READY_FILL, esc(dates[i] or ("day " .. i)),
+        esc(st .. (o.stale and o.stale[i] and (", " .. o.stale[i]) or ""))))
     end
   end
   -- days without figures: grey bands
@@ -136,7 +140,7 @@ function M.line_chart(o)
           add(string.format('<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="%s" stroke-width="1.5"%s>' ..
             '<title>%s: %s%s</title></circle>', n(x(i)), n(y(v)), st and "3.5" or "2.5", st and "#fff" or color, color,
             st and ' class="not-ready-point"' or "", esc(dates[i] or ("day " .. i)), esc(fmt(v)),
-            st and esc(" (" .. st .. ", may still change)") or ""))
+            st and esc(" (" .. st .. ", " .. (o.stale and o.stale[i] or "may still change") .. ")") or ""))
         end
       end
     end

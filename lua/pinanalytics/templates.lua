@@ -27,6 +27,9 @@ The periods differ in length ({{ current.days }} and {{ previous.days }} days): 
 {% elif periods_differ == false %}
 Both periods are {{ current.days | count("day") }} long.
 {% end %}
+{% if coverage_differs %}
+The periods have figures for different numbers of days ({{ current.days_with_figures }} and {{ previous.days_with_figures }}): compare totals with care.
+{% end %}
 {% else %}
 Period: {{ current | period }}
 Coverage: {{ current | coverage }}
@@ -34,7 +37,10 @@ Coverage: {{ current | coverage }}
 {% if not_ready == null %}
 Not READY yet: unknown ({{ source }} does not say)
 {% else %}
-Not READY yet: {{ not_ready | count(not_ready_what) }}{% if not_ready %} (Pinterest may still change their numbers){% end %}
+Not READY yet: {{ not_ready | count(not_ready_what) }}{% if stale %}{% if refreshable %} ({{ refreshable }} of them: Pinterest may still change their numbers){% end %}{% elif not_ready %} (Pinterest may still change their numbers){% end %}
+{% end %}
+{% if stale %}
+Not final: {{ stale | stale }}.
 {% end %}
 {% if ready_only %}
 Totals leave out the days that are not READY.
@@ -174,6 +180,9 @@ local MD_HEAD = [[
 {% elif periods_differ == false %}
 - Both periods are {{ current.days | count("day") }} long.
 {% end %}
+{% if coverage_differs %}
+- The periods have figures for different numbers of days ({{ current.days_with_figures }} and {{ previous.days_with_figures }}): compare totals with care.
+{% end %}
 {% else %}
 - Period: {{ current | period }}
 - Coverage: {{ current | coverage }}
@@ -181,7 +190,10 @@ local MD_HEAD = [[
 {% if not_ready == null %}
 - Not READY yet: unknown ({{ source }} does not say)
 {% else %}
-- Not READY yet: {{ not_ready | count(not_ready_what) }}{% if not_ready %} (Pinterest may still change their numbers){% end %}
+- Not READY yet: {{ not_ready | count(not_ready_what) }}{% if stale %}{% if refreshable %} ({{ refreshable }} of them: Pinterest may still change their numbers){% end %}{% elif not_ready %} (Pinterest may still change their numbers){% end %}
+{% end %}
+{% if stale %}
+- Not final: {{ stale | stale }}.
 {% end %}
 {% if ready_only %}
 - Totals leave out the days that are not READY.
@@ -272,9 +284,9 @@ M.pins.markdown = MD_HEAD .. [[
 -- percentage points), a missing value as an empty field.
 
 M.overview.csv = [[
-key,name,kind,current,previous,change_percent,change_pp,current_start,current_end,previous_start,previous_end,current_days,current_days_with_figures,current_missing,previous_days,previous_days_with_figures,previous_missing
+key,name,kind,current,previous,change_percent,change_pp,current_start,current_end,previous_start,previous_end,current_days,current_days_with_figures,current_missing,previous_days,previous_days_with_figures,previous_missing{% if stale %},not_final{% end %}
 {% for m in metrics %}
-{{ m.key }},{{ m.name }},{{ m.kind }},{{ m.current }},{{ m.previous }},{{ m.change }},{{ m.change_pp }},{{ current.start_date }},{{ current.end_date }},{{ previous.start_date }},{{ previous.end_date }},{{ current.days }},{{ current.days_with_figures }},{{ current | gaps }},{{ previous.days }},{{ previous.days_with_figures }},{{ previous | gaps }}
+{{ m.key }},{{ m.name }},{{ m.kind }},{{ m.current }},{{ m.previous }},{{ m.change }},{{ m.change_pp }},{{ current.start_date }},{{ current.end_date }},{{ previous.start_date }},{{ previous.end_date }},{{ current.days }},{{ current.days_with_figures }},{{ current | gaps }},{{ previous.days }},{{ previous.days_with_figures }},{{ previous | gaps }}{% if stale %},{{ stale | stale }}{% end %}
 {% end %}
 ]]
 
@@ -288,23 +300,23 @@ ranking,measure,rank,pin_id,value
 ]]
 
 M.daily.csv = [[
-date,status{% for m in metrics %},{{ m.metric }}{% end %}
+date,status{% for m in metrics %},{{ m.metric }}{% end %}{% if stale %},note{% end %}
 {% for d in days %}
-{{ d.date }},{% if d.held %}{{ d.status }}{% else %}no figures{% end %}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}
+{{ d.date }},{% if d.held %}{{ d.status }}{% else %}no figures{% end %}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}{% if stale %},{{ d.note }}{% end %}
 {% end %}
 ]]
 
 M.pin.csv = [[
-pin_id,date,status{% for m in metrics %},{{ m.metric }}{% end %}
+pin_id,date,status{% for m in metrics %},{{ m.metric }}{% end %}{% if stale %},note{% end %}
 {% for d in days %}
-{{ pin_id }},{{ d.date }},{% if d.held %}{{ d.status }}{% else %}no figures{% end %}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}
+{{ pin_id }},{{ d.date }},{% if d.held %}{{ d.status }}{% else %}no figures{% end %}{% for m in metrics %},{{ d.values[m.metric] }}{% end %}{% if stale %},{{ d.note }}{% end %}
 {% end %}
 ]]
 
 M.pins.csv = [[
-{% if ranked %}rank,{% end %}pin_id,title,date,status{% for m in metrics %},{{ m.metric }}{% end %},days,days_with_figures
+{% if ranked %}rank,{% end %}pin_id,title,date,status{% for m in metrics %},{{ m.metric }}{% end %},days,days_with_figures{% if stale %},not_final{% end %}
 {% for p in pins %}
-{% if ranked %}{{ p.rank }},{% end %}{{ p.id }},{{ p.title }},{{ p.date }},{{ p.status }}{% for m in metrics %},{{ p.values[m.metric] }}{% end %},{{ current.days }},{{ p.days_with_figures }}
+{% if ranked %}{{ p.rank }},{% end %}{{ p.id }},{{ p.title }},{{ p.date }},{{ p.status }}{% for m in metrics %},{{ p.values[m.metric] }}{% end %},{{ current.days }},{{ p.days_with_figures }}{% if stale %},{{ p.stale | stale }}{% end %}
 {% end %}
 ]]
 
@@ -370,16 +382,24 @@ local HTML_OPEN = [[
 {% elif periods_differ == false %}
 <dt>Period lengths</dt><dd>Both periods are {{ current.days | count("day") }} long.</dd>
 {% end %}
+{% if coverage_differs %}
+<dt>Figures</dt><dd class="warn">The periods have figures for different numbers of days ({{ current.days_with_figures }} and {{ previous.days_with_figures }}): compare totals with care.</dd>
+{% end %}
 {% else %}
 <dt>Period</dt><dd>{{ current | period }}</dd>
 <dt>Coverage</dt><dd{% if current.missing_days %} class="warn"{% end %}>{{ current | coverage }}</dd>
 {% end %}
 {% if not_ready == null %}
 <dt>Not READY yet</dt><dd>unknown ({{ source }} does not say)</dd>
+{% elif stale %}
+<dt>Not READY yet</dt><dd class="warn">{{ not_ready | count(not_ready_what) }}{% if refreshable %}: {{ refreshable }} of them: Pinterest may still change their numbers{% end %}</dd>
 {% elif not_ready %}
 <dt>Not READY yet</dt><dd class="warn">{{ not_ready | count(not_ready_what) }}: Pinterest may still change their numbers</dd>
 {% else %}
 <dt>Not READY yet</dt><dd>{{ not_ready | count(not_ready_what) }}</dd>
+{% end %}
+{% if stale %}
+<dt>Not final</dt><dd class="warn">{{ stale | stale }}.</dd>
 {% end %}
 {% if ready_only %}
 <dt>Totals</dt><dd>without the days that are not READY</dd>
@@ -400,7 +420,7 @@ local HTML_CHARTS = [[
 {% if charts %}
 <section>
 <h2>Day by day</h2>
-<p class="note">Shaded days are not READY yet: Pinterest may still change their numbers. Grey days have no figures: the line breaks there.</p>
+<p class="note">Shaded days are not READY yet: {% if stale %}{% if refreshable %}Pinterest may still change the numbers of those a sync can still refresh; {% end %}those no sync can refresh are named above and in their tooltips{% else %}Pinterest may still change their numbers{% end %}. Grey days have no figures: the line breaks there.</p>
 <div class="charts">
 {% for c in charts %}
 <figure>{{ c.svg | raw }}</figure>
