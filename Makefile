@@ -202,12 +202,9 @@ test-asan: deps-test $(ASAN_SO)
 	@printf '#!/bin/sh\nunset LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS\nexec \047%s\047 "$$@"\n' \
 	  "$${PINANALYTICS_NGINX:-$$([ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx || command -v nginx)}" >build/asan/nginx
 	@chmod 0755 build/asan/nginx
-	@log=$$(mktemp); \
-	PINANALYTICS_NGINX="$(CURDIR)/build/asan/nginx" $(ASAN_ENV) \
-	  lua5.4 /usr/bin/busted --cpath="build/asan/?.so" -o TAP >$$log 2>&1; rc=$$?; \
-	cat $$log; ok=$$(grep -c '^ok ' $$log); notok=$$(grep -c '^not ok ' $$log); rm -f $$log; \
-	if [ $$rc -ne 0 ] && [ $$notok -eq 0 ]; then echo "not ok - busted exited with status $$rc"; notok=1; fi; \
-	echo "$$ok passed, $$notok failed"; [ $$notok -eq 0 ]
+	@PINANALYTICS_NGINX="$(CURDIR)/build/asan/nginx" ASAN_OPTIONS=detect_leaks=0 PA_TEST_BUILD=asan \
+	  PA_TEST_PRELOAD="$$($(CC) -print-file-name=libasan.so):$$($(CC) -print-file-name=libubsan.so)" \
+	  LUA=lua5.4 sh spec/run.sh --busted
 
 # libFuzzer targets, one program each (fuzz/*.c), with the C core built by
 # clang with -fsanitize=fuzzer-no-link,address,undefined. `make fuzz` runs

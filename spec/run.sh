@@ -27,8 +27,11 @@ case $1 in
     lua=$2; f=$3; out=$4
     name=$(basename "$f" .lua)
     start=$(date +%s)
-    LUA=$lua LUA_CPATH="$(pwd)/build/$lua/?.so;;" timeout -k 10 "${PA_SPEC_TIMEOUT:-900}" \
-      "$lua" /usr/bin/busted -o TAP "$f" >"$out/$name.tap" 2>&1
+    # PA_TEST_BUILD: the build of the C module (default build/$lua; make
+    # test-asan: asan), PA_TEST_PRELOAD: what the Lua process alone preloads
+    LUA=$lua LUA_CPATH="$(pwd)/build/${PA_TEST_BUILD:-$lua}/?.so;;" timeout -k 10 "${PA_SPEC_TIMEOUT:-900}" \
+      env ${PA_TEST_PRELOAD:+LD_PRELOAD="$PA_TEST_PRELOAD"} \
+      "$lua" /usr/bin/busted --cpath="build/${PA_TEST_BUILD:-$lua}/?.so" -o TAP "$f" >"$out/$name.tap" 2>&1
     rc=$?
     secs=$(($(date +%s) - start))
     [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || echo "not ok - $f did not finish within ${PA_SPEC_TIMEOUT:-900} s" >>"$out/$name.tap"
@@ -61,7 +64,7 @@ check() { # name, command...
 parallel_suite() {
   lua=$1
   out=$(mktemp -d)
-  times=build/$lua/spec-times
+  times=build/${PA_TEST_BUILD:-$lua}/spec-times
   jobs=${PA_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
   [ "$jobs" -ge 2 ] 2>/dev/null || jobs=2
   # longest first: last run's seconds, else the file's size as a guess
@@ -79,7 +82,7 @@ parallel_suite() {
     r=$(cat "$out/$name.rc" 2>/dev/null || echo 1)
     [ "$rc" -ne 0 ] || rc=$r
   done
-  mkdir -p "build/$lua" && cat "$out"/*.secs >"$times" 2>/dev/null
+  mkdir -p "$(dirname "$times")" && cat "$out"/*.secs >"$times" 2>/dev/null
   rm -rf "$out"
 }
 
