@@ -345,7 +345,7 @@ describe("pinanalytics numeric options", function()
     -- the largest period is a valid one: the store is looked for (and is not there: exit 1)
     local code, _, err = run("pin 1 --last 36500 --from-store /nonexistent/x.db", env)
     assert.equal(1, code, err)
-    assert.equal("pinanalytics: no store at /nonexistent/x.db (pinanalytics sync --store /nonexistent/x.db " ..
-      "fills one)\n", err)
+    assert.equal("pinanalytics: /nonexistent/x.db is not a pinanalytics store (no such file): `pinanalytics sync " ..
+      "--store /nonexistent/x.db` fills it\n", err)
   end)
 end)

@@ -790,14 +790,16 @@ local function store_target(cmd, opts, name)
   return target
 end
 
-local function open_store(ctx, cmd, target, sopts)
+-- Opens the store; a store error is a failure, said by explain(err) when
+-- it says something (a line), else as the error says it.
+local function open_store(ctx, cmd, target, sopts, explain)
   local pa = require "pinanalytics"
   -- the store's time is the tool's: its "fetched" stamps, and which days
   -- the API still serves (a day not final beyond them can no longer be refreshed)
   sopts = sopts or {}
   if ctx.clock then sopts.clock = ctx.clock end
   local st, err = call(cmd, pa.store.open, target, sopts)
-  if not st then failure("%s", strip_prefix(line(err))) end
+  if not st then failure("%s", explain and explain(err) or strip_prefix(line(err))) end
   ctx.stores[#ctx.stores + 1] = st
   return st
 end
@@ -817,14 +819,25 @@ local function store_for_reading(ctx, cmd, opts)
     if opts[o] then usage(cmd, "%s has no use with --from-store: the report reads the store, not the API", o) end
   end
   local shown = shown_target(target)
+  local function not_a_store(why)
+    return string.format("%s is not a pinanalytics store (%s): `pinanalytics sync --store %s` fills it", shown, why,
+      shown)
+  end
   if not is_uri(target) then
     local f = io.open(target, "rb")
-    if not f then
-      failure("no store at %s (pinanalytics sync --store %s fills one)", target, target)
-    end
+    if not f then failure("%s", not_a_store("no such file")) end
     f:close()
   end
-  local st = open_store(ctx, cmd, target, { check = true }) -- a damaged file is refused, not half read
+  -- a report never writes the store: read-only (nothing created, nothing
+  -- migrated), and a damaged file is refused, not half read
+  local st = open_store(ctx, cmd, target, { check = true, read_only = true }, function(err)
+    if err.not_a_store then return not_a_store(err.not_a_store) end
+    if err.needs_version then
+      return string.format("the store %s is at schema version %s and needs migrating to version %s, which a " ..
+        "report does not do: run a sync on it first (`pinanalytics sync --store %s --account`, as a user who may " ..
+        "write it)", shown, tostring(err.schema_version), tostring(err.needs_version), shown)
+    end
+  end)
   local accounts = stored(cmd, st.accounts, st)
   if #accounts == 0 then
     failure("the store %s holds no account yet (pinanalytics sync --store %s fills it)", shown, shown)
