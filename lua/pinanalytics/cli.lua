@@ -76,7 +76,7 @@ local PERIOD_HELP = [[
 Period (one of; default: the last 30 days, ending yesterday, UTC):
   --last N            the N days ending yesterday (1 to 36500)
   --start DATE        from DATE (YYYY-MM-DD, UTC) to --end DATE, or to yesterday
-  --end DATE
+  --end DATE          (dates 1900-01-01 to 2199-12-31, at most 36500 days)
   --preset NAME       last_7_days, last_30_days, last_90_days, this_month, last_month
 ]]
 
@@ -486,6 +486,9 @@ end
 -- the longest --last: a hundred years of days (a store may hold more than
 -- the API's 90 days; any longer period is not a date range anyone keeps)
 local MAX_LAST = 36500
+-- the dates --start and --end may name: any day --last can reach for a
+-- century to come (dates outside them are typos, not periods)
+local FIRST_DATE, LAST_DATE = "1900-01-01", "2199-12-31"
 -- the most pins or posts a report from a store or OneUp ranks or lists
 local MAX_ROWS = 100000
 
@@ -511,10 +514,18 @@ local function period(cmd, opts, dates, clock)
       if x[2] then
         local ok, why = dates.parse(x[2])
         if not ok then usage(cmd, "%s %s is not a date: %s", x[1], x[2], tostring(why)) end
+        if x[2] < FIRST_DATE or x[2] > LAST_DATE then
+          usage(cmd, "%s must be a date from %s to %s, got %s", x[1], FIRST_DATE, LAST_DATE, x[2])
+        end
       end
     end
     e = e or dates.add_days(dates.today(clock), -1)
     if e < s then usage(cmd, "--end %s is before --start %s", e, s) end
+    local days = dates.parse(e) - dates.parse(s) + 1
+    if days > MAX_LAST then
+      usage(cmd, "--start and --end must give a period of 1 to %d days (as --last does), got %d days (%s..%s)",
+        MAX_LAST, days, s, e)
+    end
     return dates.range(s, e)
   end
   return dates.last(30, on)
