@@ -595,6 +595,12 @@ local function call(cmd, f, ...)
   return r[2], r[3], r[4]
 end
 
+-- Text of the API's made safe for a terminal: no control character, no
+-- bidirectional control (pinanalytics.format.clean).
+local function safe(s)
+  return require("pinanalytics.format").clean(s)
+end
+
 -- One line: an error value's tostring without line breaks.
 local function line(x)
   return (tostring(x):gsub("[\r\n]+", " "))
@@ -762,7 +768,7 @@ local function report_failures(ctx, ids, errs)
   for _, id in ipairs(ids) do
     if errs[id] then
       n = n + 1
-      ctx.stderr:write("pinanalytics: pin ", id, ": ", strip_prefix(line(errs[id])), "\n")
+      ctx.stderr:write("pinanalytics: pin ", id, ": ", safe(strip_prefix(line(errs[id]))), "\n")
     end
   end
   return n
@@ -1250,7 +1256,7 @@ function RUN.sync(ctx, cmd, p)
   local warnings = type(res.warnings) == "table" and res.warnings or {}
   local who = ""
   if res.account then
-    who = ", account " .. (res.account.username and (res.account.username .. " (" .. res.account.id .. ")")
+    who = ", account " .. safe(res.account.username and (res.account.username .. " (" .. res.account.id .. ")")
       or res.account.id)
   end
   ctx.kept = nil
@@ -1260,7 +1266,7 @@ function RUN.sync(ctx, cmd, p)
     lost_days > 0 and (", " .. plural(lost_days, "day") .. " not fetched (no longer served)") or "",
     #warnings > 0 and (", " .. plural(#warnings, "warning")) or ""),
     string.format(" (the store keeps the %s the sync wrote)", plural(res.days_written, "day")))
-  local function say(...) ctx.stderr:write("pinanalytics: ", ...) ctx.stderr:write("\n") end
+  local function say(...) ctx.stderr:write("pinanalytics: ", safe(table.concat({ ... })), "\n") end
   for i, id in ipairs(failed) do
     if i > SYNC_LISTED then
       say(string.format("and %d more pins failed", #failed - SYNC_LISTED))
@@ -1461,7 +1467,8 @@ local function scrub(s, secrets)
       end
     end
   end
-  return s
+  -- a message may quote the API (an account's name): no control sequence reaches the terminal
+  return safe(s)
 end
 
 -- Removes what was written of a report to path when it is a regular file
