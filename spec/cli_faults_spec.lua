@@ -335,6 +335,40 @@ describe("pinanalytics numeric options", function()
     end
   end)
 
+  it("bounds the period --start and --end give as --last is, from a store or not, in a few seconds", function()
+    -- a store that holds an account: a report from it reads every day of its period
+    local db = tmpdir() .. "/period.db"
+    local pa = require "pinanalytics"
+    local st = assert(pa.store.open(db))
+    st.db:exec("INSERT INTO accounts (account_id, username, first_synced, last_synced) VALUES ('1', 'a', 'a', 'a')")
+    st:close()
+    local from = " --from-store " .. q(db)
+    local DATES = "must be a date from 1900-01-01 to 2199-12-31"
+    local LONG = "--start and --end must give a period of 1 to 36500 days (as --last does)"
+    for _, c in ipairs({
+      { "account --start 0001-01-01 --end 9999-12-31" .. from, "--start " .. DATES .. ", got 0001-01-01" },
+      { "account --start 2000-01-01 --end 9999-12-31" .. from, "--end " .. DATES .. ", got 9999-12-31" },
+      { "pin 1 --start 1899-12-31 --end 1900-01-01" .. from, "--start " .. DATES .. ", got 1899-12-31" },
+      { "pin 1 --start 2199-12-31 --end 2200-01-01" .. from, "--end " .. DATES .. ", got 2200-01-01" },
+      { "pin 1 --start 1900-01-01 --end 2199-12-31" .. from, LONG .. ", got 109573 days (1900-01-01..2199-12-31)" },
+      { "top --start 2000-01-01 --end 2099-12-31" .. from, LONG .. ", got 36525 days (2000-01-01..2099-12-31)" },
+      { "overview --start 2000-01-01 --end 2099-12-31" .. from, LONG .. ", got 36525 days (2000-01-01..2099-12-31)" },
+      { "pin 1 --start 2000-01-01 --end 2099-12-30", LONG .. ", got 36524 days (2000-01-01..2099-12-30)" },
+      { "account --start 1950-01-01 --end 2049-12-31", LONG .. ", got 36525 days (1950-01-01..2049-12-31)" },
+      { "oneup-posts --social-network-id 1 --start 2000-01-01 --end 2099-12-31",
+        LONG .. ", got 36525 days (2000-01-01..2099-12-31)" },
+    }) do
+      local code, out, err = run(c[1], env, nil, 5)
+      assert.equal(2, code, c[1] .. ": " .. tostring(err)) -- 124: still running after 5 s
+      assert.equal("", out, c[1])
+      assert.equal("pinanalytics: " .. c[2] .. "\nTry 'pinanalytics " .. c[1]:match("^%S+") .. " --help'.\n", err)
+    end
+    -- with no --end, the period ends yesterday
+    local code, _, err = run("account --start 1900-01-01" .. from, env, nil, 5)
+    assert.equal(2, code, err)
+    assert.truthy(err:find("^pinanalytics: " .. LONG:gsub("%p", "%%%0") .. ", got %d+ days %(1900%-01%-01%.%.%d"), err)
+  end)
+
   it("takes the ends of each range", function()
     local cli = require "pinanalytics.cli"
     for _, a in ipairs({ { "pin", "1", "--last", "36500" }, { "pin", "1", "--retries", "100" },
@@ -345,7 +379,14 @@ describe("pinanalytics numeric options", function()
     -- the largest period is a valid one: the store is looked for (and is not there: exit 1)
     local code, _, err = run("pin 1 --last 36500 --from-store /nonexistent/x.db", env)
     assert.equal(1, code, err)
-    assert.equal("pinanalytics: no store at /nonexistent/x.db (pinanalytics sync --store /nonexistent/x.db " ..
-      "fills one)\n", err)
+    assert.equal("pinanalytics: /nonexistent/x.db is not a pinanalytics store (no such file): `pinanalytics sync " ..
+      "--store /nonexistent/x.db` fills it\n", err)
+    -- and so are the longest --start/--end, and the first and last dates
+    for _, p in ipairs({ "--start 1926-01-01 --end 2025-12-06", "--start 1900-01-01 --end 1900-01-01",
+      "--start 2199-12-31 --end 2199-12-31", "--start 2100-01-25 --end 2199-12-31" }) do
+      code, _, err = run("pin 1 " .. p .. " --from-store /nonexistent/x.db", env, nil, 5)
+      assert.equal(1, code, p .. ": " .. err)
+      assert.truthy(err:find("is not a pinanalytics store", 1, true), p .. ": " .. err)
+    end
   end)
 end)

@@ -262,7 +262,7 @@ describe("pinanalytics sync and --from-store", function()
       code, out, err = run("account --from-store " .. q(missing))
       assert.equal(1, code)
       assert.equal("", out)
-      assert.truthy(err:find("no store at " .. missing, 1, true), err)
+      assert.truthy(err:find(missing .. " is not a pinanalytics store (no such file)", 1, true), err)
       assert.is_nil(read(missing)) -- reading does not create it
       for _, c in ipairs({
         { "account --from-store " .. q(db) .. " --base-url http://127.0.0.1:1/v5", "--base-url" },
@@ -414,5 +414,112 @@ describe("pinanalytics sync and --from-store in this process", function()
     code, _, err = main({ "sync", "--store", db, "--pins", table.concat(pins, ","), "--no-progress" }, D, true)
     assert.equal(0, code)
     assert.equal("", err)
+  end)
+end)
+
+describe("--from-store never writes the store", function()
+  local REPORTS = { "pin 7960001 --last 7", "account --last 7", "top --last 7", "overview --last 7 --pins 0" }
+
+  -- the names in directory d, sorted
+  local function listing(d)
+    local h = assert(io.popen("ls -A " .. q(d)))
+    local s = h:read("*a")
+    h:close()
+    return s
+  end
+
+  -- a store at schema version 1 holding one account, as an older
+  -- pinanalytics left it
+  local function version_1(target)
+    local st = assert(pa.store.open(target, { schema_version = 1 }))
+    st.db:exec("INSERT INTO accounts (account_id, username, first_synced, last_synced) VALUES " ..
+      "('1', 'reader', 'a', 'a')")
+    st:close()
+  end
+
+  -- runs every report on target: each exits 1 with nothing on stdout and
+  -- one line on stderr that check(err) accepts; target's file (when it is
+  -- one) keeps its bytes and its directory gets no new file
+  local function refused(target, check)
+    local d = not target:match("^postgres") and target:match("^(.*)/[^/]*$")
+    local before, names = read(target), d and listing(d)
+    for _, r in ipairs(REPORTS) do
+      local code, out, err = run(r .. " --from-store " .. q(target))
+      assert.equal(1, code, r .. ": " .. err)
+      assert.equal("", out, r)
+      assert.equal(1, #lines(err), err)
+      check(err, r)
+      assert.equal(before, read(target), r .. ": the store's file changed")
+      if d then assert.equal(names, listing(d), r .. ": a file was created beside the store") end
+    end
+  end
+
+  local function not_a_store(target, why)
+    return function(err, r)
+      assert.equal("pinanalytics: " .. target .. " is not a pinanalytics store (" .. why .. "): `pinanalytics " ..
+        "sync --store " .. target .. "` fills it\n", err, r)
+    end
+  end
+
+  it("a path with no file: an error, and no file created", function()
+    local path = fresh_db()
+    refused(path, not_a_store(path, "no such file"))
+    assert.is_nil(read(path))
+  end)
+
+  it("an empty file: an error, and the file stays empty", function()
+    local path = fresh_db()
+    assert(io.open(path, "wb")):close()
+    refused(path, not_a_store(path, "an empty file"))
+    assert.equal("", read(path))
+  end)
+
+  it("a SQLite database without the store's tables: an error, and the file unchanged", function()
+    local path = fresh_db()
+    local env = require("luasql.sqlite3").sqlite3()
+    local con = assert(env:connect(path))
+    assert(con:execute("CREATE TABLE notes (x TEXT)"))
+    con:close()
+    env:close()
+    refused(path, not_a_store(path, "no pinanalytics tables in it"))
+  end)
+
+  it("a store that needs migrating: says to run a sync first, and is not migrated", function()
+    local path = fresh_db()
+    version_1(path)
+    refused(path, function(err, r)
+      assert.truthy(err:find("^pinanalytics: the store " .. path:gsub("%p", "%%%0") .. " is at schema version 1 " ..
+        "and needs migrating to version 2, which a report does not do: "), r .. ": " .. err)
+      assert.truthy(err:find("`pinanalytics sync --store " .. path, 1, true), r .. ": " .. err)
+    end)
+    local st = assert(pa.store.open(path, { read_only = true, schema_version = 1 }))
+    assert.equal(1, st.schema_version)
+    st:close()
+  end)
+
+  it("on PostgreSQL: an empty database gets no table, a store of version 1 stays at 1", function()
+    local pg, why = require("helpers.pg").start()
+    if not pg then pending(why) return end
+    local ok, e = pcall(function()
+      local empty = pg.uri("never_written")
+      refused(empty, not_a_store(empty, "no pinanalytics tables in it"))
+      local db = require("pinanalytics.store.db").open(empty, { read_only = true })
+      assert.equal(0, S.num(db:rows("SELECT COUNT(*) FROM information_schema.tables " ..
+        "WHERE table_schema = current_schema()")[1][1]))
+      db:close()
+      local st
+      local old = pg.uri("version_one")
+      version_1(old)
+      refused(old, function(err, r)
+        assert.truthy(err:find("is at schema version 1 and needs migrating to version 2, which a report does not do",
+          1, true), r .. ": " .. err)
+        assert.truthy(err:find("`pinanalytics sync --store " .. old, 1, true), r .. ": " .. err)
+      end)
+      st = assert(pa.store.open(old, { read_only = true, schema_version = 1 }))
+      assert.equal(1, S.num(st.db:rows("SELECT MAX(version) FROM schema_version")[1][1]))
+      st:close()
+    end)
+    pg.stop()
+    assert(ok, e)
   end)
 end)

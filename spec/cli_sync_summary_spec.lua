@@ -124,6 +124,31 @@ describe("pinanalytics sync says what it did not do", function()
     assert.equal("pinanalytics: 15 of 16 pins failed; the next sync asks for them again", l[#l])
   end)
 
+  it("sends no control byte nor bidirectional control of the API's text to the terminal", function()
+    local db = fresh_db()
+    local HOSTILE = "\27]0;pwned\7\27[2J\194\155 \226\128\174exe.txt\226\128\172\226\129\167\216\156"
+    local me = require("pinanalytics.simulator.data").user_account(H.TODAY)
+    me.username = "name" .. HOSTILE
+    local pin = H.ids(1, 7983000)[1]
+    local json = require("pinanalytics.simulator").encode_json
+    sim:configure { override = {
+      ["/v5/user_account"] = { status = 200, body = json(me) },
+      ["/v5/pins/" .. pin .. "/analytics"] = { status = 400, body = json({ code = 1, message = "refused" .. HOSTILE }) },
+      ["/v5/pins/analytics"] = { status = 400, body = json({ code = 1, message = "refused" .. HOSTILE }) },
+    } }
+    local code, out, err = main({ "sync", "--store", db, "--pins", pin, "--account", "--days", "3", "--no-progress" },
+      { n = D })
+    assert.equal(1, code, err)
+    assert.truthy(out:find("account name", 1, true), out)
+    assert.truthy(err:find("refused", 1, true), err)
+    for _, s in ipairs({ out, err }) do
+      assert.is_nil(s:find("[%z\1-\9\11-\31\127]"), s)
+      assert.is_nil(s:find("\194[\128-\159]"), s)
+      assert.is_nil(s:find("\226\128[\142\143\170-\174]") or s:find("\226\129[\166-\169]") or s:find("\216\156"), s)
+    end
+    assert.truthy(out:find("exe.txt", 1, true), out)
+  end)
+
   it("exit 0 when everything asked was done, with nothing more than the summary", function()
     local db = fresh_db()
     local code, out, err = main({ "sync", "--store", db, "--pins", table.concat(H.ids(2, 7982000), ","), "--account",

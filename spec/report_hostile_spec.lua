@@ -15,7 +15,17 @@ local BAD = "caf\233 \255\254 \226\130"   -- Latin-1, stray bytes, a cut sequenc
 local LONG = string.rep("A", 100000)
 local FORMULA = '=HYPERLINK("http://x","y")'
 local MARKUP = '<script>alert(1)</script></svg><b>"\' onmouseover="x"'
-local ALL = { ESC, CR, C1, BAD, LONG, FORMULA, MARKUP, " \t=1+1", "@SUM(A1)", "+cmd", "-2+3" }
+-- every Unicode bidirectional control: RLO ... PDF reorders what a terminal
+-- shows (U+202E, U+202C), the isolates (U+2066..U+2069), the embeddings and
+-- the other overrides (U+202A, U+202B, U+202D), the marks (U+200E, U+200F, U+061C)
+local BIDI = "\226\128\174evil.exe\226\128\172 \226\129\166x\226\129\169 \226\129\167y\226\129\168 " ..
+  "\226\128\142\226\128\143\216\156\226\128\170\226\128\171\226\128\173z"
+local ALL = { ESC, CR, C1, BAD, LONG, FORMULA, MARKUP, " \t=1+1", "@SUM(A1)", "+cmd", "-2+3", BIDI }
+
+-- The first bidirectional control in s (its position), or nil.
+local function bidi_at(s)
+  return s:find("\226\128[\142\143\170-\174]") or s:find("\226\129[\166-\169]") or s:find("\216\156")
+end
 
 -- Is s valid UTF-8 (Lua 5.1 has no utf8 library)?
 local function valid_utf8(s)
@@ -97,6 +107,9 @@ describe("hostile text from the API through every report format", function()
         assert.is_nil(bad, bad and string.format("%s: byte %d at %d: %q", fmt, s:byte(bad), bad,
           s:sub(math.max(1, bad - 30), bad + 30)))
         assert.is_nil(s:find("\194[\128-\159]"), fmt)
+        -- no bidirectional control (json escapes them): a terminal shows the text in its order
+        local b = bidi_at(s)
+        assert.is_nil(b, b and string.format("%s: a bidirectional control at %d: %q", fmt, b, s:sub(b - 20, b + 20)))
         assert.truthy(valid_utf8(s), fmt)
         assert.is_nil(s:find("EVIL", 1, true) and s:find("\r", 1, true))
         if fmt == "json" then
@@ -149,6 +162,26 @@ describe("hostile text from the API through every report format", function()
     assert.truthy(titles[ESC])
     assert.truthy(titles[CR])
     assert.truthy(titles[C1])
+    assert.truthy(titles[BIDI])
+  end)
+
+  it("takes out the bidirectional controls where it takes out control bytes, and escapes them in json", function()
+    local shown = "evil.exe x y z"
+    assert.equal(shown, format.clean(BIDI))
+    assert.equal("مرحبا " .. shown, format.clean("مرحبا " .. BIDI, "\n"))
+    for _, f in ipairs({ "text", "markdown", "csv", "html" }) do
+      assert.equal(shown, template.escaper(f)(BIDI), f)
+    end
+    -- json keeps the text whole, each control as a \u escape
+    local j = template.escaper("json")(BIDI)
+    assert.is_nil(bidi_at(j))
+    assert.truthy(j:find("\\u202e", 1, true), j)
+    assert.truthy(j:find("\\u061c", 1, true), j)
+    assert.equal(BIDI, cjson.decode(j))
+    local text = pa.report.render("text", REPORTS.posts)
+    assert.truthy(text:find("evil.exe x y z", 1, true))
+    -- the characters next to them are kept: é, the replacement character, other punctuation of U+20xx
+    assert.equal("é\226\128\148\226\128\166\226\129\170", format.clean("é\226\128\148\226\128\166\226\129\170"))
   end)
 
   it("keeps csv's formula guard, and quotes a line break rather than dropping it", function()

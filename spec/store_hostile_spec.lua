@@ -2,8 +2,10 @@
 -- SQL is never built from text (a username that ends its quote under
 -- standard_conforming_strings = off runs nothing), and every text comes
 -- back exactly, or repaired to U+FFFD with a warning where the database
--- cannot hold it (PostgreSQL: NUL bytes, invalid UTF-8); the figures are
--- always written.
+-- cannot hold it (PostgreSQL: NUL bytes, invalid UTF-8); on a database
+-- whose encoding is not UTF-8 (LATIN1, a valid choice) what the encoding
+-- cannot hold becomes "?", with a warning naming the encoding. The figures
+-- are always written.
 local H = require "helpers.sim"
 local S = require "helpers.store"
 local pa = require "pinanalytics"
@@ -22,6 +24,7 @@ local CASES = {
   { "control bytes", "\27[2J\27]0;title\7\r\n\t\8\127end" },
   { "a formula", "=HYPERLINK(\"http://example.com\",\"x\")" },
   { "valid UTF-8", "日本語 😀 über" },
+  { "a euro sign", "€uro" },
   { "a Latin-1 name", "caf\233", "caf" .. FFFD },
   { "broken sequences", "\255\254\237\160\128\192\175\226\130", string.rep(FFFD, 9) },
   { "a NUL byte", "a\0b", "a" .. FFFD .. "b" },
@@ -32,6 +35,15 @@ local CASES = {
 }
 
 local NETWORK = 4242
+
+-- What a LATIN1 database holds of a text PostgreSQL holds as UTF-8 (t, valid
+-- UTF-8 without NUL): each character above U+00FF (a lead byte above C3)
+-- becomes "?".
+local function latin1(t)
+  return (t:gsub("[\194-\244][\128-\191]*", function(ch)
+    return ch:byte() <= 195 and ch or "?"
+  end))
+end
 
 -- The simulator's GET /v5/user_account with username and business_name
 -- set to text.
@@ -52,6 +64,7 @@ local function dialects()
       return dir .. "/s" .. n .. ".db"
     end,
     holds = function(case) return case[2] end,
+    warns = "U+FFFD",
     stop = function() os.execute("rm -rf " .. S.quote(dir)) end,
   }
   local pg, why = require("helpers.pg").start()
@@ -63,6 +76,16 @@ local function dialects()
         return pg.uri("hostile" .. n, { standard_conforming_strings = "off" })
       end,
       holds = function(case) return case[3] or case[2] end,
+      warns = "U+FFFD",
+    }
+    list[3] = {
+      name = "PostgreSQL (a LATIN1 database)",
+      fresh = function()
+        n = n + 1
+        return pg.uri("latin" .. n, nil, "LATIN1")
+      end,
+      holds = function(case) return latin1(case[3] or case[2]) end,
+      warns = "LATIN1",
       stop = function() pg.stop() end,
     }
   else
@@ -79,9 +102,9 @@ local function tables(st)
   return out
 end
 
-local function warned(list)
+local function warned(list, what)
   for _, w in ipairs(list or {}) do
-    if w:find("U+FFFD", 1, true) then return true end
+    if w:find(what, 1, true) then return true end
   end
   return false
 end
@@ -98,7 +121,7 @@ describe("store: hostile text from the API", function()
   end)
   teardown(function()
     sim:stop()
-    for _, d in ipairs(list) do d.stop() end
+    for _, d in ipairs(list) do if d.stop then d.stop() end end
   end)
 
   -- one sync and one OneUp snapshot with text as the account's names and
@@ -149,10 +172,10 @@ describe("store: hostile text from the API", function()
         assert.equal(#posts_data.posts, #snap.posts.posts, d.name)
         assert.equal(posts_data.posts[1].stats.impressions, snap.posts.posts[1].stats.impressions, d.name)
         -- a repair is said; an exact copy says nothing
-        assert.equal(want ~= case[2], warned(res.warnings), d.name)
-        assert.equal(want ~= case[2], warned(info.warnings), d.name)
+        assert.equal(want ~= case[2], warned(res.warnings, d.warns), d.name)
+        assert.equal(want ~= case[2], warned(info.warnings, d.warns), d.name)
         if want ~= case[2] then
-          assert.matches("U+FFFD", res.warnings[1], 1, true)
+          assert.matches(d.warns, res.warnings[1], 1, true)
           assert.is_true(#res.warnings[1] < 400, d.name) -- a 100 KB text is not repeated whole
         end
         -- nothing ran: no table made, none dropped

@@ -76,7 +76,7 @@ local PERIOD_HELP = [[
 Period (one of; default: the last 30 days, ending yesterday, UTC):
   --last N            the N days ending yesterday (1 to 36500)
   --start DATE        from DATE (YYYY-MM-DD, UTC) to --end DATE, or to yesterday
-  --end DATE
+  --end DATE          (dates 1900-01-01 to 2199-12-31, at most 36500 days)
   --preset NAME       last_7_days, last_30_days, last_90_days, this_month, last_month
 ]]
 
@@ -486,6 +486,9 @@ end
 -- the longest --last: a hundred years of days (a store may hold more than
 -- the API's 90 days; any longer period is not a date range anyone keeps)
 local MAX_LAST = 36500
+-- the dates --start and --end may name: any day --last can reach for a
+-- century to come (dates outside them are typos, not periods)
+local FIRST_DATE, LAST_DATE = "1900-01-01", "2199-12-31"
 -- the most pins or posts a report from a store or OneUp ranks or lists
 local MAX_ROWS = 100000
 
@@ -511,10 +514,18 @@ local function period(cmd, opts, dates, clock)
       if x[2] then
         local ok, why = dates.parse(x[2])
         if not ok then usage(cmd, "%s %s is not a date: %s", x[1], x[2], tostring(why)) end
+        if x[2] < FIRST_DATE or x[2] > LAST_DATE then
+          usage(cmd, "%s must be a date from %s to %s, got %s", x[1], FIRST_DATE, LAST_DATE, x[2])
+        end
       end
     end
     e = e or dates.add_days(dates.today(clock), -1)
     if e < s then usage(cmd, "--end %s is before --start %s", e, s) end
+    local days = dates.parse(e) - dates.parse(s) + 1
+    if days > MAX_LAST then
+      usage(cmd, "--start and --end must give a period of 1 to %d days (as --last does), got %d days (%s..%s)",
+        MAX_LAST, days, s, e)
+    end
     return dates.range(s, e)
   end
   return dates.last(30, on)
@@ -582,6 +593,12 @@ local function call(cmd, f, ...)
     error(e, 0)
   end
   return r[2], r[3], r[4]
+end
+
+-- Text of the API's made safe for a terminal: no control character, no
+-- bidirectional control (pinanalytics.format.clean).
+local function safe(s)
+  return require("pinanalytics.format").clean(s)
 end
 
 -- One line: an error value's tostring without line breaks.
@@ -751,7 +768,7 @@ local function report_failures(ctx, ids, errs)
   for _, id in ipairs(ids) do
     if errs[id] then
       n = n + 1
-      ctx.stderr:write("pinanalytics: pin ", id, ": ", strip_prefix(line(errs[id])), "\n")
+      ctx.stderr:write("pinanalytics: pin ", id, ": ", safe(strip_prefix(line(errs[id]))), "\n")
     end
   end
   return n
@@ -790,14 +807,16 @@ local function store_target(cmd, opts, name)
   return target
 end
 
-local function open_store(ctx, cmd, target, sopts)
+-- Opens the store; a store error is a failure, said by explain(err) when
+-- it says something (a line), else as the error says it.
+local function open_store(ctx, cmd, target, sopts, explain)
   local pa = require "pinanalytics"
   -- the store's time is the tool's: its "fetched" stamps, and which days
   -- the API still serves (a day not final beyond them can no longer be refreshed)
   sopts = sopts or {}
   if ctx.clock then sopts.clock = ctx.clock end
   local st, err = call(cmd, pa.store.open, target, sopts)
-  if not st then failure("%s", strip_prefix(line(err))) end
+  if not st then failure("%s", explain and explain(err) or strip_prefix(line(err))) end
   ctx.stores[#ctx.stores + 1] = st
   return st
 end
@@ -817,14 +836,25 @@ local function store_for_reading(ctx, cmd, opts)
     if opts[o] then usage(cmd, "%s has no use with --from-store: the report reads the store, not the API", o) end
   end
   local shown = shown_target(target)
+  local function not_a_store(why)
+    return string.format("%s is not a pinanalytics store (%s): `pinanalytics sync --store %s` fills it", shown, why,
+      shown)
+  end
   if not is_uri(target) then
     local f = io.open(target, "rb")
-    if not f then
-      failure("no store at %s (pinanalytics sync --store %s fills one)", target, target)
-    end
+    if not f then failure("%s", not_a_store("no such file")) end
     f:close()
   end
-  local st = open_store(ctx, cmd, target, { check = true }) -- a damaged file is refused, not half read
+  -- a report never writes the store: read-only (nothing created, nothing
+  -- migrated), and a damaged file is refused, not half read
+  local st = open_store(ctx, cmd, target, { check = true, read_only = true }, function(err)
+    if err.not_a_store then return not_a_store(err.not_a_store) end
+    if err.needs_version then
+      return string.format("the store %s is at schema version %s and needs migrating to version %s, which a " ..
+        "report does not do: run a sync on it first (`pinanalytics sync --store %s --account`, as a user who may " ..
+        "write it)", shown, tostring(err.schema_version), tostring(err.needs_version), shown)
+    end
+  end)
   local accounts = stored(cmd, st.accounts, st)
   if #accounts == 0 then
     failure("the store %s holds no account yet (pinanalytics sync --store %s fills it)", shown, shown)
@@ -1226,7 +1256,7 @@ function RUN.sync(ctx, cmd, p)
   local warnings = type(res.warnings) == "table" and res.warnings or {}
   local who = ""
   if res.account then
-    who = ", account " .. (res.account.username and (res.account.username .. " (" .. res.account.id .. ")")
+    who = ", account " .. safe(res.account.username and (res.account.username .. " (" .. res.account.id .. ")")
       or res.account.id)
   end
   ctx.kept = nil
@@ -1236,7 +1266,7 @@ function RUN.sync(ctx, cmd, p)
     lost_days > 0 and (", " .. plural(lost_days, "day") .. " not fetched (no longer served)") or "",
     #warnings > 0 and (", " .. plural(#warnings, "warning")) or ""),
     string.format(" (the store keeps the %s the sync wrote)", plural(res.days_written, "day")))
-  local function say(...) ctx.stderr:write("pinanalytics: ", ...) ctx.stderr:write("\n") end
+  local function say(...) ctx.stderr:write("pinanalytics: ", safe(table.concat({ ... })), "\n") end
   for i, id in ipairs(failed) do
     if i > SYNC_LISTED then
       say(string.format("and %d more pins failed", #failed - SYNC_LISTED))
@@ -1437,7 +1467,8 @@ local function scrub(s, secrets)
       end
     end
   end
-  return s
+  -- a message may quote the API (an account's name): no control sequence reaches the terminal
+  return safe(s)
 end
 
 -- Removes what was written of a report to path when it is a regular file

@@ -264,11 +264,45 @@ local function repair(s)
   return concat(out)
 end
 
+-- The Unicode bidirectional controls in UTF-8: U+061C (ARABIC LETTER MARK),
+-- U+200E and U+200F (LRM, RLM), U+202A..U+202E (the embeddings and
+-- overrides: LRE, RLE, PDF, LRO, RLO) and U+2066..U+2069 (the isolates).
+local BIDI = { "\216\156", "\226\128[\142\143\170-\174]", "\226\129[\166-\169]" }
+
+-- s (valid UTF-8) with each bidirectional control replaced by repl (a
+-- string, or a function of the control's bytes).
+local function bidi(s, repl)
+  if not find(s, "[\216\226]") then return s end
+  for _, p in ipairs(BIDI) do s = s:gsub(p, repl) end
+  return s
+end
+
+-- A bidirectional control as a JSON escape (\u202e).
+local function bidi_json(ch)
+  local a, b, c = byte(ch, 1, 3)
+  if c then return string.format("\\u%04x", (a % 16) * 4096 + (b % 64) * 64 + c % 64) end
+  return string.format("\\u%04x", (a % 32) * 64 + b % 64)
+end
+
+--- s (valid UTF-8: JSON text) with each Unicode bidirectional control
+-- (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) written as a
+-- JSON escape (`\u202e`): the text it stands for is whole, and a terminal
+-- showing the JSON is not made to reorder it.
+-- @string s
+-- @treturn string
+function M.json_bidi(s)
+  return bidi(s, bidi_json)
+end
+
 --- Text made safe to show: ill-formed UTF-8 repaired (each bad sequence
--- becomes U+FFFD), and every control character (C0, DEL and the C1 controls
+-- becomes U+FFFD), every control character (C0, DEL and the C1 controls
 -- U+0080..U+009F, which a terminal may take for ESC) made a space, but those
--- in `keep` (e.g. "\n"). What a report shows of text from an API goes
--- through it, so that no title can send escape codes to a terminal.
+-- in `keep` (e.g. "\n"), and every Unicode bidirectional control (U+061C,
+-- U+200E, U+200F, U+202A..U+202E, U+2066..U+2069, which make a terminal or
+-- a page show text in another order than it is: "exe.txt" shown for
+-- "txt.exe") taken out. What a report shows of text from an API goes
+-- through it, so that no title can send escape codes to a terminal, nor
+-- disguise itself.
 -- @string s
 -- @string[opt] keep control characters to keep as they are
 -- @treturn string
@@ -277,7 +311,7 @@ function M.clean(s, keep)
   if not find(s, "[%c\127-\255]") then return s end
   if find(s, "[\128-\255]") then
     s = repair(s)
-    s = s:gsub("\194[\128-\159]", " ")
+    s = bidi((s:gsub("\194[\128-\159]", " ")), "")
   end
   if keep then
     return (s:gsub("[%c\127]", function(c) if find(keep, c, 1, true) then return c end return " " end))

@@ -1262,11 +1262,11 @@ local json_string
 do
   local ok, cjson = pcall(require, "cjson")
   if ok and type(cjson) == "table" and cjson.encode then
-    -- UTF-8 repaired first (JSON is UTF-8), C1 controls escaped after
+    -- UTF-8 repaired first (JSON is UTF-8), C1 and bidirectional controls escaped after
     json_string = function(s)
-      return (cjson.encode(format.utf8(s)):gsub("\\/", "/"):gsub("\194([\128-\159])", function(b)
+      return format.json_bidi((cjson.encode(format.utf8(s)):gsub("\\/", "/"):gsub("\194([\128-\159])", function(b)
         return string.format("\\u%04x", b:byte())
-      end))
+      end)))
     end
   else
     json_string = template.json_string

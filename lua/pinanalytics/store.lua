@@ -21,7 +21,11 @@
 --   not write is opened so anyway), check (true: SQLite's PRAGMA
 --   quick_check on open, a damaged file is an error: for a report).
 --   Opening a store whose schema is current writes nothing; one that needs
---   migrating and may not be written is an error that says so.
+--   migrating and may not be written is an error that says so (err.schema_version,
+--   err.needs_version), and one with no schema at all (an empty file, a
+--   database without the store's tables) opened so is an error too
+--   (err.not_a_store: "an empty file" or "no pinanalytics tables in it"):
+--   read_only never creates a store.
 --
 -- store:sync(client, opts) -> result [, err]      (see pinanalytics.store.sync)
 -- store:frame(what, range [, metrics] [, opts]) -> MetricFrame | nil, err
@@ -147,6 +151,15 @@ function Store:_stamp()
   return os.date("!%Y-%m-%dT%H:%M:%SZ", self:_now())
 end
 
+-- The size of a file in bytes, or nil when it cannot be opened.
+local function file_size(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local size = f:seek("end")
+  f:close()
+  return size
+end
+
 local OPEN_OPTIONS = { busy_timeout = "number", wal = "boolean", clock = "function", schema_version = "number",
   read_only = "boolean", check = "boolean" }
 
@@ -180,11 +193,20 @@ function M.open(target, opts)
       local at, want = schema.peek(db), sv or schema.LATEST
       if at > schema.LATEST then schema.refuse_newer(db, at) end
       if at < want then
+        local why = opts.read_only and "opened read_only" or "the file is not writable"
+        if db.read_only and at == 0 then
+          -- nothing to read, and opening must not create it
+          local what = db.dialect == "sqlite" and file_size(target) == 0 and "an empty file"
+            or "no pinanalytics tables in it"
+          db_mod.fail(string.format("%s is not a pinanalytics store (%s), and this process may not create one " ..
+            "in it (%s): open it once without read_only (pinanalytics sync does)", db.where, what, why),
+            { not_a_store = what }, db.secrets)
+        end
         if db.read_only then
           db_mod.fail(string.format("the store %s is at schema version %d and needs migrating to version %d, " ..
             "which writes it, and this process may not write it (%s): have its owner open it once with this " ..
-            "pinanalytics (pinanalytics sync does)", db.where, at, want, opts.read_only and "opened read_only"
-            or "the file is not writable"), nil, db.secrets)
+            "pinanalytics (pinanalytics sync does)", db.where, at, want, why),
+            { schema_version = at, needs_version = want }, db.secrets)
         end
         at, want = schema.migrate(db, sv, self:_stamp())
       end

@@ -46,9 +46,11 @@
 --   from a pin's title); control characters, a line break too, become spaces;
 --   numbers are left as they are
 -- - "text": control characters (tab, newline, ESC, the C1 controls ...) become
---   spaces, so a title cannot break a table or send escape codes to a terminal
+--   spaces, so a title cannot break a table or send escape codes to a terminal;
+--   in every format but "json" and "none" the Unicode bidirectional controls
+--   (U+202E ...) are taken out, so a title cannot show itself reordered
 -- - "json": a value becomes a JSON value: a string quoted (control characters
---   escaped, C1 ones too), a number as it is
+--   escaped, C1 ones and the bidirectional controls too), a number as it is
 --
 -- In every format but "none", ill-formed UTF-8 in a value is repaired: each bad
 -- sequence becomes U+FFFD (`pinanalytics.format.clean`).
@@ -110,11 +112,11 @@ local function c1_escape(b) return string.format("\\u%04x", b:byte()) end
 
 local function json_string(s)
   s = format.utf8(s)
-  return '"' .. s:gsub('[%c"\\\127]', function(c)
+  return '"' .. format.json_bidi((s:gsub('[%c"\\\127]', function(c)
     if c == '"' then return '\\"' elseif c == "\\" then return "\\\\"
     elseif c == "\n" then return "\\n" elseif c == "\r" then return "\\r" elseif c == "\t" then return "\\t" end
     return string.format("\\u%04x", c:byte())
-  end):gsub("\194([\128-\159])", c1_escape) .. '"'
+  end):gsub("\194([\128-\159])", c1_escape))) .. '"'
 end
 --- A string as a JSON string literal, quotes included.
 -- @function json_string

@@ -50,11 +50,11 @@ function C.envs(env)
 end
 
 --- Runs `pinanalytics ARGS` (a shell word list) with env (NAME -> value) and
--- stdin (a file, else /dev/null), stopped after 120 s (exit 124); returns
--- exit code, stdout, stderr.
-function C.run(args, env, stdin)
+-- stdin (a file, else /dev/null), stopped after `seconds` (default 120 s;
+-- exit 124); returns exit code, stdout, stderr.
+function C.run(args, env, stdin, seconds)
   local out, err = C.tmpname(), C.tmpname()
-  local cmd = C.CLEAN .. " " .. C.envs(env) .. " " .. X.bounded(120, C.LUA) .. " bin/pinanalytics " .. args ..
+  local cmd = C.CLEAN .. " " .. C.envs(env) .. " " .. X.bounded(seconds or 120, C.LUA) .. " bin/pinanalytics " .. args ..
     " >" .. out .. " 2>" .. err .. (stdin and (" <" .. stdin) or " </dev/null") .. "; echo $?"
   local h = assert(io.popen(cmd))
   local code = tonumber(h:read("*a"):match("(%d+)%s*$"))

@@ -9,6 +9,8 @@
 --   pg.uri("dbname")  -> "postgresql://pa@127.0.0.1:<port>/dbname" (created on first use)
 --   pg.uri("dbname", { standard_conforming_strings = "off" }) -> the same, the
 --                        database created with these settings
+--   pg.uri("dbname", nil, "LATIN1") -> the same, the database created with
+--                        that encoding (from template0, collation C)
 --   pg.restart()      -- restarts it (open connections are cut), same port
 --   pg.stop()         -- stops the server and removes the directory
 local M = {}
@@ -114,10 +116,16 @@ function M.start()
   end
   local pg = { port = port, dir = dir }
   local created = {}
-  function pg.uri(db, settings)
+  function pg.uri(db, settings, encoding)
     assert(db:match("^[%w_]+$"))
     if not created[db] then
-      assert(admin:execute("CREATE DATABASE " .. db))
+      if encoding then
+        assert(encoding:match("^[%w_]+$"))
+        assert(admin:execute("CREATE DATABASE " .. db .. " ENCODING '" .. encoding ..
+          "' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"))
+      else
+        assert(admin:execute("CREATE DATABASE " .. db))
+      end
       created[db] = true
       -- settings of the database, e.g. { standard_conforming_strings = "off" }
       for k, v in pairs(settings or {}) do

@@ -14,8 +14,14 @@
 -- takes no NUL byte and only valid UTF-8, so there every NUL and every byte
 -- that is not part of a valid UTF-8 sequence becomes U+FFFD, and the repair
 -- is noted (db:take_repairs(): the store's sync and snapshot put the notes
--- in their result's warnings). SQLite holds any bytes: a string with a NUL
--- goes in as CAST(X'..' AS TEXT) and reads back exactly.
+-- in their result's warnings). The session speaks UTF-8 (client_encoding)
+-- whatever the database's own encoding (server_encoding, read at open):
+-- on a UTF8 or SQL_ASCII database that is all; on a database of any other
+-- encoding the characters it cannot hold become "?" as well (LATIN1 holds
+-- U+0001..U+00FF; for every other encoding only ASCII is known to be
+-- held, so every other character becomes "?"), and the note names the
+-- encoding. SQLite holds any bytes: a string with a NUL goes in as
+-- CAST(X'..' AS TEXT) and reads back exactly.
 --
 -- Every read returns all its rows or raises: a failed step of a cursor
 -- (LuaSQL's fetch returning nil, message: a damaged page) is an error, never
@@ -129,19 +135,63 @@ end
 
 local MAX_REPAIR_NOTES = 20
 
--- Notes that a text was repaired (kept for take_repairs).
-function Db:_note(original, nul, bad)
+-- The characters a database of encoding `encoding` (server_encoding) is
+-- known to hold, for text that is valid UTF-8: nil for all of them (UTF8,
+-- SQL_ASCII); else the highest lead byte of a character kept (LATIN1:
+-- 0xC3, U+00FF; any other: 0x7F, ASCII only).
+local function held_lead(encoding)
+  if encoding == nil or encoding == "UTF8" or encoding == "SQL_ASCII" then return nil end
+  if encoding == "LATIN1" then return 0xC3 end
+  return 0x7F
+end
+
+--- s (valid UTF-8) with every character whose lead byte is above `lead`
+-- replaced by "?", and how many were replaced.
+-- @string s valid UTF-8
+-- @int lead the highest lead byte kept (0xC3: U+0000..U+00FF; 0x7F: ASCII)
+-- @treturn string
+-- @treturn int the characters replaced (0: s itself is returned)
+function M.encoding_repair(s, lead)
+  if not s:find("[\128-\255]") then return s, 0 end
+  local n = 0
+  local out = s:gsub("[\192-\255][\128-\191]*", function(ch)
+    if byte(ch) <= lead then return ch end
+    n = n + 1
+    return "?"
+  end)
+  if n == 0 then return s, 0 end
+  return out, n
+end
+
+-- A count of things, "1 NUL byte" / "3 NUL bytes".
+local function count(n, what)
+  return fmt("%d %s%s", n, what, n == 1 and "" or "s")
+end
+
+-- Notes that a text was repaired (kept for take_repairs): nul NUL bytes,
+-- bad bytes of invalid UTF-8, and (a database that is not UTF-8) unheld
+-- characters its encoding cannot hold.
+function Db:_note(original, nul, bad, unheld)
   local repairs = self.repairs
   if #repairs >= MAX_REPAIR_NOTES then
     repairs.more = (repairs.more or 0) + 1
     return
   end
   local what = {}
-  if nul > 0 then what[#what + 1] = fmt("%d NUL byte%s", nul, nul == 1 and "" or "s") end
-  if bad > 0 then what[#what + 1] = fmt("%d byte%s of invalid UTF-8", bad, bad == 1 and "" or "s") end
-  local note = fmt("a text from the API was stored repaired, %s replaced by U+FFFD (PostgreSQL " ..
-    "cannot hold %s): %s", table.concat(what, " and "), nul > 0 and bad > 0 and "them" or (nul > 0 and "a NUL byte"
-    or "text that is not UTF-8"), shown(original))
+  if nul > 0 then what[#what + 1] = count(nul, "NUL byte") end
+  if bad > 0 then what[#what + 1] = count(bad, "byte") .. " of invalid UTF-8" end
+  local note
+  if self.held_lead then
+    if unheld > 0 then what[#what + 1] = count(unheld, "character") .. " its encoding cannot hold" end
+    note = fmt('a text from the API was stored repaired, %s replaced by "?" (the database\'s encoding is %s, ' ..
+      "which holds %s%s): %s", table.concat(what, " and "), self.encoding,
+      self.held_lead == 0xC3 and "only U+0001..U+00FF" or "only ASCII as far as pinanalytics knows",
+      (nul > 0 or bad > 0) and ", and PostgreSQL holds no NUL byte nor invalid UTF-8" or "", shown(original))
+  else
+    note = fmt("a text from the API was stored repaired, %s replaced by U+FFFD (PostgreSQL " ..
+      "cannot hold %s): %s", table.concat(what, " and "), nul > 0 and bad > 0 and "them" or (nul > 0 and "a NUL byte"
+      or "text that is not UTF-8"), shown(original))
+  end
   for _, n in ipairs(repairs) do
     if n == note then return end
   end
@@ -209,9 +259,15 @@ function Db:lit(v)
       local nul = 0
       local text = v
       if text:find("\0", 1, true) then text, nul = replace_nul(text) end
-      local bad
+      local bad, unheld
       text, bad = M.utf8_repair(text)
-      if nul > 0 or bad > 0 then self:_note(v, nul, bad) end
+      if self.held_lead then
+        -- a database that is not UTF-8: what its encoding cannot hold (the
+        -- U+FFFD of a repair included) becomes "?"
+        text, unheld = M.encoding_repair(text, self.held_lead)
+        unheld = unheld - nul - bad
+      end
+      if nul > 0 or bad > 0 or (unheld or 0) > 0 then self:_note(v, nul, bad, unheld or 0) end
       return "'" .. self:_pg_escape(text) .. "'"
     end
     if v:find("\0", 1, true) then
@@ -389,8 +445,12 @@ function M.open(target, opts)
     -- warnings (NOTICE: relation already exists) are not the caller's business
     self:exec("SET client_min_messages = WARNING")
     -- the store's texts are UTF-8 (repaired to it by lit), whatever the
-    -- server's default for its clients
+    -- server's default for its clients; the database's own encoding says
+    -- what else lit must repair
     self:exec("SET client_encoding = 'UTF8'")
+    local enc = self:rows("SHOW server_encoding")[1]
+    self.encoding = tostring(enc and enc[1] or "UTF8"):upper()
+    self.held_lead = held_lead(self.encoding)
     if opts.read_only then
       self.read_only = true
       self:exec("SET default_transaction_read_only = on")
