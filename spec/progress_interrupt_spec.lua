@@ -208,3 +208,65 @@ describe("an interrupt during a request (the interpreter's Ctrl-C)", function()
     end)
   end
 end)
+
+-- The library's other catches (a store's transactions and reads, a report's
+-- sums, a template's filters): an interrupt that lands in one is raised,
+-- never taken for a failure of what it caught. `samples` hook events spread
+-- over the call's whole length are tried (each on a state of its own).
+describe("an interrupt in a sync or a report (the interpreter's Ctrl-C)", function()
+  local is_interrupt = require("pinanalytics.errors").is_interrupt
+  local pa = require "pinanalytics"
+  local sim, c
+  setup(function()
+    sim = H.start {}
+    c = H.client(sim)
+  end)
+  teardown(function()
+    if c then c:close() end
+    if sim then sim:stop() end
+  end)
+
+  local function sweep(make, samples)
+    assert(make()()) -- once first: what a first call loads and keeps (templates) is not counted
+    local events = 0
+    local ok, res = ctrl_c(function() events = events + 1; return false end, make())
+    assert.is_true(ok, tostring(res))
+    assert.truthy(events > samples, events)
+    local lost, raised = {}, 0
+    for i = 0, samples - 1 do
+      local k = 1 + math.floor(i * (events - 1) / (samples - 1))
+      local n = 0
+      local done, err, _, where = ctrl_c(function() n = n + 1; return n == k end, make())
+      if where and (done or not is_interrupt(err)) then
+        lost[#lost + 1] = string.format("event %d of %d (%s %s:%s): %s", k, events, tostring(where.what),
+          tostring(where.short_src), tostring(where.name), done and "returned" or tostring(err))
+      elseif where then
+        raised = raised + 1
+      end
+    end
+    assert.same({}, lost)
+    assert.truthy(raised >= samples * 0.9, raised)
+  end
+
+  it("a store's sync raises it wherever it lands", function()
+    local pins = H.ids(3, 7993000)
+    sweep(function()
+      local st = assert(pa.store.open(":memory:", { clock = H.clock }))
+      return function()
+        local res, err = st:sync(c, { pins = pins, account = true, days = 7 })
+        assert(res and not err and res.days_written == 4 * 7, tostring(err))
+        return res
+      end
+    end, 200)
+  end)
+
+  it("a report's rendering raises it wherever it lands", function()
+    local res = assert(c:pin_analytics("813744226420795884", params()))
+    local per_pin = assert(c:pins_analytics(H.ids(3, 7994000), params()))
+    sweep(function()
+      return function()
+        return pa.report.render("markdown", pa.report.pin(res)) .. pa.report.render("text", pa.report.pins(per_pin))
+      end
+    end, 200)
+  end)
+end)

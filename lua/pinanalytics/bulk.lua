@@ -92,7 +92,7 @@ function M.reclaim(batch)
   if not rec then return end
   rec.lost = true
   running[batch] = nil
-  pcall(function() batch:cancel() end)
+  errors.pass_interrupt(pcall(function() batch:cancel() end))
 end
 
 -- Waits of the engine: the owner's record says until when, and a run whose
@@ -327,9 +327,9 @@ function M.run(ctx, jobs)
   end
   running[batch] = nil
   if not ok then
-    -- the error is what the caller must see, whatever happens here: a
-    -- closed Batch has nothing in flight
-    pcall(function() batch:cancel() end)
+    -- the error is what the caller must see, whatever happens here (but
+    -- Ctrl-C): a closed Batch has nothing in flight
+    errors.pass_interrupt(pcall(function() batch:cancel() end))
     error(err, 0)
   end
   return run
