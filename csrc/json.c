@@ -242,10 +242,31 @@ int pa_json_general(lua_State *L, pa_json_ctx *c, pa_num *out)
 }
 
 /*
+ * Is the error on top of the stack the interpreter's interrupt? lua.c and
+ * luajit.c catch SIGINT with a hook that raises "interrupted!" (after the
+ * position it landed at, if any) at the next call or instruction: when that
+ * is the decoder's, the error is Ctrl-C, not a property of the text.
+ */
+static int pa_is_interrupt(lua_State *L)
+{
+	static const char word[] = "interrupted!";
+	size_t len, n = sizeof word - 1;
+	const char *s, *nl;
+	if (lua_type(L, -1) != LUA_TSTRING)
+		return 0;
+	s = lua_tolstring(L, -1, &len);
+	nl = memchr(s, '\n', len);
+	if (nl != NULL)
+		len = (size_t)(nl - s); /* its first line */
+	return len >= n && memcmp(s + len - n, word, n) == 0;
+}
+
+/*
  * Decodes the text on top of the stack, replacing it with the value (1) or
  * lua-cjson's message (0). With a shape, *shape_ok says whether the value
  * has it (then typed by the schema; otherwise by the general rule).
- * Raises only for memory errors.
+ * Raises only for memory errors and an interrupt (Ctrl-C), which are not
+ * properties of the text; the caller runs no libcurl frame meanwhile.
  */
 static int pa_decode_top(lua_State *L, int shape, int *shape_ok)
 {
@@ -262,7 +283,7 @@ static int pa_decode_top(lua_State *L, int shape, int *shape_ok)
 	pa_rawgetp(L, LUA_REGISTRYINDEX, &pa_json_decode_key);
 	lua_pushvalue(L, text);
 	rc = lua_pcall(L, 1, 1, 0);
-	if (rc == LUA_ERRMEM)
+	if (rc == LUA_ERRMEM || (rc == LUA_ERRRUN && pa_is_interrupt(L)))
 		lua_error(L); /* not a property of the text */
 	if (rc == LUA_OK) {
 		if (shape != PA_SHAPE_NONE)
@@ -344,8 +365,11 @@ void pa_json_open(lua_State *L)
 	int cj;
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "cjson");
-	if (lua_pcall(L, 1, 1, 0) != LUA_OK)
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+		if (pa_is_interrupt(L))
+			lua_error(L); /* Ctrl-C, as it is */
 		pa_json_require_failed(L);
+	}
 	lua_getfield(L, -1, "new");
 	if (lua_type(L, -1) != LUA_TFUNCTION)
 		luaL_error(L, "pinanalytics.core: this lua-cjson has no cjson.new()");

@@ -33,7 +33,7 @@ int pa_json_decode_lua(lua_State *L);
  * the value and returns 1; *shape_ok says whether it has the shape (then its
  * numbers are typed by the schema, otherwise by the general rule: see the
  * top of json.c). On failure pushes lua-cjson's message and returns 0.
- * Raises only for memory errors.
+ * Raises only for memory errors and an interrupt (Ctrl-C: see pa_decode_top).
  */
 int pa_json_decode_as(lua_State *L, const char *buf, size_t len, int shape, int *shape_ok);
 /* The same without a shape: numbers typed by the general rule. */

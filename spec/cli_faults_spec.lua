@@ -157,6 +157,92 @@ describe("pinanalytics on Ctrl-C (SIGINT)", function()
     assert.is_nil(C.read(out))
   end)
 
+  -- the API paths asked, in order (the log has a request when its answer leaves)
+  local function asked()
+    local out = {}
+    for _, r in ipairs(sim:requests()) do
+      if r.path:match("^/v5/") then out[#out + 1] = r.path end
+    end
+    return out
+  end
+
+  -- Ctrl-C while a report's one request is awaited: the interpreter's hook
+  -- lands at the first call after libcurl's wait, the decoder's (inside the
+  -- C core's lua_pcall); that is an interrupt, never an answer that "is not
+  -- valid JSON" (exit 1)
+  for _, args in ipairs({ "pin " .. PIN .. " --last 7", "account --last 7",
+    "top --last 7 --sort-by SAVE", "pin " .. PIN .. " --last 7 --format json" }) do
+    it(args .. ", Ctrl-C during the request: exit 130, 'interrupted: nothing was written'", function()
+      -- what an earlier test left in flight is answered first
+      assert.is_true(C.eventually(20, function() return not in_flight() end))
+      sim:clear_log()
+      local t = C.spawn(args, env)
+      assert.is_true(C.eventually(20, in_flight))
+      t.signal("INT")
+      local code, stdout, err = t.wait(30)
+      assert.equal("pinanalytics: interrupted: nothing was written\n", err)
+      assert.equal(130, code, err)
+      assert.equal("", stdout)
+      os.execute("sleep 0.3") -- a request sent after it would be in the log by now
+      assert.equal(1, #asked()) -- and nothing was asked after it
+    end)
+  end
+
+  -- Ctrl-C while the request after `path` is awaited: `path`'s answer has
+  -- left (it is in the log), the next request waits 1.5 s for its answer;
+  -- the signal comes 0.5 s into that wait
+  local function interrupt_after(t, path)
+    assert.is_true(C.eventually(20, function() return seen(path) end), path)
+    os.execute("sleep 0.5")
+    assert.is_true(in_flight())
+    t.signal("INT")
+  end
+
+  -- On Lua 5.1 the interpreter sees Ctrl-C only in its main coroutine, and
+  -- a sync runs in another (runtime.pcall): there the interrupt lands when
+  -- the sync returns, and the tool says what it kept then
+  local LUA51 = _VERSION == "Lua 5.1" and not rawget(_G, "jit")
+
+  -- exit 130, and what the message says is what the store holds
+  local function stopped(db, code, stdout, err)
+    assert.equal(130, code, err)
+    assert.equal("", stdout)
+    assert.is_nil(err:find("invalid_json", 1, true), err)
+    local said = err:match("^pinanalytics: interrupted: the sync stopped; the store keeps (.-) it wrote %(each " ..
+      "part is written whole%), and the next sync resumes from there\n$")
+    assert.truthy(said, err)
+    local days = count(db, "account_days") + count(db, "pin_days")
+    if said ~= "what" then assert.equal("the " .. days .. " days", said) end
+    return days
+  end
+
+  it("sync, Ctrl-C during the account's figures: exit 130, nothing written, and no pin asked for after it", function()
+    assert.is_true(C.eventually(20, function() return not in_flight() end))
+    sim:clear_log()
+    local db = tmpdir() .. "/interrupted-account.db"
+    local t = C.spawn("sync --store " .. q(db) .. " --all-pins --account", env)
+    interrupt_after(t, "/v5/user_account") -- GET /user_account/analytics is awaited
+    local days = stopped(db, t.wait(30))
+    if LUA51 then return end
+    assert.equal(0, days)
+    os.execute("sleep 0.3") -- a request sent after it would be in the log by now, had it gone on
+    assert.same({ "/v5/user_account", "/v5/user_account/analytics" }, asked())
+  end)
+
+  it("sync, Ctrl-C during the list of pins: exit 130, the account's days kept and said, no pin asked for", function()
+    assert.is_true(C.eventually(20, function() return not in_flight() end))
+    sim:clear_log()
+    local db = tmpdir() .. "/interrupted-list.db"
+    local t = C.spawn("sync --store " .. q(db) .. " --all-pins --account", env)
+    interrupt_after(t, "/v5/user_account/analytics") -- GET /pins is awaited
+    stopped(db, t.wait(30))
+    assert.equal(90, count(db, "account_days"))
+    if LUA51 then return end
+    assert.equal(0, count(db, "pin_days"))
+    os.execute("sleep 0.3")
+    assert.same({ "/v5/user_account", "/v5/user_account/analytics", "/v5/pins" }, asked())
+  end)
+
   it("sync: exit 130 after saying what the store keeps, and the next sync resumes", function()
     sim:clear_log()
     local db = tmpdir() .. "/interrupted.db"

@@ -38,6 +38,24 @@ function M.in_progress(batch)
   return running[batch] ~= nil
 end
 
+-- Is `M.run` on the stack of the coroutine co (nil, or the running one:
+-- the running code's)? A run's record lives exactly while it is.
+local run_on_stack
+do
+  local getinfo = debug.getinfo
+  function run_on_stack(co)
+    local here = co == nil or co == coroutine.running()
+    local level = here and 2 or 0
+    while true do
+      local info
+      if here then info = getinfo(level, "f") else info = getinfo(co, level, "f") end
+      if not info then return false end
+      if info.func == M.run then return true end
+      level = level + 1
+    end
+  end
+end
+
 --- Who holds this Batch, as seen from the running code.
 -- @param batch
 -- @treturn[1] nil no run is in progress on it
@@ -49,12 +67,18 @@ end
 function M.holder(batch)
   local rec = running[batch]
   if not rec then return nil end
-  if rec.main then return "this" end -- the main thread is below whatever runs
   local co = rec.ref[1]
+  if rec.main then
+    -- the main thread is below whatever runs; its run is gone when `run`
+    -- is no longer on its stack (an error, Ctrl-C's interrupt, landed
+    -- between the record being made and dropped)
+    if co == nil and coroutine.running() ~= nil then return "this" end -- Lua 5.1: cannot look
+    return run_on_stack(co) and "this" or "gone"
+  end
   if co == nil then return "gone" end
-  if runtime.yields_to(coroutine.running()) == co then return "this" end
   local status = raw_status(co)
-  if status == "dead" then return "gone" end
+  if status == "dead" or not run_on_stack(co) then return "gone" end
+  if runtime.yields_to(coroutine.running()) == co then return "this" end
   if status == "normal" and not rec.lost_after then return "this" end
   if rec.lost_after and rec.due and core.now() > rec.due + rec.lost_after then return "gone" end
   return "other"
@@ -68,7 +92,7 @@ function M.reclaim(batch)
   if not rec then return end
   rec.lost = true
   running[batch] = nil
-  pcall(function() batch:cancel() end)
+  errors.pass_interrupt(pcall(function() batch:cancel() end))
 end
 
 -- Waits of the engine: the owner's record says until when, and a run whose
@@ -303,9 +327,9 @@ function M.run(ctx, jobs)
   end
   running[batch] = nil
   if not ok then
-    -- the error is what the caller must see, whatever happens here: a
-    -- closed Batch has nothing in flight
-    pcall(function() batch:cancel() end)
+    -- the error is what the caller must see, whatever happens here (but
+    -- Ctrl-C): a closed Batch has nothing in flight
+    errors.pass_interrupt(pcall(function() batch:cancel() end))
     error(err, 0)
   end
   return run

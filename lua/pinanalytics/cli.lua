@@ -1382,6 +1382,7 @@ end
 -- process is ended by it before (SIGTERM without luv).
 local function wait_for_signal()
   local ok, uv = pcall(require, "luv")
+  if not ok and is_interrupt(uv) then return "sigint" end
   if ok and type(uv) == "table" and uv.new_signal then
     local caught
     local handles = {}
@@ -1576,7 +1577,10 @@ function M.main(argv, ctx)
     if p.version then return emit(c, "the version", "pinanalytics " .. library()._VERSION .. "\n") or 0 end
     return run(c, p)
   end)
-  for _, st in ipairs(c.stores) do pcall(st.close, st) end
+  for _, st in ipairs(c.stores) do
+    local closed, why = pcall(st.close, st)
+    if not closed and is_interrupt(why) and ok then ok, result = false, why end -- Ctrl-C while it closed
+  end
   if ok then return result end
   local e = result
   if getmetatable(e) == Usage then

@@ -335,6 +335,7 @@ function M.resolve(r, opts)
   if type(r) == "string" then
     local ok, made = pcall(M.preset, r, opts)
     if ok then return made end
+    if require("pinanalytics.errors").is_interrupt(made) then error(made, 0) end -- Ctrl-C, as it is
     return nil, string.format("range = %q is not a preset (allowed: %s, or pinanalytics.dates.range(a, b))", r,
       table.concat(M.PRESETS, ", "))
   end

@@ -172,6 +172,27 @@ function M.is(x)
   return getmetatable(x) == Error
 end
 
+--- Is e an interrupt: a string whose first line ends with "interrupted!",
+-- as the Lua interpreter's Ctrl-C hook (lua.c, luajit.c) raises it, wherever
+-- it lands (with the position before it: "file.lua:12: interrupted!")? An
+-- interrupt is never turned into an error value: every `pcall` of the
+-- library raises it again (`pass_interrupt`).
+-- @param e an error value
+-- @treturn boolean
+function M.is_interrupt(e)
+  return type(e) == "string" and (e:match("^[^\n]*") or ""):match("interrupted!$") ~= nil
+end
+
+--- What `pcall` returned, passed on, but an interrupt (`is_interrupt`) it
+-- caught raised again: `local ok, v = errors.pass_interrupt(pcall(f, x))`.
+-- @bool ok pcall's first result
+-- @param ... the rest
+-- @return ok, ...
+function M.pass_interrupt(ok, ...)
+  if not ok and M.is_interrupt((...)) then error((...), 0) end
+  return ok, ...
+end
+
 local STATUS_KINDS = {
   [400] = "bad_request", [401] = "auth", [403] = "forbidden", [404] = "not_found", [429] = "rate_limit",
 }

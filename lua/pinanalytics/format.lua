@@ -23,10 +23,11 @@ local concat = table.concat
 
 local NULL
 do -- JSON null as the C core or lua-cjson give it (the same light userdata)
-  local ok, core = pcall(require, "pinanalytics.core")
+  local pass_interrupt = require("pinanalytics.errors").pass_interrupt
+  local ok, core = pass_interrupt(pcall(require, "pinanalytics.core"))
   if ok and type(core) == "table" then NULL = core.null end
   if NULL == nil then
-    local ok2, cjson = pcall(require, "cjson")
+    local ok2, cjson = pass_interrupt(pcall(require, "cjson"))
     if ok2 and type(cjson) == "table" then NULL = cjson.null end
   end
 end

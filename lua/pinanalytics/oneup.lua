@@ -209,7 +209,7 @@ function M.new(opts)
   local self = setmetatable({ base_url = base, clock = opts.clock, api_key = opts.api_key, secrets = {} },
     Client)
   http.add_secret(self.secrets, opts.api_key)
-  local rok, rt = pcall(runtime.new, opts)
+  local rok, rt = errors.pass_interrupt(pcall(runtime.new, opts))
   if not rok then fail(fn, "%s", rt) end
   self.rt = rt
   self.session = rt.session {

@@ -59,7 +59,7 @@ M.MULTI_REFUSAL_TTL = 3600
 -- @param e an error value
 -- @treturn boolean
 function M.is_interrupt(e)
-  return type(e) == "string" and (e:match("^[^\n]*") or ""):match("interrupted!$") ~= nil
+  return errors.is_interrupt(e)
 end
 
 --- Metric types of the pin analytics endpoints, the standard list (a request
@@ -571,12 +571,12 @@ function M.new(opts)
   end
   local buckets
   if opts.rate then
-    local ok, made = pcall(pacing.buckets, opts.rate)
+    local ok, made = errors.pass_interrupt(pcall(pacing.buckets, opts.rate))
     if not ok then fail(fn, "option %s", made) end
     buckets = made
   end
   local ua = check.user_agent(fail, fn, core.version, opts.user_agent)
-  local rok, rt = pcall(runtime.new, opts)
+  local rok, rt = errors.pass_interrupt(pcall(runtime.new, opts))
   if not rok then fail(fn, "%s", rt) end
   if buckets and rt.buckets then
     -- the clients of one worker (or, with shared_dict, of every worker) that
@@ -972,7 +972,7 @@ function Client:_multi_refused()
   local known = until_t ~= nil
   if not known and self.rt.buckets and self.rt.shared_get then
     -- a failure to read the shared memory is not a refusal: ask the endpoint
-    local ok, v = pcall(self.rt.shared_get, REFUSAL_NAME .. key)
+    local ok, v = errors.pass_interrupt(pcall(self.rt.shared_get, REFUSAL_NAME .. key))
     known = ok and v == true
   end
   if known then self.multi_refused = true end
@@ -991,7 +991,9 @@ function Client:_remember_multi_refused()
     n_refusals = n_refusals + 1
   end
   refusals[key] = core.now() + M.MULTI_REFUSAL_TTL
-  if self.rt.shared_set then pcall(self.rt.shared_set, REFUSAL_NAME .. key, true, M.MULTI_REFUSAL_TTL) end
+  if self.rt.shared_set then
+    errors.pass_interrupt(pcall(self.rt.shared_set, REFUSAL_NAME .. key, true, M.MULTI_REFUSAL_TTL))
+  end
 end
 
 -- Does this failure of GET /pins/analytics refuse the endpoint itself (to

@@ -25,6 +25,7 @@
 local frame = require "pinanalytics.frame"
 local oneup = require "pinanalytics.oneup"
 local dates = require "pinanalytics.dates"
+local errors = require "pinanalytics.errors"
 local format = require "pinanalytics.format"
 local template = require "pinanalytics.template"
 local templates = require "pinanalytics.templates"
@@ -280,7 +281,7 @@ local function daily_of(f, metrics, p)
     out.status[i] = held[d] and f:status(d) or NULL
   end
   for _, m in ipairs(metrics) do
-    local ok, col = pcall(f.column, f, m)
+    local ok, col = errors.pass_interrupt(pcall(f.column, f, m))
     if not ok then col = {} end -- a frame without days has no series: no figures
     local vals = {}
     for i, d in ipairs(out.dates) do
@@ -446,8 +447,8 @@ function M.overview(current, previous, opts)
       (not wanted or wanted[m]) then
       local ok_c, cur = true, nil
       local ok_p, last = true, nil
-      if not empty_c then ok_c, cur = pcall(cf.sum, cf, m, agg) end
-      if not empty_p then ok_p, last = pcall(pf.sum, pf, m, agg) end
+      if not empty_c then ok_c, cur = errors.pass_interrupt(pcall(cf.sum, cf, m, agg)) end
+      if not empty_p then ok_p, last = errors.pass_interrupt(pcall(pf.sum, pf, m, agg)) end
       if ok_c and ok_p then
         out.metrics[#out.metrics + 1] = entry(d[2], d[3], d[4], cur, last, nil, m)
       end
@@ -577,7 +578,7 @@ local function frame_parts(f, names, ready_only, p, summary)
   for _, m in ipairs(names) do
     local col = d.values[m]
     local function agg(fn, o)
-      local ok, v = pcall(fn, f, m, o)
+      local ok, v = errors.pass_interrupt(pcall(fn, f, m, o))
       if ok and type(v) == "number" and v == v then return v end
       return NULL
     end
@@ -634,7 +635,7 @@ local function check_opts(fn, opts)
 end
 
 local function is_frame(x)
-  return type(x) == "userdata" and select(2, pcall(function() return x.resample end)) ~= nil
+  return type(x) == "userdata" and select(2, errors.pass_interrupt(pcall(function() return x.resample end))) ~= nil
 end
 
 local function daily_report(kind, x, opts, title)
@@ -827,7 +828,7 @@ local function pin_rows(x, opts)
       local nr = pf:not_ready()
       local summary = (not opts.ready_only or #nr == 0) and summary_of(x[id], opts.split) or nil
       for _, m in ipairs(names_of(pf)) do
-        local ok, v = pcall(pf.sum, pf, m, opts.ready_only and { ready_only = true } or nil)
+        local ok, v = errors.pass_interrupt(pcall(pf.sum, pf, m, opts.ready_only and { ready_only = true } or nil))
         if ok and v == v then
           vals[m] = v
         elseif summary and type(summary[m]) == "number" and summary[m] == summary[m] then
@@ -1260,7 +1261,7 @@ end
 -- even when empty, presentation (sparklines) left out.
 local json_string
 do
-  local ok, cjson = pcall(require, "cjson")
+  local ok, cjson = errors.pass_interrupt(pcall(require, "cjson"))
   if ok and type(cjson) == "table" and cjson.encode then
     -- UTF-8 repaired first (JSON is UTF-8), C1 and bidirectional controls escaped after
     json_string = function(s)

@@ -212,7 +212,7 @@ function M.open(target, opts)
       end
       self.migrated_from, self.schema_version = at, math.max(at, want)
       if opts.check and db.dialect == "sqlite" then
-        local ok_check, rows = pcall(db.rows, db, "PRAGMA quick_check")
+        local ok_check, rows = errors.pass_interrupt(pcall(db.rows, db, "PRAGMA quick_check"))
         if not ok_check then
           -- too damaged to be checked
           rows = { { errors.is(rows) and rows.message:gsub("^.-: ", "") or tostring(rows) } }
@@ -227,7 +227,7 @@ function M.open(target, opts)
     end)
     if not ok then
       db:close()
-      error(err, 0)
+      error(err, 0) -- an interrupt too, as it is
     end
     self.dialect = db.dialect
     self.target = db.where
@@ -481,7 +481,7 @@ local function answer_of(daily, metrics, stale)
   local summary = {}
   if #daily > 0 then
     for _, m in ipairs(metrics) do
-      local ok, v = pcall(f.sum, f, m)
+      local ok, v = errors.pass_interrupt(pcall(f.sum, f, m))
       if ok and type(v) == "number" then summary[m] = v end
     end
   end

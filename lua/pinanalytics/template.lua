@@ -68,6 +68,7 @@
 -- local t = template.compile(source, { name = "weekly.md", format = "markdown" })
 -- local text = t:render(data)
 -- -- or at once: template.render(source, data, { name = ..., format = ... })
+local errors = require "pinanalytics.errors"
 local format = require "pinanalytics.format"
 
 local M = {}
@@ -642,7 +643,7 @@ eval = function(ctx, node)
       end
       args[i] = x
     end
-    local ok, r = pcall(node.fn, v, unpack(args, 1, #node.args))
+    local ok, r = errors.pass_interrupt(pcall(node.fn, v, unpack(args, 1, #node.args)))
     if not ok then
       raise(ctx.tpl, node.pos, "filter '%s': %s", node.name, (tostring(r):gsub("^pinanalytics%.format%.%w+: ", "")))
     end

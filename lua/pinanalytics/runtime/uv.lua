@@ -43,6 +43,7 @@ local function uv()
     uv_lib = vim.uv or vim.loop
   else
     local ok, lib = pcall(require, "luv")
+    if not ok and require("pinanalytics.errors").is_interrupt(lib) then error(lib, 0) end
     if not ok then
       error("the \"uv\" runtime needs luv: inside Neovim it is vim.loop; in plain Lua install Debian's lua-luv " ..
         "(apt-get install lua-luv)", 0)

@@ -304,7 +304,7 @@ function Db:_drain(cur, sql, out)
     if out then out[#out + 1] = row end
     row, err = cur:fetch({}, "n")
   end
-  pcall(cur.close, cur) -- after the last row LuaSQL has closed it already
+  errors.pass_interrupt(pcall(cur.close, cur)) -- after the last row LuaSQL has closed it already
   if err ~= nil then self:_raise(err, sql) end
   return out
 end
@@ -353,13 +353,15 @@ function Db:transaction(fn, ...)
   local res = pack(pcall(fn, ...))
   self.in_tx = false
   if not res[1] then
-    pcall(self.con.execute, self.con, "ROLLBACK")
+    -- rolled back first; Ctrl-C meanwhile is raised in its place
+    errors.pass_interrupt(pcall(self.con.execute, self.con, "ROLLBACK"))
     error(res[2], 0)
   end
   local ok, err = pcall(self.exec, self, "COMMIT")
   if not ok then
-    -- a COMMIT that failed may leave the transaction open (SQLite): end it
-    pcall(self.con.execute, self.con, "ROLLBACK")
+    -- a COMMIT that failed (or that Ctrl-C stopped) may leave the
+    -- transaction open (SQLite): end it
+    errors.pass_interrupt(pcall(self.con.execute, self.con, "ROLLBACK"))
     error(err, 0)
   end
   return unpack(res, 2, res.n)
@@ -372,21 +374,32 @@ end
 -- when another does, the last of them to close does it.
 function Db:close()
   if self.con then
+    -- best effort (another connection may hold the store); Ctrl-C
+    -- meanwhile is raised once the connection is closed
+    local interrupt
     if self.wal_on and not self.in_tx then
-      pcall(self.exec, self, fmt("PRAGMA busy_timeout = %d", math.min(self.busy_timeout, 1000)))
-      pcall(self.exec, self, "PRAGMA journal_mode = DELETE")
+      for _, sql in ipairs({ fmt("PRAGMA busy_timeout = %d", math.min(self.busy_timeout, 1000)),
+        "PRAGMA journal_mode = DELETE" }) do
+        local ok, e = pcall(self.exec, self, sql)
+        if not ok and errors.is_interrupt(e) then interrupt = interrupt or e end
+      end
     end
     self.con:close()
     self.con = nil
+    if self.env then
+      self.env:close()
+      self.env = nil
+    end
+    if interrupt then error(interrupt, 0) end
   end
-  if self.env then
+  if self.env then -- a connection that failed to open
     self.env:close()
     self.env = nil
   end
 end
 
 local function need(module, what, debian, rock)
-  local ok, mod = pcall(require, module)
+  local ok, mod = errors.pass_interrupt(pcall(require, module))
   if not ok then
     M.fail(fmt("%s needs LuaSQL's driver %s (Debian: apt-get install %s; LuaRocks: luarocks install %s): %s",
       what, module, debian, rock, tostring(mod):match("^[^\n]*")))
@@ -483,7 +496,7 @@ function M.open(target, opts)
     if self.read_only then
       -- a store in WAL mode needs its -shm beside it: say so when this
       -- process may neither write the store nor create that file
-      local ok, e = pcall(self.rows, self, "SELECT COUNT(*) FROM sqlite_master")
+      local ok, e = errors.pass_interrupt(pcall(self.rows, self, "SELECT COUNT(*) FROM sqlite_master"))
       if not ok then
         local msg = errors.is(e) and e.message or tostring(e)
         self:close()
