@@ -815,8 +815,9 @@ end
 -- until it returns. A run started by another coroutine (a task, a light
 -- thread) while one is in progress runs on a Batch of its own, closed when it
 -- returns; a run whose coroutine is gone (pinanalytics.bulk.holder: dead,
--- or a light thread nginx killed or ended) is cancelled and its Batch taken. An error escaping the run (on_token raising,
--- say) propagates after the run has cancelled what it had in flight.
+-- or a light thread nginx killed or ended) is cancelled and its Batch
+-- taken. An error escaping the run (on_token raising, say) propagates after
+-- the run has cancelled what it had in flight.
 function Client:_run(fn, jobs, total)
   if self.batch and bulk_engine.holder(self.batch) == "this" then
     fail(fn, "a bulk run is already in progress on this client (a call from its on_progress or on_token hook?); " ..
