@@ -113,6 +113,23 @@ describe("runtime ngx (OpenResty)", function()
         ngx.sleep(0.3)
         local ok, err = ngx.thread.kill(t)
         ngx.say("killed ", tostring(not not ok), " ", tostring(err), " ", tostring(bulk.holder(c.batch)))]]) .. " }",
+      -- killed while its run waits for a pacing token, nothing in flight
+      "location = /idle_kill { " .. handler([[
+        local bulk = require 'pinanalytics.bulk'
+        local keep = package.loaded.pa_spec_idle or {}
+        package.loaded.pa_spec_idle = keep
+        keep.c = keep.c or pa.pinterest{ token = TOKEN, base_url = URL, rate = { per_second = 1, burst = 1 } }
+        local c = keep.c
+        local P = { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } }
+        local t = ngx.thread.spawn(function()
+          c:pins_analytics({ PIN }, P)
+          return c:pins_analytics({ "555000112" }, P) -- its token is due 1 s after the first one's
+        end)
+        ngx.sleep(0.3)
+        local waiting = c.batch:waiting()
+        ngx.thread.kill(t)
+        ngx.say(bulk.in_progress(c.batch) and "in a run" or "no run", " ", waiting, " ", c.batch:inflight(), " ",
+          tostring(bulk.holder(c.batch)), " ", c.batch:waiting())]]) .. " }",
       "location = /shared_abort { lua_check_client_abort on; " .. handler(SHARED .. [[
         c:pins_analytics(IDS, P)
         ngx.say("not aborted")]]) .. " }",
@@ -242,6 +259,15 @@ describe("runtime ngx (OpenResty)", function()
     assert.equal(200, r.b.status, tostring(r.b.body) .. log_tail())
     assert.equal("gone " .. expected .. " 3 nil 0\n", r.b.body)
     assert.is_nil(ngx_server:error_log():find("already in progress", 1, true))
+  end)
+
+  it("a bulk run killed while it waits for a pacing token (nothing in flight) is gone at once", function()
+    sim:configure { latency_ms = 0 }
+    -- (its first call's request threads had finished: nginx never ended a
+    -- request whose killed light thread had finished children not waited for)
+    local r = host.curl_many(ngx_server.url, { { path = "/idle_kill", name = "k", max_time = 5 } })
+    sim:configure { latency_ms = 1000 }
+    assert.equal("in a run 1 0 gone 0\n", r.k.body, tostring(r.k.status) .. " " .. tostring(r.k.time) .. log_tail())
   end)
 
   it("a live bulk run is never taken for gone, however long the worker blocks (set_by_lua)", function()

@@ -141,7 +141,7 @@ function Batch:add(id, method, target, body, headers, shape)
   self.ids[id] = true
   self.n = self.n + 1
   local me = self
-  ngx_api().thread.spawn(function()
+  local function task()
     local ok, r = pcall(function()
       local status, a, b, c, d, e = on_pool(pool, opts, token, method, target, body, headers, shape)
       if status then
@@ -154,7 +154,20 @@ function Batch:add(id, method, target, body, headers, shape)
     me.done[#me.done + 1] = r
     me.posted = me.posted + 1
     me.sema:post(1)
-  end)
+  end
+  -- The request's light thread is spawned by one that ends at once and that
+  -- this thread reaps: it has no parent left, so it never lingers as an
+  -- unwaited child. nginx never ends a request once a light thread with
+  -- such children was killed (lua-nginx-module 0.10.23): a run killed in
+  -- its wait would hang its request for good.
+  local thread = ngx_api().thread
+  local launcher = thread.spawn(function() thread.spawn(task) end)
+  local ok, err = thread.wait(launcher)
+  if not ok then
+    self.ids[id] = nil
+    self.n = self.n - 1
+    error(string.format("pinanalytics (runtime ngx): the request's light thread could not start: %s", tostring(err)), 0)
+  end
   return true
 end
 
