@@ -249,6 +249,101 @@ describe("bulk safety", function()
     end)
   end)
 
+  describe("bulk.run on a Batch that does not show who waits on it (lost_after)", function()
+    -- A host loop in miniature: the Batch's step first gives the loop a turn
+    -- (the run's coroutine yields), then waits as core.batch does; sleep is
+    -- one turn of the loop.
+    local function turn_batch(b)
+      local w = {}
+      for _, m in ipairs({ "add", "inflight", "capacity", "cancel", "set_token", "close", "is_closed" }) do
+        w[m] = function(_, ...) return b[m](b, ...) end
+      end
+      function w.step(_, ms)
+        coroutine.yield("turn")
+        return b:step(ms)
+      end
+      return w
+    end
+    local function turn_ctx(w)
+      local ctx = ctx_for(w)
+      ctx.lost_after = 0.05
+      ctx.sleep = function() coroutine.yield("turn") end
+      return ctx
+    end
+    -- the owner's wait is due 1 s after it began (nothing else is due): the
+    -- host then blocks 1.1 s, past due + lost_after
+    local OVERDUE = 1.1
+
+    it("a live run overdue only because the host blocked is not taken: it comes back within the probe", function()
+      sim:configure { latency_ms = 100 }
+      local b = core.batch { base_url = sim.pinterest_url, token = H.TOKEN, concurrency = 4 }
+      local w = turn_batch(b)
+      local got = {}
+      local a = coroutine.create(function() return bulk.run(turn_ctx(w), { job("7610001", got), job("7610002", got) }) end)
+      assert(coroutine.resume(a)) -- its requests are in flight; it waits for the answers
+      core.sleep(OVERDUE)
+      assert.equal("gone", bulk.holder(w)) -- by the clock alone
+      -- a newcomer asks for the Batch; the loop gives every coroutine whose wake is due its turn
+      local newcomer = coroutine.create(function() return bulk.take(w, turn_ctx(w).sleep) end)
+      local turns, ok, held = 0, nil, nil
+      while coroutine.status(newcomer) ~= "dead" do
+        ok, held = coroutine.resume(newcomer)
+        turns = turns + 1
+        if coroutine.status(a) ~= "dead" then assert(coroutine.resume(a)) end
+        assert(turns < 50, "the newcomer never ended")
+      end
+      assert.is_true(ok, tostring(held))
+      local ok_a, run_a = true, nil
+      while coroutine.status(a) ~= "dead" do ok_a, run_a = coroutine.resume(a) end
+      b:close()
+      -- "other" while a waited again, nil once it had returned: never "gone"
+      assert.is_true(held == nil or held == "other", tostring(held))
+      assert.is_true(ok_a, tostring(run_a))
+      assert.same(expected("7610001"), got["7610001"])
+      assert.same(expected("7610002"), got["7610002"])
+    end)
+
+    it("a run that does not come back is taken after the probe; if it ever comes back, it returns its jobs " ..
+      "as taken over, without raising", function()
+      sim:configure { latency_ms = 100 }
+      local b = core.batch { base_url = sim.pinterest_url, token = H.TOKEN, concurrency = 4 }
+      local w = turn_batch(b)
+      local got_a, got_b, done_a = {}, {}, 0
+      local jobs_a = {}
+      for i, id in ipairs({ "7620001", "7620002" }) do
+        jobs_a[i] = job(id, got_a, function() done_a = done_a + 1 end)
+      end
+      local a = coroutine.create(function() return bulk.run(turn_ctx(w), jobs_a) end)
+      assert(coroutine.resume(a))
+      core.sleep(OVERDUE)
+      -- the loop never resumes a again (its thread is gone); the newcomer probes, then takes the Batch
+      local newcomer = coroutine.create(function() return bulk.run(turn_ctx(w), { job("7620003", got_b) }) end)
+      local turns, ok_b, run_b = 0, nil, nil
+      while coroutine.status(newcomer) ~= "dead" do
+        ok_b, run_b = coroutine.resume(newcomer)
+        turns = turns + 1
+        assert(turns < 50, "the newcomer never ended")
+      end
+      assert.is_true(ok_b, tostring(run_b))
+      assert.same(expected("7620003"), got_b["7620003"])
+      assert.is_true(turns > 5, "the newcomer gave the loop 5 turns before it took the Batch")
+      assert.is_nil(bulk.holder(w))
+      -- a resumed after all: it finishes each of its jobs with an error and returns
+      local ok_a, run_a
+      while coroutine.status(a) ~= "dead" do ok_a, run_a = coroutine.resume(a) end
+      b:close()
+      assert.is_true(ok_a, tostring(run_a))
+      assert.equal("taken_over", run_a.taken.kind)
+      assert.equal(2, done_a)
+      for _, id in ipairs({ "7620001", "7620002" }) do
+        local err = got_a[id].failed
+        assert.equal("taken_over", err.kind)
+        assert.equal("GET /pins/{pin_id}/analytics", err.endpoint)
+        assert.matches("taken for gone while it waited", tostring(err), 1, true)
+      end
+    end)
+  end)
+
   describe("core.batch cancel()", function()
     it("removes every request in flight; their answers never come; the slots are free again", function()
       sim:configure { latency_ms = 400 }

@@ -24,6 +24,22 @@ describe("runtime ngx (OpenResty)", function()
     local P = { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } }
   ]]
 
+  -- another module-level client, for the /live_* locations
+  local LIVE = [[
+    local keep = package.loaded.pa_spec_live or {}
+    package.loaded.pa_spec_live = keep
+    keep.c = keep.c or pa.pinterest{ token = TOKEN, base_url = URL, retries = 0 }
+    local c = keep.c
+    local P = { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } }
+    local function bulk()
+      local ok, res, errs = pcall(c.pins_analytics, c, { "7600001", "7600002", "7600003" }, P)
+      if not ok then return "raised " .. tostring(res) end
+      local n = 0
+      for _ in pairs(res) do n = n + 1 end
+      return "ok " .. n .. " " .. tostring(next(errs) and select(2, next(errs)) or "none")
+    end
+  ]]
+
   local function handler(body)
     return "content_by_lua_block {\n" ..
       "local pa = require 'pinanalytics'\n" ..
@@ -97,6 +113,23 @@ describe("runtime ngx (OpenResty)", function()
         ngx.sleep(0.3)
         local ok, err = ngx.thread.kill(t)
         ngx.say("killed ", tostring(not not ok), " ", tostring(err), " ", tostring(bulk.holder(c.batch)))]]) .. " }",
+      -- killed while its run waits for a pacing token, nothing in flight
+      "location = /idle_kill { " .. handler([[
+        local bulk = require 'pinanalytics.bulk'
+        local keep = package.loaded.pa_spec_idle or {}
+        package.loaded.pa_spec_idle = keep
+        keep.c = keep.c or pa.pinterest{ token = TOKEN, base_url = URL, rate = { per_second = 1, burst = 1 } }
+        local c = keep.c
+        local P = { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } }
+        local t = ngx.thread.spawn(function()
+          c:pins_analytics({ PIN }, P)
+          return c:pins_analytics({ "555000112" }, P) -- its token is due 1 s after the first one's
+        end)
+        ngx.sleep(0.3)
+        local waiting = c.batch:waiting()
+        ngx.thread.kill(t)
+        ngx.say(bulk.in_progress(c.batch) and "in a run" or "no run", " ", waiting, " ", c.batch:inflight(), " ",
+          tostring(bulk.holder(c.batch)), " ", c.batch:waiting())]]) .. " }",
       "location = /shared_abort { lua_check_client_abort on; " .. handler(SHARED .. [[
         c:pins_analytics(IDS, P)
         ngx.say("not aborted")]]) .. " }",
@@ -108,6 +141,13 @@ describe("runtime ngx (OpenResty)", function()
         for _ in pairs(res) do n = n + 1 end
         ngx.say(before, " ", res[PIN].all.summary_metrics.IMPRESSION, " ", n, " ", tostring(bulk.holder(c.batch)),
           " ", c.batch:inflight())]]) .. " }",
+      "location = /live_bulk { " .. handler(LIVE .. "ngx.say(bulk())") .. " }",
+      "location = /live_later_bulk { " .. handler(LIVE .. "ngx.sleep(0.8) ngx.say(bulk())") .. " }",
+      -- five single calls where nginx cannot yield: each blocks the worker 1 s
+      "location = /live_blocking { set_by_lua_block $x { local pa = require 'pinanalytics'\n" ..
+        string.format("local URL, TOKEN, D1, D2 = %q, %q, %q, %q\n", sim.pinterest_url, H.TOKEN, H.day(-10), H.day(-1)) ..
+        LIVE .. "local n = 0 for _ = 1, 5 do if c:pin_analytics('7600009', P) then n = n + 1 end end return n }" ..
+        " content_by_lua_block { ngx.say('blocking ', ngx.var.x) } }",
       "location = /bad_pool { " .. handler([[
         local c = pa.pinterest{ token = TOKEN, base_url = URL, thread_pool = "no_such_pool" }
         local ok, err = pcall(c.user_account, c)
@@ -203,26 +243,46 @@ describe("runtime ngx (OpenResty)", function()
 
   it("a module-level client is not held by a bulk run whose light thread died (killed, client gone)", function()
     sim:configure { latency_ms = 1000 }
-    -- the light thread running pins_analytics is killed in the middle of the run
+    -- the light thread running pins_analytics is killed in the middle of the
+    -- run: nginx took it off its wait on the Batch, and the run is gone at once
     local k = host.curl_many(ngx_server.url, { { path = "/shared_kill", name = "k" } })
-    assert.equal("killed true nil other\n", k.k.body, log_tail())
-    -- the next request's run on the same client goes on a Batch of its own
+    assert.equal("killed true nil gone\n", k.k.body, log_tail())
+    -- the next request's run cancels it and takes the client's own Batch
     local r = host.curl_many(ngx_server.url, { { path = "/shared_bulk", name = "b" } })
     assert.equal(200, r.b.status, tostring(r.b.body) .. log_tail())
-    assert.equal("other " .. expected .. " 3 other", r.b.body:match("^(.*) %d+\n$"))
-    -- the client goes away in the middle of a run (lua_check_client_abort on)
+    assert.equal("gone " .. expected .. " 3 nil 0\n", r.b.body)
+    -- the client goes away in the middle of a run (lua_check_client_abort on):
+    -- nginx ends the request and its light threads' waits with it
     local a = host.curl_many(ngx_server.url, { { path = "/shared_abort", name = "a", max_time = 0.3 } })
     assert.equal(0, a.a.status)
     r = host.curl_many(ngx_server.url, { { path = "/shared_bulk", name = "b" } })
     assert.equal(200, r.b.status, tostring(r.b.body) .. log_tail())
-    assert.matches("^%a+ " .. expected .. " 3 ", r.b.body)
-    -- once the dead run is overdue (its wait of at most 1 s, then 3 s), it is
-    -- taken for gone: the next run cancels it and takes the client's own Batch
-    os.execute("sleep 4.2")
-    r = host.curl_many(ngx_server.url, { { path = "/shared_bulk", name = "b" } })
-    assert.equal(200, r.b.status, tostring(r.b.body) .. log_tail())
     assert.equal("gone " .. expected .. " 3 nil 0\n", r.b.body)
     assert.is_nil(ngx_server:error_log():find("already in progress", 1, true))
+  end)
+
+  it("a bulk run killed while it waits for a pacing token (nothing in flight) is gone at once", function()
+    sim:configure { latency_ms = 0 }
+    -- (its first call's request threads had finished: nginx never ended a
+    -- request whose killed light thread had finished children not waited for)
+    local r = host.curl_many(ngx_server.url, { { path = "/idle_kill", name = "k", max_time = 5 } })
+    sim:configure { latency_ms = 1000 }
+    assert.equal("in a run 1 0 gone 0\n", r.k.body, tostring(r.k.status) .. " " .. tostring(r.k.time) .. log_tail())
+  end)
+
+  it("a live bulk run is never taken for gone, however long the worker blocks (set_by_lua)", function()
+    sim:configure { latency_ms = 1000 }
+    -- a's run waits for its answers; c's comes while it waits (a Batch of its
+    -- own); b blocks the worker 5 s meanwhile (five calls of 1 s where nginx
+    -- cannot yield), so that c's wake comes due before a's, 4 s late
+    local r = host.curl_many(ngx_server.url, {
+      { path = "/live_bulk", name = "a" },
+      { path = "/live_later_bulk", name = "c", delay = 0.1 },
+      { path = "/live_blocking", name = "b", delay = 0.2 },
+    })
+    assert.equal("blocking 5\n", r.b.body, log_tail())
+    assert.equal("ok 3 none\n", r.c.body, log_tail())
+    assert.equal("ok 3 none\n", r.a.body, log_tail())
   end)
 
   it("a missing thread pool or shared dict is named in a clear error", function()

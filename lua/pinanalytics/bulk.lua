@@ -18,10 +18,18 @@ local M = {}
 -- can never be taken for a request of a later one; and the run in progress
 -- on it (a run owns its Batch until it returns): { ref = { owner coroutine,
 -- held weakly }, main = owner is the main thread, due = when the owner's
--- wait in the engine ends (nil while it is not in one), lost_after }.
+-- wait in the engine ends (nil while it is not in one), traced = the Batch
+-- shows who waits on it (waiting, sleep), progress = how many of the
+-- engine's waits the owner came back from, scope = { the owner's
+-- runtime.scope(), held weakly } and scoped = it had one, lost_after }.
 local last_id = setmetatable({}, { __mode = "k" })
 local running = setmetatable({}, { __mode = "k" })
 local WEAK_VALUES = { __mode = "v" }
+
+-- Before a run overdue by lost_after is taken for gone, the newcomer gives
+-- the host's loop PROBE_TURNS turns of PROBE_STEP seconds: a live owner
+-- whose wake was only late (a worker that blocked) comes back meanwhile.
+local PROBE_TURNS, PROBE_STEP = 5, 0.02
 
 -- Lua's own coroutine.status (OpenResty replaces coroutine.status with one
 -- that knows only the threads of the current request, and keeps Lua's own
@@ -56,15 +64,8 @@ do
   end
 end
 
---- Who holds this Batch, as seen from the running code.
--- @param batch
--- @treturn[1] nil no run is in progress on it
--- @treturn[2] string "this": the running code is inside the run (a callback of it, in its coroutine or
--- one the run's coroutine resumed); "other": the run of another coroutine, which is alive (waiting);
--- "gone": the run's coroutine is dead, was collected, or (a runtime with `lost_after`: OpenResty,
--- where a request's light thread can be killed without a trace) has not come back from a wait of the
--- engine `lost_after` seconds after it was due. Such a run will never finish: `reclaim` frees the Batch.
-function M.holder(batch)
+-- holder, and whether a "gone" rests only on the clock (lost_after)
+local function verdict(batch)
   local rec = running[batch]
   if not rec then return nil end
   local co = rec.ref[1]
@@ -76,16 +77,40 @@ function M.holder(batch)
     return run_on_stack(co) and "this" or "gone"
   end
   if co == nil then return "gone" end
+  -- the same coroutine in the same request: OpenResty gives the coroutine of
+  -- a request that ended to a later one
+  local ours = not rec.scoped or (rec.scope[1] ~= nil and rec.scope[1] == runtime.scope())
+  if ours and runtime.yields_to(coroutine.running()) == co then return "this" end
   local status = raw_status(co)
   if status == "dead" or not run_on_stack(co) then return "gone" end
-  if runtime.yields_to(coroutine.running()) == co then return "this" end
-  if status == "normal" and not rec.lost_after then return "this" end
-  if rec.lost_after and rec.due and core.now() > rec.due + rec.lost_after then return "gone" end
+  if rec.due and rec.traced then
+    -- in a wait of the engine, on the Batch: nginx undoes the wait of a
+    -- light thread it kills or whose request ends; a live one is still there
+    return batch:waiting() > 0 and "other" or "gone"
+  end
+  if ours and status == "normal" and not rec.lost_after and not rec.traced then return "this" end
+  if rec.lost_after and rec.due and core.now() > rec.due + rec.lost_after then return "gone", true end
   return "other"
 end
 
+--- Who holds this Batch, as seen from the running code.
+-- @param batch
+-- @treturn[1] nil no run is in progress on it
+-- @treturn[2] string "this": the running code is inside the run (a callback of it, in its coroutine or
+-- one the run's coroutine resumed); "other": the run of another coroutine, which is alive (waiting);
+-- "gone": the run's coroutine is dead or was collected; or, on a Batch that shows who waits on it
+-- (`waiting`: the "ngx" runtime's, where a request's light thread can be killed or end with its request
+-- and never run again), the run is in one of the engine's waits and no longer waits there; or (a Batch
+-- that does not show it, with `lost_after`) the run has not come back from a wait of the engine
+-- `lost_after` seconds after it was due. Such a run will never finish (for the last, `take` makes sure
+-- first): `reclaim` frees the Batch.
+function M.holder(batch)
+  return (verdict(batch))
+end
+
 --- Frees a Batch whose run is gone (see `holder`): what that run had in flight is cancelled, and its
--- coroutine, should it ever be resumed, gets an error instead of answers.
+-- coroutine, should it ever be resumed, finishes every job it had not finished with an error of kind
+-- "taken_over" and returns.
 -- @param batch
 function M.reclaim(batch)
   local rec = running[batch]
@@ -95,17 +120,35 @@ function M.reclaim(batch)
   errors.pass_interrupt(pcall(function() batch:cancel() end))
 end
 
--- Waits of the engine: the owner's record says until when, and a run whose
--- Batch was reclaimed meanwhile (taken for gone) stops.
+--- Frees the Batch if its run is gone, and says who holds it (as `holder`). A run taken for gone only
+-- because it is overdue (`lost_after`) is given the host's loop first: the newcomer sleeps a few short
+-- turns (0.1 s in all), and a run that came back from its wait meanwhile is alive.
+-- @param batch
+-- @func[opt] sleep `sleep(seconds)`, the runtime's (`pinanalytics.core.sleep` when absent)
+-- @treturn[1] nil no run is in progress on it
+-- @treturn[2] string "this", "other", or "gone": it was, and the Batch is free now
+function M.take(batch, sleep)
+  local held, by_clock = verdict(batch)
+  if held == "gone" and by_clock then
+    local rec = running[batch]
+    local seen = rec.progress
+    for _ = 1, PROBE_TURNS do
+      (sleep or core.sleep)(PROBE_STEP)
+      if running[batch] ~= rec or rec.progress ~= seen then return M.take(batch, sleep) end
+    end
+  end
+  if held == "gone" then M.reclaim(batch) end
+  return held
+end
+
+-- Waits of the engine: the owner's record says until when, and counts the
+-- waits it came back from. True when the run was taken for gone meanwhile.
 local function waited(rec, seconds, f, ...)
   rec.due = core.now() + seconds
   local r1 = f(...)
   rec.due = nil
-  if rec.lost then
-    error("pinanalytics.bulk.run: this run was taken for gone (it did not come back from a wait in time) " ..
-      "and its Batch was given to another run", 0)
-  end
-  return r1
+  rec.progress = rec.progress + 1
+  return r1, rec.lost
 end
 
 local function run_jobs(ctx, jobs, run, rec)
@@ -184,23 +227,54 @@ local function run_jobs(ctx, jobs, run, rec)
     end
   end
 
-  local function drain_stopped()
+  -- every job queued or waiting for a retry gets err_for(job)
+  local function drain(err_for)
     for _, cat in ipairs(order) do
       local q = ready[cat]
       while q.head <= q.tail do
         local job = q[q.head]
         q[q.head] = nil
         q.head = q.head + 1
-        finish(job, false, run.stopped)
+        finish(job, false, err_for(job))
       end
     end
     local d = delayed
     delayed = {}
-    for _, job in ipairs(d) do finish(job, false, run.stopped) end
+    for _, job in ipairs(d) do finish(job, false, err_for(job)) end
+  end
+  local function stopped() return run.stopped end
+
+  -- Taken for gone while it waited: the Batch is another run's, and what
+  -- this run had on it was cancelled. Every job not finished gets an error
+  -- saying so (those its done() adds too), and the run returns.
+  local function taken_over()
+    local function err_for(job)
+      return errors.new({ kind = "taken_over", endpoint = job.endpoint, message = "this bulk run was taken " ..
+        "for gone while it waited (its thread did not come back from a wait of the engine in time) and its " ..
+        "Batch was given to another run: this request was not finished" })
+    end
+    run.taken = err_for({})
+    local left = {}
+    for id, job in pairs(inflight) do left[#left + 1] = { id, job } end
+    table.sort(left, function(a, b) return a[1] < b[1] end)
+    inflight, nflight = {}, 0
+    for _, e in ipairs(left) do finish(e[2], false, err_for(e[2])) end
+    while pending > 0 do
+      local before = pending
+      drain(err_for)
+      if pending >= before then break end -- nothing left that draining can finish
+    end
+    return run
+  end
+
+  local idle = ctx.sleep or core.sleep
+  if rec.traced then
+    -- the Batch's own sleep, where a wait is seen (holder)
+    idle = function(s) return batch:sleep(s) end
   end
 
   while true do
-    if run.stopped then drain_stopped() end
+    if run.stopped then drain(stopped) end
     local now = core.now()
     local wake = math.huge
     -- retries whose time has come
@@ -257,12 +331,17 @@ local function run_jobs(ctx, jobs, run, rec)
         error(string.format("pinanalytics.bulk.run: internal error: %d jobs are neither queued nor in flight",
           pending), 0)
       end
-      if wake > 0 then waited(rec, wake, ctx.sleep or core.sleep, wake) end
+      if wake > 0 then
+        local _, lost = waited(rec, wake, idle, wake)
+        if lost then return taken_over() end
+      end
     else
       -- wait for answers, or until a retry or a token is due: no fixed tick
       local ms = 1000
       if wake < math.huge then ms = math.max(1, math.min(1000, math.ceil(wake * 1000))) end
-      for _, r in ipairs(waited(rec, ms / 1000, batch.step, batch, ms)) do
+      local got, lost = waited(rec, ms / 1000, batch.step, batch, ms)
+      if lost then return taken_over() end
+      for _, r in ipairs(got) do
         local job = inflight[r.id]
         if job then
           inflight[r.id] = nil
@@ -284,8 +363,12 @@ end
 -- One run at a time on a Batch, owned by the coroutine that started it: a run
 -- started while another is in progress on it raises (from one of its
 -- callbacks; from another coroutine while that run's is alive: give that one
--- a Batch of its own), unless the owner is gone (see `holder`): its run is
--- then cancelled and this one proceeds. An error that escapes a run (from
+-- a Batch of its own), unless the owner is gone (see `holder` and `take`):
+-- its run is then cancelled and this one proceeds. A run taken for gone that
+-- was not (a live owner past `lost_after`, on a Batch that does not show who
+-- waits on it) never raises for it: when it comes back, every job it had
+-- not finished gets an error of kind "taken_over", and it returns with
+-- `taken` set. An error that escapes a run (from
 -- `done`, `on_job_done` or `refresh`) cancels every request on the Batch before
 -- it propagates, so no answer of this run can be collected by a later one.
 -- @tab ctx
@@ -301,28 +384,30 @@ end
 -- endpoint = "GET /path", done = function(ok, body_or_err, meta, run) }`; `done` may add more jobs
 -- with `run.add(job)`
 -- @treturn table the run: `stopped` (the quota error, or nil), `dropped` (answers on the Batch that
--- were not this run's, never used), `sent` (requests put on the Batch, retries included)
+-- were not this run's, never used), `sent` (requests put on the Batch, retries included), `taken`
+-- (the "taken_over" error, when the run was taken for gone)
 function M.run(ctx, jobs)
   local batch = ctx.batch
-  local held = M.holder(batch)
+  local held = M.take(batch, ctx.sleep)
   if held == "this" then
     error("pinanalytics.bulk.run: a bulk run is already in progress on this Batch " ..
       "(a run cannot start from a callback of another)", 0)
   elseif held == "other" then
     error("pinanalytics.bulk.run: a bulk run of another coroutine is in progress on this Batch " ..
       "(give each its own Batch)", 0)
-  elseif held == "gone" then
-    M.reclaim(batch)
   end
   local co, main = coroutine.running()
+  local scope = runtime.scope()
   local rec = { ref = setmetatable({ co }, WEAK_VALUES), main = co == nil or main == true,
-    lost_after = ctx.lost_after }
+    scope = setmetatable({ scope }, WEAK_VALUES), scoped = scope ~= nil, lost_after = ctx.lost_after, progress = 0,
+    traced = type(batch.waiting) == "function" and type(batch.sleep) == "function" }
   running[batch] = rec
   local run = { stopped = nil, dropped = 0, sent = 0 }
   local ok, err = runtime.pcall(run_jobs, ctx, jobs, run, rec)
   if running[batch] ~= rec then
-    -- taken for gone while it waited: the Batch is another run's now
-    if ok then err = "pinanalytics.bulk.run: this run's Batch was given to another run" end
+    -- taken for gone while it waited: the Batch is another run's now, and
+    -- not ours to cancel
+    if ok then return run end
     error(err, 0)
   end
   running[batch] = nil

@@ -814,9 +814,10 @@ end
 -- one (a call from on_progress or on_token): the Batch belongs to the run
 -- until it returns. A run started by another coroutine (a task, a light
 -- thread) while one is in progress runs on a Batch of its own, closed when it
--- returns; a run whose coroutine is gone (pinanalytics.bulk.holder) is
--- cancelled and its Batch taken. An error escaping the run (on_token raising,
--- say) propagates after the run has cancelled what it had in flight.
+-- returns; a run whose coroutine is gone (pinanalytics.bulk.holder: dead,
+-- or a light thread nginx killed or ended) is cancelled and its Batch
+-- taken. An error escaping the run (on_token raising, say) propagates after
+-- the run has cancelled what it had in flight.
 function Client:_run(fn, jobs, total)
   if self.batch and bulk_engine.holder(self.batch) == "this" then
     fail(fn, "a bulk run is already in progress on this client (a call from its on_progress or on_token hook?); " ..
@@ -836,10 +837,8 @@ function Client:_run(fn, jobs, total)
   end
   if not self.batch then self.batch = new_batch() end
   local batch, own = self.batch, nil
-  local held = bulk_engine.holder(batch)
-  if held == "gone" then
-    bulk_engine.reclaim(batch)
-  elseif held then
+  local held = bulk_engine.take(batch, self.rt.sleep)
+  if held and held ~= "gone" then
     own = new_batch()
     batch = own
     self.run_batches = self.run_batches or setmetatable({}, { __mode = "k" })

@@ -26,12 +26,15 @@ local M = {}
 -- @field batch `function(opts)`: a transport for many requests in flight (`pinanalytics.core.batch`'s
 -- options, `concurrency` among them) with the methods of `pinanalytics.core.Batch`: `add`,
 -- `step(ms)` (waits at most ms milliseconds for answers, in the host's way), `inflight`,
--- `capacity`, `cancel`, `set_token`, `close`, `is_closed`
+-- `capacity`, `cancel`, `set_token`, `close`, `is_closed`; and where a thread can end without a
+-- trace (OpenResty), `sleep(seconds)` and `waiting()` (how many threads wait in `step` or `sleep` now),
+-- by which the bulk engine tells a run whose thread is gone from one that waits (`pinanalytics.bulk.holder`)
 -- @field sleep `function(seconds)`: waits without blocking the host
 -- @field now `function()`: monotonic seconds (`pinanalytics.core.now`)
--- @field lost_after optional, seconds: where a thread can end without a trace (OpenResty kills a
--- request's light threads when it ends), a bulk run that has not come back from a wait of the engine
--- this long after the wait was due is taken for gone, and its Batch for free (`pinanalytics.bulk.holder`)
+-- @field lost_after optional, seconds: where a thread can end without a trace and the Batch cannot
+-- show who waits on it (no `waiting`), a bulk run that has not come back from a wait of the engine this
+-- long after the wait was due, nor within a few turns of the loop after that, is taken for gone, and
+-- its Batch for free (`pinanalytics.bulk.take`). No runtime of the library needs it.
 -- @field buckets optional, `function(made, key)`: the client's pacing buckets (a function
 -- category -> bucket from `pinanalytics.pacing.buckets`) shared more widely than one client
 -- (all the clients of an nginx worker, or of every worker through a `lua_shared_dict`), under key
@@ -112,6 +115,19 @@ function M.pcall(f, ...)
     if coroutine.status(co) == "dead" then return unpack(r, 1, r.n) end
     r = pack(coroutine.resume(co, coroutine.yield(unpack(r, 2, r.n))))
   end
+end
+
+--- What the running code belongs to beyond its coroutine, where the host
+-- recycles coroutines: inside OpenResty, the current request's `ngx.ctx`
+-- (nginx gives the coroutine of a request that ended to a later request,
+-- lua_thread_cache_max_entries); elsewhere, or where there is no request, nil.
+-- @treturn[opt] table
+function M.scope()
+  local ngx = rawget(_G, "ngx")
+  if type(ngx) ~= "table" then return nil end
+  local ok, ctx = pcall(function() return ngx.ctx end)
+  if ok and type(ctx) == "table" then return ctx end
+  return nil
 end
 
 --- The coroutine whose yields a coroutine's yields are: co itself, or on

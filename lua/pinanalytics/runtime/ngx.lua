@@ -9,6 +9,10 @@
 --     that asked yields until it is done;
 --   * many requests (the bulk engine) are many light threads, each running
 --     one request on the pool; step() waits on a semaphore they post to;
+--   * a light thread waiting on a Batch (step, sleep) is seen there
+--     (Batch:waiting): nginx takes a light thread it kills, or whose request
+--     ends, off the semaphore's queue, so the bulk engine knows a run whose
+--     light thread is gone from one that waits (pinanalytics.bulk.holder);
 --   * sleeps (pacing, Retry-After, backoff) are ngx.sleep;
 --   * the clients of one worker that use the same token, server and rate
 --     share one pacing budget, and with shared_dict = "name" (a
@@ -137,7 +141,7 @@ function Batch:add(id, method, target, body, headers, shape)
   self.ids[id] = true
   self.n = self.n + 1
   local me = self
-  ngx_api().thread.spawn(function()
+  local function task()
     local ok, r = pcall(function()
       local status, a, b, c, d, e = on_pool(pool, opts, token, method, target, body, headers, shape)
       if status then
@@ -148,9 +152,31 @@ function Batch:add(id, method, target, body, headers, shape)
     if me.gen ~= gen then return end -- cancelled or closed meanwhile: dropped
     if not ok then r = { id = id, error = r } end
     me.done[#me.done + 1] = r
+    me.posted = me.posted + 1
     me.sema:post(1)
-  end)
+  end
+  -- The request's light thread is spawned by one that ends at once and that
+  -- this thread reaps: it has no parent left, so it never lingers as an
+  -- unwaited child. nginx never ends a request once a light thread with
+  -- such children was killed (lua-nginx-module 0.10.23): a run killed in
+  -- its wait would hang its request for good.
+  local thread = ngx_api().thread
+  local launcher = thread.spawn(function() thread.spawn(task) end)
+  local ok, err = thread.wait(launcher)
+  if not ok then
+    self.ids[id] = nil
+    self.n = self.n - 1
+    error(string.format("pinanalytics (runtime ngx): the request's light thread could not start: %s", tostring(err)), 0)
+  end
   return true
+end
+
+-- Waits at most s seconds on the Batch's semaphore (less when an answer
+-- comes). nginx times a wait from the clock it last read, which a long
+-- handler leaves behind: read it now, or the wait ends early.
+local function wait_on(self, s)
+  ngx_api().update_time()
+  if self.sema:wait(s) then self.taken = self.taken + 1 end
 end
 
 --- Waits at most ms milliseconds (on a semaphore the requests' threads post
@@ -163,7 +189,7 @@ function Batch:step(ms)
   if self.blocking and self.blocking:inflight() > 0 then
     out = self.blocking:step(ms)
   elseif #self.done == 0 and self.n > 0 and ms and ms > 0 then
-    self.sema:wait(ms / 1000)
+    wait_on(self, ms / 1000)
   end
   local done = self.done
   self.done = {}
@@ -175,6 +201,28 @@ function Batch:step(ms)
     out[#out + 1] = r
   end
   return out
+end
+
+--- Waits seconds as the runtime's sleep does, on the Batch's semaphore, so
+-- that the wait is seen by `waiting`; an answer of a request of the Batch
+-- ends it early. Where Lua may not yield, it blocks.
+-- @number seconds
+function Batch:sleep(seconds)
+  check_open(self)
+  if not can_yield() then return core.sleep(seconds) end
+  wait_on(self, seconds)
+end
+
+--- How many light threads wait on the Batch now (in `step` or `sleep`).
+-- nginx takes a light thread off the wait when it kills it
+-- (ngx.thread.kill) or when its request ends (finished, aborted by the
+-- client): a wait that began and is not counted here was ended by nginx,
+-- and the light thread will never run again.
+-- @treturn int
+function Batch:waiting()
+  -- the semaphore counts its resources less its waiters; the resources are
+  -- what was posted less what waits took
+  return (self.posted - self.taken) - self.sema:count()
 end
 
 --- How many requests are in flight.
@@ -266,9 +314,7 @@ function M.new(opts)
     end
   end
   local semaphore = require "ngx.semaphore"
-  -- a request's light threads die with it, without a trace: a bulk run not
-  -- back from a wait 3 s after it was due is gone (pinanalytics.bulk.holder)
-  local rt = { name = "ngx", now = core.now, lost_after = 3 }
+  local rt = { name = "ngx", now = core.now }
 
   function rt.sleep(s)
     if can_yield() then
@@ -288,7 +334,7 @@ function M.new(opts)
   function rt.batch(so)
     return setmetatable({
       pool = pool, opts = without_token(so), token = so.token, cap = so.concurrency or 8,
-      ids = {}, n = 0, done = {}, gen = 0, sema = semaphore.new(0),
+      ids = {}, n = 0, done = {}, gen = 0, sema = semaphore.new(0), posted = 0, taken = 0,
     }, Batch)
   end
 
