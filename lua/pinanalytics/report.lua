@@ -870,7 +870,7 @@ local function pin_rows(x, opts)
 end
 
 -- The parts of a rate or an average, as the frame derives them
--- (csrc/frame.c): SAVE_RATE = SAVE / IMPRESSION, "701/SAVE_RATE" =
+-- (csrc/frame_read.c): SAVE_RATE = SAVE / IMPRESSION, "701/SAVE_RATE" =
 -- "701/SAVE" / "701/IMPRESSION", VIDEO_AVG_WATCH_TIME = VIDEO_V50_WATCH_TIME
 -- / VIDEO_START; a report's key ("save_rate") by the keys of its parts
 -- ("saves", "impressions"). nil for any other name.
