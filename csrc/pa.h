@@ -10,6 +10,12 @@
 
 #include "compat.h"
 
+/* Hidden whatever the flags (LuaRocks builds without -fvisibility=hidden):
+ * only luaopen_pinanalytics_core, marked in core.c, leaves the module. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(hidden)
+#endif
+
 #define PA_VERSION "0.1.0"
 
 /* Default nesting limit for decoded JSON documents. */
@@ -194,5 +200,9 @@ int pa_shape_typed(lua_State *L, int shape, pa_json_ctx *g);
 /* batch.c */
 void pa_batch_open(lua_State *L);
 int pa_batch_new(lua_State *L);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #endif /* PA_H */
