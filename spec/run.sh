@@ -19,6 +19,9 @@
 # run, build/<LUA>/spec-times) start first. Each file's TAP output is printed
 # whole, in file order, then the counts.
 LUA=${LUA:-lua5.4}
+# the checkout's modules and spec helpers, for busted and the processes the
+# specs start (the Makefile exports the same)
+[ -n "$LUA_PATH" ] || export LUA_PATH="$(pwd)/lua/?.lua;$(pwd)/lua/?/init.lua;$(pwd)/spec/?.lua;;"
 mode=full
 case $1 in
   --busted) mode=busted; shift ;;
