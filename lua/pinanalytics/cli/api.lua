@@ -14,6 +14,7 @@ local whole, safe = options.whole, output.safe
 local new_bar, progress, after_run = progress_bar.new_bar, progress_bar.progress, progress_bar.after_run
 local progress_wanted = progress_bar.progress_wanted
 
+-- the connection's options, as each command's help lists them
 local PINTEREST_HELP = [[
 Connection:
   --token-file FILE   read the access token from FILE (- for standard input) instead of
@@ -31,6 +32,7 @@ Connection:
   --base-url URL      the API (default ONEUP_BASE_URL, else https://analyze.oneupapp.io)
 ]]
 
+-- s without the white space around it
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 
 -- The token: --token-file, else the environment variable.
@@ -60,6 +62,7 @@ local function secret(ctx, cmd, opts, var)
   return trim(v)
 end
 
+-- The Pinterest client of the options (extra: more of its options).
 local function pinterest_client(ctx, cmd, opts, extra)
   local pa = require "pinanalytics"
   local token = secret(ctx, cmd, opts, "PINTEREST_ACCESS_TOKEN")
@@ -71,6 +74,7 @@ local function pinterest_client(ctx, cmd, opts, extra)
   return call(cmd, pa.pinterest, o)
 end
 
+-- The OneUp client of the options.
 local function oneup_client(ctx, cmd, opts)
   local pa = require "pinanalytics"
   local key = secret(ctx, cmd, opts, "ONEUP_API_KEY")

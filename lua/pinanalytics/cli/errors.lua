@@ -55,6 +55,7 @@ local function line(x)
   return (tostring(x):gsub("[\r\n]+", " "))
 end
 
+-- A message without the "pinanalytics: " in front.
 local function strip_prefix(s)
   return (s:gsub("^pinanalytics: ", ""))
 end

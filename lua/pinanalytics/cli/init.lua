@@ -251,5 +251,4 @@ function M.help(name)
   return c and c.help
 end
 
-
 return M

@@ -15,8 +15,7 @@ local ACCOUNT_METRICS = { "IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK", "
 -- what the rankings of an overview are computed from (pa.report.post_performance)
 local RANKING_METRICS = { "IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK", "TOTAL_COMMENTS", "TOTAL_REACTIONS" }
 
--- help ----------------------------------------------------------------------
-
+-- the period's options, as each command's help lists them
 local PERIOD_HELP = [[
 Period (one of; default: the last 30 days, ending yesterday, UTC):
   --last N            the N days ending yesterday (1 to 36500)
@@ -37,16 +36,17 @@ local OPTIONS = {
   ["--video"] = false, ["--no-progress"] = false, ["--help"] = false, ["--all-pins"] = false, ["--account"] = false,
 }
 
+-- the options of every report command (each command's file lists those it takes)
 local COMMON = { "--last", "--start", "--end", "--preset", "--metrics", "--format", "--output", "--base-url",
   "--token-file", "--help" }
 
+-- a new list: list, then the names given
 local function with(list, ...)
   local out = {}
   for _, v in ipairs(list) do out[#out + 1] = v end
   for _, v in ipairs({ ... }) do out[#out + 1] = v end
   return out
 end
-
 
 -- Options that would put a secret where every user sees it.
 local SECRET_OPTIONS = { ["--token"] = true, ["--access-token"] = true, ["--api-key"] = true, ["--apikey"] = true,
@@ -199,7 +199,6 @@ local function check_pin_ids(cmd, ids)
     end
   end
 end
-
 
 O.PIN_METRICS, O.ACCOUNT_METRICS, O.RANKING_METRICS = PIN_METRICS, ACCOUNT_METRICS, RANKING_METRICS
 O.PERIOD_HELP, O.COMMON, O.with = PERIOD_HELP, COMMON, with

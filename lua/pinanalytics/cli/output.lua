@@ -14,11 +14,11 @@ local O = {}
 -- option --format takes.
 O.FORMATS = { "text", "markdown", "csv", "json", "html" }
 
-
 -- the format an --output file's name suggests
 local BY_EXTENSION = { txt = "text", md = "markdown", markdown = "markdown", csv = "csv", json = "json",
   html = "html", htm = "html" }
 
+-- the output's options, as each command's help lists them
 local OUTPUT_HELP = [[
 Output:
   --format FORMAT     text (default), markdown, csv, json or html
@@ -26,6 +26,7 @@ Output:
                       --format, the format is the name's: .txt .md .csv .json .html
 ]]
 
+-- The format: --format, else the --output file's extension, else text.
 local function format_of(cmd, opts)
   local f = opts["--format"]
   if f == nil and opts["--output"] then
@@ -67,12 +68,15 @@ local function stdout_closed(stream)
   return pos == nil and code == 9 -- EBADF; a pipe or a terminal is ESPIPE
 end
 
+-- Is fd a terminal? (`test -t FD`, run by the shell)
 local function default_isatty(fd)
   local ok, how, code = os.execute("test -t " .. math.floor(fd))
   if type(ok) == "number" then return ok == 0 end -- Lua 5.1
   return ok == true and (how == nil or how == "exit") and (code == nil or code == 0)
 end
 
+-- A message as it may be shown: each secret read replaced by "[REDACTED]",
+-- no control sequence.
 local function scrub(s, secrets)
   s = tostring(s)
   for _, x in ipairs(secrets) do
@@ -98,6 +102,7 @@ local function remove_partial(path)
   return ""
 end
 
+-- Writes the report to --output, or to standard output without it.
 local function write_output(ctx, cmd, opts, text)
   local path = opts["--output"]
   if not path then return emit(ctx, "the report", text) end
@@ -113,7 +118,6 @@ local function write_output(ctx, cmd, opts, text)
   end
   ctx.partial = nil
 end
-
 
 O.OUTPUT_HELP = OUTPUT_HELP
 O.format_of, O.safe, O.reason, O.emit = format_of, safe, reason, emit

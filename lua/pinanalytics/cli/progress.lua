@@ -13,6 +13,7 @@ Bar.__index = Bar
 
 local WIDTH = 24
 
+-- s seconds as "m:ss" (or "h:mm:ss"); "--:--" when not known
 local function clock(s)
   if s == nil or s ~= s or s == math.huge then return "--:--" end
   s = math.floor(s + 0.5)
@@ -20,6 +21,7 @@ local function clock(s)
   return string.format("%d:%02d", math.floor(s / 60), s % 60)
 end
 
+-- A bar on stream for total pins, drawn at once; now() gives the time.
 local function new_bar(stream, now, total)
   local self = setmetatable({ stream = stream, now = now, total = total, done = 0, failed = 0 }, Bar)
   self.started = now()
@@ -92,6 +94,7 @@ local function after_run(ctx)
   if ctx.interrupted then error(setmetatable({}, Interrupt), 0) end
 end
 
+-- Is a bar drawn for n pins? (More than one, stderr a terminal, no --no-progress.)
 local function progress_wanted(ctx, opts, n)
   return n > 1 and not opts["--no-progress"] and ctx.isatty(2)
 end

@@ -8,6 +8,7 @@ local errors = require "pinanalytics.cli.errors"
 local usage, failure, call = errors.usage, errors.failure, errors.call
 local line, strip_prefix = errors.line, errors.strip_prefix
 
+-- the store's options, as each command's help lists them
 local STORE_HELP = [[
 Local store (pinanalytics sync fills it):
   --from-store TARGET read the figures from the store TARGET (a SQLite file, or a
@@ -17,6 +18,7 @@ Local store (pinanalytics sync fills it):
                       several
 ]]
 
+-- Is the target a PostgreSQL URI (else a SQLite file)?
 local function is_uri(target)
   return target:match("^postgres") ~= nil
 end
@@ -123,6 +125,7 @@ local function store_for_reading(ctx, cmd, opts)
   return st, { account = account.account_id }, "Pinterest (local store " .. shown .. ")", shown
 end
 
+-- The days of an answer of the store (none: an empty list).
 local function days_of(answer)
   local group = type(answer) == "table" and answer.all
   return type(group) == "table" and group.daily_metrics or {}
