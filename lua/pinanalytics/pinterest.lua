@@ -19,16 +19,25 @@
 -- local res, err = pin:pin_analytics("813744226420795884", {
 --   start_date = "2026-10-01", end_date = "2026-10-30",
 --   metric_types = { "IMPRESSION", "SAVE" } })
+--
+-- How this file reads: the public names (limits, enums: the endpoint
+-- tables' own), then the Client's mechanics (construction, token refresh,
+-- pacing, requests, bulk runs), then the endpoint methods, each a line over
+-- its table. The endpoints are data in pinterest/organic.lua (paths,
+-- parameters, enums, limits), the argument checks in pinterest/validate.lua,
+-- the rate-limit categories in pinterest/categories.lua.
 local check = require "pinanalytics.check"
 local bulk_engine = require "pinanalytics.bulk"
+local categories = require "pinanalytics.pinterest.categories"
 local core = require "pinanalytics.core"
-local dates = require "pinanalytics.dates"
 local errors = require "pinanalytics.errors"
 local http = require "pinanalytics.http"
+local organic = require "pinanalytics.pinterest.organic"
 local pacing = require "pinanalytics.pacing"
 local paginate = require "pinanalytics.paginate"
 local runtime = require "pinanalytics.runtime"
 local schema = require "pinanalytics.schema"
+local validate = require "pinanalytics.pinterest.validate"
 
 local M = {}
 
@@ -36,15 +45,15 @@ local M = {}
 M.DEFAULT_BASE_URL = "https://api.pinterest.com/v5"
 
 --- How far back `start_date` may be (days before today, UTC).
-M.MAX_LOOKBACK_DAYS = 90
+M.MAX_LOOKBACK_DAYS = organic.MAX_LOOKBACK_DAYS
 --- How many days `end_date` may be after `start_date`.
-M.MAX_RANGE_DAYS = 90
+M.MAX_RANGE_DAYS = organic.MAX_RANGE_DAYS
 --- The most days one request may span, both ends included: end_date at most
 -- 90 days after start_date is 91 days (split longer ranges with
 -- range:windows(M.MAX_WINDOW_DAYS)).
-M.MAX_WINDOW_DAYS = M.MAX_RANGE_DAYS + 1
+M.MAX_WINDOW_DAYS = organic.MAX_WINDOW_DAYS
 --- Pins per GET /pins/analytics request.
-M.MULTI_PIN_MAX = 100
+M.MULTI_PIN_MAX = organic.MULTI_PIN_MAX
 --- Seconds a refusal of the multi-pin endpoint (`GET /pins/analytics`) is
 -- remembered by the clients of the same server and credentials (an app given
 -- the beta later is asked again after this).
@@ -64,374 +73,45 @@ end
 
 --- Metric types of the pin analytics endpoints, the standard list (a request
 -- may mix it with `PIN_METRICS_VIDEO`).
-M.PIN_METRICS_STANDARD = {
-  "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "SAVE_RATE", "TOTAL_COMMENTS",
-  "TOTAL_REACTIONS", "USER_FOLLOW", "PROFILE_VISIT",
-}
+M.PIN_METRICS_STANDARD = organic.PIN_METRICS_STANDARD
 --- Metric types of the pin analytics endpoints, the video list.
-M.PIN_METRICS_VIDEO = {
-  "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "SAVE_RATE", "VIDEO_MRC_VIEW",
-  "VIDEO_10S_VIEW", "QUARTILE_95_PERCENT_VIEW", "VIDEO_V50_WATCH_TIME", "VIDEO_START",
-  "VIDEO_AVG_WATCH_TIME", "TOTAL_COMMENTS", "TOTAL_REACTIONS",
-}
+M.PIN_METRICS_VIDEO = organic.PIN_METRICS_VIDEO
 --- Metric types of `user_account_analytics` and `top_pins`.
-M.ACCOUNT_METRICS = {
-  "ENGAGEMENT", "ENGAGEMENT_RATE", "IMPRESSION", "OUTBOUND_CLICK", "OUTBOUND_CLICK_RATE",
-  "PIN_CLICK", "PIN_CLICK_RATE", "SAVE", "SAVE_RATE",
-}
+M.ACCOUNT_METRICS = organic.ACCOUNT_METRICS
 --- Metric types of `top_video_pins`.
-M.TOP_VIDEO_METRICS = {
-  "IMPRESSION", "SAVE", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME",
-  "QUARTILE_95_PERCENT_VIEW", "VIDEO_10S_VIEW", "VIDEO_START", "OUTBOUND_CLICK",
-}
+M.TOP_VIDEO_METRICS = organic.TOP_VIDEO_METRICS
 --- Values of `app_types`.
-M.APP_TYPES = { "ALL", "MOBILE", "TABLET", "WEB" }
+M.APP_TYPES = organic.APP_TYPES
 --- Values of `split_field` for a pin.
-M.PIN_SPLIT_FIELDS = { "NO_SPLIT", "APP_TYPE" }
+M.PIN_SPLIT_FIELDS = organic.PIN_SPLIT_FIELDS
 --- Values of `split_field` for the account.
-M.ACCOUNT_SPLIT_FIELDS = { "NO_SPLIT", "APP_TYPE", "OWNED_CONTENT", "SOURCE", "PIN_FORMAT" }
+M.ACCOUNT_SPLIT_FIELDS = organic.ACCOUNT_SPLIT_FIELDS
 --- Values of `from_claimed_content`.
-M.FROM_CLAIMED_CONTENT = { "OTHER", "CLAIMED", "BOTH" }
+M.FROM_CLAIMED_CONTENT = organic.FROM_CLAIMED_CONTENT
 --- Values of `pin_format`.
-M.PIN_FORMATS = {
-  "ALL", "ORGANIC_IMAGE", "ORGANIC_PRODUCT", "ORGANIC_VIDEO", "ADS_STANDARD", "ADS_PRODUCT", "ADS_VIDEO", "ADS_IDEA",
-}
+M.PIN_FORMATS = organic.PIN_FORMATS
 --- Values of `content_type`.
-M.CONTENT_TYPES = { "ALL", "PAID", "ORGANIC" }
+M.CONTENT_TYPES = organic.CONTENT_TYPES
 --- Values of `source`.
-M.SOURCES = { "ALL", "YOUR_PINS", "OTHER_PINS" }
+M.SOURCES = organic.SOURCES
 --- Values of `sort_by` for `top_pins`.
-M.TOP_PINS_SORT = { "ENGAGEMENT", "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE" }
+M.TOP_PINS_SORT = organic.TOP_PINS_SORT
 --- Values of `sort_by` for `top_video_pins`.
-M.TOP_VIDEO_PINS_SORT = {
-  "IMPRESSION", "SAVE", "OUTBOUND_CLICK", "VIDEO_MRC_VIEW", "VIDEO_AVG_WATCH_TIME", "VIDEO_V50_WATCH_TIME",
-  "QUARTILE_95_PERCENT_VIEW", "VIDEO_10S_VIEW", "VIDEO_START",
-}
+M.TOP_VIDEO_PINS_SORT = organic.TOP_VIDEO_PINS_SORT
 --- Values of `pin_filter` (`list_pins`).
-M.PIN_FILTERS = { "exclude_native", "exclude_repins", "has_been_promoted" }
+M.PIN_FILTERS = organic.PIN_FILTERS
 --- Values of `pin_type` (`list_pins`).
-M.PIN_TYPES = { "PRIVATE" }
+M.PIN_TYPES = organic.PIN_TYPES
 --- Values of `creative_types` (`list_pins`, `list_board_pins`).
-M.CREATIVE_TYPES = {
-  "REGULAR", "VIDEO", "SHOPPING", "CAROUSEL", "MAX_VIDEO", "SHOP_THE_PIN", "COLLECTION", "IDEA", "SHOWCASE",
-  "QUIZ", "COLLAGE", "MAX_WIDTH_REGULAR_COLLECTION", "MAX_WIDTH_VIDEO_COLLECTION",
-}
+M.CREATIVE_TYPES = organic.CREATIVE_TYPES
 --- Values of `privacy` (`list_boards`).
-M.BOARD_PRIVACY = { "ALL", "PUBLIC", "PROTECTED", "SECRET", "PUBLIC_AND_SECRET" }
-
--- ordered union of the two pin metric lists
-local PIN_METRICS = {}
-do
-  local seen = {}
-  for _, list in ipairs({ M.PIN_METRICS_STANDARD, M.PIN_METRICS_VIDEO }) do
-    for _, m in ipairs(list) do
-      if not seen[m] then seen[m] = true; PIN_METRICS[#PIN_METRICS + 1] = m end
-    end
-  end
-end
+M.BOARD_PRIVACY = organic.BOARD_PRIVACY
 --- Every metric type of the pin analytics endpoints (the standard and video lists).
-M.PIN_METRICS = PIN_METRICS
+M.PIN_METRICS = organic.PIN_METRICS
 
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(list) do s[v] = true end
-  return s
-end
-
--- Enum values go into query strings unescaped (see build_query): each must be a plain name.
-local function url_safe_set(list)
-  for _, v in ipairs(list) do
-    if not v:match("^[%w_]+$") then error("pinanalytics.pinterest: enum value " .. v .. " needs escaping", 2) end
-  end
-  return set_of(list)
-end
-
--- argument checks -----------------------------------------------------------
-
-local fail = check.failer("pinanalytics.pinterest")
-local show = check.show
-
-local function is_digits(v, maxlen)
-  return type(v) == "string" and v:match("^%d+$") ~= nil and (not maxlen or #v <= maxlen)
-end
-
-local function check_digits(fn, name, v, maxlen)
-  if not is_digits(v, maxlen) then
-    fail(fn, "%s must be a string of digits%s, got %s", name,
-      maxlen and (" (at most " .. maxlen .. ")") or "", show(v))
-  end
-  return v
-end
-
--- Parameter kinds. Each returns the wire value: a string, or an array of
--- strings for a key sent once per value.
-local P = {}
-
-function P.enum(allowed)
-  local ok = url_safe_set(allowed)
-  return function(fn, name, v)
-    if type(v) ~= "string" or not ok[v] then
-      fail(fn, "%s = %s is not allowed (allowed: %s)", name, show(v), table.concat(allowed, ", "))
-    end
-    return v
-  end
-end
-
-function P.digits(maxlen)
-  return function(fn, name, v) return check_digits(fn, name, v, maxlen) end
-end
-
--- ad_account_id: a string of at most 18 digits, or a whole number >= 0
--- (below 2^53 unless a Lua 5.3+ integer: a larger float is not exact).
-function P.account_id(fn, name, v)
-  if type(v) == "number" then
-    local exact = math.type and math.type(v) == "integer" or (v == math.floor(v) and v < 2 ^ 53)
-    if exact and v >= 0 and v == math.floor(v) then return string.format("%d", v) end
-  elseif is_digits(v, 18) then
-    return v
-  end
-  fail(fn, "%s must be a string of digits (at most 18), got %s (a whole number >= 0 is taken too)", name, show(v))
-end
-
-function P.int(min, max, allowed)
-  return function(fn, name, v)
-    if type(v) ~= "number" or v ~= math.floor(v) or v < min or v > max or (allowed and not set_of(allowed)[v]) then
-      fail(fn, "%s = %s is not allowed (allowed: %s)", name, show(v),
-        allowed and table.concat(allowed, ", ") or ("a whole number " .. min .. ".." .. max))
-    end
-    return string.format("%d", v)
-  end
-end
-
-function P.bool(fn, name, v)
-  if type(v) ~= "boolean" then fail(fn, "%s must be true or false, got %s", name, show(v)) end
-  return tostring(v)
-end
-
--- An array of enum values (or one comma-separated string); duplicates
--- dropped. sep = "," sends one comma-separated value, nil repeats the key.
-function P.list(allowed, sep)
-  local ok = url_safe_set(allowed)
-  return function(fn, name, v)
-    local list = v
-    if type(v) == "string" then
-      list = {}
-      for m in v:gmatch("[^,]+") do list[#list + 1] = m end
-    elseif type(v) ~= "table" then
-      fail(fn, "%s must be an array of names, got %s", name, show(v))
-    end
-    if #list == 0 then
-      fail(fn, "%s must not be empty (allowed: %s)", name, table.concat(allowed, ", "))
-    end
-    local seen, dups = {}, false
-    for i = 1, #list do
-      local m = list[i]
-      if not ok[m] then
-        fail(fn, "%s[%d] = %s is not allowed (allowed: %s)", name, i, show(m), table.concat(allowed, ", "))
-      end
-      if seen[m] then dups = true else seen[m] = true end
-    end
-    local out = list
-    if dups or sep == nil then
-      -- a fresh array (the caller's is never kept), duplicates dropped
-      out, seen = {}, {}
-      for i = 1, #list do
-        local m = list[i]
-        if not seen[m] then seen[m] = true; out[#out + 1] = m end
-      end
-    end
-    if sep then return table.concat(out, sep) end
-    return out
-  end
-end
-
--- Parameters every dated endpoint takes besides its own.
-local DATED = { start_date = true, end_date = true, range = true, clamp = true }
-
--- start_date/end_date (or range) against Pinterest's rules.
--- Returns start, end (strings) and, when clamp = true cut the start, the
--- dropped range.
-local function check_dates(self, fn, p)
-  local s, e = p.start_date, p.end_date
-  if p.range ~= nil then
-    if s ~= nil or e ~= nil then
-      fail(fn, "give either range or start_date/end_date, not both")
-    end
-    local r, why = dates.resolve(p.range, { clock = self.clock })
-    if not r then fail(fn, "%s", why) end
-    s, e = r.start_date, r.end_date
-  end
-  if s == nil then fail(fn, "start_date is required (a UTC date YYYY-MM-DD), or give range") end
-  if e == nil then fail(fn, "end_date is required (a UTC date YYYY-MM-DD), or give range") end
-  local sn, why = dates.parse(s)
-  if not sn then fail(fn, "start_date = %s is not a valid date: %s (expected a real calendar date YYYY-MM-DD)", show(s), why) end
-  local en
-  en, why = dates.parse(e)
-  if not en then fail(fn, "end_date = %s is not a valid date: %s (expected a real calendar date YYYY-MM-DD)", show(e), why) end
-  if sn > en then
-    fail(fn, "start_date %s is after end_date %s (allowed: start_date <= end_date)", s, e)
-  end
-  if p.clamp ~= nil and type(p.clamp) ~= "boolean" then
-    fail(fn, "clamp must be true or false, got %s", show(p.clamp))
-  end
-  local today = dates.today_number(self.clock)
-  local earliest = today - M.MAX_LOOKBACK_DAYS
-  local dropped
-  if sn < earliest then
-    if p.clamp and en >= earliest then
-      dropped = dates.range(sn, earliest - 1)
-      sn = earliest
-      s = dates.format(sn)
-    else
-      fail(fn, "start_date %s is %d days before today (%s UTC) (allowed: at most %d; earliest allowed date: %s%s)",
-        s, today - sn, dates.format(today), M.MAX_LOOKBACK_DAYS, dates.format(earliest),
-        p.clamp and "; clamp = true cannot help: the whole range is earlier" or "; or pass clamp = true")
-    end
-  end
-  if en - sn > M.MAX_RANGE_DAYS then
-    fail(fn, "end_date %s is %d days after start_date %s (allowed: at most %d, a range of %d days; split longer " ..
-      "ranges with range:windows(%d))", e, en - sn, s, M.MAX_RANGE_DAYS, M.MAX_WINDOW_DAYS, M.MAX_WINDOW_DAYS)
-  end
-  return s, e, dropped
-end
-
--- Checks params against an endpoint description and builds the query.
--- ep.params: name -> checker; ep.order: query order; ep.required: names;
--- ep.dated: takes the date parameters.
-local function build_query(self, fn, ep, params)
-  if params == nil then params = {} end
-  if type(params) ~= "table" then fail(fn, "params must be a table, got %s", show(params)) end
-  for k in pairs(params) do
-    if not ep.params[k] and not (ep.dated and DATED[k]) then
-      local names = {}
-      for n in pairs(ep.params) do names[#names + 1] = n end
-      if ep.dated then for n in pairs(DATED) do names[#names + 1] = n end end
-      table.sort(names)
-      fail(fn, "unknown parameter %s (known: %s)", show(k), table.concat(names, ", "))
-    end
-  end
-  local q, info = {}, nil
-  if ep.dated then
-    local s, e, dropped = check_dates(self, fn, params)
-    -- every value below is checked (dates, digits, whole numbers, booleans,
-    -- enum names joined by ","): nothing in them needs escaping (the third field)
-    q[1] = { "start_date", s, true }
-    q[2] = { "end_date", e, true }
-    if dropped then
-      info = { clamped = true, dropped = dropped, range = dates.range(s, e) }
-    end
-  end
-  for _, name in ipairs(ep.required or {}) do
-    if params[name] == nil then
-      fail(fn, "%s is required%s", name, ep.hint and ep.hint[name] and (" (" .. ep.hint[name] .. ")") or "")
-    end
-  end
-  for _, name in ipairs(ep.order) do
-    local v = params[name]
-    if v ~= nil then
-      local wire = ep.params[name](fn, name, v)
-      if type(wire) == "table" then
-        for _, x in ipairs(wire) do q[#q + 1] = { name, x, true } end
-      else
-        q[#q + 1] = { name, wire, true }
-      end
-    end
-  end
-  return q, info
-end
-
--- endpoints -----------------------------------------------------------------
-
-local PIN_ANALYTICS = {
-  dated = true,
-  params = {
-    metric_types = P.list(PIN_METRICS, ","), app_types = P.enum(M.APP_TYPES),
-    split_field = P.enum(M.PIN_SPLIT_FIELDS), ad_account_id = P.account_id,
-  },
-  order = { "metric_types", "app_types", "split_field", "ad_account_id" },
-  required = { "metric_types" },
-  hint = { metric_types = "a non-empty array; allowed: " .. table.concat(PIN_METRICS, ", ") },
-}
-
-local MULTI_PIN_ANALYTICS = {
-  dated = true,
-  params = {
-    metric_types = PIN_ANALYTICS.params.metric_types, app_types = PIN_ANALYTICS.params.app_types,
-    ad_account_id = PIN_ANALYTICS.params.ad_account_id,
-  },
-  order = { "metric_types", "app_types", "ad_account_id" },
-  required = { "metric_types" },
-  hint = PIN_ANALYTICS.hint,
-}
-
-local ACCOUNT_FILTERS = {
-  from_claimed_content = P.enum(M.FROM_CLAIMED_CONTENT), pin_format = P.enum(M.PIN_FORMATS),
-  app_types = P.enum(M.APP_TYPES), content_type = P.enum(M.CONTENT_TYPES), source = P.enum(M.SOURCES),
-  ad_account_id = P.account_id,
-}
-
-local function with(base, extra)
-  local t = {}
-  for k, v in pairs(base) do t[k] = v end
-  for k, v in pairs(extra) do t[k] = v end
-  return t
-end
-
-local USER_ACCOUNT_ANALYTICS = {
-  dated = true,
-  params = with(ACCOUNT_FILTERS, {
-    metric_types = P.list(M.ACCOUNT_METRICS, ","), split_field = P.enum(M.ACCOUNT_SPLIT_FIELDS),
-  }),
-  order = { "from_claimed_content", "pin_format", "app_types", "content_type", "source", "metric_types",
-    "split_field", "ad_account_id" },
-}
-
-local function top_endpoint(sorts, metrics)
-  return {
-    dated = true,
-    params = with(ACCOUNT_FILTERS, {
-      sort_by = P.enum(sorts), metric_types = P.list(metrics, ","), num_of_pins = P.int(1, 50),
-      created_in_last_n_days = P.int(30, 30, { 30 }),
-    }),
-    order = { "sort_by", "from_claimed_content", "pin_format", "app_types", "content_type", "source",
-      "metric_types", "num_of_pins", "created_in_last_n_days", "ad_account_id" },
-    required = { "sort_by" },
-    hint = { sort_by = "allowed: " .. table.concat(sorts, ", ") },
-  }
-end
-local TOP_PINS = top_endpoint(M.TOP_PINS_SORT, M.ACCOUNT_METRICS)
-local TOP_VIDEO_PINS = top_endpoint(M.TOP_VIDEO_PINS_SORT, M.TOP_VIDEO_METRICS)
-
-local PAGE = { page_size = P.int(1, 250) }
-local LIST_PINS = {
-  params = with(PAGE, {
-    pin_filter = P.enum(M.PIN_FILTERS), pin_metrics = P.bool, include_protected_pins = P.bool,
-    pin_type = P.enum(M.PIN_TYPES), creative_types = P.list(M.CREATIVE_TYPES), ad_account_id = P.account_id,
-  }),
-  order = { "pin_filter", "pin_metrics", "include_protected_pins", "pin_type", "creative_types",
-    "ad_account_id", "page_size" },
-}
-local LIST_BOARDS = {
-  params = with(PAGE, { ad_account_id = P.account_id, privacy = P.enum(M.BOARD_PRIVACY) }),
-  order = { "ad_account_id", "privacy", "page_size" },
-}
-local LIST_BOARD_PINS = {
-  params = with(PAGE, {
-    creative_types = P.list(M.CREATIVE_TYPES), ad_account_id = P.account_id, pin_metrics = P.bool,
-  }),
-  order = { "creative_types", "ad_account_id", "pin_metrics", "page_size" },
-}
-
-local GET_PIN = {
-  params = { pin_metrics = P.bool, ad_account_id = P.account_id }, order = { "pin_metrics", "ad_account_id" },
-}
-local GET_USER_ACCOUNT = { params = { ad_account_id = P.account_id }, order = { "ad_account_id" } }
-local LIST_AD_ACCOUNTS = {
-  params = with(PAGE, { include_shared_accounts = P.bool }), order = { "include_shared_accounts", "page_size" },
-}
-local LIST_SECTIONS = {
-  params = with(PAGE, { ad_account_id = P.account_id }), order = { "ad_account_id", "page_size" },
-}
+local fail, show = validate.fail, validate.show
+local ENDPOINTS = organic.endpoints
+local CATEGORY_ANALYTICS, CATEGORY_READ = categories.ANALYTICS, categories.READ
 
 -- the client ----------------------------------------------------------------
 
@@ -448,25 +128,6 @@ local CLIENT_OPTIONS = {
   runtime = "string", thread_pool = "string", shared_dict = "string",
 }
 
--- Rate-limit categories of the endpoints (the API description's x-ratelimit-category).
-local CATEGORY_ANALYTICS, CATEGORY_READ = "org_analytics", "org_read"
-
--- GET path (after base_url, ids or {names} in it) -> rate-limit category,
--- first match wins; from x-ratelimit-category of every GET operation in the
--- official OpenAPI document (v5.23.0). Paths matching none are org_read, or
--- org_analytics when they have "analytics" in them (/pins/{id}/analytics,
--- /user_account/analytics...).
-local GET_CATEGORIES = {
-  { "^/ad_accounts/[^/]+/reports$", "ads_analytics" },
-  { "^/ad_accounts/[^/]+/.*analytics$", "ads_analytics" }, -- analytics, campaigns/analytics, targeting_analytics...
-  { "^/resources/metrics_ready_state$", "ads_analytics" },
-  { "^/ad_accounts$", "ads_read" }, { "^/ad_accounts/", "ads_read" },
-  { "^/businesses/", "ads_read" }, { "^/integrations$", "ads_read" }, { "^/integrations/", "ads_read" },
-  { "^/resources/", "ads_read" }, { "^/terms/", "ads_read" }, { "^/user_account/followers$", "ads_read" },
-  { "^/catalogs$", "catalogs_read" }, { "^/catalogs/", "catalogs_read" },
-  { "^/trends/", "trends_read" },
-}
-
 --- The rate-limit category `Client:get` paces a GET of this path by (Pinterest's
 -- `x-ratelimit-category`): `/ad_accounts...` is "ads_read", ad account
 -- analytics "ads_analytics", `/user_account/analytics` and
@@ -474,10 +135,7 @@ local GET_CATEGORIES = {
 -- @string path as given to `Client:get`, e.g. "/ad_accounts/123/analytics"
 -- @treturn string the category, e.g. "ads_analytics"
 function M.get_category(path)
-  for _, e in ipairs(GET_CATEGORIES) do
-    if path:find(e[1]) then return e[2] end
-  end
-  return path:find("analytics", 1, true) and CATEGORY_ANALYTICS or CATEGORY_READ
+  return categories.of(path)
 end
 
 --- A client (also `pinanalytics.pinterest(opts)`). An unknown option or a
@@ -904,13 +562,39 @@ end
 -- GET + shape check: body, info | nil, err. shape: the shape the C core
 -- checks and types while decoding ("analytics", "top_pins"); when the answer
 -- does not have it, shape_ok (pinanalytics.schema) names the bad field.
-function Client:_fetch(path, q, shape_ok, info, shape)
-  local ok, body, meta = self:_get(path, q, nil, nil, shape)
+-- category: the rate-limit category (org_analytics when nil).
+function Client:_fetch(path, q, shape_ok, info, shape, category)
+  local ok, body, meta = self:_get(path, q, nil, category, shape)
   if not ok then return nil, body end
   if meta.shape_ok then return body, nil, info end
   local good, where, why = shape_ok(body)
   if not good then return nil, shape_error(self, meta, path, where, why, body) end
   return body, nil, info
+end
+
+-- An endpoint's path with its ids in place of the {names}.
+local function path_of(ep, ids)
+  return (ep.path:gsub("{([%w_]+)}", ids))
+end
+
+-- Calls an endpoint of a table (pinterest/organic.lua): checks the ids (the
+-- arguments after params, in the order of ep.ids) and the params, builds the
+-- query and sends it as ep.answer says: one answer (body, nil, info), one
+-- object (body) or a pager. Programmer errors raise naming ep.name.
+function Client:_call(ep, params, ...)
+  local fn, ids = ep.name, {}
+  for i, name in ipairs(ep.ids or {}) do
+    ids[name] = validate.digits(fn, name, (select(i, ...)))
+  end
+  if params == nil and ep.params_required then fail(fn, "params is required (a table)") end
+  local q, info = validate.query(fn, ep, params, self.clock)
+  local path = path_of(ep, ids)
+  if ep.answer == "pages" then
+    return self:_pager(path, q, ep.shape, schema[ep.schema], ep.category)
+  elseif ep.answer == "object" then
+    return self:_read(path, q, schema[ep.schema], ep.category)
+  end
+  return self:_fetch(path, q, schema[ep.schema], info, ep.shape, ep.category)
 end
 
 --- One pin's analytics, day by day and summed: `GET /pins/{pin_id}/analytics`.
@@ -942,11 +626,7 @@ end
 --   range = pa.dates.last(30), metric_types = { "IMPRESSION", "SAVE" } })
 -- for _, day in ipairs(res.all.daily_metrics) do print(day.date, day.data_status, day.metrics.SAVE) end
 function Client:pin_analytics(pin_id, params)
-  local fn = "pin_analytics"
-  check_digits(fn, "pin_id", pin_id)
-  if params == nil then fail(fn, "params is required (a table)") end
-  local q, info = build_query(self, fn, PIN_ANALYTICS, params)
-  return self:_fetch("/pins/" .. pin_id .. "/analytics", q, schema.pin_analytics, info, "analytics")
+  return self:_call(ENDPOINTS.pin_analytics, params, pin_id)
 end
 
 -- Refusals of GET /pins/analytics, shared where a runtime shares the pacing
@@ -1046,11 +726,12 @@ function Client:pins_analytics(pin_ids, params)
   local ids, seen = {}, {}
   for i = 1, #pin_ids do
     local id = pin_ids[i]
-    if not is_digits(id) then fail(fn, "pin_ids[%d] must be a string of digits, got %s", i, show(id)) end
+    if not validate.is_digits(id) then fail(fn, "pin_ids[%d] must be a string of digits, got %s", i, show(id)) end
     if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
   end
   if params == nil then fail(fn, "params is required (a table)") end
-  local q, info = build_query(self, fn, MULTI_PIN_ANALYTICS, params)
+  local multi, single = ENDPOINTS.pins_analytics, ENDPOINTS.pin_analytics
+  local q, info = validate.query(fn, multi, params, self.clock)
   info = info or {}
   local results, errs = {}, {}
   local single_query = http.query(q) -- the per-pin endpoint takes the same query
@@ -1061,10 +742,10 @@ function Client:pins_analytics(pin_ids, params)
   local learning, refused_alone = {}, false
 
   local function per_pin(id, learn)
-    local path = "/pins/" .. id .. "/analytics"
+    local path = path_of(single, { pin_id = id })
     return {
-      target = path .. single_query, category = CATEGORY_ANALYTICS, endpoint = "GET " .. path, pins = 1,
-      shape = "analytics",
+      target = path .. single_query, category = single.category, endpoint = "GET " .. path, pins = 1,
+      shape = single.shape,
       done = function(ok, body, meta)
         if learn then learn.left = learn.left - 1 end
         if not ok then
@@ -1077,7 +758,7 @@ function Client:pins_analytics(pin_ids, params)
           results[id] = body
           return
         end
-        local good, where, why = schema.pin_analytics(body)
+        local good, where, why = schema[single.schema](body)
         if good then results[id] = body else errs[id] = shape_error(self, meta, path, where, why, body) end
         if learn and not good then learn.ok = false end
       end,
@@ -1108,8 +789,8 @@ function Client:pins_analytics(pin_ids, params)
     -- refreshed = true: the run does not refresh the token on a 401 of this
     -- endpoint, as its 401 code 7 means a pin is not the caller's (done()
     -- refreshes for any other 401)
-    local job = { target = "/pins/analytics" .. http.query(mq), category = CATEGORY_ANALYTICS,
-      endpoint = "GET /pins/analytics", pins = #chunk, shape = "pins_analytics", refreshed = true }
+    local job = { target = multi.path .. http.query(mq), category = multi.category,
+      endpoint = "GET " .. multi.path, pins = #chunk, shape = multi.shape, refreshed = true }
     job.done = function(ok, body, meta, run)
       local fallback, learn = {}, nil
       local refused = not ok and endpoint_refused(body)
@@ -1120,8 +801,7 @@ function Client:pins_analytics(pin_ids, params)
       if ok then
         local t = schema.json_type(body)
         if t ~= "object" and t ~= "empty" then
-          local err = shape_error(self, meta, "/pins/analytics", "$", "expected an object keyed by pin id, got " .. t,
-            body)
+          local err = shape_error(self, meta, multi.path, "$", "expected an object keyed by pin id, got " .. t, body)
           for _, id in ipairs(chunk) do errs[id] = err end
           return
         end
@@ -1132,11 +812,11 @@ function Client:pins_analytics(pin_ids, params)
           elseif meta.shape_ok then
             results[id] = entry
           else
-            local good, where, why = schema.pin_analytics(entry, "$[\"" .. id .. "\"]")
+            local good, where, why = schema[multi.entry_schema](entry, "$[\"" .. id .. "\"]")
             if good then
               results[id] = entry
             else
-              errs[id] = shape_error(self, meta, "/pins/analytics", where, why, entry)
+              errs[id] = shape_error(self, meta, multi.path, where, why, entry)
             end
           end
         end
@@ -1227,8 +907,7 @@ end
 -- @return the answer keyed by split, as `pin_analytics` returns it (without `lifetime_metrics`);
 -- or nil, err; and with `clamp`, what was dropped
 function Client:user_account_analytics(params)
-  local q, info = build_query(self, "user_account_analytics", USER_ACCOUNT_ANALYTICS, params)
-  return self:_fetch("/user_account/analytics", q, schema.pin_analytics, info, "analytics")
+  return self:_call(ENDPOINTS.user_account_analytics, params)
 end
 
 --- The account's best pins over the dates: `GET /user_account/analytics/top_pins`.
@@ -1257,8 +936,7 @@ end
 -- @treturn[2] nil
 -- @treturn[2] pinanalytics.errors.Error
 function Client:top_pins(params)
-  local q, info = build_query(self, "top_pins", TOP_PINS, params)
-  return self:_fetch("/user_account/analytics/top_pins", q, schema.top_pins, info, "top_pins")
+  return self:_call(ENDPOINTS.top_pins, params)
 end
 
 --- The account's best video pins: `GET /user_account/analytics/top_video_pins`.
@@ -1266,14 +944,14 @@ end
 -- `metric_types` of `TOP_VIDEO_METRICS`
 -- @return as `top_pins`
 function Client:top_video_pins(params)
-  local q, info = build_query(self, "top_video_pins", TOP_VIDEO_PINS, params)
-  return self:_fetch("/user_account/analytics/top_video_pins", q, schema.top_pins, info, "top_pins")
+  return self:_call(ENDPOINTS.top_video_pins, params)
 end
 
 -- A pager over a list endpoint; shape: "pins_list" or "boards_list", and
 -- shape_ok the schema function that names a bad item when the C walk says no
--- (the pager itself checks items and bookmark).
-function Client:_pager(path, q, shape, shape_ok)
+-- (the pager itself checks items and bookmark); category: the rate-limit
+-- category (org_read when nil).
+function Client:_pager(path, q, shape, shape_ok, category)
   return paginate.new(function(bookmark)
     local pq = q
     if bookmark then
@@ -1281,7 +959,7 @@ function Client:_pager(path, q, shape, shape_ok)
       for i, p in ipairs(q) do pq[i] = p end
       pq[#pq + 1] = { "bookmark", bookmark }
     end
-    local ok, body, meta = self:_get(path, pq, nil, CATEGORY_READ, shape)
+    local ok, body, meta = self:_get(path, pq, nil, category or CATEGORY_READ, shape)
     if ok and not meta.shape_ok then
       local good, where, why = shape_ok(body)
       if not good then return false, shape_error(self, meta, path, where, why, body) end
@@ -1303,7 +981,7 @@ end
 -- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 -- @usage for p in pin:list_pins{ page_size = 100 }:items() do print(p.id, p.title) end
 function Client:list_pins(params)
-  return self:_pager("/pins", (build_query(self, "list_pins", LIST_PINS, params)), "pins_list", schema.pins_list)
+  return self:_call(ENDPOINTS.list_pins, params)
 end
 
 --- The token user's boards: `GET /boards`, page by page.
@@ -1313,8 +991,7 @@ end
 -- @tparam[opt] string|int params.ad_account_id
 -- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:list_boards(params)
-  return self:_pager("/boards", (build_query(self, "list_boards", LIST_BOARDS, params)), "boards_list",
-    schema.boards_list)
+  return self:_call(ENDPOINTS.list_boards, params)
 end
 
 --- A board's pins: `GET /boards/{board_id}/pins`, page by page.
@@ -1326,15 +1003,13 @@ end
 -- @tparam[opt] string|int params.ad_account_id
 -- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:list_board_pins(board_id, params)
-  check_digits("list_board_pins", "board_id", board_id)
-  return self:_pager("/boards/" .. board_id .. "/pins",
-    (build_query(self, "list_board_pins", LIST_BOARD_PINS, params)), "pins_list", schema.pins_list)
+  return self:_call(ENDPOINTS.list_board_pins, params, board_id)
 end
 
--- GET of one object in the org_read category, checked by shape_ok (no
--- shape for the C walk: typed by the general rule): body | nil, err.
-function Client:_read(path, q, shape_ok)
-  local ok, body, meta = self:_get(path, q, nil, CATEGORY_READ)
+-- GET of one object in the category (org_read when nil), checked by
+-- shape_ok (no shape for the C walk: typed by the general rule): body | nil, err.
+function Client:_read(path, q, shape_ok, category)
+  local ok, body, meta = self:_get(path, q, nil, category or CATEGORY_READ)
   if not ok then return nil, body end
   local good, where, why = shape_ok(body)
   if not good then return nil, shape_error(self, meta, path, where, why, body) end
@@ -1352,9 +1027,7 @@ end
 -- @treturn[2] nil
 -- @treturn[2] pinanalytics.errors.Error
 function Client:pin(pin_id, params)
-  check_digits("pin", "pin_id", pin_id)
-  local q = build_query(self, "pin", GET_PIN, params)
-  return self:_read("/pins/" .. pin_id, q, schema.pin)
+  return self:_call(ENDPOINTS.pin, params, pin_id)
 end
 
 --- The token user's account: `GET /user_account` (`id`, `username`, `account_type`,
@@ -1366,8 +1039,7 @@ end
 -- @treturn[2] nil
 -- @treturn[2] pinanalytics.errors.Error
 function Client:user_account(params)
-  local q = build_query(self, "user_account", GET_USER_ACCOUNT, params)
-  return self:_read("/user_account", q, schema.user_account)
+  return self:_call(ENDPOINTS.user_account, params)
 end
 
 --- The ad accounts the token user can act for: `GET /ad_accounts`, page by page
@@ -1378,8 +1050,7 @@ end
 -- @bool[opt] params.include_shared_accounts
 -- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:ad_accounts(params)
-  return self:_pager("/ad_accounts", (build_query(self, "ad_accounts", LIST_AD_ACCOUNTS, params)), nil,
-    schema.ad_accounts_list)
+  return self:_call(ENDPOINTS.ad_accounts, params)
 end
 
 --- A board's sections (`id`, `name`): `GET /boards/{board_id}/sections`, page by page.
@@ -1389,9 +1060,7 @@ end
 -- @tparam[opt] string|int params.ad_account_id
 -- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:board_sections(board_id, params)
-  check_digits("board_sections", "board_id", board_id)
-  return self:_pager("/boards/" .. board_id .. "/sections",
-    (build_query(self, "board_sections", LIST_SECTIONS, params)), nil, schema.board_sections_list)
+  return self:_call(ENDPOINTS.board_sections, params, board_id)
 end
 
 --- A board section's pins, as `list_pins` gives them:
@@ -1403,10 +1072,7 @@ end
 -- @tparam[opt] string|int params.ad_account_id
 -- @treturn pinanalytics.paginate.Pager pages of items (`pager:items()`, `pager:all()`, ...)
 function Client:board_section_pins(board_id, section_id, params)
-  check_digits("board_section_pins", "board_id", board_id)
-  check_digits("board_section_pins", "section_id", section_id)
-  return self:_pager("/boards/" .. board_id .. "/sections/" .. section_id .. "/pins",
-    (build_query(self, "board_section_pins", LIST_SECTIONS, params)), "pins_list", schema.pins_list)
+  return self:_call(ENDPOINTS.board_section_pins, params, board_id, section_id)
 end
 
 --- Any other GET endpoint, with the same session, token refresh, errors and
