@@ -10,8 +10,9 @@
 --                   stale = { [3] = "not final when fetched ...; can no longer be refreshed" },
 --                                          -- of the days not READY, those no sync can refresh
 --                   missing = { [12] = true },                                  -- days without figures
+--                   kind = "count",              -- or "rate", "duration": the y-axis' labels
 --                   format = function(v) return string end,                     -- tooltips
---                   axis = function(v) return string end }                      -- axis (default: format)
+--                   axis = function(v, step) return string end }   -- y-axis labels (default: tick_label)
 --   svg.bar_chart{ title = "Top pins by impressions", heading = false (title for screen readers only),
 --                  bars = { { label = "813744226420795884", value = 1234, text = "1,234" }, ... } }
 --
@@ -20,6 +21,15 @@
 -- grey band titled "no figures". A day that is not READY is shaded, and its
 -- point is drawn hollow with its status in the tooltip ("may still change",
 -- or its `stale` note when no sync can refresh it).
+--
+-- The y-axis has 3 to 6 round ticks (a step of 1, 2, 2.5 or 5 times a power
+-- of ten, whole for whole counts: `scale`), labelled as the report writes
+-- numbers (`tick_label`: 10,000; 0.5 %). It starts at 0 unless the data
+-- would fill less than a third of such an axis (26,044 .. 26,563 impressions
+-- a day): then it starts at the round number below the lowest day, so that
+-- the day-to-day movement shows, and a break mark on the axis says that it
+-- does not start at 0. Infinities are not drawn (they are no figures); a
+-- chart without a single figure has only its 0 tick and a "no figures" note.
 local format = require "pinanalytics.format"
 
 local M = {}
@@ -41,29 +51,148 @@ local MISSING_FILL = "#e6e6e6"
 
 local function plain(v) return format.value(v) end
 
+-- The axis starts at 0 unless the data's range is less than this share of
+-- their largest magnitude.
+local ZOOM = 1 / 3
+-- A step is one of these times a power of ten.
+local MANTISSAS = { 1, 2, 2.5, 5 }
+local MAX_INTERVALS = 5
+local floor, ceil, abs = math.floor, math.ceil, math.abs
+
+local function finite(v)
+  return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge
+end
+
+-- i * m * 10^k, exact where the decimal is (0.3, not 0.30000000000000004)
+local function multiple(i, m, k)
+  if k < 0 then return i * m / 10 ^ -k end
+  return i * m * 10 ^ k
+end
+
+-- The finest round step that covers [a, b] (a < b) in at most MAX_INTERVALS
+-- intervals: its mantissa and exponent and the first and last multiples.
+local function round_step(a, b, integer)
+  local k = floor(math.log((b - a) / MAX_INTERVALS) / math.log(10)) - 1
+  if integer and k < 0 then k = 0 end
+  while true do
+    for _, m in ipairs(MANTISSAS) do
+      if not (integer and m == 2.5 and k < 1) then
+        local step = multiple(1, m, k)
+        -- a bound within a hair of a multiple is that multiple (floating point)
+        local i0 = floor(a / step + 1e-9)
+        local i1 = ceil(b / step - 1e-9)
+        if i1 - i0 <= MAX_INTERVALS then return m, k, i0, i1 end
+      end
+    end
+    k = k + 1
+  end
+end
+
+--- The y-axis for data from `lo` to `hi`: 3 to 6 round ticks (a step of 1,
+-- 2, 2.5 or 5 times a power of ten) from a round number at or below `lo` to
+-- one at or above `hi`. The axis takes in 0 unless the data's range is less
+-- than a third of their largest magnitude (26,044 .. 26,563): then it starts
+-- at the round number below `lo` (ends above `hi` for negative data), so that
+-- the movement shows. Equal values get an axis from 0 to them; all zero, from
+-- 0 to `opts.unit`. No data (`lo` nil): only the tick 0, on an axis 0 .. 1.
+-- @number[opt] lo the lowest value (finite), nil when there is none
+-- @number[opt] hi the highest value (finite)
+-- @tparam[opt] table opts `integer` (true: whole steps only, for counts),
+-- `unit` (the top of an all-zero axis, default 1)
+-- @treturn table `{ min, max, step, ticks = { lowest first }, zero = the axis takes in 0 }`
+function M.scale(lo, hi, opts)
+  opts = opts or {}
+  if not finite(lo) or not finite(hi) then return { min = 0, max = 1, step = 1, ticks = { 0 }, zero = true } end
+  if lo > hi then lo, hi = hi, lo end
+  local integer = opts.integer and true or false
+  local a, b = lo, hi
+  if lo == hi then
+    if lo > 0 then a = 0 elseif lo < 0 then b = 0 else b = opts.unit or 1 end
+  elseif lo > 0 and (hi - lo) >= hi * ZOOM then a = 0
+  elseif hi < 0 and (hi - lo) >= -lo * ZOOM then b = 0
+  end
+  local m, k, i0, i1 = round_step(a, b, integer)
+  -- at least 3 ticks: a whole step may cover the data in one interval (5 .. 6)
+  if i1 - i0 < 2 then
+    if i1 <= 0 and i0 < 0 then i0 = i0 - (2 - (i1 - i0)) else i1 = i1 + (2 - (i1 - i0)) end
+  end
+  local ticks = {}
+  for i = i0, i1 do ticks[#ticks + 1] = multiple(i, m, k) end
+  local min, max = ticks[1], ticks[#ticks]
+  if not finite(min) or not finite(max) then -- beyond what a double holds as a round number
+    return { min = lo, max = hi > lo and hi or lo + 1, step = hi > lo and hi - lo or 1, ticks = { lo, hi > lo and hi or lo + 1 },
+      zero = lo <= 0 and hi >= 0 }
+  end
+  return { min = min, max = max, step = multiple(1, m, k), ticks = ticks, zero = min <= 0 and max >= 0 }
+end
+
+-- the decimals that show a multiple of `step` exactly (0.25 -> 2)
+local function decimals_for(step)
+  step = abs(step)
+  for d = 0, 10 do
+    local x = step * 10 ^ d
+    if abs(x - floor(x + 0.5)) <= 1e-9 * x then return d end
+  end
+  return 10
+end
+
+-- "1.50" -> "1.5", "2.00" -> "2"
+local function trim(s)
+  if not s:find(".", 1, true) then return s end
+  return (s:gsub("0+$", ""):gsub("%.$", ""))
+end
+
+--- A y-axis label as the report writes numbers, with the decimals that a
+-- tick `step` apart needs and no trailing zeros: a count (and a duration) with
+-- thousands separators ("10,000", "2.5"), a rate (a fraction) as a percentage
+-- ("0 %", "0.5 %", "1 %").
+-- @number v the tick
+-- @number step the distance between ticks
+-- @string[opt="count"] kind "count", "rate" or "duration"
+-- @treturn string
+function M.tick_label(v, step, kind)
+  if not finite(v) then return format.MISSING end
+  step = finite(step) and step ~= 0 and step or 1
+  if kind == "rate" then
+    local s = format.percent(v, decimals_for(step * 100))
+    return trim(s:sub(1, -3)) .. " %"
+  end
+  return trim(format.number(v, decimals_for(step)))
+end
+
 --- A line chart (see the top of this file); returns the <svg> element.
 function M.line_chart(o)
   local dates = o.dates or {}
   local count = #dates
   for _, s in ipairs(o.series or {}) do count = math.max(count, s.n or #s.values) end
   local W, H = o.width or 520, o.height or 210
-  local left, right, top, bottom = 64, 12, 28, 40
-  local pw, ph = W - left - right, H - top - bottom
   local fmt = o.format or plain
-  local axis = o.axis or fmt
-  local hi = 0
+  -- the y-axis: round ticks around every series' finite values
+  local lo, hi, whole = nil, nil, o.kind ~= "rate"
   for _, s in ipairs(o.series or {}) do
     for i = 1, s.n or #s.values do
       local v = s.values[i]
-      if not format.is_missing(v) and v > hi then hi = v end
+      if finite(v) then
+        if lo == nil or v < lo then lo = v end
+        if hi == nil or v > hi then hi = v end
+        if v ~= floor(v) then whole = false end
+      end
     end
   end
-  if hi <= 0 then hi = 1 end
+  local sc = M.scale(lo, hi, { integer = whole, unit = o.kind == "rate" and 0.01 or 1 })
+  local labels, widest = {}, 0
+  for i, t in ipairs(sc.ticks) do
+    labels[i] = o.axis and o.axis(t, sc.step) or M.tick_label(t, sc.step, o.kind)
+    widest = math.max(widest, format.width(labels[i]))
+  end
+  -- room for the widest label at 11 px (6.5 px a character)
+  local left, right, top, bottom = math.max(64, ceil(widest * 6.5) + 12), 12, 28, 40
+  local pw, ph = W - left - right, H - top - bottom
   local function x(i)
     if count <= 1 then return left + pw / 2 end
     return left + (i - 1) * pw / (count - 1)
   end
-  local function y(v) return top + ph - (v / hi) * ph end
+  local function y(v) return top + ph - (v - sc.min) / (sc.max - sc.min) * ph end
   local step = count > 1 and pw / (count - 1) or pw
 
   local out = {}
@@ -96,14 +225,17 @@ function M.line_chart(o)
         esc(dates[i] or ("day " .. i))))
     end
   end
-  -- axis and grid: 0, half, top
-  for k = 0, 2 do
-    local v = hi * k / 2
-    local gy = y(v)
-    add(string.format('<line x1="%d" y1="%s" x2="%d" y2="%s" stroke="#ddd" stroke-width="1"/>', left, n(gy),
-      left + pw, n(gy)))
-    add(string.format('<text x="%d" y="%s" font-size="11" text-anchor="end" fill="#555">%s</text>', left - 6,
-      n(gy + 4), esc(axis(v))))
+  -- y-axis and grid: a line and a label a tick
+  for i, t in ipairs(sc.ticks) do
+    local gy = y(t)
+    add(string.format('<line class="grid" x1="%d" y1="%s" x2="%d" y2="%s" stroke="#ddd" stroke-width="1"/>', left,
+      n(gy), left + pw, n(gy)))
+    add(string.format('<text class="tick" x="%d" y="%s" font-size="11" text-anchor="end" fill="#555">%s</text>',
+      left - 6, n(gy + 4), esc(labels[i])))
+  end
+  if lo == nil then
+    add(string.format('<text class="no-figures" x="%s" y="%s" font-size="12" text-anchor="middle" fill="#555">' ..
+      'no figures</text>', n(left + pw / 2), n(top + ph / 2)))
   end
   -- date labels: first, middle, last
   local seen = {}
@@ -121,7 +253,7 @@ function M.line_chart(o)
     local d, pen = {}, false
     for i = 1, s.n or #s.values do
       local v = s.values[i]
-      if format.is_missing(v) then
+      if not finite(v) then
         pen = false
       else
         d[#d + 1] = (pen and "L" or "M") .. n(x(i)) .. " " .. n(y(v))
@@ -135,7 +267,7 @@ function M.line_chart(o)
     if not s.dashed then
       for i = 1, s.n or #s.values do
         local v = s.values[i]
-        if not format.is_missing(v) then
+        if finite(v) then
           local st = o.not_ready and o.not_ready[i]
           add(string.format('<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="%s" stroke-width="1.5"%s>' ..
             '<title>%s: %s%s</title></circle>', n(x(i)), n(y(v)), st and "3.5" or "2.5", st and "#fff" or color, color,
@@ -144,6 +276,16 @@ function M.line_chart(o)
         end
       end
     end
+  end
+  -- an axis that does not take in 0: a break mark where 0 would be beyond
+  if not sc.zero then
+    local by = sc.min > 0 and top + ph or top
+    local what = sc.min > 0 and ("starts at " .. labels[1]) or ("ends at " .. labels[#labels])
+    add(string.format('<g class="axis-break"><title>the axis %s, not at 0</title>' ..
+      '<rect x="%d" y="%s" width="10" height="6" fill="#fff"/>' ..
+      '<polyline points="%d,%s %d,%s" fill="none" stroke="#555" stroke-width="1"/>' ..
+      '<polyline points="%d,%s %d,%s" fill="none" stroke="#555" stroke-width="1"/></g>',
+      esc(what), left - 5, n(by - 3), left - 6, n(by + 3), left - 2, n(by - 3), left, n(by + 3), left + 4, n(by - 3)))
   end
   -- legend
   local lx = left
