@@ -185,8 +185,9 @@ function M.line_chart(o)
     labels[i] = o.axis and o.axis(t, sc.step) or M.tick_label(t, sc.step, o.kind)
     widest = math.max(widest, format.width(labels[i]))
   end
-  -- room for the widest label at 11 px (6.5 px a character)
-  local left, right, top, bottom = math.max(64, ceil(widest * 6.5) + 12), 12, 28, 40
+  -- room for the widest label at 11 px (6.5 px a character), and for a break mark
+  local gap = sc.zero and 6 or 10
+  local left, right, top, bottom = math.max(64, ceil(widest * 6.5) + 6 + gap), 12, 28, 40
   local pw, ph = W - left - right, H - top - bottom
   local function x(i)
     if count <= 1 then return left + pw / 2 end
@@ -231,11 +232,20 @@ function M.line_chart(o)
     add(string.format('<line class="grid" x1="%d" y1="%s" x2="%d" y2="%s" stroke="#ddd" stroke-width="1"/>', left,
       n(gy), left + pw, n(gy)))
     add(string.format('<text class="tick" x="%d" y="%s" font-size="11" text-anchor="end" fill="#555">%s</text>',
-      left - 6, n(gy + 4), esc(labels[i])))
+      left - gap, n(gy + 4), esc(labels[i])))
   end
   if lo == nil then
     add(string.format('<text class="no-figures" x="%s" y="%s" font-size="12" text-anchor="middle" fill="#555">' ..
       'no figures</text>', n(left + pw / 2), n(top + ph / 2)))
+  end
+  -- an axis that does not take in 0: a break mark at its end away from 0, under the lines
+  if not sc.zero then
+    local by = sc.min > 0 and top + ph or top
+    local what = sc.min > 0 and ("starts at " .. labels[1]) or ("ends at " .. labels[#labels])
+    add(string.format('<g class="axis-break"><title>the axis %s, not at 0</title>' ..
+      '<polyline points="%d,%s %d,%s" fill="none" stroke="#555" stroke-width="1"/>' ..
+      '<polyline points="%d,%s %d,%s" fill="none" stroke="#555" stroke-width="1"/></g>',
+      esc(what), left - 7, n(by + 3), left - 3, n(by - 3), left - 2, n(by + 3), left + 2, n(by - 3)))
   end
   -- date labels: first, middle, last
   local seen = {}
@@ -276,16 +286,6 @@ function M.line_chart(o)
         end
       end
     end
-  end
-  -- an axis that does not take in 0: a break mark where 0 would be beyond
-  if not sc.zero then
-    local by = sc.min > 0 and top + ph or top
-    local what = sc.min > 0 and ("starts at " .. labels[1]) or ("ends at " .. labels[#labels])
-    add(string.format('<g class="axis-break"><title>the axis %s, not at 0</title>' ..
-      '<rect x="%d" y="%s" width="10" height="6" fill="#fff"/>' ..
-      '<polyline points="%d,%s %d,%s" fill="none" stroke="#555" stroke-width="1"/>' ..
-      '<polyline points="%d,%s %d,%s" fill="none" stroke="#555" stroke-width="1"/></g>',
-      esc(what), left - 5, n(by - 3), left - 6, n(by + 3), left - 2, n(by - 3), left, n(by + 3), left + 4, n(by - 3)))
   end
   -- legend
   local lx = left
