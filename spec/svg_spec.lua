@@ -288,6 +288,22 @@ describe("svg.line_chart's y-axis", function()
   end)
 end)
 
+describe("svg.bar_chart", function()
+  it("draws no NaN or infinity: such a bar is no bar, its figure '-', and the others keep their scale", function()
+    local c = svg.bar_chart { title = "Top pins", bars = {
+      { label = "a", value = 400, text = "400" }, { label = "b", value = math.huge, text = "inf" },
+      { label = "c", value = 0 / 0 }, { label = "d", value = 200 }, { label = "e", value = -math.huge } } }
+    assert.is_nil(c:lower():find("nan", 1, true))
+    assert.is_nil(c:lower():find("inf", 1, true))
+    local widths = {}
+    for w in c:gmatch('<rect x="%d+" y="%d+" width="([^"]+)"') do widths[#widths + 1] = tonumber(w) end
+    assert.equal(5, #widths)
+    assert.equal(370, widths[1])
+    assert.same({ 0, 0, 185, 0 }, { widths[2], widths[3], widths[4], widths[5] })
+    assert.equal(3, count(c, '>%-</text>'))
+  end)
+end)
+
 describe("the html report's charts", function()
   local function answer(imps)
     local daily, first = {}, dates.parse("2026-10-01")

@@ -16,20 +16,20 @@
 --   svg.bar_chart{ title = "Top pins by impressions", heading = false (title for screen readers only),
 --                  bars = { { label = "813744226420795884", value = 1234, text = "1,234" }, ... } }
 --
--- A missing value (nil, NaN, JSON null) breaks the line rather than
--- dropping it to zero; a day in `missing` (no figures held) is drawn as a
--- grey band titled "no figures". A day that is not READY is shaded, and its
+-- A missing value (nil, NaN, JSON null, an infinity) breaks the line rather
+-- than dropping it to zero, and is no bar ("-"); a day in `missing` (no
+-- figures held) is drawn as a grey band titled "no figures". A day that is not READY is shaded, and its
 -- point is drawn hollow with its status in the tooltip ("may still change",
 -- or its `stale` note when no sync can refresh it).
 --
 -- The y-axis has 3 to 6 round ticks (a step of 1, 2, 2.5 or 5 times a power
 -- of ten, whole for whole counts: `scale`), labelled as the report writes
--- numbers (`tick_label`: 10,000; 0.5 %). It starts at 0 unless the data
--- would fill less than a third of such an axis (26,044 .. 26,563 impressions
--- a day): then it starts at the round number below the lowest day, so that
+-- numbers (`tick_label`: 10,000; 0.5 %). It starts at 0 unless the data's
+-- range is less than a third of their largest value (26,044 .. 26,563
+-- impressions a day): then it starts at the round number below the lowest day, so that
 -- the day-to-day movement shows, and a break mark on the axis says that it
--- does not start at 0. Infinities are not drawn (they are no figures); a
--- chart without a single figure has only its 0 tick and a "no figures" note.
+-- does not start at 0. A chart without a single figure has only its 0 tick
+-- and a "no figures" note.
 local format = require "pinanalytics.format"
 
 local M = {}
@@ -319,7 +319,7 @@ function M.bar_chart(o)
   local H = top + #bars * (bar_h + gap) + 4
   local hi = 0
   for _, b in ipairs(bars) do
-    if not format.is_missing(b.value) and b.value > hi then hi = b.value end
+    if finite(b.value) and b.value > hi then hi = b.value end
   end
   if hi <= 0 then hi = 1 end
   local room = W - label_w - 90
@@ -332,14 +332,16 @@ function M.bar_chart(o)
   end
   for i, b in ipairs(bars) do
     local by = top + (i - 1) * (bar_h + gap)
-    local v = format.is_missing(b.value) and 0 or b.value
+    -- NaN and infinities are no figures: no bar, "-"
+    local v = finite(b.value) and b.value or 0
+    local text = finite(b.value) and (b.text or format.value(b.value)) or format.MISSING
     local bw = math.max(v / hi * room, v > 0 and 1 or 0)
     add(string.format('<text x="%d" y="%s" font-size="12" text-anchor="end" fill="#333">%s</text>', label_w - 8,
       n(by + bar_h - 5), esc(format.truncate(b.label or "", 28))))
     add(string.format('<rect x="%d" y="%d" width="%s" height="%d" fill="%s"><title>%s: %s</title></rect>', label_w, by,
-      n(bw), bar_h, b.color or M.COLORS[1], esc(b.label or ""), esc(b.text or format.value(b.value))))
+      n(bw), bar_h, b.color or M.COLORS[1], esc(b.label or ""), esc(text)))
     add(string.format('<text x="%s" y="%s" font-size="12" fill="#333">%s</text>', n(label_w + bw + 6),
-      n(by + bar_h - 5), esc(b.text or format.value(b.value))))
+      n(by + bar_h - 5), esc(text)))
   end
   add("</svg>")
   return concat(out, "\n")
