@@ -275,6 +275,21 @@ describe("svg.line_chart's y-axis", function()
     assert.is_true(x1 >= 6 + 17 * 6, x1)
   end)
 
+  it("holds at the limits of a double: no NaN, no infinity, no label twice, no endless search", function()
+    for _, vals in ipairs({ { 1.7e308, 1e308 }, { 1e-300, 2e-300 }, { -1.7e308, 1.7e308 }, { 5e-324, 0 },
+      { 5e-324, 5e-324 }, { 1e20, 1e20 + 1e5 }, { -9e299, 9e299 }, { 9e299, 1 }, { 2 ^ 53, 2 ^ 53 + 2 } }) do
+      for _, kind in ipairs({ "count", "rate" }) do
+        local c = chart(vals, kind)
+        local labels = check(c)
+        assert.is_true(#labels >= 1 and #labels <= 6, kind .. " " .. #labels)
+      end
+    end
+    -- beyond 1e300 no figure is meant: drawn as no figures
+    local c = chart({ 1.7e308, 1e308 }, "count")
+    assert.same({ "0" }, (check(c)))
+    assert.truthy(c:find(">no figures</text>", 1, true))
+  end)
+
   it("draws negative changes around 0", function()
     local labels = check(chart({ -260, 130, 0, -40 }, "count"))
     assert.same({ "-300", "-200", "-100", "0", "100", "200" }, labels)

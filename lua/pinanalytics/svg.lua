@@ -16,20 +16,21 @@
 --   svg.bar_chart{ title = "Top pins by impressions", heading = false (title for screen readers only),
 --                  bars = { { label = "813744226420795884", value = 1234, text = "1,234" }, ... } }
 --
--- A missing value (nil, NaN, JSON null, an infinity) breaks the line rather
--- than dropping it to zero, and is no bar ("-"); a day in `missing` (no
--- figures held) is drawn as a grey band titled "no figures". A day that is not READY is shaded, and its
--- point is drawn hollow with its status in the tooltip ("may still change",
+-- A missing value (nil, NaN, JSON null, an infinity, a number beyond
+-- +-1e300) breaks the line rather than dropping it to zero, and is no bar
+-- ("-"); a day in `missing` (no figures held) is drawn as a grey band titled
+-- "no figures". A day that is not READY is shaded, and its point is drawn
+-- hollow with its status in the tooltip ("may still change",
 -- or its `stale` note when no sync can refresh it).
 --
 -- The y-axis has 3 to 6 round ticks (a step of 1, 2, 2.5 or 5 times a power
 -- of ten, whole for whole counts: `scale`), labelled as the report writes
 -- numbers (`tick_label`: 10,000; 0.5 %). It starts at 0 unless the data's
 -- range is less than a third of their largest value (26,044 .. 26,563
--- impressions a day): then it starts at the round number below the lowest day, so that
--- the day-to-day movement shows, and a break mark on the axis says that it
--- does not start at 0. A chart without a single figure has only its 0 tick
--- and a "no figures" note.
+-- impressions a day): then it starts at the round number below the lowest
+-- day, so that the day-to-day movement shows, and a break mark on the axis
+-- says that it does not start at 0. A chart without a single figure has only
+-- its 0 tick and a "no figures" note.
 local format = require "pinanalytics.format"
 
 local M = {}
@@ -63,6 +64,12 @@ local function finite(v)
   return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge
 end
 
+-- a value a chart draws: a finite number below 1e300 (beyond it no figure is
+-- meant, and its percent or its distance to another would overflow)
+local function drawable(v)
+  return finite(v) and v < 1e300 and v > -1e300
+end
+
 -- i * m * 10^k, exact where the decimal is (0.3, not 0.30000000000000004)
 local function multiple(i, m, k)
   if k < 0 then return i * m / 10 ^ -k end
@@ -72,9 +79,11 @@ end
 -- The finest round step that covers [a, b] (a < b) in at most MAX_INTERVALS
 -- intervals: its mantissa and exponent and the first and last multiples.
 local function round_step(a, b, integer)
-  local k = floor(math.log((b - a) / MAX_INTERVALS) / math.log(10)) - 1
+  -- b / 2 - a / 2: the half span, which does not overflow
+  local k = floor((math.log(b / 2 - a / 2) + math.log(2 / MAX_INTERVALS)) / math.log(10)) - 1
+  if k ~= k or k < -300 then return nil end -- a span below what a decimal step can mark
   if integer and k < 0 then k = 0 end
-  while true do
+  while k <= 308 do
     for _, m in ipairs(MANTISSAS) do
       if not (integer and m == 2.5 and k < 1) then
         local step = multiple(1, m, k)
@@ -86,6 +95,7 @@ local function round_step(a, b, integer)
     end
     k = k + 1
   end
+  return nil
 end
 
 --- The y-axis for data from `lo` to `hi`: 3 to 6 round ticks (a step of 1,
@@ -93,8 +103,10 @@ end
 -- one at or above `hi`. The axis takes in 0 unless the data's range is less
 -- than a third of their largest magnitude (26,044 .. 26,563): then it starts
 -- at the round number below `lo` (ends above `hi` for negative data), so that
--- the movement shows. Equal values get an axis from 0 to them; all zero, from
--- 0 to `opts.unit`. No data (`lo` nil): only the tick 0, on an axis 0 .. 1.
+-- the movement shows. Equal values (or a range below a billionth of them, the
+-- noise of floating point) get an axis from 0 to them; all zero, from 0 to
+-- `opts.unit`. Data that no round step can mark (a span below 1e-300) get
+-- the ticks `lo` and `hi`. No data (`lo` nil): only the tick 0, on an axis 0 .. 1.
 -- @number[opt] lo the lowest value (finite), nil when there is none
 -- @number[opt] hi the highest value (finite)
 -- @tparam[opt] table opts `integer` (true: whole steps only, for counts),
@@ -108,20 +120,22 @@ function M.scale(lo, hi, opts)
   local a, b = lo, hi
   if lo == hi then
     if lo > 0 then a = 0 elseif lo < 0 then b = 0 else b = opts.unit or 1 end
-  elseif lo > 0 and (hi - lo) >= hi * ZOOM then a = 0
-  elseif hi < 0 and (hi - lo) >= -lo * ZOOM then b = 0
+  elseif lo > 0 and ((hi - lo) >= hi * ZOOM or (hi - lo) < hi * 1e-9) then a = 0
+  elseif hi < 0 and ((hi - lo) >= -lo * ZOOM or (hi - lo) < -lo * 1e-9) then b = 0
   end
   local m, k, i0, i1 = round_step(a, b, integer)
-  -- at least 3 ticks: a whole step may cover the data in one interval (5 .. 6)
-  if i1 - i0 < 2 then
-    if i1 <= 0 and i0 < 0 then i0 = i0 - (2 - (i1 - i0)) else i1 = i1 + (2 - (i1 - i0)) end
-  end
   local ticks = {}
-  for i = i0, i1 do ticks[#ticks + 1] = multiple(i, m, k) end
+  if m then
+    -- at least 3 ticks: a whole step may cover the data in one interval (5 .. 6)
+    if i1 - i0 < 2 then
+      if i1 <= 0 and i0 < 0 then i0 = i0 - (2 - (i1 - i0)) else i1 = i1 + (2 - (i1 - i0)) end
+    end
+    for i = i0, i1 do ticks[#ticks + 1] = multiple(i, m, k) end
+  end
   local min, max = ticks[1], ticks[#ticks]
-  if not finite(min) or not finite(max) then -- beyond what a double holds as a round number
-    return { min = lo, max = hi > lo and hi or lo + 1, step = hi > lo and hi - lo or 1, ticks = { lo, hi > lo and hi or lo + 1 },
-      zero = lo <= 0 and hi >= 0 }
+  if not (finite(min) and finite(max)) then
+    -- beyond what a double holds as round numbers (1e308, 1e-320): the bounds themselves
+    return { min = a, max = b, step = b / 2 - a / 2, ticks = { a, b }, zero = a <= 0 and b >= 0 }
   end
   return { min = min, max = max, step = multiple(1, m, k), ticks = ticks, zero = min <= 0 and max >= 0 }
 end
@@ -133,7 +147,7 @@ local function decimals_for(step)
     local x = step * 10 ^ d
     if abs(x - floor(x + 0.5)) <= 1e-9 * x then return d end
   end
-  return 10
+  return nil -- finer than format's 10 decimals
 end
 
 -- "1.50" -> "1.5", "2.00" -> "2"
@@ -152,12 +166,12 @@ end
 -- @treturn string
 function M.tick_label(v, step, kind)
   if not finite(v) then return format.MISSING end
-  step = finite(step) and step ~= 0 and step or 1
-  if kind == "rate" then
-    local s = format.percent(v, decimals_for(step * 100))
-    return trim(s:sub(1, -3)) .. " %"
+  local d = finite(step) and step ~= 0 and decimals_for(kind == "rate" and step * 100 or step)
+  if not d then -- no round step (an axis from 0 to 1e-320): six significant digits
+    return string.format("%.6g", kind == "rate" and v * 100 or v) .. (kind == "rate" and " %" or "")
   end
-  return trim(format.number(v, decimals_for(step)))
+  if kind == "rate" then return trim(format.percent(v, d):sub(1, -3)) .. " %" end
+  return trim(format.number(v, d))
 end
 
 --- A line chart (see the top of this file); returns the <svg> element.
@@ -172,7 +186,7 @@ function M.line_chart(o)
   for _, s in ipairs(o.series or {}) do
     for i = 1, s.n or #s.values do
       local v = s.values[i]
-      if finite(v) then
+      if drawable(v) then
         if lo == nil or v < lo then lo = v end
         if hi == nil or v > hi then hi = v end
         if v ~= floor(v) then whole = false end
@@ -263,7 +277,7 @@ function M.line_chart(o)
     local d, pen = {}, false
     for i = 1, s.n or #s.values do
       local v = s.values[i]
-      if not finite(v) then
+      if not drawable(v) then
         pen = false
       else
         d[#d + 1] = (pen and "L" or "M") .. n(x(i)) .. " " .. n(y(v))
@@ -277,7 +291,7 @@ function M.line_chart(o)
     if not s.dashed then
       for i = 1, s.n or #s.values do
         local v = s.values[i]
-        if finite(v) then
+        if drawable(v) then
           local st = o.not_ready and o.not_ready[i]
           add(string.format('<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="%s" stroke-width="1.5"%s>' ..
             '<title>%s: %s%s</title></circle>', n(x(i)), n(y(v)), st and "3.5" or "2.5", st and "#fff" or color, color,
@@ -319,7 +333,7 @@ function M.bar_chart(o)
   local H = top + #bars * (bar_h + gap) + 4
   local hi = 0
   for _, b in ipairs(bars) do
-    if finite(b.value) and b.value > hi then hi = b.value end
+    if drawable(b.value) and b.value > hi then hi = b.value end
   end
   if hi <= 0 then hi = 1 end
   local room = W - label_w - 90
@@ -333,8 +347,8 @@ function M.bar_chart(o)
   for i, b in ipairs(bars) do
     local by = top + (i - 1) * (bar_h + gap)
     -- NaN and infinities are no figures: no bar, "-"
-    local v = finite(b.value) and b.value or 0
-    local text = finite(b.value) and (b.text or format.value(b.value)) or format.MISSING
+    local v = drawable(b.value) and b.value or 0
+    local text = drawable(b.value) and (b.text or format.value(b.value)) or format.MISSING
     local bw = math.max(v / hi * room, v > 0 and 1 or 0)
     add(string.format('<text x="%d" y="%s" font-size="12" text-anchor="end" fill="#333">%s</text>', label_w - 8,
       n(by + bar_h - 5), esc(format.truncate(b.label or "", 28))))
