@@ -160,6 +160,16 @@ describe("the html report in headless Chromium", function()
     assert.equal(1, bars)
     assert.truthy(dom:find("<path d=\"M", 1, true))
     assert.truthy(dom:find('<rect class="not%-ready"'))
+    -- round ticks on the y-axis; the save rate's axis starts below its lowest day, and says so
+    local ticks = {}
+    for chart in dom:gmatch('<svg[^>]*class="chart line".-</svg>') do
+      local title, labels = chart:match("<title>([^<]*)</title>"), {}
+      for l in chart:gmatch('<text class="tick"[^>]*>([^<]*)</text>') do labels[#labels + 1] = l end
+      ticks[title] = labels
+      assert.equal(title == "Save rate" and 1 or 0, select(2, chart:gsub('<g class="axis%-break">', "")), title)
+    end
+    assert.same({ "0", "1,000", "2,000", "3,000", "4,000" }, ticks.Impressions)
+    assert.same({ "4.5 %", "5 %", "5.5 %", "6 %", "6.5 %" }, ticks["Save rate"])
   end)
 
   it("loads nothing from anywhere: no http(s) URL for any asset, no script", function()

@@ -56,8 +56,9 @@ end
 function M.round(v, decimals)
   local f = 10 ^ (decimals or 0)
   local x = abs(v) * f
-  -- a decimal that binary cannot hold exactly (2.675) is nudged to its intent
-  x = floor(x + 0.5 + 1e-9 * max(1, x))
+  -- a decimal that binary cannot hold exactly (2.675) is nudged to its intent;
+  -- the nudge stays far below 0.5, so that 1e9 stays 1,000,000,000
+  x = floor(x + 0.5 + math.min(1e-9 * max(1, x), 1e-6))
   x = x / f
   return v < 0 and -x or x
 end

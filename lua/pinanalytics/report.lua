@@ -1171,12 +1171,6 @@ local function builtin(kind, fmt)
   return compiled[key]
 end
 
--- an axis label: a count rounded to a whole number, a rate as a percentage
-local function axis_of(kind)
-  if kind == "rate" then return function(v) return format.percent(v, 1) end end
-  return function(v) return format.number(v) end
-end
-
 -- The charts of a report, for html: { { metric, svg } }, and a bar chart of top pins.
 local function with_charts(r, opts)
   local out = {}
@@ -1203,8 +1197,7 @@ local function with_charts(r, opts)
           if pv then series[2] = { name = "previous period", values = pv, n = #prev.dates, dashed = true } end
           charts[#charts + 1] = { metric = m.metric, svg = svg.line_chart { title = m.name, dates = cur.dates,
             series = series, not_ready = nr, stale = stale, missing = missing,
-            format = function(v) return format.value(v, m.kind) end,
-            axis = axis_of(m.kind) } }
+            format = function(v) return format.value(v, m.kind) end, kind = m.kind } }
         end
       end
     elseif (r.kind == "pin" or r.kind == "daily") and type(r.days) == "table" then
@@ -1222,7 +1215,7 @@ local function with_charts(r, opts)
         for i, d in ipairs(r.days) do vals[i] = d.values[m.metric] end
         charts[#charts + 1] = { metric = m.metric, svg = svg.line_chart { title = m.name, dates = ds,
           series = { { name = m.name, values = vals, n = #ds } }, not_ready = nr, stale = stale, missing = missing,
-          format = function(v) return format.value(v, m.kind) end, axis = axis_of(m.kind) } }
+          format = function(v) return format.value(v, m.kind) end, kind = m.kind } }
       end
     end
   end

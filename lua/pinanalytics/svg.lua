@@ -10,16 +10,27 @@
 --                   stale = { [3] = "not final when fetched ...; can no longer be refreshed" },
 --                                          -- of the days not READY, those no sync can refresh
 --                   missing = { [12] = true },                                  -- days without figures
+--                   kind = "count",              -- or "rate", "duration": the y-axis' labels
 --                   format = function(v) return string end,                     -- tooltips
---                   axis = function(v) return string end }                      -- axis (default: format)
+--                   axis = function(v, step) return string end }   -- y-axis labels (default: tick_label)
 --   svg.bar_chart{ title = "Top pins by impressions", heading = false (title for screen readers only),
 --                  bars = { { label = "813744226420795884", value = 1234, text = "1,234" }, ... } }
 --
--- A missing value (nil, NaN, JSON null) breaks the line rather than
--- dropping it to zero; a day in `missing` (no figures held) is drawn as a
--- grey band titled "no figures". A day that is not READY is shaded, and its
--- point is drawn hollow with its status in the tooltip ("may still change",
+-- A missing value (nil, NaN, JSON null, an infinity, a number beyond
+-- +-1e300) breaks the line rather than dropping it to zero, and is no bar
+-- ("-"); a day in `missing` (no figures held) is drawn as a grey band titled
+-- "no figures". A day that is not READY is shaded, and its point is drawn
+-- hollow with its status in the tooltip ("may still change",
 -- or its `stale` note when no sync can refresh it).
+--
+-- The y-axis has 3 to 6 round ticks (a step of 1, 2, 2.5 or 5 times a power
+-- of ten, whole for whole counts: `scale`), labelled as the report writes
+-- numbers (`tick_label`: 10,000; 0.5 %). It starts at 0 unless the data's
+-- range is less than a third of their largest value (26,044 .. 26,563
+-- impressions a day): then it starts at the round number below the lowest
+-- day, so that the day-to-day movement shows, and a break mark on the axis
+-- says that it does not start at 0. A chart without a single figure has only
+-- its 0 tick and a "no figures" note.
 local format = require "pinanalytics.format"
 
 local M = {}
@@ -41,29 +52,162 @@ local MISSING_FILL = "#e6e6e6"
 
 local function plain(v) return format.value(v) end
 
+-- The axis starts at 0 unless the data's range is less than this share of
+-- their largest magnitude.
+local ZOOM = 1 / 3
+-- A step is one of these times a power of ten.
+local MANTISSAS = { 1, 2, 2.5, 5 }
+local MAX_INTERVALS = 5
+local floor, ceil, abs = math.floor, math.ceil, math.abs
+
+local function finite(v)
+  return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge
+end
+
+-- a value a chart draws: a finite number below 1e300 (beyond it no figure is
+-- meant, and its percent or its distance to another would overflow)
+local function drawable(v)
+  return finite(v) and v < 1e300 and v > -1e300
+end
+
+-- i * m * 10^k, exact where the decimal is (0.3, not 0.30000000000000004)
+local function multiple(i, m, k)
+  if k < 0 then return i * m / 10 ^ -k end
+  return i * m * 10 ^ k
+end
+
+-- The finest round step that covers [a, b] (a < b) in at most MAX_INTERVALS
+-- intervals: its mantissa and exponent and the first and last multiples.
+local function round_step(a, b, integer)
+  -- b / 2 - a / 2: the half span, which does not overflow
+  local k = floor((math.log(b / 2 - a / 2) + math.log(2 / MAX_INTERVALS)) / math.log(10)) - 1
+  if k ~= k or k < -300 then return nil end -- a span below what a decimal step can mark
+  if integer and k < 0 then k = 0 end
+  while k <= 308 do
+    for _, m in ipairs(MANTISSAS) do
+      if not (integer and m == 2.5 and k < 1) then
+        local step = multiple(1, m, k)
+        -- a bound within a hair of a multiple is that multiple (floating point)
+        local i0 = floor(a / step + 1e-9)
+        local i1 = ceil(b / step - 1e-9)
+        if i1 - i0 <= MAX_INTERVALS then return m, k, i0, i1 end
+      end
+    end
+    k = k + 1
+  end
+  return nil
+end
+
+--- The y-axis for data from `lo` to `hi`: 3 to 6 round ticks (a step of 1,
+-- 2, 2.5 or 5 times a power of ten) from a round number at or below `lo` to
+-- one at or above `hi`. The axis takes in 0 unless the data's range is less
+-- than a third of their largest magnitude (26,044 .. 26,563): then it starts
+-- at the round number below `lo` (ends above `hi` for negative data), so that
+-- the movement shows. Equal values (or a range below a billionth of them, the
+-- noise of floating point) get an axis from 0 to them; all zero, from 0 to
+-- `opts.unit`. Data that no round step can mark (a span below 1e-300) get
+-- the ticks `lo` and `hi`. No data (`lo` nil): only the tick 0, on an axis 0 .. 1.
+-- @number[opt] lo the lowest value (finite), nil when there is none
+-- @number[opt] hi the highest value (finite)
+-- @tparam[opt] table opts `integer` (true: whole steps only, for counts),
+-- `unit` (the top of an all-zero axis, default 1)
+-- @treturn table `{ min, max, step, ticks = { lowest first }, zero = the axis takes in 0 }`
+function M.scale(lo, hi, opts)
+  opts = opts or {}
+  if not finite(lo) or not finite(hi) then return { min = 0, max = 1, step = 1, ticks = { 0 }, zero = true } end
+  if lo > hi then lo, hi = hi, lo end
+  local integer = opts.integer and true or false
+  local a, b = lo, hi
+  if lo == hi then
+    if lo > 0 then a = 0 elseif lo < 0 then b = 0 else b = opts.unit or 1 end
+  elseif lo > 0 and ((hi - lo) >= hi * ZOOM or (hi - lo) < hi * 1e-9) then a = 0
+  elseif hi < 0 and ((hi - lo) >= -lo * ZOOM or (hi - lo) < -lo * 1e-9) then b = 0
+  end
+  local m, k, i0, i1 = round_step(a, b, integer)
+  local ticks = {}
+  if m then
+    -- at least 3 ticks: a whole step may cover the data in one interval (5 .. 6)
+    if i1 - i0 < 2 then
+      if i1 <= 0 and i0 < 0 then i0 = i0 - (2 - (i1 - i0)) else i1 = i1 + (2 - (i1 - i0)) end
+    end
+    for i = i0, i1 do ticks[#ticks + 1] = multiple(i, m, k) end
+  end
+  local min, max = ticks[1], ticks[#ticks]
+  if not (finite(min) and finite(max)) then
+    -- beyond what a double holds as round numbers (1e308, 1e-320): the bounds themselves
+    return { min = a, max = b, step = b / 2 - a / 2, ticks = { a, b }, zero = a <= 0 and b >= 0 }
+  end
+  return { min = min, max = max, step = multiple(1, m, k), ticks = ticks, zero = min <= 0 and max >= 0 }
+end
+
+-- the decimals that show a multiple of `step` exactly (0.25 -> 2)
+local function decimals_for(step)
+  step = abs(step)
+  for d = 0, 10 do
+    local x = step * 10 ^ d
+    if abs(x - floor(x + 0.5)) <= 1e-9 * x then return d end
+  end
+  return nil -- finer than format's 10 decimals
+end
+
+-- "1.50" -> "1.5", "2.00" -> "2"
+local function trim(s)
+  if not s:find(".", 1, true) then return s end
+  return (s:gsub("0+$", ""):gsub("%.$", ""))
+end
+
+--- A y-axis label as the report writes numbers, with the decimals that a
+-- tick `step` apart needs and no trailing zeros: a count (and a duration) with
+-- thousands separators ("10,000", "2.5"), a rate (a fraction) as a percentage
+-- ("0 %", "0.5 %", "1 %").
+-- @number v the tick
+-- @number step the distance between ticks
+-- @string[opt="count"] kind "count", "rate" or "duration"
+-- @treturn string
+function M.tick_label(v, step, kind)
+  if not finite(v) then return format.MISSING end
+  local d = finite(step) and step ~= 0 and decimals_for(kind == "rate" and step * 100 or step)
+  if not d then -- no round step (an axis from 0 to 1e-320): six significant digits
+    return string.format("%.6g", kind == "rate" and v * 100 or v) .. (kind == "rate" and " %" or "")
+  end
+  if kind == "rate" then return trim(format.percent(v, d):sub(1, -3)) .. " %" end
+  return trim(format.number(v, d))
+end
+
 --- A line chart (see the top of this file); returns the <svg> element.
 function M.line_chart(o)
   local dates = o.dates or {}
   local count = #dates
   for _, s in ipairs(o.series or {}) do count = math.max(count, s.n or #s.values) end
   local W, H = o.width or 520, o.height or 210
-  local left, right, top, bottom = 64, 12, 28, 40
-  local pw, ph = W - left - right, H - top - bottom
   local fmt = o.format or plain
-  local axis = o.axis or fmt
-  local hi = 0
+  -- the y-axis: round ticks around every series' finite values
+  local lo, hi, whole = nil, nil, o.kind ~= "rate"
   for _, s in ipairs(o.series or {}) do
     for i = 1, s.n or #s.values do
       local v = s.values[i]
-      if not format.is_missing(v) and v > hi then hi = v end
+      if drawable(v) then
+        if lo == nil or v < lo then lo = v end
+        if hi == nil or v > hi then hi = v end
+        if v ~= floor(v) then whole = false end
+      end
     end
   end
-  if hi <= 0 then hi = 1 end
+  local sc = M.scale(lo, hi, { integer = whole, unit = o.kind == "rate" and 0.01 or 1 })
+  local labels, widest = {}, 0
+  for i, t in ipairs(sc.ticks) do
+    labels[i] = o.axis and o.axis(t, sc.step) or M.tick_label(t, sc.step, o.kind)
+    widest = math.max(widest, format.width(labels[i]))
+  end
+  -- room for the widest label at 11 px (6.5 px a character), and for a break mark
+  local gap = sc.zero and 6 or 10
+  local left, right, top, bottom = math.max(64, ceil(widest * 6.5) + 6 + gap), 12, 28, 40
+  local pw, ph = W - left - right, H - top - bottom
   local function x(i)
     if count <= 1 then return left + pw / 2 end
     return left + (i - 1) * pw / (count - 1)
   end
-  local function y(v) return top + ph - (v / hi) * ph end
+  local function y(v) return top + ph - (v - sc.min) / (sc.max - sc.min) * ph end
   local step = count > 1 and pw / (count - 1) or pw
 
   local out = {}
@@ -96,14 +240,26 @@ function M.line_chart(o)
         esc(dates[i] or ("day " .. i))))
     end
   end
-  -- axis and grid: 0, half, top
-  for k = 0, 2 do
-    local v = hi * k / 2
-    local gy = y(v)
-    add(string.format('<line x1="%d" y1="%s" x2="%d" y2="%s" stroke="#ddd" stroke-width="1"/>', left, n(gy),
-      left + pw, n(gy)))
-    add(string.format('<text x="%d" y="%s" font-size="11" text-anchor="end" fill="#555">%s</text>', left - 6,
-      n(gy + 4), esc(axis(v))))
+  -- y-axis and grid: a line and a label a tick
+  for i, t in ipairs(sc.ticks) do
+    local gy = y(t)
+    add(string.format('<line class="grid" x1="%d" y1="%s" x2="%d" y2="%s" stroke="#ddd" stroke-width="1"/>', left,
+      n(gy), left + pw, n(gy)))
+    add(string.format('<text class="tick" x="%d" y="%s" font-size="11" text-anchor="end" fill="#555">%s</text>',
+      left - gap, n(gy + 4), esc(labels[i])))
+  end
+  if lo == nil then
+    add(string.format('<text class="no-figures" x="%s" y="%s" font-size="12" text-anchor="middle" fill="#555">' ..
+      'no figures</text>', n(left + pw / 2), n(top + ph / 2)))
+  end
+  -- an axis that does not take in 0: a break mark at its end away from 0, under the lines
+  if not sc.zero then
+    local by = sc.min > 0 and top + ph or top
+    local what = sc.min > 0 and ("starts at " .. labels[1]) or ("ends at " .. labels[#labels])
+    add(string.format('<g class="axis-break"><title>the axis %s, not at 0</title>' ..
+      '<polyline points="%d,%s %d,%s" fill="none" stroke="#555" stroke-width="1"/>' ..
+      '<polyline points="%d,%s %d,%s" fill="none" stroke="#555" stroke-width="1"/></g>',
+      esc(what), left - 7, n(by + 3), left - 3, n(by - 3), left - 2, n(by + 3), left + 2, n(by - 3)))
   end
   -- date labels: first, middle, last
   local seen = {}
@@ -121,7 +277,7 @@ function M.line_chart(o)
     local d, pen = {}, false
     for i = 1, s.n or #s.values do
       local v = s.values[i]
-      if format.is_missing(v) then
+      if not drawable(v) then
         pen = false
       else
         d[#d + 1] = (pen and "L" or "M") .. n(x(i)) .. " " .. n(y(v))
@@ -135,7 +291,7 @@ function M.line_chart(o)
     if not s.dashed then
       for i = 1, s.n or #s.values do
         local v = s.values[i]
-        if not format.is_missing(v) then
+        if drawable(v) then
           local st = o.not_ready and o.not_ready[i]
           add(string.format('<circle cx="%s" cy="%s" r="%s" fill="%s" stroke="%s" stroke-width="1.5"%s>' ..
             '<title>%s: %s%s</title></circle>', n(x(i)), n(y(v)), st and "3.5" or "2.5", st and "#fff" or color, color,
@@ -177,7 +333,7 @@ function M.bar_chart(o)
   local H = top + #bars * (bar_h + gap) + 4
   local hi = 0
   for _, b in ipairs(bars) do
-    if not format.is_missing(b.value) and b.value > hi then hi = b.value end
+    if drawable(b.value) and b.value > hi then hi = b.value end
   end
   if hi <= 0 then hi = 1 end
   local room = W - label_w - 90
@@ -190,14 +346,16 @@ function M.bar_chart(o)
   end
   for i, b in ipairs(bars) do
     local by = top + (i - 1) * (bar_h + gap)
-    local v = format.is_missing(b.value) and 0 or b.value
+    -- NaN and infinities are no figures: no bar, "-"
+    local v = drawable(b.value) and b.value or 0
+    local text = drawable(b.value) and (b.text or format.value(b.value)) or format.MISSING
     local bw = math.max(v / hi * room, v > 0 and 1 or 0)
     add(string.format('<text x="%d" y="%s" font-size="12" text-anchor="end" fill="#333">%s</text>', label_w - 8,
       n(by + bar_h - 5), esc(format.truncate(b.label or "", 28))))
     add(string.format('<rect x="%d" y="%d" width="%s" height="%d" fill="%s"><title>%s: %s</title></rect>', label_w, by,
-      n(bw), bar_h, b.color or M.COLORS[1], esc(b.label or ""), esc(b.text or format.value(b.value))))
+      n(bw), bar_h, b.color or M.COLORS[1], esc(b.label or ""), esc(text)))
     add(string.format('<text x="%s" y="%s" font-size="12" fill="#333">%s</text>', n(label_w + bw + 6),
-      n(by + bar_h - 5), esc(b.text or format.value(b.value))))
+      n(by + bar_h - 5), esc(text)))
   end
   add("</svg>")
   return concat(out, "\n")
