@@ -273,7 +273,7 @@ describe("the README's instructions", function()
     end
   end)
 
-  it("bin/pinanalytics runs on a Lua its C core is built for, whatever `lua` is, or says how to build one", function()
+  it("bin/pinanalytics runs on a Lua its C core is built for, whatever `lua` is, or says how to build it", function()
     -- `lua` on the PATH is Lua 5.1, which has no build here
     local fake = clone .. "/fakebin"
     ok(sh("mkdir -p fakebin && ln -sf /usr/bin/lua5.1 fakebin/lua"))
