@@ -267,7 +267,8 @@ describe("the README's instructions", function()
         path .. "\npinanalytics overview --output overview.html" }) do
       ok(sh(c), c)
     end
-    for _, k in ipairs({ "pinanalytics", "bin/pinanalytics", "lua5.4 bin/pinanalytics", "pinanalytics --help", "pinanalytics sync",
+    for _, k in ipairs({ "pinanalytics", "bin/pinanalytics", "lua5.4 bin/pinanalytics", "pinanalytics --help",
+        "pinanalytics sync",
         "pinanalytics top --sort-by SAVE --limit 25 --format csv", "pinanalytics overview --output overview.html" }) do
       mark(k)
     end
