@@ -96,8 +96,17 @@ deps-docs:
 
 # The LuaJIT module, build/luajit/pinanalytics/core.so, whatever LUA is:
 # the specs that run inside nginx's Lua module or Neovim load it from there.
+# A copy goes to lua/pinanalytics/core.so, where Neovim looks for it when the
+# clone is on its runtimepath (lua/<module path>.so: a plugin manager's build
+# step, `make build-luajit`, is all a Neovim plugin needs). No Lua but
+# Neovim's loader looks there: every LUA_CPATH of the Makefile, the specs,
+# bin/pinanalytics and the README puts build/<lua>/ first, and none names lua/.
+# (cp then mv: a Neovim that has the old copy loaded keeps its file.)
+NVIM_SO := lua/pinanalytics/core.so
 build-luajit:
 	@$(MAKE) --no-print-directory build LUA=luajit LUA_INC=/usr/include/luajit-2.1
+	@cmp -s build/luajit/pinanalytics/core.so $(NVIM_SO) 2>/dev/null || \
+	  { cp build/luajit/pinanalytics/core.so $(NVIM_SO).tmp && mv -f $(NVIM_SO).tmp $(NVIM_SO); }
 
 # The same sources, warning-free against LuaJIT 2.1 / Lua 5.1 headers.
 check-luajit: build-luajit
@@ -262,4 +271,4 @@ rock: deps-test
 	@sh tools/rock.sh
 
 clean:
-	rm -rf build
+	rm -rf build $(NVIM_SO)

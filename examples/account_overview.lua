@@ -8,7 +8,7 @@
 -- Without a token it runs against the built-in simulator (or against
 -- `pinanalytics simulate`'s, with the lines it prints pasted into this
 -- shell). From a clone, after `make build`, with
--- LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/?.so;;".
+-- LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/lua5.4/?.so;;".
 --
 -- The same from the command line:
 --   pinanalytics overview --last 30 [--format html --output overview.html]

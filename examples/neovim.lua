@@ -2,17 +2,20 @@
 -- without freezing the editor (the "uv" runtime: the fetch yields to
 -- Neovim's loop while it waits).
 --
--- From a clone, after `make build-luajit` (Neovim runs LuaJIT):
+-- From a clone, after `make build-luajit` (Neovim runs LuaJIT; the build
+-- puts the C core at lua/pinanalytics/core.so, where Neovim looks for it):
 --   PINTEREST_ACCESS_TOKEN=... nvim -c "luafile examples/neovim.lua"
 -- Against the built-in simulator (no token, no network): leave the token
 -- unset, and the script starts the simulator itself (it needs nginx with its
 -- Lua module). Headless, printing the result and quitting:
 --   nvim --headless -u NONE -c "luafile examples/neovim.lua"
 --
--- In a plugin installed with LuaRocks the two package lines go.
+-- Neovim finds the module on its runtimepath, as it finds a plugin's: the
+-- clone is put there below, as a plugin manager does (with lazy.nvim,
+-- { dir = "/path/to/pinanalytics", build = "make build-luajit" }). No
+-- package.path or package.cpath is set.
 local root = vim.fn.fnamemodify(debug.getinfo(1, "S").source:sub(2), ":p:h:h")
-package.path = root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;" .. package.path
-package.cpath = root .. "/build/luajit/?.so;" .. package.cpath
+vim.opt.runtimepath:append(root)
 
 local pa = require "pinanalytics"
 

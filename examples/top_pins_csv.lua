@@ -7,7 +7,7 @@
 -- against the built-in simulator (or against `pinanalytics simulate`'s,
 -- with the lines it prints pasted into this shell). From a clone, after
 -- `make build`, with LUA_PATH="lua/?.lua;lua/?/init.lua;;"
--- LUA_CPATH="build/?.so;;" in the environment.
+-- LUA_CPATH="build/lua5.4/?.so;;" in the environment.
 --
 -- The same from the command line:
 --   pinanalytics top --sort-by SAVE --limit 25 --format csv --output top-pins.csv

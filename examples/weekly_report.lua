@@ -8,7 +8,7 @@
 -- script starts one), or run `pinanalytics simulate` in another terminal and
 -- paste the export lines it prints (PINTEREST_BASE_URL and the token).
 -- From a clone, after `make build`, with LUA_PATH="lua/?.lua;lua/?/init.lua;;"
--- LUA_CPATH="build/?.so;;" in the environment (the rock needs neither).
+-- LUA_CPATH="build/lua5.4/?.so;;" in the environment (the rock needs neither).
 local pa = require "pinanalytics"
 
 local token, base_url = os.getenv("PINTEREST_ACCESS_TOKEN"), os.getenv("PINTEREST_BASE_URL")
