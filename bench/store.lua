@@ -13,7 +13,7 @@
 -- store's statements), 429s; the file's size per value held once the
 -- write-ahead log is checkpointed.
 --
---   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/?.so;;" lua5.4 bench/store.lua
+--   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="build/lua5.4/?.so;;" lua5.4 bench/store.lua
 --
 -- Writes section 7 of bench/RESULTS.md (replacing it when it is there);
 -- bench/run.lua runs it last, in a process of its own. Exits 2 when (a)

@@ -102,6 +102,29 @@ describe("a report over a period the data holds only part of (90 of 150 days)", 
     assert.truthy(chart:find("<title>2026%-03%-03: no figures</title>"), chart)
   end)
 
+  it("an overview of two periods without a day held is a report of no figures, never an error", function()
+    local prev_range = RANGE:previous()
+    local none = { all = { daily_metrics = {} } }
+    local ov = pa.report.overview(none, none, { range = RANGE, previous_range = prev_range })
+    local r = pa.report.model(ov)
+    assert.same({ 150, 0 }, { r.current.days, r.current.days_with_figures })
+    assert.same({ 150, 0 }, { r.previous.days, r.previous.days_with_figures })
+    local names = {}
+    for i, m in ipairs(r.metrics) do
+      names[i] = m.metric
+      assert.is_true(m.current == nil or m.current == cjson.null, m.metric)
+      assert.is_true(m.previous == nil or m.previous == cjson.null, m.metric)
+    end
+    assert.same({ "IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK" }, names)
+    for _, f in ipairs({ "text", "markdown", "csv", "json", "html" }) do
+      local out = pa.report.render(f, ov)
+      assert.truthy(out:find("0", 1, true) and out:find("150", 1, true), f .. ": " .. out)
+    end
+    local text = pa.report.render("text", ov)
+    assert.truthy(text:find("\nCurrent coverage:  0 of 150 days; missing 2026-03-01..2026-07-28 (150 days)\n", 1,
+      true), text)
+  end)
+
   it("an overview states the coverage of both periods, and its charts and trends show the gaps", function()
     local prev_range = RANGE:previous()
     local prev = answer(dates.parse(prev_range.start_date), dates.parse(prev_range.end_date))

@@ -441,6 +441,11 @@ function M.overview(current, previous, opts)
   -- periods have it and one of them has figures of it (or opts.metrics
   -- names it)
   local empty_c, empty_p = #cf == 0, #pf == 0
+  -- neither period holds a day: the usual counts, each without figures (a
+  -- report that says so, never an error)
+  if empty_c and empty_p and not wanted then
+    wanted = { IMPRESSION = true, SAVE = true, PIN_CLICK = true, OUTBOUND_CLICK = true }
+  end
   for _, d in ipairs(M.METRICS) do
     local m = d[1]
     if (have_c[m] or empty_c) and (have_p[m] or empty_p) and (have_c[m] or have_p[m] or (wanted and wanted[m])) and
