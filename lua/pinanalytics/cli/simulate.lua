@@ -78,6 +78,10 @@ function simulate.run(ctx, cmd, p)
   local ok, sim = pcall(simulator.start, { latency_ms = latency })
   if not ok and is_interrupt(sim) then error(sim, 0) end
   if not ok then failure("%s", line(sim)) end
+  -- the hints run as printed: the launcher names the file it ran from a
+  -- clone (an absolute path), else the command is on PATH
+  local prog = ctx.getenv("PINANALYTICS_PROGRAM")
+  if not prog or prog == "" or prog:find("[^%w%-%._/+]") then prog = "pinanalytics" end
   local ok_out, why = pcall(emit, ctx, "the simulator's address", table.concat({
     "pinanalytics simulator: ", sim.url, " (made-up data; no token, no network)\n",
     "Point the commands at it (in another terminal):\n",
@@ -86,9 +90,9 @@ function simulate.run(ctx, cmd, p)
     "  export ONEUP_BASE_URL=", sim.url, "\n",
     "  export ONEUP_API_KEY=", sim.control.oneup_api_key or "sim-oneup-key", "\n",
     "then, for example:\n",
-    "  pinanalytics overview --last 7\n",
-    "  pinanalytics pin 813744226420795884 729090764583391194 1125968628950271\n",
-    "  pinanalytics oneup-overview --social-network-id 1\n",
+    "  ", prog, " overview --last 7\n",
+    "  ", prog, " pin 813744226420795884 729090764583391194 1125968628950271\n",
+    "  ", prog, " oneup-overview --social-network-id 1\n",
     "Logs: ", sim.prefix, "/logs/error.log\n",
     "Stop it with Ctrl-C (or SIGTERM).\n" }))
   if not ok_out then
