@@ -153,8 +153,8 @@ local function store_pin_metric(cmd, name, what)
   for _, m in ipairs(require("pinanalytics.store").PIN_METRICS) do
     if m == name then return name end
   end
-  usage(cmd, "%s %s: the store keeps no such figure for pins (it keeps %s)", what, name,
-    table.concat(require("pinanalytics.store").PIN_METRICS, ", "))
+  require("pinanalytics.cli.options").check_names(cmd, what, name, require("pinanalytics.store").PIN_METRICS,
+    "a pin metric the store keeps", "pin metrics the store keeps")
 end
 
 -- The stored pins with at least one day in range: results by pin id, and
