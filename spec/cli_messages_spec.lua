@@ -205,6 +205,19 @@ describe("pinanalytics's messages", function()
     assert.equal("--sort-by SAVES is not allowed (allowed: SAVE)", e.msg)
   end)
 
+  it("the advice of a failure runs as printed too: a store to fill", function()
+    local fresh = dir .. "/fresh.db"
+    local code, out, err = run("account --last 7 --from-store " .. q(fresh), env)
+    assert.equal(1, code, err)
+    assert.equal("", out)
+    local advice = err:match("`pinanalytics (sync [^`]+)` fills it")
+    assert.equal("sync --store " .. fresh .. " --all-pins --account", advice, err)
+    code, _, err = run(advice .. " --days 2 --no-progress", env)
+    assert.equal(0, code, err)
+    code, _, err = run("account --last 7 --from-store " .. q(fresh), env)
+    assert.equal(0, code, err)
+  end)
+
   it("suggests by case and by edit distance, and nothing when no name is near", function()
     local O = require "pinanalytics.cli.options"
     local L = { "IMPRESSION", "SAVE", "SAVE_RATE", "PIN_CLICK", "OUTBOUND_CLICK" }
