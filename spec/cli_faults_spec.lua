@@ -466,7 +466,7 @@ describe("pinanalytics numeric options", function()
     local code, _, err = run("pin 1 --last 36500 --from-store /nonexistent/x.db", env)
     assert.equal(1, code, err)
     assert.equal("pinanalytics: /nonexistent/x.db is not a pinanalytics store (no such file): `pinanalytics sync " ..
-      "--store /nonexistent/x.db` fills it\n", err)
+      "--store /nonexistent/x.db --all-pins --account` fills it\n", err)
     -- and so are the longest --start/--end, and the first and last dates
     for _, p in ipairs({ "--start 1926-01-01 --end 2025-12-06", "--start 1900-01-01 --end 1900-01-01",
       "--start 2199-12-31 --end 2199-12-31", "--start 2100-01-25 --end 2199-12-31" }) do

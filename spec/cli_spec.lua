@@ -86,7 +86,7 @@ describe("pinanalytics (command line)", function()
         { "pin 1 --end 2026-03-02", "--end" },
         { "pin 1 --metrics IMPRESSIONS", "IMPRESSIONS" },
         { "top --limit 0", "--limit" },
-        { "overview --last 90", "Pinterest serves only the last 90 days" },
+        { "overview --last 90", "the API serves the last 90 days" },
         { "oneup-overview", "--social-network-id" },
         { "account --social-network-id 3", "unknown option --social-network-id" },
       }

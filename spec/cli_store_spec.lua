@@ -457,7 +457,7 @@ describe("--from-store never writes the store", function()
   local function not_a_store(target, why)
     return function(err, r)
       assert.equal("pinanalytics: " .. target .. " is not a pinanalytics store (" .. why .. "): `pinanalytics " ..
-        "sync --store " .. target .. "` fills it\n", err, r)
+        "sync --store " .. target .. " --all-pins --account` fills it\n", err, r)
     end
   end
 

@@ -145,8 +145,10 @@ local function run(ctx, p)
     usage(cmd, "--account-name goes with --from-store: it names the account to read in a store that holds several " ..
       "(with the API, the token says whose account it is)")
   end
-  library()
+  local pa = library()
   if cmd ~= "simulate" then format_of(cmd, p.opts) end -- a bad --format is said before anything is fetched
+  -- what the library would refuse, said in the tool's words with advice that can be typed
+  options.check_request(cmd, p, pa, ctx.clock)
   local report, note = command(cmd).run(ctx, cmd, p)
   if report == nil then return 0 end
 

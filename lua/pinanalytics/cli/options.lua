@@ -48,6 +48,42 @@ local function with(list, ...)
   return out
 end
 
+-- The edit distance of a and b: insertions, deletions, substitutions and
+-- swaps of two neighbours (optimal string alignment).
+local function distance(a, b)
+  local d = {}
+  for i = 0, #a do d[i] = { [0] = i } end
+  for j = 0, #b do d[0][j] = j end
+  for i = 1, #a do
+    for j = 1, #b do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      local v = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:sub(i, i) == b:sub(j - 1, j - 1) and a:sub(i - 1, i - 1) == b:sub(j, j) then
+        v = math.min(v, d[i - 2][j - 2] + 1)
+      end
+      d[i][j] = v
+    end
+  end
+  return d[#a][#b]
+end
+
+-- The name of list that value was most likely meant to be: the same name
+-- in another case, else the nearest by edit distance (at most a third of
+-- its length, at least 1), the first of the nearest; nil when none is near.
+local function suggest(value, list)
+  local v = tostring(value):upper()
+  if #v > 64 then return nil end -- not a name anyone mistyped
+  for _, name in ipairs(list) do
+    if name:upper() == v then return name end
+  end
+  local best, best_d = nil, math.max(1, math.floor(#v / 3)) + 1
+  for _, name in ipairs(list) do
+    local d = distance(v, name:upper())
+    if d < best_d then best, best_d = name, d end
+  end
+  return best
+end
+
 -- Options that would put a secret where every user sees it.
 local SECRET_OPTIONS = { ["--token"] = true, ["--access-token"] = true, ["--api-key"] = true, ["--apikey"] = true,
   ["--key"] = true, ["--client-secret"] = true, ["--refresh-token"] = true }
@@ -93,6 +129,16 @@ function O.parse(argv, commands, allowed_of)
       if name == "-h" then name = "--help" end
       if name == "--version" then return { version = true } end
       if OPTIONS[name] == nil then
+        local known = {}
+        if cmd then
+          known = allowed_of(cmd)
+        else
+          for o in pairs(OPTIONS) do known[#known + 1] = o end
+          table.sort(known)
+        end
+        local near = suggest(name, known)
+        if near then usage(cmd, "unknown option %s; did you mean %s?", name, near) end
+        if cmd then usage(cmd, "unknown option %s (%s takes %s)", name, cmd, table.concat(known, ", ")) end
         usage(cmd, "unknown option %s", name)
       end
       if OPTIONS[name] then
@@ -117,7 +163,11 @@ function O.parse(argv, commands, allowed_of)
   for name in pairs(opts) do names[#names + 1] = name end
   table.sort(names)
   for _, name in ipairs(names) do
-    if not allowed[name] then usage(cmd, "unknown option %s for %s", name, cmd) end
+    if not allowed[name] then
+      local near = suggest(name, allowed_of(cmd))
+      if near then usage(cmd, "unknown option %s for %s; did you mean %s?", name, cmd, near) end
+      usage(cmd, "unknown option %s for %s (%s takes %s)", name, cmd, cmd, table.concat(allowed_of(cmd), ", "))
+    end
   end
   return { command = cmd, args = positional, opts = opts }
 end
@@ -192,11 +242,140 @@ local function metrics(opts, upper)
   return out
 end
 
-local function check_pin_ids(cmd, ids)
+-- Checks pin ids: the arguments of pin, or (option given) the list of an
+-- option as typed (--pins 1,2).
+local function check_pin_ids(cmd, ids, option, typed)
   for _, id in ipairs(ids) do
     if not id:match("^%d+$") or #id > 40 then
-      usage(cmd, "'%s' is not a pin id (a pin id is a string of digits)", id)
+      if option then
+        usage(cmd, "%s %s: '%s' is not a pin id (pin ids are strings of digits, like 813744226420795884)", option,
+          typed, id)
+      end
+      usage(cmd, "'%s' is not a pin id (%s ID...: pin ids are strings of digits, like 813744226420795884)", id, cmd)
     end
+  end
+end
+
+-- Checks the names in the value of an option (typed: "save,IMPRESSIONS"),
+-- each upper-cased, against list: a usage error for the first that is not
+-- in it, naming it as `what` ("a pin metric") and the list as `label`
+-- ("pin metrics"), with the option as it was meant when a name is near.
+local function check_names(cmd, option, typed, list, what, label, more)
+  local set = {}
+  for _, m in ipairs(list) do set[m] = true end
+  local names = {}
+  for m in typed:gmatch("[^,%s]+") do names[#names + 1] = m end
+  for i, m in ipairs(names) do
+    if not set[m:upper()] then
+      local near = suggest(m, list)
+      local meant = ""
+      if near then
+        local fixed = {}
+        for k, x in ipairs(names) do fixed[k] = x end
+        fixed[i] = near
+        meant = string.format("; did you mean %s %s?", option, table.concat(fixed, ","))
+      end
+      usage(cmd, "%s %s: %s is not %s%s (%s: %s%s)", option, typed, m, what, meant, label, table.concat(list, ", "),
+        more or "")
+    end
+  end
+end
+
+-- Before anything is asked of the API or a store, what the tool can check
+-- of the options of pin, account, top and overview against what the API
+-- serves: the metrics (the library's lists for each command, the store's
+-- with --from-store), top's sort key, and a period that the API serves
+-- (the last 90 days; for overview, the period before it too); each with
+-- advice that can be typed as printed.
+local function check_request(cmd, p, pa, clock)
+  local opts = p.opts
+  if cmd ~= "pin" and cmd ~= "account" and cmd ~= "top" and cmd ~= "overview" then return end
+  if cmd == "pin" then check_pin_ids(cmd, p.args) end
+  local dates, api, st = pa.dates, require("pinanalytics.pinterest"), require("pinanalytics.store")
+  local range, preset = O.period(cmd, opts, dates, clock)
+  local from = opts["--from-store"] ~= nil
+  local list, what, label
+  if cmd == "pin" or (cmd == "top" and from) then
+    list, what, label = api.PIN_METRICS, "a pin metric", "pin metrics"
+    if from then list, what, label = st.PIN_METRICS, "a pin metric the store keeps", "pin metrics the store keeps" end
+  elseif cmd == "top" then
+    list, what, label = api.ACCOUNT_METRICS, "a metric of top pins", "metrics of top pins"
+    if opts["--video"] then
+      list, what, label = api.TOP_VIDEO_METRICS, "a metric of top video pins", "metrics of top video pins"
+    end
+  else
+    list, what, label = api.ACCOUNT_METRICS, "an account metric", "account metrics"
+    if from then
+      list, what, label = st.ACCOUNT_METRICS, "an account metric the store keeps", "account metrics the store keeps"
+    end
+  end
+  if opts["--metrics"] then check_names(cmd, "--metrics", opts["--metrics"], list, what, label) end
+  local sort_by = opts["--sort-by"]
+  if cmd == "top" and sort_by then
+    if from then
+      check_names(cmd, "--sort-by", sort_by, st.PIN_METRICS, "a pin metric the store keeps",
+        "pin metrics the store keeps")
+    elseif opts["--video"] then
+      check_names(cmd, "--sort-by", sort_by, api.TOP_VIDEO_PINS_SORT, "a sort key of top --video",
+        "top --video sorts by")
+    else
+      local video = false
+      for _, k in ipairs(api.TOP_VIDEO_PINS_SORT) do if k == sort_by:upper() then video = true end end
+      local also = "; with --video by: " .. table.concat(api.TOP_VIDEO_PINS_SORT, ", ")
+      local plain = false
+      for _, k in ipairs(api.TOP_PINS_SORT) do if k == sort_by:upper() then plain = true end end
+      if video and not plain then
+        usage(cmd, "--sort-by %s ranks video pins; did you mean --video --sort-by %s? (top sorts by: %s%s)", sort_by,
+          sort_by, table.concat(api.TOP_PINS_SORT, ", "), also)
+      end
+      check_names(cmd, "--sort-by", sort_by, api.TOP_PINS_SORT, "a sort key of top", "top sorts by", also)
+    end
+  end
+  if from then return end
+
+  -- the period against the days the API serves
+  local today = dates.parse(dates.today(clock))
+  local back, most = api.MAX_LOOKBACK_DAYS, api.MAX_RANGE_DAYS
+  local earliest = today - back
+  local ov = cmd == "overview"
+  -- overview compares the period with the one just before it, which must
+  -- end within the days served: it starts a day later, and --last is a day less
+  local first, max_last = earliest + (ov and 1 or 0), back - (ov and 1 or 0)
+  local sn, en = dates.parse(range.start_date), dates.parse(range.end_date)
+  local STORE = "--from-store STORE for older days"
+  if sn < first then
+    local typed, advice
+    if opts["--last"] then
+      typed, advice = "--last " .. opts["--last"], "--last " .. max_last
+    elseif preset then
+      typed, advice = "--preset " .. preset, "--last " .. max_last
+    elseif en >= first then
+      typed, advice = "--start " .. opts["--start"], "--start " .. dates.format(first)
+    else
+      typed, advice = "--start " .. opts["--start"] .. " --end " .. opts["--end"], "--last " .. max_last
+    end
+    if ov then
+      if advice:match("^%-%-last") then
+        advice = advice .. " or less (up to --last " .. math.floor(back / 2) .. " both periods are whole)"
+      end
+      usage(cmd, "overview compares the period with the one before it, and the API serves the last %d days (from " ..
+        "%s): %s reaches %d days back; use %s, or %s", back, dates.format(earliest), typed, today - (2 * sn - en - 1),
+        advice, STORE)
+    end
+    if opts["--last"] or preset then
+      usage(cmd, "%s reaches %d days back; the API serves the last %d: use %s, or %s", typed, today - sn, back,
+        advice, STORE)
+    end
+    if en >= first then
+      usage(cmd, "%s is %d days back; the API serves the last %d (from %s): use %s, or %s", typed, today - sn, back,
+        dates.format(earliest), advice, STORE)
+    end
+    usage(cmd, "%s is older than the %d days the API serves (from %s): use %s, or %s", typed, back,
+      dates.format(earliest), advice, STORE)
+  end
+  if en - sn > most then
+    usage(cmd, "--start %s --end %s spans %d days; the API serves at most %d at once: use --end %s, or --from-store " ..
+      "STORE", range.start_date, range.end_date, en - sn + 1, most + 1, dates.format(sn + most))
   end
 end
 
@@ -204,5 +383,6 @@ O.PIN_METRICS, O.ACCOUNT_METRICS, O.RANKING_METRICS = PIN_METRICS, ACCOUNT_METRI
 O.PERIOD_HELP, O.COMMON, O.with = PERIOD_HELP, COMMON, with
 O.MAX_ROWS = MAX_ROWS
 O.whole, O.period, O.metrics, O.check_pin_ids = whole, period, metrics, check_pin_ids
+O.suggest, O.check_names, O.check_request = suggest, check_names, check_request
 
 return O

@@ -34,7 +34,9 @@ local function format_of(cmd, opts)
   end
   f = f or "text"
   for _, known in ipairs(O.FORMATS) do if f == known then return f end end
-  usage(cmd, "--format %s: give one of %s", f, table.concat(O.FORMATS, ", "))
+  local near = require("pinanalytics.cli.options").suggest(f, O.FORMATS)
+  usage(cmd, "--format %s: not a format%s (formats: %s)", f, near and ("; did you mean --format " .. near .. "?") or "",
+    table.concat(O.FORMATS, ", "))
 end
 
 -- Text of the API's made safe for a terminal: no control character, no

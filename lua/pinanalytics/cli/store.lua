@@ -80,8 +80,8 @@ local function store_for_reading(ctx, cmd, opts)
   end
   local shown = shown_target(target)
   local function not_a_store(why)
-    return string.format("%s is not a pinanalytics store (%s): `pinanalytics sync --store %s` fills it", shown, why,
-      shown)
+    return string.format("%s is not a pinanalytics store (%s): `pinanalytics sync --store %s --all-pins --account` " ..
+      "fills it", shown, why, shown)
   end
   if not is_uri(target) then
     local f = io.open(target, "rb")
@@ -100,7 +100,8 @@ local function store_for_reading(ctx, cmd, opts)
   end)
   local accounts = stored(cmd, st.accounts, st)
   if #accounts == 0 then
-    failure("the store %s holds no account yet (pinanalytics sync --store %s fills it)", shown, shown)
+    failure("the store %s holds no account yet (`pinanalytics sync --store %s --all-pins --account` fills it)", shown,
+      shown)
   end
   local names = {}
   for i, a in ipairs(accounts) do names[i] = tostring(a.username or "?") .. " (" .. a.account_id .. ")" end
@@ -153,8 +154,8 @@ local function store_pin_metric(cmd, name, what)
   for _, m in ipairs(require("pinanalytics.store").PIN_METRICS) do
     if m == name then return name end
   end
-  usage(cmd, "%s %s: the store keeps no such figure for pins (it keeps %s)", what, name,
-    table.concat(require("pinanalytics.store").PIN_METRICS, ", "))
+  require("pinanalytics.cli.options").check_names(cmd, what, name, require("pinanalytics.store").PIN_METRICS,
+    "a pin metric the store keeps", "pin metrics the store keeps")
 end
 
 -- The stored pins with at least one day in range: results by pin id, and

@@ -86,7 +86,7 @@ function sync.run(ctx, cmd, p)
       if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
     end
     if #ids == 0 then usage(cmd, "--pins '%s': give pin ids separated by commas", opts["--pins"]) end
-    check_pin_ids(cmd, ids)
+    check_pin_ids(cmd, ids, "--pins", opts["--pins"])
   elseif opts["--all-pins"] then
     ids = "all"
   end
