@@ -115,13 +115,27 @@ suite() {
   echo "# $lua: $ok passed, $notok failed, $skip skipped"
 }
 
+# valgrind and ASan run beside the busted suite (each is one process that
+# mostly computes, while the suite mostly waits on its servers); their
+# results are printed after it.
+side=""
 if [ "$mode" != busted ]; then
   check "luacheck: lua/ spec/ examples/ bench/ bin/ are clean" luacheck -q lua spec examples $(ls -d bench 2>/dev/null) bin/pinanalytics
   check "C core compiles warning-free against LuaJIT headers" make --no-print-directory check-luajit
-  check "valgrind: the C core's paths leak nothing and touch no bad memory" \
-    make --no-print-directory memcheck LUA=lua5.4
-  check "AddressSanitizer + UBSan: the C core's paths and their specs run clean" make --no-print-directory asan
+  side=$(mktemp -d)
+  ( make --no-print-directory memcheck LUA=lua5.4 >"$side/memcheck.log" 2>&1; echo $? >"$side/memcheck.rc" ) &
+  ( make --no-print-directory asan >"$side/asan.log" 2>&1; echo $? >"$side/asan.rc" ) &
 fi
+
+# the result of a check run beside the suite: name, its folder's key
+side_result() {
+  wait
+  if [ "$(cat "$side/$2.rc" 2>/dev/null)" = 0 ]; then
+    count 1 0; echo "ok - $1"
+  else
+    count 0 1; echo "not ok - $1"; sed 's/^/    /' "$side/$2.log"
+  fi
+}
 
 if [ "$mode" = all ]; then
   suite "$LUA"
@@ -132,6 +146,12 @@ if [ "$mode" = all ]; then
   done
 else
   suite "$LUA" "$@"
+fi
+
+if [ -n "$side" ]; then
+  side_result "valgrind: the C core's paths leak nothing and touch no bad memory" memcheck
+  side_result "AddressSanitizer + UBSan: the C core's paths and their specs run clean" asan
+  rm -rf "$side"
 fi
 
 cat "$skips"
