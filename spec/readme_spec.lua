@@ -117,7 +117,8 @@ local NOT_RUN = {
   ["lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson gcc luarocks"] = "a list of Debian packages, not a command",
   ["lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev"] = "a list of Debian packages, not a command",
   ["pinanalytics COMMAND --help"] = "COMMAND stands for any command: `pinanalytics pin --help` runs instead",
-  ["pinanalytics sync --store ..."] = "a sketch of the command; the sync commands with a store run in full",
+  ["pinanalytics sync --store ... --all-pins --account"] =
+    "a message quoted, `...` for the store of the message; the sync commands with a store run in full",
   ["# daily, from cron: yesterday and the days not READY yet, for every pin and the account"] =
     "writes under /var/lib and needs PostgreSQL at db.internal; the same commands on analytics.db run",
   ["local b = pa.core.batch { base_url = ..., token = ..., concurrency = 8, events = true }"] =
