@@ -106,6 +106,24 @@ describe("pinanalytics overview: requests together", function()
     assert.same(sequential(7, 5), cjson.decode(out:text()))
   end)
 
+  it("Ctrl-C while the requests are in flight: stopped at once, exit 130, nothing written", function()
+    sim:configure { latency_ms = 3000 }
+    local err_file = C.tmpname()
+    local t0 = core.now()
+    local h = assert(io.popen(C.CLEAN .. " " .. C.envs(env) .. " " .. C.LUA .. " bin/pinanalytics overview --last 7 " ..
+      "--pins 5 --no-progress >/dev/null 2>" .. err_file .. " </dev/null & pid=$!; sleep 1; kill -INT $pid; " ..
+      "wait $pid; echo $?"))
+    local code = tonumber(h:read("*a"):match("(%d+)%s*$"))
+    h:close()
+    local took = core.now() - t0
+    sim:configure { latency_ms = 0 }
+    local err = C.read(err_file)
+    os.remove(err_file)
+    assert.equal(130, code, err)
+    assert.equal("pinanalytics: interrupted: nothing was written\n", err)
+    assert.is_true(took < 2.5, string.format("took %.2f s", took)) -- the answers were 3 s away
+  end)
+
   it("a request that fails fails the overview, naming it, once the others are back", function()
     sim:configure { override = { ["/v5/pins"] = { status = 500, body = '{"code":1,"message":"list down"}' } } }
     local code, _, err = run("overview --last 7 --pins 3 --retries 0", env)

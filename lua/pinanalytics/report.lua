@@ -1410,6 +1410,12 @@ end
 -- @string[opt] opts.title replaces the report's title
 -- @string[opt] opts.source replaces the report's source
 -- @bool[opt=true] opts.charts false: html without charts
+-- @string[opt="wide"] opts.shape csv only: "wide", a column a metric; or "long" (tidy, as spreadsheets,
+-- pandas and R read it), for `pin`, `daily` and `pins` reports: a line a (pin,) day and metric,
+-- `[rank,]pin_id,date,metric,value,status[,note]` (`daily`: no pin_id), every day of the period,
+-- a day without figures with an empty value and the status "no figures"; a `pins` report reads
+-- each pin's days from the analytics answers it was made from (a `top_pins` answer or OneUp's
+-- posts hold totals only: refused)
 -- @treturn string
 -- @usage print(pa.report.render("text", ov))
 -- @usage io.open("report.html", "w"):write(pa.report.render("html", ov))

@@ -83,12 +83,14 @@ end
 -- with runtime = "uv" wait together (paced by the client's buckets, as
 -- every call is), until all have ended; else one after another. Returns
 -- each one's result, in order; the first error raised, in the order of
--- `tasks`, is raised once all have ended. Ctrl-C while they run (SIGINT,
+-- `tasks`, is raised once all have ended, told apart as errors.call tells
+-- them (a task calls the client itself: Lua 5.1's pcall cannot be yielded
+-- across). Ctrl-C while they run (SIGINT,
 -- which the loop takes while it runs) stops the loop and is raised.
-local function together(ctx, loop, tasks)
+local function together(ctx, cmd, loop, tasks)
   local out, errs, n = {}, {}, #tasks
   if not loop then
-    for i, f in ipairs(tasks) do out[i] = f() end
+    for i, f in ipairs(tasks) do out[i] = call(cmd, f) end
     return out
   end
   local pa = require "pinanalytics"
@@ -115,7 +117,7 @@ local function together(ctx, loop, tasks)
   if interrupted or ctx.interrupted then error(setmetatable({}, Interrupt), 0) end
   if left > 0 then error("pinanalytics: the overview's requests did not all end", 0) end
   for i = 1, n do
-    if errs[i] ~= nil then error(errs[i], 0) end
+    if errs[i] ~= nil then call(cmd, error, errs[i], 0) end
   end
   return out
 end
@@ -157,27 +159,31 @@ function overview.run(ctx, cmd, p)
   local client = pinterest_client(ctx, cmd, opts, extra)
   -- the two periods and the pins (their list, then their figures) are independent
   local function account(params)
-    return function() return { call(cmd, client.user_account_analytics, client, params) } end
+    return function() return { client:user_account_analytics(params) } end
   end
   local function pins()
     if npins == 0 then return {} end
     local ids = {}
-    local pager = call(cmd, client.list_pins, client, { page_size = math.min(npins, 250) })
-    for pin in pager:items() do
-      ids[#ids + 1] = pin.id
-      if #ids >= npins then break end -- not a page more than needed
+    local pager = client:list_pins { page_size = math.min(npins, 250) }
+    -- page by page (a generic for's iterator cannot yield on Lua 5.1), not a page more than needed
+    while #ids < npins do
+      local items = pager:next_page()
+      if not items then break end
+      for _, pin in ipairs(items) do
+        if #ids >= npins then break end
+        ids[#ids + 1] = pin.id
+      end
     end
     if pager.err and #ids < npins then return { list_err = pager.err } end
     if #ids == 0 then return {} end
     if wanted_bar and #ids > 1 then
       bar_client = new_bar(ctx.stderr, require("pinanalytics.core").now, #ids)
     end
-    local results, errs, pinfo = call(cmd, client.pins_analytics, client, ids,
-      { range = range, metric_types = RANKING_METRICS })
+    local results, errs, pinfo = client:pins_analytics(ids, { range = range, metric_types = RANKING_METRICS })
     if bar_client then bar_client:finish() end
     return { ids = ids, results = results, errs = errs, info = pinfo }
   end
-  local ok, got = pcall(together, ctx, loop, {
+  local ok, got = pcall(together, ctx, cmd, loop, {
     account({ range = range, metric_types = wanted }),
     account({ range = prev_range, metric_types = wanted, clamp = true }),
     pins,
