@@ -181,7 +181,8 @@ $(ASAN_SO): $(ASAN_OBJS)
 	$(CC) $(ASAN_FLAGS) -shared -o $@ $(ASAN_OBJS) $(PA_LIBS)
 
 # the specs that drive the C paths hardest
-ASAN_SPECS := spec/json_spec.lua spec/frame_spec.lua spec/frame_report_spec.lua spec/session_spec.lua spec/bulk_spec.lua \
+ASAN_SPECS := spec/json_spec.lua spec/frame_spec.lua spec/frame_report_spec.lua spec/frame_csv_long_spec.lua \
+              spec/session_spec.lua spec/bulk_spec.lua \
               spec/pin_analytics_spec.lua spec/frame_safety_spec.lua \
               spec/bulk_safety_spec.lua \
               spec/session_safety_spec.lua spec/transport_spec.lua spec/batch_events_spec.lua

@@ -84,19 +84,50 @@ static void pa_get_names(lua_State *L, int names_idx, pa_str *names, int n)
 	}
 }
 
+/* Adds the label of row i: YYYY-MM-DD, YYYY-Www or YYYY-MM (buf of at least 48 bytes). */
+static void pa_add_label(luaL_Buffer *b, const pa_frame *f, int i, char *buf, size_t size)
+{
+	size_t n = pa_frame_label(buf, size, f->period, f->dates[i]);
+	luaL_addlstring(b, buf, n);
+}
+
+/* What closes a line of row i: ",days,partial" by week or month, ",data_status" when asked, CRLF. */
+static void pa_add_row_end(luaL_Buffer *b, const pa_frame *f, int i, int status, char *buf, size_t size)
+{
+	if (f->period != PA_DAY) {
+		snprintf(buf, size, ",%d,%s", (int)f->days[i], pa_frame_is_partial(f, i) ? "true" : "false");
+		luaL_addstring(b, buf);
+	}
+	if (status) {
+		luaL_addchar(b, ',');
+		if (f->status[i] != 0)
+			luaL_addstring(b, pa_frame_status_names[f->status[i] - 1]);
+	}
+	luaL_addstring(b, "\r\n");
+}
+
 /*
- * frame:to_csv([opts]) -> RFC 4180 text, CRLF line ends: a header
- * "date,<series...>,data_status" ("week" or "month" and the labels for a
- * resampled frame, with "days" and "partial" columns before data_status),
- * then one line per row. Numbers as numbers (rates as fractions), a missing
- * value empty. opts.status = false leaves data_status out.
+ * frame:to_csv([opts]) -> RFC 4180 text, CRLF line ends. Numbers as numbers
+ * (rates as fractions), a missing value empty. The wide shape (the
+ * default, opts.shape = "wide"): a header "date,<series...>,data_status"
+ * ("week" or "month" and the labels for a resampled frame, with "days" and
+ * "partial" columns before data_status), then one line per row. The long
+ * shape (opts.shape = "long"): a header "date,series,metric,value,
+ * data_status" (the same first and last columns), then a line per row and
+ * series, rows in date order and series in the frame's order: a series name
+ * is cut at its last "/" into series (the pin or split; empty without a
+ * "/") and metric; with opts.metric (a frame of one metric across pins),
+ * the whole name is the series and opts.metric the metric. opts.status =
+ * false leaves data_status out.
  */
 int pa_frame_to_csv(lua_State *L)
 {
-	enum { F = 1, OPTS, NAMES, COLS };
+	enum { F = 1, OPTS, METRIC, NAMES, COLS };
 	pa_frame *f = pa_frame_check(L, F);
-	int status = 1, i, j;
+	int status = 1, long_shape = 0, i, j;
 	pa_str *col;
+	const char *metric = NULL;
+	size_t metric_len = 0;
 	luaL_Buffer b;
 	char num[64];
 
@@ -110,16 +141,44 @@ int pa_frame_to_csv(lua_State *L)
 		if (!lua_isnil(L, -1))
 			status = lua_toboolean(L, -1);
 		lua_pop(L, 1);
+		pa_frame_rawfield(L, OPTS, "shape");
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			size_t len;
+			const char *s = lua_tolstring(L, -1, &len);
+			if (len == 4 && memcmp(s, "long", 4) == 0)
+				long_shape = 1;
+			else if (!(len == 4 && memcmp(s, "wide", 4) == 0))
+				return luaL_error(L, "pinanalytics.frame: to_csv: opts.shape must be \"wide\" or \"long\", "
+				                  "got \"%s\"", pa_frame_push_shown(L, s, len));
+		} else if (!lua_isnil(L, -1)) {
+			return luaL_error(L, "pinanalytics.frame: to_csv: opts.shape must be \"wide\" or \"long\", got %s",
+			                  luaL_typename(L, -1));
+		}
+		lua_pop(L, 1);
+		pa_frame_rawfield(L, OPTS, "metric"); /* METRIC: kept on the stack while it is used */
+		if (!lua_isnil(L, METRIC) && lua_type(L, METRIC) != LUA_TSTRING)
+			return luaL_error(L, "pinanalytics.frame: to_csv: opts.metric must be a string, got %s",
+			                  luaL_typename(L, METRIC));
+		if (!lua_isnil(L, METRIC) && !long_shape)
+			return luaL_error(L, "pinanalytics.frame: to_csv: opts.metric goes with shape = \"long\" (the wide "
+			                  "form names each series in its header)");
+		if (!lua_isnil(L, METRIC))
+			metric = lua_tolstring(L, METRIC, &metric_len);
 	}
+	lua_settop(L, METRIC);
 	pa_frame_push_names(L, f); /* NAMES */
 	col = lua_newuserdata(L, sizeof *col * (size_t)(f->nseries ? f->nseries : 1)); /* COLS */
 	pa_get_names(L, NAMES, col, f->nseries);
 	/* only C strings go into the buffer: nothing else touches the stack */
 	luaL_buffinit(L, &b);
 	luaL_addstring(&b, pa_frame_period_names[f->period][0] == 'd' ? "date" : pa_frame_period_names[f->period]);
-	for (j = 0; j < f->nseries; j++) {
-		luaL_addchar(&b, ',');
-		pa_add_csv_field(&b, col[j].name, col[j].len);
+	if (long_shape) {
+		luaL_addstring(&b, ",series,metric,value");
+	} else {
+		for (j = 0; j < f->nseries; j++) {
+			luaL_addchar(&b, ',');
+			pa_add_csv_field(&b, col[j].name, col[j].len);
+		}
 	}
 	if (f->period != PA_DAY)
 		luaL_addstring(&b, ",days,partial");
@@ -127,23 +186,33 @@ int pa_frame_to_csv(lua_State *L)
 		luaL_addstring(&b, ",data_status");
 	luaL_addstring(&b, "\r\n");
 	for (i = 0; i < f->ndates; i++) {
-		size_t n = pa_frame_label(num, sizeof num, f->period, f->dates[i]);
-		luaL_addlstring(&b, num, n);
+		size_t n;
+		if (long_shape) {
+			for (j = 0; j < f->nseries; j++) {
+				/* the series before the name's last "/", the metric after it */
+				size_t base = metric ? col[j].len : pa_frame_base(col[j].name, col[j].len);
+				pa_add_label(&b, f, i, num, sizeof num);
+				luaL_addchar(&b, ',');
+				pa_add_csv_field(&b, col[j].name, base > 0 && !metric ? base - 1 : base);
+				luaL_addchar(&b, ',');
+				if (metric)
+					pa_add_csv_field(&b, metric, metric_len);
+				else
+					pa_add_csv_field(&b, col[j].name + base, col[j].len - base);
+				luaL_addchar(&b, ',');
+				n = pa_csv_number(num, sizeof num, f->values[(size_t)j * (size_t)f->ndates + (size_t)i]);
+				luaL_addlstring(&b, num, n);
+				pa_add_row_end(&b, f, i, status, num, sizeof num);
+			}
+			continue;
+		}
+		pa_add_label(&b, f, i, num, sizeof num);
 		for (j = 0; j < f->nseries; j++) {
 			luaL_addchar(&b, ',');
 			n = pa_csv_number(num, sizeof num, f->values[(size_t)j * (size_t)f->ndates + (size_t)i]);
 			luaL_addlstring(&b, num, n);
 		}
-		if (f->period != PA_DAY) {
-			snprintf(num, sizeof num, ",%d,%s", (int)f->days[i], pa_frame_is_partial(f, i) ? "true" : "false");
-			luaL_addstring(&b, num);
-		}
-		if (status) {
-			luaL_addchar(&b, ',');
-			if (f->status[i] != 0)
-				luaL_addstring(&b, pa_frame_status_names[f->status[i] - 1]);
-		}
-		luaL_addstring(&b, "\r\n");
+		pa_add_row_end(&b, f, i, status, num, sizeof num);
 	}
 	luaL_pushresult(&b);
 	return 1;

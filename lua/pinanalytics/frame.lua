@@ -13,7 +13,8 @@
 --   f:sum/mean/min/max(metric [, { ready_only = true }]), f:slice(range),
 --   f:resample("week" | "month"), f:merge(other), f:rows(), f:to_table(),
 --   f:status(date), f:not_ready(), #f, tostring(f),
---   f:top(n [, metric [, opts]]), f:to_csv([opts]), f:to_string([opts]),
+--   f:top(n [, metric [, opts]]), f:to_csv([opts]) (opts.shape = "long": a
+--   line per date and series, date,series,metric,value,data_status), f:to_string([opts]),
 --   f:labels(), f:partial([date or label]), f:period()
 --
 -- A missing value is not zero. Rates (*_RATE) and VIDEO_AVG_WATCH_TIME are

@@ -772,6 +772,11 @@ function M.rankings(pp, opts)
   return r
 end
 
+-- The answer each row of a pins report was made from, and its split (the
+-- rows of analytics answers by pin id only): what the long csv reads each
+-- pin's days from, without holding them in the report (its json is as it was).
+local ROW_SOURCE = setmetatable({}, { __mode = "k" })
+
 local function pin_row(id, values, extra)
   local row = { id = tostring(id), values = values, title = NULL, date = NULL, status = NULL, ready = true,
     days_with_figures = NULL }
@@ -851,6 +856,7 @@ local function pin_rows(x, opts)
       stale_lists[#stale_lists + 1] = st
       rows[#rows + 1] = pin_row(id, vals, { ready = #nr == 0, status = #nr == 0 and "READY" or "NOT READY",
         days_with_figures = n, stale = #st > 0 and st or nil })
+      ROW_SOURCE[rows[#rows]] = { x[id], opts.split }
       local ds = pf:dates()
       if #ds > 0 then
         span = span or { start_date = ds[1], end_date = ds[#ds] }
@@ -1166,10 +1172,10 @@ M.FILTERS = FILTERS
 
 local compiled = {}
 
-local function builtin(kind, fmt)
-  local key = kind .. "." .. fmt
+local function builtin(kind, fmt, shape)
+  local key = kind .. "." .. fmt .. (shape == "long" and "_long" or "")
   if not compiled[key] then
-    local src = templates[kind] and templates[kind][fmt]
+    local src = templates[kind] and templates[kind][fmt .. (shape == "long" and "_long" or "")]
     if not src then fail("render", "no built-in %s template for a %s report", fmt, tostring(kind)) end
     compiled[key] = template.compile(src, { name = "pinanalytics.templates." .. key, format = fmt, filters = FILTERS })
   end
@@ -1272,6 +1278,61 @@ do
   end
 end
 
+-- the reports with a long csv: a line per (pin,) day and metric
+local LONG = { pin = true, daily = true, pins = true }
+
+-- opts.shape of render, checked: "wide" or "long" (a shape of csv), or nil.
+local function long_shape(fmt, r, shape)
+  if shape == nil or shape == "wide" then return shape end
+  if shape ~= "long" then
+    fail("render", "opts.shape must be \"wide\" or \"long\", got %s",
+      type(shape) == "string" and string.format("%q", shape) or type(shape))
+  end
+  if fmt ~= "csv" then fail("render", "opts.shape = \"long\" is a shape of csv, not of %s", tostring(fmt)) end
+  if not LONG[r.kind] then
+    fail("render", "opts.shape = \"long\": a %s report has one shape (pin, daily and pins reports have a long one)",
+      tostring(r.kind))
+  end
+  return shape
+end
+
+-- A pins report whose rows hold their days (every day of the period, as
+-- a pin's report has them: date, held, status, values, note), for the long
+-- csv; raises for a row made from totals alone.
+local function with_pin_days(r)
+  local names = {}
+  for i, m in ipairs(r.metrics) do names[i] = m.metric end
+  local copy = {}
+  for k, v in pairs(r) do copy[k] = v end
+  copy.pins = list()
+  for i, row in ipairs(r.pins) do
+    local src = ROW_SOURCE[row]
+    if not src then
+      fail("render", "opts.shape = \"long\": pin %s has no days (a top_pins answer and OneUp's posts hold totals " ..
+        "only; a report of analytics answers by pin id has them)", tostring(row.id))
+    end
+    local f = as_frame(src[1], src[2], "results[" .. tostring(row.id) .. "]")
+    local d = daily_of(f, {}, r.current)
+    local notes = {}
+    for _, st in ipairs(type(row.stale) == "table" and row.stale or {}) do notes[st.date] = stale_note(st) end
+    local days = list()
+    for j, date in ipairs(d.dates) do
+      local values = {}
+      for _, m in ipairs(names) do
+        -- a rate sorted by and not fetched is derived from its parts, as the row's total is
+        local ok, v = errors.pass_interrupt(pcall(f.get, f, date, m))
+        values[m] = ok and type(v) == "number" and v or NULL
+      end
+      days[j] = { date = date, held = d.held[j], status = d.status[j], values = values, note = notes[date] or NULL }
+    end
+    local p = {}
+    for k, v in pairs(row) do p[k] = v end
+    p.days = days
+    copy.pins[i] = p
+  end
+  return copy
+end
+
 local SKIP = { spark = true }
 
 local function to_json(v, depth, out)
@@ -1347,6 +1408,12 @@ end
 -- @string[opt] opts.title replaces the report's title
 -- @string[opt] opts.source replaces the report's source
 -- @bool[opt=true] opts.charts false: html without charts
+-- @string[opt="wide"] opts.shape csv only: "wide", a column a metric; or "long" (tidy, as spreadsheets,
+-- pandas and R read it), for `pin`, `daily` and `pins` reports: a line a (pin,) day and metric,
+-- `[rank,]pin_id,date,metric,value,status[,note]` (`daily`: no pin_id), every day of the period,
+-- a day without figures with an empty value and the status "no figures"; a `pins` report reads
+-- each pin's days from the analytics answers it was made from (a `top_pins` answer or OneUp's
+-- posts hold totals only: refused)
 -- @treturn string
 -- @usage print(pa.report.render("text", ov))
 -- @usage io.open("report.html", "w"):write(pa.report.render("html", ov))
@@ -1366,6 +1433,8 @@ function M.render(fmt, x, opts)
     r = copy
   end
   if fmt == "html" then r = with_charts(r, opts) end
+  local shape = long_shape(fmt, r, opts.shape)
+  if shape == "long" and r.kind == "pins" then r = with_pin_days(r) end
   local tpl = opts.template
   if tpl ~= nil then
     if type(tpl) == "string" then
@@ -1382,7 +1451,7 @@ function M.render(fmt, x, opts)
     to_json(r, 0, out)
     return table.concat(out) .. "\n"
   end
-  return builtin(r.kind, fmt):render(r)
+  return builtin(r.kind, fmt, shape):render(r)
 end
 
 --- The source of a built-in template: a start for one's own.

@@ -320,6 +320,39 @@ M.pins.csv = [[
 {% end %}
 ]]
 
+-- The long (tidy) csv: a line per (pin,) day and metric, the value in one
+-- column (render's opts.shape = "long"); a day without figures has an
+-- empty value and the status "no figures".
+
+M.daily.csv_long = [[
+date,metric,value,status{% if stale %},note{% end %}
+{% for d in days %}
+{% for m in metrics %}
+{{ d.date }},{{ m.metric }},{{ d.values[m.metric] }},{% if d.held %}{{ d.status }}{% else %}no figures{% end %}{% if stale %},{{ d.note }}{% end %}
+{% end %}
+{% end %}
+]]
+
+M.pin.csv_long = [[
+pin_id,date,metric,value,status{% if stale %},note{% end %}
+{% for d in days %}
+{% for m in metrics %}
+{{ pin_id }},{{ d.date }},{{ m.metric }},{{ d.values[m.metric] }},{% if d.held %}{{ d.status }}{% else %}no figures{% end %}{% if stale %},{{ d.note }}{% end %}
+{% end %}
+{% end %}
+]]
+
+M.pins.csv_long = [[
+{% if ranked %}rank,{% end %}pin_id,date,metric,value,status{% if stale %},note{% end %}
+{% for p in pins %}
+{% for d in p.days %}
+{% for m in metrics %}
+{% if ranked %}{{ p.rank }},{% end %}{{ p.id }},{{ d.date }},{{ m.metric }},{{ d.values[m.metric] }},{% if d.held %}{{ d.status }}{% else %}no figures{% end %}{% if stale %},{{ d.note }}{% end %}
+{% end %}
+{% end %}
+{% end %}
+]]
+
 -- html ----------------------------------------------------------------------
 
 local STYLE = [[

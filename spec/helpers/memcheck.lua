@@ -132,6 +132,12 @@ local function frames()
     pcall(f.top, f, -1, "SAVE")
     f:to_csv()
     w:to_csv { status = false }
+    f:to_csv { shape = "long" }
+    m:to_csv { shape = "long", status = false }
+    pa.frame(results, { metric = "SAVE" }):to_csv { shape = "long", metric = "SAVE" }
+    pcall(f.to_csv, f, { shape = "tall" })
+    pcall(f.to_csv, f, { shape = "long", metric = true })
+    pcall(f.to_csv, f, { metric = "SAVE" })
     f:to_string { max_rows = 4, max_series = 3 }
     tostring(m)
     w:labels()

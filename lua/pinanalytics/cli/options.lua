@@ -32,7 +32,7 @@ local OPTIONS = {
   ["--format"] = true, ["--output"] = true, ["--base-url"] = true, ["--token-file"] = true,
   ["--retries"] = true, ["--social-network-id"] = true, ["--timezone"] = true, ["--sort-by"] = true,
   ["--limit"] = true, ["--pins"] = true, ["--latency"] = true, ["--store"] = true, ["--from-store"] = true,
-  ["--account-name"] = true, ["--days"] = true,
+  ["--account-name"] = true, ["--days"] = true, ["--shape"] = true,
   ["--video"] = false, ["--no-progress"] = false, ["--help"] = false, ["--all-pins"] = false, ["--account"] = false,
 }
 

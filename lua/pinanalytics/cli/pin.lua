@@ -11,7 +11,8 @@ local usage, failure, call, line = errors.usage, errors.failure, errors.call, er
 local strip_prefix = errors.strip_prefix
 local PERIOD_HELP, COMMON, with, period = options.PERIOD_HELP, options.COMMON, options.with, options.period
 local metrics, check_pin_ids, PIN_METRICS = options.metrics, options.check_pin_ids, options.PIN_METRICS
-local OUTPUT_HELP = output.OUTPUT_HELP
+local OUTPUT_HELP, format_of = output.OUTPUT_HELP, output.format_of
+local whole, MAX_ROWS = options.whole, options.MAX_ROWS
 local PINTEREST_HELP, pinterest_client, fetch_pins = api.PINTEREST_HELP, api.pinterest_client, api.fetch_pins
 local report_failures = api.report_failures
 local STORE_HELP, stored, store_for_reading = store.STORE_HELP, store.stored, store.store_for_reading
@@ -20,7 +21,8 @@ local days_of, no_day, held_pins = store.days_of, store.no_day, store.held_pins
 local pin = {}
 
 -- the options it takes
-pin.options = with(COMMON, "--retries", "--no-progress", "--from-store", "--account-name")
+pin.options = with(COMMON, "--retries", "--no-progress", "--from-store", "--account-name", "--sort-by", "--limit",
+  "--shape")
 
 pin.help = [[
 usage: pinanalytics pin ID... [OPTIONS]
@@ -35,6 +37,13 @@ and the report holds the others.
 
   --metrics LIST      comma-separated, default IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,SAVE_RATE
                       (also TOTAL_COMMENTS, TOTAL_REACTIONS, USER_FOLLOW, PROFILE_VISIT, VIDEO_*)
+  --sort-by METRIC    several pins: rank them by METRIC, highest first (a metric of pins, or
+                      a rate recomputed from its parts: SAVE_RATE from SAVE and IMPRESSION);
+                      fetched even when --metrics leaves it out, and shown
+  --limit N           several pins: the first N of the ranking (1 to 100000)
+  --shape SHAPE       with --format csv: wide (default), a column a metric; long, a line
+                      a pin, day and metric (pin_id,date,metric,value,status), a day
+                      without figures with an empty value and the status "no figures"
   --no-progress       no progress bar, even on a terminal
 
 ]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
@@ -42,11 +51,56 @@ and the report holds the others.
 Example:
   pinanalytics pin 813744226420795884 --last 7
   pinanalytics pin 813744226420795884 729090764583391194 --format csv --output pins.csv
+  pinanalytics pin 813744226420795884 729090764583391194 --sort-by SAVE --limit 1
+  pinanalytics pin 813744226420795884 729090764583391194 --format csv --shape long
   pinanalytics pin 813744226420795884 --last 365 --from-store analytics.db
 ]]
 
+-- The ranking of several pins (--sort-by, --limit) and the metrics it
+-- needs: { sort_by, limit, metrics = the metrics to show when the sort adds
+-- one }, and the metrics to fetch. A metric to sort by that --metrics
+-- leaves out is fetched and shown; a rate the pins are not fetched with
+-- (SAVE_RATE without it in --metrics) is recomputed from its parts, as top
+-- does (pinanalytics.report.pins).
+local function ranking(cmd, opts, wanted)
+  local given = opts["--sort-by"]
+  local limit = whole(cmd, opts, "--limit", 1, MAX_ROWS, "pins")
+  if given == nil then return { limit = limit }, wanted end
+  local sort_by = given:upper()
+  local known = require("pinanalytics.pinterest").PIN_METRICS
+  local is_known, parts = false, nil
+  for _, m in ipairs(known) do if m == sort_by then is_known = true end end
+  local num = sort_by:match("^(.+)_RATE$")
+  for _, m in ipairs(known) do
+    if num and m == num then parts = { num, "IMPRESSION" } end
+  end
+  if not is_known and not parts then
+    usage(cmd, "--sort-by %s: not a metric of pins (%s; or a rate of one, recomputed from it and IMPRESSION: " ..
+      "PIN_CLICK_RATE, ...)", given, table.concat(known, ", "))
+  end
+  local has = {}
+  for _, m in ipairs(wanted) do has[m] = true end
+  local r = { sort_by = sort_by, limit = limit }
+  if has[sort_by] then return r, wanted end
+  local fetch, shown = {}, {}
+  for i, m in ipairs(wanted) do fetch[i] = m; shown[i] = m end
+  for _, m in ipairs(parts or { sort_by }) do
+    if not has[m] then has[m] = true; fetch[#fetch + 1] = m end
+  end
+  -- a rate recomputed: the report adds its column; a metric fetched for the sort: shown after the others
+  if not parts then shown[#shown + 1] = sort_by end
+  r.metrics = shown
+  return r, fetch
+end
+
+-- The options of pinanalytics.report.pins: o, and what the ranking adds.
+local function ranked(o, rank)
+  for k, v in pairs(rank) do if o[k] == nil then o[k] = v end end
+  return o
+end
+
 -- pin --from-store
-local function pin_from_store(ctx, cmd, p, range, wanted)
+local function pin_from_store(ctx, cmd, p, range, wanted, rank)
   local pa = require "pinanalytics"
   local st, ro, source, shown = store_for_reading(ctx, cmd, p.opts)
   local ids = {}
@@ -78,7 +132,8 @@ local function pin_from_store(ctx, cmd, p, range, wanted)
   if #missing == #ids then
     failure("the store holds no day of these %d pins in %s (%s)", #ids, tostring(range), hint)
   end
-  local report = pa.report.pins(kept, { range = range, source = source, metrics = not any and wanted or nil })
+  local report = call(cmd, pa.report.pins, kept, ranked({ range = range, source = source,
+    metrics = not any and (rank.metrics or wanted) or nil }, rank))
   if #missing > 0 then return report, string.format("%d of %d pins are not in the store", #missing, #ids) end
   return report
 end
@@ -89,9 +144,20 @@ function pin.run(ctx, cmd, p)
   if #p.args == 0 then usage(cmd, "pin needs at least one pin id (pinanalytics pin ID...)") end
   check_pin_ids(cmd, p.args)
   local range = period(cmd, opts, pa.dates, ctx.clock)
+  local shape = opts["--shape"]
+  if shape ~= nil and shape ~= "long" and shape ~= "wide" then
+    usage(cmd, "--shape %s: give long or wide", shape)
+  end
+  if shape ~= nil and format_of(cmd, opts) ~= "csv" then
+    usage(cmd, "--shape %s goes with --format csv (the shape of the csv: a column a metric, or a line a pin, day " ..
+      "and metric)", shape)
+  end
   local wanted = metrics(opts, true) or PIN_METRICS
-  if opts["--from-store"] then return pin_from_store(ctx, cmd, p, range, wanted) end
-  local params = { range = range, metric_types = wanted }
+  -- one pin is shown day by day: what it is sorted by is not fetched for it
+  local rank, fetch = ranking(cmd, opts, wanted)
+  if #p.args == 1 then fetch = wanted end
+  if opts["--from-store"] then return pin_from_store(ctx, cmd, p, range, fetch, rank) end
+  local params = { range = range, metric_types = fetch }
   if #p.args == 1 then
     local client = pinterest_client(ctx, cmd, opts)
     local res, err = call(cmd, client.pin_analytics, client, p.args[1], params)
@@ -107,7 +173,7 @@ function pin.run(ctx, cmd, p)
   if failed == #ids then
     failure("all %d pins failed%s", #ids, info and info.quota and (": " .. strip_prefix(line(info.quota))) or "")
   end
-  local report = pa.report.pins(results, { range = range })
+  local report = call(cmd, pa.report.pins, results, ranked({ range = range }, rank))
   if failed > 0 then return report, string.format("%d of %d pins failed", failed, #ids) end
   return report
 end
