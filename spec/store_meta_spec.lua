@@ -70,15 +70,17 @@ describe("the store and what the pins are", function()
     local path = fresh_path()
     local st = store_at(path)
     local c = H.client(sim)
-    local hidden = PINS[3]
+    local hidden, failing = PINS[3], PINS[4]
     sim:configure { pins_count = 6, boards_count = 2,
-      override = { ["/v5/pins/" .. hidden] = { status = 404, body = '{"code":50,"message":"Pin not found."}' } } }
+      override = { ["/v5/pins/" .. hidden] = { status = 404, body = '{"code":50,"message":"Pin not found."}' },
+        ["/v5/pins/" .. failing] = { status = 500, body = '{"code":2787,"message":"Sorry!"}' } } }
     sim:clear_log()
     local res, err = st:sync(c, { pins = PINS, days = 3 })
     assert.is_nil(err)
     assert.same({}, res.errors) -- a pin without its metadata is not a sync error
-    assert.equal(5, res.meta)
+    assert.equal(4, res.meta)
     assert.equal(404, res.meta_errors[hidden].status)
+    assert.equal(500, res.meta_errors[failing].status)
     local n = paths()
     assert.equal(6, n["/v5/pins/{id}"])
     assert.equal(1, n["/v5/boards"])
@@ -89,6 +91,8 @@ describe("the store and what the pins are", function()
       assert.truthy(m.fetched:match("^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%dZ$"), m.fetched)
       if id == hidden then
         assert.same({ error = "not found (HTTP 404)", fetched = m.fetched }, m)
+      elseif id == failing then
+        assert.same({ error = "server (HTTP 500)", fetched = m.fetched }, m)
       else
         local info = data.pin_info(i)
         assert.equal(info.title ~= "" and info.title or nil, m.title)
@@ -104,13 +108,14 @@ describe("the store and what the pins are", function()
     -- only some pins asked
     local some = st:pin_meta({ PINS[1], "999" })
     assert.same({ PINS[1] }, (function() local k = {} for id in pairs(some) do k[#k + 1] = id end return k end)())
-    -- the next sync asks again only for the pin that failed
+    -- the next sync asks again only for the pin that failed (a pin not found: after meta_days)
     sim:configure { pins_count = 6, boards_count = 2 }
     sim:clear_log()
     res = st:sync(c, { pins = PINS, days = 3 })
     assert.equal(1, res.meta)
     assert.equal(1, paths()["/v5/pins/{id}"])
-    assert.equal("Balcony garden #3", st:pin_meta()[hidden].title)
+    assert.equal("Autumn wreath #4", st:pin_meta()[failing].title)
+    assert.equal("not found (HTTP 404)", st:pin_meta()[hidden].error)
     st:close()
     -- meta_days later, every pin is asked again; meta = false asks none
     st = store_at(path, 31)
@@ -121,6 +126,7 @@ describe("the store and what the pins are", function()
     res = st:sync(c, { pins = PINS, days = 3 })
     assert.equal(6, res.meta)
     assert.equal(6, paths()["/v5/pins/{id}"])
+    assert.equal("Balcony garden #3", st:pin_meta()[hidden].title)
     st:close()
   end)
 

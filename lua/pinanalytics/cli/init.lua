@@ -150,7 +150,8 @@ local function run(ctx, p)
   local report, note = command(cmd).run(ctx, cmd, p)
   if report == nil then return 0 end
 
-  local text = call(cmd, require("pinanalytics.report").render, format_of(cmd, p.opts), report)
+  local text = call(cmd, require("pinanalytics.report").render, format_of(cmd, p.opts), report,
+    p.opts["--images"] and { images = true } or nil)
   write_output(ctx, cmd, p.opts, text)
   if note then failure("%s", note) end
   return 0

@@ -24,7 +24,7 @@ local days_of, stored_pins = store.days_of, store.stored_pins
 local overview = {}
 
 -- the options it takes
-overview.options = with(COMMON, "--retries", "--pins", "--no-progress", "--from-store", "--account-name")
+overview.options = with(COMMON, "--retries", "--pins", "--no-progress", "--from-store", "--account-name", "--images")
 
 overview.help = [[
 usage: pinanalytics overview [OPTIONS]
@@ -45,6 +45,7 @@ short the same way.
   --pins N            rank the account's first N pins, 0 to 100000 (default 100; 0: no
                       rankings; from a store: every pin held, or the first N by id)
   --no-progress       no progress bar, even on a terminal
+]] .. api.IMAGES_HELP .. [[
 
 ]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
 
@@ -67,13 +68,18 @@ local function overview_from_store(ctx, cmd, p, range, wanted)
   local prev_range = range:previous()
   local prev = stored(cmd, st.analytics, st, "account", prev_range, wanted, ro)
   if not wanted and #days_of(cur) == 0 and #days_of(prev) == 0 then wanted = ACCOUNT_METRICS end
-  local results
+  local results, meta
   if npins ~= 0 then
     local got, _, n = stored_pins(cmd, st, ro, range, RANKING_METRICS, npins)
-    if n > 0 then results = got end
+    if n > 0 then
+      results = got
+      local ids = {}
+      for id in pairs(got) do ids[#ids + 1] = id end
+      meta = store.stored_meta(cmd, st, ro, ids)
+    end
   end
   local ov = call(cmd, pa.report.overview, cur, prev, { pins = results, range = range, previous_range = prev_range,
-    metrics = wanted })
+    metrics = wanted, meta = meta })
   ov.source = source
   return ov
 end
@@ -105,13 +111,14 @@ function overview.run(ctx, cmd, p)
     metric_types = wanted, clamp = true })
   if not prev then failure("%s", strip_prefix(line(perr))) end
   if info and info.range then prev_range = info.range end
-  local results, note
+  local results, note, meta
   if npins > 0 then
-    local ids = {}
+    local ids, items = {}, {}
     local pager = call(cmd, client.list_pins, client, { page_size = math.min(npins, 250) })
     for pin in pager:items() do
       if #ids >= npins then break end
       ids[#ids + 1] = pin.id
+      items[pin.id] = pin -- what the pin is, for the rankings: no request more
     end
     if pager.err and #ids < npins then failure("%s", strip_prefix(line(pager.err))) end
     if #ids > 0 then
@@ -129,11 +136,14 @@ function overview.run(ctx, cmd, p)
           pinfo and pinfo.quota and (": " .. strip_prefix(line(pinfo.quota))) or "")
       end
       if failed > 0 then note = string.format("%d of %d pins failed; the rankings leave them out", failed, #ids) end
+      local ranked = {}
+      for _, id in ipairs(ids) do if results[id] then ranked[#ranked + 1] = id end end
+      meta = api.fetch_meta(client, ranked, items)
     end
   end
   client:close()
   local ov = call(cmd, pa.report.overview, cur, prev, { pins = results, range = range, previous_range = prev_range,
-    metrics = wanted })
+    metrics = wanted, meta = meta })
   return ov, note
 end
 

@@ -20,7 +20,7 @@ local days_of, no_day, held_pins = store.days_of, store.no_day, store.held_pins
 local pin = {}
 
 -- the options it takes
-pin.options = with(COMMON, "--retries", "--no-progress", "--from-store", "--account-name")
+pin.options = with(COMMON, "--retries", "--no-progress", "--from-store", "--account-name", "--images")
 
 pin.help = [[
 usage: pinanalytics pin ID... [OPTIONS]
@@ -36,6 +36,7 @@ and the report holds the others.
   --metrics LIST      comma-separated, default IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,SAVE_RATE
                       (also TOTAL_COMMENTS, TOTAL_REACTIONS, USER_FOLLOW, PROFILE_VISIT, VIDEO_*)
   --no-progress       no progress bar, even on a terminal
+]] .. api.IMAGES_HELP .. [[
 
 ]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
 
@@ -78,7 +79,8 @@ local function pin_from_store(ctx, cmd, p, range, wanted)
   if #missing == #ids then
     failure("the store holds no day of these %d pins in %s (%s)", #ids, tostring(range), hint)
   end
-  local report = pa.report.pins(kept, { range = range, source = source, metrics = not any and wanted or nil })
+  local report = pa.report.pins(kept, { range = range, source = source, metrics = not any and wanted or nil,
+    meta = store.stored_meta(cmd, st, ro, ids) })
   if #missing > 0 then return report, string.format("%d of %d pins are not in the store", #missing, #ids) end
   return report
 end
@@ -102,12 +104,16 @@ function pin.run(ctx, cmd, p)
   local results, errs, info, ids, client = fetch_pins(ctx, cmd, opts, p.args, params, function(extra)
     return pinterest_client(ctx, cmd, opts, extra)
   end)
-  client:close()
   local failed = report_failures(ctx, ids, errs)
   if failed == #ids then
+    client:close()
     failure("all %d pins failed%s", #ids, info and info.quota and (": " .. strip_prefix(line(info.quota))) or "")
   end
-  local report = pa.report.pins(results, { range = range })
+  local shown = {}
+  for _, id in ipairs(ids) do if results[id] then shown[#shown + 1] = id end end
+  local meta = api.fetch_meta(client, shown)
+  client:close()
+  local report = pa.report.pins(results, { range = range, meta = meta })
   if failed > 0 then return report, string.format("%d of %d pins failed", failed, #ids) end
   return report
 end

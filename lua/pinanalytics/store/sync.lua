@@ -44,8 +44,9 @@
 --
 -- What the pins are (title, the start of the description, board, link,
 -- picture: pinanalytics.pinmeta) is fetched after their figures, for the
--- pins whose metadata the store lacks, could not fetch last time, or holds
--- from more than meta_days ago: from the items of GET /pins with pins =
+-- pins whose metadata the store lacks, could not fetch last time (but a
+-- pin not found: asked again after meta_days), or holds from more than
+-- meta_days ago: from the items of GET /pins with pins =
 -- "all" (no request more), else GET /pins/{pin_id} a pin (paced by the
 -- client), and the board names once (GET /boards). A pin that cannot be
 -- fetched keeps what the store held of it, or has its reason stored
@@ -436,8 +437,12 @@ local function register_pins(store, account_key, ids)
   return store:_pin_keys(account_key, ids)
 end
 
--- The pins of ids whose metadata a sync fetches: none held, an error held,
--- or fetched more than meta_days ago (by the store's clock).
+-- A pin that GET /pins/{pin_id} does not find: asked again after meta_days,
+-- as a pin fetched; any other error is asked again at the next sync.
+local NOT_FOUND = "not found (HTTP 404)"
+
+-- The pins of ids whose metadata a sync fetches: none held, an error held
+-- (but not found), or fetched more than meta_days ago (by the store's clock).
 local function meta_needed(store, ids, keys, meta_days)
   if (store.schema_version or 0) < 3 then return {} end
   local db = store.db
@@ -447,7 +452,8 @@ local function meta_needed(store, ids, keys, meta_days)
     local list = {}
     for i = first, math.min(first + 499, #ids) do list[#list + 1] = keys[ids[i]] end
     for _, r in ipairs(db:rows("SELECT pin_key FROM pins WHERE pin_key IN (" .. table.concat(list, ", ") ..
-        ") AND meta_fetched IS NOT NULL AND meta_error IS NULL AND meta_fetched >= " .. cutoff)) do
+        ") AND meta_fetched IS NOT NULL AND (meta_error IS NULL OR meta_error = " .. db:lit(NOT_FOUND) ..
+        ") AND meta_fetched >= " .. cutoff)) do
       fresh[db.num(r[1])] = true
     end
   end
