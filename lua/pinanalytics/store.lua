@@ -41,6 +41,9 @@
 --   a --from-store option) reads the store unchanged; each `all` also
 --   holds `stale`, the days of the range as in store:coverage's stale
 -- store:pins([opts]) -> array of pin ids held (sorted)
+-- store:pin_meta([ids] [, opts]) -> what the pins are, by pin id (title,
+--   description's start, board, link, picture: pinanalytics.pinmeta), as
+--   a sync fetched it; a pin never fetched is absent
 -- store:coverage(pin_id | "account" [, opts]) -> { days, first, last, ready,
 --   not_ready = {dates}, pending = {dates}, stale = {days}, missing = {dates} }
 --   days: days held; ready: how many are READY; not_ready: the dates held
