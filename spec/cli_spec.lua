@@ -322,7 +322,7 @@ describe("pinanalytics (command line)", function()
       for k = 2, 6 do
         local cells = {}
         -- (a title may hold a comma: quoted, its quotes doubled)
-        local row = l[k]:gsub('"([^"]*)"', function(q) return (q:gsub(",", ";")) end)
+        local row = l[k]:gsub('"([^"]*)"', function(quoted) return (quoted:gsub(",", ";")) end)
         for c in (row .. ","):gmatch("([^,]*),") do cells[#cells + 1] = c end
         local v = tonumber(cells[col])
         assert.is_true(v <= last)
