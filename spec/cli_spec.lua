@@ -290,8 +290,9 @@ describe("pinanalytics (command line)", function()
       local code, out = run("pin 1 2 3 --format csv --metrics IMPRESSION,SAVE", env)
       assert.equal(0, code)
       local l = lines(out)
-      -- in id order: no rank
-      assert.equal("pin_id,title,date,status,IMPRESSION,SAVE,days,days_with_figures", l[1])
+      -- in id order: no rank; what each pin is after its figures
+      assert.equal("pin_id,title,date,status,IMPRESSION,SAVE,days,days_with_figures,title_from,board,board_id,url," ..
+        "image_url,note", l[1])
       assert.equal(4, #l)
     end)
 
@@ -320,7 +321,9 @@ describe("pinanalytics (command line)", function()
       local last = math.huge
       for k = 2, 6 do
         local cells = {}
-        for c in (l[k] .. ","):gmatch("([^,]*),") do cells[#cells + 1] = c end
+        -- (a title may hold a comma: quoted, its quotes doubled)
+        local row = l[k]:gsub('"([^"]*)"', function(quoted) return (quoted:gsub(",", ";")) end)
+        for c in (row .. ","):gmatch("([^,]*),") do cells[#cells + 1] = c end
         local v = tonumber(cells[col])
         assert.is_true(v <= last)
         last = v
@@ -437,7 +440,8 @@ describe("pinanalytics.cli.main in this process", function()
   it("takes its environment, streams and terminal test from ctx", function()
     local code, out, err = main({ "pin", "1", "2", "3", "--format", "csv", "--metrics", "SAVE" }, true)
     assert.equal(0, code, err)
-    assert.equal("pin_id,title,date,status,SAVE,days,days_with_figures\n", out:match("^[^\n]*\n"))
+    assert.equal("pin_id,title,date,status,SAVE,days,days_with_figures,title_from,board,board_id,url,image_url,note\n",
+      out:match("^[^\n]*\n"))
     -- the bar: first empty, last full, then a line break
     assert.truthy(err:find("^\r0/3 pins %[" .. ("░"):rep(24) .. "%] 0 failed, 0%.0 pins/s, %-%-:%-%- left\27%[K"), err)
     assert.truthy(err:find("\r3/3 pins %[" .. ("█"):rep(24) .. "%] 0 failed, [%d.]+ pins/s, done in 0:0%d\27%[K\n$"),

@@ -207,16 +207,16 @@ Rates are shown as percentages, a change in a rate in percentage points (pp).
 Trend: a character a day, ▁ the lowest and █ the highest of the period; · a day without figures.
 
 Post performance
-ranking         #  pin            value
---------------  -  ---  ---------------
-Most engaging   1  111   55 engagements
-Least engaging  1  222   16 engagements
-Most viewed     1  111  900 impressions
-Least viewed    1  222  300 impressions
-Most saved      1  111         40 saves
-Least saved     1  222         12 saves
-Most clicked    1  111        15 clicks
-Least clicked   1  222         4 clicks
+ranking         #  pin                       value
+--------------  -  ---  --------------------------
+Most engaging   1  111              55 engagements
+Least engaging  1  222              16 engagements
+Most viewed     1  111             900 impressions
+Least viewed    1  222             300 impressions
+Most saved      1  111                    40 saves
+Least saved     1  222                    12 saves
+Most clicked    1  111  15 pin and outbound clicks
+Least clicked   1  222   4 pin and outbound clicks
 ]]
 
 local OV_MD = [[
@@ -250,8 +250,8 @@ Trend: a character a day, ▁ the lowest and █ the highest of the period; · a
 | Least viewed | 1 | 222 | 300 impressions |
 | Most saved | 1 | 111 | 40 saves |
 | Least saved | 1 | 222 | 12 saves |
-| Most clicked | 1 | 111 | 15 clicks |
-| Least clicked | 1 | 222 | 4 clicks |
+| Most clicked | 1 | 111 | 15 pin and outbound clicks |
+| Least clicked | 1 | 222 | 4 pin and outbound clicks |
 ]]
 
 local OV_CSV = table.concat({
@@ -346,8 +346,8 @@ most_views,impressions,1,111,900
 least_views,impressions,1,222,300
 most_repinned,saves,1,111,40
 least_repinned,saves,1,222,12
-most_clicked,clicks,1,111,15
-least_clicked,clicks,1,222,4
+most_clicked,pin and outbound clicks,1,111,15
+least_clicked,pin and outbound clicks,1,222,4
 ]]
 
 describe("report.render", function()

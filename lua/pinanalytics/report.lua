@@ -30,6 +30,7 @@ local format = require "pinanalytics.format"
 local template = require "pinanalytics.template"
 local templates = require "pinanalytics.templates"
 local svg = require "pinanalytics.svg"
+local pinmeta = require "pinanalytics.pinmeta"
 
 local NULL = format.null
 
@@ -331,7 +332,9 @@ end
 -- @tab results results by pin id, as `pinanalytics.pinterest.Client:pins_analytics` gives them
 -- @int[opt=3] n pins per ranking
 -- @treturn table `{ most_engaging = { {id, stats, value}, ... }, least_engaging, most_views,
--- least_views, most_repinned, least_repinned, most_clicked, least_clicked }`
+-- least_views, most_repinned, least_repinned, most_clicked, least_clicked }`; `stats` is
+-- `{ impressions, saves, pin_clicks, outbound_clicks, engagements }`, and a pin's clicks
+-- (`most_clicked`) are its pin clicks and outbound clicks together
 function M.post_performance(results, n)
   n = n or 3
   local rows = {}
@@ -341,7 +344,7 @@ function M.post_performance(results, n)
     rows[#rows + 1] = {
       id = id,
       stats = { impressions = s.IMPRESSION, saves = s.SAVE, pin_clicks = s.PIN_CLICK,
-        outbound_clicks = s.OUTBOUND_CLICK, engagement = score(s, "engaging") },
+        outbound_clicks = s.OUTBOUND_CLICK, engagements = score(s, "engaging") },
       summary = s,
     }
   end
@@ -373,7 +376,8 @@ end
 -- metric = "IMPRESSION", kind = "count" | "rate" | "duration", change_pp = <a rate's change in
 -- percentage points> }, ... }`
 -- @field post_performance the rankings (`post_performance`), with `opts.pins`
--- @field total_followers OneUp's followers, when the data has them
+-- @field meta what the pins are (`pinanalytics.pinmeta`), with `opts.meta`
+-- @field total_followers OneUp's followers, when the data has them (absent otherwise)
 -- @field source "Pinterest" or "OneUp"
 -- @field current the current period
 -- @field previous the previous period
@@ -394,6 +398,9 @@ end
 -- @tparam[opt] table|pinanalytics.frame.MetricFrame previous the previous period, alike
 -- @tab[opt] opts
 -- @tab[opt] opts.pins results by pin id (`pins_analytics`), for the rankings (`post_performance`)
+-- @tab[opt] opts.meta what the pins are, by pin id (`pinanalytics.pinmeta`): the rankings show each
+-- pin's title (or the start of its description), board and link, and a note for a pin without
+-- them
 -- @int[opt=3] opts.top pins per ranking
 -- @bool[opt=false] opts.ready_only leave the days that are not READY out of the totals
 -- @tparam[opt] {string,...} opts.metrics the metrics to include (default: every known metric in both periods)
@@ -468,6 +475,10 @@ function M.overview(current, previous, opts)
       some(names, 4), opts.metrics and ("; asked for " .. table.concat(opts.metrics, ", ")) or "")
   end
   if opts.pins then out.post_performance = M.post_performance(opts.pins, opts.top) end
+  if opts.meta ~= nil then
+    if type(opts.meta) ~= "table" then fail("overview", "opts.meta must be a table by pin id, got %s", type(opts.meta)) end
+    out.meta = opts.meta
+  end
   out.source = "Pinterest"
   out.current = period_of(cf, opts.range, "opts.range")
   out.previous = period_of(pf, opts.previous_range, "opts.previous_range")
@@ -496,11 +507,13 @@ local function label_of(name)
   return (s:gsub("^%l", string.upper))
 end
 
+-- { key, title, measure (its stat), what the measure is called: Pinterest's, OneUp's }
+local CLICKS = { "pin and outbound clicks", "clicks" }
 local RANKINGS = {
   { "most_engaging", "Most engaging", "engagements" }, { "least_engaging", "Least engaging", "engagements" },
   { "most_views", "Most viewed", "impressions" }, { "least_views", "Least viewed", "impressions" },
   { "most_repinned", "Most saved", "saves" }, { "least_repinned", "Least saved", "saves" },
-  { "most_clicked", "Most clicked", "clicks" }, { "least_clicked", "Least clicked", "clicks" },
+  { "most_clicked", "Most clicked", "clicks", CLICKS }, { "least_clicked", "Least clicked", "clicks", CLICKS },
 }
 
 -- A ranked post's figure when it came without one (OneUp's posts carry
@@ -517,7 +530,37 @@ local function value_of(p, st, measure)
   return nil
 end
 
-local function rankings_of(pp)
+-- A row of pin id with what the pin is (meta: pinanalytics.pinmeta's
+-- entries by pin id): title (else the start of its description, title_from
+-- "description"), board (its name, else its id), board_id, url (built from
+-- the id), image (an https URL) and, when its metadata is not known, a
+-- note saying why. Fields without a value are left out.
+local function with_meta(row, meta)
+  if type(meta) ~= "table" then return row end
+  if row.title == nil then row.title = NULL end
+  row.url = pinmeta.url(row.id)
+  local m = meta[row.id]
+  if type(m) ~= "table" then
+    row.note = "unknown: not fetched"
+    return row
+  end
+  if type(m.error) == "string" then
+    row.note = "unknown: " .. m.error
+    return row
+  end
+  local title = type(m.title) == "string" and m.title ~= "" and m.title or nil
+  if not title and type(m.description) == "string" and m.description ~= "" then
+    title, row.title_from = m.description, "description"
+  end
+  row.title = title or NULL
+  if not title then row.note = "no title nor description" end
+  row.board_id = type(m.board_id) == "string" and m.board_id or nil
+  row.board = type(m.board_name) == "string" and m.board_name ~= "" and m.board_name or row.board_id
+  row.image = pinmeta.https(m.image_url)
+  return row
+end
+
+local function rankings_of(pp, meta, source)
   local out = list()
   if type(pp) ~= "table" then return out end
   for _, r in ipairs(RANKINGS) do
@@ -527,12 +570,15 @@ local function rankings_of(pp)
       for i, p in ipairs(pins) do
         if type(p) == "table" then
           local st = type(p.stats) == "table" and p.stats or {}
-          rows[#rows + 1] = { rank = i, id = tostring(p.id or p.pin_id or "?"), value = opt(value_of(p, st, r[3])),
-            impressions = opt(st.impressions), saves = opt(st.saves), pin_clicks = opt(st.pin_clicks),
-            outbound_clicks = opt(st.outbound_clicks), engagement = opt(st.engagement) }
+          local eng = st.engagements
+          if eng == nil then eng = st.engagement end
+          rows[#rows + 1] = with_meta({ rank = i, id = tostring(p.id or p.pin_id or "?"),
+            value = opt(value_of(p, st, r[3])), impressions = opt(st.impressions), saves = opt(st.saves),
+            pin_clicks = opt(st.pin_clicks), outbound_clicks = opt(st.outbound_clicks), engagements = opt(eng) }, meta)
         end
       end
-      if #rows > 0 then out[#out + 1] = { key = r[1], title = r[2], measure = r[3], pins = rows } end
+      local measure = r[4] and (source == "OneUp" and r[4][2] or r[4][1]) or r[3]
+      if #rows > 0 then out[#out + 1] = { key = r[1], title = r[2], measure = measure, pins = rows } end
     end
   end
   return out
@@ -636,6 +682,9 @@ local function check_opts(fn, opts)
   if opts.metrics ~= nil and type(opts.metrics) ~= "table" then
     fail(fn, "opts.metrics must be a list of metric names, got %s", type(opts.metrics))
   end
+  if opts.meta ~= nil and type(opts.meta) ~= "table" then
+    fail(fn, "opts.meta must be what the pins are, by pin id (pinanalytics.pinmeta.fetch), got %s", type(opts.meta))
+  end
   return opts
 end
 
@@ -702,6 +751,7 @@ end
 -- @tab[opt] opts
 -- @string[opt] opts.title
 -- @string[opt] opts.source
+-- @tab[opt] opts.meta what the pins are, by pin id, as for `pins` (default: the overview's `meta`)
 -- @treturn table the report
 function M.model(ov, opts)
   opts = check_opts("model", opts)
@@ -729,7 +779,9 @@ function M.model(ov, opts)
   for i, d in ipairs(type(ov.stale) == "table" and ov.stale or {}) do stale[i] = d end
   with_stale(r, stale)
   r.ready_only = ov.ready_only
-  r.total_followers = opt(ov.total_followers)
+  -- followers: OneUp's count; Pinterest's analytics have none, and the
+  -- report leaves the field out rather than show it empty
+  if type(ov.total_followers) == "number" then r.total_followers = ov.total_followers end
   local daily = type(ov.daily) == "table" and ov.daily or nil
   r.daily = daily or NULL
   r.metrics = list()
@@ -750,7 +802,9 @@ function M.model(ov, opts)
     row.spark = col and format.sparkline(col, { n = #(daily.current.dates or col) }) or ""
     r.metrics[i] = row
   end
-  r.rankings = rankings_of(ov.post_performance)
+  local meta = opts.meta or ov.meta
+  r.rankings = rankings_of(ov.post_performance, meta, r.source)
+  r.has_meta = type(meta) == "table" or nil
   r.has_rates = false
   for _, m in ipairs(r.metrics) do if m.kind == "rate" then r.has_rates = true end end
   return r
@@ -762,13 +816,15 @@ end
 -- @string[opt] opts.title
 -- @string[opt] opts.source
 -- @tparam[opt] pinanalytics.dates.Range opts.range the period
+-- @tab[opt] opts.meta what the pins are, by pin id, as for `pins`
 -- @treturn table the report
 function M.rankings(pp, opts)
   opts = check_opts("rankings", opts)
   if type(pp) ~= "table" then fail("rankings", "expected rankings (pa.report.post_performance), got %s", type(pp)) end
   local r = header("rankings", {}, opts, "Post performance")
   r.current = period_of(nil, opts.range, "opts.range")
-  r.rankings = rankings_of(pp.post_performance or pp)
+  r.rankings = rankings_of(pp.post_performance or pp, opts.meta, r.source)
+  r.has_meta = type(opts.meta) == "table" or nil
   return r
 end
 
@@ -998,9 +1054,11 @@ local function pins_report(fn, x, opts, default_sort)
   end
   r.pins = list()
   r.has_titles, r.has_dates = false, false
+  r.has_meta = type(opts.meta) == "table" or nil
   r.partial_pins = 0
   for i, row in ipairs(rows) do
     if limit and i > limit then break end
+    if r.has_meta then with_meta(row, opts.meta); r.has_titles = true end
     row.rank = ranked and i or NULL
     for _, m in ipairs(names) do if row.values[m] == nil then row.values[m] = NULL end end
     if row.title ~= NULL then r.has_titles = true end
@@ -1030,6 +1088,10 @@ end
 -- @string[opt] opts.split which split of an answer fetched with `split_field` ("WEB", ...); an answer
 -- with several splits and no `split` raises, naming them
 -- @bool[opt=false] opts.ready_only leave the days that are not READY out of the totals
+-- @tab[opt] opts.meta what the pins are, by pin id (`pinanalytics.pinmeta`): each row shows the pin's
+-- title (or the start of its description: `title_from = "description"`), board, link (`url`, built
+-- from its id) and picture (`image`, an https URL, shown by html only when rendered with `images`);
+-- a pin without an entry, or whose entry has an `error`, is shown by id with a `note` saying so
 -- @treturn table the report
 function M.pins(x, opts)
   return pins_report("pins", x, check_opts("pins", opts))
@@ -1249,7 +1311,10 @@ local function with_charts(r, opts)
       for _, g in ipairs(r.rankings) do
         if (g.key == "most_engaging" or g.key == "most_views") and #g.pins > 0 then
           local bars = {}
-          for i, p in ipairs(g.pins) do bars[i] = { label = p.id, value = p.value, text = format.number(p.value) } end
+          for i, p in ipairs(g.pins) do
+            bars[i] = { label = type(p.title) == "string" and (p.id .. " " .. p.title) or p.id, value = p.value,
+              text = format.number(p.value) }
+          end
           out.bars_title = "Top pins: " .. g.title:lower() .. " (" .. g.measure .. ")"
           out.bars = svg.bar_chart { title = out.bars_title, bars = bars, heading = false }
           break
@@ -1395,7 +1460,8 @@ end
 -- - "json": the report's data (what a template gets), keys sorted, lists
 --   arrays even when empty, missing values null
 -- - "html": one self-contained page: inline CSS and SVG, no script, no URL
---   to fetch (a Content-Security-Policy forbids any); a line chart a metric
+--   to fetch (a Content-Security-Policy forbids any; with `opts.images`, the
+--   pins' pictures from their https URLs alone); a line chart a metric
 --   (the previous period dashed, the days not READY shaded), a bar chart of
 --   the top pins, print styles for paper
 -- @string fmt "text", "markdown", "csv", "json" or "html"
@@ -1414,6 +1480,9 @@ end
 -- a day without figures with an empty value and the status "no figures"; a `pins` report reads
 -- each pin's days from the analytics answers it was made from (a `top_pins` answer or OneUp's
 -- posts hold totals only: refused)
+-- @bool[opt=false] opts.images html: each pin's picture (`image` of a report made with `opts.meta`),
+-- an `<img>` that loads it from its https URL; the page then loads those pictures (its
+-- Content-Security-Policy allows https images), so it is off by default
 -- @treturn string
 -- @usage print(pa.report.render("text", ov))
 -- @usage io.open("report.html", "w"):write(pa.report.render("html", ov))
@@ -1426,10 +1495,12 @@ function M.render(fmt, x, opts)
     error("pinanalytics.report.render: unknown format " .. tostring(fmt) .. " (allowed: " ..
       table.concat(FORMATS, ", ") .. ")", 2)
   end
-  if opts.title or opts.source then
+  if opts.title or opts.source or opts.images then
     local copy = {}
     for k, v in pairs(r) do copy[k] = v end
     copy.title, copy.source = opts.title or r.title, opts.source or r.source
+    -- pictures: html only, and only when asked (the page then loads them)
+    if opts.images and fmt == "html" then copy.images = true end
     r = copy
   end
   if fmt == "html" then r = with_charts(r, opts) end

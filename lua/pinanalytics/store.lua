@@ -41,6 +41,9 @@
 --   a --from-store option) reads the store unchanged; each `all` also
 --   holds `stale`, the days of the range as in store:coverage's stale
 -- store:pins([opts]) -> array of pin ids held (sorted)
+-- store:pin_meta([ids] [, opts]) -> what the pins are, by pin id (title,
+--   description's start, board, link, picture: pinanalytics.pinmeta), as
+--   a sync fetched it; a pin never fetched is absent
 -- store:coverage(pin_id | "account" [, opts]) -> { days, first, last, ready,
 --   not_ready = {dates}, pending = {dates}, stale = {days}, missing = {dates} }
 --   days: days held; ready: how many are READY; not_ready: the dates held
@@ -336,6 +339,90 @@ function Store:pins(opts)
       out[i] = r[1]
     end
     return out
+  end)
+end
+
+-- the schema version that holds what the pins are
+local META_VERSION = 3
+-- its columns, in the order pin_meta reads them
+local META_COLUMNS = { "title", "description", "board_id", "board_name", "link", "image_url", "meta_error",
+  "meta_fetched" }
+
+--- What the pins held are, by pin id, as a sync fetched it (`GET /pins/{pin_id}`, or the
+-- items of `GET /pins`, and the board names of `GET /boards`): each `{ title, description,
+-- board_id, board_name, link, image_url, fetched }` (what `pinanalytics.pinmeta.from_pin`
+-- gives, and when: "YYYY-MM-DDTHH:MM:SSZ"), or `{ error, fetched }` when it could not be
+-- fetched ("not found (HTTP 404)"). A pin held whose metadata was never fetched (a store
+-- synced before version 3, or with `meta = false`) is not in the answer; `opts.meta` of
+-- `pinanalytics.report` takes the answer as it is.
+-- @tparam[opt] {string,...} ids the pins (default: every pin held)
+-- @tab[opt] opts
+-- @string[opt] opts.account the account's id or username (when the store holds several)
+-- @treturn[1] table by pin id
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error a store error
+function Store:pin_meta(ids, opts)
+  local fn = "pin_meta"
+  if ids ~= nil then
+    if type(ids) ~= "table" then fail(fn, "ids must be an array of pin ids, got %s", show(ids)) end
+    for i = 1, #ids do
+      if not is_pin_id(ids[i]) then fail(fn, "ids[%d] must be a pin id (a string of digits), got %s", i, show(ids[i])) end
+    end
+  end
+  opts = opts_of(fn, opts, { account = true })
+  return M.guard(function()
+    local out = {}
+    if (self.schema_version or 0) < META_VERSION then return out end
+    local acc = self:_account(fn, opts.account)
+    if not acc then return out end
+    local sql = "SELECT pin_id, " .. table.concat(META_COLUMNS, ", ") .. " FROM pins WHERE account_key = " ..
+      acc.key .. " AND meta_fetched IS NOT NULL"
+    local function read(rows)
+      for _, r in ipairs(rows) do
+        local m = { fetched = r[9] }
+        if r[8] ~= nil then
+          m.error = r[8]
+        else
+          for i = 1, 6 do m[META_COLUMNS[i]] = r[i + 1] end
+        end
+        out[r[1]] = m
+      end
+    end
+    if ids == nil then
+      read(self.db:rows(sql))
+    else
+      for first = 1, #ids, 500 do
+        local lits = {}
+        for i = first, math.min(first + 499, #ids) do lits[#lits + 1] = self.db:lit(ids[i]) end
+        if #lits > 0 then read(self.db:rows(sql .. " AND pin_id IN (" .. table.concat(lits, ", ") .. ")")) end
+      end
+    end
+    return out
+  end)
+end
+
+-- Writes what pins are (pinanalytics.pinmeta entries by pin id) at stamp,
+-- for the pins of keys (by pin id); returns how many were written
+-- (those fetched). The sync's.
+function Store:_write_meta(keys, metas, stamp)
+  local db = self.db
+  local function lit(v) return db:lit(type(v) == "string" and v or nil) end
+  local ids = {}
+  for id in pairs(metas) do if keys[id] then ids[#ids + 1] = id end end
+  table.sort(ids, function(a, b) return keys[a] < keys[b] end) -- rows locked in one order
+  return db:transaction(function()
+    local n = 0
+    for _, id in ipairs(ids) do
+      local m = metas[id]
+      if not m.error then n = n + 1 end
+      db:exec("UPDATE pins SET title = " .. lit(m.title) .. ", description = " .. lit(m.description) ..
+        ", board_id = " .. lit(m.board_id) .. ", board_name = " .. lit(m.board_name) .. ", link = " ..
+        lit(m.link) .. ", image_url = " .. lit(m.image_url) .. ", meta_error = " .. lit(m.error) ..
+        ", meta_fetched = " .. db:lit(stamp) .. " WHERE pin_key = " .. keys[id] ..
+        -- a pin that could not be fetched keeps what was held of it
+        (m.error and " AND (meta_fetched IS NULL OR meta_error IS NOT NULL)" or ""))
+    end
+    return n
   end)
 end
 

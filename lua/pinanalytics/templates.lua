@@ -47,10 +47,28 @@ Totals leave out the days that are not READY.
 {% end %}
 ]]
 
+-- a pin's title in a table cell: its title (or the start of its
+-- description), else the note that says why it has none
+local TEXT_TITLE = [[{% if p.title %}{{ p.title | truncate(40) }}{% elif p.note %}({{ p.note | truncate(48) }}){% end %}]]
+local CELL_TITLE = [[{% if p.title %}{{ p.title | truncate(80) }}{% elif p.note %}({{ p.note }}){% end %}]]
+
 local TEXT_RANKINGS = [[
 {% if rankings %}
 
 Post performance
+{% if has_meta %}
+{% align "lrlllrl" %}
+ranking	#	pin	title	board	value	link
+-
+{% for r in rankings %}
+{% for p in r.pins %}
+{% if loop.first %}{{ r.title }}{% end %}	{{ p.rank }}	{{ p.id | truncate(40) }}	]] .. TEXT_TITLE .. [[	{{ p.board | default("") | truncate(24) }}	{{ p.value | number }} {{ r.measure }}	{{ p.url | default("") }}
+{% else %}
+{{ r.title }}		(no pins)
+{% end %}
+{% end %}
+{% end %}
+{% else %}
 {% align "lrlr" %}
 ranking	#	pin	value
 -
@@ -59,6 +77,7 @@ ranking	#	pin	value
 {% if loop.first %}{{ r.title }}{% end %}	{{ p.rank }}	{{ p.id | truncate(40) }}	{{ p.value | number }} {{ r.measure }}
 {% else %}
 {{ r.title }}		(no pins)
+{% end %}
 {% end %}
 {% end %}
 {% end %}
@@ -138,11 +157,11 @@ M.pins = {}
 -- the table of pins in text: with its rank column or without
 local function pins_text(ranked)
   return (ranked and '{% align "rl" %}\n#\t' or '{% align "l" %}\n') ..
-    [[pin{% if has_titles %}	title{% end %}{% if has_dates %}	date{% end %}{% for m in metrics %}	{{ m.name | truncate(40) }}{% end %}{% if partial_pins %}	days{% end %}
+    [[pin{% if has_titles %}	title{% end %}{% if has_meta %}	board{% end %}{% if has_dates %}	date{% end %}{% for m in metrics %}	{{ m.name | truncate(40) }}{% end %}{% if partial_pins %}	days{% end %}{% if has_meta %}	link{% end %}
 -
 {% for p in pins %}
 ]] .. (ranked and "{{ p.rank }}\t" or "") ..
-    [[{{ p.id | truncate(40) }}{% if has_titles %}	{{ p.title | default("") | truncate(40) }}{% end %}{% if has_dates %}	{{ p.date | default("") }}{% end %}{% for m in metrics %}	{{ p.values[m.metric] | value(m.kind) }}{% end %}{% if partial_pins %}	{{ p.days_with_figures }}{% end %}
+    [[{{ p.id | truncate(40) }}{% if has_titles %}	]] .. TEXT_TITLE .. [[{% end %}{% if has_meta %}	{{ p.board | default("") | truncate(24) }}{% end %}{% if has_dates %}	{{ p.date | default("") }}{% end %}{% for m in metrics %}	{{ p.values[m.metric] | value(m.kind) }}{% end %}{% if partial_pins %}	{{ p.days_with_figures }}{% end %}{% if has_meta %}	{{ p.url | default("") }}{% end %}
 {% else %}
 ]] .. (ranked and "\t" or "") .. [[(no pins)
 {% end %}
@@ -200,18 +219,21 @@ local MD_HEAD = [[
 {% end %}
 ]]
 
+-- a pin's id in markdown: a link to the pin when it has one (built from its id)
+local MD_PIN = [[{% if p.url %}[{{ p.id }}]({{ p.url | raw }}){% else %}{{ p.id | truncate(40) }}{% end %}]]
+
 local MD_RANKINGS = [[
 {% if rankings %}
 
 ## Post performance
 
-| Ranking | # | Pin | Value |
-|---|---:|---|---:|
+| Ranking | # | Pin |{% if has_meta %} Title | Board |{% end %} Value |
+|---|---:|---|{% if has_meta %}---|---|{% end %}---:|
 {% for r in rankings %}
 {% for p in r.pins %}
-| {{ r.title }} | {{ p.rank }} | {{ p.id | truncate(40) }} | {{ p.value | number }} {{ r.measure }} |
+| {{ r.title }} | {{ p.rank }} | ]] .. MD_PIN .. [[ |{% if has_meta %} ]] .. CELL_TITLE .. [[ | {{ p.board | default("") | truncate(40) }} |{% end %} {{ p.value | number }} {{ r.measure }} |
 {% else %}
-| {{ r.title }} | | (no pins) | |
+| {{ r.title }} | | (no pins) |{% if has_meta %} | |{% end %} |
 {% end %}
 {% end %}
 {% end %}
@@ -272,16 +294,19 @@ M.pins.markdown = MD_HEAD .. [[
 - {{ partial_pins }} of {{ pins | len }} pins {% if partial_pins == 1 %}holds{% else %}hold{% end %} figures for fewer days of the period (days: the days with figures).
 {% end %}
 
-|{% if ranked %} # |{% end %} Pin |{% if has_titles %} Title |{% end %}{% if has_dates %} Date |{% end %}{% for m in metrics %} {{ m.name | truncate(40) }} |{% end %}{% if partial_pins %} Days |{% end %}
-|{% if ranked %}---:|{% end %}---|{% if has_titles %}---|{% end %}{% if has_dates %}---|{% end %}{% for m in metrics %}---:|{% end %}{% if partial_pins %}---:|{% end %}
+|{% if ranked %} # |{% end %} Pin |{% if has_titles %} Title |{% end %}{% if has_meta %} Board |{% end %}{% if has_dates %} Date |{% end %}{% for m in metrics %} {{ m.name | truncate(40) }} |{% end %}{% if partial_pins %} Days |{% end %}
+|{% if ranked %}---:|{% end %}---|{% if has_titles %}---|{% end %}{% if has_meta %}---|{% end %}{% if has_dates %}---|{% end %}{% for m in metrics %}---:|{% end %}{% if partial_pins %}---:|{% end %}
 {% for p in pins %}
-|{% if ranked %} {{ p.rank }} |{% end %} {{ p.id | truncate(40) }} |{% if has_titles %} {{ p.title | default("") | truncate(80) }} |{% end %}{% if has_dates %} {{ p.date | default("") }} |{% end %}{% for m in metrics %} {{ p.values[m.metric] | value(m.kind) }} |{% end %}{% if partial_pins %} {{ p.days_with_figures }} |{% end %}
+|{% if ranked %} {{ p.rank }} |{% end %} ]] .. MD_PIN .. [[ |{% if has_titles %} ]] .. CELL_TITLE .. [[ |{% end %}{% if has_meta %} {{ p.board | default("") | truncate(40) }} |{% end %}{% if has_dates %} {{ p.date | default("") }} |{% end %}{% for m in metrics %} {{ p.values[m.metric] | value(m.kind) }} |{% end %}{% if partial_pins %} {{ p.days_with_figures }} |{% end %}
 {% end %}
 ]]
 
 -- csv -----------------------------------------------------------------------
 -- Numbers as numbers (rates as fractions, changes in percent and in
 -- percentage points), a missing value as an empty field.
+
+-- a ranked pin's columns in csv, when the report knows what the pins are
+local CSV_META = [[{% if has_meta %},{{ p.title }},{{ p.title_from | default("title") }},{{ p.board | default("") }},{{ p.board_id | default("") }},{{ p.url | default("") }},{{ p.image | default("") }},{{ p.note | default("") }}{% end %}]]
 
 M.overview.csv = [[
 key,name,kind,current,previous,change_percent,change_pp,current_start,current_end,previous_start,previous_end,current_days,current_days_with_figures,current_missing,previous_days,previous_days_with_figures,previous_missing{% if stale %},not_final{% end %}
@@ -291,10 +316,11 @@ key,name,kind,current,previous,change_percent,change_pp,current_start,current_en
 ]]
 
 M.rankings.csv = [[
-ranking,measure,rank,pin_id,value
+ranking,measure,rank,pin_id,value{% if has_meta %},title,title_from,board,board_id,url,image_url,note{% end %}
 {% for r in rankings %}
 {% for p in r.pins %}
-{{ r.key }},{{ r.measure }},{{ p.rank }},{{ p.id }},{{ p.value }}
+{{ r.key }},{{ r.measure }},{{ p.rank }},{{ p.id }},{{ p.value }}]] .. CSV_META .. [[
+
 {% end %}
 {% end %}
 ]]
@@ -314,9 +340,9 @@ pin_id,date,status{% for m in metrics %},{{ m.metric }}{% end %}{% if stale %},n
 ]]
 
 M.pins.csv = [[
-{% if ranked %}rank,{% end %}pin_id,title,date,status{% for m in metrics %},{{ m.metric }}{% end %},days,days_with_figures{% if stale %},not_final{% end %}
+{% if ranked %}rank,{% end %}pin_id,title,date,status{% for m in metrics %},{{ m.metric }}{% end %},days,days_with_figures{% if stale %},not_final{% end %}{% if has_meta %},title_from,board,board_id,url,image_url,note{% end %}
 {% for p in pins %}
-{% if ranked %}{{ p.rank }},{% end %}{{ p.id }},{{ p.title }},{{ p.date }},{{ p.status }}{% for m in metrics %},{{ p.values[m.metric] }}{% end %},{{ current.days }},{{ p.days_with_figures }}{% if stale %},{{ p.stale | stale }}{% end %}
+{% if ranked %}{{ p.rank }},{% end %}{{ p.id }},{{ p.title }},{{ p.date }},{{ p.status }}{% for m in metrics %},{{ p.values[m.metric] }}{% end %},{{ current.days }},{{ p.days_with_figures }}{% if stale %},{{ p.stale | stale }}{% end %}{% if has_meta %},{{ p.title_from | default("title") }},{{ p.board | default("") }},{{ p.board_id | default("") }},{{ p.url | default("") }},{{ p.image | default("") }},{{ p.note | default("") }}{% end %}
 {% end %}
 ]]
 
@@ -394,7 +420,7 @@ local HTML_OPEN = [[
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'{% if images %}; img-src https:{% end %}">
 <title>{{ title }}</title>
 <style>
 ]] .. STYLE .. [[
@@ -472,18 +498,25 @@ local HTML_BARS = [[
 {% end %}
 ]]
 
+-- a pin in html: its id, a link to the pin when it has one (built from its
+-- id); its title (or the note that says why it has none); its picture, in a
+-- column of its own, when the report is rendered with images
+local HTML_PIN = [[{% if p.url %}<a href="{{ p.url }}">{{ p.id | truncate(60) }}</a>{% else %}{{ p.id | truncate(60) }}{% end %}]]
+local HTML_TITLE = [[{% if p.title %}{{ p.title | truncate(200) }}{% elif p.note %}<span class="note">({{ p.note }})</span>{% end %}]]
+local HTML_IMG = [[{% if images %}<td>{% if p.image %}<img src="{{ p.image }}" alt="" width="75" loading="lazy" referrerpolicy="no-referrer">{% end %}</td>{% end %}]]
+
 local HTML_RANKINGS = [[
 {% if rankings %}
 <section>
 <h2>Post performance</h2>
 <table>
-<thead><tr><th>Ranking</th><th class="num">#</th><th>Pin</th><th class="num">Value</th></tr></thead>
+<thead><tr><th>Ranking</th><th class="num">#</th>{% if images %}<th></th>{% end %}<th>Pin</th>{% if has_meta %}<th>Title</th><th>Board</th>{% end %}<th class="num">Value</th></tr></thead>
 <tbody>
 {% for r in rankings %}
 {% for p in r.pins %}
-<tr><td>{% if loop.first %}{{ r.title }}{% end %}</td><td class="num">{{ p.rank }}</td><td class="id">{{ p.id | truncate(60) }}</td><td class="num">{{ p.value | number }} {{ r.measure }}</td></tr>
+<tr><td>{% if loop.first %}{{ r.title }}{% end %}</td><td class="num">{{ p.rank }}</td>]] .. HTML_IMG .. [[<td class="id">]] .. HTML_PIN .. [[</td>{% if has_meta %}<td>]] .. HTML_TITLE .. [[</td><td>{{ p.board | default("") | truncate(60) }}</td>{% end %}<td class="num">{{ p.value | number }} {{ r.measure }}</td></tr>
 {% else %}
-<tr><td>{{ r.title }}</td><td></td><td>(no pins)</td><td></td></tr>
+<tr><td>{{ r.title }}</td><td></td>{% if images %}<td></td>{% end %}<td>(no pins)</td>{% if has_meta %}<td></td><td></td>{% end %}<td></td></tr>
 {% end %}
 {% end %}
 </tbody>
@@ -550,10 +583,10 @@ M.pins.html = HTML_OPEN .. HTML_BARS .. [[
 <p class="note warn">{{ partial_pins }} of {{ pins | len }} pins {% if partial_pins == 1 %}holds{% else %}hold{% end %} figures for fewer days of the period (days: the days with figures).</p>
 {% end %}
 <table>
-<thead><tr>{% if ranked %}<th class="num">#</th>{% end %}<th>Pin</th>{% if has_titles %}<th>Title</th>{% end %}{% if has_dates %}<th>Date</th>{% end %}{% for m in metrics %}<th class="num">{{ m.name | truncate(60) }}</th>{% end %}{% if partial_pins %}<th class="num">Days</th>{% end %}</tr></thead>
+<thead><tr>{% if ranked %}<th class="num">#</th>{% end %}{% if images %}<th></th>{% end %}<th>Pin</th>{% if has_titles %}<th>Title</th>{% end %}{% if has_meta %}<th>Board</th>{% end %}{% if has_dates %}<th>Date</th>{% end %}{% for m in metrics %}<th class="num">{{ m.name | truncate(60) }}</th>{% end %}{% if partial_pins %}<th class="num">Days</th>{% end %}</tr></thead>
 <tbody>
 {% for p in pins %}
-<tr{% if not p.ready %} class="not-ready"{% end %}>{% if ranked %}<td class="num">{{ p.rank }}</td>{% end %}<td class="id">{{ p.id | truncate(60) }}</td>{% if has_titles %}<td>{{ p.title | default("") | truncate(200) }}</td>{% end %}{% if has_dates %}<td>{{ p.date | default("") }}</td>{% end %}{% for m in metrics %}<td class="num">{{ p.values[m.metric] | value(m.kind) }}</td>{% end %}{% if partial_pins %}<td class="num">{{ p.days_with_figures }}</td>{% end %}</tr>
+<tr{% if not p.ready %} class="not-ready"{% end %}>{% if ranked %}<td class="num">{{ p.rank }}</td>{% end %}]] .. HTML_IMG .. [[<td class="id">]] .. HTML_PIN .. [[</td>{% if has_titles %}<td>]] .. HTML_TITLE .. [[</td>{% end %}{% if has_meta %}<td>{{ p.board | default("") | truncate(60) }}</td>{% end %}{% if has_dates %}<td>{{ p.date | default("") }}</td>{% end %}{% for m in metrics %}<td class="num">{{ p.values[m.metric] | value(m.kind) }}</td>{% end %}{% if partial_pins %}<td class="num">{{ p.days_with_figures }}</td>{% end %}</tr>
 {% else %}
 <tr><td></td><td>(no pins)</td></tr>
 {% end %}

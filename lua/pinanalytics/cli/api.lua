@@ -104,6 +104,14 @@ local function fetch_pins(ctx, cmd, opts, ids, params, make_client)
   return results, errs, info, unique, client
 end
 
+-- What the pins of ids are (pinanalytics.pinmeta), for the reports: a
+-- GET /pins/{pin_id} a pin not in items (pins of GET /pins, by id), paced by
+-- the client, and the board names once. A pin that cannot be fetched is in
+-- the answer with why, which the report shows beside its id.
+local function fetch_meta(client, ids, items)
+  return (require("pinanalytics.pinmeta").fetch(client, ids, { items = items }))
+end
+
 -- "pin 404404: not_found: ..." for each failed pin, in the order asked
 local function report_failures(ctx, ids, errs)
   local n = 0
@@ -119,5 +127,7 @@ end
 return {
   PINTEREST_HELP = PINTEREST_HELP, ONEUP_HELP = ONEUP_HELP,
   pinterest_client = pinterest_client, oneup_client = oneup_client,
-  fetch_pins = fetch_pins, report_failures = report_failures,
+  fetch_pins = fetch_pins, report_failures = report_failures, fetch_meta = fetch_meta,
+  IMAGES_HELP = "  --images            html: each pin's picture, loaded from Pinterest when the page is\n" ..
+    "                      opened (without it, the page loads nothing)\n",
 }

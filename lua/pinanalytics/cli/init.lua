@@ -153,7 +153,8 @@ local function run(ctx, p)
   if report == nil then return 0 end
 
   local text = call(cmd, require("pinanalytics.report").render, format_of(cmd, p.opts), report,
-    p.opts["--shape"] and { shape = p.opts["--shape"] } or nil)
+    (p.opts["--shape"] or p.opts["--images"]) and { shape = p.opts["--shape"], images = p.opts["--images"] and true }
+      or nil)
   write_output(ctx, cmd, p.opts, text)
   if note then failure("%s", note) end
   return 0

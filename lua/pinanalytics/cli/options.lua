@@ -34,6 +34,7 @@ local OPTIONS = {
   ["--limit"] = true, ["--pins"] = true, ["--latency"] = true, ["--store"] = true, ["--from-store"] = true,
   ["--account-name"] = true, ["--days"] = true, ["--shape"] = true,
   ["--video"] = false, ["--no-progress"] = false, ["--help"] = false, ["--all-pins"] = false, ["--account"] = false,
+  ["--images"] = false,
 }
 
 -- the options of every report command (each command's file lists those it takes)

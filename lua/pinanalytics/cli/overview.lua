@@ -24,7 +24,7 @@ local days_of, stored_pins = store.days_of, store.stored_pins
 local overview = {}
 
 -- the options it takes
-overview.options = with(COMMON, "--retries", "--pins", "--no-progress", "--from-store", "--account-name")
+overview.options = with(COMMON, "--retries", "--pins", "--no-progress", "--from-store", "--account-name", "--images")
 
 overview.help = [[
 usage: pinanalytics overview [OPTIONS]
@@ -45,6 +45,7 @@ short the same way.
   --pins N            rank the account's first N pins, 0 to 100000 (default 100; 0: no
                       rankings; from a store: every pin held, or the first N by id)
   --no-progress       no progress bar, even on a terminal
+]] .. api.IMAGES_HELP .. [[
 
 ]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
 
@@ -67,13 +68,18 @@ local function overview_from_store(ctx, cmd, p, range, wanted)
   local prev_range = range:previous()
   local prev = stored(cmd, st.analytics, st, "account", prev_range, wanted, ro)
   if not wanted and #days_of(cur) == 0 and #days_of(prev) == 0 then wanted = ACCOUNT_METRICS end
-  local results
+  local results, meta
   if npins ~= 0 then
     local got, _, n = stored_pins(cmd, st, ro, range, RANKING_METRICS, npins)
-    if n > 0 then results = got end
+    if n > 0 then
+      results = got
+      local ids = {}
+      for id in pairs(got) do ids[#ids + 1] = id end
+      meta = store.stored_meta(cmd, st, ro, ids)
+    end
   end
   local ov = call(cmd, pa.report.overview, cur, prev, { pins = results, range = range, previous_range = prev_range,
-    metrics = wanted })
+    metrics = wanted, meta = meta })
   ov.source = source
   return ov
 end
@@ -163,7 +169,7 @@ function overview.run(ctx, cmd, p)
   end
   local function pins()
     if npins == 0 then return {} end
-    local ids = {}
+    local ids, held = {}, {}
     local pager = client:list_pins { page_size = math.min(npins, 250) }
     -- page by page (a generic for's iterator cannot yield on Lua 5.1), not a page more than needed
     while #ids < npins do
@@ -172,6 +178,7 @@ function overview.run(ctx, cmd, p)
       for _, pin in ipairs(items) do
         if #ids >= npins then break end
         ids[#ids + 1] = pin.id
+        held[pin.id] = pin -- what the pin is, for the rankings: no request more
       end
     end
     if pager.err and #ids < npins then return { list_err = pager.err } end
@@ -181,7 +188,10 @@ function overview.run(ctx, cmd, p)
     end
     local results, errs, pinfo = client:pins_analytics(ids, { range = range, metric_types = RANKING_METRICS })
     if bar_client then bar_client:finish() end
-    return { ids = ids, results = results, errs = errs, info = pinfo }
+    local ranked = {}
+    for _, id in ipairs(ids) do if results[id] then ranked[#ranked + 1] = id end end
+    local meta = #ranked > 0 and api.fetch_meta(client, ranked, held) or nil
+    return { ids = ids, results = results, errs = errs, info = pinfo, meta = meta }
   end
   local ok, got = pcall(together, ctx, cmd, loop, {
     account({ range = range, metric_types = wanted }),
@@ -197,6 +207,7 @@ function overview.run(ctx, cmd, p)
   if not prev then failure("%s", strip_prefix(line(perr))) end
   if info and info.range then prev_range = info.range end
   local fetched, results, note = got[3], nil, nil
+  local meta = fetched.meta
   if fetched.list_err then failure("%s", strip_prefix(line(fetched.list_err))) end
   if fetched.ids then
     local ids = fetched.ids
@@ -209,7 +220,7 @@ function overview.run(ctx, cmd, p)
     if failed > 0 then note = string.format("%d of %d pins failed; the rankings leave them out", failed, #ids) end
   end
   local ov = call(cmd, pa.report.overview, cur, prev, { pins = results, range = range, previous_range = prev_range,
-    metrics = wanted })
+    metrics = wanted, meta = meta })
   return ov, note
 end
 

@@ -22,7 +22,7 @@ local pin = {}
 
 -- the options it takes
 pin.options = with(COMMON, "--retries", "--no-progress", "--from-store", "--account-name", "--sort-by", "--limit",
-  "--shape")
+  "--shape", "--images")
 
 pin.help = [[
 usage: pinanalytics pin ID... [OPTIONS]
@@ -45,6 +45,7 @@ and the report holds the others.
                       a pin, day and metric (pin_id,date,metric,value,status), a day
                       without figures with an empty value and the status "no figures"
   --no-progress       no progress bar, even on a terminal
+]] .. api.IMAGES_HELP .. [[
 
 ]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
 
@@ -133,7 +134,7 @@ local function pin_from_store(ctx, cmd, p, range, wanted, rank)
     failure("the store holds no day of these %d pins in %s (%s)", #ids, tostring(range), hint)
   end
   local report = call(cmd, pa.report.pins, kept, ranked({ range = range, source = source,
-    metrics = not any and (rank.metrics or wanted) or nil }, rank))
+    metrics = not any and (rank.metrics or wanted) or nil, meta = store.stored_meta(cmd, st, ro, ids) }, rank))
   if #missing > 0 then return report, string.format("%d of %d pins are not in the store", #missing, #ids) end
   return report
 end
@@ -168,12 +169,16 @@ function pin.run(ctx, cmd, p)
   local results, errs, info, ids, client = fetch_pins(ctx, cmd, opts, p.args, params, function(extra)
     return pinterest_client(ctx, cmd, opts, extra)
   end)
-  client:close()
   local failed = report_failures(ctx, ids, errs)
   if failed == #ids then
+    client:close()
     failure("all %d pins failed%s", #ids, info and info.quota and (": " .. strip_prefix(line(info.quota))) or "")
   end
-  local report = call(cmd, pa.report.pins, results, ranked({ range = range }, rank))
+  local shown = {}
+  for _, id in ipairs(ids) do if results[id] then shown[#shown + 1] = id end end
+  local meta = api.fetch_meta(client, shown)
+  client:close()
+  local report = call(cmd, pa.report.pins, results, ranked({ range = range, meta = meta }, rank))
   if failed > 0 then return report, string.format("%d of %d pins failed", failed, #ids) end
   return report
 end

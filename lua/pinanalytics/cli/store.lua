@@ -177,8 +177,14 @@ local function stored_pins(cmd, st, ro, range, wanted, limit)
   return kept, held, n
 end
 
+-- What the pins of ids are, as the store holds it (pinanalytics.store's
+-- pin_meta): a pin never fetched is absent, and the report says so.
+local function stored_meta(cmd, st, ro, ids)
+  return stored(cmd, st.pin_meta, st, ids, ro)
+end
+
 return {
-  STORE_HELP = STORE_HELP,
+  STORE_HELP = STORE_HELP, stored_meta = stored_meta,
   is_uri = is_uri, uri_passwords = uri_passwords, shown_target = shown_target, store_target = store_target,
   open_store = open_store, stored = stored, store_for_reading = store_for_reading, days_of = days_of,
   no_day = no_day, held_pins = held_pins, store_pin_metric = store_pin_metric, stored_pins = stored_pins,

@@ -19,7 +19,7 @@ local store_pin_metric, stored_pins = store.store_pin_metric, store.stored_pins
 local top = {}
 
 -- the options it takes
-top.options = with(COMMON, "--retries", "--sort-by", "--limit", "--video", "--from-store", "--account-name")
+top.options = with(COMMON, "--retries", "--sort-by", "--limit", "--video", "--from-store", "--account-name", "--images")
 
 top.help = [[
 usage: pinanalytics top [OPTIONS]
@@ -35,6 +35,7 @@ with --from-store, the pins the store holds, by their totals over the period).
   --video             the top video pins (not from a store: it does not know which
                       pins are videos; --sort-by VIDEO_START ranks by a video metric)
   --metrics LIST      the metrics to show (default: what Pinterest sends)
+]] .. api.IMAGES_HELP .. [[
 
 ]] .. OUTPUT_HELP .. "\n" .. STORE_HELP .. "\n" .. PINTEREST_HELP .. [[
 
@@ -65,18 +66,26 @@ function top.run(ctx, cmd, p)
     local st, ro, source = store_for_reading(ctx, cmd, opts)
     -- the pins with figures in the period; none: a report without pins, 0 days covered
     local results = stored_pins(cmd, st, ro, range, fetch)
+    local ids = {}
+    for id in pairs(results) do ids[#ids + 1] = id end
     return pa.report.top_pins(results, { range = range, limit = limit, sort_by = sort_by, metrics = shown or PIN_METRICS,
-      title = "Top pins", source = source })
+      title = "Top pins", source = source, meta = store.stored_meta(cmd, st, ro, ids) })
   end
   local limit = whole(cmd, opts, "--limit", 1, 50, "pins") or 10
   local client = pinterest_client(ctx, cmd, opts)
   local method = opts["--video"] and client.top_video_pins or client.top_pins
   local res, err = call(cmd, method, client, { range = range, sort_by = sort_by, num_of_pins = limit,
     metric_types = metrics(opts, true) })
+  if not res then client:close(); failure("%s", strip_prefix(line(err))) end
+  local ids = {}
+  for i, tp in ipairs(type(res.pins) == "table" and res.pins or {}) do
+    if i > limit then break end
+    if type(tp) == "table" and type(tp.pin_id) == "string" then ids[#ids + 1] = tp.pin_id end
+  end
+  local meta = api.fetch_meta(client, ids)
   client:close()
-  if not res then failure("%s", strip_prefix(line(err))) end
   return pa.report.top_pins(res, { range = range, limit = limit,
-    title = opts["--video"] and "Top video pins" or "Top pins" })
+    title = opts["--video"] and "Top video pins" or "Top pins", meta = meta })
 end
 
 return { top = top }

@@ -241,6 +241,30 @@ function M.section_id_of(board, k) return "5100" .. string.format("%014d", board
 --- The id of ad account number i.
 function M.ad_account_id_of(i) return "5490" .. string.format("%014d", i * 31337) end
 
+-- What the pins are about: pin i is about SUBJECTS[(i - 1) % #SUBJECTS + 1].
+local SUBJECTS = { "Lemon tart", "Linen napkins", "Balcony garden", "Autumn wreath", "Cold brew coffee",
+  "Reading nook", "Sourdough starter" }
+
+--- What pin number i is, as GET /v5/pins/{id} tells it: `{ title,
+-- description, link, image_url }`. Every fifth pin has no title (an empty
+-- one, as Pinterest sends it) but a description; the others have both.
+function M.pin_info(i)
+  local subject = SUBJECTS[(i - 1) % #SUBJECTS + 1]
+  local id = M.pin_id_of(i)
+  return {
+    title = i % 5 == 0 and "" or (subject .. " #" .. i),
+    description = subject .. ", idea number " .. i .. ": what we made, what it took, and what we would do " ..
+      "differently next time.",
+    link = "https://example.com/ideas/" .. i,
+    image_url = "https://i.pinimg.com/150x150/" .. id:sub(-2) .. "/" .. id .. ".jpg",
+  }
+end
+
+--- The name of the account's board number b.
+function M.board_name_of(b)
+  return "Simulated board " .. b
+end
+
 --- The ids of the account's pins, in the order /v5/pins lists them.
 function M.account_pins(pins_count)
   local out = {}

@@ -349,9 +349,12 @@ end
 
 local function pin_item(i, board, want_metrics, today)
   local id = data.pin_id_of(i)
+  local info = data.pin_info(i)
   local item = {
-    id = id, title = "Simulated pin " .. i, board_id = data.board_id_of(board),
+    id = id, title = info.title, description = info.description, link = info.link,
+    board_id = data.board_id_of(board),
     created_at = data.add_days(today, -(i % 200)) .. "T12:00:00", creative_type = "REGULAR",
+    media = { media_type = "image", images = { ["150x150"] = { width = 150, height = 150, url = info.image_url } } },
   }
   if want_metrics then
     local s = data.summary(id, data.add_days(today, -89), today, "ALL", today)
@@ -386,7 +389,7 @@ route("GET", "^/v5/boards$", function(ctl, args)
   for b = 1, nb do
     local count = 0
     for i = 1, n do if (i - 1) % nb + 1 == b then count = count + 1 end end
-    items[b] = { id = data.board_id_of(b), name = "Simulated board " .. b, privacy = "PUBLIC", pin_count = count }
+    items[b] = { id = data.board_id_of(b), name = data.board_name_of(b), privacy = "PUBLIC", pin_count = count }
   end
   return page(ctl, args, items)
 end)

@@ -119,6 +119,20 @@ M.VERSIONS = {
   PRIMARY KEY (snapshot_key, post_id, stat)
 )]],
   },
+  -- 3: what each pin is, for the reports: its title, the start of its
+  -- description, its board (id and name), its destination link and its
+  -- picture (https URLs only), when they were fetched, and why they could
+  -- not be (meta_error: "not found (HTTP 404)", ...)
+  {
+    "ALTER TABLE pins ADD COLUMN title TEXT",
+    "ALTER TABLE pins ADD COLUMN description TEXT",
+    "ALTER TABLE pins ADD COLUMN board_id TEXT",
+    "ALTER TABLE pins ADD COLUMN board_name TEXT",
+    "ALTER TABLE pins ADD COLUMN link TEXT",
+    "ALTER TABLE pins ADD COLUMN image_url TEXT",
+    "ALTER TABLE pins ADD COLUMN meta_error TEXT",
+    "ALTER TABLE pins ADD COLUMN meta_fetched TEXT",
+  },
 }
 
 --- The version this code writes.

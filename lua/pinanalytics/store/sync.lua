@@ -15,6 +15,9 @@
 --                call fetches is written in one transaction before the next
 --                call starts, so an interruption loses at most one chunk's
 --                requests and nothing written
+--   meta         false: not what the pins are (default true: see below)
+--   meta_days    how old what a pin is may get before a sync asks again,
+--                1..3650 (default 30)
 --   on_start     function(total, res): once the pins that need a request
 --                are known, before the first of those requests (total
 --                counts them, as on_progress's does; 0 when none needs
@@ -39,6 +42,17 @@
 -- for N days plus the tail that was not final, in as few requests as the
 -- API allows.
 --
+-- What the pins are (title, the start of the description, board, link,
+-- picture: pinanalytics.pinmeta) is fetched after their figures, for the
+-- pins whose metadata the store lacks, could not fetch last time (but a
+-- pin not found: asked again after meta_days), or holds from more than
+-- meta_days ago: from the items of GET /pins with pins =
+-- "all" (no request more), else GET /pins/{pin_id} a pin (paced by the
+-- client), and the board names once (GET /boards). A pin that cannot be
+-- fetched keeps what the store held of it, or has its reason stored
+-- ("not found (HTTP 404)"), which the reports show; it is not a sync error.
+-- A sync stopped early (a quota) fetches none.
+--
 -- Every metric of the pin_days (or account_days) table is asked for, with
 -- no split and app_types ALL. Rows are upserted: a day already held is
 -- updated, never duplicated, and a final day is never replaced by a
@@ -60,6 +74,9 @@
 --                       days that fell out are named here (empty when none).
 --                       A request refused (HTTP 400) because midnight passed
 --                       while it was on its way is asked once more, clamped.
+--   res.meta            pins whose metadata was written (what they are)
+--   res.meta_errors     by pin id: why a pin's metadata could not be fetched;
+--                       under `boards`: why the board names could not be
 --   res.errors          by pin id: that pin's error (it is asked again next
 --                       time); and under these names: user_account,
 --                       list_pins, account (the account's figures), quota (a
@@ -73,6 +90,7 @@ local dates = require "pinanalytics.dates"
 local errors = require "pinanalytics.errors"
 local runtime = require "pinanalytics.runtime"
 local schema = require "pinanalytics.store.schema"
+local pinmeta = require "pinanalytics.pinmeta"
 
 local M = {}
 
@@ -91,7 +109,10 @@ end
 -- the statuses a sync asks for again (pinanalytics.store.PENDING_STATUSES)
 local pending = require("pinanalytics.store").is_pending
 
-local SYNC_OPTIONS = { pins = true, account = true, days = true, chunk = true, on_start = true, on_progress = true }
+local SYNC_OPTIONS = { pins = true, account = true, days = true, chunk = true, on_start = true, on_progress = true,
+  meta = true, meta_days = true }
+--- How many days what a pin is stays fresh by default (opts.meta_days).
+M.META_DAYS = 30
 
 local function check_opts(client, opts)
   local fn = "sync"
@@ -103,7 +124,8 @@ local function check_opts(client, opts)
   if type(opts) ~= "table" then fail(fn, "opts must be a table, got %s", show(opts)) end
   for k in pairs(opts) do
     if not SYNC_OPTIONS[k] then
-      fail(fn, "unknown option %s (known: account, chunk, days, on_progress, on_start, pins)", show(k))
+      fail(fn, "unknown option %s (known: account, chunk, days, meta, meta_days, on_progress, on_start, pins)",
+        show(k))
     end
   end
   local pins = opts.pins
@@ -136,10 +158,18 @@ local function check_opts(client, opts)
       fail(fn, "opts.%s must be a function, got %s", hook, show(opts[hook]))
     end
   end
+  if opts.meta ~= nil and type(opts.meta) ~= "boolean" then
+    fail(fn, "opts.meta must be true or false, got %s", show(opts.meta))
+  end
+  local md = opts.meta_days or M.META_DAYS
+  if type(md) ~= "number" or md ~= math.floor(md) or md < 1 or md > 3650 then
+    fail(fn, "opts.meta_days must be a whole number of days 1..3650, got %s", show(opts.meta_days))
+  end
   if ids == nil and not opts.account then
     fail(fn, "nothing to sync: give opts.pins (an array of pin ids or \"all\") and/or opts.account = true")
   end
-  return ids, days, chunk, opts.account == true, { start = opts.on_start, progress = opts.on_progress }
+  return ids, days, chunk, opts.account == true, { start = opts.on_start, progress = opts.on_progress,
+    meta = opts.meta ~= false and md or nil }
 end
 
 -- planning ------------------------------------------------------------------
@@ -407,6 +437,42 @@ local function register_pins(store, account_key, ids)
   return store:_pin_keys(account_key, ids)
 end
 
+-- A pin that GET /pins/{pin_id} does not find: asked again after meta_days,
+-- as a pin fetched; any other error is asked again at the next sync.
+local NOT_FOUND = "not found (HTTP 404)"
+
+-- The pins of ids whose metadata a sync fetches: none held, an error held
+-- (but not found), or fetched more than meta_days ago (by the store's clock).
+local function meta_needed(store, ids, keys, meta_days)
+  if (store.schema_version or 0) < 3 then return {} end
+  local db = store.db
+  local cutoff = db:lit(os.date("!%Y-%m-%dT%H:%M:%SZ", store:_now() - meta_days * 86400))
+  local fresh = {}
+  for first = 1, #ids, 500 do
+    local list = {}
+    for i = first, math.min(first + 499, #ids) do list[#list + 1] = keys[ids[i]] end
+    for _, r in ipairs(db:rows("SELECT pin_key FROM pins WHERE pin_key IN (" .. table.concat(list, ", ") ..
+        ") AND meta_fetched IS NOT NULL AND (meta_error IS NULL OR meta_error = " .. db:lit(NOT_FOUND) ..
+        ") AND meta_fetched >= " .. cutoff)) do
+      fresh[db.num(r[1])] = true
+    end
+  end
+  local out = {}
+  for _, id in ipairs(ids) do
+    if not fresh[keys[id]] then out[#out + 1] = id end
+  end
+  return out
+end
+
+-- Fetches what the pins of `need` are (from the items of GET /pins when
+-- listed, else GET /pins/{pin_id}) and writes it.
+local function sync_meta(store, client, keys, need, listed, res)
+  if #need == 0 then return end
+  local metas, errs = pinmeta.fetch(client, need, { items = listed })
+  for id, e in pairs(errs) do res.meta_errors[id] = e end
+  res.meta = store:_write_meta(keys, metas, store:_stamp())
+end
+
 local function the_sync(store, client, ids, days, chunk, with_account, hooks, res)
   local on_progress = hooks.progress
   local db = store.db
@@ -437,6 +503,7 @@ local function the_sync(store, client, ids, days, chunk, with_account, hooks, re
   end
 
   if ids == nil then return nil end
+  local listed
   if ids == "all" then
     local items, lerr = client:list_pins({ page_size = 250 }):all()
     if not items then
@@ -445,9 +512,10 @@ local function the_sync(store, client, ids, days, chunk, with_account, hooks, re
     end
     ids = {}
     local seen = {}
+    listed = {}
     for _, item in ipairs(items) do
       local id = type(item) == "table" and item.id
-      if is_pin_id(id) and not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+      if is_pin_id(id) and not seen[id] then seen[id] = true; ids[#ids + 1] = id; listed[id] = item end
     end
   end
   res.pins = #ids
@@ -459,6 +527,7 @@ local function the_sync(store, client, ids, days, chunk, with_account, hooks, re
   local key_list = {}
   for _, id in ipairs(ids) do key_list[#key_list + 1] = keys[id] end
   local runs = plan(db, "pin_days", "pin_key", key_list, from, to, earliest)
+  local meta_need = hooks.meta and meta_needed(store, ids, keys, hooks.meta) or {}
 
   -- pins grouped by the range they need: one group, one bulk call per chunk
   local groups, order = {}, {}
@@ -542,6 +611,7 @@ local function the_sync(store, client, ids, days, chunk, with_account, hooks, re
       end
     end
   end
+  sync_meta(store, client, keys, meta_need, listed, res)
   return nil
 end
 
@@ -550,6 +620,7 @@ function M.sync(store, client, opts)
   local ids, days, chunk, with_account, hooks = check_opts(client, opts)
   local res = {
     requests = 0, pins = 0, pins_fetched = 0, days_written = 0, days_not_ready = 0, errors = {}, missing = {},
+    meta = 0, meta_errors = {},
     requests_at_start = client:request_count(),
   }
   local ok, err = runtime.pcall(the_sync, store, client, ids, days, chunk, with_account, hooks, res)
