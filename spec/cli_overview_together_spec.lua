@@ -41,17 +41,20 @@ describe("pinanalytics overview: requests together", function()
     local prev, _, info = client:user_account_analytics { range = prev_range, clamp = true }
     assert(prev)
     if info and info.range then prev_range = info.range end
-    local ids = {}
+    local ids, items = {}, {}
     for p in client:list_pins({ page_size = n }):items() do
       if #ids >= n then break end
       ids[#ids + 1] = p.id
+      items[p.id] = p
     end
     local results, errs = client:pins_analytics(ids, { range = range,
       metric_types = { "IMPRESSION", "SAVE", "PIN_CLICK", "OUTBOUND_CLICK", "TOTAL_COMMENTS", "TOTAL_REACTIONS" } })
+    local meta = require("pinanalytics.pinmeta").fetch(client, ids, { items = items })
     client:close()
     assert.same({}, errs)
     assert.equal(n, #ids)
-    local ov = pa.report.overview(cur, prev, { pins = results, range = range, previous_range = prev_range })
+    local ov = pa.report.overview(cur, prev, { pins = results, range = range, previous_range = prev_range,
+      meta = meta })
     return cjson.decode(pa.report.render("json", ov))
   end
 
@@ -63,16 +66,17 @@ describe("pinanalytics overview: requests together", function()
     local code, out, err = run("overview --last 7 --pins 20 --no-progress --format json", env)
     local took = core.now() - t0
     assert.equal(0, code, err)
-    -- four requests: the two periods, one page of pins (not a page more), the
-    -- 20 pins' figures in one request (GET /pins/analytics)
+    -- five requests: the two periods, one page of pins (not a page more), the
+    -- board names, the 20 pins' figures in one request (GET /pins/analytics)
     local paths = {}
     for _, r in ipairs(sim:requests()) do paths[#paths + 1] = r.path end
     table.sort(paths)
-    assert.same({ "/v5/pins", "/v5/pins/analytics", "/v5/user_account/analytics", "/v5/user_account/analytics" },
-      paths)
-    -- the server saw three requests in flight at once: the two periods and
-    -- the list (the pins' figures are one request, sent once the list is back)
-    assert.equal(3, sim:stats().peak_inflight)
+    assert.same({ "/v5/boards", "/v5/pins", "/v5/pins/analytics", "/v5/user_account/analytics",
+      "/v5/user_account/analytics" }, paths)
+    -- the server saw four requests in flight at once: the two periods, the
+    -- list and the board names (the pins' figures are one request, sent once
+    -- the list is back)
+    assert.equal(4, sim:stats().peak_inflight)
     -- one after another, four round trips of 1 s; together two (about 2.1 s
     -- here without load), under the 3.5 s that would leave room for a third
     assert.is_true(took < 3.5, string.format("took %.2f s", took))

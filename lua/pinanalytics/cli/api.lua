@@ -108,8 +108,8 @@ end
 -- GET /pins/{pin_id} a pin not in items (pins of GET /pins, by id), paced by
 -- the client, and the board names once. A pin that cannot be fetched is in
 -- the answer with why, which the report shows beside its id.
-local function fetch_meta(client, ids, items)
-  return (require("pinanalytics.pinmeta").fetch(client, ids, { items = items }))
+local function fetch_meta(client, ids, items, boards)
+  return (require("pinanalytics.pinmeta").fetch(client, ids, { items = items, boards = boards }))
 end
 
 -- "pin 404404: not_found: ..." for each failed pin, in the order asked

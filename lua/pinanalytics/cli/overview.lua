@@ -188,16 +188,29 @@ function overview.run(ctx, cmd, p)
     end
     local results, errs, pinfo = client:pins_analytics(ids, { range = range, metric_types = RANKING_METRICS })
     if bar_client then bar_client:finish() end
-    local ranked = {}
-    for _, id in ipairs(ids) do if results[id] then ranked[#ranked + 1] = id end end
-    local meta = #ranked > 0 and api.fetch_meta(client, ranked, held) or nil
-    return { ids = ids, results = results, errs = errs, info = pinfo, meta = meta }
+    return { ids = ids, results = results, errs = errs, info = pinfo, held = held }
+  end
+  -- the board names, for what the ranked pins are (GET /boards), beside the rest
+  local function boards()
+    if npins == 0 then return {} end
+    return { require("pinanalytics.pinmeta").boards(client) }
   end
   local ok, got = pcall(together, ctx, cmd, loop, {
     account({ range = range, metric_types = wanted }),
     account({ range = prev_range, metric_types = wanted, clamp = true }),
     pins,
+    boards,
   })
+  -- what the ranked pins are: their list's items and the board names, no request more
+  local meta
+  if ok and got[3].results then
+    local ranked = {}
+    for _, id in ipairs(got[3].ids) do if got[3].results[id] then ranked[#ranked + 1] = id end end
+    if #ranked > 0 then
+      ok, meta = pcall(api.fetch_meta, client, ranked, got[3].held, got[4][1])
+      if not ok then got = meta end
+    end
+  end
   client:close()
   if not ok then error(got, 0) end
   after_run(ctx)
@@ -207,7 +220,6 @@ function overview.run(ctx, cmd, p)
   if not prev then failure("%s", strip_prefix(line(perr))) end
   if info and info.range then prev_range = info.range end
   local fetched, results, note = got[3], nil, nil
-  local meta = fetched.meta
   if fetched.list_err then failure("%s", strip_prefix(line(fetched.list_err))) end
   if fetched.ids then
     local ids = fetched.ids
