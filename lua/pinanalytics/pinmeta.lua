@@ -130,12 +130,17 @@ end
 -- @treturn[2] nil
 -- @treturn[2] pinanalytics.errors.Error
 function M.boards(client)
-  local items, err = client:list_boards({ page_size = 250 }):all()
-  if not items then return nil, err end
+  local pager = client:list_boards({ page_size = 250 })
   local out = {}
-  for _, b in ipairs(items) do
-    if type(b) == "table" and type(b.id) == "string" and type(b.name) == "string" then out[b.id] = b.name end
+  -- page by page: a task on Lua 5.1 cannot yield through a pager's iterator
+  while true do
+    local items = pager:next_page()
+    if not items then break end
+    for _, b in ipairs(items) do
+      if type(b) == "table" and type(b.id) == "string" and type(b.name) == "string" then out[b.id] = b.name end
+    end
   end
+  if pager.err then return nil, pager.err end
   return out
 end
 
