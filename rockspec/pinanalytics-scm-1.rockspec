@@ -54,6 +54,7 @@ build = {
       ["pinanalytics.pinterest.validate"] = "lua/pinanalytics/pinterest/validate.lua",
       ["pinanalytics.oneup"] = "lua/pinanalytics/oneup.lua",
       ["pinanalytics.pacing"] = "lua/pinanalytics/pacing.lua",
+      ["pinanalytics.pinmeta"] = "lua/pinanalytics/pinmeta.lua",
       ["pinanalytics.bulk"] = "lua/pinanalytics/bulk.lua",
       ["pinanalytics.frame"] = "lua/pinanalytics/frame.lua",
       ["pinanalytics.report"] = "lua/pinanalytics/report.lua",

@@ -36,7 +36,7 @@ describe("pinterest endpoint tables", function()
     for name in pairs(organic.endpoints) do names[#names + 1] = name end
     table.sort(names)
     assert.same(methods, names)
-    assert.equal(13, #names) -- pins_analytics's table is GET /pins/analytics
+    assert.equal(14, #names) -- pins_analytics's table is GET /pins/analytics; pins's GET /pins/{pin_id}
     local answers = { analytics = true, object = true, pages = true, bulk = true }
     for name, ep in pairs(organic.endpoints) do
       assert.equal(name, ep.name)
@@ -105,6 +105,7 @@ describe("pinterest endpoint tables", function()
       { "list_boards", {}, "/boards" },
       { "list_board_pins", { board }, "/boards/" .. board .. "/pins" },
       { "pin", { pin }, "/pins/" .. pin },
+      { "pins", { { pin } }, "/pins/" .. pin },
       { "user_account", {}, "/user_account" },
       { "ad_accounts", {}, "/ad_accounts" },
       { "board_sections", { board }, "/boards/" .. board .. "/sections" },
@@ -122,13 +123,22 @@ describe("pinterest endpoint tables", function()
           local pager = res
           res = pager:next_page()
           err = pager.err
+        elseif ep.answer == "bulk" then
+          assert.same({}, err, name) -- errors by pin id: none
+          err = nil
         end
         assert.is_nil(err, name)
         assert.is_table(res, name)
         local reqs = sim:requests()
         assert.equal(1, #reqs, name)
         assert.equal("/v5" .. path, reqs[1].path, name)
-        assert.same({ ep.category }, asked, name)
+        if ep.answer == "bulk" then
+          -- the bulk engine asks for its bucket as it starts requests
+          for _, cat in ipairs(asked) do assert.equal(ep.category, cat, name) end
+          assert.truthy(#asked >= 1, name)
+        else
+          assert.same({ ep.category }, asked, name)
+        end
       end
     end)
 

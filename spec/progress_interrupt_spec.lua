@@ -196,7 +196,10 @@ describe("an interrupt during a request (the interpreter's Ctrl-C)", function()
         if (c.batch and bulk.in_progress(c.batch)) or k % 100 == 0 then answers(call) end
       end
       assert.same({}, lost)
-      assert.truthy(raised > 500, raised)
+      -- every event but the last raised (the count of events varies with the
+      -- runtime and what it has compiled; a call has hundreds)
+      assert.equal(k - 1, raised)
+      assert.truthy(raised > 200, raised)
       -- the C core's calls (the decoder's among them, called from C: no
       -- name); on Lua 5.1 the bulk engine runs in a coroutine of its own
       -- (runtime.pcall), which a hook of the calling thread does not reach,

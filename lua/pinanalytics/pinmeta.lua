@@ -148,13 +148,14 @@ end
 -- not asked
 local STOPS = { auth = true, quota = true, interrupted = true }
 
---- The metadata of many pins, by pin id: `GET /pins/{pin_id}` a pin, each
--- request paced (the client's `org_read` category) and retried by the
--- client's policy, and the board names once (`GET /boards`) when a pin has a
--- board. Every pin asked is in the answer: its `from_pin`, or `{ error =
--- "not found (HTTP 404)" }` when it could not be fetched. After an error that
--- would stop every other request (auth, quota), the pins not asked yet get
--- that error too, without a request.
+--- The metadata of many pins, by pin id: `GET /pins/{pin_id}` a pin, sent
+-- together (`Client:pins`: the bulk engine, each request paced in the
+-- client's `org_read` category and retried by the client's policy), and the
+-- board names once (`GET /boards`) when a pin has a board. Every pin asked
+-- is in the answer: its `from_pin`, or `{ error = "not found (HTTP 404)" }`
+-- when it could not be fetched. After a quota error the pins not asked yet
+-- get that error too, without a request; after an error that would stop
+-- every other request (auth, quota) the board names are not asked.
 -- @tparam pinanalytics.pinterest.Client client
 -- @tparam {string,...} ids pin ids
 -- @tab[opt] opts
@@ -164,27 +165,38 @@ local STOPS = { auth = true, quota = true, interrupted = true }
 -- @treturn table the errors by pin id (and `boards` when the board names could not be read)
 function M.fetch(client, ids, opts)
   opts = opts or {}
-  local out, errs, pins = {}, {}, {}
+  local out, errs, pins, ask, asked = {}, {}, {}, {}, {}
   local stop
   for _, id in ipairs(ids) do
-    if out[id] == nil and pins[id] == nil then
+    if out[id] == nil and pins[id] == nil and not asked[id] then
       local known = opts.items and opts.items[id]
       if known then
         pins[id] = known
-      elseif stop then
-        errs[id] = stop
-        out[id] = { error = M.reason(stop) }
       elseif not is_pin_id(id) then
         out[id] = { error = "not a pin id" }
       else
-        local pin, err = client:pin(id)
-        if pin then
-          pins[id] = pin
-        else
-          errs[id] = err
-          out[id] = { error = M.reason(err) }
-          if type(err) == "table" and STOPS[err.kind] then stop = err end
-        end
+        asked[id] = true
+        ask[#ask + 1] = id
+      end
+    end
+  end
+  if #ask > 0 then
+    -- together, through the bulk engine; the client's on_progress (a bar of
+    -- the analytics) is not told of these requests
+    local hook = client.on_progress
+    client.on_progress = nil
+    -- (runtime.pcall: a task on Lua 5.1 yields through it)
+    local ok, got, perrs = require("pinanalytics.runtime").pcall(client.pins, client, ask)
+    client.on_progress = hook
+    if not ok then error(got, 0) end
+    for _, id in ipairs(ask) do
+      if got[id] then
+        pins[id] = got[id]
+      else
+        local err = perrs[id]
+        errs[id] = err
+        out[id] = { error = M.reason(err) }
+        if type(err) == "table" and STOPS[err.kind] then stop = err end
       end
     end
   end

@@ -1030,6 +1030,51 @@ function Client:pin(pin_id, params)
   return self:_call(ENDPOINTS.pin, params, pin_id)
 end
 
+--- Many pins at once: `GET /pins/{pin_id}` for each, sent together through
+-- the bulk engine (the client's `concurrency`, each request paced in the
+-- `org_read` category and retried by the client's policy), as
+-- `pins_analytics` sends its requests. `on_progress` is called as pins are
+-- answered.
+-- @tparam {string,...} pin_ids pin ids (strings of digits); duplicates are asked once
+-- @tab[opt] params as `pin` takes them (`pin_metrics`, `ad_account_id`), for every pin
+-- @treturn table the pins by pin id (as `pin` returns each)
+-- @treturn table errors by pin id (`pinanalytics.errors.Error`); every id is in exactly one of the two
+-- @treturn table info: `quota` (the error that stopped the run, if one did), `progress_errors`
+-- (what `on_progress` raised, an interrupt aside)
+-- @usage
+-- local pins, errs = client:pins({ "813744226420795884", "813744226420795885" })
+-- for id, p in pairs(pins) do print(id, p.title) end
+function Client:pins(pin_ids, params)
+  local fn = "pins"
+  if type(pin_ids) ~= "table" then fail(fn, "pin_ids must be an array of pin ids, got %s", show(pin_ids)) end
+  local ids, seen = {}, {}
+  for i = 1, #pin_ids do
+    local id = pin_ids[i]
+    if not validate.is_digits(id) then fail(fn, "pin_ids[%d] must be a string of digits, got %s", i, show(id)) end
+    if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+  end
+  local ep = ENDPOINTS.pins
+  local q = validate.query(fn, ep, params, self.clock)
+  local query = http.query(q)
+  local results, errs, jobs = {}, {}, {}
+  for _, id in ipairs(ids) do
+    local path = path_of(ep, { pin_id = id })
+    jobs[#jobs + 1] = {
+      target = path .. query, category = ep.category, endpoint = "GET " .. path, pins = 1,
+      done = function(ok, body, meta)
+        if not ok then
+          errs[id] = self:_hint(body)
+          return
+        end
+        local good, where, why = schema[ep.schema](body)
+        if good then results[id] = body else errs[id] = shape_error(self, meta, path, where, why, body) end
+      end,
+    }
+  end
+  local run, progress_errors = self:_run(fn, jobs, #ids)
+  return results, errs, { quota = run.stopped, progress_errors = progress_errors }
+end
+
 --- The token user's account: `GET /user_account` (`id`, `username`, `account_type`,
 -- `business_name`, `board_count`, `pin_count`, `follower_count`, `following_count`,
 -- `monthly_views`, ...).

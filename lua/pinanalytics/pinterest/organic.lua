@@ -219,6 +219,12 @@ E.pin = {
   params = { pin_metrics = P.bool, ad_account_id = P.account_id }, order = { "pin_metrics", "ad_account_id" },
   answer = "object", schema = "pin", category = READ,
 }
+-- many pins at once (Client:pins): GET /pins/{pin_id} a pin, through the bulk engine
+E.pins = {
+  path = "/pins/{pin_id}", ids = { "pin_id" },
+  params = E.pin.params, order = E.pin.order,
+  answer = "bulk", schema = "pin", category = READ,
+}
 E.user_account = {
   path = "/user_account",
   params = { ad_account_id = P.account_id }, order = { "ad_account_id" },
