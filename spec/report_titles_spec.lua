@@ -132,7 +132,7 @@ describe("reports with what the pins are", function()
     assert.is_nil(b.image) -- its picture is http
     assert.equal(D, d.id)
     assert.equal("unknown: not found (HTTP 404)", d.note)
-    assert.equal(cjson.null, d.title)
+    assert.is_nil(d.title) -- no title: left out, the note says why
     -- a pin the metadata does not hold at all: not fetched, said so
     local r2 = pa.report.top_pins(TOP, { meta = { [A] = meta_of()[A] } })
     assert.equal("unknown: not fetched", r2.pins[2].note)
@@ -233,6 +233,65 @@ describe("rankings say what they count", function()
     assert.equal("clicks", r.rankings[2].measure)
     assert.equal(7, r.rankings[2].pins[1].value)
     assert.equal(9, r.rankings[1].pins[1].engagements)
+  end)
+
+  it("OneUp's repinned rankings count its repins and say so; a ranking without figures says why", function()
+    local post = function(id, repins, saves) return { id = id, stats = { impressions = 100, saves = saves, repins = repins } } end
+    local pp = { most_repinned = { post("p1", 50, 697), post("p2", 44, 12) },
+      most_engaging = { post("p1", 50, 697), post("p2", 44, 12) } }
+    local r = pa.report.rankings(pp, { source = "OneUp" })
+    local by = {}
+    for _, g in ipairs(r.rankings) do by[g.key] = g end
+    assert.same({ "Most repinned", "repins", 50, 44 }, { by.most_repinned.title, by.most_repinned.measure,
+      by.most_repinned.pins[1].value, by.most_repinned.pins[2].value })
+    assert.is_nil(by.most_repinned.note)
+    assert.equal("OneUp ranks these by engagements without giving the figures", by.most_engaging.note)
+    local text = pa.report.render("text", r)
+    assert.truthy(text:find("Most repinned%s+1%s+p1%s+50 repins"), text)
+    assert.truthy(text:find("Most engaging: OneUp ranks these by engagements without giving the figures.", 1, true), text)
+    assert.truthy(pa.report.render("markdown", r):find("- Most engaging: OneUp ranks these by engagements", 1, true))
+    assert.truthy(pa.report.render("html", r):find('<p class="note">Most engaging: OneUp ranks these', 1, true))
+    local j = cjson.decode(pa.report.render("json", r))
+    local eng = j.rankings[1].key == "most_engaging" and j.rankings[1] or j.rankings[2]
+    assert.equal(cjson.null, eng.pins[1].value) -- a figure: null, and the note says why
+    assert.equal("OneUp ranks these by engagements without giving the figures", eng.note)
+    -- Pinterest's rankings by saves keep their name
+    local own = pa.report.rankings({ most_repinned = { { id = "9", value = 3, stats = { saves = 3 } } } })
+    assert.same({ "Most saved", "saves" }, { own.rankings[1].title, own.rankings[1].measure })
+  end)
+
+  it("json leaves out a field without a value, but keeps a missing figure as null", function()
+    local res = results()
+    local j = cjson.decode(pa.report.render("json", pa.report.overview(res[A], res[B])))
+    for _, m in ipairs(j.metrics) do
+      local keys = {}
+      for k in pairs(m) do keys[k] = true end
+      assert.is_true(keys.current and keys.previous and keys.change and true or false, m.metric)
+      if m.kind ~= "rate" then assert.is_nil(keys.change_pp, m.metric) end -- a count has no change in pp
+    end
+    -- a rate keeps its change_pp
+    local function answer(imp, saves)
+      local m = { IMPRESSION = imp, SAVE = saves, SAVE_RATE = saves / imp }
+      return { all = { daily_metrics = { day("2026-10-01", m) }, summary_metrics = m } }
+    end
+    local rates = cjson.decode(pa.report.render("json", pa.report.overview(answer(1000, 50), answer(1000, 40))))
+    local any = false
+    for _, m in ipairs(rates.metrics) do
+      if m.kind == "rate" then any = true; assert.near(1, m.change_pp, 1e-9, m.metric) end
+    end
+    assert.is_true(any)
+    -- nowhere else a null: a walk of the whole report
+    local function walk(v, path, under_values)
+      if v == cjson.null then
+        local key = path:match("%.([%w_]+)$")
+        assert.is_true(under_values or key == "current" or key == "previous" or key == "change" or
+          key == "change_pp" or key == "total" or key == "value", path)
+      elseif type(v) == "table" then
+        for k, x in pairs(v) do walk(x, path .. "." .. tostring(k), under_values or k == "values") end
+      end
+    end
+    walk(j, "$", false)
+    walk(cjson.decode(pa.report.render("json", reports().top)), "$", false)
   end)
 
   it("an overview without followers leaves total_followers out; OneUp's are shown", function()

@@ -507,12 +507,15 @@ local function label_of(name)
   return (s:gsub("^%l", string.upper))
 end
 
--- { key, title, measure (its stat), what the measure is called: Pinterest's, OneUp's }
+-- { key, title, measure (its stat), what the measure is called: Pinterest's,
+-- OneUp's, and OneUp's title when it differs }. OneUp ranks its
+-- post_performance "repinned" by its repins, a metric apart from its saves.
 local CLICKS = { "pin and outbound clicks", "clicks" }
 local RANKINGS = {
   { "most_engaging", "Most engaging", "engagements" }, { "least_engaging", "Least engaging", "engagements" },
   { "most_views", "Most viewed", "impressions" }, { "least_views", "Least viewed", "impressions" },
-  { "most_repinned", "Most saved", "saves" }, { "least_repinned", "Least saved", "saves" },
+  { "most_repinned", "Most saved", "saves", { "saves", "repins" }, "Most repinned" },
+  { "least_repinned", "Least saved", "saves", { "saves", "repins" }, "Least repinned" },
   { "most_clicked", "Most clicked", "clicks", CLICKS }, { "least_clicked", "Least clicked", "clicks", CLICKS },
 }
 
@@ -577,8 +580,17 @@ local function rankings_of(pp, meta, source)
             pin_clicks = opt(st.pin_clicks), outbound_clicks = opt(st.outbound_clicks), engagements = opt(eng) }, meta)
         end
       end
-      local measure = r[4] and (source == "OneUp" and r[4][2] or r[4][1]) or r[3]
-      if #rows > 0 then out[#out + 1] = { key = r[1], title = r[2], measure = measure, pins = rows } end
+      local oneup_named = source == "OneUp"
+      local measure = r[4] and (oneup_named and r[4][2] or r[4][1]) or r[3]
+      local title = oneup_named and r[5] or r[2]
+      if #rows > 0 then
+        local g = { key = r[1], title = title, measure = measure, pins = rows }
+        local any = false
+        for _, row in ipairs(rows) do if type(row.value) == "number" then any = true end end
+        -- the order without the figures (OneUp's engagement): said, not shown as 0
+        if not any then g.note = string.format("%s ranks these by %s without giving the figures", source, measure) end
+        out[#out + 1] = g
+      end
     end
   end
   return out
@@ -1400,7 +1412,14 @@ end
 
 local SKIP = { spark = true }
 
-local function to_json(v, depth, out)
+-- In json a field without a value is left out, but for the figures: a
+-- metric's current, previous, change and change_pp (a rate's), a total, a
+-- ranked pin's value, and the figures of a day or pin by metric (values),
+-- which are null when missing (the coverage says which days), so that a
+-- missing number is seen as missing.
+local FIGURES = { current = true, previous = true, change = true, change_pp = true, total = true, value = true }
+
+local function to_json(v, depth, out, figures)
   if depth > 40 then fail("render", "the report is nested too deep for JSON") end
   local t = type(v)
   if t == "string" then out[#out + 1] = json_string(v)
@@ -1413,13 +1432,16 @@ local function to_json(v, depth, out)
       out[#out + 1] = "["
       for i = 1, n do
         if i > 1 then out[#out + 1] = "," end
-        to_json(v[i], depth + 1, out)
+        to_json(v[i], depth + 1, out, figures)
       end
       out[#out + 1] = "]"
     else
       local keys = {}
-      for k in pairs(v) do
-        if not SKIP[k] then keys[#keys + 1] = tostring(k) end
+      for k, x in pairs(v) do
+        -- (change_pp is a rate's figure: a count has none)
+        if not SKIP[k] and (x ~= NULL or figures or (FIGURES[k] and (k ~= "change_pp" or v.kind == "rate"))) then
+          keys[#keys + 1] = tostring(k)
+        end
       end
       table.sort(keys)
       out[#out + 1] = "{"
@@ -1428,7 +1450,7 @@ local function to_json(v, depth, out)
         out[#out + 1] = json_string(k) .. ":"
         local x = v[k]
         if x == nil then x = v[tonumber(k)] end
-        to_json(x, depth + 1, out)
+        to_json(x, depth + 1, out, k == "values")
       end
       out[#out + 1] = "}"
     end
@@ -1458,7 +1480,9 @@ end
 --   points), a missing value an empty field; text a spreadsheet would take
 --   for a formula gets a leading '
 -- - "json": the report's data (what a template gets), keys sorted, lists
---   arrays even when empty, missing values null
+--   arrays even when empty; a missing figure (a metric's current, previous,
+--   change, a total, a ranked pin's value, a day's or pin's value of a
+--   metric) null, any other field without a value left out
 -- - "html": one self-contained page: inline CSS and SVG, no script, no URL
 --   to fetch (a Content-Security-Policy forbids any; with `opts.images`, the
 --   pins' pictures from their https URLs alone); a line chart a metric

@@ -81,6 +81,11 @@ ranking	#	pin	value
 {% end %}
 {% end %}
 {% end %}
+{% for r in rankings %}
+{% if r.note %}
+{{ r.title }}: {{ r.note }}.
+{% end %}
+{% end %}
 {% end %}
 ]]
 
@@ -234,6 +239,12 @@ local MD_RANKINGS = [[
 | {{ r.title }} | {{ p.rank }} | ]] .. MD_PIN .. [[ |{% if has_meta %} ]] .. CELL_TITLE .. [[ | {{ p.board | default("") | truncate(40) }} |{% end %} {{ p.value | number }} {{ r.measure }} |
 {% else %}
 | {{ r.title }} | | (no pins) |{% if has_meta %} | |{% end %} |
+{% end %}
+{% end %}
+{% for r in rankings %}
+{% if r.note %}
+
+- {{ r.title }}: {{ r.note }}.
 {% end %}
 {% end %}
 {% end %}
@@ -521,6 +532,11 @@ local HTML_RANKINGS = [[
 {% end %}
 </tbody>
 </table>
+{% for r in rankings %}
+{% if r.note %}
+<p class="note">{{ r.title }}: {{ r.note }}.</p>
+{% end %}
+{% end %}
 </section>
 {% end %}
 ]]
