@@ -105,7 +105,7 @@ local NOT_RUN = {
   ["make soak"] = "200,000 requests; part of make bench, never of the tests",
   ["make fuzz"] = "minutes of fuzzing with clang; run on its own",
   ["make fuzz FUZZ_SECONDS=600"] = "40 minutes of fuzzing",
-  ["make rock"] = "builds the rock twice with LuaRocks (a minute); the README's recipe is what it runs",
+  ["make rock"] = "builds the rock twice with LuaRocks (a minute); the recipe of docs/install.md is what it runs",
   ["make screenshot"] = "spec/report_browser_spec.lua takes the picture when Chromium is installed",
   ["make clean"] = "would remove the builds the other commands here use",
   ["make docs"] = "spec/docs_spec.lua runs LDoc on the sources and checks the reference",
@@ -177,7 +177,7 @@ local function sim_impressions(pin, range)
     metric_types = { "IMPRESSION" } }, dates.today()).all.summary_metrics.IMPRESSION
 end
 
-describe("the README's instructions", function()
+describe("the instructions of the README and the guides", function()
   it("the build commands: make build, make build LUA=luajit, make build LUA=lua5.1, make build-luajit, make demo", function()
     -- the first block: make demo, and make test (not run here: NOT_RUN)
     local first = find("sh", "make demo ")
@@ -301,7 +301,7 @@ describe("the README's instructions", function()
     mark(block.text)
   end)
 
-  it("the OpenResty configuration: the README's is the example's, and it runs as root with its commands", function()
+  it("the OpenResty configuration: the guide's is the example's, and it runs as root with its commands", function()
     local block = find("nginx", "content_by_lua_block")
     assert.equal(read("examples/openresty/nginx.conf"), block.text)
     -- the commands in its comments, as written; only the port is another
@@ -334,7 +334,7 @@ describe("the README's instructions", function()
     mark(block.text)
   end)
 
-  it("examples/openresty/try.lua as the README says it", function()
+  it("examples/openresty/try.lua as the README and the guide say it", function()
     local out = ok(sh("lua5.4 examples/openresty/try.lua"))
     assert.equal(2, select(2, out:gsub('"pin_id":"81374422642079588[45]"', "")), out)
     mark("lua5.4 examples/openresty/try.lua")
@@ -360,8 +360,9 @@ describe("the README's instructions", function()
     mark(c)
   end)
 
-  -- the reference's Lua blocks: each with a prelude giving the names the
-  -- text made before it, against the simulator
+  -- the other Lua blocks: each with a prelude giving the names the text made
+  -- before it (a guide's first block makes those its examples use: each is
+  -- run too), against the simulator
   local PRELUDE = [[
 local pa = require "pinanalytics"
 local pin = pa.pinterest{ token = os.getenv("PINTEREST_ACCESS_TOKEN"), base_url = os.getenv("PINTEREST_BASE_URL"),
@@ -379,6 +380,9 @@ local function save(...) assert(select("#", ...) == 3) end
 local _ = { res, results, ov, board_id, save }
 ]]
   local FRAGMENTS = {
+    { 'print(pa.report.render("markdown", pa.report.overview(cur, prev)))' }, -- the README's script
+    { 'local id = "813744226420795884"                       -- a pin' },        -- docs/library.md's names
+    { "local results_by_pin = pin:pins_analytics(ids" },                     -- docs/reports.md's names
     { "clamp = true", today = "2026-11-23" },
     { "b:step(10)" },
     { "require(\"pinanalytics.simulator\").start{ missing_pins" },
@@ -391,7 +395,7 @@ local _ = { res, results, ov, board_id, save }
     { "store:analytics(\"account\", r)", store = true },
     { "store:snapshot_oneup(one", store = true },
   }
-  it("the reference's Lua blocks, each with the names it uses from the text before it", function()
+  it("the guides' Lua blocks, each with the names it uses from the text before it", function()
     for _, fr in ipairs(FRAGMENTS) do
       local block = find("lua", fr[1])
       local text = block.text:gsub("base_url = %.%.%.", "base_url = os.getenv('PINTEREST_BASE_URL')")

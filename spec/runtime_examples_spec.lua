@@ -1,4 +1,4 @@
--- The runtime examples run as the README says: examples/openresty/try.lua
+-- The runtime examples run as the README and docs/runtimes.md say: examples/openresty/try.lua
 -- (the example nginx.conf against the simulator) and examples/neovim.lua
 -- (headless Neovim, the simulator started from inside the editor).
 local host = require "helpers.host"
@@ -13,7 +13,7 @@ describe("runtime examples", function()
   setup(function() host.need_luajit_build() end)
 
   it("examples/openresty/try.lua: two pins at once on the example's nginx.conf, /health answered meanwhile", function()
-    -- as the README says it: no LUA_PATH or LUA_CPATH (the script finds the
+    -- as the guides say it: no LUA_PATH or LUA_CPATH (the script finds the
     -- clone from its own path), and port 8089 held by another program
     local holder = io.popen("exec timeout 60 lua5.4 -e " .. host.sh_quote([[
       local uv = require "luv"

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Runs the README's LuaRocks recipe (the sh block under "## Installing with
-# LuaRocks"), word for word, on a copy of this checkout, with HOME in a
+# Runs the LuaRocks recipe of docs/install.md (the sh block under
+# "## Installing with LuaRocks"), word for word, on a copy of this checkout, with HOME in a
 # temporary directory so that `--local` and `luarocks path` use a fresh tree
 # and no user configuration. Then shows that:
 #   - the copy is left exactly as it was (no objects, no pinanalytics/ folder);
@@ -22,8 +22,8 @@ recipe=$(awk '
   in_section && !started && /^```sh$/ { started = 1; next }
   started && /^```$/ { exit }
   started { print }
-' README.md)
-[ -n "$recipe" ] || { echo "README.md: no sh block under \"## Installing with LuaRocks\"" >&2; exit 1; }
+' docs/install.md)
+[ -n "$recipe" ] || { echo "docs/install.md: no sh block under \"## Installing with LuaRocks\"" >&2; exit 1; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -51,7 +51,7 @@ run() {
     HOME="$home" sh -e -c "$1"
 }
 
-echo "== the README's LuaRocks recipe:"
+echo "== the LuaRocks recipe of docs/install.md:"
 echo "$recipe"
 run "$recipe
 cd /

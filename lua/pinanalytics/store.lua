@@ -11,7 +11,7 @@
 --   target: a file path (SQLite; created when missing; ":memory:" for a
 --   private in-memory store), or "postgresql://..." / "postgres://..." (a
 --   libpq URI: user, password, host, port, database, ?options). The schema
---   is created, or migrated forward, on open (the README's "Schema" section;
+--   is created, or migrated forward, on open (docs/store.md, "Schema";
 --   lua/pinanalytics/store/schema.lua).
 --   opts: busy_timeout (ms a SQLite writer waits for another, default
 --   30000), wal (SQLite write-ahead log while writing, default true), clock
