@@ -107,6 +107,11 @@ static const luaL_Reg pa_core_funcs[] = {
 	{ "now", pa_now },
 	{ "sleep", pa_sleep },
 	{ "decode", pa_json_decode_lua },
+	{ "fs_stat", pa_fs_stat },
+	{ "fs_mkdir", pa_fs_mkdir },
+	{ "fs_write_temp", pa_fs_write_temp },
+	{ "fs_fsync_dir", pa_fs_fsync_dir },
+	{ "fs_lock", pa_fs_lock },
 	{ NULL, NULL },
 };
 
@@ -126,6 +131,7 @@ int luaopen_pinanalytics_core(lua_State *L)
 	pa_session_open(L);
 	pa_batch_open(L);
 	pa_frame_open(L);
+	pa_fs_open(L);
 	pa_newlib(L, pa_core_funcs);
 	pa_json_open(L); /* pushes cjson.null */
 	lua_setfield(L, -2, "null");

@@ -201,6 +201,14 @@ int pa_shape_typed(lua_State *L, int shape, pa_json_ctx *g);
 void pa_batch_open(lua_State *L);
 int pa_batch_new(lua_State *L);
 
+/* fs.c: the credentials file's needs (modes, durable atomic writes, locks) */
+void pa_fs_open(lua_State *L);
+int pa_fs_stat(lua_State *L);
+int pa_fs_mkdir(lua_State *L);
+int pa_fs_write_temp(lua_State *L);
+int pa_fs_fsync_dir(lua_State *L);
+int pa_fs_lock(lua_State *L);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

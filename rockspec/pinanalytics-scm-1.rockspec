@@ -47,6 +47,7 @@ build = {
       ["pinanalytics.check"] = "lua/pinanalytics/check.lua",
       ["pinanalytics.dates"] = "lua/pinanalytics/dates.lua",
       ["pinanalytics.errors"] = "lua/pinanalytics/errors.lua",
+      ["pinanalytics.credentials"] = "lua/pinanalytics/credentials.lua",
       ["pinanalytics.http"] = "lua/pinanalytics/http.lua",
       ["pinanalytics.pinterest"] = "lua/pinanalytics/pinterest.lua",
       ["pinanalytics.pinterest.categories"] = "lua/pinanalytics/pinterest/categories.lua",

@@ -147,6 +147,7 @@ end
 local C_CLASSES = {
   session = { "pinanalytics.core", "Session" },
   batch = { "pinanalytics.core", "Batch" },
+  lock = { "pinanalytics.core", "Lock" },
   frame = { "pinanalytics.frame", "MetricFrame" },
 }
 

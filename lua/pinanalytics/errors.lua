@@ -44,6 +44,8 @@ local M = {}
 --   that refuses the connection, a statement that fails (a full disk), a store whose schema is newer than
 --   the library, LuaSQL's driver missing, a read that failed part-way (a damaged file: never fewer rows),
 --   a migration a read-only reader cannot write, or a number it cannot write exactly (not finite)
+-- @field credentials the credentials file (`pinanalytics.credentials`) cannot be used: it cannot be read,
+--   written, locked or parsed, group or others can read it, or it has no such account
 -- @field taken_over a bulk run (`pins_analytics`) was taken for gone while it waited, and its requests
 --   given up before they finished (`pinanalytics.bulk.run`)
 M.KINDS = {
@@ -63,6 +65,7 @@ M.KINDS = {
   quota = "a rate limit or quota resets later than max_wait allows to wait",
   api = "the API answered success = false (OneUp)",
   store = "the local store's database failed (pinanalytics.store): locked, unreachable, full, too new",
+  credentials = "the credentials file cannot be used: unreadable, unwritable, readable by others, no such account",
   taken_over = "the bulk run was taken for gone while it waited: this request was given up before it finished",
 }
 

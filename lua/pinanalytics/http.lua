@@ -34,6 +34,9 @@ end
 -- travels in: as it is and URL-escaped (a query value, a form body).
 function M.add_secret(list, s)
   if type(s) ~= "string" or s == "" then return end
+  for i = 1, #list do
+    if list[i] == s then return end -- known already (a token taken again from the credentials)
+  end
   list[#list + 1] = s
   local e = escape(s)
   if e ~= s then list[#list + 1] = e end

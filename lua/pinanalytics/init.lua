@@ -24,6 +24,8 @@ local core = require "pinanalytics.core"
 -- @field report `pinanalytics.report`
 -- @field store `pinanalytics.store`, the local history beyond the API's 90 days,
 --   loaded when `pa.store` is first read: `pa.store.open("analytics.db")`
+-- @field credentials `pinanalytics.credentials`, the accounts' tokens in a 0600 file, loaded when
+--   first read: `pa.pinterest{ credentials = pa.credentials.open(), account = "my_shop", ... }`
 
 local M = {
   _VERSION = core.version,
@@ -80,6 +82,10 @@ setmetatable(M, {
       local store = require "pinanalytics.store"
       rawset(t, "store", store)
       return store
+    elseif k == "credentials" then
+      local credentials = require "pinanalytics.credentials"
+      rawset(t, "credentials", credentials)
+      return credentials
     end
   end,
 })

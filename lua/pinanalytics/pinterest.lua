@@ -124,7 +124,7 @@ local CLIENT_OPTIONS = {
   max_body = "number", tls_verify = "boolean", ca_file = "string", user_agent = "string",
   clock = "function", client_id = "string", client_secret = "string", refresh_token = "string",
   on_token = "function", rate = "table", concurrency = "number", retries = "number", max_wait = "number",
-  on_progress = "function", allow_plain_http = "boolean",
+  on_progress = "function", allow_plain_http = "boolean", account = "string",
   runtime = "string", thread_pool = "string", shared_dict = "string",
 }
 
@@ -176,6 +176,13 @@ end
 -- request, again before `expires_in` runs out, and once more when a request is answered 401
 -- @func[opt] opts.on_token `function(tokens)` called with `{ access_token, refresh_token, expires_in,
 -- token_type, scope, ... }` after each refresh, so that a long-running script can store them
+-- @tparam[opt] string|pinanalytics.credentials.Store opts.credentials the accounts' tokens
+-- (`pinanalytics.credentials`: a store, or its file's path): the client takes the account's access token
+-- from it, and refreshes through it (one process at a time; the new tokens are saved before they are
+-- used, and a token another process saved meanwhile is used instead). Not with `token` or
+-- `refresh_token`; `client_secret` is needed to refresh, `client_id` defaults to the one saved
+-- @string[opt] opts.account with `credentials`: the account (its username); may be left out when the file
+-- has only one
 -- @string[opt] opts.runtime how a call waits: "blocking" (plain Lua, Neovim), "ngx" (OpenResty; the
 -- default inside it) or "uv" (libuv through luv; calls run inside `pinanalytics.async`).
 -- See `pinanalytics.runtime`
@@ -192,9 +199,38 @@ end
 -- }
 function M.new(opts)
   local fn = "new"
+  local store, store_path
+  if type(opts) == "table" and opts.credentials ~= nil then
+    -- a store or a path: not one of the plain types check.options knows
+    local c = opts.credentials
+    local credentials = require "pinanalytics.credentials"
+    if type(c) == "string" then
+      local ok, made = errors.pass_interrupt(pcall(credentials.open, c))
+      if not ok then fail(fn, "option credentials: %s", made) end
+      store = made
+      store_path = c -- opened again below, waiting for its locks through the client's runtime
+    elseif credentials.is_store(c) then
+      store = c
+    else
+      fail(fn, "option credentials must be a path or a pinanalytics.credentials store, got a %s", type(c))
+    end
+    for _, k in ipairs({ "token", "refresh_token" }) do
+      if opts[k] ~= nil then
+        fail(fn, "option %s cannot be given with credentials (the tokens come from the credentials file)", k)
+      end
+    end
+    local copy = {}
+    for k, v in pairs(opts) do if k ~= "credentials" then copy[k] = v end end
+    opts = copy
+  elseif type(opts) == "table" and opts.account ~= nil then
+    fail(fn, "option account needs credentials (a pinanalytics.credentials store or its path)")
+  end
   check.options(fail, fn, opts, CLIENT_OPTIONS)
+  if store and opts.account == "" then fail(fn, "option account must not be empty") end
   local refresh = opts.refresh_token ~= nil or opts.client_id ~= nil or opts.client_secret ~= nil
-  if refresh then
+  if store then
+    refresh = false -- the store refreshes
+  elseif refresh then
     for _, k in ipairs({ "client_id", "client_secret", "refresh_token" }) do
       if opts[k] == nil or opts[k] == "" then
         fail(fn, "option %s is required to refresh tokens (give client_id, client_secret and refresh_token)", k)
@@ -236,6 +272,7 @@ function M.new(opts)
   local ua = check.user_agent(fail, fn, core.version, opts.user_agent)
   local rok, rt = errors.pass_interrupt(pcall(runtime.new, opts))
   if not rok then fail(fn, "%s", rt) end
+  if store_path then store = require("pinanalytics.credentials").open { path = store_path, sleep = rt.sleep } end
   if buckets and rt.buckets then
     -- the clients of one worker (or, with shared_dict, of every worker) that
     -- use the same server, credentials and rate share one budget
@@ -269,11 +306,19 @@ function M.new(opts)
     -- the client credentials travel as HTTP Basic: base64 of id:secret
     self.secrets[#self.secrets + 1] = http.base64(opts.client_id .. ":" .. opts.client_secret)
   end
+  if store and opts.client_id and opts.client_secret then
+    self.secrets[#self.secrets + 1] = http.base64(opts.client_id .. ":" .. opts.client_secret)
+  end
   self.policy.secrets = self.secrets
   self.access_token = opts.token
   if refresh then
     self.oauth = {
       client_id = opts.client_id, client_secret = opts.client_secret, refresh_token = opts.refresh_token,
+      on_token = opts.on_token, expires_at = nil,
+    }
+  elseif store then
+    self.oauth = {
+      store = store, account = opts.account, client_id = opts.client_id, client_secret = opts.client_secret,
       on_token = opts.on_token, expires_at = nil,
     }
   end
@@ -319,22 +364,129 @@ end
 
 --- Obtains a new access token with the refresh token now (`POST /oauth/token`,
 -- HTTP Basic client credentials); the client does so by itself when it is due.
--- Raises when the client has no `client_id`, `client_secret` and `refresh_token`.
+-- With `credentials`, through the store: under the account's lock, a token
+-- another process saved meanwhile is taken instead, and new tokens are saved
+-- before they are used.
+-- Raises when the client has no `client_id`, `client_secret` and `refresh_token`, nor `credentials`.
 -- @treturn[1] true
 -- @treturn[2] nil
--- @treturn[2] pinanalytics.errors.Error kind "auth", its message starting "token refresh failed:"
+-- @treturn[2] pinanalytics.errors.Error kind "auth", its message starting "token refresh failed:"; or
+-- kind "credentials" (the file cannot be read or written, or has no such account)
 function Client:refresh()
   local o = self.oauth
   if not o then
     fail("refresh", "this client has no client_id, client_secret and refresh_token to refresh with")
   end
-  if not self.oauth_session then
+  if o.store then return self:_store_refresh(self.access_token) end
+  local tokens, err = self:_token_request(o.refresh_token, o.client_id)
+  if not tokens then return nil, err end
+  if tokens.refresh_token ~= o.refresh_token then
+    http.add_secret(self.secrets, tokens.refresh_token)
+    o.refresh_token = tokens.refresh_token
+  end
+  self:_use_token(tokens.access_token, tokens.expires_in)
+  if o.on_token then o.on_token(tokens) end
+  return true
+end
+
+-- The account of a client made with credentials: the one named, else the
+-- only one in the file. name | nil, err
+function Client:_account()
+  local o = self.oauth
+  if o.account then return o.account end
+  local name, err = o.store:only_account()
+  if not name then return nil, err end
+  o.account = name
+  return name
+end
+
+-- The stored entry's tokens become the client's: secrets first.
+function Client:_take_entry(entry)
+  local o = self.oauth
+  http.add_secret(self.secrets, entry.access_token)
+  http.add_secret(self.secrets, entry.refresh_token)
+  o.entry_client_id = entry.client_id
+  local left = entry.access_expires_at and (entry.access_expires_at - o.store.clock()) or nil
+  self:_use_token(entry.access_token, left, entry.access_expires_at and entry.access_issued_at and
+    (entry.access_expires_at - entry.access_issued_at) or nil)
+end
+
+-- With credentials: the stored token when it is usable, else a refresh
+-- through the store. true | nil, err
+function Client:_store_load()
+  local o = self.oauth
+  local account, aerr = self:_account()
+  if not account then return nil, aerr end
+  local entry, err = o.store:get(account)
+  if not entry then return nil, err end
+  http.add_secret(self.secrets, entry.access_token)
+  http.add_secret(self.secrets, entry.refresh_token)
+  if o.store:usable(entry) then
+    self:_take_entry(entry)
+    return true
+  end
+  return self:_store_refresh(entry.access_token)
+end
+
+-- With credentials: a refresh under the account's lock (Store:refresh), the
+-- new tokens saved before they are used. used: the access token refused or due.
+function Client:_store_refresh(used)
+  local o = self.oauth
+  local account, aerr = self:_account()
+  if not account then return nil, aerr end
+  local answer
+  local entry, err = o.store:refresh(account, used, function(stored)
+    http.add_secret(self.secrets, stored.refresh_token)
+    local tokens, terr = self:_token_request(stored.refresh_token, o.client_id or stored.client_id)
+    if not tokens then return nil, terr end
+    tokens.client_id = o.client_id or stored.client_id
+    answer = tokens
+    return tokens
+  end)
+  if not entry then return nil, err end
+  self:_take_entry(entry)
+  if answer and o.on_token then o.on_token(answer) end
+  return true
+end
+
+-- Sets the client's access token; expires_in: seconds it has left, life:
+-- its whole lifetime when known (else expires_in): it is refreshed a minute
+-- early, or at a tenth of a short life.
+function Client:_use_token(access_token, expires_in, life)
+  local o = self.oauth
+  life = life or expires_in
+  o.expires_at = expires_in and (self:_now() + expires_in - math.min(60, life / 10)) or nil
+  self.session:set_token(access_token)
+  if self.batch then self.batch:set_token(access_token) end
+  self.access_token = access_token
+  self.has_token = true
+end
+
+-- POST /oauth/token with a refresh token: the checked answer as `tokens`
+-- (refresh_token: the new one, else the one sent) | nil, err (kind "auth").
+function Client:_token_request(refresh_token, client_id)
+  local o = self.oauth
+  if not (client_id and o.client_secret) then
+    return nil, errors.new({ kind = "auth", endpoint = "POST /oauth/token",
+      message = "token refresh failed: it needs the app's client_id and client_secret (options client_id and " ..
+        "client_secret" .. (o.store and "; client_id may come from the credentials file)" or ")") }, self.secrets)
+  end
+  if not self.oauth_session or self.oauth_session_id ~= client_id then
+    if self.oauth_session then self.oauth_session:close() end
     local so = {}
     for k, v in pairs(self.session_opts) do so[k] = v end
-    so.username, so.password = o.client_id, o.client_secret
+    so.username, so.password = client_id, o.client_secret
     self.oauth_session = self.rt.session(so)
+    self.oauth_session_id = client_id
+    http.add_secret(self.secrets, http.base64(client_id .. ":" .. o.client_secret))
   end
-  local body = "grant_type=refresh_token&refresh_token=" .. http.escape(o.refresh_token)
+  -- continuous_refresh=true: the official description of POST /oauth/token
+  -- (openapi 5.23.0, operation oauth/token) says that an app created before
+  -- September 25, 2025 must set it to get the continuous refresh token
+  -- (60 days, refreshable indefinitely: each refresh answers a new refresh
+  -- token), the legacy one being no longer supported; later apps get it
+  -- anyway. The new refresh token is in the answer, and kept.
+  local body = "grant_type=refresh_token&refresh_token=" .. http.escape(refresh_token) .. "&continuous_refresh=true"
   self.sent = self.sent + 1
   local ok, res, meta = http.perform(self.oauth_session, "/oauth/token", {
     method = "POST", body = body, secrets = self.secrets, endpoint = "POST /oauth/token",
@@ -375,23 +527,13 @@ function Client:refresh()
   local tokens = {
     access_token = res.access_token, token_type = res.token_type, scope = res.scope,
     expires_in = type(res.expires_in) == "number" and res.expires_in or nil,
-    refresh_token = type(res.refresh_token) == "string" and res.refresh_token or o.refresh_token,
+    refresh_token = type(res.refresh_token) == "string" and res.refresh_token or refresh_token,
     refresh_token_expires_in = res.refresh_token_expires_in,
     refresh_token_expires_at = res.refresh_token_expires_at,
   }
   http.add_secret(self.secrets, tokens.access_token)
-  if tokens.refresh_token ~= o.refresh_token then
-    http.add_secret(self.secrets, tokens.refresh_token)
-    o.refresh_token = tokens.refresh_token
-  end
-  -- refresh a minute early (or at a tenth of a short lifetime)
-  o.expires_at = tokens.expires_in and (self:_now() + tokens.expires_in - math.min(60, tokens.expires_in / 10)) or nil
-  self.session:set_token(tokens.access_token)
-  if self.batch then self.batch:set_token(tokens.access_token) end
-  self.access_token = tokens.access_token
-  self.has_token = true
-  if o.on_token then o.on_token(tokens) end
-  return true
+  http.add_secret(self.secrets, tokens.refresh_token)
+  return tokens
 end
 
 -- A 404 when base_url has no /v5 (https://api.pinterest.com, sim.url): every
@@ -424,6 +566,11 @@ end
 -- Refreshes the token first when it is due; true | false, err.
 function Client:_token_due()
   local o = self.oauth
+  if o and o.store and not self.has_token then
+    local ok, err = self:_store_load()
+    if not ok then return false, err end
+    return true, false
+  end
   if o and (not self.has_token or (o.expires_at and self:_now() >= o.expires_at)) then
     local ok, err = self:refresh()
     if not ok then return false, err end

@@ -375,6 +375,16 @@ local function account_group(q, o, today)
   return { daily_metrics = daily, summary_metrics = pick(rates(sum), q.metric_types) }
 end
 
+--- The username of the account (the one behind the simulator's own tokens).
+M.ACCOUNT_USERNAME = "simulated_account"
+
+--- The id of an account of the simulator by its username: `ACCOUNT_ID` for
+-- "simulated_account" (or nil), else digits from the name.
+function M.account_id_of(username)
+  if username == nil or username == M.ACCOUNT_USERNAME then return M.ACCOUNT_ID end
+  return "7100" .. string.format("%014d", M.hash("account|id|" .. username) % 100000000)
+end
+
 --- The 200 answer of GET /v5/user_account/analytics for a validated query
 -- q = {start_date, end_date, metric_types (default: all), app_types,
 -- split_field, source, from_claimed_content, pin_format, content_type,
@@ -408,9 +418,20 @@ end
 --- The id of the account.
 M.ACCOUNT_ID = "7000" .. string.format("%014d", M.hash("account|id") % 100000000)
 
+--- The username of the account (the one behind the simulator's own tokens).
+M.ACCOUNT_USERNAME = "simulated_account"
+
+--- The id of an account of the simulator by its username: `ACCOUNT_ID` for
+-- "simulated_account" (or nil), else digits from the name.
+function M.account_id_of(username)
+  if username == nil or username == M.ACCOUNT_USERNAME then return M.ACCOUNT_ID end
+  return "7100" .. string.format("%014d", M.hash("account|id|" .. username) % 100000000)
+end
+
 --- The 200 answer of GET /v5/user_account (the official schema's Account).
 -- monthly_views: the account's impressions over the 30 days before today.
--- o: pins_count, boards_count.
+-- o: pins_count, boards_count, username (another account of the simulator:
+-- its own id, `account_id_of(username)`; default "simulated_account").
 function M.user_account(today, o)
   o = o or {}
   local n = o.pins_count or M.PINS_COUNT
@@ -419,8 +440,8 @@ function M.user_account(today, o)
     views = views + M.account_daily(M.add_days(today, -k), { pins_count = n, today = today }).IMPRESSION
   end
   return {
-    id = M.ACCOUNT_ID,
-    username = "simulated_account", account_type = "BUSINESS", business_name = "Simulated Business",
+    id = M.account_id_of(o.username),
+    username = o.username or M.ACCOUNT_USERNAME, account_type = "BUSINESS", business_name = "Simulated Business",
     about = "A simulated Pinterest business account.", website_url = "https://example.com",
     profile_image = "https://i.pinimg.com/600x600_R/sim/account.jpg",
     board_count = o.boards_count or M.BOARDS_COUNT, pin_count = n,

@@ -33,7 +33,8 @@
 --   90d and lifetime_metrics), `/v5/ad_accounts`, `/v5/boards/{id}/sections`
 --   (`data.SECTIONS` per board, ids `data.section_id_of(board, k)`) and
 --   `/v5/boards/{id}/sections/{section_id}/pins` (a board's pins dealt to
---   its sections in turn), `POST /v5/oauth/token`,
+--   its sections in turn), `POST /v5/oauth/token` (refresh and authorization code grants),
+--   `GET /oauth/authorize` (the consent page, approving at once: see `start`'s options),
 --   OneUp's `GET /api/pinterest/overview` and `/api/pinterest/posts` (base_url
 --   `sim.url`, no /v5). The data module computes these answers too:
 --   `data.user_account_analytics(q, today)`, `data.user_account(today, o)`,
@@ -332,7 +333,8 @@ local function control_session(self)
 end
 
 --- What the server counted.
--- @treturn table `{ requests, inflight, peak_inflight, tokens_issued, rate_limited }`
+-- @treturn table `{ requests, inflight, peak_inflight, tokens_issued, rate_limited, continuous_refresh,
+-- codes_issued, codes_exchanged }`
 function Sim:stats()
   local status, _, body = control_session(self):request("GET", "/_sim/stats")
   assert(status == 200, "pinanalytics.simulator: cannot read its stats")
@@ -540,7 +542,29 @@ local NEEDS = "it needs nginx with its Lua module (Debian: apt-get install nginx
 -- @string[opt="sim-client-secret"] opts.client_secret what `POST /v5/oauth/token` accepts
 -- @string[opt="sim-refresh-token"] opts.refresh_token what `POST /v5/oauth/token` accepts
 -- @int[opt=2592000] opts.token_ttl `expires_in` of issued tokens, seconds
--- @bool[opt] opts.rotate_refresh the token endpoint issues a new refresh token each time
+-- @bool[opt] opts.rotate_refresh the token endpoint issues a new refresh token each time (the old one
+-- keeps working)
+-- @param[opt] opts.continuous `true`: continuous refresh tokens, as Pinterest's: each refresh answers a
+-- new refresh token (`refresh_token_expires_in`, `_at`) and the one used stops working at once;
+-- `"on_request"`: only when the body has `continuous_refresh=true` (an app created before 2025-09-25),
+-- else the legacy answer without one. `Sim:stats().continuous_refresh` counts the bodies that asked
+-- @int[opt] opts.access_ttl access tokens the token endpoint issues expire after that many seconds (then
+-- 401 `{"code":2}`, as the real API answers an expired token); also their `expires_in`
+-- @int[opt=5184000] opts.refresh_ttl seconds an issued continuous refresh token lives (60 days)
+-- @tab[opt] opts.accounts more accounts: `{ [username] = { token = "...", refresh_token = "...",
+-- pins_count = n } }`, each with its own static tokens; every token issued belongs to one account, and
+-- `GET /v5/user_account` names the token's (`data.account_id_of(username)`). The simulator's own account,
+-- "simulated_account", has `token` and `refresh_token`
+-- @tparam[opt] {string,...} opts.revoked_accounts usernames whose access was revoked: their tokens (static or
+-- issued) get 401, their refresh tokens and codes 400
+-- @string[opt] opts.authorize_account the account `GET /oauth/authorize` approves (default
+-- "simulated_account"). That route (no /v5, no token) takes `client_id`, `redirect_uri`,
+-- `response_type=code`, `scope`, `state` and answers 302 to `redirect_uri?code=...&state=...`; the code
+-- is good once, for 10 minutes, at `POST /v5/oauth/token` with `grant_type=authorization_code` and the same
+-- `redirect_uri` (HTTP Basic client credentials, like a refresh), which answers a continuous refresh token
+-- @bool[opt] opts.authorize_refuse the user refuses: 302 to `redirect_uri?error=access_denied&state=...`
+-- @tparam[opt] {string,...} opts.redirect_uris the app's registered redirect URIs: `GET /oauth/authorize`
+-- refuses any other (400); default: any http(s) URL
 -- @bool[opt] opts.refuse_refresh the token endpoint refuses every refresh token
 -- @bool[opt=true] opts.accept_static_token false: `token` is refused (as if expired)
 -- @tab[opt] opts.rate_limit `{ per_second = N (or per_minute), burst = N, retry_after = true,

@@ -183,7 +183,17 @@ end
 
 -- the account ---------------------------------------------------------------
 
-local function pins_count(ctl) return tonumber(ctl.pins_count) or data.PINS_COUNT end
+-- The request's account (its token's): the simulator's own unless
+-- ctl.accounts gives it pins_count of its own.
+local function account_options(ctl)
+  local name = ngx.ctx.account
+  local a = name and type(ctl.accounts) == "table" and ctl.accounts[name]
+  return type(a) == "table" and a or {}
+end
+
+local function pins_count(ctl)
+  return tonumber(account_options(ctl).pins_count) or tonumber(ctl.pins_count) or data.PINS_COUNT
+end
 local function boards_count(ctl) return tonumber(ctl.boards_count) or data.BOARDS_COUNT end
 
 -- routes --------------------------------------------------------------------
@@ -266,7 +276,8 @@ end)
 
 route("GET", "^/v5/user_account$", function(ctl, args, today)
   check_ad_account("Invalid user account parameters", args)
-  return send(200, data.user_account(today, { pins_count = pins_count(ctl), boards_count = boards_count(ctl) }))
+  return send(200, data.user_account(today, { pins_count = pins_count(ctl), boards_count = boards_count(ctl),
+    username = ngx.ctx.account }))
 end)
 
 local function top(sorts, allowed_metrics, default_metrics)
@@ -585,6 +596,139 @@ route("GET", "^/api/pinterest/overview$", oneup_route("overview"))
 route("GET", "^/api/pinterest/posts$", oneup_route("posts"))
 
 -- OAuth ---------------------------------------------------------------------
+--
+-- Accounts: the simulator's own ("simulated_account": ctl.token and
+-- ctl.refresh_token) and those of ctl.accounts, `{ [username] = { token,
+-- refresh_token, pins_count } }`. Every token issued belongs to one account
+-- (shared dict: "tok:<at>" its issue number, "tacct:<at>" its account,
+-- "texp:<at>" when it expires with access_ttl; "rt:<rt>" the account of an
+-- issued refresh token, "rtexp:<rt>" its expiry, "rtdead:<rt>" once a
+-- continuous refresh has replaced it). One nginx worker: a get and a set
+-- with no yield between them are one step.
+
+local DEFAULT_ACCOUNT = data.ACCOUNT_USERNAME
+local REFRESH_TTL = 5184000 -- 60 days: a continuous refresh token's life
+
+local function accounts_of(ctl)
+  local out = {}
+  if type(ctl.accounts) == "table" then
+    for name, a in pairs(ctl.accounts) do
+      if type(name) == "string" and type(a) == "table" then out[name] = a end
+    end
+  end
+  out[DEFAULT_ACCOUNT] = { token = ctl.token or "sim-token", refresh_token = ctl.refresh_token or "sim-refresh-token",
+    pins_count = ctl.pins_count }
+  return out
+end
+
+local function revoked(ctl, name)
+  return set_of(type(ctl.revoked_accounts) == "table" and ctl.revoked_accounts or {})[name] == true
+end
+
+local function now_s()
+  ngx.update_time()
+  return ngx.now()
+end
+
+-- The account whose refresh token rt is, or nil (unknown, used up by a
+-- continuous refresh, expired).
+local function refresh_owner(ctl, rt)
+  if rt == nil or rt == "" or shared:get("rtdead:" .. rt) then return nil end
+  local owner = shared:get("rt:" .. rt)
+  if owner then
+    local exp = shared:get("rtexp:" .. rt)
+    if exp and now_s() >= exp then return nil end
+    return owner == true and DEFAULT_ACCOUNT or owner
+  end
+  for name, a in pairs(accounts_of(ctl)) do
+    if a.refresh_token == rt then return name end
+  end
+  return nil
+end
+
+-- A new access token of the account: its string and its issue number.
+local function issue_access(ctl, account, seed)
+  local n = shared:incr("tokens_issued", 1, 0)
+  local at = "sim-at-" .. n .. "-" .. data.hash(seed .. n)
+  shared:set("tok:" .. at, n) -- its issue number, for expire_tokens_seq
+  shared:set("tacct:" .. at, account)
+  local ttl = tonumber(ctl.access_ttl)
+  if ttl then shared:set("texp:" .. at, now_s() + ttl) end
+  return at, n
+end
+
+-- A new refresh token of the account (a continuous one: REFRESH_TTL, or
+-- ctl.refresh_ttl seconds). Returns it and its lifetime.
+local function issue_refresh(ctl, account, seed, n)
+  local rt = "sim-rt-" .. n .. "-" .. data.hash("rt" .. seed .. n)
+  local ttl = tonumber(ctl.refresh_ttl) or REFRESH_TTL
+  shared:set("rt:" .. rt, account)
+  shared:set("rtexp:" .. rt, now_s() + ttl)
+  return rt, ttl
+end
+
+local function expires_in(ctl)
+  return tonumber(ctl.access_ttl) or tonumber(ctl.token_ttl) or 2592000
+end
+
+-- POST /v5/oauth/token, grant_type=refresh_token. ctl.continuous = true:
+-- every refresh answers a new refresh token and the one used stops working
+-- (Pinterest's continuous refresh tokens); "on_request": only when the body
+-- has continuous_refresh=true (an app created before 2025-09-25), else the
+-- legacy answer (no new refresh token). ctl.rotate_refresh: a new refresh
+-- token each time, the old one still working.
+local function refresh_grant(ctl, form)
+  local rt = one(form.refresh_token)
+  local asked = one(form.continuous_refresh) == "true"
+  if asked then shared:incr("continuous_refresh", 1, 0) end
+  local owner = refresh_owner(ctl, rt)
+  if not owner or ctl.refuse_refresh or revoked(ctl, owner) then
+    return fail(400, 1, "Invalid refresh_token.")
+  end
+  local at, n = issue_access(ctl, owner, rt)
+  local body = {
+    access_token = at, token_type = "bearer", expires_in = expires_in(ctl), response_type = "refresh_token",
+    scope = "boards:read,pins:read,user_accounts:read",
+  }
+  if ctl.continuous == true or (ctl.continuous == "on_request" and asked) then
+    -- the old one stops working before the answer leaves
+    shared:set("rtdead:" .. rt, true)
+    shared:delete("rt:" .. rt)
+    local new_rt, ttl = issue_refresh(ctl, owner, rt, n)
+    body.refresh_token = new_rt
+    body.refresh_token_expires_in = ttl
+    body.refresh_token_expires_at = math.floor(now_s()) + ttl
+  elseif ctl.rotate_refresh then
+    local new_rt = "sim-rt-" .. n .. "-" .. data.hash("rt" .. rt .. n)
+    shared:set("rt:" .. new_rt, owner)
+    body.refresh_token = new_rt
+    body.refresh_token_expires_in = 31536000
+    body.refresh_token_expires_at = ngx.time() + 31536000
+  end
+  return send(200, body)
+end
+
+-- POST /v5/oauth/token, grant_type=authorization_code: a code that
+-- GET /oauth/authorize gave, once, with the same redirect_uri.
+local function code_grant(ctl, form)
+  local code = one(form.code)
+  local rec = code and shared:get("code:" .. code)
+  if code then shared:delete("code:" .. code) end -- a code is spent when it is presented
+  rec = rec and cjson.decode(rec)
+  if not rec then return fail(400, 1, "Invalid authorization code.") end
+  if one(form.redirect_uri) ~= rec.redirect_uri then
+    return fail(400, 1, "Invalid redirect_uri: it does not match the authorization request's.")
+  end
+  if revoked(ctl, rec.account) then return fail(400, 1, "Invalid authorization code.") end
+  shared:incr("codes_exchanged", 1, 0)
+  local at, n = issue_access(ctl, rec.account, code)
+  local rt, ttl = issue_refresh(ctl, rec.account, code, n)
+  return send(200, {
+    access_token = at, token_type = "bearer", expires_in = expires_in(ctl), response_type = "authorization_code",
+    scope = rec.scope, refresh_token = rt, refresh_token_expires_in = ttl,
+    refresh_token_expires_at = math.floor(now_s()) + ttl,
+  })
+end
 
 local function oauth_token(ctl)
   local auth = ngx.var.http_authorization or ""
@@ -594,29 +738,58 @@ local function oauth_token(ctl)
   if creds ~= want then return fail(401, 2, "Authentication failed: bad client credentials.") end
   ngx.req.read_body()
   local form = ngx.req.get_post_args(20) or {}
-  if one(form.grant_type) ~= "refresh_token" then
-    return fail(400, 1, "Invalid grant_type: only refresh_token is supported here.")
-  end
-  local rt = one(form.refresh_token)
-  local valid = rt ~= nil and (rt == (ctl.refresh_token or "sim-refresh-token") or shared:get("rt:" .. rt))
-  if not valid or ctl.refuse_refresh then return fail(400, 1, "Invalid refresh_token.") end
-  local n = shared:incr("tokens_issued", 1, 0)
-  local ttl = tonumber(ctl.token_ttl) or 2592000
-  local at = "sim-at-" .. n .. "-" .. data.hash(rt .. n)
-  shared:set("tok:" .. at, n) -- its issue number, for expire_tokens_seq
-  local body = {
-    access_token = at, token_type = "bearer", expires_in = ttl, response_type = "refresh_token",
-    scope = "boards:read,pins:read,user_accounts:read",
-  }
-  if ctl.rotate_refresh then
-    local new_rt = "sim-rt-" .. n .. "-" .. data.hash("rt" .. rt .. n)
-    shared:set("rt:" .. new_rt, true)
-    body.refresh_token = new_rt
-    body.refresh_token_expires_in = 31536000
-    body.refresh_token_expires_at = ngx.time() + 31536000
-  end
-  return send(200, body)
+  local grant = one(form.grant_type)
+  if grant == "refresh_token" then return refresh_grant(ctl, form) end
+  if grant == "authorization_code" then return code_grant(ctl, form) end
+  return fail(400, 1, "Invalid grant_type: refresh_token or authorization_code.")
 end
+
+-- "a=b&c=d" from pairs, escaped
+local function form_encode(pairs_list)
+  local out = {}
+  for _, kv in ipairs(pairs_list) do
+    if kv[2] ~= nil then out[#out + 1] = ngx.escape_uri(kv[1]) .. "=" .. ngx.escape_uri(kv[2]) end
+  end
+  return table.concat(out, "&")
+end
+
+local function redirect_to(uri, query_pairs)
+  local sep = uri:find("?", 1, true) and "&" or "?"
+  return send(302, { message = "Redirecting." }, { Location = uri .. sep .. form_encode(query_pairs) })
+end
+
+-- GET /oauth/authorize: the consent page, approved at once for
+-- ctl.authorize_account (default "simulated_account"): 302 to
+-- redirect_uri?code=...&state=...; ctl.authorize_refuse: the user said no,
+-- redirect_uri?error=access_denied&state=.... A client_id or redirect_uri
+-- that is not the app's is a 400 (nowhere to redirect to).
+route("GET", "^/oauth/authorize$", function(ctl, args)
+  local client_id, redirect_uri = one(args.client_id), one(args.redirect_uri)
+  local state, scope = one(args.state), one(args.scope)
+  if client_id ~= (ctl.client_id or "sim-client-id") then
+    return fail(400, 1, "Invalid client_id.")
+  end
+  if type(redirect_uri) ~= "string" or not redirect_uri:match("^https?://[^/?#]+") then
+    return fail(400, 1, "Invalid redirect_uri: an http or https URL is required.")
+  end
+  if type(ctl.redirect_uris) == "table" and not set_of(ctl.redirect_uris)[redirect_uri] then
+    return fail(400, 1, "Invalid redirect_uri: it is not registered for this app.")
+  end
+  if one(args.response_type) ~= "code" then
+    return redirect_to(redirect_uri, { { "error", "unsupported_response_type" }, { "state", state } })
+  end
+  if type(scope) ~= "string" or scope == "" then
+    return redirect_to(redirect_uri, { { "error", "invalid_scope" }, { "state", state } })
+  end
+  if ctl.authorize_refuse then
+    return redirect_to(redirect_uri, { { "error", "access_denied" }, { "state", state } })
+  end
+  local account = ctl.authorize_account or DEFAULT_ACCOUNT
+  local n = shared:incr("codes_issued", 1, 0)
+  local code = "sim-code-" .. n .. "-" .. data.hash(redirect_uri .. (state or "") .. n .. now_s())
+  shared:set("code:" .. code, cjson.encode({ redirect_uri = redirect_uri, account = account, scope = scope }), 600)
+  return redirect_to(redirect_uri, { { "code", code }, { "state", state } })
+end)
 
 -- control routes ------------------------------------------------------------
 
@@ -627,15 +800,20 @@ local function stats_body()
     peak_inflight = shared:get("peak") or 0,
     tokens_issued = shared:get("tokens_issued") or 0,
     rate_limited = shared:get("rate_limited") or 0,
+    continuous_refresh = shared:get("continuous_refresh") or 0,
+    codes_issued = shared:get("codes_issued") or 0,
+    codes_exchanged = shared:get("codes_exchanged") or 0,
   }
 end
 
 -- dispatch ------------------------------------------------------------------
 
+-- The account the request's bearer token is of, or nil: unknown, expired
+-- (access_ttl), refused by sim:expire_tokens(), or of a revoked account.
 local function authorized(ctl)
   local auth = ngx.var.http_authorization
   local tok = auth and auth:match("^Bearer%s+(.+)$")
-  if not tok then return false end
+  if not tok then return nil end
   -- sim:expire_tokens() bumps expire_tokens_seq: every token issued before
   -- the server first sees the new number is refused from then on
   local seq = ctl.expire_tokens_seq
@@ -644,13 +822,26 @@ local function authorized(ctl)
     shared:set("expired_before", shared:get("tokens_issued") or 0)
   end
   local expired_before = shared:get("expired_before")
+  local account
   if tok == (ctl.token or "sim-token") then
-    return ctl.accept_static_token ~= false and not expired_before
+    if ctl.accept_static_token == false or expired_before then return nil end
+    account = DEFAULT_ACCOUNT
+  else
+    local issued = shared:get("tok:" .. tok)
+    if issued then
+      if expired_before and issued <= expired_before then return nil end
+      local exp = shared:get("texp:" .. tok)
+      if exp and now_s() >= exp then return nil end
+      account = shared:get("tacct:" .. tok) or DEFAULT_ACCOUNT
+    else
+      for name, a in pairs(accounts_of(ctl)) do
+        if name ~= DEFAULT_ACCOUNT and a.token == tok then account = name end
+      end
+      if not account or expired_before then return nil end
+    end
   end
-  local issued = shared:get("tok:" .. tok)
-  if not issued then return false end
-  if expired_before and issued <= expired_before then return false end
-  return true
+  if revoked(ctl, account) then return nil end
+  return account
 end
 
 -- rate limits ---------------------------------------------------------------
@@ -760,7 +951,8 @@ local function dispatch(ctl)
     end
   end
   if path == "/v5/oauth/token" and method == "POST" then return oauth_token(ctl) end
-  if path:sub(1, 4) == "/v5/" and not authorized(ctl) then
+  if path:sub(1, 4) == "/v5/" then ngx.ctx.account = authorized(ctl) end
+  if path:sub(1, 4) == "/v5/" and not ngx.ctx.account then
     local msg = "Authentication failed."
     if ctl.echo_auth then msg = "Authentication failed for " .. tostring(ngx.var.http_authorization) end
     return fail(401, 2, msg)
