@@ -241,8 +241,48 @@ local function finalizers(sim)
   sim:configure { override = {} }
 end
 
+-- The file-system calls of a credentials file: stat, mkdir, a durable
+-- write, a folder sync and locks, their refusals and failures.
+local function files()
+  local h = assert(io.popen("mktemp -d /tmp/pa-memcheck-fs.XXXXXX"))
+  local dir = h:read("*l")
+  h:close()
+  assert(core.fs_mkdir(dir .. "/d", 448))
+  assert(not core.fs_mkdir(dir .. "/d", 448)) -- there already: nil, message, errno
+  assert(core.fs_stat(dir .. "/d").type == "directory")
+  assert(not core.fs_stat(dir .. "/none"))
+  local tmp = assert(core.fs_write_temp(dir .. "/d/creds.json.tmp-", string.rep("{}", 5000)))
+  assert(os.rename(tmp, dir .. "/d/creds.json"))
+  assert(core.fs_fsync_dir(dir .. "/d"))
+  assert(not core.fs_write_temp(dir .. "/none/x.tmp-", "x"))
+  assert(not core.fs_fsync_dir(dir .. "/none"))
+  local a = assert(core.fs_lock(dir .. "/d/lock"))
+  local b = assert(core.fs_lock(dir .. "/d/lock"))
+  assert(a:try() == true and b:try() == false and a:held() and not b:held())
+  a:unlock()
+  assert(b:try() == true)
+  tostring(b)
+  b:close()
+  b:close()
+  assert(not pcall(b.try, b))
+  assert(not core.fs_lock(dir .. "/none/lock"))
+  for _, f in ipairs({
+    function() core.fs_stat("") end,
+    function() core.fs_stat("a\0b") end,
+    function() core.fs_mkdir(dir .. "/e", 0 / 0) end,
+    function() core.fs_mkdir(dir .. "/e", 4096) end,
+    function() core.fs_write_temp(dir .. "/x", {}) end,
+    function() core.fs_lock(string.rep("p", 5000)) end,
+  }) do
+    assert(not pcall(f))
+  end
+  collectgarbage() -- a, unlocked but open: closed by its __gc
+  os.execute("rm -rf '" .. dir .. "'")
+end
+
 decode_cases()
 frames()
+files()
 local sim = require("pinanalytics.simulator").start {}
 local ok, err = pcall(function()
   sessions(sim.pinterest_url)
