@@ -85,6 +85,15 @@ local function account_option(cmd, opts)
   return "--account", type(opts["--account"]) == "string" and opts["--account"] or nil
 end
 
+-- A failure of the credentials store: its message alone (it names the
+-- file, and says how to fix what it can).
+local function credentials_failure(err)
+  if type(err) == "table" and err.kind == "credentials" and type(err.message) == "string" then
+    failure("%s", err.message)
+  end
+  failure("%s", strip_prefix(line(err)))
+end
+
 -- The credentials file of the options (--credentials FILE, else the
 -- default): the store and its path.
 local function credentials_store(ctx, cmd, opts)
@@ -211,7 +220,7 @@ end
 local function from_credentials(ctx, cmd, opts)
   local st, path = credentials_store(ctx, cmd, opts)
   local list, err = st:list()
-  if not list then failure("%s", strip_prefix(line(err))) end
+  if not list then credentials_failure(err) end
   local option, want = account_option(cmd, opts)
   local names = {}
   for i, a in ipairs(list) do names[i] = a.account end
@@ -240,7 +249,7 @@ local function from_credentials(ctx, cmd, opts)
     account = names[1]
   end
   local entry, gerr = st:get(account)
-  if not entry then failure("%s", strip_prefix(line(gerr))) end
+  if not entry then credentials_failure(gerr) end
   ctx.secrets[#ctx.secrets + 1] = entry.access_token
   ctx.secrets[#ctx.secrets + 1] = entry.refresh_token
   local id, app_secret = app_credentials(ctx, cmd, opts)
@@ -338,7 +347,8 @@ return {
   PINTEREST_HELP = PINTEREST_HELP, ONEUP_HELP = ONEUP_HELP,
   -- the options of every command that asks Pinterest (its file adds them)
   PINTEREST_OPTIONS = { "--account", "--credentials", "--app-file" },
-  credentials_store = credentials_store, app_credentials = app_credentials, login_command = login_command,
+  credentials_store = credentials_store, credentials_failure = credentials_failure,
+  app_credentials = app_credentials, login_command = login_command,
   days_left = days_left, WARN_DAYS = WARN_DAYS,
   pinterest_client = pinterest_client, oneup_client = oneup_client,
   fetch_pins = fetch_pins, report_failures = report_failures, fetch_meta = fetch_meta,

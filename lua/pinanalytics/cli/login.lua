@@ -76,7 +76,7 @@ end
 local function opened(ctx, cmd, opts)
   local st, path = api.credentials_store(ctx, cmd, opts)
   local list, err = st:list()
-  if not list then failure("%s", strip_prefix(line(err))) end
+  if not list then api.credentials_failure(err) end
   return st, path, list
 end
 
@@ -400,7 +400,7 @@ function login.run(ctx, cmd, p)
   end
   tokens.client_id = id
   local saved, serr = st:put(name, tokens)
-  if not saved then failure("%s", strip_prefix(line(serr))) end
+  if not saved then api.credentials_failure(serr) end
   local had = false
   for _, a in ipairs(before) do if a.account == name then had = true end end
   local entry = st:get(name)
@@ -509,7 +509,7 @@ function logout.run(ctx, cmd, p)
       near and ("; did you mean pinanalytics logout " .. word(near) .. "?") or "", table.concat(names, ", "))
   end
   local had, err = st:remove(name)
-  if had == nil then failure("%s", strip_prefix(line(err))) end
+  if had == nil then api.credentials_failure(err) end
   emit(ctx, "the logout's summary", string.format("forgot %s: its tokens are removed from %s\n", safe(name), file))
   return nil
 end
