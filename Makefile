@@ -46,10 +46,14 @@ OBJS       := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(SRCS))
 # The store (pa.store) uses LuaSQL: its SQLite driver for a file; its
 # PostgreSQL driver and a server for the PostgreSQL spec (test only).
 DEB_STORE  := lua-sql-sqlite3:/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/sqlite3.so
+# The command-line tool's login listens on a loopback port with LuaSocket
+# (Debian's serves Lua 5.1 to 5.4 and LuaJIT).
+DEB_CLI    := lua-socket:/usr/lib/x86_64-linux-gnu/lua/5.4/socket/core.so
 DEB_BUILD  := lua5.4:/usr/bin/lua5.4 liblua5.4-dev:/usr/include/lua5.4/lua.h \
               libcurl4-openssl-dev:/usr/bin/curl-config pkg-config:/usr/bin/pkg-config \
               gcc:/usr/bin/gcc lua-cjson:/usr/lib/x86_64-linux-gnu/lua/5.4/cjson.so \
-              nginx:/usr/sbin/nginx libnginx-mod-http-lua:/usr/lib/nginx/modules/ngx_http_lua_module.so
+              nginx:/usr/sbin/nginx libnginx-mod-http-lua:/usr/lib/nginx/modules/ngx_http_lua_module.so \
+              $(DEB_CLI)
 DEB_DOCS   := lua-ldoc:/usr/bin/ldoc lua-discount:/usr/lib/x86_64-linux-gnu/lua/5.1/discount.so
 DEB_TEST   := $(DEB_BUILD) $(DEB_DOCS) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
               luajit2:/usr/bin/luajit libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h \

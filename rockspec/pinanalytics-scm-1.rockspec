@@ -18,6 +18,7 @@ of the API (nginx + its Lua module) for tests.
 dependencies = {
   "lua >= 5.1",
   "lua-cjson",
+  "luasocket", -- the command-line tool's login: its listener on a loopback port
 }
 -- Only the library is looked for. LuaRocks looks for a header in
 -- $(prefix)/include alone, but Debian and Ubuntu keep curl/curl.h under the
@@ -59,6 +60,7 @@ build = {
       ["pinanalytics.bulk"] = "lua/pinanalytics/bulk.lua",
       ["pinanalytics.frame"] = "lua/pinanalytics/frame.lua",
       ["pinanalytics.report"] = "lua/pinanalytics/report.lua",
+      ["pinanalytics.cli.login"] = "lua/pinanalytics/cli/login.lua",
       ["pinanalytics.cli.init"] = "lua/pinanalytics/cli/init.lua",
       ["pinanalytics.cli.errors"] = "lua/pinanalytics/cli/errors.lua",
       ["pinanalytics.cli.options"] = "lua/pinanalytics/cli/options.lua",

@@ -70,7 +70,8 @@ describe("pinanalytics sync and --from-store", function()
 
   describe("help", function()
     it("sync --help names its options and gives an example; the tool's help lists sync", function()
-      assert.same({ "pin", "account", "top", "overview", "sync", "oneup-overview", "oneup-posts", "simulate" },
+      assert.same({ "pin", "account", "top", "overview", "sync", "oneup-overview", "oneup-posts", "login", "accounts",
+        "logout", "simulate" },
         cli.COMMANDS)
       for _, form in ipairs({ "sync --help", "help sync", "sync -h" }) do
         local code, out, err = run(form)

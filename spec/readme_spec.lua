@@ -117,6 +117,8 @@ local NOT_RUN = {
   ["lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson gcc luarocks"] = "a list of Debian packages, not a command",
   ["lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev"] = "a list of Debian packages, not a command",
   ["pinanalytics COMMAND --help"] = "COMMAND stands for any command: `pinanalytics pin --help` runs instead",
+  ["pinanalytics logout ACCOUNT"] = "ACCOUNT stands for an account's name: the login test runs " ..
+    "`pinanalytics logout simulated_account` on the account it logged in",
   ["pinanalytics sync --store ... --all-pins --account"] =
     "a message quoted, `...` for the store of the message; the sync commands with a store run in full",
   ["# daily, from cron: yesterday and the days not READY yet, for every pin and the account"] =
@@ -299,6 +301,32 @@ describe("the instructions of the README and the guides", function()
     assert.truthy(out:find("synced analytics.db", 1, true), out)
     assert.truthy(io.open(clone .. "/q.html", "rb"))
     mark(block.text)
+  end)
+
+  it("logging in: login with a script as the browser, accounts, a report with no token, logout", function()
+    local block = find("sh", "pinanalytics login\npinanalytics accounts\n")
+    -- the browser: follows the sign-in page's redirect to the listener
+    local f = assert(io.open(clone .. "/browser.sh", "wb"))
+    f:write("#!/bin/sh\nexec curl -s -L -o /dev/null --max-time 20 \"$1\"\n")
+    f:close()
+    -- the port only is another free one (8085 may be taken on this machine)
+    local socket = require "socket"
+    local s = assert(socket.bind("127.0.0.1", 0))
+    local _, port = s:getsockname()
+    s:close()
+    local text = block.text:gsub("pinanalytics login\n", "pinanalytics login --port " .. port .. "\n", 1)
+    local creds = clone .. "/login-test/credentials.json"
+    local out = ok(sh("chmod 755 browser.sh; export PATH=\"$PWD/bin:$PATH\"; unset PINTEREST_ACCESS_TOKEN\n" .. text ..
+      "pinanalytics logout simulated_account\npinanalytics accounts\n",
+      "PINTEREST_OAUTH_URL=" .. q(sim.url .. "/oauth/authorize") .. " PINTEREST_CLIENT_ID=sim-client-id " ..
+      "PINTEREST_CLIENT_SECRET=sim-client-secret BROWSER=" .. q(clone .. "/browser.sh") ..
+      " PINANALYTICS_CREDENTIALS=" .. q(creds) .. " "), block.text)
+    assert.truthy(out:find("logged in as simulated_account: its tokens are saved in " .. creds, 1, true), out)
+    assert.truthy(out:find("\nsimulated_account +%d%d%d%d%-%d%d%-%d%d %d%d:%d%d UTC"), out)
+    assert.truthy(out:find("\nAccount\n=======\n", 1, true), out)
+    assert.truthy(out:find("forgot simulated_account: its tokens are removed from " .. creds, 1, true), out)
+    assert.truthy(out:find("no account in " .. creds .. ": `pinanalytics login` adds one", 1, true), out)
+    mark(block.text) mark("pinanalytics login") mark("pinanalytics accounts")
   end)
 
   it("the OpenResty configuration: the guide's is the example's, and it runs as root with its commands", function()

@@ -36,10 +36,16 @@ function C.succeeds(cmd)
   return ok == true and how == "exit" and code == 0
 end
 
+--- A credentials file that is not there (its folder neither): the default of
+-- every run, so that the user's own never answers for a spec.
+C.NO_CREDENTIALS = "/nonexistent/pinanalytics-spec/credentials.json"
+
 --- The environment of every run: the module paths of this process (whatever
--- the build layout), none of the caller's credentials or base URLs.
+-- the build layout), none of the caller's credentials, base URLs, app or
+-- browser, and a credentials file that is not there (a run's env may name one).
 C.CLEAN = "env -u PINTEREST_ACCESS_TOKEN -u ONEUP_API_KEY -u PINTEREST_BASE_URL -u ONEUP_BASE_URL " ..
-  "LUA_PATH=" .. q(package.path) .. " LUA_CPATH=" .. q(package.cpath)
+  "-u PINTEREST_CLIENT_ID -u PINTEREST_CLIENT_SECRET -u PINTEREST_OAUTH_URL -u BROWSER " ..
+  "PINANALYTICS_CREDENTIALS=" .. C.NO_CREDENTIALS .. " LUA_PATH=" .. q(package.path) .. " LUA_CPATH=" .. q(package.cpath)
 
 --- NAME=value words for env, sorted.
 function C.envs(env)
@@ -82,14 +88,15 @@ end
 local function sleep(s) os.execute("sleep " .. s) end
 
 --- Starts `pinanalytics ARGS` in the background as the direct child of a
--- shell (`sh -c 'echo $$; exec ...'`: its pid is the tool's, for kill).
+-- shell (`sh -c 'echo $$; exec ...'`: its pid is the tool's, for kill), its
+-- standard input `stdin` (a file or a FIFO; default /dev/null).
 -- Returns an object: pid; signal(name); wait(seconds) -> exit code, stdout,
 -- stderr, or nil when it has not ended by then (it is then killed).
-function C.spawn(args, env)
+function C.spawn(args, env, stdin)
   local t = { out = C.tmpname(), err = C.tmpname(), pidf = C.tmpname(), codef = C.tmpname() }
   os.remove(t.codef)
   local inner = "echo $$ >" .. t.pidf .. "; exec " .. C.CLEAN .. " " .. C.envs(env) .. " " .. C.LUA ..
-    " bin/pinanalytics " .. args .. " >" .. t.out .. " 2>" .. t.err .. " </dev/null"
+    " bin/pinanalytics " .. args .. " >" .. t.out .. " 2>" .. t.err .. " <" .. (stdin and q(stdin) or "/dev/null")
   os.execute("(sh -c " .. q(inner) .. "; echo $? >" .. t.codef .. ".part; mv " .. t.codef .. ".part " .. t.codef ..
     ") >/dev/null 2>&1 &")
   for _ = 1, 100 do

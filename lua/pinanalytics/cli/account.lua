@@ -17,7 +17,8 @@ local days_of = store.days_of
 local account = {}
 
 -- the options it takes
-account.options = with(COMMON, "--retries", "--from-store", "--account-name")
+account.options = with(COMMON, "--retries", "--from-store", "--account-name", "--account", "--credentials",
+  "--app-file")
 
 account.help = [[
 usage: pinanalytics account [OPTIONS]

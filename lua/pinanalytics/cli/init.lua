@@ -48,7 +48,8 @@ local stdout_closed, default_isatty, remove_partial = output.stdout_closed, outp
 local M = {}
 
 --- The subcommands, in the order the tool's help lists them.
-M.COMMANDS = { "pin", "account", "top", "overview", "sync", "oneup-overview", "oneup-posts", "simulate" }
+M.COMMANDS = { "pin", "account", "top", "overview", "sync", "oneup-overview", "oneup-posts", "login", "accounts",
+  "logout", "simulate" }
 
 --- The report formats (those of pinanalytics.report.render): what the
 -- option --format takes.
@@ -56,7 +57,8 @@ M.FORMATS = output.FORMATS
 
 -- the file that holds each command
 local FILE = { pin = "pin", account = "account", top = "top", overview = "overview", sync = "sync",
-  ["oneup-overview"] = "oneup", ["oneup-posts"] = "oneup", simulate = "simulate" }
+  ["oneup-overview"] = "oneup", ["oneup-posts"] = "oneup", simulate = "simulate", login = "login", accounts = "login",
+  logout = "login" }
 
 -- The command named (its options, help and run), or nil.
 local function command(name)
@@ -82,6 +84,10 @@ Commands:
                     the history beyond Pinterest's 90 days, read with --from-store
   oneup-overview    OneUp's overview of an account, against the previous period
   oneup-posts       OneUp's posts of an account with their figures
+  login             sign in to Pinterest in a browser once: the account's tokens are
+                    saved in the credentials file, and refreshed from then on
+  accounts          the accounts of the credentials file, with their tokens' expiry
+  logout ACCOUNT    forget an account of the credentials file
   simulate          run the built-in simulator (no token, no network) until Ctrl-C
 
 Each command takes --help; most take a period (--last N, --start DATE
@@ -90,8 +96,9 @@ html) and --output FILE; pin, account, top and overview take --from-store
 TARGET, to read a local store that sync keeps, with no token.
 
 The token: PINTEREST_ACCESS_TOKEN (OneUp: ONEUP_API_KEY) or --token-file
-FILE. Never an argument: every user of the machine can read a command's
-arguments (ps, /proc/PID/cmdline), so --token is refused.
+FILE, else an account that `pinanalytics login` saved (--account NAME picks
+one of several). Never an argument: every user of the machine can read a
+command's arguments (ps, /proc/PID/cmdline), so --token is refused.
 
 Exit status: 0 ok, the report written; 1 a run-time failure (one line on
 standard error), a report that could not be written included; 2 a usage
@@ -141,9 +148,9 @@ local function run(ctx, p)
   for _, name in ipairs({ "--store", "--from-store" }) do
     for _, pw in ipairs(store.uri_passwords(p.opts[name] or "")) do ctx.secrets[#ctx.secrets + 1] = pw end
   end
-  if p.opts["--account-name"] and not p.opts["--from-store"] then
+  if p.opts["--account-name"] and not p.opts["--from-store"] and cmd ~= "sync" then
     usage(cmd, "--account-name goes with --from-store: it names the account to read in a store that holds several " ..
-      "(with the API, the token says whose account it is)")
+      "(with the API, --account NAME picks an account of the credentials file)")
   end
   local pa = library()
   if cmd ~= "simulate" then format_of(cmd, p.opts) end -- a bad --format is said before anything is fetched
@@ -190,7 +197,7 @@ function M.main(argv, ctx)
   local c = {
     getenv = ctx.getenv or os.getenv, stdout = ctx.stdout or io.stdout, stderr = ctx.stderr or io.stderr,
     stdin = ctx.stdin or io.stdin, isatty = ctx.isatty or default_isatty, clock = ctx.clock, secrets = {},
-    stores = {},
+    stores = {}, after = {},
   }
   local args = {}
   for i = 1, #(argv or {}) do args[i] = argv[i] end
@@ -211,6 +218,14 @@ function M.main(argv, ctx)
   for _, st in ipairs(c.stores) do
     local closed, why = pcall(st.close, st)
     if not closed and is_interrupt(why) and ok then ok, result = false, why end -- Ctrl-C while it closed
+  end
+  -- what is said once the command has run (a refresh token near its end),
+  -- before its last line
+  if not (not ok and is_interrupt(result)) then
+    for _, f in ipairs(c.after) do
+      local done, why = pcall(f)
+      if not done and is_interrupt(why) and ok then ok, result = false, why end
+    end
   end
   if ok then return result end
   local e = result

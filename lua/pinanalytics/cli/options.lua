@@ -32,10 +32,22 @@ local OPTIONS = {
   ["--format"] = true, ["--output"] = true, ["--base-url"] = true, ["--token-file"] = true,
   ["--retries"] = true, ["--social-network-id"] = true, ["--timezone"] = true, ["--sort-by"] = true,
   ["--limit"] = true, ["--pins"] = true, ["--latency"] = true, ["--store"] = true, ["--from-store"] = true,
-  ["--account-name"] = true, ["--days"] = true, ["--shape"] = true,
-  ["--video"] = false, ["--no-progress"] = false, ["--help"] = false, ["--all-pins"] = false, ["--account"] = false,
-  ["--images"] = false,
+  ["--account-name"] = true, ["--days"] = true, ["--shape"] = true, ["--account"] = true, ["--credentials"] = true,
+  ["--app-file"] = true, ["--port"] = true, ["--path"] = true, ["--scopes"] = true, ["--timeout"] = true,
+  ["--video"] = false, ["--no-progress"] = false, ["--help"] = false, ["--all-pins"] = false,
+  ["--images"] = false, ["--no-browser"] = false,
 }
+
+-- Options whose value-taking differs for a command: sync's --account is a
+-- flag (the account's own figures too), where the other commands' names an
+-- account of the credentials file.
+local FLAG_IN = { sync = { ["--account"] = true } }
+
+-- Whether option name takes a value for cmd (nil: no such option).
+local function takes_value(name, cmd)
+  if cmd and FLAG_IN[cmd] and FLAG_IN[cmd][name] then return false end
+  return OPTIONS[name]
+end
 
 -- the options of every report command (each command's file lists those it takes)
 local COMMON = { "--last", "--start", "--end", "--preset", "--metrics", "--format", "--output", "--base-url",
@@ -85,9 +97,15 @@ local function suggest(value, list)
   return best
 end
 
--- Options that would put a secret where every user sees it.
-local SECRET_OPTIONS = { ["--token"] = true, ["--access-token"] = true, ["--api-key"] = true, ["--apikey"] = true,
-  ["--key"] = true, ["--client-secret"] = true, ["--refresh-token"] = true }
+-- Options that would put a secret where every user sees it, and where the
+-- secret goes instead.
+local TOKEN_ADVICE = "Set PINTEREST_ACCESS_TOKEN (OneUp: ONEUP_API_KEY) in the environment, or give --token-file FILE"
+local APP_ADVICE = "Set PINTEREST_CLIENT_SECRET in the environment, or give --app-file FILE (a file of yours " ..
+  "holding PINTEREST_CLIENT_ID=... and PINTEREST_CLIENT_SECRET=... lines)"
+local SECRET_OPTIONS = { ["--token"] = TOKEN_ADVICE, ["--access-token"] = TOKEN_ADVICE, ["--api-key"] = TOKEN_ADVICE,
+  ["--apikey"] = TOKEN_ADVICE, ["--key"] = TOKEN_ADVICE, ["--client-secret"] = APP_ADVICE,
+  ["--app-secret"] = APP_ADVICE, ["--secret"] = APP_ADVICE,
+  ["--refresh-token"] = "A refresh token lives in the credentials file, which pinanalytics login fills" }
 
 -- Parses argv (see pinanalytics.cli.parse, which documents it): commands
 -- is the list of the commands, allowed(cmd) the list of options cmd takes.
@@ -124,8 +142,8 @@ function O.parse(argv, commands, allowed_of)
       name = name or a
       if SECRET_OPTIONS[name] then
         usage(cmd, "%s is refused: every user of this machine can read a command's arguments (ps, " ..
-          "/proc/PID/cmdline), so a secret there is no longer one; other users would see it. Set " ..
-          "PINTEREST_ACCESS_TOKEN (OneUp: ONEUP_API_KEY) in the environment, or give --token-file FILE", name)
+          "/proc/PID/cmdline), so a secret there is no longer one; other users would see it. %s", name,
+          SECRET_OPTIONS[name])
       end
       if name == "-h" then name = "--help" end
       if name == "--version" then return { version = true } end
@@ -142,7 +160,7 @@ function O.parse(argv, commands, allowed_of)
         if cmd then usage(cmd, "unknown option %s (%s takes %s)", name, cmd, table.concat(known, ", ")) end
         usage(cmd, "unknown option %s", name)
       end
-      if OPTIONS[name] then
+      if takes_value(name, cmd) then
         if value == nil then
           value = argv[i + 1]
           if value == nil then usage(cmd, "%s needs a value", name) end

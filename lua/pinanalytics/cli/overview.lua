@@ -24,7 +24,8 @@ local days_of, stored_pins = store.days_of, store.stored_pins
 local overview = {}
 
 -- the options it takes
-overview.options = with(COMMON, "--retries", "--pins", "--no-progress", "--from-store", "--account-name", "--images")
+overview.options = with(COMMON, "--retries", "--pins", "--no-progress", "--from-store", "--account-name", "--images",
+  "--account", "--credentials", "--app-file")
 
 overview.help = [[
 usage: pinanalytics overview [OPTIONS]

@@ -22,7 +22,7 @@ local pin = {}
 
 -- the options it takes
 pin.options = with(COMMON, "--retries", "--no-progress", "--from-store", "--account-name", "--sort-by", "--limit",
-  "--shape", "--images")
+  "--shape", "--images", "--account", "--credentials", "--app-file")
 
 pin.help = [[
 usage: pinanalytics pin ID... [OPTIONS]

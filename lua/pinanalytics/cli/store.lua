@@ -75,8 +75,12 @@ end
 -- that name its account, and the report's source.
 local function store_for_reading(ctx, cmd, opts)
   local target = store_target(cmd, opts, "--from-store")
-  for _, o in ipairs({ "--token-file", "--base-url", "--retries" }) do
+  for _, o in ipairs({ "--token-file", "--base-url", "--retries", "--credentials", "--app-file" }) do
     if opts[o] then usage(cmd, "%s has no use with --from-store: the report reads the store, not the API", o) end
+  end
+  if opts["--account"] then
+    usage(cmd, "--account %s picks an account of the credentials file, for the API; with --from-store, " ..
+      "--account-name %s names the store's account", opts["--account"], opts["--account"])
   end
   local shown = shown_target(target)
   local function not_a_store(why)

@@ -21,7 +21,7 @@ local sync = {}
 
 -- the options it takes
 sync.options = { "--store", "--pins", "--all-pins", "--account", "--days", "--base-url", "--token-file", "--retries",
-  "--no-progress", "--help" }
+  "--no-progress", "--help", "--account-name", "--credentials", "--app-file" }
 
 sync.help = [[
 usage: pinanalytics sync --store TARGET [--pins ID,ID | --all-pins] [--account] [OPTIONS]

@@ -19,7 +19,8 @@ local store_pin_metric, stored_pins = store.store_pin_metric, store.stored_pins
 local top = {}
 
 -- the options it takes
-top.options = with(COMMON, "--retries", "--sort-by", "--limit", "--video", "--from-store", "--account-name", "--images")
+top.options = with(COMMON, "--retries", "--sort-by", "--limit", "--video", "--from-store", "--account-name", "--images",
+  "--account", "--credentials", "--app-file")
 
 top.help = [[
 usage: pinanalytics top [OPTIONS]
