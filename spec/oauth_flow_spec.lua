@@ -208,7 +208,7 @@ describe("a client from a credentials file", function()
     local issued = sim:stats().tokens_issued
     local cmds = {}
     for i = 1, 3 do
-      cmds[i] = "timeout -k 5 60 sh -c " .. q(worker("loop " .. q(path) .. " " .. q(sim.pinterest_url) .. " 12",
+      cmds[i] = "timeout -k 5 60 sh -c " .. q(worker("loop " .. q(path) .. " " .. q(sim.pinterest_url) .. " 30",
         dir .. "/loop" .. i .. ".out")) .. " &"
     end
     sh(table.concat(cmds, " ") .. " wait")
@@ -221,12 +221,12 @@ describe("a client from a credentials file", function()
       assert(ok, "worker " .. i .. " did not finish:\n" .. outputs[i])
       assert.equal("0", failed, outputs[i])
       assert.equal("0", auth)
-      assert.is_true(tonumber(ok) > 50, ok)
+      assert.is_true(tonumber(ok) > 100, ok)
     end
     sim:configure {}
-    -- 12 s of 2-s tokens: several refreshes, far fewer than one per request
+    -- 30 s of 2-s tokens: a refresh every 2 s or so, far fewer than one per request
     local refreshes = sim:stats().tokens_issued - issued
-    assert.is_true(refreshes >= 4 and refreshes <= 40, tostring(refreshes))
+    assert.is_true(refreshes >= 10 and refreshes <= 100, tostring(refreshes))
     -- the stored refresh token works at the end, once
     local e = assert(store:get("simulated_account"))
     local st, res = token { grant_type = "refresh_token", refresh_token = e.refresh_token }
