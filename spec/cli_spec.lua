@@ -518,6 +518,11 @@ describe("pinanalytics simulate", function()
     assert.truthy(url:find("^http://127%.0%.0%.1:%d+/v5$"), url)
     assert.truthy(text:find("export ONEUP_BASE_URL=http://127.0.0.1:%d+\n"), text)
     assert.truthy(text:find("export ONEUP_API_KEY=%S+\n"), text)
+    -- and how to try the login against it: its sign-in page and the app it knows
+    assert.truthy(text:find("export PINTEREST_OAUTH_URL=http://127.0.0.1:%d+/oauth/authorize\n"), text)
+    assert.truthy(text:find("export PINTEREST_CLIENT_ID=sim%-client%-id\n"), text)
+    assert.truthy(text:find("export PINTEREST_CLIENT_SECRET=sim%-client%-secret\n"), text)
+    assert.truthy(text:find(" login %-%-no%-browser %-%-credentials %S+\n"), text)
     -- the printed URL and token work
     local code, out, err = run("pin 813744226420795884 --format json",
       { PINTEREST_BASE_URL = url, PINTEREST_ACCESS_TOKEN = token })

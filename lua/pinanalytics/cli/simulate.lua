@@ -93,6 +93,12 @@ function simulate.run(ctx, cmd, p)
     "  ", prog, " overview --last 7\n",
     "  ", prog, " pin 813744226420795884 729090764583391194 1125968628950271\n",
     "  ", prog, " oneup-overview --social-network-id 1\n",
+    "To try logging in against it (its sign-in page approves at once):\n",
+    "  export PINTEREST_OAUTH_URL=", sim.url, "/oauth/authorize\n",
+    "  export PINTEREST_CLIENT_ID=", sim.control.client_id or "sim-client-id", "\n",
+    "  export PINTEREST_CLIENT_SECRET=", sim.control.client_secret or "sim-client-secret", "\n",
+    "  unset PINTEREST_ACCESS_TOKEN\n",
+    "  ", prog, " login --no-browser --credentials /tmp/pinanalytics-sim-credentials.json\n",
     "Logs: ", sim.prefix, "/logs/error.log\n",
     "Stop it with Ctrl-C (or SIGTERM).\n" }))
   if not ok_out then
