@@ -35,6 +35,8 @@ local OPTIONS = {
   ["--account-name"] = true, ["--days"] = true, ["--shape"] = true,
   ["--video"] = false, ["--no-progress"] = false, ["--help"] = false, ["--all-pins"] = false, ["--account"] = false,
   ["--images"] = false,
+  -- sync --all-accounts
+  ["--all-accounts"] = false, ["--credentials"] = true, ["--app-file"] = true, ["--jobs"] = true, ["--lease"] = true,
 }
 
 -- the options of every report command (each command's file lists those it takes)
