@@ -136,8 +136,10 @@ function Claims:claim(names)
       self.held[got] = true
       return got
     end
+    -- a lease that ran out since the SELECT above counts too (next_in 0):
+    -- the caller asks again at once, and takes it
     local r = db:rows("SELECT COUNT(*), MIN(lease_until) - " .. self.now .. " FROM sync_claims WHERE " .. open ..
-      " AND lease_until IS NOT NULL AND lease_until >= " .. self.now)[1]
+      " AND lease_until IS NOT NULL")[1]
     local leased, next_ms = db.num(r[1]) or 0, db.num(r[2])
     return nil, { leased = leased, next_in = next_ms and math.max(0, next_ms) / 1000 or nil }
   end)
