@@ -156,7 +156,11 @@ describe("sync --all-accounts, three workers on PostgreSQL", function()
     local killed_base
     for i = 1, 3 do
       local rc = wait_done(bases[i])
-      if rc ~= 0 and rc == 137 then killed_base = bases[i] else assert.equal(0, rc, "worker " .. i .. ": " .. C.read(bases[i] .. ".err") .. C.read(bases[i] .. ".out")) end
+      if rc == 137 then
+        killed_base = bases[i]
+      else
+        assert.equal(0, rc, "worker " .. i .. ": " .. C.read(bases[i] .. ".err"))
+      end
     end
     assert.is_string(killed_base)
     local status = claims_of(uri)
