@@ -25,6 +25,7 @@ sync.options = { "--store", "--pins", "--all-pins", "--account", "--days", "--ba
 
 sync.help = [[
 usage: pinanalytics sync --store TARGET [--pins ID,ID | --all-pins] [--account] [OPTIONS]
+       pinanalytics sync --all-accounts --store TARGET [--all-pins] [--account] [OPTIONS]
 
 Brings a local store of Pinterest's figures up to date: each pin's and the
 account's daily figures, asking only for the days the store does not hold
@@ -41,6 +42,21 @@ An interrupted sync loses nothing it wrote, and the next one resumes there.
   --account           the account's own daily figures too
   --days N            how far back to hold, 1 to 90 (default 90), ending yesterday
   --no-progress       no progress bar, even on a terminal
+
+Many accounts:
+  --all-accounts      every account of the credentials file, side by side, each
+                      with its own token, client and pacing; a line an account,
+                      then the total; one account's failure stops no other
+  --credentials FILE  the credentials file (default PINANALYTICS_CREDENTIALS, else
+                      $XDG_CONFIG_HOME or ~/.config/pinanalytics/credentials.json)
+  --app-file FILE     the app's client_id and client_secret for refreshes (lines
+                      client_id = ..., client_secret = ...; mode 0600), instead of
+                      PINTEREST_CLIENT_ID and PINTEREST_CLIENT_SECRET
+  --jobs N            accounts synced at once by this process (default 64)
+  --lease SECONDS     how long an account is claimed (default 600, renewed while
+                      it syncs): syncs on several hosts sharing one store share
+                      its accounts, each synced once a round (a UTC day); an
+                      account whose worker died is taken by another after this
 
 It prints one line: the pins, the requests sent, the days written, those of
 them not READY yet (asked for again next time), the errors, and when there
@@ -59,7 +75,9 @@ is a warning, not a failure); 1 when the sync stopped early (GET
 account's figures failed (the next sync asks for them again), or there are
 days it could no longer ask for (they are not in the store): so that cron
 notices, its last line says which; 2 a usage error; 130 interrupted (Ctrl-C):
-what was written is kept, and the next sync resumes from there.
+what was written is kept, and the next sync resumes from there. With
+--all-accounts: 0 when every account it synced succeeded, 1 otherwise, its
+last line naming the accounts that failed.
 
 Example:
   pinanalytics sync --store analytics.db --all-pins --account
