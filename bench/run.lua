@@ -14,8 +14,9 @@
 --      requests/s, with pacing on and off, and one request at a time
 --   3. memory: peak RSS of a fresh process holding 2,000 pins x 90 days
 --   4. MetricFrame against decoded tables, bytes per value
---   5., 6., 7.: bench/soak.lua, bench/runtimes.lua and bench/store.lua, each
---      in a process of its own (they write their own sections)
+--   5., 6., 7., 8.: bench/soak.lua, bench/runtimes.lua, bench/store.lua and
+--      bench/accounts.lua, each in a process of its own (they write their
+--      own sections)
 local pa = require "pinanalytics"
 local simulator = require "pinanalytics.simulator"
 local data = require "pinanalytics.simulator.data"
@@ -608,3 +609,11 @@ if rt_code ~= 0 then error("bench/runtimes.lua failed (exit " .. tostring(rt_cod
 say("7. store")
 local _, _, store_code = os.execute(LUA .. " " .. quote(BENCH .. "/store.lua"))
 if store_code ~= 0 and store_code ~= 2 then error("bench/store.lua failed (exit " .. tostring(store_code) .. ")", 0) end
+
+-- 8. many accounts: in a process of its own, which writes its section of
+-- RESULTS.md (exit 2: it ran, and missed a target)
+say("8. many accounts")
+local _, _, accounts_code = os.execute(LUA .. " " .. quote(BENCH .. "/accounts.lua"))
+if accounts_code ~= 0 and accounts_code ~= 2 then
+  error("bench/accounts.lua failed (exit " .. tostring(accounts_code) .. ")", 0)
+end

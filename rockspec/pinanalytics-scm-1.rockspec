@@ -85,6 +85,7 @@ build = {
       ["pinanalytics.store.db"] = "lua/pinanalytics/store/db.lua",
       ["pinanalytics.store.schema"] = "lua/pinanalytics/store/schema.lua",
       ["pinanalytics.store.sync"] = "lua/pinanalytics/store/sync.lua",
+      ["pinanalytics.store.claims"] = "lua/pinanalytics/store/claims.lua",
       ["pinanalytics.store.oneup"] = "lua/pinanalytics/store/oneup.lua",
       ["pinanalytics.runtime.init"] = "lua/pinanalytics/runtime/init.lua",
       ["pinanalytics.runtime.blocking"] = "lua/pinanalytics/runtime/blocking.lua",

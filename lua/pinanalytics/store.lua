@@ -56,6 +56,8 @@
 --   dates between first and last that are not held.
 -- store:accounts() -> array of { account_id, username, account_type,
 --   business_name, first_synced, last_synced, pins }
+-- store:claims{ worker, round [, lease] } -> claims | nil, err: how several
+--   processes share the syncing of many accounts (pinanalytics.store.claims)
 -- store:snapshot_oneup(oneup_client, params) -> info | nil, err
 -- store:oneup(network_id [, opts]) -> snapshot | nil
 -- store:oneup_snapshots([network_id]) -> array of { network_id, period, timezone, taken, fetched }
@@ -667,6 +669,16 @@ end
 function Store:sync(client, opts)
   self.db:take_repairs()
   return with_repairs(self.db, require("pinanalytics.store.sync").sync(self, client, opts))
+end
+
+--- The claims by which several processes share the syncing of many
+-- accounts through this store (pinanalytics.store.claims).
+-- @tab opts `{ worker = "host:pid", round = "YYYY-MM-DD" [, lease = seconds] }`
+-- @treturn[1] pinanalytics.store.Claims
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error kind "store"
+function Store:claims(opts)
+  return require("pinanalytics.store.claims").new(self, opts)
 end
 
 --- Takes today's snapshot of a OneUp account (pinanalytics.store.oneup).

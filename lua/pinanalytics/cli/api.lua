@@ -122,8 +122,8 @@ end
 
 -- The app's id and secret (either may be nil): from --app-file FILE (lines
 -- PINTEREST_CLIENT_ID=... and PINTEREST_CLIENT_SECRET=..., as a shell's
--- environment file; a file others can read is refused), else from the
--- environment.
+-- environment file, or client_id = ... and client_secret = ...; a file
+-- others can read is refused), else from the environment.
 local function app_credentials(ctx, cmd, opts)
   local file = opts["--app-file"]
   if not file then
@@ -145,20 +145,24 @@ local function app_credentials(ctx, cmd, opts)
   if not f then failure("cannot read the app file %s: %s", file, tostring(oerr):match(": ([^:]+)$") or tostring(oerr)) end
   local text = f:read("*a") or ""
   f:close()
+  -- PINTEREST_CLIENT_ID=... (a shell's environment file, `export` or not)
+  -- or client_id = ... (or client_id: ...), `#` comments
   local values = {}
   for l in (text .. "\n"):gmatch("([^\n]*)\n") do
-    local k, v = l:match("^%s*export%s+([%w_]+)%s*=%s*(.-)%s*$")
-    if not k then k, v = l:match("^%s*([%w_]+)%s*=%s*(.-)%s*$") end
-    if k then
+    local k, v = l:match("^%s*export%s+([%w_]+)%s*[=:]%s*(.-)%s*$")
+    if not k then k, v = l:match("^%s*([%w_]+)%s*[=:]%s*(.-)%s*$") end
+    if k and not l:match("^%s*#") then
       v = v:match("^'(.*)'$") or v:match('^"(.*)"$') or v
+      k = k:upper()
+      if k == "CLIENT_ID" or k == "CLIENT_SECRET" then k = "PINTEREST_" .. k end
       values[k] = v
     end
   end
   local id, app_secret = values.PINTEREST_CLIENT_ID, values.PINTEREST_CLIENT_SECRET
   if app_secret and app_secret ~= "" then ctx.secrets[#ctx.secrets + 1] = app_secret end
   if not app_secret or app_secret == "" then
-    failure("the app file %s has no PINTEREST_CLIENT_SECRET=... line (it holds the app's id and secret: " ..
-      "PINTEREST_CLIENT_ID=... and PINTEREST_CLIENT_SECRET=..., a line each)", file)
+    failure("the app file %s has no PINTEREST_CLIENT_SECRET=... (or client_secret = ...) line (it holds the " ..
+      "app's id and secret: PINTEREST_CLIENT_ID=... and PINTEREST_CLIENT_SECRET=..., a line each)", file)
   end
   return id ~= "" and id or nil, app_secret
 end

@@ -36,6 +36,8 @@ local OPTIONS = {
   ["--app-file"] = true, ["--port"] = true, ["--path"] = true, ["--scopes"] = true, ["--timeout"] = true,
   ["--video"] = false, ["--no-progress"] = false, ["--help"] = false, ["--all-pins"] = false,
   ["--images"] = false, ["--no-browser"] = false,
+  -- sync --all-accounts
+  ["--all-accounts"] = false, ["--jobs"] = true, ["--lease"] = true,
 }
 
 -- Options whose value-taking differs for a command: sync's --account is a

@@ -21,9 +21,11 @@ local function clock(s)
   return string.format("%d:%02d", math.floor(s / 60), s % 60)
 end
 
--- A bar on stream for total pins, drawn at once; now() gives the time.
-local function new_bar(stream, now, total)
-  local self = setmetatable({ stream = stream, now = now, total = total, done = 0, failed = 0 }, Bar)
+-- A bar on stream for total pins (or what unit names: "accounts"), drawn
+-- at once; now() gives the time.
+local function new_bar(stream, now, total, unit)
+  local self = setmetatable({ stream = stream, now = now, total = total, done = 0, failed = 0, unit = unit or "pins" },
+    Bar)
   self.started = now()
   self:draw(true)
   return self
@@ -49,8 +51,8 @@ function Bar:draw(force)
   else
     when = clock(rate > 0 and (self.total - self.done) / rate or nil) .. " left"
   end
-  local text = string.format("%d/%d pins [%s%s] %d failed, %.1f pins/s, %s", self.done, self.total,
-    string.rep("█", filled), string.rep("░", WIDTH - filled), self.failed, rate, when)
+  local text = string.format("%d/%d %s [%s%s] %d failed, %.1f %s/s, %s", self.done, self.total, self.unit,
+    string.rep("█", filled), string.rep("░", WIDTH - filled), self.failed, rate, self.unit, when)
   if text == self.shown then return end
   self.shown = text
   self.stream:write("\r", text, "\27[K")

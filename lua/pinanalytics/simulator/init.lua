@@ -301,19 +301,22 @@ function Sim:expire_tokens()
 end
 
 --- Every request seen since start or the last `clear_log`, in order.
--- @treturn {table,...} each `{ connection, connection_requests, method, uri, path, args, status, auth }`;
--- never a credential (`auth`: whether it carried an Authorization header; OneUp's apiKey shows as
--- [REDACTED])
+-- @treturn {table,...} each `{ connection, connection_requests, method, uri, path, args, status, auth,
+-- account }`; never a credential (`auth`: whether it carried an Authorization header; OneUp's apiKey
+-- shows as [REDACTED]; `account`: the username its token is of, nil when it had none the server took)
 function Sim:requests()
   local out = {}
   local s = read_file(self.prefix .. "/logs/requests.log") or ""
   for line in s:gmatch("[^\n]+") do
-    local conn, creq, method, uri, status, auth = line:match('^(%d+) (%d+) (%S+) "(.-)" (%d+) ([01])$')
+    local conn, creq, method, uri, status, auth, account =
+      line:match('^(%d+) (%d+) (%S+) "(.-)" (%d+) ([01]) (%S+)$')
     if conn then
       local path, args = uri:match("^([^?]*)%??(.*)$")
       out[#out + 1] = {
         connection = tonumber(conn), connection_requests = tonumber(creq), method = method,
         uri = uri, path = path, args = args, status = tonumber(status), auth = auth == "1",
+        account = account ~= "-" and account:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
+          or nil,
       }
     end
   end
@@ -552,9 +555,11 @@ local NEEDS = "it needs nginx with its Lua module (Debian: apt-get install nginx
 -- 401 `{"code":2}`, as the real API answers an expired token); also their `expires_in`
 -- @int[opt=5184000] opts.refresh_ttl seconds an issued continuous refresh token lives (60 days)
 -- @tab[opt] opts.accounts more accounts: `{ [username] = { token = "...", refresh_token = "...",
--- pins_count = n } }`, each with its own static tokens; every token issued belongs to one account, and
--- `GET /v5/user_account` names the token's (`data.account_id_of(username)`). The simulator's own account,
--- "simulated_account", has `token` and `refresh_token`
+-- pins_count = n, rate_limit = {...}, quota_reset_in = s } }`, each with its own static tokens; every
+-- token issued belongs to one account, and `GET /v5/user_account` names the token's
+-- (`data.account_id_of(username)`). Each account has its own rate budget (below); `rate_limit` and
+-- `quota_reset_in` there apply to that account alone, in place of the server's. The simulator's own
+-- account, "simulated_account", has `token` and `refresh_token`
 -- @tparam[opt] {string,...} opts.revoked_accounts usernames whose access was revoked: their tokens (static or
 -- issued) get 401, their refresh tokens and codes 400
 -- @string[opt] opts.authorize_account the account `GET /oauth/authorize` approves (default
@@ -568,7 +573,8 @@ local NEEDS = "it needs nginx with its Lua module (Debian: apt-get install nginx
 -- @bool[opt] opts.refuse_refresh the token endpoint refuses every refresh token
 -- @bool[opt=true] opts.accept_static_token false: `token` is refused (as if expired)
 -- @tab[opt] opts.rate_limit `{ per_second = N (or per_minute), burst = N, retry_after = true,
--- headers = true }`: a token bucket per token and category (org_analytics, org_read): beyond it
+-- headers = true }`: a token bucket per account and category (org_analytics, org_read; every token
+-- of an account draws on its one budget, as Pinterest's limits are per user and app): beyond it
 -- 429 `{"code":8}` with Retry-After and X-RateLimit-Limit/-Remaining/-Reset (`retry_after = false`
 -- leaves Retry-After out, `headers = false` all of them); `Sim:stats` counts them
 -- @number[opt] opts.quota_reset_in every analytics request answers 429 code 8, resetting in that many seconds

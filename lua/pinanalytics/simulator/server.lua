@@ -35,13 +35,19 @@ end
 
 -- One line per answer in <prefix>/logs/requests.log, written before the
 -- answer leaves, so a client that has its answer can already read the line.
--- Never a header: credentials stay out of it; the last field only says
--- whether the request carried an Authorization header (1) or not (0).
+-- Never a header: credentials stay out of it; the field after the status
+-- only says whether the request carried an Authorization header (1) or not
+-- (0), and the last one names the account its token is of ("-" when none:
+-- no token, a refused one, or a route without one), its bytes other than
+-- letters, digits, "_", "." and "-" as %XX.
 local function log_request(status)
   local f = io.open(ngx.config.prefix() .. "logs/requests.log", "a")
   if not f then return end
+  local account = ngx.ctx.account and tostring(ngx.ctx.account):gsub("[^%w_.%-]", function(c)
+    return string.format("%%%02X", c:byte())
+  end) or "-"
   f:write(ngx.var.connection, " ", ngx.var.connection_requests, " ", ngx.req.get_method(), ' "',
-    logged_uri(), '" ', status, " ", ngx.var.http_authorization and "1" or "0", "\n")
+    logged_uri(), '" ', status, " ", ngx.var.http_authorization and "1" or "0", " ", account, "\n")
   f:close()
 end
 
@@ -855,11 +861,23 @@ local function category_of(path)
   return "org_read"
 end
 
+-- The options of the request's account (ngx.ctx.account) in ctl.accounts,
+-- or an empty table.
+local function own_options(ctl)
+  local name = ngx.ctx.account
+  local a = name and type(ctl.accounts) == "table" and ctl.accounts[name]
+  return type(a) == "table" and a or {}
+end
+
 --- Faults that come before the route: a quota that is used up, a rate
--- limit per token and category (a token bucket), the first n answers failing.
+-- limit per account and category (a token bucket: Pinterest's limits are
+-- per user and app, so every token of one account draws on one budget, and
+-- each account has its own), the first n answers failing. An account of
+-- ctl.accounts may have a rate_limit and a quota_reset_in of its own.
 -- Returns true when it answered.
 local function limits(ctl, path)
-  local reset_in = tonumber(ctl.quota_reset_in)
+  local own = own_options(ctl)
+  local reset_in = tonumber(own.quota_reset_in) or tonumber(ctl.quota_reset_in)
   if reset_in and category_of(path) == "org_analytics" then
     fail(429, 8, RATE_LIMIT_MESSAGE, {
       ["Retry-After"] = tostring(reset_in), ["X-RateLimit-Limit"] = "1000", ["X-RateLimit-Remaining"] = "0",
@@ -881,12 +899,13 @@ local function limits(ctl, path)
       return true
     end
   end
-  local rl = ctl.rate_limit
+  local rl = own.rate_limit
+  if type(rl) ~= "table" then rl = ctl.rate_limit end
   if type(rl) ~= "table" then return false end
   local rate = tonumber(rl.per_second) or (tonumber(rl.per_minute) and tonumber(rl.per_minute) / 60)
   if not rate then return false end
   local burst = tonumber(rl.burst) or math.max(1, rate)
-  local key = "rl:" .. (ngx.var.http_authorization or "") .. ":" .. category_of(path)
+  local key = "rl:" .. tostring(ngx.ctx.account or "") .. ":" .. category_of(path)
   ngx.update_time()
   local now = ngx.now()
   -- no yield between get and set: one worker, so this is atomic

@@ -133,6 +133,25 @@ M.VERSIONS = {
     "ALTER TABLE pins ADD COLUMN meta_error TEXT",
     "ALTER TABLE pins ADD COLUMN meta_fetched TEXT",
   },
+  -- 4: the claims of `sync --all-accounts` (pinanalytics.store.claims):
+  -- one row per account of a credentials file (by its name there), who
+  -- holds it and until when (lease_until, milliseconds since the epoch by
+  -- the database's clock; NULL: free), the last round (a UTC day) in
+  -- which it was synced whole, by whom and when, and its last failure
+  {
+    [[CREATE TABLE sync_claims (
+  account TEXT PRIMARY KEY,
+  worker TEXT,
+  lease_until {ref},
+  claimed_at {ref},
+  synced_round TEXT,
+  synced_at {ref},
+  synced_by TEXT,
+  failed_at {ref},
+  failed_by TEXT,
+  error TEXT
+)]],
+  },
 }
 
 --- The version this code writes.
