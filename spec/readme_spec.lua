@@ -247,10 +247,18 @@ describe("the instructions of the README and the guides", function()
       " && break; sleep 0.1; done; kill -TERM $pid; wait $pid || true; cat " .. q(log)), block.text)
     assert.truthy(out:find("simulator stopped", 1, true), out)
     local exports = {}
-    for l in out:gmatch("\n  (export [^\n]+)") do exports[#exports + 1] = l end
+    for l in (out:match("^(.-)then, for example:") or ""):gmatch("\n  (export [^\n]+)") do exports[#exports + 1] = l end
     assert.equal(4, #exports, out)
+    -- how to try the login: the sign-in page, the app, the command by its path
+    local login = out:match("To try logging in against it[^\n]*\n(.-)\nLogs:") or ""
+    local n = 0
+    for _ in login:gmatch("  export [^\n]+") do n = n + 1 end
+    assert.equal(3, n, out)
+    assert.truthy(login:find("\n  /[^ ]*/bin/pinanalytics login %-%-no%-browser "), out)
     local hints = {}
-    for l in (out:match("then, for example:\n(.-)\nLogs:") or ""):gmatch("  ([^\n]+)") do hints[#hints + 1] = l end
+    for l in (out:match("then, for example:\n(.-)\nTo try logging in") or ""):gmatch("  ([^\n]+)") do
+      hints[#hints + 1] = l
+    end
     assert.is_true(#hints >= 3, out)
     -- the simulator is gone with it: the hints go to the spec's, through
     -- the same export lines
