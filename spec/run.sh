@@ -13,7 +13,7 @@
 # Each runtime loads its own build of the C module, build/<LUA>/?.so.
 #
 # With no busted args, the spec files run side by side, PA_TEST_JOBS at a time
-# (default: the number of cores, at least 2), each its own busted process
+# (default: twice the number of cores, at least 2), each its own busted process
 # bounded by PA_SPEC_TIMEOUT seconds (default 900: a spec that hangs fails,
 # named, instead of holding the run); the longest ones (as timed by the last
 # run, build/<LUA>/spec-times) start first. Each file's TAP output is printed
@@ -68,7 +68,8 @@ parallel_suite() {
   lua=$1
   out=$(mktemp -d)
   times=build/${PA_TEST_BUILD:-$lua}/spec-times
-  jobs=${PA_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
+  # (most spec files wait on their servers more than they compute: two a core)
+  jobs=${PA_TEST_JOBS:-$(($(nproc 2>/dev/null || echo 1) * 2))}
   [ "$jobs" -ge 2 ] 2>/dev/null || jobs=2
   # longest first: last run's seconds, else the file's size as a guess
   for f in spec/*_spec.lua; do
