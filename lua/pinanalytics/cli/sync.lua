@@ -48,6 +48,8 @@ Many accounts:
   --all-accounts      every account of the credentials file, side by side, each
                       with its own token, client and pacing; a line an account,
                       then the total; one account's failure stops no other
+                      (side by side needs luv, and Lua 5.2+ or LuaJIT; else one
+                      after another)
   --jobs N            accounts synced at once by this process (default 64)
   --lease SECONDS     how long an account is claimed (default 600, renewed while
                       it syncs): syncs on several hosts sharing one store share
@@ -204,6 +206,9 @@ end
 -- side; without it, one after another.
 local function luv()
   if type(rawget(_G, "vim")) == "table" then return nil end
+  -- Lua 5.1 (not LuaJIT) cannot yield across the pcalls of a store's sync:
+  -- there the accounts run one after another
+  if _VERSION == "Lua 5.1" and not rawget(_G, "jit") then return nil end
   local ok, lib = pcall(require, "luv")
   if not ok and errors.is_interrupt(lib) then error(lib, 0) end
   return ok and type(lib) == "table" and lib.new_signal and lib or nil
