@@ -367,6 +367,63 @@ describe("credentials (PostgreSQL)", function()
     end
   end)
 
+  it("the command line takes --credentials postgresql://...: accounts, a command, logout, sync --all-accounts",
+    function()
+    local C = require "helpers.cli"
+    local uri = fresh_uri()
+    local store = credentials.open(uri)
+    local answer = login(nil)
+    local other = login("acme_shop")
+    assert(store:put("simulated_account", answer))
+    assert(store:put("acme_shop", other))
+    local plain = shown_of(uri):gsub(":%[REDACTED%]@", "@")
+    local env = { PINTEREST_BASE_URL = sim.pinterest_url, PINTEREST_CLIENT_ID = CLIENT,
+      PINTEREST_CLIENT_SECRET = SECRET }
+    local seen = {}
+    local function run(args)
+      local code, out, err = C.run(args, env, nil, 60)
+      seen[#seen + 1] = out .. err
+      return code, out, err
+    end
+    local code, out, err = run("accounts --credentials " .. q(uri))
+    assert.equal(0, code, err)
+    assert.truthy(out:find("^credentials: " .. plain:gsub("%p", "%%%0") .. "\n"), out)
+    assert.truthy(out:find("\nacme_shop ", 1, true), out)
+    assert.truthy(out:find("\nsimulated_account ", 1, true), out)
+    -- a command through the account's stored token, refreshed when refused
+    sim:expire_tokens()
+    local issued = sim:stats().tokens_issued
+    code, out, err = run("account --last 7 --account acme_shop --credentials " .. q(uri))
+    assert.equal(0, code, err)
+    assert.truthy(out:find("\ntotal +%d"), out)
+    assert.truthy(out:find("Impressions", 1, true), out)
+    assert.equal(issued + 1, sim:stats().tokens_issued)
+    local e = assert(store:get("acme_shop"))
+    assert.are_not.equal(other.refresh_token, e.refresh_token)
+    -- several accounts and none named: the message names them, not the password
+    local _
+    code, _, err = run("account --last 7 --credentials " .. q(uri))
+    assert.equal(2, code)
+    assert.truthy(err:find("has several accounts (acme_shop, simulated_account)", 1, true), err)
+    -- sync --all-accounts takes the URI too (the analytics in a SQLite store)
+    code, out, err = run("sync --all-accounts --credentials " .. q(uri) .. " --store " .. q(dir .. "/all.db") ..
+      " --account --days 3")
+    assert.equal(0, code, err)
+    assert.truthy(out:find("\naccount simulated_account ", 1, true) or out:find("^account simulated_account "), out)
+    assert.truthy(out:find("account acme_shop ", 1, true), out)
+    -- logout forgets an account in the database
+    code, out, err = run("logout simulated_account --credentials " .. q(uri))
+    assert.equal(0, code, err)
+    assert.truthy(out:find("forgot simulated_account", 1, true), out)
+    assert.equal("acme_shop", store:only_account())
+    for _, text in ipairs(seen) do
+      for _, secret in ipairs({ PASSWORD, SECRET, "sim-at-", "sim-rt-" }) do
+        assert.falsy(text:find(secret, 1, true), secret .. " in " .. text)
+      end
+    end
+    store:close()
+  end)
+
   it("names the account and never a token nor the password in its errors", function()
     local uri = fresh_uri()
     local store = credentials.open(uri)
