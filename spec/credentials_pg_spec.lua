@@ -401,9 +401,8 @@ describe("credentials (PostgreSQL)", function()
     local e = assert(store:get("acme_shop"))
     assert.are_not.equal(other.refresh_token, e.refresh_token)
     -- several accounts and none named: the message names them, not the password
-    local _
-    code, _, err = run("account --last 7 --credentials " .. q(uri))
-    assert.equal(2, code)
+    code, out, err = run("account --last 7 --credentials " .. q(uri))
+    assert.equal(2, code, out)
     assert.truthy(err:find("has several accounts (acme_shop, simulated_account)", 1, true), err)
     -- sync --all-accounts takes the URI too (the analytics in a SQLite store)
     code, out, err = run("sync --all-accounts --credentials " .. q(uri) .. " --store " .. q(dir .. "/all.db") ..
