@@ -78,7 +78,14 @@ end
 Store.__close = Store.close
 Store.__gc = function(self) if self.store then pcall(self.store.close, self.store) end end
 
-Store.usable = file._Store.usable
+--- Whether an entry's access token can still be used at `now` (as the file store's `usable`).
+-- @tab entry as `get` gives it
+-- @int[opt] now seconds since the epoch (default: the store's clock)
+-- @treturn boolean
+function Store:usable(entry, now)
+  return file._Store.usable(self, entry, now)
+end
+
 Store._entry = file._Store._entry
 
 function Store:_step(name)
@@ -342,6 +349,9 @@ function Store:refresh(account, used, request)
     pause = math.min(pause * 2, 0.1)
   end
 end
+
+--- Functions.
+-- @section functions
 
 --- Is x a store made by `open`?
 -- @param x any value
