@@ -49,6 +49,7 @@ build = {
       ["pinanalytics.dates"] = "lua/pinanalytics/dates.lua",
       ["pinanalytics.errors"] = "lua/pinanalytics/errors.lua",
       ["pinanalytics.credentials"] = "lua/pinanalytics/credentials.lua",
+      ["pinanalytics.credentials.pg"] = "lua/pinanalytics/credentials/pg.lua",
       ["pinanalytics.http"] = "lua/pinanalytics/http.lua",
       ["pinanalytics.pinterest"] = "lua/pinanalytics/pinterest.lua",
       ["pinanalytics.pinterest.categories"] = "lua/pinanalytics/pinterest/categories.lua",

@@ -494,17 +494,27 @@ end
 --- Functions.
 -- @section functions
 
---- A store over a credentials file. Nothing is read or created until a
--- method needs it.
--- @tparam[opt] string|table opts the file's path, or a table:
--- @string[opt] opts.path the file (default `default_path()`)
+-- The file store's methods, which pinanalytics.credentials.pg shares (usable, _entry).
+M._Store = Store
+
+local function is_uri(path)
+  return type(path) == "string" and path:match("^postgres[%w]*://") ~= nil
+end
+
+--- A store over a credentials file, or, for a team, over a PostgreSQL
+-- database (a "postgresql://" or "postgres://" URI: `pinanalytics.credentials.pg`,
+-- the same methods). Nothing is read, created or connected until a method
+-- needs it.
+-- @tparam[opt] string|table opts the file's path (or the URI), or a table:
+-- @string[opt] opts.path the file (default `default_path()`), or the URI
 -- @func[opt=pinanalytics.core.sleep] opts.sleep how to wait for a lock another process holds (a client
 -- passes its runtime's, so that OpenResty and Neovim go on meanwhile)
 -- @number[opt=120] opts.lock_timeout seconds to wait for a lock
 -- @func[opt=os.time] opts.clock seconds since the epoch, for expiry times
 -- @func[opt] opts.on_step `function(name)` called at each step of a refresh and a save ("locked",
--- "received", "written", "renamed", "synced"): for tests that stop a process there
--- @treturn Store
+-- "received", "written", "renamed", "synced"; in PostgreSQL "locked", "received", "committed"): for
+-- tests that stop a process there
+-- @treturn Store|pinanalytics.credentials.pg.PgStore
 function M.open(opts)
   if opts == nil or type(opts) == "string" then opts = { path = opts } end
   if type(opts) ~= "table" then raise("open", "opts must be a path or a table, got %s", type(opts)) end
@@ -513,9 +523,6 @@ function M.open(opts)
     local why
     path, why = M.default_path()
     if not path then raise("open", "%s; give the path", why) end
-  end
-  if type(path) ~= "string" or path == "" or path:find("%z") or path:sub(-1) == "/" then
-    raise("open", "path must be a file's path, got %s", type(path) == "string" and ("%q"):format(path) or type(path))
   end
   for _, k in ipairs({ "sleep", "clock", "on_step" }) do
     if opts[k] ~= nil and type(opts[k]) ~= "function" then
@@ -526,17 +533,29 @@ function M.open(opts)
       or opts.lock_timeout < 0) then
     raise("open", "option lock_timeout must be a number of seconds >= 0")
   end
+  if is_uri(path) then
+    if path:find("%z") then raise("open", "a postgresql:// URI must not contain a NUL byte") end
+    local o = {}
+    for k, v in pairs(opts) do o[k] = v end
+    o.uri, o.path = path, nil
+    return require("pinanalytics.credentials.pg").open(o)
+  end
+  if type(path) ~= "string" or path == "" or path:find("%z") or path:sub(-1) == "/" then
+    raise("open", "path must be a file's path, got %s", type(path) == "string" and ("%q"):format(path) or type(path))
+  end
   return setmetatable({
     file = path, sleep = opts.sleep or core.sleep, clock = opts.clock or os.time,
     lock_timeout = opts.lock_timeout or M.LOCK_TIMEOUT, on_step = opts.on_step,
   }, Store)
 end
 
---- Is x a store made by `open`?
+--- Is x a store made by `open` (over a file or a PostgreSQL database)?
 -- @param x any value
 -- @treturn boolean
 function M.is_store(x)
-  return getmetatable(x) == Store
+  if getmetatable(x) == Store then return true end
+  local pg = package.loaded["pinanalytics.credentials.pg"]
+  return pg ~= nil and pg.is_store(x)
 end
 
 return M

@@ -177,9 +177,9 @@ end
 -- @func[opt] opts.on_token `function(tokens)` called with `{ access_token, refresh_token, expires_in,
 -- token_type, scope, ... }` after each refresh, so that a long-running script can store them
 -- @tparam[opt] string|pinanalytics.credentials.Store opts.credentials the accounts' tokens
--- (`pinanalytics.credentials`: a store, or its file's path): the client takes the account's access token
--- from it, and refreshes through it (one process at a time; the new tokens are saved before they are
--- used, and a token another process saved meanwhile is used instead). Not with `token` or
+-- (`pinanalytics.credentials`: a store, its file's path, or a team's postgresql:// URI): the client
+-- takes the account's access token from it, and refreshes through it (one process at a time; the new
+-- tokens are saved before they are used, and a token another process saved meanwhile is used instead). Not with `token` or
 -- `refresh_token`; `client_secret` is needed to refresh, `client_id` defaults to the one saved
 -- @string[opt] opts.account with `credentials`: the account (its username); may be left out when the file
 -- has only one
@@ -318,7 +318,8 @@ function M.new(opts)
     }
   elseif store then
     self.oauth = {
-      store = store, account = opts.account, client_id = opts.client_id, client_secret = opts.client_secret,
+      store = store, own_store = store_path ~= nil, account = opts.account, client_id = opts.client_id,
+      client_secret = opts.client_secret,
       on_token = opts.on_token, expires_at = nil,
     }
   end
@@ -348,6 +349,9 @@ function Client:close()
   if self.oauth_session then self.oauth_session:close() end
   if self.batch then self.batch:close() end
   for b in pairs(self.run_batches or {}) do b:close() end
+  -- a store the client opened from a URI holds a connection
+  local o = self.oauth
+  if o and o.own_store and o.store.close then o.store:close() end
 end
 Client.__close = Client.close
 

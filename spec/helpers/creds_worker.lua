@@ -12,6 +12,10 @@
 --     refreshes the only account, and kills itself with SIGKILL at STEP of
 --     the refresh ("locked", "received", "written", "renamed", "synced");
 --     prints "survived" when it gets past them all
+--   lua creds_worker.lua hold FILE BASE_URL SECONDS
+--     one request (GET /user_account) through the credentials, sleeping
+--     SECONDS once it holds the account's lock, if it refreshes; prints
+--     "ok USERNAME refreshed=N" (N: the refreshes this process made)
 local pa = require "pinanalytics"
 local core = require "pinanalytics.core"
 local credentials = require "pinanalytics.credentials"
@@ -75,6 +79,18 @@ elseif mode == "kill" then
   local ok, err = c:refresh()
   print(ok and "survived" or tostring(err))
   c:close()
+elseif mode == "hold" then
+  local seconds = tonumber(arg[4])
+  local store = credentials.open { path = file, on_step = function(name)
+    if name == "locked" then core.sleep(seconds) end
+  end }
+  local refreshed = 0
+  local c = pa.pinterest { credentials = store, base_url = base_url, client_secret = secret(),
+    retries = 0, timeout = 10, on_token = function() refreshed = refreshed + 1 end }
+  local me, err = c:user_account()
+  print(me and ("ok " .. me.username .. " refreshed=" .. refreshed) or tostring(err))
+  c:close()
+  if store.close then store:close() end
 else
   error("creds_worker: unknown mode " .. tostring(mode))
 end

@@ -25,7 +25,8 @@ that `pinanalytics login` saved in the credentials file):
                       takes --account-name NAME, its --account being the account's figures)
   --credentials FILE  the credentials file (default PINANALYTICS_CREDENTIALS, else
                       $XDG_CONFIG_HOME/pinanalytics/credentials.json, else
-                      ~/.config/pinanalytics/credentials.json)
+                      ~/.config/pinanalytics/credentials.json); a team's: a
+                      postgresql:// URI (its table in that database)
   --app-file FILE     the app's PINTEREST_CLIENT_ID=... and PINTEREST_CLIENT_SECRET=...
                       lines, to refresh the account's token (default: those variables)
   --base-url URL      the API (default PINTEREST_BASE_URL, else https://api.pinterest.com/v5)
@@ -95,7 +96,8 @@ local function credentials_failure(err)
 end
 
 -- The credentials file of the options (--credentials FILE, else the
--- default): the store and its path.
+-- default; or a postgresql:// URI): the store and its path as messages show
+-- it (a URI without its password).
 local function credentials_store(ctx, cmd, opts)
   local credentials = require "pinanalytics.credentials"
   local path = opts["--credentials"]
@@ -110,13 +112,15 @@ local function credentials_store(ctx, cmd, opts)
     if errors.is_interrupt(st) then error(st, 0) end
     usage(cmd, "--credentials %s is not a file's path", path)
   end
-  return st, path
+  return st, require("pinanalytics.cli.store").shown_target(path)
 end
 
 -- "pinanalytics login", with the options that make it save to the same file.
 local function login_command(opts)
   local c = "pinanalytics login"
-  if opts["--credentials"] then c = c .. " --credentials " .. errors.word(opts["--credentials"]) end
+  if opts["--credentials"] then
+    c = c .. " --credentials " .. errors.word(require("pinanalytics.cli.store").shown_target(opts["--credentials"]))
+  end
   return c
 end
 

@@ -145,7 +145,7 @@ end
 
 local function run(ctx, p)
   local cmd = p.command
-  for _, name in ipairs({ "--store", "--from-store" }) do
+  for _, name in ipairs({ "--store", "--from-store", "--credentials" }) do
     for _, pw in ipairs(store.uri_passwords(p.opts[name] or "")) do ctx.secrets[#ctx.secrets + 1] = pw end
   end
   if p.opts["--account-name"] and not p.opts["--from-store"] and cmd ~= "sync" then

@@ -34,7 +34,8 @@ local DEFAULT_API = "https://api.pinterest.com/v5"
 local CREDENTIALS_HELP = [[
   --credentials FILE  the credentials file (default PINANALYTICS_CREDENTIALS, else
                       $XDG_CONFIG_HOME/pinanalytics/credentials.json, else
-                      ~/.config/pinanalytics/credentials.json)
+                      ~/.config/pinanalytics/credentials.json); a team's: a
+                      postgresql:// URI (its table in that database)
 ]]
 
 -- helpers --------------------------------------------------------------------
@@ -457,7 +458,7 @@ function accounts.run(ctx, cmd, p)
   for _, r in ipairs(rows) do
     for i, c in ipairs(r) do widths[i] = math.max(widths[i] or 0, #c) end
   end
-  local out = { "credentials file: " .. file }
+  local out = { (file:match("^postgres") and "credentials: " or "credentials file: ") .. file }
   for _, r in ipairs(rows) do
     local cells = {}
     for i, c in ipairs(r) do cells[i] = i < #r and (c .. string.rep(" ", widths[i] - #c)) or c end

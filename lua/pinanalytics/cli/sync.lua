@@ -261,10 +261,15 @@ local function all_accounts(ctx, cmd, opts, target, ids, days)
     if not path then usage(cmd, "%s: give --credentials FILE", why) end
   end
   if path == "" then usage(cmd, "--credentials needs a file's path") end
+  -- a file, or a team's postgresql:// URI (its password never shown)
   local cstore = call(cmd, pa.credentials.open, path)
   local list, lerr = cstore:list()
+  if cstore.close then cstore:close() end -- a URI's connection: each client opens its own
   if not list then failure("%s", strip_prefix(line(lerr))) end
-  if #list == 0 then failure("no account in the credentials file %s: pinanalytics login adds one", path) end
+  if #list == 0 then
+    failure("no account in the credentials %s: pinanalytics login adds one",
+      (path:match("^postgres") and "" or "file ") .. require("pinanalytics.cli.store").shown_target(path))
+  end
   local names = {}
   for i, a in ipairs(list) do names[i] = a.account end
   local client_id, client_secret = app_credentials(ctx, cmd, opts)

@@ -152,6 +152,23 @@ M.VERSIONS = {
   error TEXT
 )]],
   },
+  -- 5: the accounts' tokens of a team's credentials (pinanalytics.credentials
+  -- opened on a postgresql:// URI): one row per account (its username), as
+  -- a credentials file holds them; times in seconds since the epoch. A
+  -- SQLite store has the table too, empty: its credentials are a file.
+  {
+    [[CREATE TABLE credentials (
+  account TEXT PRIMARY KEY,
+  access_token TEXT,
+  access_expires_at {ref},
+  access_issued_at {ref},
+  refresh_token TEXT NOT NULL,
+  refresh_expires_at {ref},
+  client_id TEXT,
+  scope TEXT,
+  updated_at {ref}
+)]],
+  },
 }
 
 --- The version this code writes.
