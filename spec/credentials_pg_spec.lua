@@ -306,8 +306,12 @@ describe("credentials (PostgreSQL)", function()
     end
   end
 
+  -- (Lua 5.1 cannot yield across the pcall of a store's transaction: a
+  -- sleep that yields is for LuaJIT and Lua 5.2+, as docs/credentials.md says)
+  local yields_in_pcall = _VERSION ~= "Lua 5.1" or rawget(_G, "jit") ~= nil
   for _, shared in ipairs({ false, true }) do
-    it("two coroutines refreshing at once " .. (shared and "on one store (one connection)" or
+    local it_ = yields_in_pcall and it or function(name) pending(name .. " (not on Lua 5.1: no yield across pcall)") end
+    it_("two coroutines refreshing at once " .. (shared and "on one store (one connection)" or
         "on two connections") .. ": one request, the other takes the saved token", function()
       local uri = fresh_uri()
       local yield_sleep = function() coroutine.yield() end
