@@ -17,7 +17,7 @@ if not pg then
   return
 end
 
-local NACCOUNTS = 12
+local NACCOUNTS = 50
 local NAMES = {}
 for i = 1, NACCOUNTS do NAMES[i] = string.format("shop_%02d", i) end
 local function token_of(name) return "tok-" .. name .. "-5e0f" end
@@ -36,7 +36,7 @@ describe("sync --all-accounts, three workers on PostgreSQL", function()
   setup(function()
     local accounts = {}
     for _, name in ipairs(NAMES) do accounts[name] = { token = token_of(name), pins_count = 3 } end
-    sim = H.start { accounts = accounts, latency_ms = 250 }
+    sim = H.start { accounts = accounts, latency_ms = 100 }
     local h = assert(io.popen("mktemp -d"))
     dir = h:read("*l")
     h:close()
@@ -57,7 +57,7 @@ describe("sync --all-accounts, three workers on PostgreSQL", function()
   local function start_worker(uri, i, lease)
     local base = dir .. "/" .. uri:match("[^/]+$") .. "-w" .. i
     local cmd = C.CLEAN .. " PINTEREST_BASE_URL=" .. C.q(sim.pinterest_url) .. " " ..
-      X.bounded(50, C.LUA) .. " bin/pinanalytics sync --all-accounts --credentials " .. C.q(creds) ..
+      X.bounded(120, C.LUA) .. " bin/pinanalytics sync --all-accounts --credentials " .. C.q(creds) ..
       " --store " .. C.q(uri) .. " --account --all-pins --days 3 --jobs 2 --lease " .. lease
     -- the worker runs under timeout: its pid is timeout's child's
     os.execute("sh -c " .. C.q("(" .. cmd .. " >" .. base .. ".out 2>" .. base .. ".err; echo $? >" .. base ..
@@ -86,7 +86,7 @@ describe("sync --all-accounts, three workers on PostgreSQL", function()
     return by
   end
 
-  it("three workers and 12 accounts: every account synced once, the work shared", function()
+  it("three workers and 50 accounts: every account synced once, the work shared", function()
     local uri = pg.uri("workers_once")
     assert(pa.store.open(uri)):close() -- the schema, made once
     sim:clear_log()
@@ -111,11 +111,11 @@ describe("sync --all-accounts, three workers on PostgreSQL", function()
       assert.truthy(w:find("^" .. HOST:gsub("%p", "%%%0") .. ":%d+$"), w)
     end
     assert.is_true(n >= 2, "the work was shared between workers")
-    -- each worker's summary names all 12: synced there, or already elsewhere
+    -- each worker's summary names all of them: synced there, or already elsewhere
     local here = 0
     for i = 1, 3 do
       local out = C.read(bases[i] .. ".out")
-      local k = tonumber(out:match(": (%d+) accounts? of 12 here, 0 failed"))
+      local k = tonumber(out:match(": (%d+) accounts? of " .. NACCOUNTS .. " here, 0 failed"))
       assert.is_number(k, out)
       here = here + k
       for _, name in ipairs(NAMES) do assert.truthy(out:find("account " .. name .. "[ :]"), out) end
