@@ -183,4 +183,36 @@ describe("sync --all-accounts", function()
     assert.falsy(err:find("account ann_shop expires", 1, true))
     assert.falsy(err:find(e.refresh_token, 1, true))
   end)
+  it("puts no token nor the app's secret in the process list while it runs", function()
+    sim:configure { latency_ms = 150 }
+    -- the app from a file: an environment given on the spec's command line
+    -- would be in the list itself
+    local app = dir .. "/app-ps.conf"
+    local f = assert(io.open(app, "wb"))
+    f:write("client_id = ", APP_ID, "\nclient_secret = ", APP_SECRET, "\n")
+    f:close()
+    assert(C.succeeds("chmod 600 " .. C.q(app)))
+    local t = C.spawn("sync --all-accounts --app-file " .. C.q(app) .. " --credentials " .. C.q(creds) ..
+      " --store " .. C.q(db) .. " --all-pins --account --days " .. DAYS, { PINTEREST_BASE_URL = sim.pinterest_url })
+    local seen, looks = {}, 0
+    local secrets = { APP_SECRET }
+    for _, name in ipairs(NAMES) do secrets[#secrets + 1] = token_of(name); secrets[#secrets + 1] = refresh_of(name) end
+    -- every process's command line, a few times while the sync runs
+    for _ = 1, 10 do
+      local h = assert(io.popen("cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '"))
+      local all = h:read("*a") or ""
+      h:close()
+      looks = looks + 1
+      for _, secret in ipairs(secrets) do
+        if all:find(secret, 1, true) then seen[#seen + 1] = secret end
+      end
+      if all:find("bin/pinanalytics sync --all-accounts", 1, true) == nil then break end
+      os.execute("sleep 0.1")
+    end
+    local code, _, err = t.wait(60)
+    sim:configure { latency_ms = 20 }
+    assert.truthy(code == 0 or code == 1, err)
+    assert.truthy(looks >= 1)
+    assert.same({}, seen)
+  end)
 end)
