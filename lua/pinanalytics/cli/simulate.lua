@@ -37,11 +37,13 @@ Example:
   pinanalytics pin 813744226420795884 --last 7
 ]]
 
--- Waits for Ctrl-C or SIGTERM; returns the signal's name, or nil when the
--- process is ended by it before (SIGTERM without luv).
-local function wait_for_signal()
+-- Catches Ctrl-C and SIGTERM from now on (before the address is printed,
+-- so that a signal sent as soon as it is read is not lost); returns the
+-- function that waits for one and returns its name, or nil when the process
+-- is ended by it before (SIGTERM without luv).
+local function catch_signals()
   local ok, uv = pcall(require, "luv")
-  if not ok and is_interrupt(uv) then return "sigint" end
+  if not ok and is_interrupt(uv) then return function() return "sigint" end end
   if ok and type(uv) == "table" and uv.new_signal then
     local caught
     local handles = {}
@@ -53,22 +55,27 @@ local function wait_for_signal()
       end)
       handles[#handles + 1] = h
     end
-    uv.run()
-    for _, h in ipairs(handles) do
-      h:stop()
-      h:close()
+    return function()
+      -- a signal that came before is waiting in the loop: run sees it at once
+      uv.run()
+      for _, h in ipairs(handles) do
+        h:stop()
+        h:close()
+      end
+      uv.run("nowait")
+      return caught
     end
-    uv.run("nowait")
-    return caught
   end
-  -- Plain Lua: the interpreter (lua, luajit) turns SIGINT into the error
-  -- "interrupted!" at the next instruction; a short sleep lets it come soon.
-  local sleep = require("pinanalytics.core").sleep
-  local function forever() while true do sleep(0.2) end end
-  local jit = rawget(_G, "jit")
-  if jit and jit.off then jit.off(forever) end -- compiled code does not look at the hook
-  pcall(forever)
-  return "sigint"
+  return function()
+    -- Plain Lua: the interpreter (lua, luajit) turns SIGINT into the error
+    -- "interrupted!" at the next instruction; a short sleep lets it come soon.
+    local sleep = require("pinanalytics.core").sleep
+    local function forever() while true do sleep(0.2) end end
+    local jit = rawget(_G, "jit")
+    if jit and jit.off then jit.off(forever) end -- compiled code does not look at the hook
+    pcall(forever)
+    return "sigint"
+  end
 end
 
 function simulate.run(ctx, cmd, p)
@@ -78,6 +85,7 @@ function simulate.run(ctx, cmd, p)
   local ok, sim = pcall(simulator.start, { latency_ms = latency })
   if not ok and is_interrupt(sim) then error(sim, 0) end
   if not ok then failure("%s", line(sim)) end
+  local wait = catch_signals()
   -- the hints run as printed: the launcher names the file it ran from a
   -- clone (an absolute path), else the command is on PATH
   local prog = ctx.getenv("PINANALYTICS_PROGRAM")
@@ -105,7 +113,7 @@ function simulate.run(ctx, cmd, p)
     sim:stop()
     error(why, 0)
   end
-  local sig = wait_for_signal()
+  local sig = wait()
   sim:stop()
   emit(ctx, "the simulator's last line", "\nsimulator stopped" .. (sig and (" (" .. sig:upper() .. ")") or "") .. "\n")
   return nil
