@@ -839,6 +839,19 @@ local function endpoint_refused(err)
   return (msg:find("not available", 1, true) or msg:find("endpoint", 1, true)) ~= nil
 end
 
+-- The pin ids of a bulk method, each checked (a string of digits) and
+-- asked once, in the order given; raises naming the method and the index.
+local function pin_id_list(fn, pin_ids)
+  if type(pin_ids) ~= "table" then fail(fn, "pin_ids must be an array of pin ids, got %s", show(pin_ids)) end
+  local ids, seen = {}, {}
+  for i = 1, #pin_ids do
+    local id = pin_ids[i]
+    if not validate.is_digits(id) then fail(fn, "pin_ids[%d] must be a string of digits, got %s", i, show(id)) end
+    if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+  end
+  return ids
+end
+
 --- Analytics of any number of pins.
 -- Duplicates are removed; the ids go to `GET /pins/analytics` in requests
 -- of at most 100, or to `GET /pins/{id}/analytics` per pin where the
@@ -873,13 +886,7 @@ end
 -- (what `on_progress` raised, an interrupt aside), and with `clamp` `clamped`, `dropped`, `range`
 function Client:pins_analytics(pin_ids, params)
   local fn = "pins_analytics"
-  if type(pin_ids) ~= "table" then fail(fn, "pin_ids must be an array of pin ids, got %s", show(pin_ids)) end
-  local ids, seen = {}, {}
-  for i = 1, #pin_ids do
-    local id = pin_ids[i]
-    if not validate.is_digits(id) then fail(fn, "pin_ids[%d] must be a string of digits, got %s", i, show(id)) end
-    if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
-  end
+  local ids = pin_id_list(fn, pin_ids)
   if params == nil then fail(fn, "params is required (a table)") end
   local multi, single = ENDPOINTS.pins_analytics, ENDPOINTS.pin_analytics
   local q, info = validate.query(fn, multi, params, self.clock)
@@ -1197,13 +1204,7 @@ end
 -- for id, p in pairs(pins) do print(id, p.title) end
 function Client:pins(pin_ids, params)
   local fn = "pins"
-  if type(pin_ids) ~= "table" then fail(fn, "pin_ids must be an array of pin ids, got %s", show(pin_ids)) end
-  local ids, seen = {}, {}
-  for i = 1, #pin_ids do
-    local id = pin_ids[i]
-    if not validate.is_digits(id) then fail(fn, "pin_ids[%d] must be a string of digits, got %s", i, show(id)) end
-    if not seen[id] then seen[id] = true; ids[#ids + 1] = id end
-  end
+  local ids = pin_id_list(fn, pin_ids)
   local ep = ENDPOINTS.pins
   local q = validate.query(fn, ep, params, self.clock)
   local query = http.query(q)
