@@ -34,17 +34,7 @@ end
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
-local function escape(s)
-  return (s:gsub("[^%w%-_.~]", function(c) return string.format("%%%02X", c:byte()) end))
-end
-
-local function form(t)
-  local keys, out = {}, {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  for _, k in ipairs(keys) do out[#out + 1] = k .. "=" .. escape(t[k]) end
-  return table.concat(out, "&")
-end
+local form = H.form
 
 local seq = 0
 -- A new database's URI, with a password in it (the server trusts its one
@@ -247,12 +237,7 @@ describe("credentials (PostgreSQL)", function()
       args .. " >" .. q(out) .. " 2>&1"
   end
 
-  local function read(path)
-    local f = assert(io.open(path, "rb"))
-    local s = f:read("*a")
-    f:close()
-    return s
-  end
+  local read = H.read_file
 
   it("two processes refused at once: one refreshes under the row lock, the other takes its token", function()
     local uri = fresh_uri()

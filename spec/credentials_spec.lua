@@ -22,12 +22,7 @@ local function mode_of(path)
   return core.fs_stat(path).mode
 end
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = require("helpers.sim").read_file
 
 describe("credentials", function()
   local dir

@@ -22,17 +22,7 @@ end
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
-local function escape(s)
-  return (s:gsub("[^%w%-_.~]", function(c) return string.format("%%%02X", c:byte()) end))
-end
-
-local function form(t)
-  local keys, out = {}, {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  for _, k in ipairs(keys) do out[#out + 1] = k .. "=" .. escape(t[k]) end
-  return table.concat(out, "&")
-end
+local form = H.form
 
 describe("a client from a credentials file", function()
   local sim, dir, app, secret_file

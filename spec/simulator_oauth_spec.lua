@@ -18,17 +18,7 @@ local function query_of(url)
   return out
 end
 
-local function escape(s)
-  return (s:gsub("[^%w%-_.~]", function(c) return string.format("%%%02X", c:byte()) end))
-end
-
-local function form(t)
-  local keys, out = {}, {}
-  for k in pairs(t) do keys[#keys + 1] = k end
-  table.sort(keys)
-  for _, k in ipairs(keys) do out[#out + 1] = k .. "=" .. escape(t[k]) end
-  return table.concat(out, "&")
-end
+local form = H.form
 
 describe("simulator OAuth", function()
   local sim, plain, app

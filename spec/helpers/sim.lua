@@ -59,6 +59,16 @@ function H.count(t)
   return n
 end
 
+--- A form body (application/x-www-form-urlencoded) of t, keys sorted.
+function H.form(t)
+  local escape = require("pinanalytics.http").escape
+  local keys, out = {}, {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do out[#out + 1] = k .. "=" .. escape(tostring(t[k])) end
+  return table.concat(out, "&")
+end
+
 function H.read_file(path)
   local f = assert(io.open(path, "rb"))
   local s = f:read("*a")
