@@ -153,6 +153,16 @@ describe("sync --all-accounts, three workers on PostgreSQL", function()
     assert.is_string(victim)
     local pid = victim:match(":(%d+)$")
     assert.truthy(C.succeeds("kill -KILL " .. pid))
+    -- what it held when it died (it may have claimed more since the look
+    -- above): read again at once, well within the lease
+    local at_kill = claims_of(uri)
+    for _, name in ipairs(NAMES) do
+      if at_kill[name] and at_kill[name].worker == victim then
+        local listed = false
+        for _, h in ipairs(held) do if h == name then listed = true end end
+        if not listed then held[#held + 1] = name end
+      end
+    end
     local killed_base
     for i = 1, 3 do
       local rc = wait_done(bases[i])
