@@ -112,6 +112,7 @@ static const luaL_Reg pa_core_funcs[] = {
 	{ "fs_write_temp", pa_fs_write_temp },
 	{ "fs_fsync_dir", pa_fs_fsync_dir },
 	{ "fs_lock", pa_fs_lock },
+	{ "fs_hold_signals", pa_fs_hold_signals },
 	{ NULL, NULL },
 };
 
