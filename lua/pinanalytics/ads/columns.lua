@@ -367,4 +367,323 @@ function M.is_conversion_name(name)
   end
   return false
 end
+
+-- readable names ----------------------------------------------------------------
+
+-- The names Ads Manager shows for the columns people use most, and the
+-- short descriptions of those columns.
+local KNOWN = {
+  SPEND_IN_MICRO_DOLLAR = { "Spend (micro-units)", "Amount spent, in micro-units of the ad account's currency" },
+  SPEND_IN_DOLLAR = { "Spend", "Amount spent, in units of the ad account's currency" },
+  PAID_IMPRESSION = { "Paid impressions", "Times your ads were shown, paid" },
+  TOTAL_IMPRESSION = { "Impressions", "Times your ads were shown, paid and earned" },
+  IMPRESSION_1 = { "Paid impressions", "Times your ads were shown, paid (the paid part of Impressions)" },
+  IMPRESSION_2 = { "Earned impressions", "Times your Pins were shown after someone saved or shared an ad" },
+  TOTAL_CLICKTHROUGH = { "Link clicks", "Clicks to a destination from your ads, paid and earned" },
+  CLICKTHROUGH_1 = { "Paid link clicks", "Clicks to a destination from your ads, paid" },
+  CLICKTHROUGH_2 = { "Earned link clicks", "Clicks to a destination from your Pins, earned" },
+  OUTBOUND_CLICK_1 = { "Paid outbound clicks", "Clicks that left Pinterest for your site, paid" },
+  OUTBOUND_CLICK_2 = { "Earned outbound clicks", "Clicks that left Pinterest for your site, earned" },
+  TOTAL_ENGAGEMENT = { "Engagements", "Clicks, saves and other actions on your ads, paid and earned" },
+  ENGAGEMENT_1 = { "Paid engagements", "Clicks, saves and other actions on your ads, paid" },
+  ENGAGEMENT_2 = { "Earned engagements", "Clicks, saves and other actions on your Pins, earned" },
+  REPIN_1 = { "Paid saves", "Saves of your ads, paid" },
+  REPIN_2 = { "Earned saves", "Saves of your Pins, earned" },
+  CTR = { "Paid CTR", "Paid link clicks divided by paid impressions" },
+  CTR_2 = { "Earned CTR", "Earned link clicks divided by earned impressions" },
+  ECTR = { "CTR", "Link clicks divided by impressions, paid and earned" },
+  OUTBOUND_CTR = { "Outbound CTR", "Outbound clicks divided by impressions" },
+  OUTBOUND_CTR_1 = { "Paid outbound CTR", "Paid outbound clicks divided by paid impressions" },
+  CPC_IN_MICRO_DOLLAR = { "Paid CPC (micro-units)", "Spend divided by paid link clicks, in micro-units" },
+  ECPC_IN_MICRO_DOLLAR = { "CPC (micro-units)", "Spend divided by link clicks, in micro-units" },
+  ECPC_IN_DOLLAR = { "CPC", "Spend divided by link clicks, in units of the currency" },
+  CPM_IN_MICRO_DOLLAR = { "Paid CPM (micro-units)", "Spend per thousand paid impressions, in micro-units" },
+  CPM_IN_DOLLAR = { "Paid CPM", "Spend per thousand paid impressions, in units of the currency" },
+  ECPM_IN_MICRO_DOLLAR = { "CPM (micro-units)", "Spend per thousand impressions, in micro-units" },
+  ECPE_IN_DOLLAR = { "Cost per engagement", "Spend divided by engagements, in units of the currency" },
+  ENGAGEMENT_RATE = { "Paid engagement rate", "Paid engagements divided by paid impressions" },
+  EENGAGEMENT_RATE = { "Engagement rate", "Engagements divided by impressions" },
+  REPIN_RATE = { "Paid save rate", "Paid saves divided by paid impressions" },
+  TOTAL_REPIN_RATE = { "Save rate", "Saves divided by impressions" },
+  TOTAL_IMPRESSION_USER = { "Reach", "People who saw your ads" },
+  TOTAL_IMPRESSION_FREQUENCY = { "Frequency", "Impressions per person reached" },
+  TOTAL_CONVERSIONS = { "Conversions", "Conversions of every type" },
+  TOTAL_CONVERSIONS_VALUE_IN_MICRO_DOLLAR = { "Conversion value (micro-units)",
+    "Value of the conversions of every type, in micro-units" },
+  TOTAL_CHECKOUT = { "Checkouts", "Checkout conversions" },
+  TOTAL_CHECKOUT_VALUE_IN_MICRO_DOLLAR = { "Checkout value (micro-units)", "Value of the checkouts, in micro-units" },
+  CHECKOUT_ROAS = { "ROAS (checkouts)", "Checkout value divided by spend" },
+  TOTAL_PAGE_VISIT = { "Page visits", "Page visit conversions" },
+  PAGE_VISIT_ROAS = { "ROAS (page visits)", "Page visit value divided by spend" },
+  PAGE_VISIT_COST_PER_ACTION = { "Cost per page visit", "Spend divided by page visits" },
+  TOTAL_WEB_SESSIONS = { "Web sessions", "Sessions on your site that came from your ads" },
+  TOTAL_VIDEO_MRC_VIEWS = { "Video views", "Video views of at least 2 seconds with half the video in view" },
+  TOTAL_VIDEO_P100_COMPLETE = { "Video completions", "Videos watched to the end" },
+  TOTAL_VIDEO_3SEC_VIEWS = { "3-second video views", "Videos watched for at least 3 seconds" },
+  TOTAL_VIDEO_AVG_WATCHTIME_IN_SECOND = { "Average watch time (seconds)", "Watch time divided by video views" },
+  VIDEO_LENGTH = { "Video length (seconds)", "Length of the ad's video" },
+  LEADS = { "Leads", "Leads collected by lead ads" },
+  COST_PER_LEAD = { "Cost per lead", "Spend divided by leads" },
+  AD_ACCOUNT_ID = { "Ad account ID", "The ad account's id" },
+  ADVERTISER_ID = { "Advertiser ID", "The ad account's id (the advertiser)" },
+  CAMPAIGN_ID = { "Campaign ID", "The campaign's id" },
+  AD_GROUP_ID = { "Ad group ID", "The ad group's id" },
+  AD_ID = { "Ad ID", "The ad's id" },
+  PIN_PROMOTION_ID = { "Ad ID", "The ad's id (its older name: pin promotion)" },
+  PIN_ID = { "Pin ID", "The promoted Pin's id" },
+  PRODUCT_GROUP_ID = { "Product group ID", "The product group's id" },
+  CAMPAIGN_NAME = { "Campaign name", "The campaign's name" },
+  AD_GROUP_NAME = { "Ad group name", "The ad group's name" },
+  AD_NAME = { "Ad name", "The ad's name" },
+  PIN_PROMOTION_NAME = { "Ad name", "The ad's name (its older name: pin promotion)" },
+}
+
+local EVENT_LABEL = {
+  PAGE_VISIT = "page visits", SIGNUP = "sign-ups", CHECKOUT = "checkouts", CUSTOM = "custom conversions",
+  ADD_TO_CART = "adds to cart", LEAD = "leads", SEARCH = "searches", WATCH_VIDEO = "video watches",
+  VIEW_CATEGORY = "category views", APP_INSTALL = "app installs", UNKNOWN = "unknown conversions",
+  ADD_TO_WISHLIST = "adds to wishlist", SUBSCRIBE = "subscriptions",
+}
+local CHANNEL_LABEL = { WEB = "web", INAPP = "in-app", OFFLINE = "offline", PINTEREST = "Pinterest" }
+local HOW_LABEL = { CLICK = "after a click", ENGAGEMENT = "after an engagement", VIEW = "after a view" }
+
+local function cap(s) return (s:gsub("^%l", string.upper)) end
+
+-- "SHOWCASE_SUBPAGE_SWIPE_LEFT" -> "showcase subpage swipe left"
+local function words(s) return (s:lower():gsub("_", " ")) end
+
+-- An event phrase: "CHECKOUT" -> "checkouts", "WEB_CHECKOUT" -> "web checkouts".
+local function event_phrase(s)
+  if EVENT_LABEL[s] then return EVENT_LABEL[s] end
+  local ch, rest = s:match("^(%u+)_(.+)$")
+  if ch and CHANNEL_LABEL[ch] then
+    local how, ev = rest:match("^(%u+)_(.+)$")
+    if how and HOW_LABEL[how] and EVENT_LABEL[ev] then
+      return CHANNEL_LABEL[ch] .. " " .. EVENT_LABEL[ev] .. " " .. HOW_LABEL[how]
+    end
+    if EVENT_LABEL[rest] then return CHANNEL_LABEL[ch] .. " " .. EVENT_LABEL[rest] end
+  end
+  local how, ev = s:match("^(%u+)_(.+)$")
+  if how and HOW_LABEL[how] then
+    local p = event_phrase(ev)
+    if p then return p .. " " .. HOW_LABEL[how] end
+  end
+  return nil
+end
+
+-- The readable name and description of a column, derived from its name
+-- when it is not in KNOWN.
+local function derive(name, kind)
+  local k = KNOWN[name]
+  if k then return k[1], k[2] end
+  local unit = ""
+  local base = name
+  if base:find("_IN_MICRO_DOLLAR$") then
+    base, unit = base:sub(1, -#"_IN_MICRO_DOLLAR" - 1), " (micro-units)"
+  elseif base:find("_IN_DOLLAR_1$") then
+    base = base:sub(1, -#"_IN_DOLLAR_1" - 1) .. "_1"
+  elseif base:find("_IN_DOLLAR$") then
+    base = base:sub(1, -#"_IN_DOLLAR" - 1)
+  end
+  local side = ""
+  if base:find("_1$") and kind ~= "id" then base, side = base:sub(1, -3), "paid "
+  elseif base:find("_2$") and kind ~= "id" then base, side = base:sub(1, -3), "earned "
+  end
+  local label, desc
+  local p = base:match("^(.+)_ROAS$")
+  if p then
+    local ev = event_phrase(p) or words(p)
+    label, desc = "ROAS (" .. ev .. ")", "Value of the " .. ev .. " divided by spend"
+  end
+  p = not label and base:match("^(.+)_COST_PER_ACTION$")
+  if p then
+    local ev = event_phrase(p) or words(p)
+    label, desc = "Cost per action (" .. ev .. ")", "Spend divided by " .. ev
+  end
+  p = not label and base:match("^TOTAL_(.+)_CONVERSION_RATE$")
+  if p then
+    local ev = event_phrase(p) or words(p)
+    label, desc = "Conversion rate (" .. ev .. ")", cap(ev) .. " divided by link clicks"
+  end
+  if not label then
+    local e, from, to = base:match("^TOTAL_(.+)_(%u+)_ACTION_TO_(%u+)_CONVERSION$")
+    if e then
+      local ev = event_phrase(e) or words(e)
+      label = cap(ev) .. " (" .. from:lower() .. " action, " .. to:lower() .. " conversion)"
+      desc = cap(ev) .. " where the ad was acted on from " .. from:lower() .. " and the conversion happened on " ..
+        to:lower()
+    end
+  end
+  if not label then
+    local ev, suffix = base:match("^TOTAL_(.+)_(VALUE)$")
+    if not ev then ev, suffix = base:match("^TOTAL_(.+)_(QUANTITY)$") end
+    if not ev then ev = base:match("^TOTAL_(.+)$") end
+    local phrase = ev and event_phrase(ev)
+    if phrase then
+      if suffix == "VALUE" then
+        label, desc = "Value of " .. phrase, "Value of the " .. phrase
+      elseif suffix == "QUANTITY" then
+        label, desc = "Items in " .. phrase, "Items in the " .. phrase
+      else
+        label, desc = cap(phrase), cap(phrase) .. " attributed to your ads"
+      end
+    end
+  end
+  if not label then
+    local w = words(base:gsub("^TOTAL_", ""))
+    label = cap(w)
+    if kind == "id" then desc = "The " .. w:gsub(" id$", "") .. "'s id"
+    elseif kind == "string" then desc = cap(w) .. " (an attribute)"
+    else desc = cap(w) end
+  end
+  if side ~= "" then
+    label = cap(side .. label:gsub("^%u", string.lower))
+    desc = desc .. ", " .. side:sub(1, -2)
+  end
+  label = label .. unit
+  if unit ~= "" then desc = desc .. ", in micro-units of the ad account's currency" end
+  return label, desc
+end
+
+local KIND_NOTE = {
+  id = "an id (a string)", count = "a count", money_micro = "money in micro-units (an integer)",
+  money = "money in units of the currency", rate = "a ratio, never summed", float = "a measure with a fraction",
+  string = "a text attribute",
+}
+
+--- Every column of both enums by name: `{ name, kind, label, description,
+-- sync, async, ratio, conversion }`. `label` is the name Ads Manager shows
+-- (derived from the column's name where Pinterest publishes none);
+-- `description` one line, ending with what the value is (a count, money in
+-- micro-units, a ratio...); `sync`/`async` whether the enum of the
+-- synchronous endpoints / the async reports has it; `ratio` that it is
+-- computed from other columns and never summed; `conversion` that it is a
+-- conversion metric (none with granularity HOUR).
+M.by_name = {}
+--- Every column of both enums, in the order of the async enum then the
+-- column only the sync enum has.
+M.ALL = {}
+do
+  local sync = {}
+  for _, n in ipairs(M.SYNC) do sync[n] = true end
+  local function add(n, in_async)
+    if M.by_name[n] then return end
+    local kind = M.kind_of_name(n)
+    local label, desc = derive(n, kind)
+    M.by_name[n] = {
+      name = n, kind = kind, label = label, description = desc .. " (" .. KIND_NOTE[kind] .. ").",
+      sync = sync[n] == true, async = in_async, ratio = M.is_ratio_name(n), conversion = M.is_conversion_name(n),
+    }
+    M.ALL[#M.ALL + 1] = n
+  end
+  for _, n in ipairs(M.ASYNC) do add(n, true) end
+  for _, n in ipairs(M.SYNC) do add(n, false) end
+end
+
+--- A column's entry (see `by_name`), or nil for a name that is none.
+-- @string name
+-- @treturn table|nil
+function M.get(name)
+  return M.by_name[name]
+end
+
+--- A column's kind, or nil for a name that is none.
+-- @string name
+-- @treturn string|nil
+function M.kind(name)
+  local c = M.by_name[name]
+  return c and c.kind
+end
+
+--- A column's readable name (`label`), or nil for a name that is none.
+-- @string name
+-- @treturn string|nil
+function M.label(name)
+  local c = M.by_name[name]
+  return c and c.label
+end
+
+-- suggestions -------------------------------------------------------------------
+
+-- The edit distance of a and b (insertions, deletions, substitutions,
+-- transpositions of neighbours), stopping early above limit.
+local function distance(a, b, limit)
+  local la, lb = #a, #b
+  if math.abs(la - lb) > limit then return limit + 1 end
+  local prev2, prev = {}, {}
+  for j = 0, lb do prev[j] = j end
+  for i = 1, la do
+    local cur = { [0] = i }
+    local best = i
+    local ca = a:byte(i)
+    for j = 1, lb do
+      local cb = b:byte(j)
+      local cost = ca == cb and 0 or 1
+      local v = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if i > 1 and j > 1 and ca == b:byte(j - 1) and a:byte(i - 1) == cb then
+        v = math.min(v, prev2[j - 2] + 1)
+      end
+      cur[j] = v
+      if v < best then best = v end
+    end
+    if best > limit then return limit + 1 end
+    prev2, prev = prev, cur
+  end
+  return prev[lb]
+end
+M.distance = distance
+
+-- "link clicks", "Link-Clicks" -> "link clicks"
+local function plain(s)
+  return (s:lower():gsub("[^%w]+", " "):gsub("^ +", ""):gsub(" +$", ""))
+end
+
+--- The column nearest to a name that is not one: the column itself when it
+-- is one (in any case, with spaces or dashes for "_"); the column whose
+-- readable name it is ("link clicks" -> TOTAL_CLICKTHROUGH); else the
+-- column at the least edit distance from it, comparing with the column
+-- names and the readable names (a tie goes to the shorter name).
+-- @string name what was given
+-- @tparam[opt] {string,...} among the columns to choose from (default every column)
+-- @treturn string|nil the nearest column; nil when nothing is near (more
+-- than a third of the name would have to change)
+-- @treturn table the columns at that distance (at most 5)
+function M.suggest(name, among)
+  if type(name) ~= "string" or name == "" then return nil, {} end
+  local list = among or M.ALL
+  local upper = name:upper():gsub("[%s%-]+", "_")
+  local p = plain(name)
+  -- the readable names first: Ads Manager's names are what people type
+  local exact = {}
+  for _, n in ipairs(list) do
+    if n == upper then return n, { n } end
+    local c = M.by_name[n]
+    if c and plain(c.label) == p then exact[#exact + 1] = n end
+  end
+  if #exact > 0 then
+    -- prefer a column of the sync enum, then the one Ads Manager's name is known for
+    table.sort(exact, function(x, y)
+      local kx, ky = KNOWN[x] and 0 or 1, KNOWN[y] and 0 or 1
+      if kx ~= ky then return kx < ky end
+      return #x < #y or (#x == #y and x < y)
+    end)
+    return exact[1], exact
+  end
+  local limit = math.max(1, math.floor(#upper / 3))
+  local best, found = limit + 1, {}
+  for _, n in ipairs(list) do
+    local c = M.by_name[n]
+    local d = distance(upper, n, best)
+    if c then d = math.min(d, distance(p, plain(c.label), best)) end
+    if d < best then
+      best, found = d, { n }
+    elseif d == best and #found < 5 then
+      found[#found + 1] = n
+    end
+  end
+  if best > limit then return nil, {} end
+  table.sort(found, function(x, y) return #x < #y or (#x == #y and x < y) end)
+  return found[1], found
+end
+
 return M
