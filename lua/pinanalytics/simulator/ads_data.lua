@@ -737,7 +737,40 @@ local function value(name, sums, attrs)
   return attrs[name]
 end
 
-local function parts_of(cols)
+--- The sums of the parts (additive columns) of several entities of a level
+-- over the days first_date..last_date, or over one hour of first_date.
+-- Unknown ids add nothing.
+-- @string level as for `base`
+-- @tparam {string,...} ids
+-- @string first_date
+-- @string last_date
+-- @tparam {string,...} parts additive column names (`parts` gives them for a column)
+-- @int[opt] hour 0..23
+-- @treturn table part -> integer
+function M.sums(level, ids, first_date, last_date, parts, hour)
+  local sums = {}
+  for _, p in ipairs(parts) do sums[p] = 0 end
+  for _, id in ipairs(ids) do
+    if locate(level, id) then
+      if hour ~= nil then
+        local hs = M.hours(level, id, first_date, parts)
+        for _, p in ipairs(parts) do sums[p] = sums[p] + hs[hour + 1][p] end
+      else
+        local first, last = data.parse_date(first_date), data.parse_date(last_date)
+        for n = first, last do
+          local b = M.base(level, id, data.format_date(n), parts)
+          for _, p in ipairs(parts) do sums[p] = sums[p] + b[p] end
+        end
+      end
+    end
+  end
+  return sums
+end
+
+--- The parts the columns need (see `parts`), each once.
+-- @tparam {string,...} cols
+-- @treturn table an array of additive column names
+function M.parts_of(cols)
   local need, list = {}, {}
   for _, c in ipairs(cols) do
     for _, p in ipairs(M.parts(c)) do
@@ -745,6 +778,27 @@ local function parts_of(cols)
     end
   end
   return list
+end
+
+--- A row from sums: the additive columns as summed, the ratios computed
+-- from the sums, the attributes of the entity (of level and id; with id nil
+-- none). A column with no value is absent; with hour, the conversion columns too.
+-- @string level
+-- @string|nil id
+-- @tab sums as `sums` gives them (for `parts_of(cols)`)
+-- @tparam {string,...} cols
+-- @int[opt] hour
+-- @treturn table column -> value
+function M.finish(level, id, sums, cols, hour)
+  local e = id and locate(level, id)
+  local attrs = e and attributes(e) or {}
+  local out = {}
+  for _, c in ipairs(cols) do
+    if not (hour ~= nil and columns.is_conversion_name(c)) then
+      out[c] = value(c, sums, attrs)
+    end
+  end
+  return out
 end
 
 --- One row of an entity over the days first_date..last_date (UTC, both
@@ -756,33 +810,12 @@ end
 -- @string first_date "YYYY-MM-DD"
 -- @string last_date "YYYY-MM-DD", not before first_date
 -- @tparam {string,...} cols column names (of the sync or async enums)
--- @tparam[opt] {string,...} dates instead of first..last: these days only (with `hour`: one day)
 -- @int[opt] hour 0..23: that hour of first_date only (conversion columns are then absent)
 -- @treturn table|nil column -> value; nil for an unknown entity
 function M.row(level, entity_id, first_date, last_date, cols, hour)
-  local e = locate(level, entity_id)
-  if not e then return nil end
-  local parts = parts_of(cols)
-  local sums = {}
-  for _, p in ipairs(parts) do sums[p] = 0 end
-  if hour ~= nil then
-    local hs = M.hours(level, entity_id, first_date, parts)
-    for _, p in ipairs(parts) do sums[p] = hs[hour + 1][p] end
-  else
-    local first, last = data.parse_date(first_date), data.parse_date(last_date)
-    for n = first, last do
-      local b = M.base(level, entity_id, data.format_date(n), parts)
-      for _, p in ipairs(parts) do sums[p] = sums[p] + b[p] end
-    end
-  end
-  local attrs = attributes(e)
-  local out = {}
-  for _, c in ipairs(cols) do
-    if not (hour ~= nil and columns.is_conversion_name(c)) then
-      out[c] = value(c, sums, attrs)
-    end
-  end
-  return out
+  if not locate(level, entity_id) then return nil end
+  local sums = M.sums(level, { entity_id }, first_date, last_date, M.parts_of(cols), hour)
+  return M.finish(level, entity_id, sums, cols, hour)
 end
 
 return M
