@@ -75,7 +75,7 @@ local function number_of_account(id)
   if type(id) ~= "string" or not id:match("^5490%d%d%d%d%d%d%d%d%d%d%d%d%d%d$") then return nil end
   local n = tonumber(id:sub(5))
   if n % N_ACCOUNT ~= 0 then return nil end
-  local a = n / N_ACCOUNT
+  local a = math.floor(n / N_ACCOUNT)
   if a < 1 or a > M.MAX_ACCOUNTS then return nil end
   return a
 end
