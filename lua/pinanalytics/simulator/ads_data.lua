@@ -214,14 +214,14 @@ end
 
 --- The account's ad groups, of one campaign when campaign_id is given.
 -- @string ad_account_id
--- @string[opt] campaign_id
+-- @string[opt] campaign the campaign's id
 -- @treturn table an array
-function M.ad_groups(ad_account_id, campaign_id_)
+function M.ad_groups(ad_account_id, campaign)
   local a = number_of_account(ad_account_id)
   local out = {}
   if not a then return out end
   for c = 1, M.CAMPAIGNS do
-    if campaign_id_ == nil or campaign_id_ == campaign_id(a, c) then
+    if campaign == nil or campaign == campaign_id(a, c) then
       for g = 1, M.AD_GROUPS do out[#out + 1] = ad_group_obj(a, c, g) end
     end
   end
@@ -230,15 +230,15 @@ end
 
 --- The account's ads, of one ad group when ad_group_id is given.
 -- @string ad_account_id
--- @string[opt] ad_group_id
+-- @string[opt] ad_group the ad group's id
 -- @treturn table an array
-function M.ads(ad_account_id, ad_group_id_)
+function M.ads(ad_account_id, ad_group)
   local a = number_of_account(ad_account_id)
   local out = {}
   if not a then return out end
   for c = 1, M.CAMPAIGNS do
     for g = 1, M.AD_GROUPS do
-      if ad_group_id_ == nil or ad_group_id_ == ad_group_id(a, c, g) then
+      if ad_group == nil or ad_group == ad_group_id(a, c, g) then
         for k = 1, M.ADS do out[#out + 1] = ad_obj(a, c, g, k) end
       end
     end
@@ -248,15 +248,15 @@ end
 
 --- The account's product groups, of one ad group when ad_group_id is given.
 -- @string ad_account_id
--- @string[opt] ad_group_id
+-- @string[opt] ad_group the ad group's id
 -- @treturn table an array of `{ id, ad_group_id, campaign_id, ad_account_id, status, name }`
-function M.product_groups(ad_account_id, ad_group_id_)
+function M.product_groups(ad_account_id, ad_group)
   local a = number_of_account(ad_account_id)
   local out = {}
   if not a then return out end
   for c = 1, M.CAMPAIGNS do
     for g = 1, M.AD_GROUPS do
-      if ad_group_id_ == nil or ad_group_id_ == ad_group_id(a, c, g) then
+      if ad_group == nil or ad_group == ad_group_id(a, c, g) then
         for p = 1, M.PRODUCT_GROUPS do out[#out + 1] = product_group_obj(a, c, g, p) end
       end
     end
@@ -784,7 +784,7 @@ end
 -- from the sums, the attributes of the entity (of level and id; with id nil
 -- none). A column with no value is absent; with hour, the conversion columns too.
 -- @string level
--- @string|nil id
+-- @tparam ?string id the entity (nil: no attributes)
 -- @tab sums as `sums` gives them (for `parts_of(cols)`)
 -- @tparam {string,...} cols
 -- @int[opt] hour
