@@ -219,7 +219,7 @@ describe("ads sync analytics", function()
   end)
 
   it("sends 600 campaign ids as 3 requests of at most 250, paced as ads_analytics, rows merged", function()
-    local many = H.ids(600, 626000000000000000)
+    local many = H.digits(600, "6260000000")
     many[17], many[450], many[599] = campaigns[1], campaigns[2], campaigns[3]
     local asked = {}
     c.buckets = function(cat) asked[#asked + 1] = cat end -- records the categories, paces nothing
@@ -249,7 +249,7 @@ describe("ads sync analytics", function()
 
   it("sends ad pins 100 a request", function()
     local ad = ads.ads(ACCT)[1]
-    local pins = H.ids(150, 910000000000000000)
+    local pins = H.digits(150, "9100000000")
     pins[120] = ad.pin_id
     sim:clear_log()
     local rows, err, info = c:ad_pin_analytics(ACCT, pins, month { granularity = "TOTAL", campaign_id = ad.campaign_id,
@@ -428,7 +428,7 @@ describe("ads sync analytics", function()
     -- one of three chunks fails
     local path = "/v5/ad_accounts/" .. ACCT .. "/campaigns/analytics"
     sim:configure { override = { [path] = { status = 500, body = '{"code":2787,"message":"Oops"}', times = 1 } } }
-    local rows, err2 = c:campaign_analytics(ACCT, H.ids(600, 626000000000000000), month { granularity = "TOTAL" })
+    local rows, err2 = c:campaign_analytics(ACCT, H.digits(600, "6260000000"), month { granularity = "TOTAL" })
     assert.is_nil(rows)
     assert.equal(500, err2.status)
     -- an answer of the wrong shape names the field

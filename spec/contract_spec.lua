@@ -487,7 +487,7 @@ describe("contract: ads requests and answers conform to the official description
     for _, x in ipairs(ads.campaigns(ACCT)) do camps[#camps + 1] = x.id end
     for _, x in ipairs(ads.ad_groups(ACCT)) do groups[#groups + 1] = x.id end
     for _, x in ipairs(adlist) do ad_ids[#ad_ids + 1] = x.id; pin_ids[#pin_ids + 1] = x.pin_id end
-    local many = H.ids(300, 626000000000000000)
+    local many = H.digits(300, "6260000000")
     local function p(over)
       local t = { start_date = H.day(-13), end_date = H.day(0), granularity = "DAY",
         columns = { "SPEND_IN_MICRO_DOLLAR", "TOTAL_CLICKTHROUGH", "CTR", "TOTAL_CHECKOUT", "CAMPAIGN_NAME" },
@@ -510,7 +510,7 @@ describe("contract: ads requests and answers conform to the official description
       p { granularity = "MONTH", aggregate_report_rows = true, reporting_timezone = "PINTEREST_TIME_ZONE" }))
     keep("/ad_accounts/{ad_account_id}/ads/analytics", c:ad_analytics(ACCT, p { ad_ids = ad_ids, granularity = "WEEK" }))
     keep("/ad_accounts/{ad_account_id}/ads/analytics", c:ad_analytics(ACCT,
-      p { campaign_ids = camps, pin_ids = H.ids(120, 910000000000000000) }))
+      p { campaign_ids = camps, pin_ids = H.digits(120, "9100000000") }))
     keep("/ad_accounts/{ad_account_id}/pins/analytics", c:ad_pin_analytics(ACCT, pin_ids,
       p { campaign_id = adlist[1].campaign_id }))
     keep("/ad_accounts/{ad_account_id}/product_groups/analytics", c:product_group_analytics(ACCT,
