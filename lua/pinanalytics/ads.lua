@@ -368,7 +368,7 @@ function Client:ad_analytics(ad_account_id, params)
     if k ~= "ad_ids" and k ~= "campaign_ids" and k ~= "pin_ids" then rest[k] = v end
   end
   local ep = E.ad_analytics
-  local q, windows, info = plan(fn, ep, rest, self.clock)
+  local q, windows, info = plan(fn, ep, rest, self.clock, { ad_ids = true, campaign_ids = true, pin_ids = true })
   local sets = {}
   for _, spec in ipairs(ep.ids) do
     if ids[spec[1]] then sets[#sets + 1] = { spec[1], chunks(ids[spec[1]], spec[2]) } end
