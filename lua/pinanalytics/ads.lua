@@ -62,6 +62,9 @@ M.DATES = endpoints.DATES
 M.HOUR_DATES = endpoints.HOUR_DATES
 --- `targeting_types` by level of `targeting_analytics`.
 M.TARGETING_TYPES = endpoints.TARGETING_TYPES
+--- The client's ads methods by name, each with its endpoint table (the
+-- targeting analytics: a table by level): what `install` adds.
+M.METHODS = endpoints.methods
 
 local SYNC_SET = validate.set_of(columns.SYNC)
 local GRANULARITY_SET = validate.set_of(endpoints.GRANULARITIES)
@@ -251,7 +254,6 @@ local function run(self, fn, ep, ad_account_id, q, windows, info, id_sets, colle
           parts[n] = body
         end,
       }
-      jobs[n].window = w
     end
   end
   local result, progress_errors = self:_run(fn, jobs, #jobs)
@@ -508,7 +510,7 @@ Client.list_ads = lister("list_ads")
 -- @treturn[2] pinanalytics.errors.Error
 function Client:ad_account(ad_account_id)
   validate.digits("ad_account", "ad_account_id", ad_account_id, 18)
-  return self:_read("/ad_accounts/" .. ad_account_id, {}, endpoints.account_ok, endpoints.READ)
+  return self:_read(path_of(endpoints.ad_account, ad_account_id), {}, endpoints.account_ok, endpoints.ad_account.category)
 end
 
 --- Adds the methods to the Pinterest client's method table (called once by
