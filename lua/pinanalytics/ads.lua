@@ -228,7 +228,7 @@ local function run(self, fn, ep, ad_account_id, q, windows, info, id_sets, colle
   end
   local parts, jobs, first_err = {}, {}, nil
   local check = ep.shape == "ads_targeting" and endpoints.targeting_ok or endpoints.rows_ok
-  for w, win in ipairs(windows) do
+  for _, win in ipairs(windows) do
     for _, combo in ipairs(combos) do
       local rq = { { "start_date", win[1], true }, { "end_date", win[2], true } }
       for _, set in ipairs(combo) do
