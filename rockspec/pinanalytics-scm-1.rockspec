@@ -55,6 +55,9 @@ build = {
       ["pinanalytics.pinterest.categories"] = "lua/pinanalytics/pinterest/categories.lua",
       ["pinanalytics.pinterest.organic"] = "lua/pinanalytics/pinterest/organic.lua",
       ["pinanalytics.pinterest.validate"] = "lua/pinanalytics/pinterest/validate.lua",
+      ["pinanalytics.ads"] = "lua/pinanalytics/ads.lua",
+      ["pinanalytics.ads.columns"] = "lua/pinanalytics/ads/columns.lua",
+      ["pinanalytics.ads.endpoints"] = "lua/pinanalytics/ads/endpoints.lua",
       ["pinanalytics.oneup"] = "lua/pinanalytics/oneup.lua",
       ["pinanalytics.pacing"] = "lua/pinanalytics/pacing.lua",
       ["pinanalytics.pinmeta"] = "lua/pinanalytics/pinmeta.lua",
@@ -96,6 +99,8 @@ build = {
       ["pinanalytics.simulator.init"] = "lua/pinanalytics/simulator/init.lua",
       ["pinanalytics.simulator.server"] = "lua/pinanalytics/simulator/server.lua",
       ["pinanalytics.simulator.data"] = "lua/pinanalytics/simulator/data.lua",
+      ["pinanalytics.simulator.ads_data"] = "lua/pinanalytics/simulator/ads_data.lua",
+      ["pinanalytics.simulator.ads"] = "lua/pinanalytics/simulator/ads.lua",
     },
     -- the command-line tool; LuaRocks installs a wrapper that runs it with
     -- the Lua the rock is built for and the rock tree's paths

@@ -430,6 +430,8 @@ local _ = { res, results, ov, board_id, save }
     { "pa.store.open(\"analytics.db\")" },
     { "store:analytics(\"account\", r)", store = true },
     { "store:snapshot_oneup(one", store = true },
+    { "local acct = pin:ad_accounts():all()[1].id" },                       -- docs/ads.md
+    { 'local columns = require "pinanalytics.ads.columns"' },
   }
   it("the guides' Lua blocks, each with the names it uses from the text before it", function()
     for _, fr in ipairs(FRAGMENTS) do

@@ -1315,6 +1315,9 @@ function Client:get(path, query)
   return body
 end
 
+-- the ads analytics methods (pinanalytics.ads): campaign_analytics, list_campaigns, ...
+require("pinanalytics.ads").install(Client)
+
 -- method guard --------------------------------------------------------------
 
 -- Every public method checks, before anything else, that it was called with

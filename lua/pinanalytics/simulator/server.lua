@@ -461,6 +461,9 @@ route("GET", "^/v5/ad_accounts$", function(ctl, args)
   return page(ctl, args, items)
 end)
 
+-- the ads endpoints: analytics, targeting analytics, lists, GET /v5/ad_accounts/{id}
+require("pinanalytics.simulator.ads").register(route, { send = send, fail = fail, bad = bad, one = one, page = page })
+
 -- A board of the account, by id: its number, or nil.
 local function board_of(ctl, board_id)
   if not board_id:match("^%d+$") then bad("Invalid list parameters", "board_id", "must be digits") end
@@ -857,6 +860,7 @@ local RATE_LIMIT_MESSAGE = "This request exceeded a rate limit. This can happen 
   "an object within a short time window."
 
 local function category_of(path)
+  if path:find("^/v5/ad_accounts") then return path:find("analytics", 1, true) and "ads_analytics" or "ads_read" end
   if path:find("analytics", 1, true) then return "org_analytics" end
   return "org_read"
 end
