@@ -1,0 +1,224 @@
+--- The "ngx" runtime's cosocket transport: HTTP/1.1 over nginx's own
+-- non-blocking sockets (`ngx.socket.tcp`), the default in the phases that
+-- allow them (rewrite, access, content, timer).
+--
+-- The protocol work is the C core's H1 codec (`pinanalytics.core.h1`, no I/O
+-- in it): it writes the request, with the C transport's checks, and reads the
+-- answer fed to it in the pieces the socket gives (status, headers,
+-- Content-Length or chunks, gzip, the limits on header block and body), then
+-- decodes, checks and types the JSON in one walk, in the worker's own VM.
+-- This module only moves bytes: connect (through nginx's keep-alive pool, one
+-- pool per host, port, TLS and server name), TLS handshake with SNI and
+-- verification, send, read, and the connection back to the pool when the
+-- answer allows it. Errors are the C transport's: the same kinds ("network",
+-- "timeout", "tls", "too_large", "invalid_response"), messages in libcurl's
+-- words and libcurl's codes, so that the client's retries, Retry-After, token
+-- refresh and refusal memory work unchanged. Redirects are answers, never
+-- followed (as the C transport).
+--
+-- TLS verification is nginx's: `lua_ssl_trusted_certificate` names the CA
+-- bundle (Debian's: /etc/ssl/certs/ca-certificates.crt) and
+-- `lua_ssl_verify_depth` the chain's length; a failed verification says so.
+-- A host name is looked up by nginx's `resolver`; an address or localhost is not.
+local core = require "pinanalytics.core"
+
+local M = {}
+
+local unpack = table.unpack or unpack -- luacheck: ignore 143
+
+-- libcurl's codes for the errors that happen here (the codec gives its own)
+local CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR = 7, 28, 55, 56
+local CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_COULDNT_RESOLVE_HOST = 60, 35, 6
+
+local READ_SIZE = 65536
+local KEEPALIVE_MS = 60000 -- how long an idle connection stays in nginx's pool
+
+local function pack(...) return { n = select("#", ...), ... } end
+
+local function ngx_api() return rawget(_G, "ngx") end
+
+--- Is `ca_file` among the options? The cosocket transport cannot use it
+-- (nginx verifies against lua_ssl_trusted_certificate): the message that says so.
+-- @tab opts `pinanalytics.core.session`'s options
+-- @treturn[opt] string
+function M.refusal(opts)
+  if opts.ca_file ~= nil then
+    return "option ca_file cannot apply to the cosocket transport of runtime \"ngx\": nginx verifies " ..
+      "certificates against the bundle nginx.conf names (lua_ssl_trusted_certificate " .. tostring(opts.ca_file) ..
+      ";); name it there, or set transport = \"threads\""
+  end
+  return nil
+end
+
+--- A connection maker for one set of options: an H1 codec and where it connects.
+-- @type Conn
+local Conn = {}
+Conn.__index = Conn
+
+--- One for `pinanalytics.core.session`'s options (token included).
+-- @tab opts
+-- @treturn Conn
+function M.conn(opts)
+  local h = core.h1(opts)
+  local host, port, tls, verify = h:endpoint()
+  local addr = host
+  -- nginx looks a name up with its resolver (nginx.conf), which knows
+  -- nothing of /etc/hosts: localhost is the loopback address
+  if host:lower() == "localhost" then addr = "127.0.0.1" end
+  if addr:find(":", 1, true) then addr = "[" .. addr .. "]" end
+  local self = setmetatable({
+    h1 = h, host = host, addr = addr, port = port, tls = tls, verify = verify,
+    timeout = (opts.timeout or 30) * 1000, connect_timeout = (opts.connect_timeout or 10) * 1000,
+  }, Conn)
+  -- a pool per host, port, TLS and server name (and verification: a
+  -- connection not verified is never handed to a client that verifies)
+  self.pool = "pinanalytics:" .. addr .. ":" .. port .. (tls and (":tls:" .. host .. (verify and ":v" or ":nv")) or "")
+  return self
+end
+
+--- Replaces the bearer token of the requests that follow.
+-- @string[opt] token
+function Conn:set_token(token)
+  self.h1:set_token(token)
+end
+
+--- Releases the codec. Idempotent.
+function Conn:close()
+  self.h1:close()
+end
+
+local function fail(kind, message, code)
+  return nil, kind, message, code
+end
+
+local function ms_left(deadline)
+  local ngx = ngx_api()
+  ngx.update_time()
+  local left = math.floor((deadline - ngx.now()) * 1000)
+  return left
+end
+
+-- Connects (or takes a connection from the pool) and makes TLS; returns
+-- sock, reused or nil, kind, message, code.
+local function open(self, deadline, started)
+  local ngx = ngx_api()
+  local sock = ngx.socket.tcp()
+  local left = ms_left(deadline)
+  local ct = math.min(self.connect_timeout, math.max(left, 1))
+  sock:settimeouts(ct, math.max(left, 1), math.max(left, 1))
+  local ok, err = sock:connect(self.addr, self.port, { pool = self.pool })
+  if not ok then
+    local elapsed = math.floor((ngx.now() - started) * 1000)
+    if err == "timeout" then
+      return fail("timeout", ("Connection timed out after %d milliseconds"):format(elapsed), CURLE_OPERATION_TIMEDOUT)
+    end
+    if tostring(err):find("resolve", 1, true) or tostring(err):find("no resolver", 1, true) then
+      return fail("network", ("Could not resolve host: %s (%s; nginx looks host names up with the resolver " ..
+        "nginx.conf names: \"resolver 127.0.0.53;\" or your DNS server)"):format(self.host, tostring(err)),
+        CURLE_COULDNT_RESOLVE_HOST)
+    end
+    return fail("network", ("Failed to connect to %s port %d after %d ms: %s"):format(self.host, self.port, elapsed,
+      tostring(err)), CURLE_COULDNT_CONNECT)
+  end
+  local reused = (sock:getreusedtimes() or 0) > 0
+  if self.tls and not reused then
+    local session, herr = sock:sslhandshake(nil, self.host, self.verify)
+    if not session then
+      sock:close()
+      if herr == "timeout" then
+        return fail("timeout", ("Operation timed out after %d milliseconds during the TLS handshake"):format(
+          math.floor((ngx.now() - started) * 1000)), CURLE_OPERATION_TIMEDOUT)
+      end
+      local e = tostring(herr)
+      if self.verify and (e:find("certificate", 1, true) or e:find("verify", 1, true) or e:find("issuer", 1, true)) then
+        return fail("tls", ("TLS certificate verification failed for %s: %s (nginx verifies against the CA " ..
+          "bundle that nginx.conf names: \"lua_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;\" " ..
+          "and \"lua_ssl_verify_depth 5;\" in http { })"):format(self.host, e), CURLE_PEER_FAILED_VERIFICATION)
+      end
+      return fail("tls", ("TLS connect error with %s: %s"):format(self.host, e), CURLE_SSL_CONNECT_ERROR)
+    end
+  end
+  return sock, reused
+end
+
+-- One attempt on one connection: returns retry (a reused connection that
+-- the server had closed: nothing was read) or the request's returns.
+local function attempt(self, bytes, deadline, started)
+  local ngx = ngx_api()
+  local sock, reused, msg, code = open(self, deadline, started)
+  if not sock then return false, pack(nil, reused, msg, code) end
+  local h = self.h1
+  local sent, serr = sock:send(bytes)
+  if not sent then
+    sock:close()
+    if reused then return true end
+    if serr == "timeout" then
+      return false, pack(fail("timeout", ("Operation timed out after %d milliseconds with 0 bytes received"):format(
+        math.floor((ngx.now() - started) * 1000)), CURLE_OPERATION_TIMEDOUT))
+    end
+    return false, pack(fail("network", "Failed sending data to the peer: " .. tostring(serr), CURLE_SEND_ERROR))
+  end
+  local got = 0
+  while true do
+    local left = ms_left(deadline)
+    if left <= 0 then
+      sock:close()
+      return false, pack(fail("timeout", ("Operation timed out after %d milliseconds with %d bytes received"):format(
+        math.floor((ngx.now() - started) * 1000), got), CURLE_OPERATION_TIMEDOUT))
+    end
+    sock:settimeouts(left, left, left)
+    local data, rerr = sock:receiveany(READ_SIZE)
+    local r
+    if data then
+      got = got + #data
+      r = pack(h:feed(data))
+    elseif rerr == "closed" then
+      if got == 0 and reused then
+        sock:close()
+        return true
+      end
+      r = pack(h:eof())
+    elseif rerr == "timeout" then
+      sock:close()
+      return false, pack(fail("timeout", ("Operation timed out after %d milliseconds with %d bytes received"):format(
+        math.floor((ngx.now() - started) * 1000), got), CURLE_OPERATION_TIMEDOUT))
+    else
+      sock:close()
+      if got == 0 and reused then return true end
+      return false, pack(fail("network", "Failure when receiving data from the peer: " .. tostring(rerr),
+        CURLE_RECV_ERROR))
+    end
+    if r[1] ~= false then
+      if r[1] ~= nil and h:keepalive() then
+        local ok = sock:setkeepalive(KEEPALIVE_MS)
+        if not ok then sock:close() end
+      else
+        sock:close()
+      end
+      return false, r
+    end
+  end
+end
+
+--- As `pinanalytics.core.Session:request`, on a cosocket: the light thread
+-- yields while it waits. A connection from the pool that the server closed
+-- meanwhile is replaced by another, as libcurl replaces it.
+-- @return what `pinanalytics.core.Session:request` returns
+function Conn:request(method, target, body, headers, shape)
+  local ngx = ngx_api()
+  ngx.update_time()
+  local started = ngx.now()
+  local deadline = started + self.timeout / 1000
+  local r
+  for _ = 1, 4 do
+    -- (written again for the second attempt: the codec then waits afresh)
+    local bytes = self.h1:request(method, target, body, headers, shape)
+    local retry
+    retry, r = attempt(self, bytes, deadline, started)
+    if not retry then return unpack(r, 1, r.n) end
+  end
+  return fail("network", "the server closed the connection before answering (kept-alive connections, four times)",
+    CURLE_RECV_ERROR)
+end
+
+return M
