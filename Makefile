@@ -58,7 +58,7 @@ DEB_DOCS   := lua-ldoc:/usr/bin/ldoc lua-discount:/usr/lib/x86_64-linux-gnu/lua/
 DEB_TEST   := $(DEB_BUILD) $(DEB_DOCS) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
               luajit2:/usr/bin/luajit libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h \
               lua-luv:/usr/lib/x86_64-linux-gnu/lua/5.1/luv.so neovim:/usr/bin/nvim \
-              luarocks:/usr/bin/luarocks valgrind:/usr/bin/valgrind $(DEB_STORE) \
+              luarocks:/usr/bin/luarocks valgrind:/usr/bin/valgrind openssl:/usr/bin/openssl $(DEB_STORE) \
               lua-sql-postgres:/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/postgres.so \
               postgresql:/usr/lib/postgresql/15/bin/initdb
 DEB_TEST_ALL := $(DEB_TEST) lua5.3:/usr/bin/lua5.3 liblua5.3-dev:/usr/include/lua5.3/lua.h \
