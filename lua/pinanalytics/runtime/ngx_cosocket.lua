@@ -24,16 +24,12 @@ local core = require "pinanalytics.core"
 
 local M = {}
 
-local unpack = table.unpack or unpack -- luacheck: ignore 143
-
 -- libcurl's codes for the errors that happen here (the codec gives its own)
 local CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_RECV_ERROR = 7, 28, 55, 56
 local CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_COULDNT_RESOLVE_HOST = 60, 35, 6
 
 local READ_SIZE = 65536
 local KEEPALIVE_MS = 60000 -- how long an idle connection stays in nginx's pool
-
-local function pack(...) return { n = select("#", ...), ... } end
 
 local function ngx_api() return rawget(_G, "ngx") end
 
@@ -73,6 +69,7 @@ function M.conn(opts)
   -- a pool per host, port, TLS and server name (and verification: a
   -- connection not verified is never handed to a client that verifies)
   self.pool = "pinanalytics:" .. addr .. ":" .. port .. (tls and (":tls:" .. host .. (verify and ":v" or ":nv")) or "")
+  self.connect_opts = { pool = self.pool }
   return self
 end
 
@@ -91,34 +88,32 @@ local function fail(kind, message, code)
   return nil, kind, message, code
 end
 
-local function ms_left(deadline)
-  local ngx = ngx_api()
-  ngx.update_time()
-  local left = math.floor((deadline - ngx.now()) * 1000)
-  return left
-end
+-- Monotonic seconds (clock_gettime: cheaper than ngx.update_time, which
+-- formats nginx's cached time strings at every call).
+local now = core.now
+
+local function ms_since(t) return math.floor((now() - t) * 1000) end
 
 -- Connects (or takes a connection from the pool) and makes TLS; returns
 -- sock, reused or nil, kind, message, code.
 local function open(self, deadline, started)
   local ngx = ngx_api()
   local sock = ngx.socket.tcp()
-  local left = ms_left(deadline)
-  local ct = math.min(self.connect_timeout, math.max(left, 1))
-  sock:settimeouts(ct, math.max(left, 1), math.max(left, 1))
-  local ok, err = sock:connect(self.addr, self.port, { pool = self.pool })
+  local left = math.max(math.floor((deadline - now()) * 1000), 1)
+  sock:settimeouts(math.min(self.connect_timeout, left), left, left)
+  local ok, err = sock:connect(self.addr, self.port, self.connect_opts)
   if not ok then
-    local elapsed = math.floor((ngx.now() - started) * 1000)
     if err == "timeout" then
-      return fail("timeout", ("Connection timed out after %d milliseconds"):format(elapsed), CURLE_OPERATION_TIMEDOUT)
+      return fail("timeout", ("Connection timed out after %d milliseconds"):format(ms_since(started)),
+        CURLE_OPERATION_TIMEDOUT)
     end
     if tostring(err):find("resolve", 1, true) or tostring(err):find("no resolver", 1, true) then
       return fail("network", ("Could not resolve host: %s (%s; nginx looks host names up with the resolver " ..
         "nginx.conf names: \"resolver 127.0.0.53;\" or your DNS server)"):format(self.host, tostring(err)),
         CURLE_COULDNT_RESOLVE_HOST)
     end
-    return fail("network", ("Failed to connect to %s port %d after %d ms: %s"):format(self.host, self.port, elapsed,
-      tostring(err)), CURLE_COULDNT_CONNECT)
+    return fail("network", ("Failed to connect to %s port %d after %d ms: %s"):format(self.host, self.port,
+      ms_since(started), tostring(err)), CURLE_COULDNT_CONNECT)
   end
   local reused = (sock:getreusedtimes() or 0) > 0
   if self.tls and not reused then
@@ -127,7 +122,7 @@ local function open(self, deadline, started)
       sock:close()
       if herr == "timeout" then
         return fail("timeout", ("Operation timed out after %d milliseconds during the TLS handshake"):format(
-          math.floor((ngx.now() - started) * 1000)), CURLE_OPERATION_TIMEDOUT)
+          ms_since(started)), CURLE_OPERATION_TIMEDOUT)
       end
       local e = tostring(herr)
       if self.verify and (e:find("certificate", 1, true) or e:find("verify", 1, true) or e:find("issuer", 1, true)) then
@@ -141,63 +136,75 @@ local function open(self, deadline, started)
   return sock, reused
 end
 
--- One attempt on one connection: returns retry (a reused connection that
--- the server had closed: nothing was read) or the request's returns.
+-- what attempt returns when a connection taken from the pool turned out
+-- closed by the server before it answered: another one is tried
+local RETRY = {}
+
+local function timed_out(sock, started, got)
+  sock:close()
+  return fail("timeout", ("Operation timed out after %d milliseconds with %d bytes received"):format(
+    ms_since(started), got), CURLE_OPERATION_TIMEDOUT)
+end
+
+-- One attempt on one connection: RETRY, or the request's returns (at most
+-- six: no table between the codec and the caller).
 local function attempt(self, bytes, deadline, started)
-  local ngx = ngx_api()
   local sock, reused, msg, code = open(self, deadline, started)
-  if not sock then return false, pack(nil, reused, msg, code) end
+  if not sock then return nil, reused, msg, code end
   local h = self.h1
   local sent, serr = sock:send(bytes)
   if not sent then
     sock:close()
-    if reused then return true end
-    if serr == "timeout" then
-      return false, pack(fail("timeout", ("Operation timed out after %d milliseconds with 0 bytes received"):format(
-        math.floor((ngx.now() - started) * 1000)), CURLE_OPERATION_TIMEDOUT))
-    end
-    return false, pack(fail("network", "Failed sending data to the peer: " .. tostring(serr), CURLE_SEND_ERROR))
+    if reused then return RETRY end
+    if serr == "timeout" then return timed_out(sock, started, 0) end
+    return fail("network", "Failed sending data to the peer: " .. tostring(serr), CURLE_SEND_ERROR)
   end
   local got = 0
   while true do
-    local left = ms_left(deadline)
-    if left <= 0 then
-      sock:close()
-      return false, pack(fail("timeout", ("Operation timed out after %d milliseconds with %d bytes received"):format(
-        math.floor((ngx.now() - started) * 1000), got), CURLE_OPERATION_TIMEDOUT))
-    end
-    sock:settimeouts(left, left, left)
+    local left = math.floor((deadline - now()) * 1000)
+    if left <= 0 then return timed_out(sock, started, got) end
+    sock:settimeout(left)
     local data, rerr = sock:receiveany(READ_SIZE)
-    local r
+    local s1, s2, s3, s4, s5, s6
     if data then
       got = got + #data
-      r = pack(h:feed(data))
+      s1, s2, s3, s4, s5, s6 = h:feed(data)
     elseif rerr == "closed" then
       if got == 0 and reused then
         sock:close()
-        return true
+        return RETRY
       end
-      r = pack(h:eof())
+      s1, s2, s3, s4, s5, s6 = h:eof()
     elseif rerr == "timeout" then
-      sock:close()
-      return false, pack(fail("timeout", ("Operation timed out after %d milliseconds with %d bytes received"):format(
-        math.floor((ngx.now() - started) * 1000), got), CURLE_OPERATION_TIMEDOUT))
+      return timed_out(sock, started, got)
     else
       sock:close()
-      if got == 0 and reused then return true end
-      return false, pack(fail("network", "Failure when receiving data from the peer: " .. tostring(rerr),
-        CURLE_RECV_ERROR))
+      if got == 0 and reused then return RETRY end
+      return fail("network", "Failure when receiving data from the peer: " .. tostring(rerr), CURLE_RECV_ERROR)
     end
-    if r[1] ~= false then
-      if r[1] ~= nil and h:keepalive() then
-        local ok = sock:setkeepalive(KEEPALIVE_MS)
-        if not ok then sock:close() end
+    if s1 ~= false then
+      if s1 ~= nil and h:keepalive() then
+        if not sock:setkeepalive(KEEPALIVE_MS) then sock:close() end
       else
         sock:close()
       end
-      return false, r
+      return s1, s2, s3, s4, s5, s6
     end
   end
+end
+
+local MAX_ATTEMPTS = 4
+
+local function go(self, n, started, deadline, method, target, body, headers, shape)
+  -- (written again for another attempt: the codec then waits afresh)
+  local bytes = self.h1:request(method, target, body, headers, shape)
+  local s1, s2, s3, s4, s5, s6 = attempt(self, bytes, deadline, started)
+  if s1 ~= RETRY then return s1, s2, s3, s4, s5, s6 end
+  if n >= MAX_ATTEMPTS then
+    return fail("network", "the server closed the connection before answering (kept-alive connections, four times)",
+      CURLE_RECV_ERROR)
+  end
+  return go(self, n + 1, started, deadline, method, target, body, headers, shape)
 end
 
 --- As `pinanalytics.core.Session:request`, on a cosocket: the light thread
@@ -205,20 +212,8 @@ end
 -- meanwhile is replaced by another, as libcurl replaces it.
 -- @return what `pinanalytics.core.Session:request` returns
 function Conn:request(method, target, body, headers, shape)
-  local ngx = ngx_api()
-  ngx.update_time()
-  local started = ngx.now()
-  local deadline = started + self.timeout / 1000
-  local r
-  for _ = 1, 4 do
-    -- (written again for the second attempt: the codec then waits afresh)
-    local bytes = self.h1:request(method, target, body, headers, shape)
-    local retry
-    retry, r = attempt(self, bytes, deadline, started)
-    if not retry then return unpack(r, 1, r.n) end
-  end
-  return fail("network", "the server closed the connection before answering (kept-alive connections, four times)",
-    CURLE_RECV_ERROR)
+  local started = now()
+  return go(self, 1, started, started + self.timeout / 1000, method, target, body, headers, shape)
 end
 
 return M
