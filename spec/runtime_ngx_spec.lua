@@ -152,6 +152,9 @@ describe("runtime ngx (OpenResty), transport " .. TRANSPORT, function()
         for _ in pairs(res) do n = n + 1 end
         ngx.say(before, " ", res[PIN].all.summary_metrics.IMPRESSION, " ", n, " ", tostring(bulk.holder(c.batch)),
           " ", c.batch:inflight())]]) .. " }",
+      "location = /shared_single { " .. handler(SHARED .. [[
+        local res, err = c:pin_analytics(PIN, P)
+        ngx.say(res and res.all.summary_metrics.IMPRESSION or ("error " .. tostring(err)))]]) .. " }",
       "location = /live_bulk { " .. handler(LIVE .. "ngx.say(bulk())") .. " }",
       "location = /live_later_bulk { " .. handler(LIVE .. "ngx.sleep(0.8) ngx.say(bulk())") .. " }",
       -- five single calls where nginx cannot yield: each blocks the worker 1 s
@@ -279,6 +282,18 @@ describe("runtime ngx (OpenResty), transport " .. TRANSPORT, function()
     assert.equal(200, r.b.status, tostring(r.b.body) .. log_tail())
     assert.equal("gone " .. expected .. " 3 nil 0\n", r.b.body)
     assert.is_nil(ngx_server:error_log():find("already in progress", 1, true))
+  end)
+
+  it("one module-level client serves single calls of several requests at once", function()
+    sim:configure { latency_ms = 1000 }
+    local r = host.curl_many(ngx_server.url, {
+      { path = "/shared_single", name = "a" }, { path = "/shared_single", name = "b" },
+      { path = "/shared_single", name = "c", delay = 0.2 },
+    })
+    for _, k in ipairs({ "a", "b", "c" }) do
+      assert.equal(tostring(expected) .. "\n", r[k].body, log_tail())
+      assert.is_true(r[k].time < 1.6, k .. (" took %.3f s"):format(r[k].time))
+    end
   end)
 
   it("a bulk run killed while it waits for a pacing token (nothing in flight) is gone at once", function()

@@ -82,6 +82,13 @@ end
 local Session = {}
 Session.__index = Session
 
+-- Puts conn back among the session's free codecs (a few are kept) and
+-- returns the rest.
+local function give_back(self, conn, ...)
+  if not self.closed and #self.conns < 4 then self.conns[#self.conns + 1] = conn else conn:close() end
+  return ...
+end
+
 --- As `pinanalytics.core.Session:request`: the light thread yields while the
 -- request goes over a cosocket (or runs on the thread pool); where Lua may
 -- not yield, it blocks.
@@ -99,12 +106,19 @@ function Session:request(method, target, body, headers, shape)
   if self.transport == "threads" then
     return on_pool(self.pool, self.opts, self.token, method, target, body, headers, shape)
   end
-  if not self.conn then
+  -- a codec of the session's free ones: light threads of several requests
+  -- may use one client (a module-level one) at once, a codec each
+  local conn = table.remove(self.conns)
+  if not conn then
     local o = without_token(self.opts)
     o.token = self.token
-    self.conn = cosocket.conn(o)
+    conn = cosocket.conn(o)
+    conn.token = self.token
+  elseif conn.token ~= self.token then
+    conn:set_token(self.token)
+    conn.token = self.token
   end
-  return self.conn:request(method, target, body, headers, shape)
+  return give_back(self, conn, conn:request(method, target, body, headers, shape))
 end
 
 --- Replaces the bearer token of the requests that follow.
@@ -115,14 +129,14 @@ function Session:set_token(token)
   core.session({ base_url = "http://127.0.0.1", token = token }):close()
   self.token = token
   if self.blocking then self.blocking:set_token(token) end
-  if self.conn then self.conn:set_token(token) end
 end
 
 --- Closes it. Idempotent.
 function Session:close()
   self.closed = true
   if self.blocking then self.blocking:close() end
-  if self.conn then self.conn:close() end
+  for _, conn in ipairs(self.conns) do conn:close() end
+  self.conns = {}
 end
 
 -- many in flight ------------------------------------------------------------
@@ -384,7 +398,8 @@ function M.new(opts)
   rt.transport = transport
 
   function rt.session(so)
-    return setmetatable({ pool = pool, transport = transport, opts = without_token(so), token = so.token }, Session)
+    return setmetatable({ pool = pool, transport = transport, conns = {}, opts = without_token(so), token = so.token },
+      Session)
   end
 
   function rt.batch(so)

@@ -51,28 +51,6 @@ end
 local Conn = {}
 Conn.__index = Conn
 
---- One for `pinanalytics.core.session`'s options (token included).
--- @tab opts
--- @treturn Conn
-function M.conn(opts)
-  local h = core.h1(opts)
-  local host, port, tls, verify = h:endpoint()
-  local addr = host
-  -- nginx looks a name up with its resolver (nginx.conf), which knows
-  -- nothing of /etc/hosts: localhost is the loopback address
-  if host:lower() == "localhost" then addr = "127.0.0.1" end
-  if addr:find(":", 1, true) then addr = "[" .. addr .. "]" end
-  local self = setmetatable({
-    h1 = h, host = host, addr = addr, port = port, tls = tls, verify = verify,
-    timeout = (opts.timeout or 30) * 1000, connect_timeout = (opts.connect_timeout or 10) * 1000,
-  }, Conn)
-  -- a pool per host, port, TLS and server name (and verification: a
-  -- connection not verified is never handed to a client that verifies)
-  self.pool = "pinanalytics:" .. addr .. ":" .. port .. (tls and (":tls:" .. host .. (verify and ":v" or ":nv")) or "")
-  self.connect_opts = { pool = self.pool }
-  return self
-end
-
 --- Replaces the bearer token of the requests that follow.
 -- @string[opt] token
 function Conn:set_token(token)
@@ -214,6 +192,31 @@ end
 function Conn:request(method, target, body, headers, shape)
   local started = now()
   return go(self, 1, started, started + self.timeout / 1000, method, target, body, headers, shape)
+end
+
+--- Functions.
+-- @section functions
+
+--- One for `pinanalytics.core.session`'s options (token included).
+-- @tab opts
+-- @treturn Conn
+function M.conn(opts)
+  local h = core.h1(opts)
+  local host, port, tls, verify = h:endpoint()
+  local addr = host
+  -- nginx looks a name up with its resolver (nginx.conf), which knows
+  -- nothing of /etc/hosts: localhost is the loopback address
+  if host:lower() == "localhost" then addr = "127.0.0.1" end
+  if addr:find(":", 1, true) then addr = "[" .. addr .. "]" end
+  local self = setmetatable({
+    h1 = h, host = host, addr = addr, port = port, tls = tls, verify = verify,
+    timeout = (opts.timeout or 30) * 1000, connect_timeout = (opts.connect_timeout or 10) * 1000,
+  }, Conn)
+  -- a pool per host, port, TLS and server name (and verification: a
+  -- connection not verified is never handed to a client that verifies)
+  self.pool = "pinanalytics:" .. addr .. ":" .. port .. (tls and (":tls:" .. host .. (verify and ":v" or ":nv")) or "")
+  self.connect_opts = { pool = self.pool }
+  return self
 end
 
 return M
