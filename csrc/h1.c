@@ -1076,6 +1076,22 @@ static int pa_h1_waiting(lua_State *L)
 }
 
 /***
+ * How many bytes the answer's body still needs, when its Content-Length
+ * says so (a caller may read exactly that many at once); else nil.
+ * @function H1:want
+ * @treturn int|nil
+ */
+static int pa_h1_want(lua_State *L)
+{
+	pa_h1 *h = pa_h1_check_open(L, 1);
+	if (h->state == PA_H1_BODY_LEN && h->err_kind == NULL && h->left > 0)
+		lua_pushinteger(L, (lua_Integer)h->left); /* at most max_body or the clamp, 2^53 + 1 */
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
+/***
  * Replaces the bearer token of the requests that follow.
  * @function H1:set_token
  * @string[opt] token nil: no Authorization header
@@ -1135,6 +1151,7 @@ static const luaL_Reg pa_h1_methods[] = {
 	{ "eof", pa_h1_eof },
 	{ "keepalive", pa_h1_keepalive },
 	{ "waiting", pa_h1_waiting },
+	{ "want", pa_h1_want },
 	{ "set_token", pa_h1_set_token },
 	{ "close", pa_h1_close },
 	{ "is_closed", pa_h1_is_closed },

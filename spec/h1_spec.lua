@@ -138,6 +138,21 @@ describe("core.h1", function()
     assert.is_true(keep)
   end)
 
+  it("says how many body bytes a Content-Length answer still needs", function()
+    local h = codec()
+    h:request("GET", "/x")
+    assert.is_nil(h:want())
+    assert.is_false(h:feed("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[1,"))
+    assert.equal(7, h:want())
+    assert.is_false(h:feed("2,3"))
+    assert.equal(4, h:want())
+    assert.equal(200, (h:feed(",45]")))
+    assert.is_nil(h:want())
+    h:request("GET", "/x")
+    assert.is_false(h:feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"))
+    assert.is_nil(h:want())
+  end)
+
   it("reads chunked answers, with extensions, trailers and LF-only lines, split at every byte", function()
     local ans = "HTTP/1.1 201 Created\nTransfer-Encoding: chunked\n\n" ..
       "4;ext=1\r\n{\"a\"\r\n3\r\n:12\r\n1\n}\n0\r\nX-Trailer: t\r\n\r\n"
