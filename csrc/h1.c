@@ -91,7 +91,7 @@ typedef struct {
 	/* an error found while feeding (set once; the answer is then over) */
 	const char *err_kind;
 	int err_code;
-	char err_msg[200];
+	char err_msg[256];
 } pa_h1;
 
 static int pa_h1buf_add(pa_h1buf *b, const char *data, size_t n)
@@ -384,8 +384,10 @@ static int pa_h1_oom(pa_h1 *h)
 
 static int pa_h1_bad_encoding(pa_h1 *h, const char *why)
 {
-	char m[160];
-	snprintf(m, sizeof m, "the response body's content encoding (gzip/deflate) is corrupt: %s", why);
+	char m[256];
+	/* the words of libcurl's message after "corrupt:", as the C transport says it */
+	snprintf(m, sizeof m, "the response body's content encoding (gzip/deflate) is corrupt: "
+	                      "Error while processing content unencoding: %s", why);
 	return pa_h1_fail(h, "network", CURLE_BAD_CONTENT_ENCODING, m);
 }
 

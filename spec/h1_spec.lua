@@ -299,12 +299,14 @@ describe("core.h1", function()
       err("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;" .. ("e"):rep(5000)))
     assert.equal(weird .. "the server sent more than 16 interim (1xx) answers",
       err(("HTTP/1.1 100 Continue\r\n\r\n"):rep(17)))
-    assert.equal("network: the response body's content encoding (gzip/deflate) is corrupt: unrecognized content " ..
-      "encoding (the request accepts gzip and deflate)", err("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n"))
-    assert.equal("network: the response body's content encoding (gzip/deflate) is corrupt: incorrect header check",
+    assert.equal("network: the response body's content encoding (gzip/deflate) is corrupt: Error while processing " ..
+      "content unencoding: unrecognized content encoding (the request accepts gzip and deflate)",
+      err("HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n"))
+    assert.equal("network: the response body's content encoding (gzip/deflate) is corrupt: Error while processing " ..
+      "content unencoding: incorrect header check",
       err("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\n{}{}"))
-    assert.equal("network: the response body's content encoding (gzip/deflate) is corrupt: the compressed stream " ..
-      "ended before its end",
+    assert.equal("network: the response body's content encoding (gzip/deflate) is corrupt: Error while processing " ..
+      "content unencoding: the compressed stream ended before its end",
       err("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\n" .. gzip("{}"):sub(1, 4)))
     -- the connection closes early: libcurl's words
     assert.equal("network: Empty reply from server", err("", true))

@@ -29,7 +29,6 @@ local CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR, CURLE_R
 local CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_COULDNT_RESOLVE_HOST = 60, 35, 6
 
 local READ_SIZE = 65536
-local READ_MAX = 16 * 1024 * 1024 -- a known rest larger than this is read in pieces
 local KEEPALIVE_MS = 60000 -- how long an idle connection stays in nginx's pool
 
 local function ngx_api() return rawget(_G, "ngx") end
@@ -142,15 +141,10 @@ local function attempt(self, bytes, deadline, started)
   while true do
     local left = math.floor((deadline - now()) * 1000)
     if left <= 0 then return timed_out(sock, started, got) end
+    -- what has come, never a fixed count: nginx times a read from its last
+    -- byte, so a server that trickles would hold receive(n) past the deadline
     sock:settimeout(left)
-    -- the rest of a body of known length in one read; else what has come
-    local want = h:want()
-    local data, rerr
-    if want and want <= READ_MAX then
-      data, rerr = sock:receive(want)
-    else
-      data, rerr = sock:receiveany(READ_SIZE)
-    end
+    local data, rerr = sock:receiveany(READ_SIZE)
     local s1, s2, s3, s4, s5, s6
     if data then
       got = got + #data
