@@ -154,8 +154,9 @@ for _, mode in ipairs(MODES) do
   get(server, "/run?mode=" .. mode .. "&n=50") -- warm: connections, thread VMs, JIT
 end
 -- rounds in turn, so that a burst of load on the shared machine falls on all of them
+local ROUNDS = 5
 local best = {}
-for _ = 1, 3 do
+for _ = 1, ROUNDS do
   for _, mode in ipairs(MODES) do
     local secs = get(server, "/run?mode=" .. mode .. "&n=" .. SEQ)
     if not best[mode] or secs < best[mode] then best[mode] = secs end
@@ -204,8 +205,8 @@ add("`lua5.4 bench/cosocket.lua` (in its own process; `make bench` runs it), %s;
   resty and "**lua-resty-http** (`request_uri` with keep-alive, then `cjson.decode`: no check, no typing)" or
   "lua-resty-http left out: PA_RESTY_HTTP was not set (see the top of bench/cosocket.lua)")
 add()
-add("(a) One location, one request after another, no server delay (best of 3 x %d, the modes in turn; " ..
-  "`thread_pool default threads=16;` in this nginx for the threads transport):", SEQ)
+add("(a) One location, one request after another, no server delay (best of %d x %d, the modes in turn; " ..
+  "`thread_pool default threads=16;` in this nginx for the threads transport):", ROUNDS, SEQ)
 add()
 add("| | requests/s | against lua-resty-http |")
 add("|---|---:|---:|")
