@@ -353,7 +353,8 @@ local worker_buckets, nworker = {}, 0
 function M.new(opts)
   local ngx = ngx_api()
   if type(ngx) ~= "table" or type(ngx.socket) ~= "table" or type(ngx.get_phase) ~= "function" then
-    error("option runtime \"ngx\" needs OpenResty (nginx's Lua module 0.10.21 or later); this host has no ngx", 0)
+    error("option runtime \"ngx\" needs OpenResty (nginx's Lua module 0.10.21 or later, with " ..
+      "ngx.run_worker_thread); this host has no ngx", 0)
   end
   local transport = opts.transport or (opts.thread_pool ~= nil and "threads" or "cosocket")
   if transport ~= "cosocket" and transport ~= "threads" then
