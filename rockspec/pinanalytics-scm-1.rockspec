@@ -91,6 +91,7 @@ build = {
       ["pinanalytics.runtime.init"] = "lua/pinanalytics/runtime/init.lua",
       ["pinanalytics.runtime.blocking"] = "lua/pinanalytics/runtime/blocking.lua",
       ["pinanalytics.runtime.ngx"] = "lua/pinanalytics/runtime/ngx.lua",
+      ["pinanalytics.runtime.ngx_cosocket"] = "lua/pinanalytics/runtime/ngx_cosocket.lua",
       ["pinanalytics.runtime.ngx_thread"] = "lua/pinanalytics/runtime/ngx_thread.lua",
       ["pinanalytics.runtime.uv"] = "lua/pinanalytics/runtime/uv.lua",
       ["pinanalytics.simulator.init"] = "lua/pinanalytics/simulator/init.lua",
