@@ -17,9 +17,14 @@ describe("fault matrix on runtime ngx, transport cosocket", function()
     return "\nnginx error log:\n" .. ngx_server:error_log():sub(-2000)
   end
 
+  local dead_url
+
   setup(function()
     sim = H.start {}
     other = H.start {} -- the host a redirect points to
+    local dead = H.start {} -- a port where nothing listens any more
+    dead_url = dead.url
+    dead:stop()
     local cases = {}
     for i, case in ipairs(F.cases) do
       local o = F.client_opts(case, { retries = 1 })
@@ -27,7 +32,13 @@ describe("fault matrix on runtime ngx, transport cosocket", function()
       for k, v in pairs(o) do fields[#fields + 1] = string.format("%s = %s", k, tostring(v)) end
       cases[i] = "{ " .. table.concat(fields, ", ") .. " }"
     end
-    ngx_server = host.nginx(nil, "location = /run { content_by_lua_block {\n" ..
+    ngx_server = host.nginx(nil, "location = /dead { content_by_lua_block {\n" ..
+      "local pa = require 'pinanalytics'\n" ..
+      string.format("local c = pa.pinterest { token = %q, base_url = %q, retries = 1, timeout = 1 }\n", H.TOKEN,
+        dead_url .. "/v5") .. [[
+      local res, err = c:user_account()
+      ngx.say(res and "an answer" or (err.kind .. " " .. tostring(err)))]] .. "\n} }\n" ..
+      "location = /run { content_by_lua_block {\n" ..
       "local pa = require 'pinanalytics'\n" ..
       string.format("local URL, TOKEN, PIN, D1, D2 = %q, %q, %q, %q, %q\n", sim.pinterest_url, H.TOKEN, PIN,
         H.day(-13), H.day(0)) ..
@@ -65,6 +76,13 @@ describe("fault matrix on runtime ngx, transport cosocket", function()
     sim:clear_log()
     other:clear_log()
   end
+
+  it("a port where nothing listens: kind network, libcurl's words, after the retries", function()
+    local r = host.curl_many(ngx_server.url, { { path = "/dead", name = "d" } })
+    local port = dead_url:match(":(%d+)$")
+    assert.matches("^network pinanalytics: network: Failed to connect to 127%.0%.0%.1 port " .. port ..
+      " after %d+ ms: connection refused %(after 2 tries", r.d.body, log_tail())
+  end)
 
   for i, case in ipairs(F.cases) do
     for _, bulk in ipairs({ false, true }) do
