@@ -28,7 +28,7 @@ PA_WFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
 PA_CFLAGS   = $(PA_WFLAGS) -I$(LUA_INC)
 # the ASan and fuzz builds: Lua 5.4 whatever LUA is
 PA_CFLAGS54 = $(PA_WFLAGS) -I/usr/include/lua5.4
-PA_LIBS     = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lm
+PA_LIBS     = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lz -lm
 
 BUILD      := build/$(LUA)
 SO         := $(BUILD)/pinanalytics/core.so
@@ -50,7 +50,7 @@ DEB_STORE  := lua-sql-sqlite3:/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/sqlite3.s
 # (Debian's serves Lua 5.1 to 5.4 and LuaJIT).
 DEB_CLI    := lua-socket:/usr/lib/x86_64-linux-gnu/lua/5.4/socket/core.so
 DEB_BUILD  := lua5.4:/usr/bin/lua5.4 liblua5.4-dev:/usr/include/lua5.4/lua.h \
-              libcurl4-openssl-dev:/usr/bin/curl-config pkg-config:/usr/bin/pkg-config \
+              libcurl4-openssl-dev:/usr/bin/curl-config zlib1g-dev:/usr/include/zlib.h pkg-config:/usr/bin/pkg-config \
               gcc:/usr/bin/gcc lua-cjson:/usr/lib/x86_64-linux-gnu/lua/5.4/cjson.so \
               nginx:/usr/sbin/nginx libnginx-mod-http-lua:/usr/lib/nginx/modules/ngx_http_lua_module.so \
               $(DEB_CLI)
@@ -58,7 +58,7 @@ DEB_DOCS   := lua-ldoc:/usr/bin/ldoc lua-discount:/usr/lib/x86_64-linux-gnu/lua/
 DEB_TEST   := $(DEB_BUILD) $(DEB_DOCS) lua-busted:/usr/bin/busted lua-check:/usr/bin/luacheck \
               luajit2:/usr/bin/luajit libluajit2-5.1-dev:/usr/include/luajit-2.1/lua.h \
               lua-luv:/usr/lib/x86_64-linux-gnu/lua/5.1/luv.so neovim:/usr/bin/nvim \
-              luarocks:/usr/bin/luarocks valgrind:/usr/bin/valgrind $(DEB_STORE) \
+              luarocks:/usr/bin/luarocks valgrind:/usr/bin/valgrind openssl:/usr/bin/openssl $(DEB_STORE) \
               lua-sql-postgres:/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/postgres.so \
               postgresql:/usr/lib/postgresql/15/bin/initdb
 DEB_TEST_ALL := $(DEB_TEST) lua5.3:/usr/bin/lua5.3 liblua5.3-dev:/usr/include/lua5.3/lua.h \
@@ -190,7 +190,7 @@ ASAN_SPECS := spec/json_spec.lua spec/frame_spec.lua spec/frame_report_spec.lua 
               spec/pin_analytics_spec.lua spec/frame_safety_spec.lua \
               spec/bulk_safety_spec.lua \
               spec/session_safety_spec.lua spec/transport_spec.lua spec/batch_events_spec.lua \
-              spec/credentials_spec.lua
+              spec/credentials_spec.lua spec/h1_spec.lua
 
 asan: $(ASAN_SO)
 	$(ASAN_ENV) lua5.4 spec/helpers/memcheck.lua

@@ -14,9 +14,9 @@
 --      requests/s, with pacing on and off, and one request at a time
 --   3. memory: peak RSS of a fresh process holding 2,000 pins x 90 days
 --   4. MetricFrame against decoded tables, bytes per value
---   5., 6., 7., 8.: bench/soak.lua, bench/runtimes.lua, bench/store.lua and
---      bench/accounts.lua, each in a process of its own (they write their
---      own sections)
+--   5., 6., 7., 8., 9.: bench/soak.lua, bench/runtimes.lua, bench/store.lua,
+--      bench/accounts.lua and bench/cosocket.lua, each in a process of its
+--      own (they write their own sections)
 local pa = require "pinanalytics"
 local simulator = require "pinanalytics.simulator"
 local data = require "pinanalytics.simulator.data"
@@ -617,3 +617,9 @@ local _, _, accounts_code = os.execute(LUA .. " " .. quote(BENCH .. "/accounts.l
 if accounts_code ~= 0 and accounts_code ~= 2 then
   error("bench/accounts.lua failed (exit " .. tostring(accounts_code) .. ")", 0)
 end
+
+-- 9. OpenResty transports: in a process of its own, which writes its section
+-- of RESULTS.md (lua-resty-http joins when PA_RESTY_HTTP points at a copy)
+say("9. OpenResty transports")
+local _, _, cos_code = os.execute(LUA .. " " .. quote(BENCH .. "/cosocket.lua"))
+if cos_code ~= 0 then error("bench/cosocket.lua failed (exit " .. tostring(cos_code) .. ")", 0) end

@@ -7,7 +7,8 @@
 --
 -- In nginx (one worker, the project's LuaJIT build), three ways for a
 -- request handler to wait for the API are compared: the "ngx" runtime
--- (libcurl on nginx's thread pool; the handler's light thread yields), the
+-- with transport "threads" (libcurl on nginx's thread pool; the handler's
+-- light thread yields; section 9 compares it with the cosocket transport), the
 -- "blocking" runtime (libcurl in the worker itself), and a core Batch
 -- polled between ngx.sleep(0.001) calls (the other non-blocking way open to
 -- the C core: nginx's event loop cannot watch libcurl's sockets).
@@ -61,7 +62,8 @@ content_by_lua_block {
     end
     b:close()
   else
-    local c = pa.pinterest { token = TOKEN, base_url = URL, runtime = mode, retries = 0 }
+    local c = pa.pinterest { token = TOKEN, base_url = URL, runtime = mode, retries = 0,
+      transport = mode == "ngx" and "threads" or nil }
     for _ = 1, n do assert(c:pin_analytics(PIN, params)) end
     c:close()
   end

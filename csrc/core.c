@@ -101,6 +101,7 @@ static int pa_sleep(lua_State *L)
 static const luaL_Reg pa_core_funcs[] = {
 	{ "session", pa_session_new },
 	{ "batch", pa_batch_new },
+	{ "h1", pa_h1_new },
 	{ "frame", pa_frame_new },
 	{ "frame_bytes", pa_frame_bytes },
 	{ "check_analytics", pa_check_analytics },
@@ -132,6 +133,7 @@ int luaopen_pinanalytics_core(lua_State *L)
 	pa_guard_open(L);
 	pa_session_open(L);
 	pa_batch_open(L);
+	pa_h1_open(L);
 	pa_frame_open(L);
 	pa_fs_open(L);
 	pa_newlib(L, pa_core_funcs);

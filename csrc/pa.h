@@ -188,6 +188,10 @@ void pa_url_trim(char **buf, size_t *cap);
 void pa_session_open(lua_State *L);
 int pa_session_new(lua_State *L);
 
+/* h1.c: HTTP/1.1 with no I/O, for runtimes that only move bytes */
+void pa_h1_open(lua_State *L);
+int pa_h1_new(lua_State *L);
+
 /* frame.c */
 #include <stdint.h>
 int pa_parse_date(const char *s, size_t len, int32_t *out);

@@ -39,7 +39,7 @@ build = {
   type = "command",
   build_command = [[rm -rf build/rock && mkdir -p build/rock && ]]
     .. [[$(CC) $(CFLAGS) $(LIBFLAG) -D_POSIX_C_SOURCE=200809L -Icsrc "-I$(LUA_INCDIR)" "-I$(CURL_INCDIR)" ]]
-    .. [[-o build/rock/core.so csrc/*.c "-L$(CURL_LIBDIR)" -lcurl -lm]],
+    .. [[-o build/rock/core.so csrc/*.c "-L$(CURL_LIBDIR)" -lcurl -lz -lm]],
   install_command = [[mkdir -p "$(LIBDIR)/pinanalytics" && cp build/rock/core.so "$(LIBDIR)/pinanalytics/core.so" ]]
     .. [[&& rm -rf build/rock && { rmdir build 2>/dev/null || true; }]],
   install = {
@@ -94,6 +94,7 @@ build = {
       ["pinanalytics.runtime.init"] = "lua/pinanalytics/runtime/init.lua",
       ["pinanalytics.runtime.blocking"] = "lua/pinanalytics/runtime/blocking.lua",
       ["pinanalytics.runtime.ngx"] = "lua/pinanalytics/runtime/ngx.lua",
+      ["pinanalytics.runtime.ngx_cosocket"] = "lua/pinanalytics/runtime/ngx_cosocket.lua",
       ["pinanalytics.runtime.ngx_thread"] = "lua/pinanalytics/runtime/ngx_thread.lua",
       ["pinanalytics.runtime.uv"] = "lua/pinanalytics/runtime/uv.lua",
       ["pinanalytics.simulator.init"] = "lua/pinanalytics/simulator/init.lua",

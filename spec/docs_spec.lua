@@ -147,6 +147,7 @@ end
 local C_CLASSES = {
   session = { "pinanalytics.core", "Session" },
   batch = { "pinanalytics.core", "Batch" },
+  h1 = { "pinanalytics.core", "H1" },
   lock = { "pinanalytics.core", "Lock" },
   frame = { "pinanalytics.frame", "MetricFrame" },
 }
@@ -290,6 +291,7 @@ describe("reference documentation", function()
     local objects = {
       { "pinanalytics.core", "Session", core.session({ base_url = "http://127.0.0.1:9" }) },
       { "pinanalytics.core", "Batch", core.batch({ base_url = "http://127.0.0.1:9" }) },
+      { "pinanalytics.core", "H1", core.h1({ base_url = "http://127.0.0.1:9" }) },
       { "pinanalytics.frame", "MetricFrame", core.frame({}) },
     }
     for _, o in ipairs(objects) do

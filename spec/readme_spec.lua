@@ -112,9 +112,10 @@ local NOT_RUN = {
   ["luarocks --lua-version=5.4 make --local --deps-mode=none"] =
     "the LuaRocks recipe: `make rock` (tools/rock.sh) runs it word for word in a temporary HOME",
   ["luarocks path"] = "part of the LuaRocks recipe, run by `make rock`",
-  ["lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-socket nginx libnginx-mod-http-lua gcc pkg-config"] =
+  ["lua5.4 liblua5.4-dev libcurl4-openssl-dev zlib1g-dev lua-cjson lua-socket nginx libnginx-mod-http-lua gcc pkg-config"] =
     "a list of Debian packages, not a command",
-  ["lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-socket gcc luarocks"] = "a list of Debian packages, not a command",
+  ["lua5.4 liblua5.4-dev libcurl4-openssl-dev zlib1g-dev lua-cjson lua-socket gcc luarocks"] =
+    "a list of Debian packages, not a command",
   ["lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev"] = "a list of Debian packages, not a command",
   ["pinanalytics COMMAND --help"] = "COMMAND stands for any command: `pinanalytics pin --help` runs instead",
   ["pinanalytics logout ACCOUNT"] = "ACCOUNT stands for an account's name: the login test runs " ..

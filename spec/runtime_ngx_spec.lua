@@ -1,12 +1,15 @@
 -- The "ngx" runtime: inside OpenResty a client's call yields its light
 -- thread while it waits, so the worker goes on serving other requests.
 -- nginx runs the project's LuaJIT build (build/luajit) with one worker.
+-- Everything runs on both transports: "cosocket" (nginx's sockets, the
+-- default) and "threads" (libcurl on nginx's thread pool).
 local H = require "helpers.sim"
 local host = require "helpers.host"
 
 local PIN = "555000111"
 
-describe("runtime ngx (OpenResty)", function()
+for _, TRANSPORT in ipairs({ "cosocket", "threads" }) do
+describe("runtime ngx (OpenResty), transport " .. TRANSPORT, function()
   local sim, ngx_server, expected
 
   local function log_tail()
@@ -40,9 +43,13 @@ describe("runtime ngx (OpenResty)", function()
     end
   ]]
 
+  -- pa.pinterest makes its clients on this describe's transport (unless a
+  -- thread pool is named)
   local function handler(body)
     return "content_by_lua_block {\n" ..
-      "local pa = require 'pinanalytics'\n" ..
+      "local pa0 = require 'pinanalytics'\n" ..
+      "local pa = setmetatable({ pinterest = function(o) if o.thread_pool == nil then o.transport = " ..
+      string.format("%q", TRANSPORT) .. " end return pa0.pinterest(o) end }, { __index = pa0 })\n" ..
       string.format("local URL, TOKEN, D1, D2, PIN = %q, %q, %q, %q, %q\n", sim.pinterest_url, H.TOKEN,
         H.day(-10), H.day(-1), PIN) ..
       body .. "\n}"
@@ -65,6 +72,10 @@ describe("runtime ngx (OpenResty)", function()
         if not res then ngx.status = 502; ngx.say("error ", tostring(err)); return end
         ngx.say(c.rt.name, " ", res.all.summary_metrics.IMPRESSION)
         c:close()]]) .. " }",
+      "location = /transport { " .. handler([[
+        local c = pa.pinterest{ token = TOKEN, base_url = URL }
+        local d = pa0.pinterest{ token = TOKEN, base_url = URL }
+        ngx.say(c.rt.transport, " ", d.rt.transport)]]) .. " }",
       "location = /bulk { " .. handler([[
         local c = pa.pinterest{ token = TOKEN, base_url = URL, retries = 3 }
         local res, errs = c:pins_analytics({ PIN, "555000112", "555000113" }, { start_date = D1, end_date = D2,
@@ -141,6 +152,9 @@ describe("runtime ngx (OpenResty)", function()
         for _ in pairs(res) do n = n + 1 end
         ngx.say(before, " ", res[PIN].all.summary_metrics.IMPRESSION, " ", n, " ", tostring(bulk.holder(c.batch)),
           " ", c.batch:inflight())]]) .. " }",
+      "location = /shared_single { " .. handler(SHARED .. [[
+        local res, err = c:pin_analytics(PIN, P)
+        ngx.say(res and res.all.summary_metrics.IMPRESSION or ("error " .. tostring(err)))]]) .. " }",
       "location = /live_bulk { " .. handler(LIVE .. "ngx.say(bulk())") .. " }",
       "location = /live_later_bulk { " .. handler(LIVE .. "ngx.sleep(0.8) ngx.say(bulk())") .. " }",
       -- five single calls where nginx cannot yield: each blocks the worker 1 s
@@ -161,6 +175,11 @@ describe("runtime ngx (OpenResty)", function()
   teardown(function()
     if ngx_server then ngx_server:stop() end
     if sim then sim:stop() end
+  end)
+
+  it("runs on the transport asked for; cosockets by default", function()
+    local r = host.curl_many(ngx_server.url, { { path = "/transport", name = "t" } })
+    assert.equal(TRANSPORT .. " cosocket\n", r.t.body, log_tail())
   end)
 
   it("two requests that each wait 1 s for the server run together, and a plain location answers meanwhile", function()
@@ -215,19 +234,23 @@ describe("runtime ngx (OpenResty)", function()
     local before = #sim:requests()
     local r = host.curl_many(ngx_server.url, { { path = "/keepalive", name = "k" } })
     assert.equal(200, r.k.status, r.k.body .. log_tail())
-    -- 12 requests one after another on a pool of 8 threads: some thread ran
-    -- two of them, and its second went over the connection of its first
-    local most, n = 0, 0
+    -- 12 requests one after another (on a pool of 8 threads: some thread
+    -- ran two of them; on cosockets: nginx's keep-alive pool): some request
+    -- went over the connection of an earlier one
+    local most, n, conns = 0, 0, {}
     local reqs = sim:requests()
     for i = before + 1, #reqs do
       local q = reqs[i]
       if q.path == "/v5/user_account" then
         n = n + 1
+        conns[q.connection] = true
         if q.connection_requests > most then most = q.connection_requests end
       end
     end
     assert.equal(12, n)
     assert.is_true(most >= 2, "no connection served two requests")
+    -- one at a time on cosockets: all over one connection of nginx's pool
+    if TRANSPORT == "cosocket" then assert.equal(1, H.count(conns)) end
     local t = host.curl_many(ngx_server.url, { { path = "/timer", name = "t" } })
     sim:configure { latency_ms = 1000 }
     assert.equal("ngx " .. expected .. "\n", t.t.body)
@@ -259,6 +282,18 @@ describe("runtime ngx (OpenResty)", function()
     assert.equal(200, r.b.status, tostring(r.b.body) .. log_tail())
     assert.equal("gone " .. expected .. " 3 nil 0\n", r.b.body)
     assert.is_nil(ngx_server:error_log():find("already in progress", 1, true))
+  end)
+
+  it("one module-level client serves single calls of several requests at once", function()
+    sim:configure { latency_ms = 1000 }
+    local r = host.curl_many(ngx_server.url, {
+      { path = "/shared_single", name = "a" }, { path = "/shared_single", name = "b" },
+      { path = "/shared_single", name = "c", delay = 0.2 },
+    })
+    for _, k in ipairs({ "a", "b", "c" }) do
+      assert.equal(tostring(expected) .. "\n", r[k].body, log_tail())
+      assert.is_true(r[k].time < 1.6, k .. (" took %.3f s"):format(r[k].time))
+    end
   end)
 
   it("a bulk run killed while it waits for a pacing token (nothing in flight) is gone at once", function()
@@ -294,3 +329,4 @@ describe("runtime ngx (OpenResty)", function()
       "(nginx.conf: lua_shared_dict nope 1m;)\n", r.d.body)
   end)
 end)
+end

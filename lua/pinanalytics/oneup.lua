@@ -178,7 +178,7 @@ Client.__name = "pinanalytics.OneUp"
 local OPTIONS = {
   api_key = "string", base_url = "string", timeout = "number", connect_timeout = "number", max_body = "number",
   tls_verify = "boolean", ca_file = "string", user_agent = "string", clock = "function",
-  allow_plain_http = "boolean", runtime = "string", thread_pool = "string",
+  allow_plain_http = "boolean", runtime = "string", transport = "string", thread_pool = "string",
 }
 
 --- A client (also `pinanalytics.oneup(opts)`). An unknown option or a value
@@ -196,7 +196,8 @@ local OPTIONS = {
 -- @string[opt] opts.user_agent prefixed to `pinanalytics/VERSION (Lua x.y)`
 -- @func[opt=os.time] opts.clock returns seconds since the epoch; decides "yesterday" (UTC)
 -- @string[opt] opts.runtime "blocking", "ngx" or "uv", as for `pinanalytics.pinterest.new`
--- @string[opt="default"] opts.thread_pool "ngx": the nginx thread pool
+-- @string[opt] opts.transport "ngx": "cosocket" (the default) or "threads"
+-- @string[opt="default"] opts.thread_pool "ngx": the nginx thread pool (transport "threads")
 -- @treturn Client
 function M.new(opts)
   local fn = "new"

@@ -125,7 +125,7 @@ local CLIENT_OPTIONS = {
   clock = "function", client_id = "string", client_secret = "string", refresh_token = "string",
   on_token = "function", rate = "table", concurrency = "number", retries = "number", max_wait = "number",
   on_progress = "function", allow_plain_http = "boolean", account = "string",
-  runtime = "string", thread_pool = "string", shared_dict = "string",
+  runtime = "string", transport = "string", thread_pool = "string", shared_dict = "string",
 }
 CLIENT_OPTIONS.hold_signals = "boolean"
 
@@ -190,7 +190,8 @@ end
 -- @string[opt] opts.runtime how a call waits: "blocking" (plain Lua, Neovim), "ngx" (OpenResty; the
 -- default inside it) or "uv" (libuv through luv; calls run inside `pinanalytics.async`).
 -- See `pinanalytics.runtime`
--- @string[opt="default"] opts.thread_pool "ngx": the nginx thread pool the requests run on
+-- @string[opt] opts.transport "ngx": "cosocket" (nginx's sockets, the default) or "threads" (the thread pool)
+-- @string[opt="default"] opts.thread_pool "ngx": the nginx thread pool the requests run on (transport "threads")
 -- @string[opt] opts.shared_dict "ngx": a `lua_shared_dict` holding the pacing buckets, so that every
 -- worker of the nginx shares one budget
 -- @treturn Client

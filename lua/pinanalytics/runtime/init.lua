@@ -60,13 +60,14 @@ function M.default_name()
 end
 
 --- The options of the runtimes, by name, as a client's options.
-M.OPTIONS = { runtime = "string", thread_pool = "string", shared_dict = "string" }
+M.OPTIONS = { runtime = "string", transport = "string", thread_pool = "string", shared_dict = "string" }
 
 --- A runtime instance for a client. Raises (a message without a function
 -- name, which the client adds) on an unknown runtime or one this host cannot give.
 -- @tab opts the client's options
 -- @string[opt] opts.runtime "blocking", "ngx" or "uv" (default: `default_name()`)
--- @string[opt] opts.thread_pool "ngx" only: the nginx thread pool (default "default")
+-- @string[opt] opts.transport "ngx" only: "cosocket" (the default) or "threads"
+-- @string[opt] opts.thread_pool "ngx" only: the nginx thread pool of the "threads" transport (default "default")
 -- @string[opt] opts.shared_dict "ngx" only: a `lua_shared_dict` for the pacing buckets
 -- @treturn Runtime
 function M.new(opts)
@@ -75,7 +76,7 @@ function M.new(opts)
     error(string.format("option runtime must be one of %s, got %q", table.concat(M.NAMES, ", "), tostring(name)), 0)
   end
   if name ~= "ngx" then
-    for _, k in ipairs({ "thread_pool", "shared_dict" }) do
+    for _, k in ipairs({ "transport", "thread_pool", "shared_dict" }) do
       if opts[k] ~= nil then
         error(string.format("option %s applies to runtime \"ngx\" only (this client's runtime is %q)", k, name), 0)
       end

@@ -3,12 +3,17 @@
 -- A request handler's call yields its light thread while it waits, so the
 -- worker goes on serving other requests:
 --
---   * a request runs on nginx's thread pool (ngx.run_worker_thread): the C
---     core (libcurl, TLS verification on, keep-alive connections) performs
---     it and decodes the answer there, off the event loop; the light thread
---     that asked yields until it is done;
---   * many requests (the bulk engine) are many light threads, each running
---     one request on the pool; step() waits on a semaphore they post to;
+--   * a request goes over nginx's own non-blocking sockets (the "cosocket"
+--     transport, the default: pinanalytics.runtime.ngx_cosocket): the C
+--     core's H1 codec writes it and reads the answer, decoded, checked and
+--     typed in the worker; connections are kept in nginx's pool (one per
+--     host, port, TLS and server name); TLS is verified against the bundle
+--     nginx.conf names (lua_ssl_trusted_certificate). No thread_pool needed;
+--   * with `transport = "threads"` (or a `thread_pool` named), a request runs
+--     on nginx's thread pool instead (ngx.run_worker_thread): libcurl performs
+--     it and the answer is decoded there, off the event loop;
+--   * many requests (the bulk engine) are many light threads, one request
+--     each, paced by the client's budget; step() waits on a semaphore they post to;
 --   * a light thread waiting on a Batch (step, sleep) is seen there
 --     (Batch:waiting): nginx takes a light thread it kills, or whose request
 --     ends, off the semaphore's queue, so the bulk engine knows a run whose
@@ -18,14 +23,15 @@
 --     share one pacing budget, and with shared_dict = "name" (a
 --     lua_shared_dict) the workers of one nginx share it too.
 --
--- The thread pool is nginx's "default" pool unless `thread_pool` names
--- another (nginx.conf: `thread_pool NAME threads=N;`).
+-- The thread pool, for the "threads" transport, is nginx's "default" pool
+-- unless `thread_pool` names another (nginx.conf: `thread_pool NAME threads=N;`).
 --
 -- Where nginx does not let Lua yield (init_by_lua*, init_worker_by_lua*,
 -- set_by_lua*, header and body filters, log_by_lua*), the transports fall
 -- back to blocking, as in plain Lua.
 local core = require "pinanalytics.core"
 local pacing = require "pinanalytics.pacing"
+local cosocket = require "pinanalytics.runtime.ngx_cosocket"
 
 local M = {}
 
@@ -76,8 +82,16 @@ end
 local Session = {}
 Session.__index = Session
 
+-- Puts conn back among the session's free codecs (a few are kept) and
+-- returns the rest.
+local function give_back(self, conn, ...)
+  if not self.closed and #self.conns < 4 then self.conns[#self.conns + 1] = conn else conn:close() end
+  return ...
+end
+
 --- As `pinanalytics.core.Session:request`: the light thread yields while the
--- request runs on the thread pool (where Lua may not yield, it blocks).
+-- request goes over a cosocket (or runs on the thread pool); where Lua may
+-- not yield, it blocks.
 -- @return what `pinanalytics.core.Session:request` returns
 function Session:request(method, target, body, headers, shape)
   if self.closed then error("pinanalytics: attempt to use a closed session", 0) end
@@ -89,7 +103,22 @@ function Session:request(method, target, body, headers, shape)
     end
     return self.blocking:request(method, target, body, headers, shape)
   end
-  return on_pool(self.pool, self.opts, self.token, method, target, body, headers, shape)
+  if self.transport == "threads" then
+    return on_pool(self.pool, self.opts, self.token, method, target, body, headers, shape)
+  end
+  -- a codec of the session's free ones: light threads of several requests
+  -- may use one client (a module-level one) at once, a codec each
+  local conn = table.remove(self.conns)
+  if not conn then
+    local o = without_token(self.opts)
+    o.token = self.token
+    conn = cosocket.conn(o)
+    conn.token = self.token
+  elseif conn.token ~= self.token then
+    conn:set_token(self.token)
+    conn.token = self.token
+  end
+  return give_back(self, conn, conn:request(method, target, body, headers, shape))
 end
 
 --- Replaces the bearer token of the requests that follow.
@@ -106,12 +135,15 @@ end
 function Session:close()
   self.closed = true
   if self.blocking then self.blocking:close() end
+  for _, conn in ipairs(self.conns) do conn:close() end
+  self.conns = {}
 end
 
 -- many in flight ------------------------------------------------------------
 
 --- The "ngx" runtime's transport for many requests in flight (`rt.batch(opts)`):
--- a light thread a request, each running it on the thread pool.
+-- a light thread a request, each sending it over a cosocket of its own (or
+-- running it on the thread pool).
 -- @type Batch
 local Batch = {}
 Batch.__index = Batch
@@ -141,9 +173,28 @@ function Batch:add(id, method, target, body, headers, shape)
   self.ids[id] = true
   self.n = self.n + 1
   local me = self
+  local perform
+  if self.transport == "threads" then
+    perform = function() return on_pool(pool, opts, token, method, target, body, headers, shape) end
+  else
+    perform = function()
+      -- a codec of the Batch's free ones (one request at a time each)
+      local conn = table.remove(me.conns)
+      if not conn then
+        local o = without_token(opts)
+        o.token = token
+        conn = cosocket.conn(o)
+      else
+        conn:set_token(token)
+      end
+      local r = { conn:request(method, target, body, headers, shape) }
+      if not me.closed and #me.conns < me.cap then me.conns[#me.conns + 1] = conn else conn:close() end
+      return unpack(r, 1, 6)
+    end
+  end
   local function task()
     local ok, r = pcall(function()
-      local status, a, b, c, d, e = on_pool(pool, opts, token, method, target, body, headers, shape)
+      local status, a, b, c, d, e = perform()
       if status then
         return { id = id, status = status, headers = a, body = b, decode_error = c, raw = d, shape_ok = e }
       end
@@ -266,6 +317,8 @@ function Batch:close()
   self:cancel()
   self.closed = true
   if self.blocking then self.blocking:close() end
+  for _, conn in ipairs(self.conns) do conn:close() end
+  self.conns = {}
 end
 
 --- Is it closed?
@@ -289,17 +342,33 @@ local worker_buckets, nworker = {}, 0
 -- @section functions
 
 --- A runtime instance (see `pinanalytics.runtime.Runtime`). Raises outside
--- OpenResty, on a bad thread pool name, or on a `shared_dict` nginx.conf
--- does not declare.
+-- OpenResty, on an unknown transport, a bad thread pool name, or a
+-- `shared_dict` nginx.conf does not declare.
 -- @tab opts the client's options
--- @string[opt="default"] opts.thread_pool the nginx thread pool the requests run on
+-- @string[opt] opts.transport "cosocket" (nginx's sockets; the default) or "threads" (libcurl on
+-- nginx's thread pool; the default when `thread_pool` is given)
+-- @string[opt="default"] opts.thread_pool "threads": the nginx thread pool the requests run on
 -- @string[opt] opts.shared_dict a `lua_shared_dict` holding the pacing buckets (every worker shares them)
 -- @treturn table the runtime
 function M.new(opts)
   local ngx = ngx_api()
-  if type(ngx) ~= "table" or type(ngx.run_worker_thread) ~= "function" then
+  if type(ngx) ~= "table" or type(ngx.socket) ~= "table" or type(ngx.get_phase) ~= "function" then
     error("option runtime \"ngx\" needs OpenResty (nginx's Lua module 0.10.21 or later, with " ..
       "ngx.run_worker_thread); this host has no ngx", 0)
+  end
+  local transport = opts.transport or (opts.thread_pool ~= nil and "threads" or "cosocket")
+  if transport ~= "cosocket" and transport ~= "threads" then
+    error(string.format("option transport must be \"cosocket\" or \"threads\", got %q", tostring(transport)), 0)
+  end
+  if transport == "cosocket" and opts.thread_pool ~= nil then
+    error("option thread_pool applies to transport \"threads\" only (this client's transport is \"cosocket\")", 0)
+  end
+  if transport == "threads" and type(ngx.run_worker_thread) ~= "function" then
+    error("option transport \"threads\" needs nginx's Lua module 0.10.21 or later (ngx.run_worker_thread)", 0)
+  end
+  if transport == "cosocket" then
+    local refused = cosocket.refusal(opts)
+    if refused then error(refused, 0) end
   end
   local pool = opts.thread_pool or "default"
   if pool == "" or pool:find("[%c%s;{}]") then
@@ -327,13 +396,17 @@ function M.new(opts)
     end
   end
 
+  rt.transport = transport
+
   function rt.session(so)
-    return setmetatable({ pool = pool, opts = without_token(so), token = so.token }, Session)
+    return setmetatable({ pool = pool, transport = transport, conns = {}, opts = without_token(so), token = so.token },
+      Session)
   end
 
   function rt.batch(so)
     return setmetatable({
-      pool = pool, opts = without_token(so), token = so.token, cap = so.concurrency or 8,
+      pool = pool, transport = transport, conns = {}, opts = without_token(so), token = so.token,
+      cap = so.concurrency or 8,
       ids = {}, n = 0, done = {}, gen = 0, sema = semaphore.new(0), posted = 0, taken = 0,
     }, Batch)
   end
