@@ -28,7 +28,7 @@ PA_WFLAGS   = -std=c99 -D_POSIX_C_SOURCE=200809L -fPIC -fvisibility=hidden \
 PA_CFLAGS   = $(PA_WFLAGS) -I$(LUA_INC)
 # the ASan and fuzz builds: Lua 5.4 whatever LUA is
 PA_CFLAGS54 = $(PA_WFLAGS) -I/usr/include/lua5.4
-PA_LIBS     = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lm
+PA_LIBS     = $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl) -lz -lm
 
 BUILD      := build/$(LUA)
 SO         := $(BUILD)/pinanalytics/core.so
