@@ -51,6 +51,7 @@ DEB_STORE  := lua-sql-sqlite3:/usr/lib/x86_64-linux-gnu/lua/5.4/luasql/sqlite3.s
 DEB_CLI    := lua-socket:/usr/lib/x86_64-linux-gnu/lua/5.4/socket/core.so
 DEB_BUILD  := lua5.4:/usr/bin/lua5.4 liblua5.4-dev:/usr/include/lua5.4/lua.h \
               libcurl4-openssl-dev:/usr/bin/curl-config pkg-config:/usr/bin/pkg-config \
+              zlib1g-dev:/usr/include/zlib.h \
               gcc:/usr/bin/gcc lua-cjson:/usr/lib/x86_64-linux-gnu/lua/5.4/cjson.so \
               nginx:/usr/sbin/nginx libnginx-mod-http-lua:/usr/lib/nginx/modules/ngx_http_lua_module.so \
               $(DEB_CLI)

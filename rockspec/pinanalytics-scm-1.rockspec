@@ -39,7 +39,7 @@ build = {
   type = "command",
   build_command = [[rm -rf build/rock && mkdir -p build/rock && ]]
     .. [[$(CC) $(CFLAGS) $(LIBFLAG) -D_POSIX_C_SOURCE=200809L -Icsrc "-I$(LUA_INCDIR)" "-I$(CURL_INCDIR)" ]]
-    .. [[-o build/rock/core.so csrc/*.c "-L$(CURL_LIBDIR)" -lcurl -lm]],
+    .. [[-o build/rock/core.so csrc/*.c "-L$(CURL_LIBDIR)" -lcurl -lz -lm]],
   install_command = [[mkdir -p "$(LIBDIR)/pinanalytics" && cp build/rock/core.so "$(LIBDIR)/pinanalytics/core.so" ]]
     .. [[&& rm -rf build/rock && { rmdir build 2>/dev/null || true; }]],
   install = {
@@ -96,6 +96,9 @@ build = {
       ["pinanalytics.simulator.init"] = "lua/pinanalytics/simulator/init.lua",
       ["pinanalytics.simulator.server"] = "lua/pinanalytics/simulator/server.lua",
       ["pinanalytics.simulator.data"] = "lua/pinanalytics/simulator/data.lua",
+      ["pinanalytics.ads.async"] = "lua/pinanalytics/ads/async.lua",
+      ["pinanalytics.simulator.ads_reports"] = "lua/pinanalytics/simulator/ads_reports.lua",
+      ["pinanalytics.cli.ads"] = "lua/pinanalytics/cli/ads.lua",
     },
     -- the command-line tool; LuaRocks installs a wrapper that runs it with
     -- the Lua the rock is built for and the rock tree's paths

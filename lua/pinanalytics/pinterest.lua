@@ -1307,6 +1307,9 @@ function Client:get(path, query)
   return body
 end
 
+-- async ads reports (create, wait, download): pinanalytics.ads.async
+require("pinanalytics.ads.async").install(Client, M)
+
 -- method guard --------------------------------------------------------------
 
 -- Every public method checks, before anything else, that it was called with
