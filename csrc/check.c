@@ -29,9 +29,14 @@
  * has started (so no finalizer runs), and a depth fixed by the schema.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pa.h"
+
+/* the kinds of the ads columns (PA_ADS_*), in the table generated from the catalogue */
+enum { PA_ADS_ID, PA_ADS_COUNT, PA_ADS_MONEY_MICRO, PA_ADS_MONEY, PA_ADS_RATE, PA_ADS_FLOAT, PA_ADS_STRING };
+#include "ads_columns.h"
 
 #define PA_EXACT_LIMIT 9007199254740992.0 /* 2^53: doubles hold every integer below */
 
@@ -46,7 +51,8 @@ enum {
 	PA_K_DATE,   /* a string YYYY-MM-DD that is a real date */
 	PA_K_OBJECT, /* fields */
 	PA_K_ARRAY,  /* of */
-	PA_K_MAP     /* string -> of */
+	PA_K_MAP,    /* string -> of */
+	PA_K_ADS_ROW /* an ads analytics row: column -> value, typed by the column's kind */
 };
 
 #define PA_REQ 1  /* the field must be present */
@@ -216,14 +222,38 @@ static const pa_field pa_token_fields[] = {
 };
 static const pa_type pa_oauth_token = { PA_K_OBJECT, NULL, pa_token_fields };
 
+/* The ads analytics answers (GET /ad_accounts/{id}/analytics, campaigns,
+ * ad groups, ads, ad pins, product groups): an array of flat rows, each
+ * column typed by its kind in pa_ads_columns (ads_columns.h, generated from
+ * lua/pinanalytics/ads/columns.lua): an id a string (one sent as a whole
+ * number below 2^53 becomes its digits), a count or money in micro-units
+ * as a count, money, a rate or a float always a float, a text attribute by
+ * the general rule. A column the catalogue does not name (DATE, ...) is
+ * typed by the general rule; null is left as it is. */
+static const pa_type pa_ads_row = { PA_K_ADS_ROW, NULL, NULL };
+static const pa_type pa_ads_rows = { PA_K_ARRAY, &pa_ads_row, NULL };
+/* the targeting analytics: {data = [{targeting_type, targeting_value, metrics = row}]} */
+static const pa_field pa_targeting_item_fields[] = {
+	PA_FIELD("targeting_type", &pa_string, 0),
+	PA_FIELD("metrics", &pa_ads_row, 0),
+	PA_END,
+};
+static const pa_type pa_targeting_item = { PA_K_OBJECT, NULL, pa_targeting_item_fields };
+static const pa_type pa_targeting_list = { PA_K_ARRAY, &pa_targeting_item, NULL };
+static const pa_field pa_ads_targeting_fields[] = {
+	PA_FIELD("data", &pa_targeting_list, 0),
+	PA_END,
+};
+static const pa_type pa_ads_targeting = { PA_K_OBJECT, NULL, pa_ads_targeting_fields };
+
 /* Shape names, in the order of the PA_SHAPE_* numbers. */
 static const char *const pa_shape_names[] = {
 	"none", "analytics", "pins_analytics", "top_pins", "pins_list", "boards_list",
-	"oneup_overview", "oneup_posts", "oauth_token", NULL,
+	"oneup_overview", "oneup_posts", "oauth_token", "ads_rows", "ads_targeting", NULL,
 };
 static const pa_type *const pa_shape_types[] = {
 	NULL, &pa_analytics, &pa_pins_analytics, &pa_top_pins, &pa_pins_page, &pa_boards_page,
-	&pa_oneup_overview, &pa_oneup_posts, &pa_oauth_token,
+	&pa_oneup_overview, &pa_oneup_posts, &pa_oauth_token, &pa_ads_rows, &pa_ads_targeting,
 };
 
 /* The shape named by the string at idx (none/nil: PA_SHAPE_NONE); raises on an unknown name. */
@@ -440,6 +470,97 @@ static int pa_walk_map(pa_walker *w, const pa_type *t, int tab)
 	return 1;
 }
 
+/* The kind of the ads column named k (n bytes), or -1 when the catalogue has none. */
+static int pa_ads_kind(const char *k, size_t n)
+{
+	size_t lo = 0, hi = sizeof(pa_ads_columns) / sizeof(pa_ads_columns[0]);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *name = pa_ads_columns[mid].name;
+		size_t len = strlen(name);
+		int c = memcmp(k, name, n < len ? n : len);
+		if (c == 0)
+			c = n < len ? -1 : (n > len ? 1 : 0);
+		if (c == 0)
+			return pa_ads_columns[mid].kind;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/* The number on top as a float (a rate, money in units, a measure). */
+static int pa_as_float(lua_State *L, pa_num *v)
+{
+#if PA_HAVE_INTEGERS
+	if (lua_isinteger(L, -1)) {
+		v->d = (lua_Number)lua_tointeger(L, -1);
+		return PA_FLOAT;
+	}
+#else
+	(void)L;
+	(void)v;
+#endif
+	return PA_SAME;
+}
+
+/*
+ * An ads analytics row: each value typed by its column's kind. An id sent
+ * as a whole number (below 2^53, so exact) becomes its digits, only while
+ * decoding (w->trusted), where allocating is allowed; in a value from a
+ * user the walk says no.
+ */
+static int pa_walk_ads_row(pa_walker *w, int tab)
+{
+	lua_State *L = w->L;
+	int first;
+	if (!w->trusted && !pa_is_object(L, tab))
+		return 0;
+	lua_pushnil(L);
+	for (first = 1; lua_next(L, tab) != 0; first = 0) {
+		int r = PA_SAME, kind = -1, vt = lua_type(L, -1);
+		if (pa_is_string_key(w, first)) {
+			size_t n;
+			const char *k = lua_tolstring(L, -2, &n);
+			kind = pa_ads_kind(k, n);
+		} else if (w->trusted) {
+			lua_pop(L, 2);
+			return 0; /* an array */
+		}
+		if (pa_is_null(L, -1)) {
+			r = PA_SAME;
+		} else if (kind == PA_ADS_ID) {
+			if (vt == LUA_TNUMBER) {
+				lua_Number d = lua_tonumber(L, -1);
+				char buf[32];
+				if (!w->trusted || !(d >= 0 && d < PA_EXACT_LIMIT) || !pa_is_whole(d)) {
+					lua_pop(L, 2);
+					return 0;
+				}
+				snprintf(buf, sizeof buf, "%.0f", (double)d);
+				lua_pop(L, 1);
+				lua_pushvalue(L, -1);
+				lua_pushstring(L, buf);
+				lua_rawset(L, tab); /* an existing key: allowed while traversing */
+				continue;
+			}
+			r = vt == LUA_TSTRING ? PA_SAME : PA_NO;
+		} else if (kind == PA_ADS_COUNT || kind == PA_ADS_MONEY_MICRO) {
+			r = vt == LUA_TNUMBER ? pa_as_count(L, &w->v) : PA_NO;
+		} else if (kind == PA_ADS_MONEY || kind == PA_ADS_RATE || kind == PA_ADS_FLOAT) {
+			r = vt == LUA_TNUMBER ? pa_as_float(L, &w->v) : PA_NO;
+		} else if (w->general != NULL) {
+			/* a text attribute, or a column the catalogue does not name */
+			r = pa_json_general(L, w->general, &w->v);
+		}
+		if (!pa_settle_next(L, tab, r, &w->v))
+			return 0;
+	}
+	return 1;
+}
+
 /* Checks and types the value on top as t. */
 static int pa_walk(pa_walker *w, const pa_type *t)
 {
@@ -473,6 +594,8 @@ static int pa_walk(pa_walker *w, const pa_type *t)
 		return vt == LUA_TTABLE && pa_walk_array(w, t, lua_gettop(L)) ? PA_SAME : PA_NO;
 	case PA_K_MAP:
 		return vt == LUA_TTABLE && pa_walk_map(w, t, lua_gettop(L)) ? PA_SAME : PA_NO;
+	case PA_K_ADS_ROW:
+		return vt == LUA_TTABLE && pa_walk_ads_row(w, lua_gettop(L)) ? PA_SAME : PA_NO;
 	default:
 		return PA_NO;
 	}
@@ -523,5 +646,28 @@ int pa_check_analytics(lua_State *L)
 	lua_pushvalue(L, 1);
 	ok = pa_walk(&w, &pa_analytics) != PA_NO;
 	lua_pushboolean(L, ok);
+	return 1;
+}
+
+static const char *const pa_ads_kind_names[] = { "id", "count", "money_micro", "money", "rate", "float", "string" };
+
+/***
+ * The kind the C core types an ads analytics column by ("id", "count",
+ * "money_micro", "money", "rate", "float" or "string"), from its table
+ * generated from `pinanalytics.ads.columns`; nil for a name it does not
+ * have.
+ * @function ads_column_kind
+ * @string name a column name, e.g. "SPEND_IN_MICRO_DOLLAR"
+ * @treturn string|nil
+ */
+int pa_ads_column_kind(lua_State *L)
+{
+	size_t n;
+	const char *k = luaL_checklstring(L, 1, &n);
+	int kind = pa_ads_kind(k, n);
+	if (kind < 0)
+		lua_pushnil(L);
+	else
+		lua_pushstring(L, pa_ads_kind_names[kind]);
 	return 1;
 }

@@ -104,6 +104,7 @@ static const luaL_Reg pa_core_funcs[] = {
 	{ "frame", pa_frame_new },
 	{ "frame_bytes", pa_frame_bytes },
 	{ "check_analytics", pa_check_analytics },
+	{ "ads_column_kind", pa_ads_column_kind },
 	{ "now", pa_now },
 	{ "sleep", pa_sleep },
 	{ "decode", pa_json_decode_lua },

@@ -34,6 +34,8 @@ int pa_json_decode_lua(lua_State *L);
 #define PA_SHAPE_ONEUP_OVERVIEW 6 /* OneUp GET /api/pinterest/overview */
 #define PA_SHAPE_ONEUP_POSTS 7    /* OneUp GET /api/pinterest/posts */
 #define PA_SHAPE_OAUTH_TOKEN 8    /* POST /oauth/token */
+#define PA_SHAPE_ADS_ROWS 9       /* the ads analytics endpoints: an array of rows */
+#define PA_SHAPE_ADS_TARGETING 10 /* the ads targeting analytics endpoints */
 /*
  * Decodes buf[0..len) with the private lua-cjson instance. On success pushes
  * the value and returns 1; *shape_ok says whether it has the shape (then its
@@ -195,6 +197,7 @@ int pa_frame_bytes(lua_State *L);
 
 /* check.c */
 int pa_check_analytics(lua_State *L);
+int pa_ads_column_kind(lua_State *L);
 int pa_shape_typed(lua_State *L, int shape, pa_json_ctx *g);
 
 /* batch.c */
