@@ -307,12 +307,36 @@ end
 
 -- gzip without a compressor: deflate's stored blocks, and the CRC-32 -------
 
-local bit = require "bit"
+-- xor of two 32-bit numbers: LuaJIT's bit library in nginx; plain
+-- arithmetic elsewhere (a spec computes a gzip on any Lua)
+local has_bit, bit = pcall(require, "bit")
+local XOR4 = {}
+for a = 0, 15 do
+  XOR4[a] = {}
+  for b = 0, 15 do
+    local r, m, x, y = 0, 1, a, b
+    for _ = 1, 4 do
+      if x % 2 ~= y % 2 then r = r + m end
+      x, y, m = math.floor(x / 2), math.floor(y / 2), m * 2
+    end
+    XOR4[a][b] = r
+  end
+end
+local function xor32(a, b)
+  if has_bit then return bit.bxor(a, b) % 4294967296 end
+  local r, m = 0, 1
+  for _ = 1, 8 do
+    r = r + XOR4[a % 16][b % 16] * m
+    a, b, m = math.floor(a / 16), math.floor(b / 16), m * 16
+  end
+  return r
+end
+
 local CRC = {}
 for i = 0, 255 do
   local c = i
   for _ = 1, 8 do
-    if bit.band(c, 1) == 1 then c = bit.bxor(0xEDB88320, bit.rshift(c, 1)) else c = bit.rshift(c, 1) end
+    if c % 2 == 1 then c = xor32(0xEDB88320, math.floor(c / 2)) else c = math.floor(c / 2) end
   end
   CRC[i] = c
 end
@@ -320,9 +344,9 @@ end
 local function crc32(s)
   local c = 0xFFFFFFFF
   for i = 1, #s do
-    c = bit.bxor(CRC[bit.band(bit.bxor(c, s:byte(i)), 0xFF)], bit.rshift(c, 8))
+    c = xor32(CRC[xor32(c % 256, s:byte(i))], math.floor(c / 256))
   end
-  return bit.bxor(c, 0xFFFFFFFF)
+  return xor32(c, 0xFFFFFFFF)
 end
 
 local function le32(n)
