@@ -266,7 +266,7 @@ function M.check_columns(fn, cols)
     cols = list
   end
   if type(cols) ~= "table" or #cols == 0 then
-    fail(fn, "cols is required: an array of column names (pinanalytics.pinterest.ADS_REPORT_COLUMNS), got %s",
+    fail(fn, "columns is required: an array of column names (pinanalytics.pinterest.ADS_REPORT_COLUMNS), got %s",
       show(cols))
   end
   local out, seen = {}, {}
@@ -274,7 +274,7 @@ function M.check_columns(fn, cols)
     local c = cols[i]
     if not COLUMN_SET[c] then
       local near = M.suggest(c)
-      fail(fn, "cols[%d] = %s is not an async report column%s (the %d names are " ..
+      fail(fn, "columns[%d] = %s is not an async report column%s (the %d names are " ..
         "pinanalytics.pinterest.ADS_REPORT_COLUMNS)", i, show(c),
         near and ("; did you mean " .. near .. "?") or "", #M.COLUMNS)
     end
