@@ -309,6 +309,29 @@ describe("async ads reports", function()
     assert.are.equal(#ads.campaigns(ACCT), n)
   end)
 
+  it("builds the frames as the rows stream (frame_sink), sorted by id or by date", function()
+    for _, sort in ipairs({ "BY_ID", "BY_DATE" }) do
+      local sink, finish = async.frame_sink("AD_GROUP_ID")
+      local res = assert(client:ads_report(ACCT, { level = "AD_GROUP", granularity = "DAY", primary_sort = sort,
+        columns = { "SPEND_IN_MICRO_DOLLAR", "TOTAL_IMPRESSION" }, range = "last_30_days" },
+        { interval = 0.01, sink = sink }))
+      assert.is_nil(res.rows)
+      assert.is_true(res.count > 0)
+      local frames = finish()
+      local n = 0
+      for _, g in ipairs(ads.ad_groups(ACCT)) do
+        local want = ads.row("AD_GROUP", g.id, H.day(-30), H.day(-1), { "SPEND_IN_MICRO_DOLLAR", "TOTAL_IMPRESSION" })
+        local f = frames[g.id]
+        assert.is_truthy(f, sort .. " " .. g.id)
+        assert.are.equal(30, #f)
+        assert.are.equal(want.SPEND_IN_MICRO_DOLLAR, f:sum("SPEND_IN_MICRO_DOLLAR"))
+        assert.are.equal(want.TOTAL_IMPRESSION, f:sum("TOTAL_IMPRESSION"))
+        n = n + 1
+      end
+      assert.are.equal(n, H.count(frames))
+    end
+  end)
+
   it("waits through the runtime: polls back off and every wait is the runtime's sleep", function()
     sim:configure { ads_report_polls = 4 }
     local c = H.client(sim)

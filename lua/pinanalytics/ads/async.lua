@@ -873,9 +873,68 @@ end
 
 -- frames ------------------------------------------------------------------------
 
+-- a row's day for a frame: its DATE and numeric columns
+local function day_of(row, i)
+  local date = row.DATE
+  if type(date) ~= "string" then
+    error("pinanalytics.ads.async.frames: row " .. i .. " has no DATE (frames need granularity DAY)", 3)
+  end
+  local metrics = {}
+  for k, v in pairs(row) do
+    if type(v) == "number" then metrics[k] = v end
+  end
+  return { date = date:sub(1, 10), data_status = "READY", metrics = metrics }
+end
+
+--- A sink of report rows (`ads_report`'s `opts.sink`, `download_ads_report`'s
+-- sink) that builds a MetricFrame per entity as the rows stream: the rows of
+-- one entity are made a frame when the next entity's rows start (a report
+-- sorted BY_ID gives each entity's rows together; rows of an entity met
+-- again are merged into its frame), so that only one entity's rows are held
+-- as tables at a time.
+-- @string entity_column the rows' entity id column ("CAMPAIGN_ID", ...; `ENTITY_COLUMN[level]`)
+-- @treturn func `sink(rows)`
+-- @treturn func `finish()` -> entity id -> MetricFrame
+function M.frame_sink(entity_column)
+  if type(entity_column) ~= "string" then
+    error("pinanalytics.ads.async.frame_sink: entity_column must be a string (ENTITY_COLUMN[level])", 2)
+  end
+  local frames, current, days, n = {}, nil, {}, 0
+  local function flush()
+    if current and #days > 0 then
+      local f = core.frame({ { daily = days } })
+      frames[current] = frames[current] and frames[current]:merge(f) or f
+    end
+    days = {}
+  end
+  local function sink(rows)
+    for i = 1, #rows do
+      local row = rows[i]
+      n = n + 1
+      local id = row[entity_column]
+      if id ~= nil then
+        id = tostring(id)
+        if id ~= current then
+          flush()
+          current = id
+        end
+        days[#days + 1] = day_of(row, n)
+      end
+    end
+  end
+  local function finish()
+    flush()
+    current = nil
+    return frames
+  end
+  return sink, finish
+end
+
 --- The rows of a report as MetricFrames, one per entity (entity id -> frame):
 -- a series per numeric column, a row per DATE (granularity DAY; every day
--- READY). Text columns (ids, names, statuses) are left out.
+-- READY). Text columns (ids, names, statuses) are left out. To build them
+-- as the rows stream, without keeping the rows, give `frame_sink` as
+-- `ads_report`'s sink.
 -- @tab report what `ads_report` returned (or `{ rows = ..., entity_column = ... }`)
 -- @treturn table entity id -> MetricFrame
 function M.frames(report)
@@ -888,19 +947,12 @@ function M.frames(report)
   end
   local daily = {}
   for i, row in ipairs(report.rows) do
-    local id, date = row[col], row.DATE
-    if type(date) ~= "string" then
-      error("pinanalytics.ads.async.frames: row " .. i .. " has no DATE (frames need granularity DAY)", 2)
-    end
+    local id = row[col]
     if id ~= nil then
       id = tostring(id)
-      local metrics = {}
-      for k, v in pairs(row) do
-        if type(v) == "number" then metrics[k] = v end
-      end
       local list = daily[id]
       if not list then list = {}; daily[id] = list end
-      list[#list + 1] = { date = date:sub(1, 10), data_status = "READY", metrics = metrics }
+      list[#list + 1] = day_of(row, i)
     end
   end
   local out = {}
@@ -918,6 +970,7 @@ function M.install(Client, P)
   P.ADS_REPORT_LEVELS = M.LEVELS
   P.ADS_REPORT_LIMITS = M.LIMITS
   P.ads_report_frames = M.frames
+  P.ads_report_frame_sink = M.frame_sink
 end
 
 return M
