@@ -14,8 +14,8 @@
 --      requests/s, with pacing on and off, and one request at a time
 --   3. memory: peak RSS of a fresh process holding 2,000 pins x 90 days
 --   4. MetricFrame against decoded tables, bytes per value
---   5., 6., 7., 8.: bench/soak.lua, bench/runtimes.lua, bench/store.lua and
---      bench/accounts.lua, each in a process of its own (they write their
+--   5., 6., 7., 8., 9.: bench/soak.lua, bench/runtimes.lua, bench/store.lua,
+--      bench/accounts.lua and bench/ads_report.lua, each in a process of its own (they write their
 --      own sections)
 local pa = require "pinanalytics"
 local simulator = require "pinanalytics.simulator"
@@ -617,3 +617,9 @@ local _, _, accounts_code = os.execute(LUA .. " " .. quote(BENCH .. "/accounts.l
 if accounts_code ~= 0 and accounts_code ~= 2 then
   error("bench/accounts.lua failed (exit " .. tostring(accounts_code) .. ")", 0)
 end
+
+-- 9. an async ads report of 1,000,000 rows: in processes of their own, which
+-- write their section of RESULTS.md
+say("9. async ads report")
+local _, _, ads_code = os.execute(LUA .. " " .. quote(BENCH .. "/ads_report.lua"))
+if ads_code ~= 0 then error("bench/ads_report.lua failed (exit " .. tostring(ads_code) .. ")", 0) end
