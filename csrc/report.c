@@ -423,6 +423,7 @@ typedef struct {
 	int first; /* JSON: nothing read yet in the object or array at hand */
 	char *tok;
 	size_t tlen, tcap;
+	char *text; /* report_reader{text}: the bytes the file is opened over */
 	char *key; /* JSON: the key whose rows are read (entity id or date) */
 	size_t klen, kcap;
 	int ncols; /* CSV: the header */
@@ -448,8 +449,9 @@ static void pa_rd_release(lua_State *L, pa_reader *r)
 	free(r->out);
 	free(r->tok);
 	free(r->key);
+	free(r->text);
 	r->in = r->out = NULL;
-	r->tok = r->key = NULL;
+	r->tok = r->key = r->text = NULL;
 	for (i = 0; i < r->ncols; i++)
 		free(r->cols[i]);
 	free(r->cols);
@@ -1211,6 +1213,7 @@ static pa_reader *pa_rd_new(lua_State *L)
  * A reader of a report file's rows (also `Download:reader`).
  * @function report_reader
  * @tab opts
+ * @string[opt] opts.text the report's bytes themselves, instead of a path
  * @string opts.path the file: CSV (a header line, then records) or JSON (an object keyed by
  * entity id or date, each an array of flat row objects); plain or gzip, as its first bytes say
  * @tab[opt] opts.kinds column -> "text" (ids, names, dates: strings as they are), "int" (counts
@@ -1222,15 +1225,30 @@ static pa_reader *pa_rd_new(lua_State *L)
 static int pa_report_reader_new(lua_State *L)
 {
 	pa_reader *r;
-	const char *path;
+	const char *path, *text;
+	size_t tlen = 0;
 	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_pushliteral(L, "text");
+	lua_rawget(L, 1);
+	text = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &tlen) : NULL;
 	lua_pushliteral(L, "path");
 	lua_rawget(L, 1);
-	if (lua_type(L, -1) != LUA_TSTRING)
-		return luaL_error(L, "pinanalytics.core.report_reader: option 'path' must be a string");
+	if (text == NULL && lua_type(L, -1) != LUA_TSTRING)
+		return luaL_error(L, "pinanalytics.core.report_reader: option 'path' (or 'text') must be a string");
 	path = lua_tostring(L, -1);
 	r = pa_rd_new(L);
 	pa_rd_init(L, r, 1);
+	if (text != NULL) {
+		/* a copy the reader owns: the string may be collected meanwhile */
+		r->text = malloc(tlen + 1);
+		if (r->text == NULL)
+			return luaL_error(L, "pinanalytics: out of memory");
+		memcpy(r->text, text, tlen);
+		r->f = fmemopen(r->text, tlen, "rb");
+		if (r->f == NULL)
+			return luaL_error(L, "pinanalytics.core.report_reader: cannot read the text: %s", strerror(errno));
+		return 1;
+	}
 	r->f = fopen(path, "rb");
 	if (r->f == NULL) {
 		lua_pushnil(L);
