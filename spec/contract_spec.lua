@@ -378,3 +378,235 @@ describe("contract: typed helpers to find one's data", function()
       "%(a whole number >= 0 is taken too%)")
   end)
 end)
+
+describe("contract: ads requests and answers conform to the official description", function()
+  -- the operations, their parameters and answers, from Pinterest's OpenAPI
+  -- document v5.23.0 (spec/fixtures/openapi_ads_operations.json)
+  local core = require "pinanalytics.core"
+  local ads = require "pinanalytics.simulator.ads_data"
+  local OPS = assert(core.decode(H.read_file("spec/fixtures/openapi_ads_operations.json"))).operations
+  local ACCT = ads.ACCOUNTS[1]
+  local sim, c
+
+  setup(function()
+    sim = H.start {}
+    c = H.client(sim)
+  end)
+  teardown(function()
+    if c then c:close() end
+    if sim then sim:stop() end
+  end)
+
+  local function template(path)
+    return (path:gsub("^/v5", ""):gsub("^/ad_accounts/%d+", "/ad_accounts/{ad_account_id}"))
+  end
+  local function unescape(s)
+    return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+  end
+  local function split(s)
+    local out = {}
+    for x in s:gmatch("[^,]+") do out[#out + 1] = x end
+    return out
+  end
+  local function member(list, v)
+    for _, x in ipairs(list) do if tostring(x) == v then return true end end
+    return false
+  end
+
+  -- one value against a schema (an item of an array, or a scalar)
+  local function value_ok(s, v, what)
+    if s.enum then assert.is_true(member(s.enum, v), what .. " = " .. v .. " is not in the enum") end
+    if s.type == "integer" then assert.truthy(v:match("^%-?%d+$"), what .. " = " .. v .. " is not an integer") end
+    if s.type == "boolean" then assert.truthy(v == "true" or v == "false", what .. " = " .. v) end
+    if s.format == "date" then assert.truthy(v:match("^%d%d%d%d%-%d%d%-%d%d$"), what .. " = " .. v) end
+    if s.pattern then
+      -- the description's regular expressions here: only ^\d+$
+      assert.equal("^\\d+$", s.pattern)
+      assert.truthy(v:find("^%d+$"), what .. " = " .. v .. " does not match " .. s.pattern)
+    end
+    if s.maxLength then assert.is_true(#v <= s.maxLength, what) end
+    if s.minimum then assert.is_true(tonumber(v) >= s.minimum, what) end
+    if s.maximum then assert.is_true(tonumber(v) <= s.maximum, what) end
+  end
+
+  -- a request of the log against its operation
+  local function conforms(req)
+    local name = template(req.path)
+    local op = OPS[name]
+    assert.is_table(op, "an operation of the description: " .. name)
+    local by_name = {}
+    for _, p in ipairs(op.parameters) do by_name[p.name] = p end
+    value_ok(by_name.ad_account_id.schema, req.path:match("^/v5/ad_accounts/(%d+)"), "ad_account_id")
+    local got = {}
+    for pair in req.args:gmatch("[^&]+") do
+      local k, v = pair:match("^([^=]*)=?(.*)$")
+      k, v = unescape(k), unescape(v)
+      got[k] = got[k] or {}
+      table.insert(got[k], v)
+    end
+    for k, vals in pairs(got) do
+      local p = by_name[k]
+      assert.is_table(p, name .. ": parameter " .. k .. " is not in the description")
+      assert.equal("query", p["in"])
+      local s = p.schema
+      if s.type == "array" then
+        local items = vals
+        if p.explode == false then
+          assert.equal(1, #vals, k .. " is sent once, comma-separated (explode: false)")
+          items = split(vals[1])
+        end
+        if s.minItems then assert.is_true(#items >= s.minItems, k) end
+        if s.maxItems then assert.is_true(#items <= s.maxItems, name .. ": " .. k .. " has " .. #items) end
+        for _, v in ipairs(items) do value_ok(s.items, v, k) end
+      else
+        assert.equal(1, #vals, k .. " is sent once")
+        value_ok(s, vals[1], k)
+      end
+    end
+    for _, p in ipairs(op.parameters) do
+      if p.required and p["in"] == "query" then assert.is_table(got[p.name], name .. " needs " .. p.name) end
+    end
+    return name
+  end
+
+  -- a row of an answer against the description's row schema
+  local function row_conforms(op, row)
+    local items = op.response.items
+    for _, k in ipairs(items.required or {}) do assert.is_not_nil(row[k], k) end
+    for k, s in pairs(items.properties) do
+      if row[k] ~= nil then
+        assert.equal("string", type(row[k]), k)
+        value_ok(s, row[k], k)
+      end
+    end
+  end
+
+  it("every request of every ads method and option does", function()
+    local camps, groups, adlist = {}, {}, ads.ads(ACCT)
+    local ad_ids, pin_ids = {}, {}
+    for _, x in ipairs(ads.campaigns(ACCT)) do camps[#camps + 1] = x.id end
+    for _, x in ipairs(ads.ad_groups(ACCT)) do groups[#groups + 1] = x.id end
+    for _, x in ipairs(adlist) do ad_ids[#ad_ids + 1] = x.id; pin_ids[#pin_ids + 1] = x.pin_id end
+    local many = H.digits(300, "6260000000")
+    local function p(over)
+      local t = { start_date = H.day(-13), end_date = H.day(0), granularity = "DAY",
+        columns = { "SPEND_IN_MICRO_DOLLAR", "TOTAL_CLICKTHROUGH", "CTR", "TOTAL_CHECKOUT", "CAMPAIGN_NAME" },
+        click_window_days = 7, engagement_window_days = 1, view_window_days = 0,
+        conversion_report_time = "TIME_OF_CONVERSION" }
+      for k, v in pairs(over or {}) do t[k] = v end
+      return t
+    end
+    sim:clear_log()
+    local rowsets = {}
+    local function keep(op, rows) rowsets[#rowsets + 1] = { op, assert(rows) } end
+    keep("/ad_accounts/{ad_account_id}/analytics", c:ad_account_analytics(ACCT,
+      p { reporting_timezone = "AD_ACCOUNT_TIME_ZONE" }))
+    keep("/ad_accounts/{ad_account_id}/analytics", c:ad_account_analytics(ACCT,
+      p { granularity = "HOUR", start_date = H.day(-8) }))
+    keep("/ad_accounts/{ad_account_id}/campaigns/analytics", c:campaign_analytics(ACCT, many,
+      p { granularity = "TOTAL", aggregate_report_rows = false }))
+    keep("/ad_accounts/{ad_account_id}/campaigns/analytics", c:campaign_analytics(ACCT, camps, p()))
+    keep("/ad_accounts/{ad_account_id}/ad_groups/analytics", c:ad_group_analytics(ACCT, groups,
+      p { granularity = "MONTH", aggregate_report_rows = true, reporting_timezone = "PINTEREST_TIME_ZONE" }))
+    keep("/ad_accounts/{ad_account_id}/ads/analytics", c:ad_analytics(ACCT, p { ad_ids = ad_ids, granularity = "WEEK" }))
+    keep("/ad_accounts/{ad_account_id}/ads/analytics", c:ad_analytics(ACCT,
+      p { campaign_ids = camps, pin_ids = H.digits(120, "9100000000") }))
+    keep("/ad_accounts/{ad_account_id}/pins/analytics", c:ad_pin_analytics(ACCT, pin_ids,
+      p { campaign_id = adlist[1].campaign_id }))
+    keep("/ad_accounts/{ad_account_id}/product_groups/analytics", c:product_group_analytics(ACCT,
+      { ads.product_groups(ACCT)[1].id }, p { reporting_timezone = "PINTEREST_TIME_ZONE" }))
+    for level, list in pairs({ ADVERTISER = false, CAMPAIGN = camps, AD_GROUP = groups, AD = ad_ids }) do
+      assert(c:targeting_analytics(level, ACCT, list or nil, p { granularity = "TOTAL",
+        targeting_types = { "APPTYPE", "GENDER", "AGE_BUCKET" }, attribution_types = { "INDIVIDUAL", "HOUSEHOLD" },
+        reporting_timezone = "PINTEREST_TIME_ZONE" }))
+    end
+    assert.equal(3, #c:list_campaigns(ACCT, { page_size = 1, order = "DESCENDING", campaign_ids = camps }):all())
+    assert.is_true(#c:list_ad_groups(ACCT, { page_size = 5, entity_statuses = { "ACTIVE", "PAUSED", "ARCHIVED" },
+      campaign_ids = camps, ad_group_ids = groups, translate_interests_to_names = true }):all() > 0)
+    assert.is_true(#c:list_ads(ACCT, { page_size = 7, ad_ids = ad_ids, ad_group_ids = groups, campaign_ids = camps,
+      order = "ASCENDING" }):all() > 0)
+    assert(c:ad_account(ACCT))
+    local seen = {}
+    for _, req in ipairs(sim:requests()) do
+      assert.equal(200, req.status, req.uri)
+      seen[conforms(req)] = true
+    end
+    local n = 0
+    for name in pairs(OPS) do
+      assert.is_true(seen[name], name .. " was asked")
+      n = n + 1
+    end
+    assert.equal(14, n)
+    -- and the simulator's rows have the documented shape
+    local rows_seen = 0
+    for _, set in ipairs(rowsets) do
+      for _, r in ipairs(set[2]) do
+        if not (set[1]:find("/campaigns/") or set[1]:find("/ad_groups/")) or r.CAMPAIGN_ID or r.AD_GROUP_ID then
+          row_conforms(OPS[set[1]], r)
+        end
+        rows_seen = rows_seen + 1
+      end
+    end
+    assert.is_true(rows_seen > 100)
+  end)
+
+  it("accepts the description's own example answers, typed by the catalogue", function()
+    local methods = {
+      ["/ad_accounts/{ad_account_id}/analytics"] = function(p) return c:ad_account_analytics(ACCT, p) end,
+      ["/ad_accounts/{ad_account_id}/campaigns/analytics"] = function(p) return c:campaign_analytics(ACCT, { "1" }, p) end,
+      ["/ad_accounts/{ad_account_id}/ad_groups/analytics"] = function(p) return c:ad_group_analytics(ACCT, { "1" }, p) end,
+      ["/ad_accounts/{ad_account_id}/ads/analytics"] = function(p)
+        p.ad_ids = { "1" }
+        return c:ad_analytics(ACCT, p)
+      end,
+      ["/ad_accounts/{ad_account_id}/pins/analytics"] = function(p)
+        p.campaign_id = "1"
+        return c:ad_pin_analytics(ACCT, { "1" }, p)
+      end,
+      ["/ad_accounts/{ad_account_id}/product_groups/analytics"] = function(p)
+        return c:product_group_analytics(ACCT, { "1" }, p)
+      end,
+      ["/ad_accounts/{ad_account_id}/targeting_analytics"] = function(p)
+        p.targeting_types = { "KEYWORD" }
+        return c:targeting_analytics("ADVERTISER", ACCT, nil, p)
+      end,
+      ["/ad_accounts/{ad_account_id}/campaigns/targeting_analytics"] = function(p)
+        p.targeting_types = { "KEYWORD" }
+        return c:targeting_analytics("CAMPAIGN", ACCT, { "1" }, p)
+      end,
+      ["/ad_accounts/{ad_account_id}/ad_groups/targeting_analytics"] = function(p)
+        p.targeting_types = { "KEYWORD" }
+        return c:targeting_analytics("AD_GROUP", ACCT, { "1" }, p)
+      end,
+      ["/ad_accounts/{ad_account_id}/ads/targeting_analytics"] = function(p)
+        p.targeting_types = { "KEYWORD" }
+        return c:targeting_analytics("AD", ACCT, { "1" }, p)
+      end,
+    }
+    local n = 0
+    for name, call in pairs(methods) do
+      local op = OPS[name]
+      local example = op.example
+      local body = name:find("targeting") and example or { example }
+      local json = require("cjson").encode(body)
+      local path = "/v5" .. name:gsub("{ad_account_id}", ACCT)
+      sim:configure { override = { [path] = { status = 200, body = json } } }
+      local rows, err = call({ start_date = H.day(-6), end_date = H.day(0), granularity = "DAY",
+        columns = { "SPEND_IN_DOLLAR", "TOTAL_CLICKTHROUGH" } })
+      assert.is_nil(err, name)
+      local row = name:find("targeting") and rows[1].metrics or rows[1]
+      assert.equal(name:find("targeting") and 240 or 30, row.SPEND_IN_DOLLAR)
+      if math.type then assert.equal("float", math.type(row.SPEND_IN_DOLLAR), name) end
+      if name:find("targeting") then
+        assert.equal("2680067996745", row.AD_GROUP_ID) -- a number in the example: an id, so its digits
+        assert.equal(#example.data, #rows)
+      else
+        assert.equal(216, row.TOTAL_CLICKTHROUGH)
+        if math.type then assert.equal("integer", math.type(row.TOTAL_CLICKTHROUGH)) end
+      end
+      n = n + 1
+    end
+    sim:configure {}
+    assert.equal(10, n)
+  end)
+end)

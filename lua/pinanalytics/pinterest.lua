@@ -1307,6 +1307,8 @@ function Client:get(path, query)
   return body
 end
 
+-- the ads analytics methods (pinanalytics.ads): campaign_analytics, list_campaigns, ...
+require("pinanalytics.ads").install(Client)
 -- async ads reports (create, wait, download): pinanalytics.ads.async
 require("pinanalytics.ads.async").install(Client, M)
 

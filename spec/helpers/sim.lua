@@ -52,6 +52,14 @@ function H.ids(n, base)
   return out
 end
 
+--- n ids of 18 digits (strings, exact on every Lua): prefix (10 digits)
+-- followed by 1 .. n on 8 digits.
+function H.digits(n, prefix)
+  local out = {}
+  for i = 1, n do out[i] = prefix .. string.format("%08d", i) end
+  return out
+end
+
 --- The number of entries of a table (keys of any kind).
 function H.count(t)
   local n = 0

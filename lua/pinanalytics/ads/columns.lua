@@ -631,7 +631,15 @@ local function distance(a, b, limit)
   end
   return prev[lb]
 end
-M.distance = distance
+--- The edit distance of two strings (insertions, deletions, substitutions
+-- and transpositions of neighbours, each 1), or limit + 1 when it is more than limit.
+-- @string a
+-- @string b
+-- @int limit
+-- @treturn int
+function M.distance(a, b, limit)
+  return distance(a, b, limit)
+end
 
 -- "link clicks", "Link-Clicks" -> "link clicks"
 local function plain(s)

@@ -75,7 +75,7 @@ local function number_of_account(id)
   if type(id) ~= "string" or not id:match("^5490%d%d%d%d%d%d%d%d%d%d%d%d%d%d$") then return nil end
   local n = tonumber(id:sub(5))
   if n % N_ACCOUNT ~= 0 then return nil end
-  local a = n / N_ACCOUNT
+  local a = math.floor(n / N_ACCOUNT)
   if a < 1 or a > M.MAX_ACCOUNTS then return nil end
   return a
 end
@@ -214,14 +214,14 @@ end
 
 --- The account's ad groups, of one campaign when campaign_id is given.
 -- @string ad_account_id
--- @string[opt] campaign_id
+-- @string[opt] campaign the campaign's id
 -- @treturn table an array
-function M.ad_groups(ad_account_id, campaign_id_)
+function M.ad_groups(ad_account_id, campaign)
   local a = number_of_account(ad_account_id)
   local out = {}
   if not a then return out end
   for c = 1, M.CAMPAIGNS do
-    if campaign_id_ == nil or campaign_id_ == campaign_id(a, c) then
+    if campaign == nil or campaign == campaign_id(a, c) then
       for g = 1, M.AD_GROUPS do out[#out + 1] = ad_group_obj(a, c, g) end
     end
   end
@@ -230,15 +230,15 @@ end
 
 --- The account's ads, of one ad group when ad_group_id is given.
 -- @string ad_account_id
--- @string[opt] ad_group_id
+-- @string[opt] ad_group the ad group's id
 -- @treturn table an array
-function M.ads(ad_account_id, ad_group_id_)
+function M.ads(ad_account_id, ad_group)
   local a = number_of_account(ad_account_id)
   local out = {}
   if not a then return out end
   for c = 1, M.CAMPAIGNS do
     for g = 1, M.AD_GROUPS do
-      if ad_group_id_ == nil or ad_group_id_ == ad_group_id(a, c, g) then
+      if ad_group == nil or ad_group == ad_group_id(a, c, g) then
         for k = 1, M.ADS do out[#out + 1] = ad_obj(a, c, g, k) end
       end
     end
@@ -248,15 +248,15 @@ end
 
 --- The account's product groups, of one ad group when ad_group_id is given.
 -- @string ad_account_id
--- @string[opt] ad_group_id
+-- @string[opt] ad_group the ad group's id
 -- @treturn table an array of `{ id, ad_group_id, campaign_id, ad_account_id, status, name }`
-function M.product_groups(ad_account_id, ad_group_id_)
+function M.product_groups(ad_account_id, ad_group)
   local a = number_of_account(ad_account_id)
   local out = {}
   if not a then return out end
   for c = 1, M.CAMPAIGNS do
     for g = 1, M.AD_GROUPS do
-      if ad_group_id_ == nil or ad_group_id_ == ad_group_id(a, c, g) then
+      if ad_group == nil or ad_group == ad_group_id(a, c, g) then
         for p = 1, M.PRODUCT_GROUPS do out[#out + 1] = product_group_obj(a, c, g, p) end
       end
     end
@@ -737,7 +737,40 @@ local function value(name, sums, attrs)
   return attrs[name]
 end
 
-local function parts_of(cols)
+--- The sums of the parts (additive columns) of several entities of a level
+-- over the days first_date..last_date, or over one hour of first_date.
+-- Unknown ids add nothing.
+-- @string level as for `base`
+-- @tparam {string,...} ids
+-- @string first_date
+-- @string last_date
+-- @tparam {string,...} parts additive column names (`parts` gives them for a column)
+-- @int[opt] hour 0..23
+-- @treturn table part -> integer
+function M.sums(level, ids, first_date, last_date, parts, hour)
+  local sums = {}
+  for _, p in ipairs(parts) do sums[p] = 0 end
+  for _, id in ipairs(ids) do
+    if locate(level, id) then
+      if hour ~= nil then
+        local hs = M.hours(level, id, first_date, parts)
+        for _, p in ipairs(parts) do sums[p] = sums[p] + hs[hour + 1][p] end
+      else
+        local first, last = data.parse_date(first_date), data.parse_date(last_date)
+        for n = first, last do
+          local b = M.base(level, id, data.format_date(n), parts)
+          for _, p in ipairs(parts) do sums[p] = sums[p] + b[p] end
+        end
+      end
+    end
+  end
+  return sums
+end
+
+--- The parts the columns need (see `parts`), each once.
+-- @tparam {string,...} cols
+-- @treturn table an array of additive column names
+function M.parts_of(cols)
   local need, list = {}, {}
   for _, c in ipairs(cols) do
     for _, p in ipairs(M.parts(c)) do
@@ -745,6 +778,27 @@ local function parts_of(cols)
     end
   end
   return list
+end
+
+--- A row from sums: the additive columns as summed, the ratios computed
+-- from the sums, the attributes of the entity (of level and id; with id nil
+-- none). A column with no value is absent; with hour, the conversion columns too.
+-- @string level
+-- @tparam ?string id the entity (nil: no attributes)
+-- @tab sums as `sums` gives them (for `parts_of(cols)`)
+-- @tparam {string,...} cols
+-- @int[opt] hour
+-- @treturn table column -> value
+function M.finish(level, id, sums, cols, hour)
+  local e = id and locate(level, id)
+  local attrs = e and attributes(e) or {}
+  local out = {}
+  for _, c in ipairs(cols) do
+    if not (hour ~= nil and columns.is_conversion_name(c)) then
+      out[c] = value(c, sums, attrs)
+    end
+  end
+  return out
 end
 
 --- One row of an entity over the days first_date..last_date (UTC, both
@@ -756,33 +810,12 @@ end
 -- @string first_date "YYYY-MM-DD"
 -- @string last_date "YYYY-MM-DD", not before first_date
 -- @tparam {string,...} cols column names (of the sync or async enums)
--- @tparam[opt] {string,...} dates instead of first..last: these days only (with `hour`: one day)
 -- @int[opt] hour 0..23: that hour of first_date only (conversion columns are then absent)
 -- @treturn table|nil column -> value; nil for an unknown entity
 function M.row(level, entity_id, first_date, last_date, cols, hour)
-  local e = locate(level, entity_id)
-  if not e then return nil end
-  local parts = parts_of(cols)
-  local sums = {}
-  for _, p in ipairs(parts) do sums[p] = 0 end
-  if hour ~= nil then
-    local hs = M.hours(level, entity_id, first_date, parts)
-    for _, p in ipairs(parts) do sums[p] = hs[hour + 1][p] end
-  else
-    local first, last = data.parse_date(first_date), data.parse_date(last_date)
-    for n = first, last do
-      local b = M.base(level, entity_id, data.format_date(n), parts)
-      for _, p in ipairs(parts) do sums[p] = sums[p] + b[p] end
-    end
-  end
-  local attrs = attributes(e)
-  local out = {}
-  for _, c in ipairs(cols) do
-    if not (hour ~= nil and columns.is_conversion_name(c)) then
-      out[c] = value(c, sums, attrs)
-    end
-  end
-  return out
+  if not locate(level, entity_id) then return nil end
+  local sums = M.sums(level, { entity_id }, first_date, last_date, M.parts_of(cols), hour)
+  return M.finish(level, entity_id, sums, cols, hour)
 end
 
 return M

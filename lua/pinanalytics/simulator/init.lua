@@ -226,6 +226,8 @@ local function nginx_conf(prefix, port, root, static_file, user, files_port)
     "  scgi_temp_path " .. prefix .. "/tmp/scgi;",
     "  keepalive_timeout 60s;",
     "  keepalive_requests 100000;",
+    -- the ads analytics take 250 ids a request in the query: lines of ~9 KB
+    "  large_client_header_buffers 4 32k;",
     -- ";;": the default paths of nginx's own LuaJIT (for cjson), never the
     -- caller's: nginx starts without LUA_PATH/LUA_CPATH (see start_nginx)
     "  lua_package_path '" .. root .. "/?.lua;" .. root .. "/?/init.lua;;';",

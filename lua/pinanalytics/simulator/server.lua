@@ -462,6 +462,9 @@ route("GET", "^/v5/ad_accounts$", function(ctl, args)
   return page(ctl, args, items)
 end)
 
+-- the ads endpoints: analytics, targeting analytics, lists, GET /v5/ad_accounts/{id}
+require("pinanalytics.simulator.ads").register(route, { send = send, fail = fail, bad = bad, one = one, page = page })
+
 -- A board of the account, by id: its number, or nil.
 local function board_of(ctl, board_id)
   if not board_id:match("^%d+$") then bad("Invalid list parameters", "board_id", "must be digits") end
