@@ -281,6 +281,20 @@ static pa_download *pa_dl_check(lua_State *L)
 }
 
 /***
+ * A reader of a report file's rows (also `Download:reader`).
+ * @function report_reader
+ * @tab opts
+ * @string[opt] opts.text the report's bytes themselves, instead of a path
+ * @string opts.path the file: CSV (a header line, then records) or JSON (an object keyed by
+ * entity id or date, each an array of flat row objects); plain or gzip, as its first bytes say
+ * @tab[opt] opts.kinds column -> "text" (ids, names, dates: strings as they are), "int" (counts
+ * and micro-dollars: exact integers, refused when not whole) or "float"; other columns: a whole
+ * number is an integer, another number a float, anything else a string
+ * @string[opt] opts.key_column JSON: the column a row gets its key in when it has not that column
+ * @treturn ReportReader
+ */
+
+/***
  * The Download userdata of `download`.
  * @type Download
  */
@@ -390,6 +404,11 @@ static int pa_download_result(lua_State *L)
 	return 3;
 }
 
+/***
+ * Ends the transfer (if it runs) and releases the handle and its file.
+ * Idempotent; also `__gc` and `__close`.
+ * @function Download:close
+ */
 static int pa_download_close(lua_State *L)
 {
 	pa_download *d = luaL_checkudata(L, 1, PA_DOWNLOAD_MT);
@@ -1209,19 +1228,7 @@ static pa_reader *pa_rd_new(lua_State *L)
 	return r;
 }
 
-/***
- * A reader of a report file's rows (also `Download:reader`).
- * @function report_reader
- * @tab opts
- * @string[opt] opts.text the report's bytes themselves, instead of a path
- * @string opts.path the file: CSV (a header line, then records) or JSON (an object keyed by
- * entity id or date, each an array of flat row objects); plain or gzip, as its first bytes say
- * @tab[opt] opts.kinds column -> "text" (ids, names, dates: strings as they are), "int" (counts
- * and micro-dollars: exact integers, refused when not whole) or "float"; other columns: a whole
- * number is an integer, another number a float, anything else a string
- * @string[opt] opts.key_column JSON: the column a row gets its key in when it has not that column
- * @treturn ReportReader
- */
+/* core.report_reader: documented beside core.download, before the Download type */
 static int pa_report_reader_new(lua_State *L)
 {
 	pa_reader *r;

@@ -149,6 +149,8 @@ local C_CLASSES = {
   batch = { "pinanalytics.core", "Batch" },
   lock = { "pinanalytics.core", "Lock" },
   frame = { "pinanalytics.frame", "MetricFrame" },
+  download = { "pinanalytics.core", "Download" },
+  reader = { "pinanalytics.core", "ReportReader" },
 }
 
 local function c_functions()

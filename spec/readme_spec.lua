@@ -114,7 +114,8 @@ local NOT_RUN = {
   ["luarocks path"] = "part of the LuaRocks recipe, run by `make rock`",
   ["lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-socket nginx libnginx-mod-http-lua gcc pkg-config"] =
     "a list of Debian packages, not a command",
-  ["lua5.4 liblua5.4-dev libcurl4-openssl-dev lua-cjson lua-socket gcc luarocks"] = "a list of Debian packages, not a command",
+  ["lua5.4 liblua5.4-dev libcurl4-openssl-dev zlib1g-dev lua-cjson lua-socket gcc luarocks"] =
+    "a list of Debian packages, not a command",
   ["lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev"] = "a list of Debian packages, not a command",
   ["pinanalytics COMMAND --help"] = "COMMAND stands for any command: `pinanalytics pin --help` runs instead",
   ["pinanalytics logout ACCOUNT"] = "ACCOUNT stands for an account's name: the login test runs " ..
@@ -303,6 +304,17 @@ describe("the instructions of the README and the guides", function()
     assert.truthy(out:find("^pinanalytics: the C core is not built in [^\n]+: run 'make build' there[^\n]*\nrc 1\n"), out)
   end)
 
+  it("pinanalytics ads report, as docs/ads_reports.md has it", function()
+    local block = find("sh", "pinanalytics ads report --account-id")
+    local out = ok(sh("export PATH=\"$PWD/bin:$PATH\"\n" .. block.text), block.text)
+    local f = assert(io.open(clone .. "/ads.json", "rb"))
+    local doc = f:read("*a")
+    f:close()
+    assert.truthy(doc:find('^{"626%d+":%[{"CAMPAIGN_ID":"626%d+","DATE":"%d%d%d%d%-%d%d%-%d%d"'), doc:sub(1, 200))
+    assert.equal("[exit 0]\n", out)
+    mark(block.text) mark("pinanalytics ads report")
+  end)
+
   it("the local store's commands", function()
     local block = find("sh", "pinanalytics sync --store analytics.db --all-pins --account")
     local out = ok(sh("export PATH=\"$PWD/bin:$PATH\"\n" .. block.text:gsub("%s+# [^\n]*", "")), block.text)
@@ -430,6 +442,8 @@ local _ = { res, results, ov, board_id, save }
     { "pa.store.open(\"analytics.db\")" },
     { "store:analytics(\"account\", r)", store = true },
     { "store:snapshot_oneup(one", store = true },
+    { "pin:ads_report(\"549000000000031337\"" },               -- docs/ads_reports.md
+    { "pin:create_ads_report(account, params)" },
   }
   it("the guides' Lua blocks, each with the names it uses from the text before it", function()
     for _, fr in ipairs(FRAGMENTS) do

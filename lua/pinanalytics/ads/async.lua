@@ -67,7 +67,7 @@ M.GRANULARITIES = { "TOTAL", "DAY", "HOUR", "WEEK", "MONTH" }
 M.FORMATS = { "JSON", "CSV" }
 --- Values of `report_status` (`BulkReportingJobStatus`).
 M.STATUSES = { "DOES_NOT_EXIST", "FINISHED", "IN_PROGRESS", "EXPIRED", "FAILED", "CANCELLED" }
---- Values of the attribution windows (`ConversionAttributionWindowDays`).
+-- Values of the attribution windows (`ConversionAttributionWindowDays`): 0, 1, 7, 14, 30, 60 days.
 M.WINDOW_DAYS = { 0, 1, 7, 14, 30, 60 }
 --- Values of `targeting_types` (`AdsAnalyticsTargetingType`).
 M.TARGETING_TYPES = { "KEYWORD", "APPTYPE", "GENDER", "LOCATION", "PLACEMENT", "COUNTRY", "TARGETED_INTEREST",
@@ -99,9 +99,11 @@ M.ENTITY_COLUMN = {
   KEYWORD = "KEYWORD_ID",
 }
 
---- Seconds between status polls: the first wait, doubled up to the most
--- (as Pinterest's quickstart polls: 1 s doubling to 10 s).
-M.POLL_FIRST, M.POLL_MAX = 1, 10
+--- Seconds before the first status poll's successor: the wait is doubled up to
+-- `POLL_MAX` (as Pinterest's quickstart polls: 1 s doubling to 10 s).
+M.POLL_FIRST = 1
+--- The longest wait between status polls, seconds.
+M.POLL_MAX = 10
 --- Seconds `wait_ads_report` waits for one report at most by default (a report is kept an hour).
 M.WAIT_TIMEOUT = 3600
 --- Redirects `download_ads_report` follows at most.
@@ -969,8 +971,6 @@ function M.install(Client, P)
   P.ADS_REPORT_COLUMNS = M.COLUMNS
   P.ADS_REPORT_LEVELS = M.LEVELS
   P.ADS_REPORT_LIMITS = M.LIMITS
-  P.ads_report_frames = M.frames
-  P.ads_report_frame_sink = M.frame_sink
 end
 
 return M
