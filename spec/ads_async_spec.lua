@@ -102,11 +102,11 @@ describe("async ads reports", function()
       local got = by[row.CAMPAIGN_ID] and by[row.CAMPAIGN_ID][row.DATE]
       if row.SPEND_IN_MICRO_DOLLAR ~= 0 then
         assert.is_table(got, row.CAMPAIGN_ID .. " " .. row.DATE)
-        for _, c in ipairs(cols) do
-          if c == "CTR" then -- a rate: the same to the digits both carry
-            assert.is_true(math.abs(row[c] - got[c]) <= 1e-12 * math.abs(row[c]), c .. " " .. row.DATE)
+        for _, col in ipairs(cols) do
+          if col == "CTR" then -- a rate: the same to the digits both carry
+            assert.is_true(math.abs(row[col] - got[col]) <= 1e-12 * math.abs(row[col]), col .. " " .. row.DATE)
           else
-            assert.are.equal(row[c], got[c], c .. " " .. row.DATE)
+            assert.are.equal(row[col], got[col], col .. " " .. row.DATE)
           end
         end
         both = both + 1
