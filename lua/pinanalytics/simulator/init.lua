@@ -610,6 +610,13 @@ local NEEDS = "it needs nginx with its Lua module (Debian: apt-get install nginx
 -- @string[opt="sim-oneup-key"] opts.oneup_api_key the apiKey OneUp's routes accept (401 otherwise, 422
 -- `{"message"}` for bad parameters)
 -- @string[opt] opts.oneup_fail OneUp answers `{"success": false, "message": <this text>}`
+-- @int[opt=1] opts.ads_report_polls async ads reports (`POST /v5/ad_accounts/{id}/reports`): how many
+-- status polls of a report answer IN_PROGRESS before it is FINISHED (pinanalytics.simulator.ads_reports)
+-- @string[opt] opts.ads_report_status "FAILED", "EXPIRED" or "CANCELLED": what the status answers instead
+-- @number[opt=300] opts.ads_report_link_ttl seconds a report's link on the second origin (`files_url`) is valid
+-- @bool[opt] opts.ads_report_link_expired the links have run out already (the file origin answers 403)
+-- @string[opt] opts.ads_report_redirect "https", "http" or "ftp": the file origin first redirects to that scheme
+-- @string[opt] opts.ads_report_gzip "encoding" (Content-Encoding: gzip) or "file" (a .gz object)
 -- @bool[opt] opts.crash the handler raises a Lua error on every request but the /_sim/ ones (a failure
 -- of the simulator itself: a 500, as above)
 -- @treturn Sim
