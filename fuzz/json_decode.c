@@ -12,7 +12,7 @@
 	"local core = require 'pinanalytics.core'\n" \
 	"local SHAPES = { 'analytics', 'pins_analytics', 'pins_list', 'boards_list', 'board_sections',\n" \
 	"  'top_pins', 'top_video_pins', 'user_account', 'user_account_analytics', 'oneup_overview',\n" \
-	"  'oneup_posts', 'oneup', 'token', 'oauth_token' }\n" \
+	"  'oneup_posts', 'oneup', 'token', 'oauth_token', 'ads_rows', 'ads_targeting' }\n" \
 	"local shapes = { false }\n" \
 	"for _, name in ipairs(SHAPES) do\n" \
 	"  if pcall(core.decode, '{}', name) then shapes[#shapes + 1] = name end\n" \

@@ -261,6 +261,12 @@ describe("ads sync analytics", function()
     assert.equal(ad.pin_id, rows[1].PIN_ID)
     assert.equal(ads.row("AD", ad.id, H.day(-29), H.day(0), { "SPEND_IN_MICRO_DOLLAR" }).SPEND_IN_MICRO_DOLLAR,
       rows[1].SPEND_IN_MICRO_DOLLAR)
+    -- a pin of another campaign gives no rows
+    local other = ads.ads(ACCT)[#ads.ads(ACCT)]
+    assert.not_equal(ad.campaign_id, other.campaign_id)
+    rows = assert(c:ad_pin_analytics(ACCT, { other.pin_id }, month { granularity = "TOTAL",
+      campaign_id = ad.campaign_id, columns = { "SPEND_IN_MICRO_DOLLAR" } }))
+    assert.equal(0, #rows)
   end)
 
   it("splits HOUR over 9 days into windows of 4 days; the hours sum to the days", function()

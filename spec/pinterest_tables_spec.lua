@@ -6,11 +6,14 @@
 local H = require "helpers.sim"
 local pinterest = require "pinanalytics.pinterest"
 local organic = require "pinanalytics.pinterest.organic"
+local ads = require "pinanalytics.ads"
 local validate = require "pinanalytics.pinterest.validate"
 local data = require "pinanalytics.simulator.data"
 
 -- the client's methods that are mechanics, not endpoints of a table
 local MECHANICS = { close = true, refresh = true, request_count = true, get = true }
+-- nor are the async ads reports' (pinanalytics.ads.async: a POST, its polls, a download)
+for _, name in ipairs(require("pinanalytics.ads.async").METHODS) do MECHANICS[name] = true end
 
 local function raises(f, msg)
   local ok, err = pcall(f)
@@ -34,9 +37,18 @@ describe("pinterest endpoint tables", function()
     table.sort(methods)
     local names = {}
     for name in pairs(organic.endpoints) do names[#names + 1] = name end
+    assert.equal(14, #names) -- pins_analytics's table is GET /pins/analytics; pins's GET /pins/{pin_id}
+    for name in pairs(ads.METHODS) do names[#names + 1] = name end -- the ads tables, beside them
     table.sort(names)
     assert.same(methods, names)
-    assert.equal(14, #names) -- pins_analytics's table is GET /pins/analytics; pins's GET /pins/{pin_id}
+    for name, ep in pairs(ads.METHODS) do
+      local eps = ep.path and { ep } or ep -- targeting_analytics: a table by level
+      for _, e in pairs(eps) do
+        assert.equal(name, e.name)
+        assert.truthy(e.path:match("^/ad_accounts/{ad_account_id}[%w_/]*$"), name)
+        assert.truthy(e.category == "ads_analytics" or e.category == "ads_read", name)
+      end
+    end
     local answers = { analytics = true, object = true, pages = true, bulk = true }
     for name, ep in pairs(organic.endpoints) do
       assert.equal(name, ep.name)

@@ -442,6 +442,8 @@ local _ = { res, results, ov, board_id, save }
     { "pa.store.open(\"analytics.db\")" },
     { "store:analytics(\"account\", r)", store = true },
     { "store:snapshot_oneup(one", store = true },
+    { "local acct = pin:ad_accounts():all()[1].id" },                       -- docs/ads.md
+    { 'local columns = require "pinanalytics.ads.columns"' },
     { "pin:ads_report(\"549000000000031337\"" },               -- docs/ads_reports.md
     { "pin:create_ads_report(account, params)" },
   }

@@ -62,6 +62,9 @@ M.DATES = endpoints.DATES
 M.HOUR_DATES = endpoints.HOUR_DATES
 --- `targeting_types` by level of `targeting_analytics`.
 M.TARGETING_TYPES = endpoints.TARGETING_TYPES
+--- The client's ads methods by name, each with its endpoint table (the
+-- targeting analytics: a table by level): what `install` adds.
+M.METHODS = endpoints.methods
 
 local SYNC_SET = validate.set_of(columns.SYNC)
 local GRANULARITY_SET = validate.set_of(endpoints.GRANULARITIES)
@@ -225,7 +228,7 @@ local function run(self, fn, ep, ad_account_id, q, windows, info, id_sets, colle
   end
   local parts, jobs, first_err = {}, {}, nil
   local check = ep.shape == "ads_targeting" and endpoints.targeting_ok or endpoints.rows_ok
-  for w, win in ipairs(windows) do
+  for _, win in ipairs(windows) do
     for _, combo in ipairs(combos) do
       local rq = { { "start_date", win[1], true }, { "end_date", win[2], true } }
       for _, set in ipairs(combo) do
@@ -251,7 +254,6 @@ local function run(self, fn, ep, ad_account_id, q, windows, info, id_sets, colle
           parts[n] = body
         end,
       }
-      jobs[n].window = w
     end
   end
   local result, progress_errors = self:_run(fn, jobs, #jobs)
@@ -368,7 +370,7 @@ function Client:ad_analytics(ad_account_id, params)
     if k ~= "ad_ids" and k ~= "campaign_ids" and k ~= "pin_ids" then rest[k] = v end
   end
   local ep = E.ad_analytics
-  local q, windows, info = plan(fn, ep, rest, self.clock)
+  local q, windows, info = plan(fn, ep, rest, self.clock, { ad_ids = true, campaign_ids = true, pin_ids = true })
   local sets = {}
   for _, spec in ipairs(ep.ids) do
     if ids[spec[1]] then sets[#sets + 1] = { spec[1], chunks(ids[spec[1]], spec[2]) } end
@@ -508,7 +510,7 @@ Client.list_ads = lister("list_ads")
 -- @treturn[2] pinanalytics.errors.Error
 function Client:ad_account(ad_account_id)
   validate.digits("ad_account", "ad_account_id", ad_account_id, 18)
-  return self:_read("/ad_accounts/" .. ad_account_id, {}, endpoints.account_ok, endpoints.READ)
+  return self:_read(path_of(endpoints.ad_account, ad_account_id), {}, endpoints.account_ok, endpoints.ad_account.category)
 end
 
 --- Adds the methods to the Pinterest client's method table (called once by

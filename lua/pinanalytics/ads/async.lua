@@ -962,6 +962,9 @@ function M.frames(report)
   return out
 end
 
+--- The client methods this module installs, in the order the guide gives them.
+M.METHODS = { "create_ads_report", "ads_report_status", "wait_ads_report", "download_ads_report", "ads_report" }
+
 --- Installs the methods on the Pinterest client's method table (before its
 -- methods are guarded), and the public names on the module.
 -- @tab Client the client's methods

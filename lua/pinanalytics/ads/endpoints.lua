@@ -178,9 +178,19 @@ M.lists = {
     params = with(LIST, { ad_group_ids = id_list(250), ad_ids = id_list(250) }),
     order = { "campaign_ids", "ad_group_ids", "ad_ids", "entity_statuses", "order", "page_size" } },
 }
+--- GET /ad_accounts/{ad_account_id}: one ad account.
+M.ad_account = { path = "/ad_accounts/{ad_account_id}", params = {}, order = {}, category = M.READ }
+
 for name, ep in pairs(M.lists) do ep.name = name; ep.category = M.READ end
 for name, ep in pairs(E) do ep.name = name end
 for level, ep in pairs(M.targeting) do ep.name = "targeting_analytics" ep.level = level end
+M.ad_account.name = "ad_account"
+
+--- Every method of the client this module's tables describe: name -> its
+-- endpoint table (targeting_analytics: its tables by level).
+M.methods = { ad_account = M.ad_account, targeting_analytics = M.targeting }
+for name, ep in pairs(E) do M.methods[name] = ep end
+for name, ep in pairs(M.lists) do M.methods[name] = ep end
 
 -- answers -------------------------------------------------------------------------
 

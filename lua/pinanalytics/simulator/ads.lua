@@ -12,7 +12,8 @@
 -- carry `DATE` (the day) and `HOUR` (0..23), and no conversion column.
 -- WEEK rows start on Mondays and MONTH rows on the first of the month (the
 -- first row of each at `start_date`). An id of another account, or one the
--- simulator does not have, gives no rows. Targeting rows split each
+-- simulator does not have, gives no rows; so does an ad pin promoted in
+-- another campaign than `campaign_id`. Targeting rows split each
 -- entity's figures between a few values per targeting type, whole numbers
 -- that sum to the entity's.
 local ads_data = require "pinanalytics.simulator.ads_data"
@@ -211,17 +212,27 @@ function M.register(route, h)
       if not account_of(PREFIX, acct) then return fail(404, 2, "AdAccount not found.") end
       local ids
       if spec.ids then ids = check_ids(PREFIX, args, spec.ids, spec.max, true) end
+      local campaign
       if spec.campaign_id then
-        local v = one(args.campaign_id)
-        if not v then bad(PREFIX, "campaign_id", "is required") end
-        if not v:match("^%d+$") or #v > 18 then bad(PREFIX, "campaign_id", "must be digits") end
+        campaign = one(args.campaign_id)
+        if not campaign then bad(PREFIX, "campaign_id", "is required") end
+        if not campaign:match("^%d+$") or #campaign > 18 then bad(PREFIX, "campaign_id", "must be digits") end
       end
       local c = check_common(PREFIX, args, today, spec)
       local agg = one(args.aggregate_report_rows) == "true"
       if level == "ADVERTISER" then
         return send(200, rows_of(level, { acct }, c, key))
       end
-      return send(200, rows_of(level, own(level, acct, ids), c, key, agg))
+      ids = own(level, acct, ids)
+      if campaign then
+        -- the pins promoted in that campaign only
+        local kept = {}
+        for _, id in ipairs(ids) do
+          if ads_data.entity(level, id).campaign_id == campaign then kept[#kept + 1] = id end
+        end
+        ids = kept
+      end
+      return send(200, rows_of(level, ids, c, key, agg))
     end)
   end
 

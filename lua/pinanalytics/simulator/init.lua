@@ -42,6 +42,11 @@
 --   figures for a day are its pins' (those `/v5/pins` lists) plus other
 --   people's pins of its content; OneUp's totals are its posts' plus older
 --   content's.
+-- - the ads endpoints (`pinanalytics.simulator.ads`): `GET /v5/ad_accounts/{id}`, its
+--   `analytics`, `campaigns/analytics`, `ad_groups/analytics`, `ads/analytics`,
+--   `pins/analytics`, `product_groups/analytics`, the four `targeting_analytics`, and the
+--   lists `campaigns`, `ad_groups`, `ads` (bookmark pages, status filters); figures that add
+--   up, from `pinanalytics.simulator.ads_data` (`ads_data.row(level, id, first, last, columns)`).
 -- - anything else: 404 `{"code":404,"message":"Not found: <path>"}`
 --
 -- `Sim:requests` reads the log the handler writes before each answer leaves

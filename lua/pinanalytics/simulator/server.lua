@@ -861,6 +861,7 @@ local RATE_LIMIT_MESSAGE = "This request exceeded a rate limit. This can happen 
   "an object within a short time window."
 
 local function category_of(path)
+  if path:find("^/v5/ad_accounts") then return path:find("analytics", 1, true) and "ads_analytics" or "ads_read" end
   if path:find("analytics", 1, true) then return "org_analytics" end
   return "org_read"
 end
