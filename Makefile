@@ -190,7 +190,7 @@ ASAN_SPECS := spec/json_spec.lua spec/frame_spec.lua spec/frame_report_spec.lua 
               spec/pin_analytics_spec.lua spec/frame_safety_spec.lua \
               spec/bulk_safety_spec.lua \
               spec/session_safety_spec.lua spec/transport_spec.lua spec/batch_events_spec.lua \
-              spec/credentials_spec.lua spec/h1_spec.lua
+              spec/credentials_spec.lua spec/h1_spec.lua spec/ads_async_spec.lua
 
 asan: $(ASAN_SO)
 	$(ASAN_ENV) lua5.4 spec/helpers/memcheck.lua

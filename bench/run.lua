@@ -15,8 +15,8 @@
 --   3. memory: peak RSS of a fresh process holding 2,000 pins x 90 days
 --   4. MetricFrame against decoded tables, bytes per value
 --   5., 6., 7., 8., 9.: bench/soak.lua, bench/runtimes.lua, bench/store.lua,
---      bench/accounts.lua and bench/cosocket.lua, each in a process of its
---      own (they write their own sections)
+--      bench/accounts.lua, bench/cosocket.lua and bench/ads_report.lua, each in a
+--      process of its own (they write their own sections)
 local pa = require "pinanalytics"
 local simulator = require "pinanalytics.simulator"
 local data = require "pinanalytics.simulator.data"
@@ -623,3 +623,9 @@ end
 say("9. OpenResty transports")
 local _, _, cos_code = os.execute(LUA .. " " .. quote(BENCH .. "/cosocket.lua"))
 if cos_code ~= 0 then error("bench/cosocket.lua failed (exit " .. tostring(cos_code) .. ")", 0) end
+
+-- 10. an async ads report of 1,000,000 rows: in processes of their own, which
+-- write their section of RESULTS.md
+say("10. async ads report")
+local _, _, ads_code = os.execute(LUA .. " " .. quote(BENCH .. "/ads_report.lua"))
+if ads_code ~= 0 then error("bench/ads_report.lua failed (exit " .. tostring(ads_code) .. ")", 0) end

@@ -114,6 +114,8 @@ static const luaL_Reg pa_core_funcs[] = {
 	{ "fs_write_temp", pa_fs_write_temp },
 	{ "fs_fsync_dir", pa_fs_fsync_dir },
 	{ "fs_lock", pa_fs_lock },
+	{ "download", pa_download_lua },
+	{ "report_reader", pa_report_reader_lua },
 	{ "fs_hold_signals", pa_fs_hold_signals },
 	{ NULL, NULL },
 };
@@ -136,6 +138,7 @@ int luaopen_pinanalytics_core(lua_State *L)
 	pa_h1_open(L);
 	pa_frame_open(L);
 	pa_fs_open(L);
+	pa_report_open(L);
 	pa_newlib(L, pa_core_funcs);
 	pa_json_open(L); /* pushes cjson.null */
 	lua_setfield(L, -2, "null");

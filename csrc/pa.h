@@ -208,6 +208,11 @@ int pa_shape_typed(lua_State *L, int shape, pa_json_ctx *g);
 void pa_batch_open(lua_State *L);
 int pa_batch_new(lua_State *L);
 
+/* report.c: async report files (download to a temporary file, rows of CSV or JSON) */
+void pa_report_open(lua_State *L);
+int pa_download_lua(lua_State *L);
+int pa_report_reader_lua(lua_State *L);
+
 /* fs.c: the credentials file's needs (modes, durable atomic writes, locks) */
 void pa_fs_open(lua_State *L);
 int pa_fs_stat(lua_State *L);

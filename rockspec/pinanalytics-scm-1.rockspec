@@ -102,6 +102,9 @@ build = {
       ["pinanalytics.simulator.data"] = "lua/pinanalytics/simulator/data.lua",
       ["pinanalytics.simulator.ads_data"] = "lua/pinanalytics/simulator/ads_data.lua",
       ["pinanalytics.simulator.ads"] = "lua/pinanalytics/simulator/ads.lua",
+      ["pinanalytics.ads.async"] = "lua/pinanalytics/ads/async.lua",
+      ["pinanalytics.simulator.ads_reports"] = "lua/pinanalytics/simulator/ads_reports.lua",
+      ["pinanalytics.cli.ads"] = "lua/pinanalytics/cli/ads.lua",
     },
     -- the command-line tool; LuaRocks installs a wrapper that runs it with
     -- the Lua the rock is built for and the rock tree's paths

@@ -33,7 +33,7 @@ describe("pinanalytics (command line)", function()
 
     it("has --help for each subcommand, naming its options and giving an example", function()
       assert.same({ "pin", "account", "top", "overview", "sync", "oneup-overview", "oneup-posts", "login", "accounts",
-        "logout", "simulate" },
+        "logout", "simulate", "ads" },
         cli.COMMANDS)
       for _, name in ipairs(cli.COMMANDS) do
         for _, form in ipairs({ name .. " --help", "help " .. name, name .. " -h" }) do

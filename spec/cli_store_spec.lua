@@ -71,7 +71,7 @@ describe("pinanalytics sync and --from-store", function()
   describe("help", function()
     it("sync --help names its options and gives an example; the tool's help lists sync", function()
       assert.same({ "pin", "account", "top", "overview", "sync", "oneup-overview", "oneup-posts", "login", "accounts",
-        "logout", "simulate" },
+        "logout", "simulate", "ads" },
         cli.COMMANDS)
       for _, form in ipairs({ "sync --help", "help sync", "sync -h" }) do
         local code, out, err = run(form)

@@ -150,6 +150,8 @@ local C_CLASSES = {
   h1 = { "pinanalytics.core", "H1" },
   lock = { "pinanalytics.core", "Lock" },
   frame = { "pinanalytics.frame", "MetricFrame" },
+  download = { "pinanalytics.core", "Download" },
+  reader = { "pinanalytics.core", "ReportReader" },
 }
 
 local function c_functions()

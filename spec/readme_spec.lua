@@ -304,6 +304,17 @@ describe("the instructions of the README and the guides", function()
     assert.truthy(out:find("^pinanalytics: the C core is not built in [^\n]+: run 'make build' there[^\n]*\nrc 1\n"), out)
   end)
 
+  it("pinanalytics ads report, as docs/ads_reports.md has it", function()
+    local block = find("sh", "pinanalytics ads report --account-id")
+    local out = ok(sh("export PATH=\"$PWD/bin:$PATH\"\n" .. block.text), block.text)
+    local f = assert(io.open(clone .. "/ads.json", "rb"))
+    local doc = f:read("*a")
+    f:close()
+    assert.truthy(doc:find('^{"626%d+":%[{"CAMPAIGN_ID":"626%d+","DATE":"%d%d%d%d%-%d%d%-%d%d"'), doc:sub(1, 200))
+    assert.equal("[exit 0]\n", out)
+    mark(block.text) mark("pinanalytics ads report")
+  end)
+
   it("the local store's commands", function()
     local block = find("sh", "pinanalytics sync --store analytics.db --all-pins --account")
     local out = ok(sh("export PATH=\"$PWD/bin:$PATH\"\n" .. block.text:gsub("%s+# [^\n]*", "")), block.text)
@@ -433,6 +444,8 @@ local _ = { res, results, ov, board_id, save }
     { "store:snapshot_oneup(one", store = true },
     { "local acct = pin:ad_accounts():all()[1].id" },                       -- docs/ads.md
     { 'local columns = require "pinanalytics.ads.columns"' },
+    { "pin:ads_report(\"549000000000031337\"" },               -- docs/ads_reports.md
+    { "pin:create_ads_report(account, params)" },
   }
   it("the guides' Lua blocks, each with the names it uses from the text before it", function()
     for _, fr in ipairs(FRAGMENTS) do

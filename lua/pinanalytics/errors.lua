@@ -46,6 +46,11 @@ local M = {}
 --   a migration a read-only reader cannot write, or a number it cannot write exactly (not finite)
 -- @field credentials the credentials file (`pinanalytics.credentials`) cannot be used: it cannot be read,
 --   written, locked or parsed, group or others can read it, or it has no such account
+-- @field report an async ads report ended FAILED, EXPIRED, CANCELLED or DOES_NOT_EXIST (`err.report_status`), or
+--   its wait ran out (IN_PROGRESS): ask for it again
+-- @field link_expired an async ads report's download link ran out (it is valid five minutes): ask for the
+--   report's status again for a new link
+-- @field redirect a report's download URL or one of its redirects was refused (only https:// is followed)
 -- @field taken_over a bulk run (`pins_analytics`) was taken for gone while it waited, and its requests
 --   given up before they finished (`pinanalytics.bulk.run`)
 M.KINDS = {
@@ -67,6 +72,9 @@ M.KINDS = {
   store = "the local store's database failed (pinanalytics.store): locked, unreachable, full, too new",
   credentials = "the credentials file cannot be used: unreadable, unwritable, readable by others, no such account",
   taken_over = "the bulk run was taken for gone while it waited: this request was given up before it finished",
+  report = "an async ads report ended FAILED, EXPIRED, CANCELLED or DOES_NOT_EXIST (err.report_status): ask again",
+  link_expired = "an async ads report's download link ran out (valid five minutes): ask for its status again",
+  redirect = "a download URL or redirect was refused: only https:// is followed",
 }
 
 --- An error value: what a client method returns after `nil`. Every field

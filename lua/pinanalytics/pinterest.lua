@@ -1318,6 +1318,8 @@ end
 
 -- the ads analytics methods (pinanalytics.ads): campaign_analytics, list_campaigns, ...
 require("pinanalytics.ads").install(Client)
+-- async ads reports (create, wait, download): pinanalytics.ads.async
+require("pinanalytics.ads.async").install(Client, M)
 
 -- method guard --------------------------------------------------------------
 

@@ -49,7 +49,7 @@ local M = {}
 
 --- The subcommands, in the order the tool's help lists them.
 M.COMMANDS = { "pin", "account", "top", "overview", "sync", "oneup-overview", "oneup-posts", "login", "accounts",
-  "logout", "simulate" }
+  "logout", "simulate", "ads" }
 
 --- The report formats (those of pinanalytics.report.render): what the
 -- option --format takes.
@@ -58,7 +58,7 @@ M.FORMATS = output.FORMATS
 -- the file that holds each command
 local FILE = { pin = "pin", account = "account", top = "top", overview = "overview", sync = "sync",
   ["oneup-overview"] = "oneup", ["oneup-posts"] = "oneup", simulate = "simulate", login = "login", accounts = "login",
-  logout = "login" }
+  logout = "login", ads = "ads" }
 
 -- The command named (its options, help and run), or nil.
 local function command(name)
@@ -89,6 +89,8 @@ Commands:
   accounts          the accounts of the credentials file, with their tokens' expiry
   logout ACCOUNT    forget an account of the credentials file
   simulate          run the built-in simulator (no token, no network) until Ctrl-C
+  ads report        an async ads report (any level, columns, granularity; up to 914
+                    days back) to csv or json
 
 Each command takes --help; most take a period (--last N, --start DATE
 --end DATE, --preset NAME), --metrics, --format (text, markdown, csv, json,

@@ -38,6 +38,8 @@ local OPTIONS = {
   ["--images"] = false, ["--no-browser"] = false,
   -- sync --all-accounts
   ["--all-accounts"] = false, ["--jobs"] = true, ["--lease"] = true,
+  -- ads
+  ["--account-id"] = true, ["--level"] = true, ["--columns"] = true, ["--granularity"] = true,
 }
 
 -- Options whose value-taking differs for a command: sync's --account is a
@@ -148,6 +150,7 @@ function O.parse(argv, commands, allowed_of)
           SECRET_OPTIONS[name])
       end
       if name == "-h" then name = "--help" end
+      if name == "-o" then name = "--output" end
       if name == "--version" then return { version = true } end
       if OPTIONS[name] == nil then
         local known = {}

@@ -208,7 +208,7 @@ local function user_directive()
   return "user " .. user .. " " .. group .. ";"
 end
 
-local function nginx_conf(prefix, port, root, static_file, user)
+local function nginx_conf(prefix, port, root, static_file, user, files_port)
   local loads = {}
   for _, m in ipairs(MODULES) do
     if file_exists(m) then loads[#loads + 1] = "load_module " .. m .. ";" end
@@ -247,6 +247,11 @@ local function nginx_conf(prefix, port, root, static_file, user)
     static_file and ("    location ~ ^/v5/static/pins/[0-9]+/analytics$ { default_type application/json; " ..
       "alias " .. static_file .. "; }") or "",
     "  }",
+    -- the second origin: report files of the async ads reports, as a storage host serves them
+    "  server {",
+    "    listen 127.0.0.1:" .. files_port .. ";",
+    "    location / { content_by_lua_block { require('pinanalytics.simulator.ads_reports').serve_file() } }",
+    "  }",
     "}",
     "",
   }, "\n")
@@ -259,6 +264,8 @@ end
 -- @field url "http://127.0.0.1:PORT": OneUp's base_url
 -- @field pinterest_url `url .. "/v5"`: Pinterest's base_url
 -- @field port the port
+-- @field files_port the second origin's port: the report files of the async ads reports
+-- @field files_url "http://127.0.0.1:FILES_PORT"
 -- @field token the access token it accepts
 -- @field prefix its private directory (configuration, logs)
 local Sim = {}
@@ -330,9 +337,27 @@ function Sim:requests()
   return out
 end
 
---- Forgets the requests seen so far.
+--- Forgets the requests seen so far (of both origins).
 function Sim:clear_log()
   write_file(self.prefix .. "/logs/requests.log", "")
+  write_file(self.prefix .. "/logs/files.log", "")
+end
+
+--- Every request the second origin (the report files of the async ads
+-- reports, `files_url`) saw since start or the last `clear_log`, in order.
+-- @treturn {table,...} each `{ method, uri, path, status, auth }` (`auth`: whether an Authorization
+-- header reached it; never its value)
+function Sim:file_requests()
+  local out = {}
+  local s = read_file(self.prefix .. "/logs/files.log") or ""
+  for line in s:gmatch("[^\n]+") do
+    local method, uri, status, auth = line:match('^(%S+) "(.-)" (%d+) ([01])$')
+    if method then
+      out[#out + 1] = { method = method, uri = uri, path = uri:match("^[^?]*"), status = tonumber(status),
+        auth = auth == "1" }
+    end
+  end
+  return out
 end
 
 local function control_session(self)
@@ -590,6 +615,13 @@ local NEEDS = "it needs nginx with its Lua module (Debian: apt-get install nginx
 -- @string[opt="sim-oneup-key"] opts.oneup_api_key the apiKey OneUp's routes accept (401 otherwise, 422
 -- `{"message"}` for bad parameters)
 -- @string[opt] opts.oneup_fail OneUp answers `{"success": false, "message": <this text>}`
+-- @int[opt=1] opts.ads_report_polls async ads reports (`POST /v5/ad_accounts/{id}/reports`): how many
+-- status polls of a report answer IN_PROGRESS before it is FINISHED (pinanalytics.simulator.ads_reports)
+-- @string[opt] opts.ads_report_status "FAILED", "EXPIRED" or "CANCELLED": what the status answers instead
+-- @number[opt=300] opts.ads_report_link_ttl seconds a report's link on the second origin (`files_url`) is valid
+-- @bool[opt] opts.ads_report_link_expired the links have run out already (the file origin answers 403)
+-- @string[opt] opts.ads_report_redirect "https", "http" or "ftp": the file origin first redirects to that scheme
+-- @string[opt] opts.ads_report_gzip "encoding" (Content-Encoding: gzip) or "file" (a .gz object)
 -- @bool[opt] opts.crash the handler raises a Lua error on every request but the /_sim/ ones (a failure
 -- of the simulator itself: a 500, as above)
 -- @treturn Sim
@@ -608,6 +640,7 @@ function M.start(opts)
       (os.getenv("TMPDIR") or "/tmp") .. ")", 2)
   end
   write_file(prefix .. "/logs/requests.log", "")
+  write_file(prefix .. "/logs/files.log", "")
   local self = setmetatable({ prefix = prefix, control = control, start_options = start_options, stopped = true }, Sim)
   self.token = control.token
   write_control(self)
@@ -616,7 +649,10 @@ function M.start(opts)
   local last_err = ""
   for _ = 1, 20 do
     local port = random_port(prefix)
-    write_file(prefix .. "/nginx.conf", nginx_conf(prefix, port, root, opts.static_file, user))
+    local files_port = random_port(prefix)
+    if files_port == port then files_port = port < 59999 and port + 1 or port - 1 end
+    write_file(prefix .. "/files.port", tostring(files_port))
+    write_file(prefix .. "/nginx.conf", nginx_conf(prefix, port, root, opts.static_file, user, files_port))
     write_file(prefix .. "/logs/error.log", "")
     if start_nginx(nginx, prefix) then
       local pid
@@ -629,6 +665,8 @@ function M.start(opts)
         self.port = port
         self.url = "http://127.0.0.1:" .. port
         self.pinterest_url = self.url .. "/v5"
+        self.files_port = files_port
+        self.files_url = "http://127.0.0.1:" .. files_port
         self.stopped = false
         self.watchdog = start_watchdog(prefix, pid)
         stop_on_collect(self)

@@ -210,6 +210,7 @@ M.routes = routes
 local function route(method, pattern, handler)
   routes[#routes + 1] = { method = method, pattern = pattern, handler = handler }
 end
+require("pinanalytics.simulator.ads_reports").register(route, send) -- async ads reports
 
 local PIN_METRICS = data.PIN_METRICS
 
