@@ -115,6 +115,7 @@ static const luaL_Reg pa_core_funcs[] = {
 	{ "fs_lock", pa_fs_lock },
 	{ "download", pa_download_lua },
 	{ "report_reader", pa_report_reader_lua },
+	{ "fs_hold_signals", pa_fs_hold_signals },
 	{ NULL, NULL },
 };
 

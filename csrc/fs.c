@@ -16,9 +16,14 @@
  * never the data written. The Lock userdata is created closed (fd -1) before
  * its file is opened, and has one idempotent close for close, __gc and
  * __close.
+ *
+ * fs_hold_signals defers the signals that end a process politely (SIGINT,
+ * SIGTERM, SIGHUP, SIGQUIT) around the step that must not be cut in two:
+ * from asking for a new refresh token to saving it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -200,6 +205,54 @@ int pa_fs_fsync_dir(lua_State *L)
 	if (err)
 		return pa_fs_fail(L, "cannot sync the folder", path, err);
 	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* ---- signals */
+
+/* How many holds are open in this process, and the mask before the first. */
+static int pa_signals_held;
+static sigset_t pa_signals_saved;
+
+/***
+ * Holds (or lets go of) the signals that end a process politely: SIGINT,
+ * SIGTERM, SIGHUP and SIGQUIT. While held they wait; when the last hold is
+ * let go, any that came meanwhile is delivered, as it would have been
+ * (Ctrl-C then interrupts, SIGTERM then ends the process). Holds nest: each
+ * `fs_hold_signals(true)` needs its `fs_hold_signals(false)`; a release with
+ * none held is refused. SIGKILL cannot be held by any program.
+ * @function fs_hold_signals
+ * @bool hold true to hold, false to let go of one hold
+ * @treturn[1] int the holds open after this call
+ * @treturn[2] nil
+ * @treturn[2] string message
+ * @treturn[2] int errno
+ */
+int pa_fs_hold_signals(lua_State *L)
+{
+	int hold;
+	luaL_checktype(L, 1, LUA_TBOOLEAN);
+	hold = lua_toboolean(L, 1);
+	if (hold) {
+		if (pa_signals_held == 0) {
+			sigset_t set;
+			sigemptyset(&set);
+			sigaddset(&set, SIGINT);
+			sigaddset(&set, SIGTERM);
+			sigaddset(&set, SIGHUP);
+			sigaddset(&set, SIGQUIT);
+			if (sigprocmask(SIG_BLOCK, &set, &pa_signals_saved) != 0)
+				return pa_fs_fail(L, "cannot hold the signals of", "this process", errno);
+		}
+		pa_signals_held++;
+	} else {
+		if (pa_signals_held == 0)
+			return luaL_error(L, "pinanalytics.core.fs_hold_signals: no hold to let go of");
+		if (pa_signals_held == 1 && sigprocmask(SIG_SETMASK, &pa_signals_saved, NULL) != 0)
+			return pa_fs_fail(L, "cannot let go of the signals of", "this process", errno);
+		pa_signals_held--;
+	}
+	lua_pushinteger(L, pa_signals_held);
 	return 1;
 }
 

@@ -216,6 +216,7 @@ int pa_fs_mkdir(lua_State *L);
 int pa_fs_write_temp(lua_State *L);
 int pa_fs_fsync_dir(lua_State *L);
 int pa_fs_lock(lua_State *L);
+int pa_fs_hold_signals(lua_State *L);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

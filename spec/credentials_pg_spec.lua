@@ -356,6 +356,29 @@ describe("credentials (PostgreSQL)", function()
     end
   end)
 
+  it("SIGTERM or Ctrl-C at each step of a refresh (signals held) leaves a pair that works", function()
+    -- the signal ends the process before the request, or once the new pair is committed
+    local expect = { locked = "old", received = "new", committed = "new" }
+    for _, sig in ipairs({ "TERM", "INT" }) do
+      for _, step in ipairs({ "locked", "received", "committed" }) do
+        local uri = fresh_uri()
+        local store = credentials.open(uri)
+        local answer = login(nil)
+        assert(store:put("simulated_account", answer))
+        local out = dir .. "/sig-" .. sig .. "-" .. step .. ".out"
+        sh("timeout -k 5 60 sh -c " .. q(worker("signal " .. q(uri) .. " " .. q(sim.pinterest_url) .. " " .. step ..
+          " " .. sig, out)))
+        local printed = read(out)
+        local what = sig .. " at " .. step .. ": " .. printed
+        assert.falsy(printed:find("survived", 1, true), what)
+        local e = assert(store:get("simulated_account"))
+        assert.equal(expect[step], e.refresh_token == answer.refresh_token and "old" or "new", what)
+        assert.equal(200, (token { grant_type = "refresh_token", refresh_token = e.refresh_token }), what)
+        store:close()
+      end
+    end
+  end)
+
   it("the command line takes --credentials postgresql://...: accounts, a command, logout, sync --all-accounts",
     function()
     local C = require "helpers.cli"

@@ -23,6 +23,9 @@ local function mode_of(path)
 end
 
 local read = require("helpers.sim").read_file
+local R = require "helpers.runtime"
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 describe("credentials", function()
   local dir
@@ -149,6 +152,40 @@ describe("credentials", function()
     assert.has_error(function() store:put("a", { access_token = "x" }) end)
     assert.is_true(credentials.is_store(store))
     assert.equal("pinanalytics.credentials (" .. dir .. "/x.json)", tostring(store))
+    assert.has_error(function() credentials.open { path = dir .. "/x", hold_signals = "yes" } end,
+      "pinanalytics.credentials.open: option hold_signals must be a boolean, got string")
+  end)
+
+  it("holds signals in nested holds, and refuses to let go of one it does not hold", function()
+    assert.has_error(function() core.fs_hold_signals(false) end,
+      "pinanalytics.core.fs_hold_signals: no hold to let go of")
+    assert.has_error(function() core.fs_hold_signals("yes") end)
+    assert.equal(1, core.fs_hold_signals(true))
+    assert.equal(2, core.fs_hold_signals(true))
+    assert.equal(1, core.fs_hold_signals(false))
+    assert.equal(0, core.fs_hold_signals(false))
+    -- in a process of its own: a SIGTERM sent while held waits for the last
+    -- hold to go, then ends the process
+    local script = [[
+      local core = require "pinanalytics.core"
+      local pid = io.open("/proc/self/stat"):read("*l"):match("^%d+")
+      core.fs_hold_signals(true)
+      core.fs_hold_signals(true)
+      os.execute("kill -TERM " .. pid)
+      core.sleep(0.2)
+      io.write("held ") io.flush()
+      core.fs_hold_signals(false)
+      io.write("one ") io.flush()
+      core.fs_hold_signals(false)
+      core.sleep(0.2)
+      io.write("survived") io.flush()
+    ]]
+    local h = assert(io.popen(R.exe() .. " -e " .. q(script) .. " 2>&1; echo \" status=$?\""))
+    local out = h:read("*a")
+    h:close()
+    -- (the shell may say "Terminated" between them)
+    assert.truthy(out:find("^held one .*status=143\n$"), out)
+    assert.falsy(out:find("survived", 1, true), out)
   end)
 
   it("refresh: uses a token another process saved meanwhile instead of refreshing again", function()

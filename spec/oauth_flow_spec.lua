@@ -236,12 +236,13 @@ describe("a client from a credentials file", function()
     -- new one is issued) still takes it
     local expect = {
       locked = { "old", 200 },   -- before the request: nothing changed
+      marked = { "old", 200 },   -- the entry says a refresh began; the request is not sent
       received = { "old", 400 }, -- the server replaced the token; not written yet: the one window left
       written = { "old", 400 },  -- the new file is written but not yet in place
       renamed = { "new", 200 },
       synced = { "new", 200 },
     }
-    for _, step in ipairs({ "locked", "received", "written", "renamed", "synced" }) do
+    for _, step in ipairs({ "locked", "marked", "received", "written", "renamed", "synced" }) do
       local path = new_file()
       local store = credentials.open(path)
       local answer = login(nil)
@@ -260,6 +261,69 @@ describe("a client from a credentials file", function()
       assert.equal(expect[step][1], which, step)
       local st = token { grant_type = "refresh_token", refresh_token = e.refresh_token }
       assert.equal(expect[step][2], st, step)
+    end
+  end)
+
+  it("a process killed after the answer leaves a trace: the next refresh refused says a refresh was cut off", function()
+    local path = new_file()
+    local store = credentials.open(path)
+    local answer = login(nil)
+    answer.client_id = CLIENT
+    assert(store:put("simulated_account", answer))
+    assert.is_nil(store:get("simulated_account").refresh_started_at)
+    local out = dir .. "/trace.out"
+    sh("timeout -k 5 60 sh -c " .. q(worker("kill " .. q(path) .. " " .. q(sim.pinterest_url) .. " received", out)))
+    local e = assert(store:get("simulated_account"))
+    assert.equal(answer.refresh_token, e.refresh_token)
+    local began = e.refresh_started_at
+    assert.is_true(math.abs(began - os.time()) <= 60, tostring(began))
+    local c = client(path)
+    assert(c:user_account()) -- the old access token still works; the refresh below is refused
+    local ok, err = c:refresh()
+    c:close()
+    assert.is_nil(ok)
+    assert.equal("auth", err.kind)
+    assert.truthy(err.message:find("(a refresh of simulated_account begun " ..
+      os.date("!%Y-%m-%d %H:%M:%S UTC", began) .. " was cut off before it saved the new refresh token, " ..
+      "which Pinterest may then have put in place of this one)", 1, true), err.message)
+    H.assert_no_secret(err, answer.refresh_token)
+    -- a login puts a new pair in place and the trace goes with it
+    local again = login(nil)
+    again.client_id = CLIENT
+    assert(store:put("simulated_account", again))
+    assert.is_nil(store:get("simulated_account").refresh_started_at)
+    c = client(path)
+    assert(c:user_account())
+    assert.is_true(c:refresh())
+    c:close()
+    assert.is_nil(store:get("simulated_account").refresh_started_at)
+  end)
+
+  it("Ctrl-C or SIGTERM at any step of a refresh (signals held) leaves a pair that works", function()
+    -- the signal ends the process before the request (locked, marked) or
+    -- once the new pair is saved: never in between
+    local expect = { locked = "old", marked = "old", received = "new", written = "new", renamed = "new",
+      synced = "new" }
+    for _, sig in ipairs({ "TERM", "INT" }) do
+      for _, step in ipairs({ "locked", "marked", "received", "written", "renamed", "synced" }) do
+        local path = new_file()
+        local store = credentials.open(path)
+        local answer = login(nil)
+        answer.client_id = CLIENT
+        assert(store:put("simulated_account", answer))
+        local out = dir .. "/sig-" .. sig .. "-" .. step .. ".out"
+        sh("timeout -k 5 60 sh -c " .. q(worker("signal " .. q(path) .. " " .. q(sim.pinterest_url) .. " " ..
+          step .. " " .. sig, out)))
+        local f = assert(io.open(out, "rb"))
+        local printed = f:read("*a")
+        f:close()
+        local what = sig .. " at " .. step .. ": " .. printed
+        assert.falsy(printed:find("survived", 1, true), what)
+        assert.falsy(printed:find("sim-rt-", 1, true), what)
+        local e = assert(store:get("simulated_account"))
+        assert.equal(expect[step], e.refresh_token == answer.refresh_token and "old" or "new", what)
+        assert.equal(200, (token { grant_type = "refresh_token", refresh_token = e.refresh_token }), what)
+      end
     end
   end)
 end)

@@ -259,7 +259,8 @@ end
 -- Reads the file under its lock, lets change(accounts) change it, writes it
 -- back atomically: true | nil, err. change may return nil, err to write
 -- nothing.
-function Store:_update(change)
+function Store:_update(change, quiet)
+  local step = quiet and function() end or function(name) self:_step(name) end
   local lock, lerr = self:_lock("file", self.file)
   if not lock then return nil, lerr end
   local accounts, rerr = self:_read()
@@ -279,23 +280,23 @@ function Store:_update(change)
     lock:close()
     return fail("cannot save the credentials: " .. why, { path = self.file })
   end
-  self:_step("written")
+  step("written")
   local renamed, rwhy = os.rename(tmp, self.file)
   if not renamed then
     os.remove(tmp)
     lock:close()
     return fail("cannot save the credentials: " .. tostring(rwhy), { path = self.file })
   end
-  self:_step("renamed")
+  step("renamed")
   local synced, swhy = core.fs_fsync_dir(dir)
   lock:close()
   if not synced then return fail("cannot save the credentials: " .. swhy, { path = self.file }) end
-  self:_step("synced")
+  step("synced")
   return true
 end
 
 local ENTRY_FIELDS = { "access_token", "access_expires_at", "access_issued_at", "refresh_token",
-  "refresh_expires_at", "client_id", "scope", "updated_at" }
+  "refresh_expires_at", "client_id", "scope", "updated_at", "refresh_started_at" }
 
 local function copy_entry(e, name)
   local out = { account = name }
@@ -381,6 +382,7 @@ function Store:_entry(old, tokens)
   if type(tokens.scope) == "string" then e.scope = tokens.scope end
   if type(tokens.client_id) == "string" then e.client_id = tokens.client_id end
   e.updated_at = now
+  e.refresh_started_at = nil -- a saved answer ends any refresh under way
   return e
 end
 
@@ -442,7 +444,10 @@ end
 -- longer `used` and is still usable, another process refreshed meanwhile
 -- and that entry is the answer; otherwise `request(entry)` obtains new
 -- tokens (`POST /oauth/token` with `entry.refresh_token`) and they are
--- written (atomically, durably) before this returns.
+-- written (atomically, durably) before this returns. Before asking, the
+-- entry is marked (`refresh_started_at`, cleared by the save): when a
+-- process is killed between Pinterest's answer and the save, the next
+-- refresh that Pinterest refuses says so, with the time.
 -- @string account the username
 -- @tparam string|nil used the access token the caller had (refused, or due)
 -- @func request `function(entry)` returning a token answer (as `put` takes) or `nil, err`
@@ -468,21 +473,49 @@ function Store:refresh(account, used, request)
     lock:close()
     return entry, false
   end
+  -- From here to the save, the account's refresh token may be replaced at
+  -- Pinterest while only this process knows the new one: mark the entry
+  -- (so that a process killed meanwhile leaves a trace the next refresh
+  -- explains), and hold the polite signals (Ctrl-C, SIGTERM) until the
+  -- answer is saved.
+  local interrupted = tonumber(entry.refresh_started_at)
+  local marked, merr = self:_update(function(accounts)
+    if not accounts[account] then return nil, fail("no account " .. account .. " in " .. self.file) end
+    accounts[account].refresh_started_at = self.clock()
+    return true
+  end, true)
+  if not marked then
+    lock:close()
+    return nil, merr
+  end
+  self:_step("marked")
+  if self.hold_signals then core.fs_hold_signals(true) end
+  local function let_go()
+    if self.hold_signals then core.fs_hold_signals(false) end
+  end
   local ok, tokens, rerr = errors.pass_interrupt(pcall(request, entry))
   if not ok or not tokens then
+    let_go()
     lock:close()
     if not ok then error(tokens, 0) end
+    if interrupted and type(rerr) == "table" and rerr.kind == "auth" then
+      rerr.message = tostring(rerr.message) .. " (a refresh of " .. account .. " begun " ..
+        os.date("!%Y-%m-%d %H:%M:%S UTC", interrupted) .. " was cut off before it saved the new refresh token, " ..
+        "which Pinterest may then have put in place of this one)"
+    end
     return nil, rerr
   end
   self:_step("received")
   local new
-  local saved, serr = self:_update(function(accounts)
+  local sok, saved, serr = pcall(self._update, self, function(accounts)
     local old = accounts[account] or entry
     new = self:_entry(old, tokens)
     accounts[account] = new
     return true
   end)
+  let_go()
   lock:close()
+  if not sok then error(saved, 0) end
   if not saved then
     serr.message = serr.message .. " (the account's new refresh token is lost with it: if the old one was " ..
       "replaced, pinanalytics login renews the account)"
@@ -512,8 +545,12 @@ end
 -- @number[opt=120] opts.lock_timeout seconds to wait for a lock
 -- @func[opt=os.time] opts.clock seconds since the epoch, for expiry times
 -- @func[opt] opts.on_step `function(name)` called at each step of a refresh and a save ("locked",
--- "received", "written", "renamed", "synced"; in PostgreSQL "locked", "received", "committed"): for
--- tests that stop a process there
+-- "marked", "received", "written", "renamed", "synced"; in PostgreSQL "locked", "received", "committed"):
+-- for tests that stop a process there
+-- @bool[opt=false] opts.hold_signals hold SIGINT, SIGTERM, SIGHUP and SIGQUIT from the moment a refresh
+-- asks for new tokens until they are saved (`pinanalytics.core.fs_hold_signals`), so that Ctrl-C or a
+-- polite kill cannot lose the account; for a process of its own (a script, the command-line tool), not
+-- inside a host that owns its signals (nginx, Neovim)
 -- @treturn Store|pinanalytics.credentials.pg.PgStore
 function M.open(opts)
   if opts == nil or type(opts) == "string" then opts = { path = opts } end
@@ -528,6 +565,9 @@ function M.open(opts)
     if opts[k] ~= nil and type(opts[k]) ~= "function" then
       raise("open", "option %s must be a function, got %s", k, type(opts[k]))
     end
+  end
+  if opts.hold_signals ~= nil and type(opts.hold_signals) ~= "boolean" then
+    raise("open", "option hold_signals must be a boolean, got %s", type(opts.hold_signals))
   end
   if opts.lock_timeout ~= nil and (type(opts.lock_timeout) ~= "number" or opts.lock_timeout ~= opts.lock_timeout
       or opts.lock_timeout < 0) then
@@ -545,7 +585,7 @@ function M.open(opts)
   end
   return setmetatable({
     file = path, sleep = opts.sleep or core.sleep, clock = opts.clock or os.time,
-    lock_timeout = opts.lock_timeout or M.LOCK_TIMEOUT, on_step = opts.on_step,
+    lock_timeout = opts.lock_timeout or M.LOCK_TIMEOUT, on_step = opts.on_step, hold_signals = opts.hold_signals,
   }, Store)
 end
 

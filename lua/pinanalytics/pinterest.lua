@@ -127,6 +127,7 @@ local CLIENT_OPTIONS = {
   on_progress = "function", allow_plain_http = "boolean", account = "string",
   runtime = "string", thread_pool = "string", shared_dict = "string",
 }
+CLIENT_OPTIONS.hold_signals = "boolean"
 
 --- The rate-limit category `Client:get` paces a GET of this path by (Pinterest's
 -- `x-ratelimit-category`): `/ad_accounts...` is "ads_read", ad account
@@ -183,6 +184,9 @@ end
 -- `refresh_token`; `client_secret` is needed to refresh, `client_id` defaults to the one saved
 -- @string[opt] opts.account with `credentials`: the account (its username); may be left out when the file
 -- has only one
+-- @bool[opt] opts.hold_signals with `credentials` given as a path: hold Ctrl-C and SIGTERM while a
+-- refresh's new tokens are not yet saved (`pinanalytics.credentials.open`); default true in the
+-- "blocking" runtime (a script is a process of its own), false elsewhere (the host owns its signals)
 -- @string[opt] opts.runtime how a call waits: "blocking" (plain Lua, Neovim), "ngx" (OpenResty; the
 -- default inside it) or "uv" (libuv through luv; calls run inside `pinanalytics.async`).
 -- See `pinanalytics.runtime`
@@ -272,7 +276,11 @@ function M.new(opts)
   local ua = check.user_agent(fail, fn, core.version, opts.user_agent)
   local rok, rt = errors.pass_interrupt(pcall(runtime.new, opts))
   if not rok then fail(fn, "%s", rt) end
-  if store_path then store = require("pinanalytics.credentials").open { path = store_path, sleep = rt.sleep } end
+  if store_path then
+    local hold = opts.hold_signals
+    if hold == nil then hold = rt.name == "blocking" end
+    store = require("pinanalytics.credentials").open { path = store_path, sleep = rt.sleep, hold_signals = hold }
+  end
   if buckets and rt.buckets then
     -- the clients of one worker (or, with shared_dict, of every worker) that
     -- use the same server, credentials and rate share one budget

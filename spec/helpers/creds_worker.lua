@@ -12,6 +12,11 @@
 --     refreshes the only account, and kills itself with SIGKILL at STEP of
 --     the refresh ("locked", "received", "written", "renamed", "synced");
 --     prints "survived" when it gets past them all
+--   lua creds_worker.lua signal FILE BASE_URL STEP SIGNAL
+--     as kill, with the store holding signals (hold_signals), sending
+--     itself SIGNAL (TERM or INT) at STEP; prints "survived" when it lives
+--     through the refresh (it should not: the signal ends it once the
+--     tokens are saved, or at once before the request)
 --   lua creds_worker.lua hold FILE BASE_URL SECONDS
 --     one request (GET /user_account) through the credentials, sleeping
 --     SECONDS once it holds the account's lock, if it refreshes; prints
@@ -76,6 +81,22 @@ elseif mode == "kill" then
   end }
   local c = client(store)
   assert(c:user_account()) -- takes the stored token; the refresh below replaces it
+  local ok, err = c:refresh()
+  print(ok and "survived" or tostring(err))
+  c:close()
+elseif mode == "signal" then
+  local step, sig = arg[4], arg[5]
+  assert(sig == "TERM" or sig == "INT", "signal: TERM or INT")
+  local pid = my_pid()
+  local store = credentials.open { path = file, hold_signals = true, on_step = function(name)
+    if name == step then
+      -- from another process: os.execute ignores SIGINT while its child runs
+      os.execute("(sleep 0.1; kill -" .. sig .. " " .. pid .. ") >/dev/null 2>&1 &")
+      core.sleep(1) -- the signal arrives meanwhile (held, or not)
+    end
+  end }
+  local c = client(store)
+  assert(c:user_account())
   local ok, err = c:refresh()
   print(ok and "survived" or tostring(err))
   c:close()

@@ -107,7 +107,8 @@ local function credentials_store(ctx, cmd, opts)
     path, why = credentials.default_path(ctx.getenv)
     if not path then usage(cmd, "no credentials file: %s; give --credentials FILE", why) end
   end
-  local ok, st = pcall(credentials.open, path)
+  -- the tool is a process of its own: Ctrl-C waits while a refresh's answer is saved
+  local ok, st = pcall(credentials.open, { path = path, hold_signals = true })
   if not ok then
     if errors.is_interrupt(st) then error(st, 0) end
     usage(cmd, "--credentials %s is not a file's path", path)

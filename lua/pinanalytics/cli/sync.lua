@@ -279,7 +279,8 @@ local function all_accounts(ctx, cmd, opts, target, ids, days)
   local loop = luv()
   local function client_opts(name)
     return { credentials = path, account = name, client_id = client_id, client_secret = client_secret,
-      base_url = base_url, retries = retries, clock = ctx.clock, runtime = loop and "uv" or nil }
+      base_url = base_url, retries = retries, clock = ctx.clock, runtime = loop and "uv" or nil,
+      hold_signals = true } -- the tool's own process: Ctrl-C waits while a refresh's answer is saved
   end
   -- a wrong option (--base-url) is said once, before anything is done
   call(cmd, pa.pinterest, client_opts(names[1])):close()

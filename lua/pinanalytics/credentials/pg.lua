@@ -294,9 +294,9 @@ function Store:refresh(account, used, request)
   local start = core.now()
   local pause = 0.01
   while true do
-    local received = false
+    local received, held = false, false
     local outcome -- { entry, refreshed } | { nil, err }: what the transaction decided
-    local ok, err = self:_run("cannot refresh account " .. account, account, secrets, function(db)
+    local run_ok, ok, err = pcall(self._run, self, "cannot refresh account " .. account, account, secrets, function(db)
       local ok_tx, tx_err = pcall(db.transaction, db, function()
         local rows = db:rows(SELECT .. " WHERE account = " .. db:lit(account) .. " FOR UPDATE NOWAIT")
         if not rows[1] then self:_missing(db, account) end
@@ -307,6 +307,11 @@ function Store:refresh(account, used, request)
         if entry.access_token ~= used and self:usable(entry) then
           outcome = { entry, false }
           return
+        end
+        -- Ctrl-C and SIGTERM wait from the request to the commit (hold_signals)
+        if self.hold_signals and not held then
+          core.fs_hold_signals(true)
+          held = true
         end
         local rok, tokens, rerr = errors.pass_interrupt(pcall(request, entry))
         if not rok then error(tokens, 0) end -- rolled back, then raised as it is
@@ -332,6 +337,8 @@ function Store:refresh(account, used, request)
       end
       return true
     end)
+    if held then core.fs_hold_signals(false) end
+    if not run_ok then error(ok, 0) end
     if not ok then return nil, err end
     if ok ~= "held" then
       if outcome[1] == nil then return nil, outcome[2] end
@@ -374,6 +381,7 @@ function M.open(opts)
     uri = uri, secrets = secrets, where = errors.redact(uri, secrets),
     sleep = opts.sleep or core.sleep, clock = opts.clock or os.time,
     lock_timeout = opts.lock_timeout or file.LOCK_TIMEOUT, on_step = opts.on_step, busy = false,
+    hold_signals = opts.hold_signals,
   }, Store)
 end
 
