@@ -150,6 +150,10 @@ end
 -- Lists of a report carry this metatable, so that JSON keeps an empty one an array.
 local LIST = { __name = "pinanalytics.report.list" }
 local function list(t) return setmetatable(t or {}, LIST) end
+--- A list of a report: rendered as a JSON array even when empty.
+-- @tab[opt] t the items
+-- @treturn table t
+M.list = list
 
 -- The days not final that can no longer be refreshed (a store's `stale`,
 -- pinanalytics.store): of an answer (its `all`, or the split asked), as a
@@ -1258,6 +1262,10 @@ end
 
 -- The charts of a report, for html: { { metric, svg } }, and a bar chart of top pins.
 local function with_charts(r, opts)
+  -- the ads reports' charts are theirs (pinanalytics.ads.report)
+  if r.kind == "ads_overview" or r.kind == "ads_campaigns" then
+    return require("pinanalytics.ads.report").with_charts(r, opts)
+  end
   local out = {}
   for k, v in pairs(r) do out[k] = v end
   local charts = list()
