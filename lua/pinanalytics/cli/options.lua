@@ -39,7 +39,7 @@ local OPTIONS = {
   -- sync --all-accounts
   ["--all-accounts"] = false, ["--jobs"] = true, ["--lease"] = true,
   -- ads
-  ["--account-id"] = true, ["--level"] = true, ["--columns"] = true, ["--granularity"] = true,
+  ["--account-id"] = true, ["--level"] = true, ["--columns"] = true, ["--granularity"] = true, ["--sort"] = true,
 }
 
 -- Options whose value-taking differs for a command: sync's --account is a
