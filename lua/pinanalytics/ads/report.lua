@@ -167,6 +167,13 @@ local function period_of(range, held, nrows, what)
   return p
 end
 
+-- the dates held, with the days a store fetched without any row (no activity: figures of 0)
+local function held_with(held, more)
+  if type(more) ~= "table" then return held end
+  for _, d in ipairs(more) do if type(d) == "string" then held[d] = true end end
+  return held
+end
+
 local function check_currency(fn, opts)
   local c = opts.currency
   if type(c) ~= "string" or not c:match("^%u%u%u$") then
@@ -353,6 +360,8 @@ end
 -- @string[opt="Campaigns"] opts.title
 -- @string[opt="Pinterest Ads"] opts.source
 -- @tparam[opt] {string,...} opts.not_final as for `overview`
+-- @tparam[opt] {string,...} opts.held the days fetched (a store's): a day without any campaign's row
+-- among them had no activity, and counts as covered
 -- @treturn table the report (`kind = "ads_campaigns"`)
 function M.campaigns(rows, opts)
   opts = check_opts("campaigns", opts)
@@ -425,7 +434,7 @@ function M.campaigns(rows, opts)
     kind = "ads_campaigns", title = opts.title or "Campaigns", source = opts.source or "Pinterest Ads",
     ad_account_id = opts.ad_account_id or NULL, currency = currency, decimals = money.decimals(currency),
     sort_by = key, sort_name = sort_metric.name, sort_column = sort_metric.column,
-    current = period_of(opts.range, all_held, total_rows, "opts.range"),
+    current = period_of(opts.range, held_with(all_held, opts.held), total_rows, "opts.range"),
     metrics = list(), campaigns = list(), not_final = not_final_of("campaigns", opts.not_final),
     count = #entries, without_figures = 0,
   }

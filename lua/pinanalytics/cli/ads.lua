@@ -13,6 +13,7 @@ local options = require "pinanalytics.cli.options"
 local output = require "pinanalytics.cli.output"
 local api = require "pinanalytics.cli.api"
 local progress = require "pinanalytics.cli.progress"
+local store = require "pinanalytics.cli.store"
 
 local usage, failure, call, line = errors.usage, errors.failure, errors.call, errors.line
 local strip_prefix = errors.strip_prefix
@@ -270,6 +271,29 @@ local function campaigns_of(cmd, client, id)
   return out
 end
 
+-- the rows a store holds, and what it knows of them; a failure when it fails
+local function stored(cmd, st, id, level, range)
+  local rows, info = call(cmd, st.ads_rows, st, id, level, range)
+  if not rows then failure("%s", strip_prefix(line(info))) end
+  return rows, info
+end
+
+-- --from-store: the store (read only), what it holds of the ad account's
+-- level over range, and those rows; a failure when it holds nothing of it
+local function from_store(ctx, cmd, opts, id, level, range)
+  for _, o in ipairs({ "--token-file", "--base-url", "--retries", "--credentials", "--app-file", "--account" }) do
+    if opts[o] then usage(cmd, "%s has no use with --from-store: the report reads the store, not the API", o) end
+  end
+  local target = store.store_target(cmd, opts, "--from-store")
+  local st = store.open_store(ctx, cmd, target, { read_only = true })
+  local rows, info = stored(cmd, st, id, level, range)
+  if type(info.currency) ~= "string" then
+    failure("the store %s holds no ads analytics of the ad account %s: sync them first (pinanalytics sync --ads " ..
+      "--store %s --account-id %s)", store.shown_target(target), id, target, id)
+  end
+  return st, info, rows
+end
+
 local OVERVIEW_HELP = [[
 usage: pinanalytics ads overview --account-id ID [OPTIONS]
 
@@ -283,6 +307,9 @@ the last 90 days the figures come from the sync endpoints, further back
 figures, the days missing) is stated.
 
   --account-id ID     the ad account (digits)
+  --from-store TARGET read the figures from a store that `sync --ads` keeps (no token);
+                      the days it does not hold are said missing, those that may still
+                      change (fetched within 30 days of the day) not final
 ]] .. PERIOD_HELP .. "\n" .. output.OUTPUT_HELP .. "\n" .. CREDENTIALS_HELP .. [[
 
 Example:
@@ -291,7 +318,8 @@ Example:
 ]]
 
 subcommand("overview", {
-  options = with(options.COMMON, "--account-id", "--retries", "--account", "--credentials", "--app-file"),
+  options = with(options.COMMON, "--account-id", "--retries", "--account", "--credentials", "--app-file",
+    "--from-store"),
   help = OVERVIEW_HELP,
   run = function(ctx, cmd, p)
     local pa = require "pinanalytics"
@@ -300,7 +328,19 @@ subcommand("overview", {
     local id = account_id(cmd, opts, "overview")
     local range = period(cmd, opts, pa.dates, ctx.clock)
     local prev = range:previous()
-    reachable(cmd, pa.dates, ctx.clock, prev, "the previous period (" .. tostring(prev) .. ")")
+    if not opts["--from-store"] then
+      reachable(cmd, pa.dates, ctx.clock, prev, "the previous period (" .. tostring(prev) .. ")")
+    end
+    if opts["--from-store"] then
+      local st, info, cur = from_store(ctx, cmd, opts, id, "ADVERTISER", range)
+      local before, pinfo = stored(cmd, st, id, "ADVERTISER", prev)
+      local nf = {}
+      for _, d in ipairs(info.not_final) do nf[#nf + 1] = d end
+      for _, d in ipairs(pinfo.not_final) do nf[#nf + 1] = d end
+      return call(cmd, require("pinanalytics.ads.report").overview, cur, before, { currency = info.currency,
+        range = range, previous_range = prev, ad_account_id = id, account_name = info.name, not_final = nf,
+        source = "Pinterest Ads (store " .. store.shown_target(opts["--from-store"]) .. ")" })
+    end
     local client = api.pinterest_client(ctx, cmd, opts)
     local acct = ad_account(cmd, client, id)
     local cur = fetch(cmd, ctx, client, id, "ADVERTISER", nil, range)
@@ -327,6 +367,7 @@ figures shown as missing.
                       cpm, conversions, checkout_value, roas, or the API's column name
                       (SPEND_IN_MICRO_DOLLAR, CTR, CPC_IN_MICRO_DOLLAR, CHECKOUT_ROAS, ...)
   --limit N           show the first N campaigns (1 to 100000; the total is of all)
+  --from-store TARGET read the figures from a store that `sync --ads` keeps (no token)
 ]] .. PERIOD_HELP .. "\n" .. output.OUTPUT_HELP .. "\n" .. CREDENTIALS_HELP .. [[
 
 Example:
@@ -335,7 +376,7 @@ Example:
 
 subcommand("campaigns", {
   options = with(options.COMMON, "--account-id", "--sort", "--limit", "--retries", "--account", "--credentials",
-    "--app-file"),
+    "--app-file", "--from-store"),
   help = CAMPAIGNS_HELP,
   run = function(ctx, cmd, p)
     local pa = require "pinanalytics"
@@ -353,6 +394,12 @@ subcommand("campaigns", {
     end
     local limit = options.whole(cmd, opts, "--limit", 1, options.MAX_ROWS, "campaigns")
     local range = period(cmd, opts, pa.dates, ctx.clock)
+    if opts["--from-store"] then
+      local _, info, rows = from_store(ctx, cmd, opts, id, "CAMPAIGN", range)
+      return call(cmd, ar.campaigns, rows, { currency = info.currency, campaigns = info.entities, sort_by = sort,
+        limit = limit, range = range, ad_account_id = id, not_final = info.not_final, held = info.held,
+        source = "Pinterest Ads (store " .. store.shown_target(opts["--from-store"]) .. ")" })
+    end
     reachable(cmd, pa.dates, ctx.clock, range, "the period (" .. tostring(range) .. ")")
     local client = api.pinterest_client(ctx, cmd, opts)
     local acct = ad_account(cmd, client, id)

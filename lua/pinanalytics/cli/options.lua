@@ -39,7 +39,8 @@ local OPTIONS = {
   -- sync --all-accounts
   ["--all-accounts"] = false, ["--jobs"] = true, ["--lease"] = true,
   -- ads
-  ["--account-id"] = true, ["--level"] = true, ["--columns"] = true, ["--granularity"] = true, ["--sort"] = true,
+  ["--account-id"] = true, ["--level"] = true, ["--columns"] = true, ["--granularity"] = true,
+  ["--sort"] = true, ["--ads"] = false,
 }
 
 -- Options whose value-taking differs for a command: sync's --account is a
