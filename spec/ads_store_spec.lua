@@ -89,6 +89,7 @@ local function contract(open, sim_of, days)
     before = #sim:requests()
     res = assert(st:sync_ads(client, { ad_account_ids = { ACCT }, days = days }))
     assert.are.equal(2, res.reports)
+    assert.are.equal(2, reports_created(sim, before))
     assert.are.equal(30, res.accounts[1].levels.ADVERTISER.days_asked)
     assert.are.equal(30, res.accounts[1].levels.CAMPAIGN.days_asked)
     client:close()
@@ -151,6 +152,7 @@ describe("ads in the store (SQLite)", function()
 
   it("sync --ads, then ads overview and ads campaigns --from-store, without a token", function()
     local path = dir .. "/cli.db"
+    local _
     local code, out, err = run({ "sync", "--ads", "--store", path, "--account-id", ACCT, "--days", "120" })
     assert.are.equal(0, code, err)
     assert.are.equal("synced ads into " .. path .. ": 1 ad account, " .. #ads.campaigns(ACCT) .. " campaigns, " ..
