@@ -173,6 +173,14 @@ describe("ads reports against the simulator", function()
     assert.are.equal("-", r.campaigns[4].texts.spend)
     assert.are.equal(1, r.without_figures)
     assert.are.equal("17 JPY", r.total.texts.spend)
+    -- a price ranks by its exact parts: 0.414 above 0.412 though both show 0.41
+    local close = ar.campaigns({
+      { CAMPAIGN_ID = "a", [SPEND] = 412000, CLICKTHROUGH_1 = 1 },
+      { CAMPAIGN_ID = "b", [SPEND] = 414000, CLICKTHROUGH_1 = 1 },
+    }, { currency = "USD", sort_by = "cpc" })
+    assert.are.equal("b", close.campaigns[1].id)
+    assert.are.equal("0.41 USD", close.campaigns[1].texts.cpc)
+    assert.are.equal("0.41 USD", close.campaigns[2].texts.cpc)
     local limited = ar.campaigns(tied, { currency = "JPY", limit = 2, sort_by = "CPC_IN_MICRO_DOLLAR" })
     assert.are.equal(2, #limited.campaigns)
     assert.are.equal("17 JPY", limited.total.texts.spend) -- the total is of them all

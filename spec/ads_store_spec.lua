@@ -201,6 +201,26 @@ describe("ads in the store (SQLite)", function()
     assert.matches("%-%-account%-id goes with %-%-ads", err)
   end)
 
+  it("sync --ads without --account-id: every ad account the token's user can act for", function()
+    local path = dir .. "/all.db"
+    local code, out, err = run({ "sync", "--ads", "--store", path, "--days", "3" })
+    assert.are.equal(0, code, err)
+    assert.matches("^synced ads into [^:]+: 2 ad accounts, " .. 2 * #ads.campaigns(ACCT) .. " campaigns, 4 reports, " ..
+      "12 days asked, 12 days written", out)
+    local st = assert(pa.store.open(path, { read_only = true, clock = H.clock }))
+    local held = assert(st:ad_accounts())
+    assert.are.equal(2, #held)
+    for i, a in ipairs(held) do
+      assert.are.equal(ads.ACCOUNTS[i], a.ad_account_id)
+      assert.are.equal("USD", a.currency)
+      local rows = assert(st:ads_rows(a.ad_account_id, "ADVERTISER", pa.dates.range(H.day(-3), H.day(-1))))
+      assert.are.equal(3, #rows)
+      local want = ads.row("ADVERTISER", a.ad_account_id, H.day(-3), H.day(-1), { SPEND })
+      assert.are.equal(want[SPEND], rows[1][SPEND] + rows[2][SPEND] + rows[3][SPEND])
+    end
+    st:close()
+  end)
+
   it("sync --ads says each failure and exits 1", function()
     local path = dir .. "/fail.db"
     local code, out, err = run({ "sync", "--ads", "--store", path, "--account-id", "549000000000000001", "--days",

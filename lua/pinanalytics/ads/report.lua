@@ -420,6 +420,11 @@ function M.campaigns(rows, opts)
     -- the sort key: exact for money (micro-units; a price from its parts)
     local sv = e.values[key]
     if sort_metric.micro then sv = e.micro[key] end
+    if sort_metric.per and n > 0 then
+      -- a price by its exact parts, not its rounded text (0.414 and 0.412 both show 0.41)
+      local a, b = s[sort_metric.per[1]], s[sort_metric.per[2]]
+      sv = ratio(a and a * sort_metric.per[3], b)
+    end
     e.sort_value = type(sv) == "number" and sv or nil
     entries[#entries + 1] = e
     list_rows[#list_rows + 1] = by[id]
