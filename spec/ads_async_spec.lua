@@ -281,6 +281,8 @@ describe("async ads reports", function()
     raises(with { campaign_ids = { 12 }, range = "last_7_days" }, "campaign_ids[1] must be a string of digits")
     raises(with { start_hour = 3, range = "last_7_days" }, "only with granularity HOUR")
     raises(with { colums = { "CTR" }, range = "last_7_days" }, "unknown parameter \"colums\"")
+    raises(with { range = "last_7_days", custom_conversion_event_metrics = { { custom_event_name = "x",
+      custom_event_metrics_type = "ADE_NOPE" } } }, "custom_event_metrics_type = \"ADE_NOPE\" is not allowed")
     -- ads_report splits, but not beyond 914 days back
     raises(with { start_date = H.day(-915), end_date = H.day(-1) }, "at most 914", "ads_report")
     assert.are.equal(0, #sim:requests())
