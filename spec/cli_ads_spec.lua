@@ -91,6 +91,20 @@ describe("pinanalytics ads overview and campaigns", function()
     end
   end)
 
+  it("ads campaigns past 90 days: from an async report, the same figures", function()
+    local code, out, err = run({ "ads", "campaigns", "--account-id", ACCT, "--start", H.day(-200), "--end",
+      H.day(-151), "--format", "json" })
+    assert.are.equal(0, code, err)
+    local doc = core.decode(out)
+    assert.are.equal(#ads.campaigns(ACCT), #doc.campaigns)
+    for _, c in ipairs(doc.campaigns) do
+      local want = ads.row("CAMPAIGN", c.id, H.day(-200), H.day(-151), { SPEND, "CTR" })
+      assert.are.equal(want[SPEND], c.micro.spend)
+      assert.near(want.CTR, c.values.ctr, 1e-15)
+      assert.are.equal(50, c.days_with_figures)
+    end
+  end)
+
   it("ads campaigns: ranked by --sort, --limit, the figures each campaign's", function()
     local code, out, err = run({ "ads", "campaigns", "--account-id", ACCT, "--last", "14", "--sort", "CTR",
       "--limit", "3", "--format", "json" })
@@ -121,6 +135,7 @@ describe("pinanalytics ads overview and campaigns", function()
   end)
 
   it("says usage errors before anything is sent, and has help", function()
+    local sent = #sim:requests()
     local function usage_of(args, pattern)
       local code, out, err = run(args)
       assert.are.equal(2, code, err)
@@ -133,6 +148,9 @@ describe("pinanalytics ads overview and campaigns", function()
     usage_of({ "ads", "campaigns", "--account-id", ACCT, "--limit", "0" }, "%-%-limit must be a whole number")
     usage_of({ "ads", "overview", "--account-id", ACCT, "--last", "500" }, "keeps ads analytics for 914 days")
     usage_of({ "ads", "overview", "--account-id", ACCT, "--sort", "ctr" }, "ads overview does not take %-%-sort")
+    usage_of({ "ads", "overview", "--account-id", ACCT, "--start", H.day(-3), "--end", H.day(5) }, "end_date")
+    usage_of({ "ads", "campaigns", "--account-id", ACCT, "--start", H.day(-3), "--end", H.day(5) }, "end_date")
+    assert.are.equal(sent, #sim:requests())
     usage_of({ "ads", "overview", "--account-id", ACCT, "--format", "xml" }, "not a format")
     -- no token: said before anything is sent
     local code, _, err = run({ "ads", "overview", "--account-id", ACCT },

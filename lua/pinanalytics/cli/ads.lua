@@ -207,12 +207,20 @@ local function account_id(cmd, opts, name)
   return id
 end
 
--- a period no report reaches, said before anything is sent
+-- a period no report reaches, said before anything is sent; then the
+-- library's own date rules (an end after today...), as a usage error
 local function reachable(cmd, dates, clock, range, what)
   local earliest = dates.add_days(dates.today(clock), -ASYNC_BACK)
   if range.start_date < earliest then
     usage(cmd, "%s starts %s, and Pinterest keeps ads analytics for %d days (from %s): give a later period",
       what, range.start_date, ASYNC_BACK, earliest)
+  end
+  local ok, why = pcall(require("pinanalytics.ads.async").check, "ads_report", { level = "ADVERTISER",
+    granularity = "DAY", columns = require("pinanalytics.ads.report").PARTS, start_date = range.start_date,
+    end_date = range.end_date }, clock, false)
+  if not ok then
+    if errors.is_interrupt(why) then error(why, 0) end
+    usage(cmd, "%s: %s", what, (tostring(why):gsub("^pinanalytics%.pinterest:ads_report: ", "")))
   end
 end
 
@@ -330,6 +338,7 @@ subcommand("overview", {
     local prev = range:previous()
     if not opts["--from-store"] then
       reachable(cmd, pa.dates, ctx.clock, prev, "the previous period (" .. tostring(prev) .. ")")
+      reachable(cmd, pa.dates, ctx.clock, range, "the period (" .. tostring(range) .. ")")
     end
     if opts["--from-store"] then
       local st, info, cur = from_store(ctx, cmd, opts, id, "ADVERTISER", range)
