@@ -177,7 +177,8 @@ describe("ads in the store (SQLite)", function()
     -- the previous period reaches past what the store holds: said, not shown as zeros
     assert.truthy(out:find("Previous coverage: 30 of 90 days; missing " .. H.day(-180) .. ".." .. H.day(-121) ..
       " (60 days)", 1, true), out)
-    assert.truthy(out:find("Not final: 29 days may still change", 1, true), out)
+    assert.truthy(out:find("Not final: 29 days may still change (conversions are attributed for up to 30 days): " ..
+      H.day(-29) .. ".." .. H.day(-1) .. "\n", 1, true), out)
     code, out, err = run({ "ads", "campaigns", "--account-id", ACCT, "--last", "30", "--from-store", path,
       "--format", "csv" }, none)
     assert.are.equal(0, code, err)
@@ -185,6 +186,7 @@ describe("ads in the store (SQLite)", function()
     assert.truthy(out:find("\n,total,,,USD," .. money.units(total[SPEND], "USD"):gsub("0+$", ""):gsub("%.$", "") ..
       ",", 1, true), out)
     assert.truthy(out:find("," .. string.format("%d", total[SPEND]) .. ",", 1, true), out)
+    assert.truthy(out:find("," .. H.day(-29) .. ".." .. H.day(-1) .. "\n", 1, true), out) -- the days not final
     -- an ad account the store does not hold: said, with what to run
     code, _, err = run({ "ads", "overview", "--account-id", "549000000000062674", "--from-store", path }, none)
     assert.are.equal(1, code)

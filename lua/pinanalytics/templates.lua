@@ -640,7 +640,7 @@ Period: {{ current | period }}
 Coverage: {{ current | coverage }}
 {% end %}
 {% if not_final %}
-Not final: {{ not_final | len }} days may still change (conversions are attributed for up to 30 days): {% for d in not_final %}{% if not loop.first %}, {% end %}{{ d.date }}{% end %}
+Not final: {{ not_final | len }} days may still change (conversions are attributed for up to 30 days): {{ not_final_text }}
 {% end %}
 ]]
 
@@ -705,7 +705,7 @@ local ADS_MD_HEAD = [[
 - Coverage: {{ current | coverage }}
 {% end %}
 {% if not_final %}
-- Not final: {{ not_final | len }} days may still change (conversions are attributed for up to 30 days): {% for d in not_final %}{% if not loop.first %}, {% end %}{{ d.date }}{% end %}
+- Not final: {{ not_final | len }} days may still change (conversions are attributed for up to 30 days): {{ not_final_text }}
 {% end %}
 ]]
 
@@ -738,18 +738,18 @@ M.ads_campaigns.markdown = ADS_MD_HEAD .. [[
 -- csv: numbers as numbers (money in units of the currency, rounded to its
 -- decimals, and exactly in micro-units beside), a missing figure empty
 M.ads_overview.csv = [[
-key,name,kind,currency,current,previous,current_micro,previous_micro,change_percent,change_pp,current_start,current_end,previous_start,previous_end,current_days,current_days_with_figures,current_missing,previous_days,previous_days_with_figures,previous_missing
+key,name,kind,currency,current,previous,current_micro,previous_micro,change_percent,change_pp,current_start,current_end,previous_start,previous_end,current_days,current_days_with_figures,current_missing,previous_days,previous_days_with_figures,previous_missing,not_final
 {% for m in metrics %}
-{{ m.key }},{{ m.name }},{{ m.kind }},{{ currency }},{{ m.current }},{{ m.previous }},{{ m.current_micro | default("") }},{{ m.previous_micro | default("") }},{{ m.change }},{{ m.change_pp }},{{ current.start_date }},{{ current.end_date }},{{ previous.start_date }},{{ previous.end_date }},{{ current.days }},{{ current.days_with_figures }},{{ current | gaps }},{{ previous.days }},{{ previous.days_with_figures }},{{ previous | gaps }}
+{{ m.key }},{{ m.name }},{{ m.kind }},{{ currency }},{{ m.current }},{{ m.previous }},{{ m.current_micro | default("") }},{{ m.previous_micro | default("") }},{{ m.change }},{{ m.change_pp }},{{ current.start_date }},{{ current.end_date }},{{ previous.start_date }},{{ previous.end_date }},{{ current.days }},{{ current.days_with_figures }},{{ current | gaps }},{{ previous.days }},{{ previous.days_with_figures }},{{ previous | gaps }},{{ not_final_text }}
 {% end %}
 ]]
 
 M.ads_campaigns.csv = [[
-rank,campaign_id,name,status,currency{% for m in metrics %},{{ m.key }}{% end %},spend_micro,checkout_value_micro,days,days_with_figures,missing
+rank,campaign_id,name,status,currency{% for m in metrics %},{{ m.key }}{% end %},spend_micro,checkout_value_micro,days,days_with_figures,missing,not_final
 {% for c in campaigns %}
-{{ c.rank }},{{ c.id }},{{ c.name }},{{ c.status }},{{ currency }}{% for m in metrics %},{{ c.values[m.key] }}{% end %},{{ c.micro.spend }},{{ c.micro.checkout_value }},{{ current.days }},{{ c.days_with_figures }},{{ current | gaps }}
+{{ c.rank }},{{ c.id }},{{ c.name }},{{ c.status }},{{ currency }}{% for m in metrics %},{{ c.values[m.key] }}{% end %},{{ c.micro.spend }},{{ c.micro.checkout_value }},{{ current.days }},{{ c.days_with_figures }},{{ current | gaps }},{{ not_final_text }}
 {% end %}
-,total,,,{{ currency }}{% for m in metrics %},{{ total.values[m.key] }}{% end %},{{ total.micro.spend }},{{ total.micro.checkout_value }},{{ current.days }},{{ current.days_with_figures }},{{ current | gaps }}
+,total,,,{{ currency }}{% for m in metrics %},{{ total.values[m.key] }}{% end %},{{ total.micro.spend }},{{ total.micro.checkout_value }},{{ current.days }},{{ current.days_with_figures }},{{ current | gaps }},{{ not_final_text }}
 ]]
 
 local ADS_HTML_OPEN = [[
@@ -786,7 +786,7 @@ local ADS_HTML_OPEN = [[
 <dt>Coverage</dt><dd{% if current.missing_days %} class="warn"{% end %}>{{ current | coverage }}</dd>
 {% end %}
 {% if not_final %}
-<dt>Not final</dt><dd class="warn">{{ not_final | len }} days may still change (conversions are attributed for up to 30 days): {% for d in not_final %}{% if not loop.first %}, {% end %}{{ d.date }}{% end %}</dd>
+<dt>Not final</dt><dd class="warn">{{ not_final | len }} days may still change (conversions are attributed for up to 30 days): {{ not_final_text }}</dd>
 {% end %}
 </dl>
 </header>

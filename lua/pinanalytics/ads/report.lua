@@ -206,6 +206,20 @@ local function not_final_of(fn, x)
   return out
 end
 
+-- The days of a sorted list of { date } as ranges: "2026-11-08..2026-12-06, 2026-12-09"
+local function ranges_text(days)
+  local out, first, last = {}, nil, nil
+  local function close()
+    if first then out[#out + 1] = first == last and first or (first .. ".." .. last) end
+  end
+  for _, d in ipairs(days) do
+    if last and dates.parse(d.date) == dates.parse(last) + 1 then last = d.date
+    else close(); first, last = d.date, d.date end
+  end
+  close()
+  return table.concat(out, ", ")
+end
+
 -- daily values of each metric over a period's days: { dates, values = { key = list } }
 local function daily_of(rows, p, currency)
   if p.start_date == NULL then return nil end
@@ -278,6 +292,7 @@ function M.overview(current, previous, opts)
     current = period_of(range, ch, cn, "opts.range"), previous = period_of(prange, ph, pn, "opts.previous_range"),
     metrics = list(), not_final = not_final_of("overview", opts.not_final),
   }
+  r.not_final_text = ranges_text(r.not_final)
   local cur, prev = r.current, r.previous
   if type(cur.days) == "number" and type(prev.days) == "number" then
     r.periods_differ = cur.days ~= prev.days
@@ -443,6 +458,7 @@ function M.campaigns(rows, opts)
     metrics = list(), campaigns = list(), not_final = not_final_of("campaigns", opts.not_final),
     count = #entries, without_figures = 0,
   }
+  r.not_final_text = ranges_text(r.not_final)
   for _, m in ipairs(M.METRICS) do
     r.metrics[#r.metrics + 1] = { key = m.key, metric = m.column, name = m.name, kind = m.kind,
       description = m.description }
