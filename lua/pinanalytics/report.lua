@@ -1497,8 +1497,9 @@ end
 --   (the previous period dashed, the days not READY shaded), a bar chart of
 --   the top pins, print styles for paper
 -- @string fmt "text", "markdown", "csv", "json" or "html"
--- @tab x a report (`pin`, `daily`, `pins`, `top_pins`, `rankings`, `model`) or an overview
--- (`overview`'s result, or OneUp's overview data)
+-- @tab x a report (`pin`, `daily`, `pins`, `top_pins`, `rankings`, `model`; the ads overview and
+-- campaigns ranking of `pinanalytics.ads.report`) or an overview (`overview`'s result, or OneUp's
+-- overview data)
 -- @tab[opt] opts
 -- @tparam[opt] string|pinanalytics.template.Template opts.template one's own template: its source, or
 -- `pinanalytics.template.compile`'s result; it gets the report as its data

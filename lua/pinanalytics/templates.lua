@@ -5,7 +5,8 @@
 --
 -- Kinds: overview (current against previous period, with the rankings),
 -- pin (one pin's period: totals, daily range, trend), daily (a frame, day by
--- day), pins (top pins and pin lists), rankings. Formats: text, markdown,
+-- day), pins (top pins and pin lists), rankings; ads_overview and
+-- ads_campaigns (pinanalytics.ads.report). Formats: text, markdown,
 -- csv, html (json needs no template).
 -- A template's line is as long as the line it writes.
 -- luacheck: no max line length
