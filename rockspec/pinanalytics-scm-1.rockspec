@@ -105,6 +105,10 @@ build = {
       ["pinanalytics.ads.async"] = "lua/pinanalytics/ads/async.lua",
       ["pinanalytics.simulator.ads_reports"] = "lua/pinanalytics/simulator/ads_reports.lua",
       ["pinanalytics.cli.ads"] = "lua/pinanalytics/cli/ads.lua",
+      ["pinanalytics.ads.money"] = "lua/pinanalytics/ads/money.lua",
+      ["pinanalytics.ads.report"] = "lua/pinanalytics/ads/report.lua",
+      ["pinanalytics.store.ads"] = "lua/pinanalytics/store/ads.lua",
+      ["pinanalytics.cli.sync_ads"] = "lua/pinanalytics/cli/sync_ads.lua",
     },
     -- the command-line tool; LuaRocks installs a wrapper that runs it with
     -- the Lua the rock is built for and the rock tree's paths

@@ -99,7 +99,7 @@ describe("pinanalytics ads report", function()
     assert.matches("csv, json", err, 1, true)
     code, _, err = run({ "ads", "reprot" })
     assert.are.equal(2, code)
-    assert.matches("unknown subcommand 'reprot' (subcommands: report)", err, 1, true)
+    assert.matches("unknown subcommand 'reprot' (subcommands: report, overview, campaigns)", err, 1, true)
     assert.are.equal(0, #sim:requests())
   end)
 

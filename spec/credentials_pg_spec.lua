@@ -156,7 +156,7 @@ describe("credentials (PostgreSQL)", function()
     assert.is_nil(e.access_expires_at)
     -- the table of the store's schema, version 5: a second connection sees it
     local st = assert(pa.store.open(uri))
-    assert.equal(5, st.schema_version)
+    assert.equal(pa.store.SCHEMA_VERSION, st.schema_version) -- 5 or later: the store is opened at the latest
     local rows = st.db:rows("SELECT account, refresh_token FROM credentials ORDER BY account")
     assert.same({ { "ann_shop", "rt-ann-1" }, { "bob_studio", "rt-bob-2" } }, rows)
     st:close()

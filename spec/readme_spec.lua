@@ -315,6 +315,27 @@ describe("the instructions of the README and the guides", function()
     mark(block.text) mark("pinanalytics ads report")
   end)
 
+  it("the ads commands of the README and of docs/ads.md", function()
+    local acct = "549000000000031337"
+    local block = find("sh", "pinanalytics ads overview --account-id " .. acct .. " --last 30")
+    local out = ok(sh("export PATH=\"$PWD/bin:$PATH\"\nrm -f ads.db\n" .. block.text), block.text)
+    assert.truthy(out:find("Ads overview\n", 1, true), out)
+    assert.truthy(out:find("\nrank,campaign_id,name,status,currency,spend,", 1, true), out)
+    assert.truthy(out:find("synced ads into ads.db: 1 ad account, ", 1, true), out)
+    local f = assert(io.open(clone .. "/ads.html", "rb"))
+    assert.truthy(f:read("*a"):find("<svg", 1, true))
+    f:close()
+    mark(block.text)
+    block = find("sh", "pinanalytics ads overview --account-id " .. acct .. " --last 14 --format markdown")
+    out = ok(sh("export PATH=\"$PWD/bin:$PATH\"\nrm -f ads.db\n" .. block.text), block.text)
+    assert.truthy(out:find("| Paid CTR |", 1, true), out)
+    assert.truthy(out:find("Sorted by: Spend, highest first", 1, true), out)
+    f = assert(io.open(clone .. "/campaigns.json", "rb"))
+    assert.truthy(f:read("*a"):find('"sort_by":"ctr"', 1, true))
+    f:close()
+    mark(block.text)
+  end)
+
   it("the local store's commands", function()
     local block = find("sh", "pinanalytics sync --store analytics.db --all-pins --account")
     local out = ok(sh("export PATH=\"$PWD/bin:$PATH\"\n" .. block.text:gsub("%s+# [^\n]*", "")), block.text)
@@ -446,6 +467,7 @@ local _ = { res, results, ov, board_id, save }
     { 'local columns = require "pinanalytics.ads.columns"' },
     { "pin:ads_report(\"549000000000031337\"" },               -- docs/ads_reports.md
     { "pin:create_ads_report(account, params)" },
+    { "local ov = ar.overview(days(r), days(r:previous())" },             -- docs/ads.md's reports
   }
   it("the guides' Lua blocks, each with the names it uses from the text before it", function()
     for _, fr in ipairs(FRAGMENTS) do

@@ -150,6 +150,10 @@ end
 -- Lists of a report carry this metatable, so that JSON keeps an empty one an array.
 local LIST = { __name = "pinanalytics.report.list" }
 local function list(t) return setmetatable(t or {}, LIST) end
+--- A list of a report: rendered as a JSON array even when empty.
+-- @tab[opt] t the items
+-- @treturn table t
+M.list = list
 
 -- The days not final that can no longer be refreshed (a store's `stale`,
 -- pinanalytics.store): of an answer (its `all`, or the split asked), as a
@@ -1258,6 +1262,10 @@ end
 
 -- The charts of a report, for html: { { metric, svg } }, and a bar chart of top pins.
 local function with_charts(r, opts)
+  -- the ads reports' charts are theirs (pinanalytics.ads.report)
+  if r.kind == "ads_overview" or r.kind == "ads_campaigns" then
+    return require("pinanalytics.ads.report").with_charts(r, opts)
+  end
   local out = {}
   for k, v in pairs(r) do out[k] = v end
   local charts = list()
@@ -1489,8 +1497,9 @@ end
 --   (the previous period dashed, the days not READY shaded), a bar chart of
 --   the top pins, print styles for paper
 -- @string fmt "text", "markdown", "csv", "json" or "html"
--- @tab x a report (`pin`, `daily`, `pins`, `top_pins`, `rankings`, `model`) or an overview
--- (`overview`'s result, or OneUp's overview data)
+-- @tab x a report (`pin`, `daily`, `pins`, `top_pins`, `rankings`, `model`; the ads overview and
+-- campaigns ranking of `pinanalytics.ads.report`) or an overview (`overview`'s result, or OneUp's
+-- overview data)
 -- @tab[opt] opts
 -- @tparam[opt] string|pinanalytics.template.Template opts.template one's own template: its source, or
 -- `pinanalytics.template.compile`'s result; it gets the report as its data

@@ -671,6 +671,38 @@ function Store:sync(client, opts)
   return with_repairs(self.db, require("pinanalytics.store.sync").sync(self, client, opts))
 end
 
+--- Syncs ads analytics into the store with async reports: up to 914 days
+-- back on the first run, then the days missing or not final
+-- (pinanalytics.store.ads).
+-- @tparam pinanalytics.pinterest.Client client
+-- @tab[opt] opts `ad_account_ids`, `days`, `levels`, `on_report`
+-- @treturn[1] table what it did and did not do (`failures`)
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error
+function Store:sync_ads(client, opts)
+  self.db:take_repairs()
+  return with_repairs(self.db, M.guard(require("pinanalytics.store.ads").sync, self, client, opts))
+end
+
+--- The ads rows held of an ad account's level over a range, shaped as the
+-- API's DAY rows, and what is known of them (pinanalytics.store.ads).
+-- @string ad_account_id
+-- @string level ADVERTISER, CAMPAIGN, AD_GROUP or PIN_PROMOTION
+-- @tparam pinanalytics.dates.Range range
+-- @treturn[1] table rows
+-- @treturn[1] table `{ held, not_final, missing, currency, name, entities }`
+-- @treturn[2] nil
+-- @treturn[2] pinanalytics.errors.Error kind "store"
+function Store:ads_rows(ad_account_id, level, range)
+  return M.guard(require("pinanalytics.store.ads").rows, self, ad_account_id, level, range)
+end
+
+--- The ad accounts held (pinanalytics.store.ads).
+-- @treturn table `{ ad_account_id, name, currency, first_synced, last_synced }` each
+function Store:ad_accounts()
+  return M.guard(require("pinanalytics.store.ads").accounts, self)
+end
+
 --- The claims by which several processes share the syncing of many
 -- accounts through this store (pinanalytics.store.claims).
 -- @tab opts `{ worker = "host:pid", round = "YYYY-MM-DD" [, lease = seconds] }`

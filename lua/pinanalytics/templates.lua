@@ -5,7 +5,8 @@
 --
 -- Kinds: overview (current against previous period, with the rankings),
 -- pin (one pin's period: totals, daily range, trend), daily (a frame, day by
--- day), pins (top pins and pin lists), rankings. Formats: text, markdown,
+-- day), pins (top pins and pin lists), rankings; ads_overview and
+-- ads_campaigns (pinanalytics.ads.report). Formats: text, markdown,
 -- csv, html (json needs no template).
 -- A template's line is as long as the line it writes.
 -- luacheck: no max line length
@@ -613,5 +614,245 @@ M.pins.html = HTML_OPEN .. HTML_BARS .. [[
 {% end %}
 </section>
 ]] .. HTML_CLOSE
+
+-- ads -----------------------------------------------------------------------
+-- The ads overview and the campaigns ranking (pinanalytics.ads.report):
+-- money in the ad account's currency with its decimals (the model's texts,
+-- made exactly from micro-units), ratios from their parts.
+
+local ADS_TEXT_HEAD = [[
+{{ title }}
+{{ title | underline }}
+Source: {{ source }}{% if ad_account_id %}, ad account {{ ad_account_id }}{% end %}{% if account_name %} ({{ account_name }}){% end %}
+Currency: {{ currency }} ({{ decimals }} decimals)
+{% if kind == "ads_overview" %}
+Current period:  {{ current | period }}
+Previous period: {{ previous | period }}
+Current coverage:  {{ current | coverage }}
+Previous coverage: {{ previous | coverage }}
+{% if periods_differ %}
+The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.
+{% end %}
+{% if coverage_differs %}
+The periods have figures for different numbers of days ({{ current.days_with_figures }} and {{ previous.days_with_figures }}): compare totals with care.
+{% end %}
+{% else %}
+Period: {{ current | period }}
+Coverage: {{ current | coverage }}
+{% end %}
+{% if not_final %}
+Not final: {{ not_final | len }} days may still change (conversions are attributed for up to 30 days): {{ not_final_text }}
+{% end %}
+]]
+
+local ADS_NOTE = "Ratios (CTR, CPC, CPM, ROAS) are computed from the period's sums of their parts, never summed or averaged."
+
+M.ads_overview = {}
+M.ads_campaigns = {}
+
+M.ads_overview.text = ADS_TEXT_HEAD .. [[
+
+{% align "lrrr" %}
+metric	current	previous	change{% if daily %}	trend{% end %}
+-
+{% for m in metrics %}
+{{ m.name | truncate(40) }}	{{ m.current_text }}	{{ m.previous_text }}	{{ m.change_text }}{% if daily %}	{{ m.spark }}{% end %}
+{% end %}
+{% end %}
+
+]] .. ADS_NOTE .. [[
+
+A change in a rate is in percentage points (pp).
+]]
+
+M.ads_campaigns.text = ADS_TEXT_HEAD .. [[
+Sorted by: {{ sort_name }}, highest first{% if without_figures %}; {{ without_figures }} of {{ count }} campaigns without figures in the period, last{% end %}
+{% if shown < count %}
+Shown: {{ shown }} of {{ count }} campaigns (the total is of all of them)
+{% end %}
+
+{% align "rll" %}
+#	campaign	name	status{% for m in metrics %}	{{ m.name | truncate(24) }}{% end %}
+-
+{% for c in campaigns %}
+{{ c.rank }}	{{ c.id | truncate(24) }}	{{ c.name | default("") | truncate(32) }}	{{ c.status | default("") }}{% for m in metrics %}	{{ c.texts[m.key] }}{% end %}
+{% else %}
+	(no campaigns)
+{% end %}
+-
+	total		{% for m in metrics %}	{{ total.texts[m.key] }}{% end %}
+{% end %}
+
+]] .. ADS_NOTE .. "\n"
+
+local ADS_MD_HEAD = [[
+# {{ title }}
+
+- Source: {{ source }}{% if ad_account_id %}, ad account {{ ad_account_id }}{% end %}{% if account_name %} ({{ account_name }}){% end %}
+- Currency: {{ currency }} ({{ decimals }} decimals)
+{% if kind == "ads_overview" %}
+- Current period: {{ current | period }}
+- Previous period: {{ previous | period }}
+- Current coverage: {{ current | coverage }}
+- Previous coverage: {{ previous | coverage }}
+{% if periods_differ %}
+- The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.
+{% end %}
+{% if coverage_differs %}
+- The periods have figures for different numbers of days ({{ current.days_with_figures }} and {{ previous.days_with_figures }}): compare totals with care.
+{% end %}
+{% else %}
+- Period: {{ current | period }}
+- Coverage: {{ current | coverage }}
+{% end %}
+{% if not_final %}
+- Not final: {{ not_final | len }} days may still change (conversions are attributed for up to 30 days): {{ not_final_text }}
+{% end %}
+]]
+
+M.ads_overview.markdown = ADS_MD_HEAD .. [[
+
+| Metric | Current | Previous | Change |{% if daily %} Trend |{% end %}
+|---|---:|---:|---:|{% if daily %}---|{% end %}
+{% for m in metrics %}
+| {{ m.name | truncate(40) }} | {{ m.current_text }} | {{ m.previous_text }} | {{ m.change_text }} |{% if daily %} {{ m.spark }} |{% end %}
+{% end %}
+
+]] .. ADS_NOTE .. [[ A change in a rate is in percentage points (pp).
+]]
+
+M.ads_campaigns.markdown = ADS_MD_HEAD .. [[
+- Sorted by: {{ sort_name }}, highest first{% if without_figures %}; {{ without_figures }} of {{ count }} campaigns without figures in the period, last{% end %}
+{% if shown < count %}
+- Shown: {{ shown }} of {{ count }} campaigns (the total is of all of them)
+{% end %}
+
+| # | Campaign | Name | Status |{% for m in metrics %} {{ m.name | truncate(40) }} |{% end %}
+|---:|---|---|---|{% for m in metrics %}---:|{% end %}
+{% for c in campaigns %}
+| {{ c.rank }} | {{ c.id | truncate(40) }} | {{ c.name | default("") | truncate(60) }} | {{ c.status | default("") }} |{% for m in metrics %} {{ c.texts[m.key] }} |{% end %}
+{% end %}
+| | Total | | |{% for m in metrics %} {{ total.texts[m.key] }} |{% end %}
+
+]] .. ADS_NOTE .. "\n"
+
+-- csv: numbers as numbers (money in units of the currency, rounded to its
+-- decimals, and exactly in micro-units beside), a missing figure empty
+M.ads_overview.csv = [[
+key,name,kind,currency,current,previous,current_micro,previous_micro,change_percent,change_pp,current_start,current_end,previous_start,previous_end,current_days,current_days_with_figures,current_missing,previous_days,previous_days_with_figures,previous_missing,not_final
+{% for m in metrics %}
+{{ m.key }},{{ m.name }},{{ m.kind }},{{ currency }},{{ m.current }},{{ m.previous }},{{ m.current_micro | default("") }},{{ m.previous_micro | default("") }},{{ m.change }},{{ m.change_pp }},{{ current.start_date }},{{ current.end_date }},{{ previous.start_date }},{{ previous.end_date }},{{ current.days }},{{ current.days_with_figures }},{{ current | gaps }},{{ previous.days }},{{ previous.days_with_figures }},{{ previous | gaps }},{{ not_final_text }}
+{% end %}
+]]
+
+M.ads_campaigns.csv = [[
+rank,campaign_id,name,status,currency{% for m in metrics %},{{ m.key }}{% end %},spend_micro,checkout_value_micro,days,days_with_figures,missing,not_final
+{% for c in campaigns %}
+{{ c.rank }},{{ c.id }},{{ c.name }},{{ c.status }},{{ currency }}{% for m in metrics %},{{ c.values[m.key] }}{% end %},{{ c.micro.spend }},{{ c.micro.checkout_value }},{{ current.days }},{{ c.days_with_figures }},{{ current | gaps }},{{ not_final_text }}
+{% end %}
+,total,,,{{ currency }}{% for m in metrics %},{{ total.values[m.key] }}{% end %},{{ total.micro.spend }},{{ total.micro.checkout_value }},{{ current.days }},{{ current.days_with_figures }},{{ current | gaps }},{{ not_final_text }}
+]]
+
+local ADS_HTML_OPEN = [[
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>{{ title }}</title>
+<style>
+]] .. STYLE .. [[
+</style>
+</head>
+<body>
+<header>
+<h1>{{ title }}</h1>
+<dl class="meta">
+<dt>Source</dt><dd>{{ source }}{% if ad_account_id %}, ad account {{ ad_account_id }}{% end %}{% if account_name %} ({{ account_name }}){% end %}</dd>
+<dt>Currency</dt><dd>{{ currency }} ({{ decimals }} decimals)</dd>
+{% if kind == "ads_overview" %}
+<dt>Current period</dt><dd>{{ current | period }}</dd>
+<dt>Previous period</dt><dd>{{ previous | period }}</dd>
+<dt>Current coverage</dt><dd{% if current.missing_days %} class="warn"{% end %}>{{ current | coverage }}</dd>
+<dt>Previous coverage</dt><dd{% if previous.missing_days %} class="warn"{% end %}>{{ previous | coverage }}</dd>
+{% if periods_differ %}
+<dt>Period lengths</dt><dd class="warn">The periods differ in length ({{ current.days }} and {{ previous.days }} days): compare totals with care.</dd>
+{% end %}
+{% if coverage_differs %}
+<dt>Figures</dt><dd class="warn">The periods have figures for different numbers of days ({{ current.days_with_figures }} and {{ previous.days_with_figures }}): compare totals with care.</dd>
+{% end %}
+{% else %}
+<dt>Period</dt><dd>{{ current | period }}</dd>
+<dt>Coverage</dt><dd{% if current.missing_days %} class="warn"{% end %}>{{ current | coverage }}</dd>
+{% end %}
+{% if not_final %}
+<dt>Not final</dt><dd class="warn">{{ not_final | len }} days may still change (conversions are attributed for up to 30 days): {{ not_final_text }}</dd>
+{% end %}
+</dl>
+</header>
+<main>
+]]
+
+local ADS_HTML_CLOSE = [[
+</main>
+<footer>Made with pinanalytics. ]] .. ADS_NOTE .. [[ A change in a rate is in percentage points (pp).</footer>
+</body>
+</html>
+]]
+
+M.ads_overview.html = ADS_HTML_OPEN .. [[
+<section>
+<h2>Current against previous period</h2>
+<table>
+<thead><tr><th>Metric</th><th class="num">Current</th><th class="num">Previous</th><th class="num">Change</th></tr></thead>
+<tbody>
+{% for m in metrics %}
+<tr><td title="{{ m.description | default("") | truncate(200) }}">{{ m.name | truncate(60) }}</td><td class="num">{{ m.current_text }}</td><td class="num">{{ m.previous_text }}</td><td class="num {{ m | direction }}">{{ m.change_text }}</td></tr>
+{% end %}
+</tbody>
+</table>
+</section>
+{% if charts %}
+<section>
+<h2>Day by day</h2>
+<p class="note">Grey days have no figures: the line breaks there. The previous period is dashed.</p>
+<div class="charts">
+{% for c in charts %}
+<figure>{{ c.svg | raw }}</figure>
+{% end %}
+</div>
+</section>
+{% end %}
+]] .. ADS_HTML_CLOSE
+
+M.ads_campaigns.html = ADS_HTML_OPEN .. [[
+{% if bars %}
+<section>
+<h2>{{ bars_title }}</h2>
+<figure>{{ bars | raw }}</figure>
+</section>
+{% end %}
+<section>
+<h2>Campaigns, by {{ sort_name }}</h2>
+{% if without_figures %}
+<p class="note warn">{{ without_figures }} of {{ count }} campaigns without figures in the period, ranked last.</p>
+{% end %}
+{% if shown < count %}
+<p class="note">Shown: {{ shown }} of {{ count }} campaigns (the total is of all of them).</p>
+{% end %}
+<table>
+<thead><tr><th class="num">#</th><th>Campaign</th><th>Name</th><th>Status</th>{% for m in metrics %}<th class="num" title="{{ m.description | truncate(200) }}">{{ m.name | truncate(60) }}</th>{% end %}</tr></thead>
+<tbody>
+{% for c in campaigns %}
+<tr{% if c.note %} class="missing"{% end %}><td class="num">{{ c.rank }}</td><td class="id">{{ c.id | truncate(60) }}</td><td>{{ c.name | default("") | truncate(80) }}</td><td>{{ c.status | default("") }}</td>{% for m in metrics %}<td class="num">{{ c.texts[m.key] }}</td>{% end %}</tr>
+{% else %}
+<tr><td></td><td>(no campaigns)</td></tr>
+{% end %}
+<tr><th></th><th>Total</th><th></th><th></th>{% for m in metrics %}<th class="num">{{ total.texts[m.key] }}</th>{% end %}</tr>
+</tbody>
+</table>
+</section>
+]] .. ADS_HTML_CLOSE
 
 return M

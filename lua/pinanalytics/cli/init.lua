@@ -91,6 +91,9 @@ Commands:
   simulate          run the built-in simulator (no token, no network) until Ctrl-C
   ads report        an async ads report (any level, columns, granularity; up to 914
                     days back) to csv or json
+  ads overview      an ad account, this period against the previous one: spend,
+                    CTR, CPC, CPM, conversions, ROAS, in its currency
+  ads campaigns     an ad account's campaigns ranked (--sort spend, ctr, roas, ...)
 
 Each command takes --help; most take a period (--last N, --start DATE
 --end DATE, --preset NAME), --metrics, --format (text, markdown, csv, json,

@@ -40,6 +40,7 @@ local OPTIONS = {
   ["--all-accounts"] = false, ["--jobs"] = true, ["--lease"] = true,
   -- ads
   ["--account-id"] = true, ["--level"] = true, ["--columns"] = true, ["--granularity"] = true,
+  ["--sort"] = true, ["--ads"] = false,
 }
 
 -- Options whose value-taking differs for a command: sync's --account is a

@@ -22,7 +22,8 @@ local sync = {}
 
 -- the options it takes
 sync.options = { "--store", "--pins", "--all-pins", "--account", "--days", "--base-url", "--token-file", "--retries",
-  "--no-progress", "--help", "--account-name", "--all-accounts", "--credentials", "--app-file", "--jobs", "--lease" }
+  "--no-progress", "--help", "--account-name", "--all-accounts", "--credentials", "--app-file", "--jobs", "--lease",
+  "--ads", "--account-id" }
 
 sync.help = [[
 usage: pinanalytics sync --store TARGET [--pins ID,ID | --all-pins] [--account] [OPTIONS]
@@ -65,7 +66,7 @@ for (midnight UTC passed during the sync: the API had stopped serving them),
 the texts it stored repaired. A progress bar is drawn on standard error when
 it is a terminal.
 
-]] .. PINTEREST_HELP .. [[
+]] .. require("pinanalytics.cli.sync_ads").HELP .. "\n" .. PINTEREST_HELP .. [[
 
 Exit status: 0 everything asked for is in the store (a text stored repaired
 is a warning, not a failure); 1 when the sync stopped early (GET
@@ -501,6 +502,8 @@ end
 
 function sync.run(ctx, cmd, p)
   local opts = p.opts
+  if opts["--ads"] then return require("pinanalytics.cli.sync_ads").run(ctx, cmd, p) end
+  if opts["--account-id"] then usage(cmd, "--account-id goes with --ads (an ad account to sync)") end
   if #p.args > 0 then usage(cmd, "sync takes no argument ('%s'): give pins as --pins ID,ID", p.args[1]) end
   local target = store_target(cmd, opts, "--store")
   local ids

@@ -169,6 +169,48 @@ M.VERSIONS = {
   updated_at {ref}
 )]],
   },
+  -- 6: ads analytics (pinanalytics.store.ads): the ad accounts (their
+  -- currency), their campaigns' names and statuses, the days of each
+  -- entity by level (the report parts; micro-units as exact integers), and
+  -- the days fetched by account and level with when (a day fetched holds
+  -- every entity of the level: one without a row had no figures)
+  {
+    [[CREATE TABLE ad_accounts (
+  ad_account_id TEXT PRIMARY KEY,
+  name TEXT,
+  currency TEXT,
+  first_synced TEXT NOT NULL,
+  last_synced TEXT NOT NULL
+)]],
+    [[CREATE TABLE ads_entities (
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts (ad_account_id),
+  level TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  name TEXT,
+  status TEXT,
+  PRIMARY KEY (ad_account_id, level, entity_id)
+){norowid}]],
+    [[CREATE TABLE ads_days (
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts (ad_account_id),
+  level TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  fetched {ref} NOT NULL,
+  spend_in_micro_dollar {ref},
+  impression_1 {ref},
+  clickthrough_1 {ref},
+  total_conversions {ref},
+  total_checkout_value_in_micro_dollar {ref},
+  PRIMARY KEY (ad_account_id, level, entity_id, day)
+){norowid}]],
+    [[CREATE TABLE ads_fetched (
+  ad_account_id TEXT NOT NULL REFERENCES ad_accounts (ad_account_id),
+  level TEXT NOT NULL,
+  day TEXT NOT NULL,
+  fetched {ref} NOT NULL,
+  PRIMARY KEY (ad_account_id, level, day)
+){norowid}]],
+  },
 }
 
 --- The version this code writes.
