@@ -939,12 +939,5 @@ static const luaL_Reg pa_batch_meta[] = {
 
 void pa_batch_open(lua_State *L)
 {
-	if (luaL_newmetatable(L, PA_BATCH_MT)) {
-		pa_setfuncs(L, pa_batch_meta, 0);
-		pa_newlib(L, pa_batch_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushliteral(L, "locked");
-		lua_setfield(L, -2, "__metatable");
-	}
-	lua_pop(L, 1);
+	pa_class(L, PA_BATCH_MT, pa_batch_meta, pa_batch_methods);
 }

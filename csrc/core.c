@@ -98,6 +98,19 @@ static int pa_sleep(lua_State *L)
  * @field null what JSON `null` decodes to: a NULL light userdata, equal to lua-cjson's `cjson.null`
  */
 
+void pa_class(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods)
+{
+	if (luaL_newmetatable(L, name)) {
+		pa_setfuncs(L, meta, 0);
+		lua_newtable(L); /* not luaL_newlib: it sizes an array, and methods is a pointer */
+		pa_setfuncs(L, methods, 0);
+		lua_setfield(L, -2, "__index");
+		lua_pushliteral(L, "locked");
+		lua_setfield(L, -2, "__metatable");
+	}
+	lua_pop(L, 1);
+}
+
 static const luaL_Reg pa_core_funcs[] = {
 	{ "session", pa_session_new },
 	{ "batch", pa_batch_new },

@@ -319,12 +319,5 @@ int pa_frame_bytes(lua_State *L)
 
 void pa_frame_open(lua_State *L)
 {
-	if (luaL_newmetatable(L, PA_FRAME_MT)) {
-		pa_setfuncs(L, pa_frame_meta, 0);
-		pa_newlib(L, pa_frame_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushliteral(L, "locked");
-		lua_setfield(L, -2, "__metatable");
-	}
-	lua_pop(L, 1);
+	pa_class(L, PA_FRAME_MT, pa_frame_meta, pa_frame_methods);
 }

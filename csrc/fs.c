@@ -400,9 +400,5 @@ static const luaL_Reg pa_lock_meta[] = {
 
 void pa_fs_open(lua_State *L)
 {
-	luaL_newmetatable(L, PA_LOCK_MT);
-	pa_setfuncs(L, pa_lock_meta, 0);
-	pa_newlib(L, pa_lock_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
+	pa_class(L, PA_LOCK_MT, pa_lock_meta, pa_lock_methods);
 }

@@ -1169,12 +1169,5 @@ static const luaL_Reg pa_h1_meta[] = {
 
 void pa_h1_open(lua_State *L)
 {
-	if (luaL_newmetatable(L, PA_H1_MT)) {
-		pa_setfuncs(L, pa_h1_meta, 0);
-		pa_newlib(L, pa_h1_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushliteral(L, "locked");
-		lua_setfield(L, -2, "__metatable");
-	}
-	lua_pop(L, 1);
+	pa_class(L, PA_H1_MT, pa_h1_meta, pa_h1_methods);
 }

@@ -156,6 +156,11 @@ typedef struct {
 	int busy, closing;
 } pa_use;
 
+/* Registers a userdata class once: its metatable `name` holds meta (__gc,
+ * __close, __tostring...), methods as __index, and a locked __metatable
+ * (getmetatable gives a string, setmetatable is refused). */
+void pa_class(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods);
+
 void pa_guard_open(lua_State *L);
 /* Runs fn(L, arg) under lua_pcall with u->busy set; returns lua_pcall's
  * status (fn's results or the error are on the stack). */

@@ -1424,22 +1424,8 @@ static const luaL_Reg pa_reader_meta[] = {
 
 void pa_report_open(lua_State *L)
 {
-	if (luaL_newmetatable(L, PA_DOWNLOAD_MT)) {
-		pa_setfuncs(L, pa_download_meta, 0);
-		pa_newlib(L, pa_download_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushliteral(L, "locked");
-		lua_setfield(L, -2, "__metatable");
-	}
-	lua_pop(L, 1);
-	if (luaL_newmetatable(L, PA_READER_MT)) {
-		pa_setfuncs(L, pa_reader_meta, 0);
-		pa_newlib(L, pa_reader_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushliteral(L, "locked");
-		lua_setfield(L, -2, "__metatable");
-	}
-	lua_pop(L, 1);
+	pa_class(L, PA_DOWNLOAD_MT, pa_download_meta, pa_download_methods);
+	pa_class(L, PA_READER_MT, pa_reader_meta, pa_reader_methods);
 }
 
 int pa_download_lua(lua_State *L)

@@ -293,12 +293,5 @@ static const luaL_Reg pa_session_meta[] = {
 
 void pa_session_open(lua_State *L)
 {
-	if (luaL_newmetatable(L, PA_SESSION_MT)) {
-		pa_setfuncs(L, pa_session_meta, 0);
-		pa_newlib(L, pa_session_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushliteral(L, "locked");
-		lua_setfield(L, -2, "__metatable");
-	}
-	lua_pop(L, 1);
+	pa_class(L, PA_SESSION_MT, pa_session_meta, pa_session_methods);
 }
