@@ -171,23 +171,8 @@ local function plan(fn, ep, params, clock, ids_in_params)
   else
     windows[1] = { s, e }
   end
-  for _, name in ipairs(ep.required or {}) do
-    if params[name] == nil then
-      fail(fn, "%s is required%s", name, ep.hint and ep.hint[name] and (" (" .. ep.hint[name] .. ")") or "")
-    end
-  end
-  local q = { { "columns", table.concat(cols, ","), true }, { "granularity", g, true } }
-  for _, name in ipairs(ep.order) do
-    local v = params[name]
-    if v ~= nil then
-      local wire = ep.params[name](fn, name, v)
-      if type(wire) == "table" then
-        for _, x in ipairs(wire) do q[#q + 1] = { name, x, true } end
-      else
-        q[#q + 1] = { name, wire, true }
-      end
-    end
-  end
+  local q = validate.add_params(fn, ep, params,
+    { { "columns", table.concat(cols, ","), true }, { "granularity", g, true } })
   local info = { windows = #windows, granularity = g, columns = cols }
   if dropped then
     info.clamped, info.dropped, info.range = true, dropped, dates.range(s, e)

@@ -242,6 +242,19 @@ function M.query(fn, ep, params, clock)
       info = { clamped = true, dropped = dropped, range = dates.range(s, e) }
     end
   end
+  M.add_params(fn, ep, params, q)
+  return q, info
+end
+
+--- Checks that an endpoint's required parameters are there, and appends
+-- the given ones to a query in the endpoint's order, each checked by its
+-- kind (what `query` does after the dates; the ads methods share it).
+-- @string fn the method
+-- @tab ep `params`, `order`, `required`, `hint` as for `query`
+-- @tab params the caller's
+-- @tab q the query so far (`{ { name, value, true }, ... }`), appended to
+-- @treturn table q
+function M.add_params(fn, ep, params, q)
   for _, name in ipairs(ep.required or {}) do
     if params[name] == nil then
       fail(fn, "%s is required%s", name, ep.hint and ep.hint[name] and (" (" .. ep.hint[name] .. ")") or "")
@@ -258,7 +271,7 @@ function M.query(fn, ep, params, clock)
       end
     end
   end
-  return q, info
+  return q
 end
 
 return M
