@@ -7,7 +7,6 @@
 -- password in any error.
 local H = require "helpers.sim"
 local R = require "helpers.runtime"
-local core = require "pinanalytics.core"
 local credentials = require "pinanalytics.credentials"
 local pa = require "pinanalytics"
 
@@ -34,7 +33,6 @@ end
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
-local form = H.form
 
 local seq = 0
 -- A new database's URI, with a password in it (the server trusts its one
@@ -55,7 +53,7 @@ describe("credentials (PostgreSQL)", function()
   setup(function()
     sim = H.start { client_id = CLIENT, client_secret = SECRET, refresh_token = REFRESH, continuous = true,
       accounts = { acme_shop = { token = "acme-static-token-pg-31" } } }
-    app = core.session { base_url = sim.pinterest_url, username = CLIENT, password = SECRET, timeout = 10 }
+    app = H.oauth_app(sim, CLIENT, SECRET, REDIRECT)
     dir = sh("mktemp -d /tmp/pa-pgcred-spec.XXXXXX"):match("^(%S+)")
     secret_file = dir .. "/app-secret"
     local f = assert(io.open(secret_file, "wb"))
@@ -63,35 +61,15 @@ describe("credentials (PostgreSQL)", function()
     f:close()
   end)
   teardown(function()
-    if app then app:close() end
+    if app then app.close() end
     if sim then sim:stop() end
     if dir then sh("rm -rf " .. q(dir)) end
     pg.stop()
   end)
 
-  -- POST /oauth/token as the app: status, answer
-  local function token(body)
-    local status, _, res = app:request("POST", "/oauth/token", form(body),
-      { "Content-Type: application/x-www-form-urlencoded" })
-    return status, res
-  end
-
-  -- A login's answer (POST /oauth/token with a code), client_id added.
-  local function login(account, opts)
-    local o = { authorize_account = account }
-    for k, v in pairs(opts or {}) do o[k] = v end
-    sim:configure(o)
-    local plain = core.session { base_url = sim.url, timeout = 10 }
-    local status, headers = plain:request("GET", "/oauth/authorize?" .. form { client_id = CLIENT,
-      redirect_uri = REDIRECT, response_type = "code", scope = "user_accounts:read,pins:read", state = "pq" })
-    plain:close()
-    assert.equal(302, status)
-    local code = headers.location:match("[?&]code=([^&]+)")
-    local st, res = token { grant_type = "authorization_code", code = code, redirect_uri = REDIRECT }
-    assert.equal(200, st)
-    res.client_id = CLIENT
-    return res
-  end
+  -- the app's side of OAuth (helpers.sim): POST /oauth/token, and a whole login
+  local function token(body) return app.token(body) end
+  local function login(account, opts) return app.login(account, opts) end
 
   local function client(target, opts)
     local o = { credentials = target, base_url = sim.pinterest_url, client_secret = SECRET, retries = 0,

@@ -22,14 +22,13 @@ end
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
-local form = H.form
 
 describe("a client from a credentials file", function()
   local sim, dir, app, secret_file
   setup(function()
     sim = H.start { client_id = CLIENT, client_secret = SECRET, refresh_token = REFRESH, continuous = true,
       accounts = { acme_shop = { token = "acme-static-token-77" } } }
-    app = core.session { base_url = sim.pinterest_url, username = CLIENT, password = SECRET, timeout = 10 }
+    app = H.oauth_app(sim, CLIENT, SECRET, REDIRECT)
     dir = sh("mktemp -d /tmp/pa-flow-spec.XXXXXX"):match("^(%S+)")
     secret_file = dir .. "/app-secret"
     local f = assert(io.open(secret_file, "wb"))
@@ -37,7 +36,7 @@ describe("a client from a credentials file", function()
     f:close()
   end)
   teardown(function()
-    if app then app:close() end
+    if app then app.close() end
     if sim then sim:stop() end
     if dir then sh("rm -rf " .. q(dir)) end
   end)
@@ -48,31 +47,9 @@ describe("a client from a credentials file", function()
     return dir .. "/c" .. n .. "/credentials.json"
   end
 
-  -- POST /oauth/token as the app: status, answer
-  local function token(body)
-    local status, _, res = app:request("POST", "/oauth/token", form(body),
-      { "Content-Type: application/x-www-form-urlencoded" })
-    return status, res
-  end
-
-  -- The browser's part of a login: GET /oauth/authorize, then the code
-  -- exchanged; the answer of POST /oauth/token. opts: the simulator's
-  -- options from then on (as sim:configure takes them).
-  local function login(account, opts)
-    local o = { authorize_account = account }
-    for k, v in pairs(opts or {}) do o[k] = v end
-    sim:configure(o)
-    local plain = core.session { base_url = sim.url, timeout = 10 }
-    local status, headers = plain:request("GET", "/oauth/authorize?" .. form { client_id = CLIENT,
-      redirect_uri = REDIRECT, response_type = "code", scope = "user_accounts:read,pins:read", state = "xyz" })
-    plain:close()
-    assert.equal(302, status)
-    local code = headers.location:match("[?&]code=([^&]+)")
-    assert.equal("xyz", headers.location:match("[?&]state=([^&]+)"))
-    local st, res = token { grant_type = "authorization_code", code = code, redirect_uri = REDIRECT }
-    assert.equal(200, st)
-    return res
-  end
+  -- the app's side of OAuth (helpers.sim): POST /oauth/token, and a whole login
+  local function token(body) return app.token(body) end
+  local function login(account, opts) return app.login(account, opts) end
 
   local function client(path, opts)
     local o = { credentials = path, base_url = sim.pinterest_url, client_secret = SECRET, retries = 0, timeout = 10 }

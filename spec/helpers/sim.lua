@@ -77,6 +77,41 @@ function H.form(t)
   return table.concat(out, "&")
 end
 
+--- An app's side of the simulator's OAuth, for the credentials specs:
+-- `app.token(body)` posts a form to POST /oauth/token as the app (HTTP
+-- Basic) and returns status, answer; `app.login(account, opts)` plays a
+-- login (GET /oauth/authorize with `authorize_account = account` and opts
+-- configured, its state checked, the code exchanged) and returns the token
+-- answer with `client_id` added; `app.close()`.
+function H.oauth_app(sim, client_id, secret, redirect)
+  local core = require "pinanalytics.core"
+  local session = core.session { base_url = sim.pinterest_url, username = client_id, password = secret, timeout = 10 }
+  local app = {}
+  function app.token(body)
+    local status, _, res = session:request("POST", "/oauth/token", H.form(body),
+      { "Content-Type: application/x-www-form-urlencoded" })
+    return status, res
+  end
+  function app.login(account, opts)
+    local o = { authorize_account = account }
+    for k, v in pairs(opts or {}) do o[k] = v end
+    sim:configure(o)
+    local plain = core.session { base_url = sim.url, timeout = 10 }
+    local status, headers = plain:request("GET", "/oauth/authorize?" .. H.form { client_id = client_id,
+      redirect_uri = redirect, response_type = "code", scope = "user_accounts:read,pins:read", state = "st-9f2" })
+    plain:close()
+    assert(status == 302, "GET /oauth/authorize answered " .. tostring(status))
+    local code = headers.location:match("[?&]code=([^&]+)")
+    assert(headers.location:match("[?&]state=([^&]+)") == "st-9f2", "the state did not come back")
+    local st, res = app.token { grant_type = "authorization_code", code = code, redirect_uri = redirect }
+    assert(st == 200, "the code exchange answered " .. tostring(st))
+    res.client_id = client_id
+    return res
+  end
+  function app.close() session:close() end
+  return app
+end
+
 function H.read_file(path)
   local f = assert(io.open(path, "rb"))
   local s = f:read("*a")
